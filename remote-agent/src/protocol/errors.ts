@@ -1,0 +1,63 @@
+/**
+ * Stable error codes. A failed JSON-RPC call carries one in `error.data.code`; the desktop,
+ * the CLI and tests branch on these, never on message text.
+ */
+export const ErrorCode = {
+  // request shape and session
+  PARSE_ERROR: 'PARSE_ERROR',
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  METHOD_NOT_FOUND: 'METHOD_NOT_FOUND',
+  INVALID_PARAMS: 'INVALID_PARAMS',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  PROTOCOL_MISMATCH: 'PROTOCOL_MISMATCH',
+  HELLO_REQUIRED: 'HELLO_REQUIRED',
+  // identity and rights
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  RATE_LIMITED: 'RATE_LIMITED',
+  FORBIDDEN: 'FORBIDDEN',
+  USER_EXISTS: 'USER_EXISTS',
+  ADMIN_EXISTS: 'ADMIN_EXISTS',
+  LAST_ADMIN: 'LAST_ADMIN',
+  WEAK_PASSWORD: 'WEAK_PASSWORD',
+  // instances
+  INVALID_NAME: 'INVALID_NAME',
+  NOT_FOUND: 'NOT_FOUND',
+  BUSY: 'BUSY',
+  INVALID_STATE: 'INVALID_STATE',
+  LIMIT_REACHED: 'LIMIT_REACHED',
+  PORTS_EXHAUSTED: 'PORTS_EXHAUSTED',
+  INSUFFICIENT_RESOURCES: 'INSUFFICIENT_RESOURCES',
+  DOCKER_UNAVAILABLE: 'DOCKER_UNAVAILABLE',
+  COMPOSE_UNAVAILABLE: 'COMPOSE_UNAVAILABLE',
+  PULL_FAILED: 'PULL_FAILED',
+  START_FAILED: 'START_FAILED',
+  UNHEALTHY: 'UNHEALTHY',
+  TIMEOUT: 'TIMEOUT',
+  CANCELLED: 'CANCELLED',
+  STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  // agent process and disk
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',
+  DISK_FULL: 'DISK_FULL',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What travels in JSON-RPC `error.data`: the stable code plus optional facts (never a stack). */
+export interface ErrorData {
+  code: ErrorCode | string;
+  [key: string]: unknown;
+}
+
+/** JSON-RPC numeric codes; the meaningful code is always `data.code`. */
+export const JsonRpcCode = {
+  PARSE_ERROR: -32700,
+  INVALID_REQUEST: -32600,
+  METHOD_NOT_FOUND: -32601,
+  INVALID_PARAMS: -32602,
+  INTERNAL_ERROR: -32603,
+  /** Application errors (everything else). */
+  APPLICATION: -32000,
+} as const;

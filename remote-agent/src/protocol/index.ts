@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './rpc';
+export * from './types';
+export * from './methods';
+export * from './validation';

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type {
+  AuditEntry,
+  DiagnosticReport,
+  Instance,
+  InstanceCredentials,
+  ProgressEvent,
+  RepairResult,
+  ServiceStats,
+  SystemResources,
+  UserPublic,
+} from './types';
+import { INSTANCE_NAME_MAX, PASSWORD_MAX, USERNAME_RE } from './validation';
+
+/**
+ * Every method's params schema (validated by the agent at the boundary) and result type.
+ * Names are the wire names. Params schemas are strict: unknown keys are refused.
+ */
+const id = z.string().regex(/^[a-z0-9]{6,32}$/, 'an instance id');
+const username = z.string().regex(USERNAME_RE, 'a lowercase username (a-z, 0-9, _ . -)');
+const password = z.string().min(1).max(PASSWORD_MAX);
+const role = z.enum(['admin', 'user']);
+const streamId = z.string().min(1).max(64);
+
+export const MethodParams = {
+  'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
+  'auth.login': z.object({ username: z.string().max(64), password }).strict(),
+  'auth.resume': z.object({ token: z.string().max(200) }).strict(),
+  'auth.logout': z.object({}).strict(),
+  'auth.changePassword': z.object({ currentPassword: password, newPassword: password }).strict(),
+  'auth.whoami': z.object({}).strict(),
+
+  'users.list': z.object({}).strict(),
+  'users.create': z.object({ username, password, role }).strict(),
+  'users.update': z
+    .object({
+      username,
+      role: role.optional(),
+      password: password.optional(),
+      disabled: z.boolean().optional(),
+    })
+    .strict(),
+  'users.delete': z.object({ username }).strict(),
+  'users.grant': z.object({ username, instanceId: id }).strict(),
+  'users.revoke': z.object({ username, instanceId: id }).strict(),
+
+  'instances.list': z.object({}).strict(),
+  'instances.get': z.object({ id }).strict(),
+  'instances.create': z
+    .object({
+      // Length and characters are checked by the agent so it can answer INVALID_NAME with a reason.
+      name: z.string().max(INSTANCE_NAME_MAX * 4),
+      exposure: z.enum(['private', 'public']).optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  'instances.start': z.object({ id }).strict(),
+  'instances.stop': z.object({ id }).strict(),
+  'instances.restart': z.object({ id }).strict(),
+  'instances.delete': z.object({ id }).strict(),
+  'instances.credentials': z.object({ id }).strict(),
+  'instances.progress': z.object({ id }).strict(),
+  'instances.diagnose': z.object({ id }).strict(),
+  'instances.repair': z.object({ id, dryRun: z.boolean().optional() }).strict(),
+
+  'logs.follow': z
+    .object({
+      id,
+      service: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/)
+        .optional(),
+      tail: z.number().int().min(0).max(100_000).optional(),
+      follow: z.boolean().optional(),
+    })
+    .strict(),
+  'stats.instance': z.object({ id }).strict(),
+  'system.resources': z.object({}).strict(),
+  'events.subscribe': z.object({}).strict(),
+  'audit.list': z
+    .object({ limit: z.number().int().min(1).max(1000).optional(), instanceId: id.optional() })
+    .strict(),
+  'stream.cancel': z.object({ stream: streamId }).strict(),
+  /** Trivial round trip, for keepalive and benchmarks. */
+  'system.ping': z.object({}).strict(),
+} as const;
+
+export type MethodName = keyof typeof MethodParams;
+export type ParamsOf<M extends MethodName> = z.input<(typeof MethodParams)[M]>;
+
+export interface SessionInfo {
+  token: string;
+  expiresAt: string;
+  user: UserPublic;
+}
+
+export interface MethodResults {
+  'session.hello': { agentVersion: string; protocol: number; capabilities: string[] };
+  'auth.login': SessionInfo;
+  'auth.resume': SessionInfo;
+  'auth.logout': { ok: true };
+  'auth.changePassword': { ok: true };
+  'auth.whoami': { user: UserPublic };
+  'users.list': { users: UserPublic[] };
+  'users.create': { user: UserPublic };
+  'users.update': { user: UserPublic };
+  'users.delete': { ok: true };
+  'users.grant': { user: UserPublic };
+  'users.revoke': { user: UserPublic };
+  'instances.list': { instances: Instance[] };
+  'instances.get': { instance: Instance };
+  /** Returns at once; creation continues in the queue (watch `instances.progress` / events). */
+  'instances.create': { instance: Instance; queuePosition: number };
+  'instances.start': { instance: Instance };
+  'instances.stop': { instance: Instance };
+  'instances.restart': { instance: Instance };
+  'instances.delete': { ok: true };
+  'instances.credentials': { credentials: InstanceCredentials };
+  'instances.progress': { events: ProgressEvent[]; finished: boolean };
+  'instances.diagnose': { report: DiagnosticReport };
+  'instances.repair': RepairResult;
+  /** Stream data: `LogLine[]` batches. */
+  'logs.follow': { stream: string };
+  'stats.instance': { services: ServiceStats[] };
+  'system.resources': SystemResources;
+  /** Stream data: `AgentEvent`. */
+  'events.subscribe': { stream: string };
+  'audit.list': { entries: AuditEntry[] };
+  'stream.cancel': { ok: true };
+  'system.ping': { now: string };
+}
+
+export type ResultOf<M extends MethodName> = MethodResults[M];
+
+/** Methods allowed before `auth.login`/`auth.resume`. */
+export const PUBLIC_METHODS: readonly MethodName[] = [
+  'session.hello',
+  'auth.login',
+  'auth.resume',
+  'system.ping',
+];
