@@ -1,0 +1,69 @@
+import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from '../protocol/types';
+
+/**
+ * The seam between the agent's control plane (instances service: validation, permissions,
+ * ports, credentials, files, registry — `remote-agent/src/instances/`) and the part that drives
+ * Docker (`remote-agent/src/lifecycle/` on top of `remote-agent/src/docker/`).
+ *
+ * Creation: the instances service validates, checks MAX_INSTANCES, allocates ports, generates
+ * credentials, renders and writes the stack files, persists the instance as `queued`, then calls
+ * `enqueueCreate`. The lifecycle runs the queue (at most `creationConcurrency` at once):
+ * resources → Docker reachable → pull → up → wait healthy → `running`, or rolls back to
+ * `failed` (containers, network and volumes removed; the registry entry keeps the reason).
+ */
+export interface Lifecycle {
+  enqueueCreate(instanceId: string): { queuePosition: number };
+  /** One operation at a time per instance; a second one rejects with BUSY. */
+  start(instanceId: string): Promise<Instance>;
+  stop(instanceId: string): Promise<Instance>;
+  restart(instanceId: string): Promise<Instance>;
+  /** Removes containers, network, volumes and the instance directory; the caller drops the entry. */
+  remove(instanceId: string): Promise<void>;
+  progress(instanceId: string): { events: ProgressEvent[]; finished: boolean };
+  followLogs(
+    instanceId: string,
+    options: { service?: string; tail?: number; follow?: boolean },
+    sink: LogSink,
+  ): { cancel(): void };
+  stats(instanceId: string): Promise<ServiceStats[]>;
+  /** Host ports published by any container on this engine (for port allocation). */
+  publishedPorts(): Promise<Set<number>>;
+  /** At start and after dockerd comes back: align registry statuses with Docker. */
+  reconcile(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Flow-controlled sink: `write` returns false when the consumer wants the source paused. */
+export interface LogSink {
+  write(lines: LogLine[]): boolean;
+  onDrain(resume: () => void): void;
+  end(error?: { code: string; message: string }): void;
+}
+
+/** What the lifecycle needs from the control plane. */
+export interface LifecycleDeps {
+  registry: InstanceRegistry;
+  instanceDir(instanceId: string): string;
+  emit(event: AgentEvent): void;
+  audit(entry: {
+    actor: string;
+    action: string;
+    target?: string;
+    result: 'ok' | 'error';
+    code?: string;
+    detail?: Record<string, unknown>;
+  }): void;
+  config: {
+    creationConcurrency: number;
+    resources: { minFreeMemoryMb: number; minFreeDiskMb: number; maxLoadPerCore: number };
+    dataDir: string;
+    healthTimeoutMs?: number;
+  };
+}
+
+export interface InstanceRegistry {
+  get(instanceId: string): Instance | undefined;
+  list(): Instance[];
+  /** Persists atomically and emits `instance.changed`. */
+  update(instanceId: string, patch: Partial<Instance>): Promise<Instance>;
+}
