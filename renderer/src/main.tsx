@@ -1,8 +1,16 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
+import { App } from './app/App';
+import { createAppStore, startApp, StoreContext } from './app/store';
 
-function App() {
-  return <h1 className="p-6 text-2xl font-semibold">Ultrabase</h1>;
-}
+const store = createAppStore(window.ultrabase);
+startApp(store);
 
-createRoot(document.getElementById('root')!).render(<App />);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreContext.Provider value={store}>
+      <App />
+    </StoreContext.Provider>
+  </StrictMode>,
+);

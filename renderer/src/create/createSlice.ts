@@ -1,0 +1,73 @@
+import type { Exposure, ProgressEvent } from '../../../electron/src/contract/api';
+import { projectKey, toApiError, type ApiError } from '../api';
+import type { Slice } from '../app/store';
+
+export interface CreateSlice {
+  /** Progress events per project key, in seq order, without duplicates. */
+  progress: Record<string, ProgressEvent[]>;
+  /** The creation the dialog is showing, once the agent accepted it. */
+  activeCreation: { serverId: string; instanceId: string; queuePosition: number } | null;
+  createError: ApiError | null;
+  createProject(serverId: string, name: string, exposure: Exposure): Promise<boolean>;
+  applyProgress(serverId: string, event: ProgressEvent): void;
+  resetCreation(): void;
+}
+
+/** Merges an event into a seq-ordered list; replays and live events may overlap or cross. */
+export function mergeProgress(events: ProgressEvent[], event: ProgressEvent): ProgressEvent[] {
+  if (events.some((e) => e.seq === event.seq)) return events;
+  const last = events[events.length - 1];
+  if (!last || last.seq < event.seq) return [...events, event];
+  return [...events, event].sort((a, b) => a.seq - b.seq);
+}
+
+export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
+  progress: {},
+  activeCreation: null,
+  createError: null,
+
+  async createProject(serverId, name, exposure) {
+    set({ createError: null });
+    try {
+      const { project, queuePosition } = await get().api.createProject(serverId, {
+        name,
+        exposure,
+      });
+      get().upsertProject(project);
+      set({ activeCreation: { serverId, instanceId: project.id, queuePosition } });
+      // Events may have been pushed before the call returned: replay what the agent kept.
+      const replay = await get().api.projectProgress(serverId, project.id);
+      for (const event of replay.events) get().applyProgress(serverId, event);
+      return true;
+    } catch (raw) {
+      set({ createError: toApiError(raw) });
+      return false;
+    }
+  },
+
+  applyProgress(serverId, event) {
+    const key = projectKey(serverId, event.instanceId);
+    set((s) => ({
+      progress: { ...s.progress, [key]: mergeProgress(s.progress[key] ?? [], event) },
+    }));
+    const name = get().projects[key]?.name ?? event.instanceId;
+    if (event.step === 'done' && event.status === 'done') {
+      get().toast({
+        kind: 'success',
+        title: `${name} is running`,
+        body: 'Every service is healthy.',
+      });
+    } else if (event.status === 'failed' && (event.step === 'rollback' || event.error)) {
+      // One toast per failure: the step that failed carries the error; rollback follows it.
+      if (event.step !== 'rollback') {
+        get().toast({
+          kind: 'error',
+          title: `Creating ${name} failed`,
+          body: event.error?.message ?? event.message ?? 'See the project for the reason.',
+        });
+      }
+    }
+  },
+
+  resetCreation: () => set({ activeCreation: null, createError: null }),
+});

@@ -1,0 +1,159 @@
+import type { CheckStatus } from '../../../remote-agent/src/protocol/types';
+import { projectKey } from '../api';
+import { useApp } from '../app/store';
+import { Badge } from '../ui/Badge';
+import { Button } from '../ui/Button';
+import { timeAgo } from '../ui/format';
+import { Panel } from '../ui/Panel';
+
+const TONE = { ok: 'green', warn: 'amber', fail: 'red' } as const satisfies Record<
+  CheckStatus,
+  string
+>;
+const ORDER: Record<CheckStatus, number> = { fail: 0, warn: 1, ok: 2 };
+
+/** The HealthChecker's report, and repair shown as a dry run first, then confirmed. */
+export function DiagnosticsPanel({
+  serverId,
+  instanceId,
+}: {
+  serverId: string;
+  instanceId: string;
+}) {
+  const key = projectKey(serverId, instanceId);
+  const report = useApp((s) => s.reports[key]);
+  const plan = useApp((s) => s.repairPlans[key]);
+  const last = useApp((s) => s.lastRepairs[key]);
+  const diagnosing = useApp((s) => s.diagnosing[key] ?? false);
+  const repairing = useApp((s) => s.repairing[key] ?? false);
+  const diagnose = useApp((s) => s.diagnose);
+  const planRepair = useApp((s) => s.planRepair);
+  const repair = useApp((s) => s.repair);
+  const cancel = useApp((s) => s.cancelRepairPlan);
+  const checks = report ? [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]) : [];
+
+  return (
+    <>
+      <Panel
+        title={
+          <span className="flex items-center gap-2">
+            Diagnostics
+            {report && (
+              <span data-testid="diagnostics-status" data-status={report.status}>
+                <Badge tone={TONE[report.status]} label={report.status} />
+              </span>
+            )}
+          </span>
+        }
+        actions={
+          <>
+            {report && (
+              <span className="text-xs text-muted">
+                {timeAgo(report.at)} · {report.durationMs} ms
+              </span>
+            )}
+            <Button size="sm" busy={diagnosing} onClick={() => void diagnose(serverId, instanceId)}>
+              Run diagnostics
+            </Button>
+            <Button
+              size="sm"
+              variant="primary"
+              busy={repairing && !plan}
+              disabled={plan !== undefined}
+              onClick={() => void planRepair(serverId, instanceId)}
+            >
+              Repair…
+            </Button>
+          </>
+        }
+      >
+        {!report ? (
+          <p className="text-xs text-muted">
+            Checks every container, probes each service through Kong and directly, tests the keys
+            and Postgres, and suggests a fix for each problem.
+          </p>
+        ) : (
+          <ul className="flex flex-col divide-y divide-line" data-testid="checks">
+            {checks.map((c) => (
+              <li
+                key={c.id}
+                className="grid grid-cols-[64px_1fr] gap-3 py-2"
+                data-check={c.id}
+                data-status={c.status}
+              >
+                <Badge tone={TONE[c.status]} label={c.status} />
+                <div className="min-w-0">
+                  <p className="font-medium">
+                    {c.title}
+                    {c.service && (
+                      <span className="ml-2 text-xs font-normal text-muted">{c.service}</span>
+                    )}
+                  </p>
+                  <p className="truncate font-mono text-[11px] text-muted" title={c.evidence}>
+                    {c.evidence}
+                  </p>
+                  {c.fix && c.status !== 'ok' && <p className="text-xs text-warn">Fix: {c.fix}</p>}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Panel>
+      {plan && (
+        <Panel title="Repair plan (dry run)" className="border-brand/60">
+          <div data-testid="repair-plan">
+            {plan.actions.length === 0 ? (
+              <p className="text-xs text-muted">
+                Nothing to repair: every container and file matches the registry.
+              </p>
+            ) : (
+              <ul className="flex flex-col gap-1 text-xs">
+                {plan.actions.map((a, i) => (
+                  <li key={i} className="flex gap-2">
+                    <code className="font-mono text-brand">{a.kind}</code>
+                    <span className="font-medium">{a.target}</span>
+                    <span className="text-muted">— {a.reason}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <p className="mt-3 text-[11px] text-muted">
+              Repair never deletes a registered project's data.
+            </p>
+            <div className="mt-3 flex gap-2">
+              <Button
+                variant="primary"
+                size="sm"
+                busy={repairing}
+                disabled={plan.actions.length === 0}
+                onClick={() => void repair(serverId, instanceId)}
+              >
+                Apply {plan.actions.length} action{plan.actions.length === 1 ? '' : 's'}
+              </Button>
+              <Button size="sm" onClick={() => cancel(serverId, instanceId)}>
+                Cancel
+              </Button>
+            </div>
+          </div>
+        </Panel>
+      )}
+      {last && (
+        <Panel title="Last repair">
+          <ul className="flex flex-col gap-1 text-xs" data-testid="repair-result">
+            {last.actions.length === 0 && <li className="text-muted">No action was needed.</li>}
+            {last.actions.map((a, i) => (
+              <li key={i} className="flex gap-2">
+                <span className={a.error ? 'text-danger' : 'text-brand'}>
+                  {a.error ? '✕' : '✓'}
+                </span>
+                <code className="font-mono">{a.kind}</code>
+                <span className="font-medium">{a.target}</span>
+                <span className="text-muted">{a.error ?? a.reason}</span>
+              </li>
+            ))}
+          </ul>
+        </Panel>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,105 @@
+import type { DiagnosticReport, RepairResult } from '../../../electron/src/contract/api';
+import { projectKey, toApiError } from '../api';
+import type { Slice } from '../app/store';
+
+export interface DiagnosticsSlice {
+  reports: Record<string, DiagnosticReport>;
+  /** The dry run shown before a repair is confirmed. */
+  repairPlans: Record<string, RepairResult>;
+  lastRepairs: Record<string, RepairResult>;
+  diagnosing: Record<string, boolean>;
+  repairing: Record<string, boolean>;
+  diagnose(serverId: string, instanceId: string): Promise<void>;
+  planRepair(serverId: string, instanceId: string): Promise<void>;
+  repair(serverId: string, instanceId: string): Promise<void>;
+  cancelRepairPlan(serverId: string, instanceId: string): void;
+  setReport(serverId: string, report: DiagnosticReport): void;
+  applyRepair(serverId: string, result: RepairResult, automatic: boolean): void;
+}
+
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+export const createDiagnosticsSlice: Slice<DiagnosticsSlice> = (set, get) => ({
+  reports: {},
+  repairPlans: {},
+  lastRepairs: {},
+  diagnosing: {},
+  repairing: {},
+
+  async diagnose(serverId, instanceId) {
+    const key = projectKey(serverId, instanceId);
+    set((s) => ({ diagnosing: { ...s.diagnosing, [key]: true } }));
+    try {
+      get().setReport(serverId, await get().api.diagnoseProject(serverId, instanceId));
+    } catch (raw) {
+      get().toast({
+        kind: 'error',
+        title: 'Diagnostics did not run',
+        body: toApiError(raw).message,
+      });
+    } finally {
+      set((s) => ({ diagnosing: without(s.diagnosing, key) }));
+    }
+  },
+
+  async planRepair(serverId, instanceId) {
+    const key = projectKey(serverId, instanceId);
+    set((s) => ({ repairing: { ...s.repairing, [key]: true } }));
+    try {
+      const plan = await get().api.repairProject(serverId, instanceId, { dryRun: true });
+      set((s) => ({ repairPlans: { ...s.repairPlans, [key]: plan } }));
+    } catch (raw) {
+      get().toast({
+        kind: 'error',
+        title: 'Could not plan a repair',
+        body: toApiError(raw).message,
+      });
+    } finally {
+      set((s) => ({ repairing: without(s.repairing, key) }));
+    }
+  },
+
+  async repair(serverId, instanceId) {
+    const key = projectKey(serverId, instanceId);
+    set((s) => ({
+      repairing: { ...s.repairing, [key]: true },
+      repairPlans: without(s.repairPlans, key),
+    }));
+    try {
+      const result = await get().api.repairProject(serverId, instanceId, { dryRun: false });
+      get().applyRepair(serverId, result, false);
+    } catch (raw) {
+      get().toast({ kind: 'error', title: 'Repair failed', body: toApiError(raw).message });
+    } finally {
+      set((s) => ({ repairing: without(s.repairing, key) }));
+    }
+  },
+
+  cancelRepairPlan(serverId, instanceId) {
+    set((s) => ({ repairPlans: without(s.repairPlans, projectKey(serverId, instanceId)) }));
+  },
+
+  setReport(serverId, report) {
+    const key = projectKey(serverId, report.instanceId);
+    set((s) => ({ reports: { ...s.reports, [key]: report } }));
+  },
+
+  applyRepair(serverId, result, automatic) {
+    if (result.dryRun) return;
+    const key = projectKey(serverId, result.instanceId);
+    set((s) => ({ lastRepairs: { ...s.lastRepairs, [key]: result } }));
+    if (result.after) get().setReport(serverId, result.after);
+    const name = get().projects[key]?.name ?? result.instanceId;
+    const failed = result.actions.filter((a) => a.error !== undefined).length;
+    const done = result.actions.length - failed;
+    get().toast({
+      kind: failed > 0 ? 'error' : 'success',
+      title: `${automatic ? 'Auto-repair' : 'Repair'} of ${name}: ${done} action${done === 1 ? '' : 's'} done`,
+      body: failed > 0 ? `${failed} failed; see the project's diagnostics.` : undefined,
+    });
+  },
+});

@@ -1,0 +1,247 @@
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from 'react';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import type { LogLine } from '../../../electron/src/contract/api';
+import { toApiError } from '../api';
+import { useApp } from '../app/store';
+import { formatLogLine, plainLogLine } from './formatLine';
+import { LogPump } from './logPump';
+import type { LogTab } from './logsSlice';
+import { claimStream } from './streamRouter';
+
+/** Lines kept for download; older lines fall off (the terminal keeps its own scrollback). */
+const KEEP_LINES = 200_000;
+
+export interface LogTerminalHandle {
+  search(term: string, backwards?: boolean): boolean;
+  clear(): void;
+  download(): void;
+  setPaused(paused: boolean): void;
+  setFollow(follow: boolean): void;
+}
+
+export interface LogStatus {
+  state: 'opening' | 'live' | 'ended' | 'error';
+  message?: string;
+  shown: number;
+  received: number;
+}
+
+const dark = {
+  background: '#0e0e0e',
+  foreground: '#d4d4d4',
+  cursor: '#0e0e0e',
+  selectionBackground: '#3ecf8e55',
+};
+const light = {
+  background: '#fbfbfb',
+  foreground: '#1c1e21',
+  cursor: '#fbfbfb',
+  selectionBackground: '#1f9d6a44',
+  yellow: '#a16207',
+  brightYellow: '#a16207',
+  cyan: '#0e7490',
+  brightCyan: '#0e7490',
+};
+
+export function LogTerminal({
+  tab,
+  visible,
+  onStatus,
+  handle,
+}: {
+  tab: LogTab;
+  visible: boolean;
+  onStatus: (status: LogStatus) => void;
+  handle: Ref<LogTerminalHandle>;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const api = useApp((s) => s.api);
+  const logTail = useApp((s) => s.settings.logTail);
+  const isDark =
+    useApp((s) => s.settings.theme) !== 'light' &&
+    document.documentElement.classList.contains('dark');
+  const parts = useRef<{
+    term: Terminal;
+    fit: FitAddon;
+    search: SearchAddon;
+    pump: LogPump;
+    lines: LogLine[];
+    follow: boolean;
+  } | null>(null);
+  const [ready, setReady] = useState(false);
+  const statusRef = useRef(onStatus);
+  statusRef.current = onStatus;
+
+  useEffect(() => {
+    const term = new Terminal({
+      convertEol: false,
+      disableStdin: true,
+      cursorBlink: false,
+      scrollback: 50_000,
+      fontSize: 12,
+      fontFamily: "'JetBrains Mono', 'DejaVu Sans Mono', monospace",
+      theme: document.documentElement.classList.contains('dark') ? dark : light,
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')));
+    term.open(host.current!);
+    const lines: LogLine[] = [];
+    const state = { term, fit, search, lines, follow: true } as {
+      term: Terminal;
+      fit: FitAddon;
+      search: SearchAddon;
+      pump: LogPump;
+      lines: LogLine[];
+      follow: boolean;
+    };
+    let stream: string | null = null;
+    let release: (() => void) | null = null;
+    let closed = false;
+    let status: LogStatus = { state: 'opening', shown: 0, received: 0 };
+    const report = (patch: Partial<LogStatus>) => {
+      status = { ...status, ...patch };
+      statusRef.current(status);
+    };
+
+    state.pump = new LogPump(
+      {
+        write: (data, done) =>
+          term.write(data, () => {
+            if (state.follow) term.scrollToBottom();
+            done();
+          }),
+      },
+      (bytes) => {
+        if (stream) void api.ackStream(stream, bytes).catch(() => undefined);
+        report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
+      },
+      (line) => formatLogLine(line, tab.service === undefined),
+      (run) => requestAnimationFrame(run),
+    );
+    parts.current = state;
+    setReady(true);
+
+    const options: { service?: string; tail?: number } = { tail: logTail };
+    if (tab.service !== undefined) options.service = tab.service;
+    api.followLogs(tab.serverId, tab.instanceId, options).then(
+      (r) => {
+        if (closed) {
+          void api.closeStream(r.stream).catch(() => undefined);
+          return;
+        }
+        stream = r.stream;
+        report({ state: 'live' });
+        release = claimStream(r.stream, (event) => {
+          if (event.type === 'stream.data') {
+            for (const l of event.lines) lines.push(l);
+            if (lines.length > KEEP_LINES) lines.splice(0, lines.length - KEEP_LINES);
+            state.pump.push(event.lines, event.bytes);
+          } else {
+            report(
+              event.error ? { state: 'error', message: event.error.message } : { state: 'ended' },
+            );
+            term.write(
+              `\r\n\x1b[2m── stream ended${event.error ? `: ${event.error.message}` : ''} ──\x1b[0m\r\n`,
+            );
+          }
+        });
+      },
+      (e: unknown) => {
+        const error = toApiError(e);
+        report({ state: 'error', message: error.message });
+        term.write(`\x1b[31m${error.message}\x1b[0m\r\n`);
+      },
+    );
+
+    return () => {
+      closed = true;
+      release?.();
+      state.pump.close();
+      if (stream) void api.closeStream(stream).catch(() => undefined);
+      term.dispose();
+      parts.current = null;
+    };
+    // A tab is one stream for its whole life; the tail setting applies to new tabs.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, tab.id]);
+
+  useEffect(() => {
+    const p = parts.current;
+    if (!p) return;
+    p.term.options.theme = isDark ? dark : light;
+  }, [isDark, ready]);
+
+  useEffect(() => {
+    if (!visible || !ready || !host.current) return;
+    const p = parts.current;
+    const refit = () => {
+      try {
+        p?.fit.fit();
+      } catch {}
+    };
+    refit();
+    const observer = new ResizeObserver(refit);
+    observer.observe(host.current);
+    return () => observer.disconnect();
+  }, [visible, ready]);
+
+  useImperativeHandle(
+    handle,
+    () => ({
+      search(term, backwards = false) {
+        const p = parts.current;
+        if (!p || term === '') return false;
+        const opts = {
+          decorations: {
+            matchOverviewRuler: '#f5a623',
+            activeMatchColorOverviewRuler: '#3ecf8e',
+            matchBackground: '#f5a62366',
+            activeMatchBackground: '#3ecf8e99',
+          },
+        };
+        return backwards ? p.search.findPrevious(term, opts) : p.search.findNext(term, opts);
+      },
+      clear() {
+        const p = parts.current;
+        if (!p) return;
+        p.term.clear();
+        p.lines.length = 0;
+      },
+      download() {
+        const p = parts.current;
+        if (!p) return;
+        const blob = new Blob(p.lines.map(plainLogLine), { type: 'text/plain' });
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = `${tab.title.replace(/[^\w.-]+/g, '_')}.log`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 1_000);
+      },
+      setPaused(paused) {
+        parts.current?.pump.setPaused(paused);
+      },
+      setFollow(follow) {
+        const p = parts.current;
+        if (!p) return;
+        p.follow = follow;
+        if (follow) p.term.scrollToBottom();
+      },
+    }),
+    [tab.title],
+  );
+
+  return (
+    <div
+      ref={host}
+      data-testid="log-terminal"
+      data-tab={tab.id}
+      className={`h-full w-full ${visible ? '' : 'hidden'}`}
+    />
+  );
+}

@@ -1,0 +1,34 @@
+import type { LogLine } from '../../../electron/src/contract/api';
+
+/** Like `docker compose logs`: each service keeps one colour so interleaved lines stay readable. */
+const SERVICE_COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
+
+export function serviceColour(service: string): number {
+  let h = 0;
+  for (let i = 0; i < service.length; i++) h = (h * 31 + service.charCodeAt(i)) >>> 0;
+  return SERVICE_COLOURS[h % SERVICE_COLOURS.length]!;
+}
+
+function clock(time: string): string {
+  // RFC 3339 → HH:MM:SS; anything else is shown as it came.
+  const m = /T(\d\d:\d\d:\d\d)/.exec(time);
+  return m ? m[1]! : time;
+}
+
+/**
+ * One terminal line: dim time, coloured service, then the text as the service wrote it (its own
+ * ANSI colours pass through). xterm needs CRLF; a bare LF would only move down a row.
+ */
+export function formatLogLine(line: LogLine, withService: boolean): string {
+  const text = line.text.replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n');
+  const service = withService
+    ? `\x1b[${serviceColour(line.service)}m${line.service.padEnd(10)}\x1b[0m│ `
+    : '';
+  const err = line.stream === 'stderr' ? '\x1b[31m!\x1b[0m' : ' ';
+  return `\x1b[2m${clock(line.time)}\x1b[0m${err}${service}${text}\r\n`;
+}
+
+/** Plain text for the download: no colours, one line per entry. */
+export function plainLogLine(line: LogLine): string {
+  return `${line.time} ${line.service} ${line.stream} ${line.text.replace(/\r?\n$/, '')}\n`;
+}

@@ -1,0 +1,148 @@
+import { memo } from 'react';
+import type { OpenTarget, ProjectView } from '../../../electron/src/contract/api';
+import { projectKey, toApiError } from '../api';
+import { useApp } from '../app/store';
+import { StatusBadge } from '../ui/Badge';
+import { Button } from '../ui/Button';
+import { CopyButton } from '../ui/CopyButton';
+
+/** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
+export function useOpenProject() {
+  const api = useApp((s) => s.api);
+  const toast = useApp((s) => s.toast);
+  return async (p: ProjectView, target: OpenTarget) => {
+    try {
+      const { url } = await api.openProject(p.serverId, p.id, target);
+      window.open(url, '_blank', 'noopener');
+    } catch (raw) {
+      toast({ kind: 'error', title: `Could not open ${target}`, body: toApiError(raw).message });
+    }
+  };
+}
+
+const STOPPABLE = new Set(['running', 'degraded']);
+const STARTABLE = new Set(['stopped', 'failed']);
+
+export const ProjectCard = memo(function ProjectCard({ project: p }: { project: ProjectView }) {
+  const pending = useApp((s) => s.pendingActions[projectKey(p.serverId, p.id)]);
+  const run = useApp((s) => s.runProjectAction);
+  const navigate = useApp((s) => s.navigate);
+  const openDialog = useApp((s) => s.openDialog);
+  const openLogs = useApp((s) => s.openLogs);
+  const open = useOpenProject();
+  const up = STOPPABLE.has(p.status);
+
+  return (
+    <article
+      data-testid="project-card"
+      data-name={p.name}
+      data-status={p.status}
+      className="group flex flex-col rounded-lg border border-line bg-panel transition hover:border-muted"
+    >
+      <div className="flex items-start justify-between gap-2 px-4 pt-3">
+        <button
+          type="button"
+          onClick={() => navigate({ kind: 'project', serverId: p.serverId, instanceId: p.id })}
+          className="min-w-0 text-left"
+        >
+          <h3 className="truncate text-[14px] font-semibold group-hover:underline">{p.name}</h3>
+          <p className="truncate text-[11px] text-muted">
+            {p.serverName} · {p.exposure} · {p.owner}
+          </p>
+        </button>
+        <StatusBadge status={p.status} />
+      </div>
+      {p.needsAttention && (
+        <p className="mx-4 mt-2 rounded bg-amber-500/10 px-2 py-1 text-[11px] text-warn">
+          Auto-repair gave up; open the project to see why.
+        </p>
+      )}
+      {p.status === 'failed' && p.error && (
+        <p className="mx-4 mt-2 line-clamp-2 text-[11px] text-danger" title={p.error.reason}>
+          {p.error.reason}
+        </p>
+      )}
+      <dl className="mx-4 mt-3 grid grid-cols-3 gap-2 rounded-md bg-bg px-3 py-2 font-mono text-[11px]">
+        <div>
+          <dt className="text-muted">API</dt>
+          <dd>{p.ports.kongHttp}</dd>
+        </div>
+        <div>
+          <dt className="text-muted">Postgres</dt>
+          <dd>{p.ports.postgres}</dd>
+        </div>
+        <div>
+          <dt className="text-muted">Pooler</dt>
+          <dd>{p.ports.poolerTransaction}</dd>
+        </div>
+      </dl>
+      <div className="mx-4 mt-2 flex items-center gap-1 text-xs">
+        <button
+          type="button"
+          className="rounded px-1.5 py-0.5 text-brand hover:bg-raised disabled:opacity-40"
+          disabled={!up}
+          onClick={() => void open(p, 'studio')}
+        >
+          Studio ↗
+        </button>
+        <button
+          type="button"
+          className="rounded px-1.5 py-0.5 text-brand hover:bg-raised disabled:opacity-40"
+          disabled={!up}
+          onClick={() => void open(p, 'api')}
+        >
+          API ↗
+        </button>
+        <span className="flex-1" />
+        <span className="text-muted">DB URL</span>
+        <CopyButton value={p.urls.database} label={`Copy database URL of ${p.name}`} />
+      </div>
+      <div className="mt-3 flex items-center gap-1.5 border-t border-line px-3 py-2">
+        {up ? (
+          <Button
+            size="sm"
+            busy={pending === 'stop'}
+            disabled={pending !== undefined}
+            onClick={() => void run(p.serverId, p.id, 'stop')}
+          >
+            Stop
+          </Button>
+        ) : (
+          <Button
+            size="sm"
+            busy={pending === 'start'}
+            disabled={pending !== undefined || !STARTABLE.has(p.status)}
+            onClick={() => void run(p.serverId, p.id, 'start')}
+          >
+            Start
+          </Button>
+        )}
+        <Button
+          size="sm"
+          busy={pending === 'restart'}
+          disabled={pending !== undefined || !up}
+          onClick={() => void run(p.serverId, p.id, 'restart')}
+        >
+          Restart
+        </Button>
+        <Button size="sm" variant="ghost" onClick={() => openLogs(p.serverId, p.id)}>
+          Logs
+        </Button>
+        <span className="flex-1" />
+        <Button
+          size="sm"
+          variant="ghost"
+          className="text-danger"
+          busy={pending === 'delete'}
+          disabled={pending !== undefined}
+          aria-label={`Delete ${p.name}`}
+          onClick={() =>
+            openDialog({ kind: 'deleteProject', serverId: p.serverId, instanceId: p.id })
+          }
+        >
+          Delete
+        </Button>
+      </div>
+    </article>
+  );
+});

@@ -1,0 +1,251 @@
+import { useEffect } from 'react';
+import type { ProjectTab } from '../app/navSlice';
+import { projectKey } from '../api';
+import { useApp } from '../app/store';
+import { CreationProgress } from '../create/CreationProgress';
+import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
+import { AuditList } from '../servers/AuditList';
+import { StatusBadge } from '../ui/Badge';
+import { Button } from '../ui/Button';
+import { CopyButton } from '../ui/CopyButton';
+import { EmptyState } from '../ui/EmptyState';
+import { PageHeader, Panel } from '../ui/Panel';
+import { CredentialsPanel } from './CredentialsPanel';
+import { useOpenProject } from './ProjectCard';
+import { UsagePanel } from './UsagePanel';
+
+const TABS: [ProjectTab, string][] = [
+  ['overview', 'Overview'],
+  ['diagnostics', 'Diagnostics'],
+  ['usage', 'Usage'],
+  ['activity', 'Activity'],
+];
+const IN_CREATION = new Set(['queued', 'creating', 'failed']);
+
+export function ProjectPage({
+  serverId,
+  instanceId,
+  tab,
+}: {
+  serverId: string;
+  instanceId: string;
+  tab: ProjectTab;
+}) {
+  const key = projectKey(serverId, instanceId);
+  const p = useApp((s) => s.projects[key]);
+  const pending = useApp((s) => s.pendingActions[key]);
+  const audit = useApp((s) => s.audit[key]);
+  const run = useApp((s) => s.runProjectAction);
+  const navigate = useApp((s) => s.navigate);
+  const openDialog = useApp((s) => s.openDialog);
+  const openLogs = useApp((s) => s.openLogs);
+  const loadAudit = useApp((s) => s.loadAudit);
+  const api = useApp((s) => s.api);
+  const applyProgress = useApp((s) => s.applyProgress);
+  const open = useOpenProject();
+  const creating = p !== undefined && IN_CREATION.has(p.status);
+
+  useEffect(() => {
+    if (tab === 'activity') void loadAudit(serverId, instanceId);
+  }, [tab, serverId, instanceId, loadAudit]);
+
+  useEffect(() => {
+    if (!creating) return;
+    // Opening a project mid-creation: replay what happened before this page subscribed.
+    api.projectProgress(serverId, instanceId).then(
+      (r) => r.events.forEach((e) => applyProgress(serverId, e)),
+      () => undefined,
+    );
+  }, [creating, api, serverId, instanceId, applyProgress]);
+
+  if (!p) {
+    return (
+      <EmptyState
+        title="Project not found"
+        body="It may have been deleted, or its server disconnected."
+        action={<Button onClick={() => navigate({ kind: 'projects' })}>Back to projects</Button>}
+      />
+    );
+  }
+  const up = p.status === 'running' || p.status === 'degraded';
+
+  return (
+    <>
+      <PageHeader
+        title={
+          <span className="flex items-center gap-3">
+            <button
+              type="button"
+              className="text-muted hover:text-fg"
+              onClick={() => navigate({ kind: 'projects' })}
+              aria-label="Back to projects"
+            >
+              ←
+            </button>
+            {p.name}
+            <span data-testid="project-status">
+              <StatusBadge status={p.status} />
+            </span>
+          </span>
+        }
+        subtitle={`${p.serverName} · ${p.exposure} · owner ${p.owner} · ${p.project}`}
+        actions={
+          <>
+            {up ? (
+              <Button
+                busy={pending === 'stop'}
+                disabled={pending !== undefined}
+                onClick={() => void run(serverId, instanceId, 'stop')}
+              >
+                Stop
+              </Button>
+            ) : (
+              <Button
+                busy={pending === 'start'}
+                disabled={
+                  pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
+                }
+                onClick={() => void run(serverId, instanceId, 'start')}
+              >
+                Start
+              </Button>
+            )}
+            <Button
+              busy={pending === 'restart'}
+              disabled={pending !== undefined || !up}
+              onClick={() => void run(serverId, instanceId, 'restart')}
+            >
+              Restart
+            </Button>
+            <Button onClick={() => openLogs(serverId, instanceId)}>Logs</Button>
+            <Button
+              variant="danger"
+              disabled={pending !== undefined}
+              onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
+            >
+              Delete
+            </Button>
+          </>
+        }
+      />
+      <div
+        role="tablist"
+        aria-label="Project sections"
+        className="flex gap-1 border-b border-line bg-panel px-6"
+      >
+        {TABS.map(([id, label]) => (
+          <button
+            key={id}
+            role="tab"
+            type="button"
+            aria-selected={tab === id}
+            onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
+            className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div className="flex flex-col gap-4 p-6" role="tabpanel">
+        {tab === 'overview' && (
+          <>
+            {creating && (
+              <Panel title={p.status === 'failed' ? 'Creation failed' : 'Creation in progress'}>
+                <CreationProgress serverId={serverId} instanceId={instanceId} />
+              </Panel>
+            )}
+            {p.needsAttention && (
+              <p
+                role="alert"
+                className="rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-2 text-warn"
+              >
+                Auto-repair gave up after repeated attempts. Open Diagnostics to see what keeps
+                failing.
+              </p>
+            )}
+            <Panel title="Endpoints">
+              <dl className="flex flex-col divide-y divide-line text-xs">
+                {(
+                  [
+                    ['studio', 'Studio', p.urls.studio],
+                    ['api', 'API', p.urls.api],
+                    ['database', 'Database', p.urls.database],
+                  ] as const
+                ).map(([target, label, url]) => (
+                  <div
+                    key={target}
+                    className="grid grid-cols-[120px_1fr_auto] items-center gap-3 py-1.5"
+                  >
+                    <dt className="text-muted">{label}</dt>
+                    <dd className="truncate font-mono">{url}</dd>
+                    <div className="flex gap-1">
+                      {target !== 'database' && (
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          disabled={!up}
+                          onClick={() => void open(p, target)}
+                        >
+                          Open ↗
+                        </Button>
+                      )}
+                      <CopyButton value={url} label={`Copy ${label} URL`} />
+                    </div>
+                  </div>
+                ))}
+              </dl>
+              <p className="mt-2 text-[11px] text-muted">
+                Ports: API {p.ports.kongHttp} · HTTPS {p.ports.kongHttps} · Postgres{' '}
+                {p.ports.postgres} · Pooler {p.ports.poolerTransaction}.
+                {p.exposure === 'private' &&
+                  ' Private: opened through an SSH port forward on this computer.'}
+              </p>
+            </Panel>
+            <CredentialsPanel serverId={serverId} instanceId={instanceId} />
+            {p.services && p.services.length > 0 && (
+              <Panel title="Services">
+                <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">
+                  {p.services.map((s) => (
+                    <li
+                      key={s.service}
+                      className="flex items-center justify-between rounded-md border border-line px-3 py-1.5 text-xs"
+                    >
+                      <span>
+                        <span className="font-medium">{s.service}</span>{' '}
+                        <span
+                          className={
+                            s.health === 'unhealthy' || s.state !== 'running'
+                              ? 'text-danger'
+                              : 'text-muted'
+                          }
+                        >
+                          {s.state}
+                          {s.health !== 'none' ? ` · ${s.health}` : ''}
+                          {s.restarts > 0 ? ` · ${s.restarts} restarts` : ''}
+                        </span>
+                      </span>
+                      <button
+                        type="button"
+                        className="text-brand hover:underline"
+                        onClick={() => openLogs(serverId, instanceId, s.service)}
+                      >
+                        logs
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </Panel>
+            )}
+          </>
+        )}
+        {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'activity' && (
+          <Panel title="Recent activity">
+            <AuditList entries={audit} />
+          </Panel>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,331 @@
+import { useState, type FormEvent } from 'react';
+import type { ServerInput, SshAuthMethod, SshConfigHost } from '../../../electron/src/contract/api';
+import { toApiError, type ApiError } from '../api';
+import { useApp } from '../app/store';
+import { Button } from '../ui/Button';
+import { Dialog } from '../ui/Dialog';
+import { Field, Select } from '../ui/Field';
+
+interface FormState {
+  name: string;
+  host: string;
+  port: string;
+  username: string;
+  auth: SshAuthMethod;
+  keyPath: string;
+  jumpServerId: string;
+  agentUsername: string;
+  sshPassword: string;
+  keyPassphrase: string;
+  agentPassword: string;
+}
+
+const EMPTY: FormState = {
+  name: '',
+  host: '',
+  port: '22',
+  username: 'root',
+  auth: 'key',
+  keyPath: '~/.ssh/id_ed25519',
+  jumpServerId: '',
+  agentUsername: 'admin',
+  sshPassword: '',
+  keyPassphrase: '',
+  agentPassword: '',
+};
+
+/** Which field a refusal belongs under, so the reason shows where the person will fix it. */
+function fieldOf(error: ApiError): keyof FormState | null {
+  switch (error.code) {
+    case 'SERVER_EXISTS':
+      return 'name';
+    case 'KEY_FILE_UNREADABLE':
+      return 'keyPath';
+    case 'INVALID_PARAMS':
+      return null;
+    default:
+      return null;
+  }
+}
+
+export function toServerInput(form: FormState, editing: boolean): ServerInput {
+  const input: ServerInput = {
+    name: form.name.trim(),
+    host: form.host.trim(),
+    port: Number(form.port) || 22,
+    username: form.username.trim() || 'root',
+    auth: form.auth,
+    agentUsername: form.agentUsername.trim() || 'admin',
+  };
+  if (form.auth === 'key' && form.keyPath.trim()) input.keyPath = form.keyPath.trim();
+  if (form.jumpServerId) input.jumpServerId = form.jumpServerId;
+  const secrets: NonNullable<ServerInput['secrets']> = {};
+  if (form.auth === 'password' && form.sshPassword) secrets.sshPassword = form.sshPassword;
+  if (form.auth === 'key' && form.keyPassphrase) secrets.keyPassphrase = form.keyPassphrase;
+  if (form.agentPassword) secrets.agentPassword = form.agentPassword;
+  // On edit, an empty secret field means "keep what the keychain has".
+  if (Object.keys(secrets).length > 0 || !editing) input.secrets = secrets;
+  return input;
+}
+
+export function ServerDialog({ serverId }: { serverId?: string }) {
+  const servers = useApp((s) => s.servers);
+  const closeDialog = useApp((s) => s.closeDialog);
+  const addServer = useApp((s) => s.addServer);
+  const updateServer = useApp((s) => s.updateServer);
+  const api = useApp((s) => s.api);
+  const editing = servers.find((s) => s.id === serverId);
+  const [form, setForm] = useState<FormState>(() =>
+    editing
+      ? {
+          ...EMPTY,
+          name: editing.name,
+          host: editing.host,
+          port: String(editing.port),
+          username: editing.username,
+          auth: editing.auth,
+          keyPath: editing.keyPath ?? '',
+          jumpServerId: editing.jumpServerId ?? '',
+          agentUsername: editing.agentUsername,
+        }
+      : EMPTY,
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [sshHosts, setSshHosts] = useState<SshConfigHost[] | null>(null);
+
+  const set = (patch: Partial<FormState>) => setForm((f) => ({ ...f, ...patch }));
+
+  async function importSshConfig() {
+    try {
+      setSshHosts(await api.readSshConfig());
+    } catch (raw) {
+      setError(toApiError(raw));
+    }
+  }
+
+  function applySshHost(h: SshConfigHost) {
+    const jump = h.proxyJump
+      ? servers.find((s) => s.name === h.proxyJump || s.host === h.proxyJump)
+      : undefined;
+    set({
+      name: form.name || h.alias,
+      host: h.hostName,
+      port: String(h.port ?? 22),
+      username: h.user ?? form.username,
+      auth: h.identityFile ? 'key' : 'agent',
+      keyPath: h.identityFile ?? '',
+      jumpServerId: jump?.id ?? '',
+    });
+    setSshHosts(null);
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const input = toServerInput(form, editing !== undefined);
+      if (editing) await updateServer(editing.id, input);
+      else await addServer(input);
+      closeDialog();
+    } catch (raw) {
+      setError(toApiError(raw));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const problemFor = (field: keyof FormState) =>
+    error && fieldOf(error) === field ? error.message : null;
+  const generalError = error && fieldOf(error) === null ? error : null;
+  const valid = form.name.trim() !== '' && form.host.trim() !== '';
+
+  return (
+    <Dialog
+      title={editing ? `Edit ${editing.name}` : 'Add a server'}
+      onClose={closeDialog}
+      width="w-[600px]"
+      testId="server-dialog"
+      footer={
+        <>
+          <Button onClick={closeDialog}>Cancel</Button>
+          <Button variant="primary" type="submit" form="server-form" busy={busy} disabled={!valid}>
+            {editing ? 'Save' : 'Add and connect'}
+          </Button>
+        </>
+      }
+    >
+      <form id="server-form" onSubmit={submit} className="grid grid-cols-2 gap-x-4 gap-y-1">
+        {!editing && (
+          <div className="col-span-2 mb-3 flex items-center justify-between rounded-md border border-dashed border-line px-3 py-2 text-xs text-muted">
+            <span>Already in your ~/.ssh/config? Fill the form from a host entry.</span>
+            <Button size="sm" onClick={importSshConfig}>
+              Import from ~/.ssh/config
+            </Button>
+          </div>
+        )}
+        {sshHosts && (
+          <div
+            className="col-span-2 mb-3 max-h-40 overflow-auto rounded-md border border-line"
+            role="listbox"
+            aria-label="Hosts in ~/.ssh/config"
+          >
+            {sshHosts.length === 0 && (
+              <p className="p-3 text-xs text-muted">No Host entries found.</p>
+            )}
+            {sshHosts.map((h) => (
+              <button
+                key={h.alias}
+                type="button"
+                role="option"
+                aria-selected={false}
+                onClick={() => applySshHost(h)}
+                className="flex w-full justify-between px-3 py-1.5 text-left hover:bg-raised"
+              >
+                <span className="font-medium">{h.alias}</span>
+                <span className="text-xs text-muted">
+                  {h.user ? `${h.user}@` : ''}
+                  {h.hostName}
+                  {h.port ? `:${h.port}` : ''}
+                </span>
+              </button>
+            ))}
+          </div>
+        )}
+        <Field
+          label="Name"
+          value={form.name}
+          onChange={(e) => set({ name: e.target.value })}
+          placeholder="production-eu"
+          problem={problemFor('name')}
+          hint="How this server appears in the sidebar."
+          autoFocus
+        />
+        <Field
+          label="Host"
+          value={form.host}
+          onChange={(e) => set({ host: e.target.value })}
+          placeholder="203.0.113.10 or vps.example.com"
+        />
+        <Field
+          label="SSH port"
+          value={form.port}
+          inputMode="numeric"
+          onChange={(e) => set({ port: e.target.value.replace(/\D/g, '') })}
+        />
+        <Field
+          label="SSH user"
+          value={form.username}
+          onChange={(e) => set({ username: e.target.value })}
+        />
+        <div className="col-span-2 mb-3">
+          <span className="text-xs font-medium text-muted">Authentication</span>
+          <div
+            role="radiogroup"
+            aria-label="Authentication"
+            className="mt-1 grid grid-cols-3 gap-2"
+          >
+            {(
+              [
+                ['key', 'Key file'],
+                ['agent', 'ssh-agent'],
+                ['password', 'Password'],
+              ] as [SshAuthMethod, string][]
+            ).map(([value, label]) => (
+              <label
+                key={value}
+                className={`flex cursor-pointer items-center gap-2 rounded-md border px-3 py-1.5 ${form.auth === value ? 'border-brand bg-brand/5' : 'border-line'}`}
+              >
+                <input
+                  type="radio"
+                  name="auth"
+                  value={value}
+                  checked={form.auth === value}
+                  onChange={() => set({ auth: value })}
+                  className="accent-[var(--brand)]"
+                />
+                {label}
+              </label>
+            ))}
+          </div>
+        </div>
+        {form.auth === 'key' && (
+          <>
+            <Field
+              label="Private key file"
+              value={form.keyPath}
+              onChange={(e) => set({ keyPath: e.target.value })}
+              problem={problemFor('keyPath')}
+            />
+            <Field
+              label="Key passphrase (if any)"
+              type="password"
+              autoComplete="off"
+              value={form.keyPassphrase}
+              onChange={(e) => set({ keyPassphrase: e.target.value })}
+              hint="Kept in the OS keychain."
+            />
+          </>
+        )}
+        {form.auth === 'password' && (
+          <div className="col-span-2">
+            <Field
+              label="SSH password"
+              type="password"
+              autoComplete="off"
+              value={form.sshPassword}
+              onChange={(e) => set({ sshPassword: e.target.value })}
+              hint={
+                editing?.secrets.sshPassword
+                  ? 'Stored in the keychain; leave empty to keep it.'
+                  : 'Kept in the OS keychain, never in a file.'
+              }
+            />
+          </div>
+        )}
+        <Field
+          label="Agent account"
+          value={form.agentUsername}
+          onChange={(e) => set({ agentUsername: e.target.value })}
+          hint="Your Ultrabase user on this server (not the SSH user)."
+        />
+        <Field
+          label="Agent password"
+          type="password"
+          autoComplete="off"
+          value={form.agentPassword}
+          onChange={(e) => set({ agentPassword: e.target.value })}
+          hint={
+            editing?.secrets.agentPassword
+              ? 'Stored; leave empty to keep it.'
+              : 'On a new server this creates the first admin.'
+          }
+        />
+        {servers.filter((s) => s.id !== serverId && s.kind === 'ssh').length > 0 && (
+          <div className="col-span-2">
+            <Select
+              label="Jump host (optional)"
+              value={form.jumpServerId}
+              onChange={(v) => set({ jumpServerId: v })}
+              options={[
+                { value: '', label: 'None: connect directly' },
+                ...servers
+                  .filter((s) => s.id !== serverId && s.kind === 'ssh')
+                  .map((s) => ({ value: s.id, label: s.name })),
+              ]}
+            />
+          </div>
+        )}
+        {generalError && (
+          <p
+            role="alert"
+            className="col-span-2 mt-2 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-xs text-danger"
+          >
+            {generalError.message} <span className="opacity-70">({generalError.code})</span>
+          </p>
+        )}
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,100 @@
+import type { Role, UserPublic } from '../../../electron/src/contract/api';
+import { toApiError, type ApiError } from '../api';
+import type { Slice } from '../app/store';
+
+export interface UsersSlice {
+  users: Record<string, UserPublic[]>;
+  usersError: Record<string, ApiError>;
+  loadUsers(serverId: string): Promise<void>;
+  createUser(
+    serverId: string,
+    input: { username: string; password: string; role: Role },
+  ): Promise<void>;
+  updateUser(
+    serverId: string,
+    input: { username: string; role?: Role; password?: string; disabled?: boolean },
+  ): Promise<void>;
+  deleteUser(serverId: string, username: string): Promise<void>;
+  setGrant(serverId: string, username: string, instanceId: string, granted: boolean): Promise<void>;
+}
+
+function replaceUser(list: UserPublic[] | undefined, user: UserPublic): UserPublic[] {
+  const rest = (list ?? []).filter((u) => u.username !== user.username);
+  return [...rest, user].sort((a, b) => a.username.localeCompare(b.username));
+}
+
+export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
+  /** Every user change toasts its outcome; the error is rethrown so a form can show it inline. */
+  async function change(title: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+      get().toast({ kind: 'success', title });
+    } catch (raw) {
+      const error = toApiError(raw);
+      get().toast({ kind: 'error', title: 'The change was refused', body: error.message });
+      throw error;
+    }
+  }
+
+  return {
+    users: {},
+    usersError: {},
+
+    async loadUsers(serverId) {
+      try {
+        const list = await get().api.listUsers(serverId);
+        set((s) => ({
+          users: {
+            ...s.users,
+            [serverId]: list.sort((a, b) => a.username.localeCompare(b.username)),
+          },
+          usersError: Object.fromEntries(
+            Object.entries(s.usersError).filter(([k]) => k !== serverId),
+          ),
+        }));
+      } catch (raw) {
+        set((s) => ({ usersError: { ...s.usersError, [serverId]: toApiError(raw) } }));
+      }
+    },
+
+    createUser: (serverId, input) =>
+      change(`User ${input.username} created`, async () => {
+        const user = await get().api.createUser(serverId, input);
+        set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
+      }),
+
+    updateUser: (serverId, input) =>
+      change(
+        input.password !== undefined
+          ? `Password of ${input.username} reset`
+          : `User ${input.username} updated`,
+        async () => {
+          const user = await get().api.updateUser(serverId, input);
+          set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
+        },
+      ),
+
+    deleteUser: (serverId, username) =>
+      change(`User ${username} deleted`, async () => {
+        await get().api.deleteUser(serverId, username);
+        set((s) => ({
+          users: {
+            ...s.users,
+            [serverId]: (s.users[serverId] ?? []).filter((u) => u.username !== username),
+          },
+        }));
+      }),
+
+    setGrant: (serverId, username, instanceId, granted) =>
+      change(
+        granted ? `Access granted to ${username}` : `Access revoked from ${username}`,
+        async () => {
+          const api = get().api;
+          const user = granted
+            ? await api.grantProject(serverId, username, instanceId)
+            : await api.revokeProject(serverId, username, instanceId);
+          set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
+        },
+      ),
+  };
+};
