@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { UltrabaseError } from '../../contract/errors';
+import type { LocalAgent } from './plan';
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function run(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      file,
+      args,
+      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 20_000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    ),
+  );
+}
+
+/** Version and checksum of the bundle the app carries (and of its Node runtime, if any). */
+export async function describeLocalAgent(options: {
+  bundlePath: string;
+  nodePath: string;
+  runtimePath?: string;
+}): Promise<LocalAgent & { bundlePath: string; protocol: number }> {
+  let info: { version: string; protocol: number };
+  try {
+    info = JSON.parse(await run(options.nodePath, [options.bundlePath, 'version'])) as typeof info;
+  } catch (err) {
+    throw new UltrabaseError(
+      'BOOTSTRAP_FAILED',
+      `The agent bundle ${options.bundlePath} is missing or broken (${(err as Error).message.split('\n')[0]}). Rebuild it with npm run build:agent.`,
+    );
+  }
+  const result: LocalAgent & { bundlePath: string; protocol: number } = {
+    bundlePath: options.bundlePath,
+    version: info.version,
+    protocol: info.protocol,
+    sha256: await sha256File(options.bundlePath),
+  };
+  if (options.runtimePath) {
+    const version = (await run(options.runtimePath, ['-v'])).trim();
+    const arch = (await run(options.runtimePath, ['-p', 'process.arch'])).trim();
+    result.runtime = { path: options.runtimePath, version, arch };
+  }
+  return result;
+}

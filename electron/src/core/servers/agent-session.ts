@@ -1,0 +1,332 @@
+import { randomBytes } from 'node:crypto';
+import { UltrabaseError } from '../../contract/errors';
+import type { ConnectionState, UserPublic } from '../../contract/api';
+import type { AgentEvent, LogLine } from '../../../../remote-agent/src/protocol/types';
+import type { MethodName, ParamsOf, ResultOf } from '../../../../remote-agent/src/protocol/methods';
+import { PROTOCOL_VERSION } from '../../../../remote-agent/src/protocol/rpc';
+import { RpcClient, type CallOptions } from '../rpc/client';
+import { backoffDelay, isRetryable } from '../ssh/backoff';
+import type { Logger } from '../logging/logger';
+import type { AgentLink } from './link';
+import { LogCursor } from './log-resume';
+
+export interface SessionStatus {
+  state: ConnectionState;
+  error?: { code: string; message: string; data?: Record<string, unknown> };
+  agent?: { version: string; protocol: number };
+  user?: UserPublic;
+}
+
+export interface SessionHooks {
+  onStatus(status: SessionStatus): void;
+  onEvent(event: AgentEvent): void;
+  onLogData(stream: string, lines: LogLine[], bytes: number): void;
+  onLogEnd(stream: string, error?: { code: string; message: string }): void;
+}
+
+export interface SessionOptions {
+  serverId: string;
+  link: AgentLink;
+  credentials(): Promise<{ username: string; password: string }>;
+  hooks: SessionHooks;
+  logger: Logger;
+  clientName: string;
+  /** How long a call waits for a reconnect in progress before answering NOT_CONNECTED. */
+  reconnectWaitMs?: number;
+}
+
+interface LogSubscription {
+  id: string;
+  instanceId: string;
+  service?: string;
+  tail?: number;
+  agentStream?: string;
+  cursor: LogCursor;
+  /** Bytes delivered on the current agent stream and not yet acknowledged by the consumer. */
+  unacked: number;
+  /** Bytes delivered on an agent stream that no longer exists (before a reconnect). */
+  staleUnacked: number;
+}
+
+/** History replayed when a log stream is reopened after a reconnect, to bridge the gap. */
+const RESUME_TAIL = 1000;
+
+function asError(err: unknown): UltrabaseError {
+  if (err instanceof UltrabaseError) return err;
+  return new UltrabaseError('INTERNAL', (err as Error)?.message ?? String(err));
+}
+
+/**
+ * One server's agent session: hello, login, event subscription, log streams, and reconnection
+ * with backoff that resumes the session token (or logs in again) and reopens every stream.
+ */
+export class AgentSession {
+  status: SessionStatus = { state: 'disconnected' };
+  private rpc: RpcClient | undefined;
+  private token: string | undefined;
+  private wanted = false;
+  private connecting: Promise<void> | undefined;
+  private readonly logs = new Map<string, LogSubscription>();
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly options: SessionOptions) {
+    options.link.onDown(() => this.rpc?.close());
+  }
+
+  get connected(): boolean {
+    return this.status.state === 'connected' && this.rpc !== undefined;
+  }
+
+  connect(): Promise<void> {
+    this.wanted = true;
+    if (this.connected) return Promise.resolve();
+    this.connecting ??= this.establish(false).finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  async disconnect(): Promise<void> {
+    this.wanted = false;
+    const rpc = this.rpc;
+    this.rpc = undefined;
+    if (rpc && this.token) await rpc.call('auth.logout', {}, { timeoutMs: 2000 }).catch(() => {});
+    rpc?.close();
+    await this.options.link.close();
+    for (const sub of this.logs.values())
+      this.options.hooks.onLogEnd(sub.id, { code: 'NOT_CONNECTED', message: 'Disconnected.' });
+    this.logs.clear();
+    this.token = undefined;
+    this.setStatus({ state: 'disconnected' });
+  }
+
+  async call<M extends MethodName>(
+    method: M,
+    params: ParamsOf<M>,
+    options?: CallOptions,
+  ): Promise<ResultOf<M>> {
+    const rpc = await this.ready();
+    return rpc.call(method, params, options);
+  }
+
+  async followLogs(
+    instanceId: string,
+    options: { service?: string; tail?: number },
+  ): Promise<string> {
+    const sub: LogSubscription = {
+      id: 'log-' + randomBytes(8).toString('hex'),
+      instanceId,
+      cursor: new LogCursor(),
+      unacked: 0,
+      staleUnacked: 0,
+    };
+    if (options.service !== undefined) sub.service = options.service;
+    if (options.tail !== undefined) sub.tail = options.tail;
+    await this.openLog(await this.ready(), sub, false);
+    this.logs.set(sub.id, sub);
+    return sub.id;
+  }
+
+  hasStream(stream: string): boolean {
+    return this.logs.has(stream);
+  }
+
+  ackLog(stream: string, bytes: number): void {
+    const sub = this.logs.get(stream);
+    if (!sub) return;
+    let rest = bytes;
+    const stale = Math.min(rest, sub.staleUnacked);
+    sub.staleUnacked -= stale;
+    rest -= stale;
+    rest = Math.min(rest, sub.unacked);
+    sub.unacked -= rest;
+    if (rest > 0 && sub.agentStream) this.rpc?.ack(sub.agentStream, rest);
+  }
+
+  async closeLog(stream: string): Promise<void> {
+    const sub = this.logs.get(stream);
+    if (!sub) return;
+    this.logs.delete(stream);
+    if (sub.agentStream && this.rpc) {
+      this.rpc.detachStream(sub.agentStream);
+      await this.rpc
+        .call('stream.cancel', { stream: sub.agentStream }, { timeoutMs: 5000 })
+        .catch(() => {});
+    }
+  }
+
+  private async ready(): Promise<RpcClient> {
+    if (this.rpc && this.status.state === 'connected') return this.rpc;
+    if (this.wanted && (this.status.state === 'reconnecting' || this.connecting)) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, this.options.reconnectWaitMs ?? 20_000);
+        const self = this;
+        function done() {
+          clearTimeout(t);
+          self.waiters.delete(done);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+      if (this.rpc && this.status.state === 'connected') return this.rpc;
+    }
+    throw new UltrabaseError('NOT_CONNECTED', 'This server is not connected: connect it first.', {
+      serverId: this.options.serverId,
+    });
+  }
+
+  private setStatus(status: SessionStatus): void {
+    this.status = status;
+    this.options.hooks.onStatus(status);
+    if (
+      status.state !== 'connecting' &&
+      status.state !== 'bootstrapping' &&
+      status.state !== 'reconnecting'
+    ) {
+      for (const w of [...this.waiters]) w();
+    }
+  }
+
+  private async establish(reconnecting: boolean): Promise<void> {
+    this.setStatus({ state: reconnecting ? 'reconnecting' : 'connecting' });
+    let rpc: RpcClient | undefined;
+    try {
+      const channel = await this.options.link.open((step) => {
+        if (
+          !reconnecting &&
+          step !== 'ssh' &&
+          step !== 'probe' &&
+          step !== 'tunnel' &&
+          this.status.state !== 'bootstrapping'
+        ) {
+          this.setStatus({ state: 'bootstrapping' });
+        }
+      });
+      rpc = new RpcClient(channel);
+      const hello = await rpc.call(
+        'session.hello',
+        { protocol: PROTOCOL_VERSION, client: this.options.clientName },
+        { timeoutMs: 15_000 },
+      );
+      if (hello.protocol !== PROTOCOL_VERSION) {
+        throw new UltrabaseError(
+          'AGENT_INCOMPATIBLE',
+          `The agent speaks protocol ${hello.protocol}; this app speaks ${PROTOCOL_VERSION}.`,
+        );
+      }
+      const session = await this.authenticate(rpc);
+      this.rpc = rpc;
+      const mine = rpc;
+      rpc.onClose(() => this.lost(mine));
+      await this.subscribeEvents(rpc);
+      for (const sub of this.logs.values()) await this.openLog(rpc, sub, true);
+      this.setStatus({
+        state: 'connected',
+        agent: { version: hello.agentVersion, protocol: hello.protocol },
+        user: session.user,
+      });
+    } catch (err) {
+      // Forget it before closing, so its close handler does not start a second reconnect loop.
+      if (this.rpc === rpc) this.rpc = undefined;
+      rpc?.close();
+      const e = asError(err);
+      if (!reconnecting) {
+        this.setStatus({ state: 'error', error: e.toJSON() });
+        await this.options.link.close().catch(() => {});
+      }
+      throw e;
+    }
+  }
+
+  private async authenticate(rpc: RpcClient) {
+    if (this.token) {
+      try {
+        const resumed = await rpc.call('auth.resume', { token: this.token });
+        this.token = resumed.token;
+        return resumed;
+      } catch {
+        this.token = undefined;
+      }
+    }
+    const { username, password } = await this.options.credentials();
+    const session = await rpc.call('auth.login', { username, password });
+    this.token = session.token;
+    return session;
+  }
+
+  private async subscribeEvents(rpc: RpcClient): Promise<void> {
+    const { stream } = await rpc.call('events.subscribe', {});
+    rpc.attachStream(stream, {
+      data: (p) => {
+        rpc.ack(stream, p.bytes);
+        this.options.hooks.onEvent(p.data as AgentEvent);
+      },
+      end: () => {},
+    });
+  }
+
+  private async openLog(rpc: RpcClient, sub: LogSubscription, resume: boolean): Promise<void> {
+    if (resume) {
+      sub.cursor.resume();
+      sub.staleUnacked += sub.unacked;
+      sub.unacked = 0;
+    }
+    const params: ParamsOf<'logs.follow'> = { id: sub.instanceId, follow: true };
+    if (sub.service !== undefined) params.service = sub.service;
+    const tail = resume ? Math.max(sub.tail ?? 0, RESUME_TAIL) : sub.tail;
+    if (tail !== undefined) params.tail = tail;
+    const { stream } = await rpc.call('logs.follow', params);
+    sub.agentStream = stream;
+    rpc.attachStream(stream, {
+      data: (p) => {
+        const lines = sub.cursor.accept((p.data as LogLine[]) ?? []);
+        if (lines.length === 0) {
+          rpc.ack(stream, p.bytes);
+          return;
+        }
+        sub.unacked += p.bytes;
+        this.options.hooks.onLogData(sub.id, lines, p.bytes);
+      },
+      end: (error) => {
+        // A lost connection ends every stream locally: those are reopened by the reconnect.
+        if (error?.code === 'CONNECTION_LOST' && this.wanted) return;
+        if (sub.agentStream !== stream) return;
+        this.logs.delete(sub.id);
+        this.options.hooks.onLogEnd(sub.id, error);
+      },
+    });
+  }
+
+  private lost(rpc: RpcClient): void {
+    if (this.rpc !== rpc) return;
+    this.rpc = undefined;
+    if (!this.wanted) return;
+    this.options.logger.warn('agent connection lost; reconnecting', {
+      serverId: this.options.serverId,
+    });
+    void this.reconnectLoop();
+  }
+
+  private async reconnectLoop(): Promise<void> {
+    this.setStatus({ state: 'reconnecting' });
+    for (let attempt = 0; this.wanted; attempt++) {
+      try {
+        await this.establish(true);
+        return;
+      } catch (err) {
+        const e = asError(err);
+        if (!this.wanted) return;
+        if (!isRetryable(e.code)) {
+          // Retrying a refused login or a changed host key would only lock the account or
+          // hide an attack: stop and tell the person.
+          this.setStatus({ state: 'error', error: e.toJSON() });
+          for (const sub of this.logs.values()) this.options.hooks.onLogEnd(sub.id, e.toJSON());
+          this.logs.clear();
+          return;
+        }
+        this.setStatus({ state: 'reconnecting', error: e.toJSON() });
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * How a session reaches its agent: over SSH (bootstrap, then a tunnel) or as a local child
+ * process. The session above it (login, subscriptions, reconnect) is the same for both.
+ */
+export interface AgentLink {
+  /** Establishes whatever is needed and returns a fresh byte channel to the agent. */
+  open(onStep?: (step: string) => void): Promise<Duplex>;
+  /** A TCP connection to host:port as seen from the server (local port forwards). */
+  forward?(host: string, port: number): Promise<Duplex>;
+  /** Registers a callback for the link dying underneath (SSH connection lost, child exited). */
+  onDown(listener: () => void): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { Duplex } from 'node:stream';
+import { UltrabaseError } from '../../contract/errors';
+import type { SecretStore } from '../profiles/secret-store';
+import type { AgentLink } from './link';
+
+export const LOCAL_SERVER_ID = 'local';
+
+export interface LocalLinkOptions {
+  nodePath: string;
+  bundlePath: string;
+  dataDir: string;
+  username: string;
+  secrets: SecretStore;
+  remember(secret: string): void;
+}
+
+// Inside Electron, process.execPath is the app binary: this flag makes it behave as node.
+const childEnv = () => ({ ...process.env, ELECTRON_RUN_AS_NODE: '1' });
+
+function runWithStdin(
+  file: string,
+  args: string[],
+  stdin: string,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: Buffer.concat(chunks).toString('utf8') }));
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * "This computer": the agent as a child process speaking JSON-RPC on its stdio, so a new user
+ * can try everything against local Docker with no server. Its login password is generated on
+ * first use and lives only in the keychain.
+ */
+export class LocalLink implements AgentLink {
+  private child: ChildProcess | undefined;
+  private readonly downListeners = new Set<() => void>();
+  private closing = false;
+
+  constructor(private readonly options: LocalLinkOptions) {}
+
+  async password(): Promise<string> {
+    const { secrets } = this.options;
+    let password = await secrets.get(LOCAL_SERVER_ID, 'agentPassword');
+    if (!password) {
+      password = randomBytes(24).toString('base64url');
+      await secrets.set(LOCAL_SERVER_ID, 'agentPassword', password);
+      await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+      const r = await runWithStdin(
+        this.options.nodePath,
+        [
+          this.options.bundlePath,
+          'admin',
+          'create',
+          '--username',
+          this.options.username,
+          '--data-dir',
+          this.options.dataDir,
+          '--force',
+        ],
+        password + '\n',
+      );
+      if (r.code !== 0) {
+        await secrets.delete(LOCAL_SERVER_ID, 'agentPassword');
+        throw new UltrabaseError(
+          'BOOTSTRAP_FAILED',
+          `Setting up the local agent failed: ${r.output.trim().slice(-300)}`,
+        );
+      }
+    }
+    this.options.remember(password);
+    return password;
+  }
+
+  async open(onStep?: (step: string) => void): Promise<Duplex> {
+    this.closing = false;
+    await this.password();
+    onStep?.('start');
+    await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
+    const child = spawn(
+      this.options.nodePath,
+      [this.options.bundlePath, 'serve', '--stdio', '--data-dir', this.options.dataDir],
+      {
+        env: childEnv(),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    this.child = child;
+    const stderr: string[] = [];
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr.push(d.toString('utf8'));
+      if (stderr.length > 20) stderr.shift();
+    });
+    child.on('exit', () => {
+      if (this.child === child) this.child = undefined;
+      if (!this.closing) for (const l of this.downListeners) l();
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err) =>
+        reject(
+          new UltrabaseError('BOOTSTRAP_FAILED', `The local agent could not start: ${err.message}`),
+        ),
+      );
+    });
+    return Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+  }
+
+  onDown(listener: () => void): void {
+    this.downListeners.add(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.stdin?.end();
+      child.kill('SIGTERM');
+    });
+  }
+}

@@ -1,0 +1,228 @@
+import type { Client } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { readFile } from 'node:fs/promises';
+import { UltrabaseError } from '../../contract/errors';
+import type { ServerProfile } from '../../contract/api';
+import type { SecretStore } from '../profiles/secret-store';
+import { checkPrivateKey, connectSsh, type SshCredentials } from '../ssh/connect';
+import type { KnownHostEntry } from '../ssh/known-hosts';
+import { forwardTcp, openTunnel, type TunnelKind } from '../tunnel/open-tunnel';
+import { ensureAgent, type BootstrapOutcome } from '../bootstrap/install';
+import type { LocalAgent } from '../bootstrap/plan';
+import type { AgentLink } from './link';
+
+export interface SshLinkDeps {
+  profile(id: string): ServerProfile | undefined;
+  secrets: SecretStore;
+  knownHosts(): Promise<KnownHostEntry[]>;
+  sshAgentSocket: string | undefined;
+  localAgent(): Promise<LocalAgent & { bundlePath: string }>;
+  /** Remembers a secret the core touched so the log redactor can recognise it. */
+  remember(secret: string): void;
+}
+
+async function credentialsFor(profile: ServerProfile, deps: SshLinkDeps): Promise<SshCredentials> {
+  if (profile.auth === 'agent') return { kind: 'agent', agentSocket: deps.sshAgentSocket };
+  if (profile.auth === 'password') {
+    const password = await deps.secrets.get(profile.id, 'sshPassword');
+    if (!password) {
+      throw new UltrabaseError(
+        'SECRET_MISSING',
+        `No SSH password is stored for ${profile.name}: enter it again.`,
+        {
+          secret: 'sshPassword',
+          serverId: profile.id,
+        },
+      );
+    }
+    deps.remember(password);
+    return { kind: 'password', password };
+  }
+  if (!profile.keyPath) {
+    throw new UltrabaseError('KEY_FILE_UNREADABLE', `No key file is set for ${profile.name}.`, {
+      serverId: profile.id,
+    });
+  }
+  let privateKey: Buffer;
+  try {
+    privateKey = await readFile(profile.keyPath);
+  } catch (err) {
+    throw new UltrabaseError(
+      'KEY_FILE_UNREADABLE',
+      `The key file ${profile.keyPath} cannot be read (${(err as NodeJS.ErrnoException).code}).`,
+      {
+        keyPath: profile.keyPath,
+        serverId: profile.id,
+      },
+    );
+  }
+  const passphrase = await deps.secrets.get(profile.id, 'keyPassphrase');
+  if (passphrase) deps.remember(passphrase);
+  checkPrivateKey(privateKey, passphrase, profile.keyPath);
+  return passphrase ? { kind: 'key', privateKey, passphrase } : { kind: 'key', privateKey };
+}
+
+function tagServer(err: unknown, profile: ServerProfile): unknown {
+  // Host-key and auth errors of a jump host must say which profile to fix or trust.
+  if (err instanceof UltrabaseError && err.data?.serverId === undefined) {
+    return new UltrabaseError(err.code, err.message, {
+      ...(err.data ?? {}),
+      serverId: profile.id,
+      serverName: profile.name,
+    });
+  }
+  return err;
+}
+
+/**
+ * Connects to a profile's server, through its jump host when it has one. Returns the client
+ * and every client opened on the way (to close them together).
+ */
+export async function connectProfile(
+  profileId: string,
+  deps: SshLinkDeps,
+  depth = 0,
+): Promise<{ client: Client; chain: Client[] }> {
+  const profile = deps.profile(profileId);
+  if (!profile) throw new UltrabaseError('SERVER_NOT_FOUND', `No server with id ${profileId}.`);
+  if (depth > 4)
+    throw new UltrabaseError('JUMP_HOST_FAILED', 'The chain of jump hosts is too long or loops.');
+  let sock: Duplex | undefined;
+  let chain: Client[] = [];
+  if (profile.jumpServerId) {
+    const jump = await connectProfile(profile.jumpServerId, deps, depth + 1);
+    chain = [...jump.chain, jump.client];
+    try {
+      sock = await forwardTcp(jump.client, profile.host, profile.port);
+    } catch (err) {
+      for (const c of chain) c.end();
+      throw new UltrabaseError(
+        'JUMP_HOST_FAILED',
+        `The jump host could not reach ${profile.host}:${profile.port} (${(err as Error).message}).`,
+        { serverId: profile.id, jumpServerId: profile.jumpServerId },
+      );
+    }
+  }
+  try {
+    const client = await connectSsh({
+      host: profile.host,
+      port: profile.port,
+      username: profile.username,
+      credentials: await credentialsFor(profile, deps),
+      policy: {
+        ...(profile.hostKey ? { pinned: profile.hostKey.fingerprint } : {}),
+        knownHosts: await deps.knownHosts(),
+      },
+      ...(sock ? { sock } : {}),
+    });
+    if (chain.length > 0) client.on('close', () => chain.forEach((c) => c.end()));
+    return { client, chain };
+  } catch (err) {
+    for (const c of chain) c.end();
+    throw tagServer(err, profile);
+  }
+}
+
+export class SshLink implements AgentLink {
+  private client: Client | undefined;
+  private readonly downListeners = new Set<() => void>();
+  private closing = false;
+  bootstrap: BootstrapOutcome | undefined;
+  tunnel: TunnelKind | undefined;
+  private preferred: TunnelKind = 'streamlocal';
+
+  constructor(
+    private readonly serverId: string,
+    private readonly deps: SshLinkDeps,
+    private readonly agentUsername: () => string,
+  ) {}
+
+  async open(onStep?: (step: string) => void): Promise<Duplex> {
+    this.closing = false;
+    if (!this.client) {
+      onStep?.('ssh');
+      const { client } = await connectProfile(this.serverId, this.deps);
+      this.client = client;
+      client.on('close', () => {
+        if (this.client === client) this.client = undefined;
+        if (!this.closing) for (const l of this.downListeners) l();
+      });
+      client.on('error', () => {});
+    }
+    const client = this.client;
+    const outcome = await ensureAgent(client, {
+      local: await this.deps.localAgent(),
+      agentUsername: this.agentUsername(),
+      agentPassword: async () => {
+        const p = await this.deps.secrets.get(this.serverId, 'agentPassword');
+        if (!p) {
+          throw new UltrabaseError(
+            'SECRET_MISSING',
+            'No agent password is stored for this server: set one to create the first admin.',
+            {
+              secret: 'agentPassword',
+              serverId: this.serverId,
+            },
+          );
+        }
+        this.deps.remember(p);
+        return p;
+      },
+      onStep: (s) => onStep?.(s),
+    });
+    this.bootstrap = outcome;
+    onStep?.('tunnel');
+    const { channel, kind } = await openTunnel(
+      client,
+      {
+        socketPath: outcome.layout.socketPath,
+        nodePath: outcome.nodePath,
+        bundlePath: outcome.layout.bundlePath,
+      },
+      this.preferred,
+    );
+    // Once a server refused socket forwarding, do not ask again on every reconnect.
+    this.preferred = kind;
+    this.tunnel = kind;
+    return channel;
+  }
+
+  async forward(host: string, port: number): Promise<Duplex> {
+    if (!this.client) throw new UltrabaseError('NOT_CONNECTED', 'The server is not connected.');
+    try {
+      return await forwardTcp(this.client, host, port);
+    } catch (err) {
+      throw new UltrabaseError(
+        'FORWARD_FAILED',
+        `The server could not open ${host}:${port} (${(err as Error).message}).`,
+        {
+          port,
+        },
+      );
+    }
+  }
+
+  onDown(listener: () => void): void {
+    this.downListeners.add(listener);
+  }
+
+  /** The live ssh2 client, for tests and benchmarks that need the raw connection. */
+  get sshClient(): Client | undefined {
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      client.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      client.end();
+    });
+  }
+}
