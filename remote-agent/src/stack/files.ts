@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { RenderedStack, StackFile } from './render';
+
+/**
+ * The instance directory on disk. Files are replaced atomically (temp file, fsync, rename,
+ * fsync of the directory) so a crash mid-write leaves the old file or the new one, never half;
+ * directories are 0700 because some files under them hold keys.
+ */
+export async function writeStackFiles(dir: string, rendered: RenderedStack): Promise<void> {
+  await ensureDir(dir);
+  const touchedDirs = new Set<string>([dir]);
+  for (const file of rendered.files) {
+    const target = resolveInside(dir, file.path);
+    const parent = path.dirname(target);
+    for (let d = parent; d !== dir && d.startsWith(dir); d = path.dirname(d)) {
+      if (!touchedDirs.has(d)) {
+        await ensureDir(d);
+        touchedDirs.add(d);
+      }
+    }
+    await writeAtomic(target, file);
+    touchedDirs.add(parent);
+  }
+  for (const d of touchedDirs) await fsyncDir(d);
+}
+
+export interface StackFileOnDisk {
+  path: string;
+  /** null when the file is missing (or not a regular file). */
+  content: string | null;
+  mode: number | null;
+}
+
+export async function readStackFiles(dir: string, paths: string[]): Promise<StackFileOnDisk[]> {
+  return Promise.all(
+    paths.map(async (rel) => {
+      const target = resolveInside(dir, rel);
+      try {
+        const stat = await fs.lstat(target);
+        if (!stat.isFile()) return { path: rel, content: null, mode: null };
+        return { path: rel, content: await fs.readFile(target, 'utf8'), mode: stat.mode & 0o777 };
+      } catch (error) {
+        if (isNotFound(error)) return { path: rel, content: null, mode: null };
+        throw error;
+      }
+    }),
+  );
+}
+
+export interface StackFileDiff {
+  path: string;
+  /** missing: absent or not a file; content: differs from the rendering; mode: permissions. */
+  problem: 'missing' | 'content' | 'mode';
+}
+
+/** The files that repair must rewrite: missing, altered, or with looser/other permissions. */
+export async function diffStackFiles(
+  dir: string,
+  rendered: RenderedStack,
+): Promise<StackFileDiff[]> {
+  const onDisk = await readStackFiles(
+    dir,
+    rendered.files.map((f) => f.path),
+  );
+  const diffs: StackFileDiff[] = [];
+  rendered.files.forEach((file, i) => {
+    const found = onDisk[i]!;
+    if (found.content === null) diffs.push({ path: file.path, problem: 'missing' });
+    else if (found.content !== file.content) diffs.push({ path: file.path, problem: 'content' });
+    else if (found.mode !== file.mode) diffs.push({ path: file.path, problem: 'mode' });
+  });
+  return diffs;
+}
+
+async function writeAtomic(target: string, file: StackFile): Promise<void> {
+  const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Created with the final mode (minus umask) and chmod-ed before any byte is written, so a
+  // secret never sits in a world-readable file, not even for a moment.
+  const handle = await fs.open(temp, 'wx', file.mode);
+  try {
+    await handle.chmod(file.mode);
+    await handle.writeFile(file.content, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  try {
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.chmod(dir, 0o700);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function resolveInside(dir: string, rel: string): string {
+  const target = path.resolve(dir, rel);
+  if (path.isAbsolute(rel) || !target.startsWith(path.resolve(dir) + path.sep)) {
+    throw new Error(`Stack file path escapes the instance directory: ${rel}`);
+  }
+  return target;
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,0 +1,11 @@
+export { renderStack, projectName, COMPOSE_FILE, ENV_FILE } from './render';
+export type { StackInput, StackFile, RenderedStack } from './render';
+export { writeStackFiles, readStackFiles, diffStackFiles } from './files';
+export type { StackFileOnDisk, StackFileDiff } from './files';
+export { STACK_SERVICES, stackServices } from './services';
+export type { StackService, StackServiceName } from './services';
+export { STACK_VERSION, STACK_IMAGES, imageName, resolveImage } from './images';
+export { instanceUrls, connectionStrings, instanceHost, publishAddress } from './urls';
+export { REALTIME_ALIAS, INSTANCE_LABEL, STACK_VERSION_LABEL } from './compose';
+export { ENV_NAMES } from './env';
+export { StackError } from './errors';

@@ -1,0 +1,140 @@
+import type { InstanceSecrets } from '../../credentials/secrets';
+import { REALTIME_ALIAS } from '../compose';
+import { toYaml, type YamlValue } from '../yaml';
+
+/**
+ * Kong's declarative config: consumers carrying this instance's keys and the kit's routes.
+ * It holds the service-role key and dashboard password, yet Kong runs as an unprivileged user
+ * inside its container and must read it, so the file is 0644 and the protection is the 0700
+ * instance directory around it (as for the rest of the stack's files on the host).
+ */
+export function renderKongConfig(
+  secrets: Pick<
+    InstanceSecrets,
+    'anonKey' | 'serviceRoleKey' | 'dashboardUsername' | 'dashboardPassword'
+  >,
+  enableLogs: boolean,
+): string {
+  const realtime = `http://${REALTIME_ALIAS}:4000`;
+  const cors = { name: 'cors' };
+  const keyAuth = { name: 'key-auth', config: { hide_credentials: false } };
+  const acl = (...allow: string[]) => ({
+    name: 'acl',
+    config: { hide_groups_header: true, allow },
+  });
+  const forbidden = {
+    name: 'request-termination',
+    config: { status_code: 403, message: 'Access is forbidden.' },
+  };
+  const route = (
+    name: string,
+    url: string,
+    path: string,
+    plugins: YamlValue[],
+    extra: Record<string, YamlValue> = {},
+  ): YamlValue => ({
+    name,
+    url,
+    ...extra,
+    routes: [{ name: `${name}-all`, strip_path: true, paths: [path] }],
+    plugins,
+  });
+
+  const services: YamlValue[] = [
+    // Open auth routes: email links, OAuth callbacks and keys are opened without an API key.
+    route('auth-v1-open', 'http://auth:9999/verify', '/auth/v1/verify', [cors]),
+    route('auth-v1-open-callback', 'http://auth:9999/callback', '/auth/v1/callback', [cors]),
+    route('auth-v1-open-authorize', 'http://auth:9999/authorize', '/auth/v1/authorize', [cors]),
+    route(
+      'auth-v1-open-jwks',
+      'http://auth:9999/.well-known/jwks.json',
+      '/auth/v1/.well-known/jwks.json',
+      [cors],
+    ),
+    route('auth-v1-open-sso-acs', 'http://auth:9999/sso/saml/acs', '/sso/saml/acs', [cors]),
+    route('auth-v1-open-sso-metadata', 'http://auth:9999/sso/saml/metadata', '/sso/saml/metadata', [
+      cors,
+    ]),
+    route('auth-v1', 'http://auth:9999/', '/auth/v1/', [cors, keyAuth, acl('admin', 'anon')]),
+    route('rest-v1', 'http://rest:3000/', '/rest/v1/', [cors, keyAuth, acl('admin', 'anon')]),
+    route('graphql-v1', 'http://rest:3000/rpc/graphql', '/graphql/v1', [
+      cors,
+      keyAuth,
+      {
+        name: 'request-transformer',
+        config: { add: { headers: ['Content-Profile: graphql_public'] } },
+      },
+      acl('admin', 'anon'),
+    ]),
+    route(
+      'realtime-v1-ws',
+      `${realtime}/socket`,
+      '/realtime/v1/',
+      [cors, keyAuth, acl('admin', 'anon')],
+      { protocol: 'ws' },
+    ),
+    route('realtime-v1-rest-tenants', `${realtime}/api/tenants`, '/realtime/v1/api/tenants', [
+      forbidden,
+    ]),
+    route(
+      'realtime-v1-rest',
+      `${realtime}/api`,
+      '/realtime/v1/api',
+      [cors, keyAuth, acl('admin', 'anon')],
+      { protocol: 'http' },
+    ),
+    // Storage checks the JWT itself (and S3 signatures carry no apikey).
+    route('storage-v1', 'http://storage:5000/', '/storage/v1/', [cors]),
+    // Functions verify JWTs in the runtime when VERIFY_JWT is on.
+    route('functions-v1', 'http://functions:9000/', '/functions/v1/', [cors], {
+      read_timeout: 150000,
+    }),
+    route(
+      'well-known-oauth',
+      'http://auth:9999/.well-known/oauth-authorization-server',
+      '/.well-known/oauth-authorization-server',
+      [cors],
+    ),
+    route('meta', 'http://meta:8080/', '/pg/', [keyAuth, acl('admin')]),
+    route('mcp-blocker', 'http://studio:3000/api/mcp', '/api/mcp', [forbidden]),
+    route('mcp', 'http://studio:3000/api/mcp', '/mcp', [forbidden]),
+  ];
+  if (enableLogs) {
+    services.push(
+      route('analytics-v1', 'http://analytics:4000/', '/analytics/v1', [
+        cors,
+        { name: 'basic-auth', config: { hide_credentials: true } },
+      ]),
+    );
+  }
+  // Studio catches every remaining path, behind the dashboard's basic auth.
+  services.push(
+    route('dashboard', 'http://studio:3000/', '/', [
+      cors,
+      { name: 'basic-auth', config: { hide_credentials: true } },
+    ]),
+  );
+
+  const config: YamlValue = {
+    _format_version: '2.1',
+    _transform: true,
+    consumers: [
+      { username: 'DASHBOARD' },
+      { username: 'anon', keyauth_credentials: [{ key: secrets.anonKey }] },
+      { username: 'service_role', keyauth_credentials: [{ key: secrets.serviceRoleKey }] },
+    ],
+    acls: [
+      { consumer: 'anon', group: 'anon' },
+      { consumer: 'service_role', group: 'admin' },
+    ],
+    basicauth_credentials: [
+      {
+        consumer: 'DASHBOARD',
+        username: secrets.dashboardUsername,
+        password: secrets.dashboardPassword,
+      },
+    ],
+    services,
+  };
+  return toYaml(config, 'Kong declarative config, generated by the Ultrabase agent.');
+}
