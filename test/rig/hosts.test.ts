@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
+import { createServer, connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -125,6 +125,19 @@ describe('throwaway VPS hosts', () => {
       expect(existsSync(join('/var/lib/ultrabase', file))).toBe(false);
       const seenByOther = await other.exec(['cat', `/var/lib/ultrabase/${file}`]);
       expect(seenByOther.code).not.toBe(0);
+    }
+  });
+
+  it('reaches the root namespace from inside a host at its gateway address', async () => {
+    const server = createServer((s) => s.end('from the root namespace\n'));
+    await new Promise<void>((ok) => server.listen(0, '0.0.0.0', ok));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const script = `require('net').connect(${port}, process.argv[1]).pipe(process.stdout)`;
+      const r = await a.exec(['node', '-e', script, a.gateway], { timeoutMs: 10_000 });
+      expect(r.stdout).toBe('from the root namespace\n');
+    } finally {
+      server.close();
     }
   });
 
