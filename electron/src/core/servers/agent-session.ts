@@ -159,13 +159,12 @@ export class AgentSession {
     if (this.rpc && this.status.state === 'connected') return this.rpc;
     if (this.wanted && (this.status.state === 'reconnecting' || this.connecting)) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, this.options.reconnectWaitMs ?? 20_000);
-        const self = this;
-        function done() {
-          clearTimeout(t);
-          self.waiters.delete(done);
+        const done = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(done);
           resolve();
-        }
+        };
+        const timer = setTimeout(done, this.options.reconnectWaitMs ?? 20_000);
         this.waiters.add(done);
       });
       if (this.rpc && this.status.state === 'connected') return this.rpc;
