@@ -1,12 +1,24 @@
-import { AGENT_VERSION } from './version.js';
-import { PROTOCOL_VERSION } from './protocol/rpc.js';
+import { runCli } from './cli/commands';
 
-const [command] = process.argv.slice(2);
-if (command === 'version') {
-  process.stdout.write(
-    JSON.stringify({ version: AGENT_VERSION, protocol: PROTOCOL_VERSION }) + '\n',
-  );
-} else {
-  process.stderr.write(`usage: agent.cjs version\n`);
-  process.exit(2);
-}
+/**
+ * Entry point of dist/agent/agent.cjs. Everything is in cli/ and server.ts; this file only
+ * chooses the real process I/O and the Docker side.
+ */
+runCli({
+  argv: process.argv.slice(2),
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // ▼ Docker driver: the lifecycle engineer adds `lifecycle: (deps) => createLifecycle(deps),` here.
+}).then(
+  (code) => {
+    process.exitCode = code;
+    // Daemons end by returning; stray handles (a lingering socket) must not keep the process.
+    if (code !== 0 || process.argv[2] === 'serve') setImmediate(() => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(`agent: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

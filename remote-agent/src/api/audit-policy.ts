@@ -1,0 +1,45 @@
+import type { MethodName } from '../protocol/methods';
+
+/**
+ * Which calls change something and so land in the audit log, and what each one targets.
+ * Logins are included, failed ones too: they are how an operator spots a guessing loop.
+ * `detail` never carries a secret (no passwords, no tokens): only what changed.
+ */
+interface AuditRule {
+  target(params: Record<string, unknown>, result: unknown): string | undefined;
+  detail?(params: Record<string, unknown>): Record<string, unknown>;
+}
+
+const byId: AuditRule = { target: (p) => str(p.id) };
+const byUser: AuditRule = { target: (p) => str(p.username) };
+
+export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
+  'auth.login': { target: (p) => str(p.username) },
+  'auth.logout': { target: () => undefined },
+  'auth.changePassword': { target: () => undefined },
+  'users.create': { target: (p) => str(p.username), detail: (p) => ({ role: p.role }) },
+  'users.update': {
+    target: (p) => str(p.username),
+    detail: (p) => ({
+      ...(p.role !== undefined ? { role: p.role } : {}),
+      ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
+      ...(p.password !== undefined ? { passwordChanged: true } : {}),
+    }),
+  },
+  'users.delete': byUser,
+  'users.grant': { target: (p) => str(p.instanceId), detail: (p) => ({ username: p.username }) },
+  'users.revoke': { target: (p) => str(p.instanceId), detail: (p) => ({ username: p.username }) },
+  'instances.create': {
+    target: (_p, result) => (result as { instance?: { id?: string } } | undefined)?.instance?.id,
+    detail: (p) => ({ name: p.name, exposure: p.exposure ?? 'private', dryRun: p.dryRun === true }),
+  },
+  'instances.start': byId,
+  'instances.stop': byId,
+  'instances.restart': byId,
+  'instances.delete': byId,
+  'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+};
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

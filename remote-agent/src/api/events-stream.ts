@@ -1,0 +1,111 @@
+import { AgentError } from '../errors';
+import type { AuthService } from '../auth/service';
+import type { EventBus } from '../events/bus';
+import { canSee } from '../instances/permissions';
+import type { StoreInstanceRegistry } from '../instances/registry';
+import { ErrorCode } from '../protocol/errors';
+import type { AgentEvent } from '../protocol/types';
+import type { OutboundStream } from '../rpc/streams';
+
+/** Events held for a subscriber that stopped acknowledging, before its stream is ended. */
+export const MAX_PENDING_EVENTS = 2000;
+
+/**
+ * Pushes agent events to one subscriber, filtered by what its session may see (re-checked per
+ * event, so a revoked grant or session takes effect at once). Events cannot be paused at the
+ * source, so while the client's window is full they queue, up to a bound: a client that never
+ * acknowledges loses its stream, not the agent's memory.
+ */
+export function pipeEvents(options: {
+  stream: OutboundStream;
+  bus: EventBus;
+  auth: AuthService;
+  tokenHash: string;
+  registry: StoreInstanceRegistry;
+}): void {
+  const { stream, auth, registry } = options;
+  const known = new Set<string>();
+  let pending: AgentEvent[] = [];
+  let open = true;
+
+  const visible = (event: AgentEvent): boolean => {
+    const caller = auth.authenticate(options.tokenHash);
+    if (caller.role === 'admin') return true;
+    switch (event.type) {
+      case 'instance.changed': {
+        const ok = canSee(caller, event.instance);
+        if (ok) known.add(event.instance.id);
+        else known.delete(event.instance.id);
+        return ok;
+      }
+      case 'instance.deleted': {
+        const ok = known.has(event.instanceId);
+        known.delete(event.instanceId);
+        return ok;
+      }
+      case 'instance.progress':
+        return seeId(event.event.instanceId);
+      case 'instance.diagnosed':
+      case 'instance.repaired':
+        return seeId(event.instanceId);
+      case 'audit':
+        return (
+          event.entry.actor === caller.username ||
+          (event.entry.target !== undefined && seeId(event.entry.target))
+        );
+    }
+    function seeId(id: string): boolean {
+      const instance = registry.get(id);
+      return instance !== undefined && canSee(caller, instance);
+    }
+  };
+
+  // Remember what this subscriber can see now, so it hears about those deletions later.
+  try {
+    const caller = auth.authenticate(options.tokenHash);
+    for (const i of registry.list()) if (canSee(caller, i)) known.add(i.id);
+  } catch {}
+
+  const stop = (error?: AgentError): void => {
+    if (!open) return;
+    open = false;
+    unsubscribe();
+    pending = [];
+    stream.end(error ? { code: error.code, message: error.message } : undefined);
+  };
+
+  let paused = false;
+  const unsubscribe = options.bus.subscribe((event) => {
+    if (!open) return;
+    let show: boolean;
+    try {
+      show = visible(event);
+    } catch (error) {
+      stop(error instanceof AgentError ? error : undefined);
+      return;
+    }
+    if (!show) return;
+    if (paused) {
+      pending.push(event);
+      if (pending.length > MAX_PENDING_EVENTS) {
+        stop(
+          new AgentError(
+            ErrorCode.BUSY,
+            'Events were not acknowledged in time; subscribe again to catch up.',
+          ),
+        );
+      }
+      return;
+    }
+    paused = !stream.send(event);
+  });
+
+  stream.onDrain(() => {
+    paused = false;
+    while (pending.length > 0 && !paused) paused = !stream.send(pending.shift());
+  });
+  stream.onCancel(() => {
+    open = false;
+    unsubscribe();
+  });
+}

@@ -1,0 +1,73 @@
+import { AgentError } from '../errors';
+import type { InstanceRegistry } from '../lifecycle/types';
+import { ErrorCode } from '../protocol/errors';
+import type { AgentEvent, Instance } from '../protocol/types';
+import type { StateStore } from '../state/store';
+
+/** The registry the lifecycle sees: instances in the durable state, each change announced. */
+export class StoreInstanceRegistry implements InstanceRegistry {
+  constructor(
+    private readonly store: StateStore,
+    private readonly emit: (event: AgentEvent) => void,
+    private readonly now: () => Date,
+  ) {}
+
+  get(instanceId: string): Instance | undefined {
+    const instance = this.store.read().instances[instanceId];
+    return instance ? structuredClone(instance) : undefined;
+  }
+
+  list(): Instance[] {
+    return Object.values(this.store.read().instances)
+      .map((i) => structuredClone(i))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async update(instanceId: string, patch: Partial<Instance>): Promise<Instance> {
+    const updated = await this.store.mutate((state) => {
+      const current = state.instances[instanceId];
+      if (!current) {
+        throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${instanceId}".`);
+      }
+      // Identity and ownership are not the lifecycle's to change.
+      const { id: _id, owner: _owner, project: _project, createdAt: _created, ...rest } = patch;
+      const next: Instance = { ...current, ...rest, updatedAt: this.now().toISOString() };
+      // An explicit `undefined` clears the field (e.g. `error` once an instance recovers).
+      for (const [key, value] of Object.entries(rest)) {
+        if (value === undefined) delete next[key as keyof Instance];
+      }
+      state.instances[instanceId] = next;
+      return structuredClone(next);
+    });
+    this.emit({ type: 'instance.changed', instance: updated });
+    return updated;
+  }
+
+  async insert(instance: Instance, check: (state: Readonly<Record<string, Instance>>) => void) {
+    await this.store.mutate((state) => {
+      check(state.instances);
+      state.instances[instance.id] = instance;
+    });
+    this.emit({ type: 'instance.changed', instance: structuredClone(instance) });
+  }
+
+  async remove(instanceId: string): Promise<void> {
+    await this.store.mutate((state) => {
+      delete state.instances[instanceId];
+      for (const user of Object.values(state.users)) {
+        user.grants = user.grants.filter((g) => g !== instanceId);
+      }
+    });
+    this.emit({ type: 'instance.deleted', instanceId });
+  }
+
+  /** Ports of every entry except failed ones: a failed creation was rolled back. */
+  heldPorts(): Set<number> {
+    const ports = new Set<number>();
+    for (const instance of Object.values(this.store.read().instances)) {
+      if (instance.status === 'failed') continue;
+      for (const port of Object.values(instance.ports)) ports.add(port);
+    }
+    return ports;
+  }
+}

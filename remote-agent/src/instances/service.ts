@@ -1,0 +1,224 @@
+import type { Caller } from '../auth/service';
+import type { InstanceSecrets } from '../credentials/secrets';
+import { AgentError } from '../errors';
+import type { Lifecycle, LogSink } from '../lifecycle/types';
+import { ErrorCode } from '../protocol/errors';
+import type {
+  Exposure,
+  Instance,
+  InstanceCredentials,
+  ProgressEvent,
+  ServiceStats,
+} from '../protocol/types';
+import type { PortAllocator } from '../ports/allocator';
+import { connectionStrings, instanceUrls } from '../stack/urls';
+import type { InstanceFiles, StackFileWriter } from './files';
+import { newInstanceId } from './ids';
+import { checkInstanceName } from './naming';
+import { canDelete, canSee, notFound } from './permissions';
+import type { StoreInstanceRegistry } from './registry';
+
+export interface InstanceServiceDeps {
+  registry: StoreInstanceRegistry;
+  files: InstanceFiles;
+  stack: StackFileWriter;
+  ports: PortAllocator;
+  generateSecrets(): InstanceSecrets;
+  /** Every generated secret is registered here so the log guard can cut it out. */
+  onSecrets(secrets: InstanceSecrets): void;
+  lifecycle?: Lifecycle;
+  config: { maxInstances: number; externalHost?: string };
+  now: () => Date;
+  newId?: () => string;
+}
+
+export interface CreateRequest {
+  name: string;
+  exposure?: Exposure;
+  dryRun?: boolean;
+}
+
+/** Statuses that count against MAX_INSTANCES: dry-run entries and failed ones run nothing. */
+const COUNTED = (i: Instance) => i.status !== 'created' && i.status !== 'failed';
+
+/**
+ * The control plane of instances: rights, names, ports, secrets, files and the registry.
+ * Everything that touches Docker goes through the injected `Lifecycle`; without one, those
+ * calls answer DOCKER_UNAVAILABLE and dry runs still work.
+ */
+export class InstanceService {
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: InstanceServiceDeps) {
+    this.newId = deps.newId ?? (() => newInstanceId());
+  }
+
+  list(caller: Caller): Instance[] {
+    return this.deps.registry.list().filter((i) => canSee(caller, i));
+  }
+
+  get(caller: Caller, id: string): Instance {
+    const instance = this.deps.registry.get(id);
+    if (!instance || !canSee(caller, instance)) throw notFound(id);
+    return instance;
+  }
+
+  async create(
+    caller: Caller,
+    request: CreateRequest,
+  ): Promise<{ instance: Instance; queuePosition: number }> {
+    const { registry, files } = this.deps;
+    const exposure = request.exposure ?? 'private';
+    const dryRun = request.dryRun === true;
+    checkInstanceName(request.name, caller.username, registry.list());
+    const lifecycle = dryRun ? undefined : this.requireLifecycle();
+    if (!dryRun) this.checkLimit(registry.list());
+
+    const lease = await this.deps.ports.allocate();
+    let id: string | undefined;
+    try {
+      const secrets = this.deps.generateSecrets();
+      this.deps.onSecrets(secrets);
+      id = this.uniqueId();
+      const at = this.deps.now().toISOString();
+      const instance: Instance = {
+        id,
+        name: request.name,
+        owner: caller.username,
+        status: dryRun ? 'created' : 'queued',
+        createdAt: at,
+        updatedAt: at,
+        exposure,
+        ports: lease.ports,
+        urls: instanceUrls(
+          lease.ports,
+          exposure,
+          this.deps.config.externalHost,
+          secrets.poolerTenantId,
+        ),
+        project: `ub_${id}`,
+      };
+      const dir = await files.create(id);
+      await files.writeSecrets(id, secrets);
+      await this.deps.stack.write(dir, { instance, secrets });
+      // Checked again inside the write: a concurrent request may have taken the name or the
+      // last slot while this one was rendering files.
+      await registry.insert(instance, (current) => {
+        checkInstanceName(request.name, caller.username, Object.values(current));
+        if (!dryRun) this.checkLimit(Object.values(current));
+      });
+      lease.release();
+      const queuePosition = lifecycle ? lifecycle.enqueueCreate(id).queuePosition : 0;
+      return { instance, queuePosition };
+    } catch (error) {
+      lease.release();
+      if (id && !registry.get(id)) await files.remove(id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async credentials(caller: Caller, id: string): Promise<InstanceCredentials> {
+    const instance = this.get(caller, id);
+    const secrets = await this.deps.files.readSecrets(id);
+    return {
+      postgresPassword: secrets.postgresPassword,
+      jwtSecret: secrets.jwtSecret,
+      anonKey: secrets.anonKey,
+      serviceRoleKey: secrets.serviceRoleKey,
+      dashboardUsername: secrets.dashboardUsername,
+      dashboardPassword: secrets.dashboardPassword,
+      ...connectionStrings(
+        instance.ports,
+        instance.exposure,
+        this.deps.config.externalHost,
+        secrets,
+      ),
+    };
+  }
+
+  async delete(caller: Caller, id: string): Promise<void> {
+    const instance = this.get(caller, id);
+    if (!canDelete(caller, instance)) {
+      throw new AgentError(
+        ErrorCode.FORBIDDEN,
+        'Only the owner of this project or an admin may delete it.',
+      );
+    }
+    // A dry-run entry never reached Docker: its files are all there is.
+    if (instance.status !== 'created') await this.requireLifecycle().remove(id);
+    await this.deps.files.remove(id);
+    await this.deps.registry.remove(id);
+  }
+
+  start(caller: Caller, id: string): Promise<Instance> {
+    this.get(caller, id);
+    return this.requireLifecycle().start(id);
+  }
+
+  stop(caller: Caller, id: string): Promise<Instance> {
+    this.get(caller, id);
+    return this.requireLifecycle().stop(id);
+  }
+
+  restart(caller: Caller, id: string): Promise<Instance> {
+    this.get(caller, id);
+    return this.requireLifecycle().restart(id);
+  }
+
+  progress(caller: Caller, id: string): { events: ProgressEvent[]; finished: boolean } {
+    const instance = this.get(caller, id);
+    if (instance.status === 'created') return { events: [], finished: true };
+    return this.requireLifecycle().progress(id);
+  }
+
+  stats(caller: Caller, id: string): Promise<ServiceStats[]> {
+    this.get(caller, id);
+    return this.requireLifecycle().stats(id);
+  }
+
+  followLogs(
+    caller: Caller,
+    id: string,
+    options: { service?: string; tail?: number; follow?: boolean },
+    sink: LogSink,
+  ): { cancel(): void } {
+    this.get(caller, id);
+    return this.requireLifecycle().followLogs(id, options, sink);
+  }
+
+  /** Throws DOCKER_UNAVAILABLE when this agent runs without its Docker driver. */
+  ensureDocker(): void {
+    this.requireLifecycle();
+  }
+
+  private requireLifecycle(): Lifecycle {
+    if (!this.deps.lifecycle) {
+      throw new AgentError(
+        ErrorCode.DOCKER_UNAVAILABLE,
+        'This agent runs without its Docker driver, so it can only create dry-run projects. ' +
+          'Install an agent build with Docker support.',
+      );
+    }
+    return this.deps.lifecycle;
+  }
+
+  private checkLimit(instances: Instance[]): void {
+    const count = instances.filter(COUNTED).length;
+    const max = this.deps.config.maxInstances;
+    if (count >= max) {
+      throw new AgentError(
+        ErrorCode.LIMIT_REACHED,
+        `This server already runs ${count} projects, the configured maximum (MAX_INSTANCES=${max}). ` +
+          'Delete one or raise the limit.',
+        { count, max },
+      );
+    }
+  }
+
+  private uniqueId(): string {
+    for (;;) {
+      const id = this.newId();
+      if (!this.deps.registry.get(id)) return id;
+    }
+  }
+}
