@@ -88,7 +88,7 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
         LOGFLARE_API_KEY: envRef('LOGFLARE_PUBLIC_ACCESS_TOKEN'),
         LOGFLARE_PUBLIC_ACCESS_TOKEN: envRef('LOGFLARE_PUBLIC_ACCESS_TOKEN'),
         LOGFLARE_PRIVATE_ACCESS_TOKEN: envRef('LOGFLARE_PRIVATE_ACCESS_TOKEN'),
-        LOGFLARE_URL: 'http://analytics:4000',
+        ...(enableLogs ? { LOGFLARE_URL: 'http://analytics:4000' } : {}),
         NEXT_PUBLIC_ENABLE_LOGS: String(enableLogs),
         NEXT_ANALYTICS_BACKEND_PROVIDER: 'postgres',
         SNIPPETS_MANAGEMENT_FOLDER: '/app/snippets',

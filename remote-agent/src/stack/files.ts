@@ -90,11 +90,21 @@ async function writeAtomic(target: string, file: StackFile): Promise<void> {
   }
   await handle.close();
   try {
+    await replaceEmptyDirectory(target);
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
   }
+}
+
+/**
+ * When a bind-mounted file is missing, dockerd creates an empty directory in its place at the
+ * next `up`; repair must be able to put the file back. Only an empty directory is removed.
+ */
+async function replaceEmptyDirectory(target: string): Promise<void> {
+  const stat = await fs.lstat(target).catch(() => null);
+  if (stat?.isDirectory()) await fs.rmdir(target);
 }
 
 async function ensureDir(dir: string): Promise<void> {
