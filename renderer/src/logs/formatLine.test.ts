@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { formatLogLine, plainLogLine, serviceColour } from './formatLine';
+
+describe('formatLogLine', () => {
+  const line = {
+    service: 'auth',
+    stream: 'stdout' as const,
+    time: '2026-03-01T12:34:56.789Z',
+    text: 'a\nb\n',
+  };
+
+  it('ends with CRLF and turns inner newlines into CRLF for xterm', () => {
+    const out = formatLogLine(line, false);
+    expect(out.endsWith('a\r\nb\r\n')).toBe(true);
+    expect(out).toContain('12:34:56');
+  });
+
+  it('prefixes the service in a stable colour when several services share a terminal', () => {
+    const out = formatLogLine(line, true);
+    expect(out).toContain(`\x1b[${serviceColour('auth')}mauth`);
+    expect(serviceColour('auth')).toBe(serviceColour('auth'));
+  });
+
+  it('marks stderr lines', () => {
+    expect(formatLogLine({ ...line, stream: 'stderr' }, false)).toContain('\x1b[31m!');
+  });
+
+  it('downloads as plain text without colours', () => {
+    expect(plainLogLine(line)).toBe('2026-03-01T12:34:56.789Z auth stdout a\nb\n');
+  });
+});

@@ -1,0 +1,87 @@
+// Shared setup for the end-to-end tests: the real desktop core (real keychain, real SSH to the
+// rig's VPS hosts, real Docker through the agent), the harness serving the built renderer, and
+// Chromium. One stack per test file; scenarios inside a file run in order and build on each other.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
+import { launchBrowser, SCREENSHOT_DIR, type RigBrowser } from '../rig/browser';
+import { startHarness, type Harness } from '../harness/server';
+
+export const AGENT_BUNDLE = resolve('dist/agent/agent.cjs');
+export const RENDERER_DIR = resolve('dist/renderer');
+
+export function requireBuild(): void {
+  for (const path of [AGENT_BUNDLE, join(RENDERER_DIR, 'index.html')]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first`);
+  }
+}
+
+export interface Stack {
+  desktop: Desktop;
+  harness: Harness;
+  browser: RigBrowser;
+  page: Page;
+  home: string;
+  /** Console errors and uncaught page errors seen so far (tests assert there are none). */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  opts: { viewport?: { width: number; height: number } } = {},
+): Promise<Stack> {
+  requireBuild();
+  const home = await mkdtemp(join(tmpdir(), 'ube2e-home-'));
+  // An empty known_hosts: trust must come from the person, through the UI.
+  const knownHostsPath = join(home, 'known_hosts');
+  await writeFile(knownHostsPath, '');
+  const desktop = createDesktop({
+    home,
+    agentBundlePath: AGENT_BUNDLE,
+    knownHostsPath,
+    sshAgentSocket: '',
+    localServer: false,
+    clientName: 'ultrabase-e2e',
+  });
+  const harness = await startHarness({ api: desktop, root: RENDERER_DIR });
+  const browser = await launchBrowser({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
+  const page = await browser.page();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  await page.goto(harness.url);
+  return {
+    desktop,
+    harness,
+    browser,
+    page,
+    home,
+    pageErrors,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await harness.close().catch(() => undefined);
+      await desktop.close().catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Writes `<name>-light.png` and `<name>-dark.png` of the current screen. */
+export async function shoot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const wasDark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  for (const theme of ['light', 'dark'] as const) {
+    await page.evaluate(
+      (dark) => document.documentElement.classList.toggle('dark', dark),
+      theme === 'dark',
+    );
+    await page.waitForTimeout(50);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${theme}.png`) });
+  }
+  await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), wasDark);
+}
