@@ -12,7 +12,7 @@ import type {
   ServerProfile,
   ServerView,
 } from '../contract/api';
-import type { AgentEvent, Instance } from '../../../remote-agent/src/protocol/types';
+import type { AgentEvent, Instance, LogLine } from '../../../remote-agent/src/protocol/types';
 import { createProfileStore } from './profiles/profile-store';
 import {
   createKeytarSecretStore,
@@ -78,6 +78,12 @@ export type Desktop = Omit<DesktopApi, 'createProject'> & {
     serverId: string,
     input: CreateProjectInput,
   ): Promise<{ project: ProjectView; queuePosition: number }>;
+  /** The last log lines without following (CLI). */
+  readLogs(
+    serverId: string,
+    instanceId: string,
+    options?: { service?: string; tail?: number },
+  ): Promise<LogLine[]>;
   /** For tests and benchmarks: the live pieces behind one server. */
   inspect(serverId: string): { session?: AgentSession; link?: AgentLink };
 };
@@ -580,6 +586,12 @@ export function createDesktop(options: DesktopOptions): Desktop {
       const stream = await connectedSession(serverId).followLogs(instanceId, o);
       streamOwner.set(stream, serverId);
       return { stream };
+    },
+    async readLogs(serverId, instanceId, opts) {
+      const o: { service?: string; tail?: number } = {};
+      if (opts?.service !== undefined) o.service = opts.service;
+      o.tail = opts?.tail ?? store.settings().logTail;
+      return connectedSession(serverId).readLogs(instanceId, o);
     },
     async ackStream(stream, bytes) {
       const owner = streamOwner.get(stream);

@@ -127,6 +127,29 @@ export class AgentSession {
     return sub.id;
   }
 
+  /** The last lines of an instance's logs without following (the CLI's `logs` without -f). */
+  async readLogs(
+    instanceId: string,
+    options: { service?: string; tail?: number },
+  ): Promise<LogLine[]> {
+    const rpc = await this.ready();
+    const params: ParamsOf<'logs.follow'> = { id: instanceId, follow: false };
+    if (options.service !== undefined) params.service = options.service;
+    if (options.tail !== undefined) params.tail = options.tail;
+    const { stream } = await rpc.call('logs.follow', params);
+    const lines: LogLine[] = [];
+    await new Promise<void>((resolve, reject) =>
+      rpc.attachStream(stream, {
+        data: (p) => {
+          lines.push(...((p.data as LogLine[]) ?? []));
+          rpc.ack(stream, p.bytes);
+        },
+        end: (error) => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
+      }),
+    );
+    return lines;
+  }
+
   hasStream(stream: string): boolean {
     return this.logs.has(stream);
   }
