@@ -35,9 +35,24 @@ describe('browser (Chromium via playwright-core)', () => {
     });
     page.on('console', (m) => m.type() === 'error' && console.warn(`[renderer] ${m.text()}`));
 
+    // The renderer talks only to window.ultrabase (Electron's preload; the WebSocket harness in
+    // e2e tests). This test is about Chromium, not the core: a stand-in whose calls never answer
+    // keeps the app on its first screen without depending on any method's result.
+    await browser.context.addInitScript(() => {
+      const never = (): Promise<never> => new Promise<never>(() => undefined);
+      Object.defineProperty(window, 'ultrabase', {
+        value: new Proxy(
+          {},
+          {
+            get: (_target, name) =>
+              name === 'onEvent' ? () => () => undefined : name === 'then' ? undefined : never,
+          },
+        ),
+      });
+    });
     await page.goto(server.url);
     await expect.poll(() => page.title()).toBe('Ultrabase');
-    await page.getByRole('heading', { name: 'Ultrabase' }).waitFor({ state: 'visible' });
+    await page.getByText('Ultrabase', { exact: true }).first().waitFor({ state: 'visible' });
     const path = await saveScreenshot(page, 'rig-smoke');
     expect(statSync(path).size).toBeGreaterThan(1000);
     expect(errors).toEqual([]);
