@@ -123,6 +123,12 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
         // Kong starts one nginx worker per CPU core, ~100 MB each: dozens of instances on a
         // many-core VPS would exhaust memory with gateways alone.
         KONG_NGINX_WORKER_PROCESSES: '2',
+        // Kong reads the keys from kong.yml; the kit also hands them over as environment, and
+        // tooling that inspects Kong (the test rig's stand-in, too) expects them there.
+        SUPABASE_ANON_KEY: anonKey,
+        SUPABASE_SERVICE_KEY: serviceKey,
+        DASHBOARD_USERNAME: envRef('DASHBOARD_USERNAME'),
+        DASHBOARD_PASSWORD: envRef('DASHBOARD_PASSWORD'),
       }),
     },
 

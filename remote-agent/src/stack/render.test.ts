@@ -87,6 +87,16 @@ describe('renderStack: multi-instance traps', () => {
     expect((kong.environment as Tree).KONG_NGINX_WORKER_PROCESSES).toBe('2');
   });
 
+  it('gives Kong its keys as the kit does, by reference to .env, and mounts the file it reads', () => {
+    const kong = doc().services.kong!;
+    const env = kong.environment as Tree;
+    expect(env.SUPABASE_ANON_KEY).toBe('${ANON_KEY:?is missing from .env}');
+    expect(env.SUPABASE_SERVICE_KEY).toBe('${SERVICE_ROLE_KEY:?is missing from .env}');
+    expect(env.DASHBOARD_PASSWORD).toBe('${DASHBOARD_PASSWORD:?is missing from .env}');
+    expect(kong.volumes).toEqual([`./volumes/api/kong.yml:${env.KONG_DECLARATIVE_CONFIG}:ro,z`]);
+    expect(kong).not.toHaveProperty('entrypoint');
+  });
+
   it('keeps Postgres on 5432 inside and templates only the host side of published ports', () => {
     const d = doc();
     expect(d.services.kong!.ports).toEqual(['127.0.0.1:8017:8000/tcp', '127.0.0.1:8417:8443/tcp']);
