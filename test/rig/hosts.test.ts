@@ -1,15 +1,22 @@
 // Smoke tests of the throwaway VPS hosts: real sshd, real ssh2 client, host keys verified the
 // way the product verifies them (SHA-256 fingerprint of the presented key).
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, utils, type ConnectConfig } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanStaleHosts, fingerprintOf, startHost, startHosts, type VpsHost } from './hosts';
+import {
+  cleanStaleHosts,
+  encodeOpenSshEd25519,
+  fingerprintOf,
+  startHost,
+  startHosts,
+  type VpsHost,
+} from './hosts';
 
 interface SshTarget {
   host: string;
@@ -285,6 +292,30 @@ describe('throwaway VPS hosts', () => {
     expect(readFileSync('/var/lib/ultrabase/view', 'utf8')).toBe('seen\n');
     await view.stop();
     expect(existsSync('/var/lib/ultrabase/view')).toBe(false);
+  });
+
+  it('writes keys OpenSSH and ssh2 both read, also when the public key starts with a zero', async () => {
+    // ssh2's own ed25519 keygen gets exactly this case wrong (mscdex/ssh2#1390).
+    let key: { seed: Buffer; pub: Buffer } | undefined;
+    while (!key) {
+      const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+      const pub = Buffer.from(jwk.x ?? '', 'base64url');
+      if (pub[0] === 0) key = { seed: Buffer.from(jwk.d ?? '', 'base64url'), pub };
+    }
+    const encoded = encodeOpenSshEd25519(key.seed, key.pub, 'zero@rig');
+    const dir = mkdtempSync(join(tmpdir(), 'ubt-key-'));
+    try {
+      writeFileSync(join(dir, 'id'), encoded.privateKey, { mode: 0o600 });
+      const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'id')]);
+      expect(derived.toString().trim()).toBe(encoded.publicKey);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const parsed = utils.parseKey(encoded.privateKey);
+    if (parsed instanceof Error) throw parsed;
+    expect(
+      parsed.getPublicSSH().equals(Buffer.from(encoded.publicKey.split(' ')[1] ?? '', 'base64')),
+    ).toBe(true);
   });
 
   it('tears everything down, and removes what a crashed run left', async () => {

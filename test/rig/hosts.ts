@@ -25,7 +25,7 @@
 // handlers. Namespaces and folders carry the pid of the process that made them, so the next run
 // removes what a crashed (SIGKILLed) run left, without touching a concurrent run's hosts.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { createHash, generateKeyPair, randomBytes, randomInt } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import {
   chmod,
@@ -41,7 +41,7 @@ import {
 import { createServer } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { promisify } from 'node:util';
 
 export interface HostOptions {
   /** Host name inside the host (its UTS namespace); default `vps-<n>`. */
@@ -146,6 +146,8 @@ export interface VpsHost {
   readonly stopped: boolean;
   stop(): Promise<void>;
 }
+
+const generateKeyPairAsync = promisify(generateKeyPair);
 
 const AGENT_DIRS = {
   opt: '/opt/ultrabase',
@@ -691,16 +693,60 @@ interface GeneratedKey {
 
 /** An ed25519 key pair in OpenSSH's formats, written to `path` (0600) and `path`.pub. */
 async function generateKey(path: string, comment: string): Promise<GeneratedKey> {
-  // In-process rather than ssh-keygen: three fewer processes per host on a busy 2-core machine.
-  const pair = await new Promise<{ private: string; public: string }>((ok, fail) =>
-    ssh2.utils.generateKeyPair('ed25519', { comment }, (err, keys) => (err ? fail(err) : ok(keys))),
-  );
-  const publicKey = pair.public.trim();
-  await writeFile(path, pair.private.endsWith('\n') ? pair.private : pair.private + '\n', {
-    mode: 0o600,
-  });
+  // In process rather than ssh-keygen: three fewer processes per host on a busy 2-core machine.
+  // Not ssh2's generateKeyPair: it strips leading zero bytes from ed25519 public keys, so about
+  // one key in 256 is malformed (mscdex/ssh2#1390, #1513).
+  const { privateKey: key } = await generateKeyPairAsync('ed25519');
+  const jwk = key.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d ?? '', 'base64url');
+  const pub = Buffer.from(jwk.x ?? '', 'base64url');
+  const { privateKey, publicKey } = encodeOpenSshEd25519(seed, pub, comment);
+  await writeFile(path, privateKey, { mode: 0o600 });
   await writeFile(path + '.pub', publicKey + '\n', { mode: 0o644 });
-  return { path, privateKey: pair.private, publicKey };
+  return { path, privateKey, publicKey };
+}
+
+/** OpenSSH's "openssh-key-v1" container, unencrypted (PROTOCOL.key in OpenSSH's sources). */
+export function encodeOpenSshEd25519(
+  seed: Buffer,
+  pub: Buffer,
+  comment: string,
+): { privateKey: string; publicKey: string } {
+  if (seed.length !== 32 || pub.length !== 32) throw new Error('ed25519 keys are 32 bytes');
+  const u32 = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+  const str = (v: Buffer | string): Buffer => {
+    const b = typeof v === 'string' ? Buffer.from(v) : v;
+    return Buffer.concat([u32(b.length), b]);
+  };
+  const blob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
+  const check = randomBytes(4);
+  let secret = Buffer.concat([check, check, blob, str(Buffer.concat([seed, pub])), str(comment)]);
+  // Padding 1, 2, 3, … up to the cipher block size, which is 8 for "none".
+  const pad = (8 - (secret.length % 8)) % 8;
+  secret = Buffer.concat([secret, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
+  const body = Buffer.concat([
+    Buffer.from('openssh-key-v1\0'),
+    str('none'),
+    str('none'),
+    str(''),
+    u32(1),
+    str(blob),
+    str(secret),
+  ]).toString('base64');
+  const lines = body.match(/.{1,70}/g) ?? [];
+  return {
+    privateKey: [
+      '-----BEGIN OPENSSH PRIVATE KEY-----',
+      ...lines,
+      '-----END OPENSSH PRIVATE KEY-----',
+      '',
+    ].join('\n'),
+    publicKey: `ssh-ed25519 ${blob.toString('base64')} ${comment}`,
+  };
 }
 
 /** 'SHA256:' + unpadded base64 of the key blob's SHA-256, as `ssh-keygen -l` prints it. */
