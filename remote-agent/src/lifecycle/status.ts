@@ -1,0 +1,87 @@
+import type { InstanceStatus, ServiceState } from '../protocol/types';
+import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
+
+/**
+ * Each service's container as Docker sees it now. Services of the stack without a container
+ * show as `missing`, so a removed container counts as a problem rather than silently vanishing.
+ */
+export async function readServiceStates(
+  engine: DockerEngine,
+  project: string,
+  expectedServices: readonly string[] = [],
+): Promise<ServiceState[]> {
+  const containers = await engine.listContainers({ project, all: true });
+  const states = new Map<string, ServiceState>();
+  await Promise.all(
+    containers.map(async (c) => {
+      const service = c.Labels[COMPOSE_SERVICE_LABEL];
+      if (!service || c.Labels['com.docker.compose.oneoff'] === 'True') return;
+      const info = await engine.inspectContainer(c.Id).catch(() => undefined);
+      if (!info) return; // removed between list and inspect
+      const state: ServiceState = {
+        service,
+        state: info.State.Restarting ? 'restarting' : info.State.Status,
+        health: info.State.Health?.Status ?? 'none',
+        restarts: info.RestartCount,
+      };
+      if (!info.State.Running) state.exitCode = info.State.ExitCode;
+      if (info.State.OOMKilled) state.oomKilled = true;
+      states.set(service, state);
+    }),
+  );
+  for (const service of expectedServices) {
+    if (!states.has(service))
+      states.set(service, { service, state: 'missing', health: 'none', restarts: 0 });
+  }
+  return [...states.values()].sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/** Up, and healthy where the service has a healthcheck. */
+export function isReady(s: ServiceState): boolean {
+  return s.state === 'running' && (s.health === 'healthy' || s.health === 'none');
+}
+
+const SEVERITY: Record<string, number> = {
+  unhealthy: 5,
+  exited: 4,
+  dead: 4,
+  restarting: 3,
+  missing: 2,
+};
+
+/** The service to blame for a stack that is not ready: the most clearly broken one. */
+export function worstService(states: readonly ServiceState[]): ServiceState | undefined {
+  let worst: ServiceState | undefined;
+  let worstScore = -1;
+  for (const s of states) {
+    if (isReady(s)) continue;
+    const score = s.health === 'unhealthy' ? SEVERITY.unhealthy! : (SEVERITY[s.state] ?? 1);
+    if (score > worstScore) {
+      worst = s;
+      worstScore = score;
+    }
+  }
+  return worst;
+}
+
+/** A crash loop or a container that exited for good: waiting longer will not make it healthy. */
+export function isHopeless(s: ServiceState, restartLimit = 3): boolean {
+  if (s.state === 'dead') return true;
+  if (s.restarts >= restartLimit) return true;
+  return false;
+}
+
+/**
+ * The status Docker's view implies for an instance that is meant to be up. Only `running`,
+ * `degraded` and `stopped` instances follow Docker; the others are owned by an operation in
+ * flight (creating, stopping, deleting…) or are final (failed) until someone acts.
+ */
+export function liveStatus(
+  current: InstanceStatus,
+  states: readonly ServiceState[],
+): InstanceStatus | undefined {
+  if (current !== 'running' && current !== 'degraded' && current !== 'stopped') return undefined;
+  const allReady = states.length > 0 && states.every(isReady);
+  if (current === 'stopped') return allReady ? 'running' : 'stopped';
+  return allReady ? 'running' : 'degraded';
+}
