@@ -9,21 +9,16 @@ import type { RenderedStack, StackFile } from './render';
  * directories are 0700 because some files under them hold keys.
  */
 export async function writeStackFiles(dir: string, rendered: RenderedStack): Promise<void> {
-  await ensureDir(dir);
-  const touchedDirs = new Set<string>([dir]);
-  for (const file of rendered.files) {
-    const target = resolveInside(dir, file.path);
-    const parent = path.dirname(target);
-    for (let d = parent; d !== dir && d.startsWith(dir); d = path.dirname(d)) {
-      if (!touchedDirs.has(d)) {
-        await ensureDir(d);
-        touchedDirs.add(d);
-      }
-    }
-    await writeAtomic(target, file);
-    touchedDirs.add(parent);
+  const targets = rendered.files.map((file) => ({ file, target: resolveInside(dir, file.path) }));
+  const dirs = new Set<string>([dir]);
+  for (const { target } of targets) {
+    for (let d = path.dirname(target); d !== dir; d = path.dirname(d)) dirs.add(d);
   }
-  for (const d of touchedDirs) await fsyncDir(d);
+  // Parents before children (shorter paths first), then every file at once: the fsyncs overlap
+  // and the filesystem commits them together, instead of one journal flush per file.
+  for (const d of [...dirs].sort((a, b) => a.length - b.length)) await ensureDir(d);
+  await Promise.all(targets.map(({ file, target }) => writeAtomic(target, file)));
+  await Promise.all([...dirs].map(fsyncDir));
 }
 
 export interface StackFileOnDisk {
