@@ -107,7 +107,7 @@ export function createDesktop(options: DesktopOptions): Desktop {
   const connections = new Map<string, Connection>();
   const streamOwner = new Map<string, string>();
   const forwards = new Map<string, Promise<ForwardHandle>>();
-  let localAgent: Promise<LocalAgent & { bundlePath: string }> | undefined;
+  let localAgent: Promise<LocalAgent & { bundlePath: string; bundle: Buffer }> | undefined;
   let closed = false;
 
   const emit = (event: DesktopEvent) => {

@@ -11,7 +11,7 @@ export type BootstrapStep =
   'probe' | 'upload-runtime' | 'upload-agent' | 'stop-old' | 'create-admin' | 'start';
 
 export interface BootstrapOptions {
-  local: LocalAgent & { bundlePath: string };
+  local: LocalAgent & { bundlePath: string; bundle: Buffer };
   agentUsername: string;
   /** Read only when a first admin must be created. */
   agentPassword: () => Promise<string>;
@@ -38,8 +38,8 @@ function failed(step: string, detail: string): UltrabaseError {
   );
 }
 
-export async function probeServer(client: Client): Promise<ProbeResult> {
-  const r = await execCommand(client, shellCommand(['sh', '-c', PROBE_SCRIPT]), {
+export async function probeServer(client: Client, expected: string): Promise<ProbeResult> {
+  const r = await execCommand(client, shellCommand(['sh', '-c', PROBE_SCRIPT, 'probe', expected]), {
     timeoutMs: 30_000,
   });
   try {
@@ -62,7 +62,7 @@ function sftpOf(client: Client): Promise<SFTPWrapper> {
 /** Upload to a temp name, compare SHA-256 on the server, then rename into place. */
 async function uploadVerified(
   client: Client,
-  localPath: string,
+  source: string | Buffer,
   sha256: string,
   remotePath: string,
   mode: number,
@@ -73,11 +73,12 @@ async function uploadVerified(
   if (mk.code !== 0) throw failed('creating ' + dir, mk.stderr);
   const sftp = await sftpOf(client);
   try {
-    await new Promise<void>((resolve, reject) =>
-      sftp.fastPut(localPath, tmp, { mode }, (err) =>
-        err ? reject(failed('uploading ' + remotePath, err.message)) : resolve(),
-      ),
-    );
+    await new Promise<void>((resolve, reject) => {
+      const done = (err: Error | null | undefined) =>
+        err ? reject(failed('uploading ' + remotePath, err.message)) : resolve();
+      if (Buffer.isBuffer(source)) sftp.writeFile(tmp, source, { mode }, done);
+      else sftp.fastPut(source, tmp, { mode }, done);
+    });
   } finally {
     sftp.end();
   }
@@ -153,7 +154,7 @@ export async function ensureAgent(
   options: BootstrapOptions,
 ): Promise<BootstrapOutcome> {
   options.onStep?.('probe');
-  const probe = await probeServer(client);
+  const probe = await probeServer(client, `${options.local.version} ${options.local.sha256}`);
   const plan: InstallPlan = planInstall(probe, options.local);
   if (!plan.ok) {
     throw new UltrabaseError(
@@ -179,7 +180,7 @@ export async function ensureAgent(
     options.onStep?.('upload-agent');
     await uploadVerified(
       client,
-      options.local.bundlePath,
+      options.local.bundle,
       options.local.sha256,
       layout.bundlePath,
       0o600,

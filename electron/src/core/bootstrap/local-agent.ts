@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { UltrabaseError } from '../../contract/errors';
 import type { LocalAgent } from './plan';
@@ -30,7 +31,7 @@ export async function describeLocalAgent(options: {
   bundlePath: string;
   nodePath: string;
   runtimePath?: string;
-}): Promise<LocalAgent & { bundlePath: string; protocol: number }> {
+}): Promise<LocalAgent & { bundlePath: string; bundle: Buffer; protocol: number }> {
   let info: { version: string; protocol: number };
   try {
     info = JSON.parse(await run(options.nodePath, [options.bundlePath, 'version'])) as typeof info;
@@ -40,11 +41,15 @@ export async function describeLocalAgent(options: {
       `The agent bundle ${options.bundlePath} is missing or broken (${(err as Error).message.split('\n')[0]}). Rebuild it with npm run build:agent.`,
     );
   }
-  const result: LocalAgent & { bundlePath: string; protocol: number } = {
+  // The bytes are kept: a rebuild of the file on disk while we run must not make the upload
+  // differ from the checksum and version we announced.
+  const bundle = await readFile(options.bundlePath);
+  const result: LocalAgent & { bundlePath: string; bundle: Buffer; protocol: number } = {
     bundlePath: options.bundlePath,
+    bundle,
     version: info.version,
     protocol: info.protocol,
-    sha256: await sha256File(options.bundlePath),
+    sha256: createHash('sha256').update(bundle).digest('hex'),
   };
   if (options.runtimePath) {
     const version = (await run(options.runtimePath, ['-v'])).trim();

@@ -58,11 +58,12 @@ describe('parseProbe', () => {
     });
   });
   it('the real script runs under sh here and yields a parseable frame', () => {
-    const out = execFileSync('sh', ['-c', PROBE_SCRIPT]).toString();
+    const out = execFileSync('sh', ['-c', PROBE_SCRIPT, 'probe', '1.0.0 abc']).toString();
     const p = parseProbe(out);
     expect(p.kernel).toBe('Linux');
     expect(p.uid).toBe(process.getuid?.());
     expect(p.nodeVersion).toBe(process.version);
+    expect(p.current).toBe(false);
   });
 });
 
@@ -92,6 +93,20 @@ describe('planInstall', () => {
       stopOld: false,
       start: false,
       fresh: false,
+    });
+  });
+  it('probe found this very agent running: nothing to do, even without Docker facts', () => {
+    const p = probe({
+      current: true,
+      installed: { version: '0.2.0', sha256: local.sha256, node: '/opt/ultrabase/runtime/node' },
+      dockerCli: false,
+      nodeVersion: undefined,
+    });
+    expect(planInstall(p, local)).toMatchObject({
+      ok: true,
+      node: 'runtime',
+      uploadAgent: false,
+      start: false,
     });
   });
   it('same agent stopped: start it without uploading', () => {

@@ -74,6 +74,21 @@ export function planInstall(probe: ProbeResult, local: LocalAgent): InstallPlan 
     details.push('The login has no home directory to install into.');
   }
   const layout = remoteLayout(probe, local.version);
+  if (probe.current && probe.installed) {
+    // The probe skipped Docker checks because this very agent runs: nothing to do.
+    const nodePath = probe.installed.node;
+    return {
+      ok: true,
+      layout,
+      node: nodePath === layout.runtimePath ? 'runtime' : 'system',
+      nodePath,
+      uploadAgent: false,
+      stopOld: false,
+      start: false,
+      fresh: false,
+      systemd: probe.systemd && probe.uid === 0,
+    };
+  }
   let node: 'system' | 'runtime' | 'upload' = 'system';
   let nodePath = probe.nodePath ?? '';
   if (nodeMajor(probe.nodeVersion) < MIN_NODE_MAJOR) {

@@ -6,8 +6,10 @@
 export const PROBE_BEGIN = '<<<ULTRABASE-PROBE-1';
 export const PROBE_END = 'ULTRABASE-PROBE-END>>>';
 
+/** Run as `sh -c PROBE_SCRIPT probe '<version> <sha256>'` (the agent the app carries). */
 export const PROBE_SCRIPT = `
 echo '${PROBE_BEGIN}'
+exit_early=
 uid=$(id -u)
 echo "uid=$uid"
 echo "user=$(id -un 2>/dev/null)"
@@ -22,15 +24,22 @@ if [ "$uid" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then echo systemd=yes; else echo systemd=no; fi
 n=$(command -v node 2>/dev/null) && echo "node_path=$n" && echo "node_version=$("$n" -v 2>/dev/null)"
 if [ -x "$base/runtime/node" ]; then echo "runtime_version=$("$base/runtime/node" -v 2>/dev/null)"; fi
-if command -v docker >/dev/null 2>&1; then
-  echo docker_cli=yes
-  v=$(docker version --format '{{.Server.Version}}' 2>/tmp/.ub-docker-err.$$) && echo "docker_version=$v" || echo "docker_error=$(head -c 300 /tmp/.ub-docker-err.$$ | tr '\\n' ' ')"
-  rm -f /tmp/.ub-docker-err.$$
-  c=$(docker compose version --short 2>/dev/null) && echo "compose_version=$c" || { c=$(docker-compose version --short 2>/dev/null) && echo "compose_version=$c"; }
-fi
-if [ -r "$base/agent/current" ]; then echo "installed=$(head -c 300 "$base/agent/current" | tr '\\n' ' ')"; fi
-if [ -r "$run/agent.pid" ] && kill -0 "$(cat "$run/agent.pid")" 2>/dev/null; then echo agent_running=yes; else echo agent_running=no; fi
+installed=""; [ -r "$base/agent/current" ] && installed=$(head -c 300 "$base/agent/current" | tr '\\n' ' ')
+[ -n "$installed" ] && echo "installed=$installed"
+running=no; [ -r "$run/agent.pid" ] && kill -0 "$(cat "$run/agent.pid")" 2>/dev/null && running=yes
+echo "agent_running=$running"
 if [ -S "$run/agent.sock" ]; then echo agent_socket=yes; else echo agent_socket=no; fi
+# The expected agent already runs: Docker and compose were checked when it was installed, and
+# docker-compose v1 alone takes seconds to start, so a routine connect skips them.
+case "$installed" in "$1 "*) if [ "$running" = yes ]; then echo current=yes; exit_early=1; fi ;; esac
+if [ -z "$exit_early" ]; then
+  if command -v docker >/dev/null 2>&1; then
+    echo docker_cli=yes
+    if v=$(docker version --format '{{.Server.Version}}' 2>&1); then echo "docker_version=$v"
+    else echo "docker_error=$(printf %s "$v" | head -c 300 | tr '\\n' ' ')"; fi
+    c=$(docker compose version --short 2>/dev/null) && echo "compose_version=$c" || { c=$(docker-compose version --short 2>/dev/null) && echo "compose_version=$c"; }
+  fi
+fi
 echo '${PROBE_END}'
 `;
 
@@ -58,6 +67,8 @@ export interface ProbeResult {
   installed?: { version: string; sha256: string; node: string };
   agentRunning: boolean;
   agentSocket: boolean;
+  /** The expected agent (version and checksum given to the probe) is installed and running. */
+  current: boolean;
 }
 
 /** Parses the framed output; throws when the frame is missing (the shell is not POSIX-like). */
@@ -90,6 +101,7 @@ export function parseProbe(output: string): ProbeResult {
     dockerCli: get('docker_cli') === 'yes',
     agentRunning: get('agent_running') === 'yes',
     agentSocket: get('agent_socket') === 'yes',
+    current: get('current') === 'yes',
   };
   const optional: Array<[keyof ProbeResult, string]> = [
     ['osId', 'os_id'],

@@ -16,7 +16,7 @@ export interface SshLinkDeps {
   secrets: SecretStore;
   knownHosts(): Promise<KnownHostEntry[]>;
   sshAgentSocket: string | undefined;
-  localAgent(): Promise<LocalAgent & { bundlePath: string }>;
+  localAgent(): Promise<LocalAgent & { bundlePath: string; bundle: Buffer }>;
   /** Remembers a secret the core touched so the log redactor can recognise it. */
   remember(secret: string): void;
 }
