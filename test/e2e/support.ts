@@ -80,7 +80,8 @@ export async function shoot(page: Page, name: string): Promise<void> {
       (dark) => document.documentElement.classList.toggle('dark', dark),
       theme === 'dark',
     );
-    await page.waitForTimeout(50);
+    // Buttons animate their colours (150 ms); let them settle before the picture.
+    await page.waitForTimeout(300);
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${theme}.png`) });
   }
   await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), wasDark);

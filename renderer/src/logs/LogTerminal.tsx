@@ -104,6 +104,7 @@ export function LogTerminal({
     let release: (() => void) | null = null;
     let closed = false;
     let status: LogStatus = { state: 'opening', shown: 0, received: 0 };
+    let countTimer: ReturnType<typeof setTimeout> | undefined;
     const report = (patch: Partial<LogStatus>) => {
       status = { ...status, ...patch };
       statusRef.current(status);
@@ -119,10 +120,18 @@ export function LogTerminal({
       },
       (bytes) => {
         if (stream) void api.ackStream(stream, bytes).catch(() => undefined);
-        report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
+        // The line counter re-renders the toolbar: a few times a second is plenty.
+        if (!countTimer) {
+          countTimer = setTimeout(() => {
+            countTimer = undefined;
+            report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
+          }, 200);
+        }
       },
       (line) => formatLogLine(line, tab.service === undefined),
-      (run) => requestAnimationFrame(run),
+      // A macrotask, not a frame: xterm already slices its parsing per frame, and requestAnimationFrame
+      // would cap the flow at one batch per frame.
+      (run) => setTimeout(run, 0),
     );
     parts.current = state;
     setReady(true);
@@ -161,6 +170,7 @@ export function LogTerminal({
 
     return () => {
       closed = true;
+      clearTimeout(countTimer);
       release?.();
       state.pump.close();
       if (stream) void api.closeStream(stream).catch(() => undefined);

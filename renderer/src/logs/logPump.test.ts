@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../../electron/src/contract/api';
-import { LogPump, MAX_BATCH_CHARS } from './logPump';
+import { LogPump, MAX_BATCH_CHARS, MAX_IN_FLIGHT_CHARS } from './logPump';
 
 function line(text: string): LogLine {
   return { service: 'db', stream: 'stdout', time: '2026-01-01T00:00:00Z', text };
@@ -45,7 +45,7 @@ describe('LogPump', () => {
     expect(pump.shownLines).toBe(2);
   });
 
-  it('keeps one write in flight and batches what arrives meanwhile', () => {
+  it('coalesces what arrives in one task into one write', () => {
     const term = fakeTerminal();
     const clock = manualScheduler();
     const acks: number[] = [];
@@ -56,34 +56,36 @@ describe('LogPump', () => {
       clock.schedule,
     );
     pump.push([line('1')], 10);
-    clock.tick();
     pump.push([line('2')], 20);
-    pump.push([line('3')], 30);
-    expect(clock.queue).toHaveLength(0); // nothing scheduled while xterm is busy
-    term.writes[0]!.done();
+    expect(clock.queue).toHaveLength(1);
     clock.tick();
-    expect(term.writes.map((w) => w.data)).toEqual(['1', '23']);
-    term.writes[1]!.done();
-    expect(acks).toEqual([10, 50]);
+    expect(term.writes.map((w) => w.data)).toEqual(['12']);
+    term.writes[0]!.done();
+    expect(acks).toEqual([30]);
   });
 
-  it('caps a batch so one frame never parses megabytes', () => {
+  it('bounds the text xterm has not parsed yet, and resumes as it catches up', () => {
     const term = fakeTerminal();
     const clock = manualScheduler();
+    const acks: number[] = [];
     const pump = new LogPump(
       term.sink,
-      () => undefined,
+      (b) => acks.push(b),
       (l) => l.text,
       clock.schedule,
     );
-    const big = 'x'.repeat(MAX_BATCH_CHARS / 2 + 1);
-    pump.push([line(big)], 1);
-    pump.push([line(big)], 1);
-    pump.push([line(big)], 1);
+    const big = 'x'.repeat(MAX_BATCH_CHARS);
+    const n = MAX_IN_FLIGHT_CHARS / MAX_BATCH_CHARS + 2;
+    for (let i = 0; i < n; i++) pump.push([line(big)], 1);
     clock.tick();
-    expect(term.writes).toHaveLength(1);
-    expect(term.writes[0]!.data.length).toBe(big.length);
-    expect(pump.queuedChunks).toBe(2);
+    expect(term.writes).toHaveLength(n - 2);
+    expect(pump.charsInFlight).toBe(MAX_IN_FLIGHT_CHARS);
+    expect(acks).toEqual([]);
+    term.writes[0]!.done();
+    expect(acks).toEqual([1]);
+    clock.tick();
+    expect(term.writes).toHaveLength(n - 1);
+    expect(pump.queuedChunks).toBe(1);
   });
 
   it('stops writing and acknowledging while paused, so the agent throttles at the source', () => {

@@ -1,0 +1,535 @@
+/**
+ * DEV-ONLY PREVIEW FIXTURE. An in-browser stand-in for `window.ultrabase` with invented data, used
+ * for two things only: `npx tsx test/harness/preview.ts` (look at every screen without servers)
+ * and the renderer benchmark (`test/harness/bench.ts`: 200 cards, 100,000 log lines). The e2e
+ * tests never load it: they bridge to the real core. URL parameters: `projects` (card count),
+ * `lines` (log lines per stream), `theme`.
+ */
+import type {
+  AppSettings,
+  DesktopApi,
+  DesktopEvent,
+  LogLine,
+  ProgressEvent,
+  ProjectView,
+  ServerView,
+} from '../../electron/src/contract/api';
+import type { InstanceStatus } from '../../remote-agent/src/protocol/types';
+
+// Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
+const STREAM_WINDOW_BYTES = 256 * 1024;
+const params = new URLSearchParams(location.search);
+const projectCount = Number(params.get('projects') ?? 9);
+const linesPerStream = Number(params.get('lines') ?? 400);
+const listeners = new Set<(e: DesktopEvent) => void>();
+const emit = (e: DesktopEvent) => setTimeout(() => listeners.forEach((l) => l(e)), 0);
+const now = Date.now();
+const iso = (msAgo: number) => new Date(now - msAgo).toISOString();
+const error = (code: string, message: string, data?: Record<string, unknown>) =>
+  Object.assign(new Error(message), { code, data });
+
+const admin = {
+  username: 'ana',
+  role: 'admin' as const,
+  disabled: false,
+  grants: [],
+  createdAt: iso(9e8),
+};
+const servers: ServerView[] = [
+  {
+    id: 'eu1',
+    name: 'production-eu',
+    kind: 'ssh',
+    host: '203.0.113.10',
+    port: 22,
+    username: 'root',
+    auth: 'key',
+    keyPath: '~/.ssh/id_ed25519',
+    agentUsername: 'ana',
+    createdAt: iso(9e8),
+    state: 'connected',
+    agent: { version: '0.1.0', protocol: 1 },
+    user: admin,
+    hostKey: {
+      fingerprint: 'SHA256:9yH0n3c5ZQm2r4lq0pDk6cBvD1m3rZx8m5oXf1T2kQw',
+      algorithm: 'ssh-ed25519',
+      trustedAt: iso(9e8),
+    },
+    secrets: { sshPassword: false, keyPassphrase: false, agentPassword: true },
+  },
+  {
+    id: 'us1',
+    name: 'staging-us',
+    kind: 'ssh',
+    host: '198.51.100.7',
+    port: 22,
+    username: 'deploy',
+    auth: 'agent',
+    agentUsername: 'ana',
+    createdAt: iso(5e8),
+    state: 'connected',
+    agent: { version: '0.1.0', protocol: 1 },
+    user: admin,
+    secrets: { sshPassword: false, keyPassphrase: false, agentPassword: true },
+  },
+  {
+    id: 'lab',
+    name: 'lab-box',
+    kind: 'ssh',
+    host: 'lab.internal',
+    port: 2222,
+    username: 'root',
+    auth: 'password',
+    agentUsername: 'ana',
+    createdAt: iso(2e8),
+    state: 'reconnecting',
+    error: { code: 'CONNECTION_LOST', message: 'Connection lost; retrying in 8 s.' },
+    secrets: { sshPassword: true, keyPassphrase: false, agentPassword: true },
+  },
+];
+const NAMES = [
+  'acme-shop',
+  'blog-prod',
+  'crm-staging',
+  'delta-api',
+  'echo-chat',
+  'fleet-tracker',
+  'gamma-auth',
+  'helio-cms',
+  'ion-metrics',
+];
+const STATUSES: InstanceStatus[] = [
+  'running',
+  'running',
+  'running',
+  'stopped',
+  'degraded',
+  'running',
+  'failed',
+  'running',
+  'creating',
+];
+const projects: ProjectView[] = Array.from({ length: projectCount }, (_, i) => {
+  const server = servers[i % 2]!;
+  const status = STATUSES[i % STATUSES.length]!;
+  const p: ProjectView = {
+    id: `p${String(i).padStart(4, '0')}`,
+    name: i < NAMES.length ? NAMES[i]! : `${NAMES[i % NAMES.length]}-${i}`,
+    owner: i % 3 === 0 ? 'bruno' : 'ana',
+    status,
+    createdAt: iso(i * 3.6e6),
+    updatedAt: iso(i * 6e4),
+    exposure: i % 4 === 0 ? 'public' : 'private',
+    ports: {
+      kongHttp: 8000 + i,
+      kongHttps: 8400 + i,
+      postgres: 5400 + i,
+      poolerTransaction: 6400 + i,
+    },
+    urls: {
+      studio: `http://127.0.0.1:${8000 + i}`,
+      api: `http://127.0.0.1:${8000 + i}`,
+      database: `postgresql://postgres@127.0.0.1:${5400 + i}/postgres`,
+    },
+    project: `ub_p${i}`,
+    serverId: server.id,
+    serverName: server.name,
+    services: [
+      'db',
+      'kong',
+      'auth',
+      'rest',
+      'realtime',
+      'storage',
+      'meta',
+      'studio',
+      'supavisor',
+    ].map((service) => ({
+      service,
+      state: status === 'stopped' ? 'exited' : 'running',
+      health: status === 'degraded' && service === 'storage' ? 'unhealthy' : 'healthy',
+      restarts: status === 'degraded' && service === 'storage' ? 4 : 0,
+    })),
+  };
+  if (status === 'failed')
+    p.error = {
+      code: 'UNHEALTHY',
+      reason: 'auth did not become healthy within 120 s.',
+      service: 'auth',
+      logs: [
+        'level=fatal msg="failed to connect to database"',
+        'dial tcp 172.20.0.2:5432: connect: connection refused',
+      ],
+      at: iso(5e5),
+    };
+  return p;
+});
+let settings: AppSettings = {
+  theme: (params.get('theme') as AppSettings['theme']) ?? 'dark',
+  defaultExposure: 'private',
+  logTail: 500,
+};
+const users = [
+  admin,
+  {
+    username: 'bruno',
+    role: 'user' as const,
+    disabled: false,
+    grants: ['p0001'],
+    createdAt: iso(4e8),
+  },
+  { username: 'carla', role: 'user' as const, disabled: true, grants: [], createdAt: iso(3e8) },
+];
+
+const find = (sid: string, id: string) => {
+  const p = projects.find((x) => x.serverId === sid && x.id === id);
+  if (!p) throw error('NOT_FOUND', 'No such project.');
+  return p;
+};
+const setStatus = (p: ProjectView, status: InstanceStatus) => {
+  p.status = status;
+  emit({ type: 'project.changed', project: { ...p } });
+  return { ...p };
+};
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- log streams, flow-controlled like the agent: stop when a window is unacknowledged ----
+const streams = new Map<
+  string,
+  { unacked: number; sent: number; total: number; closed: boolean; resume?: () => void }
+>();
+let streamSeq = 0;
+const MESSAGES = [
+  'GET /rest/v1/todos?select=* 200 12ms',
+  '\x1b[32mINFO\x1b[0m checkpoint complete: wrote 42 buffers (0.3%)',
+  '\x1b[33mWARN\x1b[0m slow query: 812 ms SELECT * FROM orders WHERE created_at > $1',
+  'POST /auth/v1/token?grant_type=password 200 48ms',
+  '\x1b[31mERROR\x1b[0m connection reset by peer (client 10.0.0.14)',
+  'realtime: tenant realtime-dev joined channel room:lobby',
+];
+async function pumpStream(id: string, service: string | undefined): Promise<void> {
+  const s = streams.get(id)!;
+  const services = service ? [service] : ['db', 'kong', 'auth', 'rest', 'realtime', 'storage'];
+  while (!s.closed && s.sent < s.total) {
+    if (s.unacked >= STREAM_WINDOW_BYTES) {
+      await new Promise<void>((r) => (s.resume = r));
+      continue;
+    }
+    const n = Math.min(500, s.total - s.sent);
+    const lines: LogLine[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = s.sent + i;
+      lines.push({
+        service: services[k % services.length]!,
+        stream: k % 17 === 0 ? 'stderr' : 'stdout',
+        time: new Date(now + k).toISOString(),
+        text: `${MESSAGES[k % MESSAGES.length]} #${k}`,
+      });
+    }
+    const bytes = JSON.stringify(lines).length;
+    s.sent += n;
+    s.unacked += bytes;
+    listeners.forEach((l) => l({ type: 'stream.data', stream: id, lines, bytes }));
+    await wait(0);
+  }
+  if (!s.closed && params.get('end') === '1')
+    listeners.forEach((l) => l({ type: 'stream.end', stream: id }));
+}
+
+function progressFor(instanceId: string): ProgressEvent[] {
+  const steps: [ProgressEvent['step'], Partial<ProgressEvent>][] = [
+    ['queued', { status: 'done' }],
+    ['validate', { status: 'done' }],
+    ['resources', { status: 'done' }],
+    ['docker', { status: 'done' }],
+    ['ports', { status: 'done', message: 'API 8008 · Postgres 5408' }],
+    ['credentials', { status: 'done' }],
+    ['files', { status: 'done' }],
+    ['pull', { status: 'progress', image: 'supabase/postgres:15.8.1.085', percent: 100 }],
+    ['pull', { status: 'progress', image: 'kong:2.8.1', percent: 100 }],
+    ['pull', { status: 'progress', image: 'supabase/studio:2025.06.30', percent: 64 }],
+    ['pull', { status: 'progress', image: 'supabase/realtime:v2.34.47', percent: 22 }],
+  ];
+  return steps.map(([step, e], i) => ({
+    instanceId,
+    seq: i + 1,
+    at: iso(1e4 - i * 500),
+    step,
+    status: 'progress',
+    ...e,
+  }));
+}
+
+const api: DesktopApi = {
+  listServers: async () => servers.map((s) => ({ ...s })),
+  addServer: async (input) => {
+    const s: ServerView = {
+      id: `s${servers.length + 1}`,
+      name: input.name,
+      kind: 'ssh',
+      host: input.host,
+      port: input.port ?? 22,
+      username: input.username ?? 'root',
+      auth: input.auth,
+      agentUsername: input.agentUsername ?? 'admin',
+      createdAt: new Date().toISOString(),
+      state: 'disconnected',
+      secrets: { sshPassword: false, keyPassphrase: false, agentPassword: false },
+    };
+    servers.push(s);
+    return s;
+  },
+  updateServer: async (id, patch) =>
+    Object.assign(
+      servers.find((s) => s.id === id)!,
+      patch,
+    ),
+  removeServer: async (id) =>
+    void servers.splice(
+      servers.findIndex((s) => s.id === id),
+      1,
+    ),
+  readSshConfig: async () => [
+    { alias: 'prod', hostName: '203.0.113.10', user: 'root', identityFile: '~/.ssh/id_ed25519' },
+    { alias: 'bastion', hostName: 'bastion.example.com', port: 2222 },
+  ],
+  connectServer: async (id) => {
+    const s = servers.find((x) => x.id === id)!;
+    if (!s.hostKey)
+      throw error('HOST_KEY_UNKNOWN', 'Unknown host key.', {
+        host: s.host,
+        port: s.port,
+        algorithm: 'ssh-ed25519',
+        fingerprint: 'SHA256:uQ1a8f3Xk2mNnR0p7s9LcVb4E6w5Tz1yHq2dJkLm0Po',
+      });
+    if (params.get('changed') === '1')
+      throw error('HOST_KEY_CHANGED', 'The host key changed.', {
+        expected: s.hostKey.fingerprint,
+        actual: 'SHA256:Zr4Kq9Wm1Ae7Lx0Bv2Nc5Ty8Ud3Io6Pj1Hs4Gf7Dk2Q',
+      });
+    s.state = 'connected';
+    return { ...s };
+  },
+  trustHostKey: async (id, fingerprint) => {
+    const s = servers.find((x) => x.id === id)!;
+    s.hostKey = { fingerprint, algorithm: 'ssh-ed25519', trustedAt: new Date().toISOString() };
+    return { ...s };
+  },
+  disconnectServer: async (id) => void (servers.find((s) => s.id === id)!.state = 'disconnected'),
+  serverResources: async () => ({
+    cpus: 8,
+    load1: 2.4,
+    memoryTotalMb: 32_000,
+    memoryAvailableMb: 11_800,
+    diskTotalMb: 400_000,
+    diskFreeMb: 228_000,
+    instances: 9,
+    maxInstances: 20,
+    fitsMore: 7,
+    thresholds: { minFreeMemoryMb: 1024, minFreeDiskMb: 2048, maxLoadPerCore: 2 },
+    agentVersion: '0.1.0',
+    dockerVersion: '26.1.5',
+    composeVersion: '2.27.0',
+  }),
+  serverAudit: async () =>
+    [
+      'instances.create acme-shop',
+      'instances.stop crm-staging',
+      'users.create bruno',
+      'instances.repair delta-api',
+      'auth.login ana',
+    ].map((a, i) => ({
+      seq: 10 - i,
+      at: iso(i * 7e5),
+      actor: i === 2 ? 'ana' : i === 3 ? 'scheduler' : 'ana',
+      action: a.split(' ')[0]!,
+      target: a.split(' ')[1],
+      result: i === 3 ? ('error' as const) : ('ok' as const),
+    })),
+  listProjects: async (sid) =>
+    projects.filter((p) => !sid || p.serverId === sid).map((p) => ({ ...p })),
+  createProject: async (sid, input) => {
+    if (projects.some((p) => p.name === input.name))
+      throw error('INVALID_NAME', `A project named "${input.name}" already exists on this server.`);
+    const s = servers.find((x) => x.id === sid)!;
+    const p = {
+      ...projects[0]!,
+      id: `n${projects.length}`,
+      name: input.name,
+      status: 'creating' as const,
+      serverId: sid,
+      serverName: s.name,
+    };
+    projects.push(p);
+    setTimeout(
+      () =>
+        progressFor(p.id).forEach((event) =>
+          emit({ type: 'project.progress', serverId: sid, event }),
+        ),
+      200,
+    );
+    return { project: p, queuePosition: 0 };
+  },
+  projectProgress: async (_sid, id) => ({ events: progressFor(id), finished: false }),
+  startProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'running')),
+  stopProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'stopped')),
+  restartProject: async (sid, id) => (await wait(900), setStatus(find(sid, id), 'running')),
+  deleteProject: async (sid, id) => {
+    await wait(600);
+    projects.splice(projects.indexOf(find(sid, id)), 1);
+  },
+  projectCredentials: async (sid, id) => {
+    const p = find(sid, id);
+    return {
+      postgresPassword: '3f9c2b7e41d08a6c5e7f1a2b9d4c6e80',
+      jwtSecret: 'preview-only-jwt-secret-not-real-0123456789',
+      anonKey: 'eyJhbGciOiJIUzI1NiJ9.preview-anon',
+      serviceRoleKey: 'eyJhbGciOiJIUzI1NiJ9.preview-service',
+      dashboardUsername: 'supabase',
+      dashboardPassword: 'preview-password',
+      databaseUrl: p.urls.database,
+      poolerTransactionUrl: p.urls.database.replace(
+        String(p.ports.postgres),
+        String(p.ports.poolerTransaction),
+      ),
+    };
+  },
+  diagnoseProject: async (_sid, id) => ({
+    instanceId: id,
+    at: new Date().toISOString(),
+    status: 'fail',
+    durationMs: 842,
+    checks: [
+      {
+        id: 'containers',
+        title: 'Every container is running',
+        status: 'fail',
+        evidence: 'rest: exited (137), restarts 0',
+        fix: 'Repair restarts the stopped container.',
+        service: 'rest',
+      },
+      {
+        id: 'kong-rest',
+        title: 'REST answers through Kong',
+        status: 'fail',
+        evidence: 'GET /rest/v1/ → 502 Bad Gateway',
+        service: 'rest',
+      },
+      {
+        id: 'storage-health',
+        title: 'Storage /status',
+        status: 'warn',
+        evidence: '4 restarts in the last hour',
+        fix: 'Check the storage logs for the crash reason.',
+        service: 'storage',
+      },
+      {
+        id: 'auth-health',
+        title: 'Auth /health',
+        status: 'ok',
+        evidence: '200 in 11 ms',
+        service: 'auth',
+      },
+      {
+        id: 'postgres',
+        title: 'Postgres SELECT 1 with the project password',
+        status: 'ok',
+        evidence: '1 row in 3 ms',
+        service: 'db',
+      },
+      {
+        id: 'jwt',
+        title: 'anon and service_role keys accepted',
+        status: 'ok',
+        evidence: 'both 200',
+      },
+      { id: 'disk', title: 'Disk on the data directory', status: 'ok', evidence: '228 GB free' },
+    ],
+  }),
+  repairProject: async (_sid, id, o) => {
+    await wait(400);
+    const actions = [
+      { kind: 'restart-container' as const, target: 'rest', reason: 'exited with code 137' },
+      {
+        kind: 'rerender-file' as const,
+        target: 'volumes/api/kong.yml',
+        reason: 'differs from the registry',
+      },
+    ];
+    return o?.dryRun
+      ? { instanceId: id, dryRun: true, actions }
+      : { instanceId: id, dryRun: false, actions: actions.map((a) => ({ ...a, done: true })) };
+  },
+  projectStats: async () =>
+    ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({
+      service,
+      cpuPercent: [3.2, 0.8, 0.3, 0.4, 1.1, 0.2, 0.9][i]!,
+      memoryBytes: [180, 96, 24, 18, 140, 70, 210][i]! * 2 ** 20,
+      memoryLimitBytes: 2 ** 31,
+      networkRxBytes: 1e6 * (i + 1),
+      networkTxBytes: 2e6 * (i + 1),
+    })),
+  openProject: async (sid, id, target) => ({
+    url: target === 'studio' ? find(sid, id).urls.studio : find(sid, id).urls.api,
+  }),
+  followLogs: async (_sid, _id, o) => {
+    const id = `st${++streamSeq}`;
+    streams.set(id, { unacked: 0, sent: 0, total: linesPerStream, closed: false });
+    setTimeout(() => void pumpStream(id, o?.service), 0);
+    return { stream: id };
+  },
+  ackStream: async (id, bytes) => {
+    const s = streams.get(id);
+    if (!s) return;
+    s.unacked = Math.max(0, s.unacked - bytes);
+    const r = s.resume;
+    s.resume = undefined;
+    r?.();
+  },
+  closeStream: async (id) => {
+    const s = streams.get(id);
+    if (!s) return;
+    s.closed = true;
+    s.resume?.();
+  },
+  listUsers: async () => users.map((u) => ({ ...u })),
+  createUser: async (_sid, input) => {
+    const u = {
+      username: input.username,
+      role: input.role,
+      disabled: false,
+      grants: [],
+      createdAt: new Date().toISOString(),
+    };
+    users.push(u);
+    return u;
+  },
+  updateUser: async (_sid, input) =>
+    Object.assign(
+      users.find((u) => u.username === input.username)!,
+      input,
+    ),
+  deleteUser: async (_sid, name) =>
+    void users.splice(
+      users.findIndex((u) => u.username === name),
+      1,
+    ),
+  grantProject: async (_sid, name, id) => {
+    const u = users.find((x) => x.username === name)!;
+    u.grants = [...u.grants, id];
+    return { ...u };
+  },
+  revokeProject: async (_sid, name, id) => {
+    const u = users.find((x) => x.username === name)!;
+    u.grants = u.grants.filter((g) => g !== id);
+    return { ...u };
+  },
+  getSettings: async () => settings,
+  updateSettings: async (patch) => (settings = { ...settings, ...patch }),
+  onEvent: (l) => {
+    listeners.add(l);
+    return () => listeners.delete(l);
+  },
+};
+
+Object.defineProperty(window, 'ultrabase', { value: api });
