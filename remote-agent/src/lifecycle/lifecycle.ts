@@ -511,12 +511,18 @@ export function createLifecycle(
     },
 
     async reconcile() {
+      // Docker down at agent start must not stop the agent: what needs Docker is skipped, and
+      // the event follower reconciles again as soon as dockerd answers.
+      let dockerDown = false;
       for (const inst of deps.registry.list()) {
         if (locks.isBusy(inst.id) || queue.has(inst.id)) continue;
+        if (dockerDown && inst.status !== 'queued') continue;
         try {
           await reconcileOne(inst);
         } catch (err) {
-          if (err instanceof DockerError && err.code === ErrorCode.DOCKER_UNAVAILABLE) throw err;
+          if (err instanceof DockerError && err.code === ErrorCode.DOCKER_UNAVAILABLE) {
+            dockerDown = true;
+          }
         }
       }
     },
