@@ -1,4 +1,5 @@
 import { runCli } from './cli/commands';
+import { createLifecycle } from './lifecycle';
 
 /**
  * Entry point of dist/agent/agent.cjs. Everything is in cli/ and server.ts; this file only
@@ -11,6 +12,7 @@ runCli({
   stdout: process.stdout,
   stderr: process.stderr,
   // ▼ Docker driver: the lifecycle engineer adds `lifecycle: (deps) => createLifecycle(deps),` here.
+  lifecycle: (deps) => createLifecycle(deps),
 }).then(
   (code) => {
     process.exitCode = code;
