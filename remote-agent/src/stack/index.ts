@@ -9,3 +9,4 @@ export { instanceUrls, connectionStrings, instanceHost, publishAddress } from '.
 export { REALTIME_ALIAS, INSTANCE_LABEL, STACK_VERSION_LABEL } from './compose';
 export { ENV_NAMES } from './env';
 export { StackError } from './errors';
+export { ROLES_WITH_INSTANCE_PASSWORD } from './volumes/db';

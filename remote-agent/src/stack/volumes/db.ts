@@ -3,6 +3,19 @@
  * edits to these files or to `.env` change nothing in a database that already exists. Secrets
  * reach psql as variables read from the container environment, so no file holds one.
  */
+/**
+ * The roles that log in with the instance's POSTGRES_PASSWORD. Rotating that password means an
+ * ALTER USER for each of these on the running database, then a new `.env`, in that order.
+ */
+export const ROLES_WITH_INSTANCE_PASSWORD = [
+  'supabase_admin',
+  'authenticator',
+  'pgbouncer',
+  'supabase_auth_admin',
+  'supabase_functions_admin',
+  'supabase_storage_admin',
+] as const;
+
 export function renderDbFiles(): Array<{ path: string; content: string }> {
   const readUser = '\\set pguser `echo "$POSTGRES_USER"`';
   return [
@@ -12,14 +25,9 @@ export function renderDbFiles(): Array<{ path: string; content: string }> {
         '-- Every internal role gets the instance password (from PGPASSWORD, set from .env).',
         '\\set pgpass `echo "$PGPASSWORD"`',
         '',
-        ...[
-          'supabase_admin',
-          'authenticator',
-          'pgbouncer',
-          'supabase_auth_admin',
-          'supabase_functions_admin',
-          'supabase_storage_admin',
-        ].map((role) => `ALTER USER ${role} WITH PASSWORD :'pgpass';`),
+        ...ROLES_WITH_INSTANCE_PASSWORD.map(
+          (role) => `ALTER USER ${role} WITH PASSWORD :'pgpass';`,
+        ),
         '',
       ].join('\n'),
     },
