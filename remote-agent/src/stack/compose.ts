@@ -317,6 +317,10 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
         interval: '5s',
         timeout: '5s',
         retries: 10,
+        // First start runs initdb and every migration: on a busy or small VPS that outlasts the
+        // kit's 50 s of retries, db turns unhealthy and compose abandons every dependent.
+        // Failures inside start_period do not count; the first success still counts at once.
+        start_period: '180s',
       }),
       depends_on: dependsOn(enableLogs ? { vector: { condition: 'service_healthy' } } : {}),
       environment: env({
