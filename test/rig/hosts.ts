@@ -17,7 +17,7 @@
 //   A host started with `dockerView: true` removes both gaps for the one test that needs them
 //   (an agent creating real stacks): its sshd listens on 127.0.0.1 in the root network
 //   namespace, and its agent folders are also bound over the machine's real paths. Only one such
-//   host can exist on the machine at a time.
+//   host can exist on the machine at a time: a second one waits (up to 5 minutes) for the first.
 // - /tmp, /usr, node and every other file that is not bound over.
 //
 // Teardown kills every process in the host's namespaces by pid, deletes the namespace (which
@@ -159,6 +159,7 @@ const ROOT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 const USER_PATH = '/usr/local/bin:/usr/bin:/bin';
 const SUBNET_PREFIX = '10.213';
 const SSHD_START_TIMEOUT_MS = 10_000;
+const HOLDER_MNTNS_FILE = 'holder-mntns';
 const NODE_STUB = '#!/bin/sh\necho "sh: 1: node: not found" >&2\nexit 127\n';
 
 // The holder is PID "1" of a host's mount and UTS namespaces: it makes the bind mounts, says
@@ -236,6 +237,7 @@ class RigHost implements VpsHost {
   private holderPid = 0;
   private holderMntNs = '';
   private machineBinds: string[] = [];
+  private holdsDockerViewLock = false;
   private stopping: Promise<void> | undefined;
 
   constructor(seq: number, tempDir: string, opts: HostOptions) {
@@ -368,6 +370,7 @@ class RigHost implements VpsHost {
     const pids = this.pidsInside();
     for (const pid of pids) safeKill(pid, 'SIGKILL');
     for (const target of this.machineBinds) quietSync('umount', ['-l', target]);
+    if (this.holdsDockerViewLock) releaseDockerViewLock();
     if (this.netns) {
       if (this.jumpHost?.netns)
         quietSync('ip', ['-n', this.jumpHost.netns, 'link', 'del', this.vethOuter]);
@@ -383,6 +386,7 @@ class RigHost implements VpsHost {
     const pids = this.pidsInside();
     await killAndWait(pids);
     for (const target of this.machineBinds.reverse()) await run('umount', [target]);
+    if (this.holdsDockerViewLock) releaseDockerViewLock();
     if (this.netns) {
       const ipNs = this.jumpHost?.netns ? ['-n', this.jumpHost.netns] : [];
       await this.network(async () => {
@@ -630,10 +634,14 @@ class RigHost implements VpsHost {
     child.stderr.destroy();
     child.unref();
     this.holderMntNs = readlinkSync(`/proc/${this.holderPid}/ns/mnt`);
+    // What cleanStaleHosts needs to find this host's processes if this test process dies.
+    await writeFile(join(this.tempDir, HOLDER_MNTNS_FILE), this.holderMntNs);
   }
 
   /** dockerView: the same folders over the machine's real paths, so dockerd sees them too. */
   private async bindOverMachinePaths(): Promise<void> {
+    await acquireDockerViewLock(this.name);
+    this.holdsDockerViewLock = true;
     const mounted = readFileSync('/proc/self/mountinfo', 'utf8');
     const targets: [string, string][] = [
       [this.dirs.opt, AGENT_DIRS.opt],
@@ -822,11 +830,16 @@ export function cleanStaleHosts(): void {
     const m = /^ubt-host-(\d+)-/.exec(entry);
     if (!m || !dead(Number(m[1]))) continue;
     const dir = join(tmpdir(), entry);
-    // Any process still holding one of this host's mounts belongs to the crashed host.
-    for (const pid of procPids()) {
-      if (pid === process.pid) continue;
+    // The crashed host's processes share its holder's mount namespace. Namespace ids can be
+    // reused once freed, so a process must also carry the host's mounts; other hosts' holders
+    // may carry copies of them too (made while they were on the machine's paths), but never in
+    // that namespace.
+    let mntNs = '';
+    try {
+      mntNs = readFileSync(join(dir, HOLDER_MNTNS_FILE), 'utf8');
+    } catch {}
+    for (const pid of mntNs && mntNs !== ownMnt ? pidsInMountNs(mntNs) : []) {
       try {
-        if (readlinkSync(`/proc/${pid}/ns/mnt`) === ownMnt) continue;
         if (readFileSync(`/proc/${pid}/mountinfo`, 'utf8').includes(`/${entry}/`)) {
           safeKill(pid, 'SIGKILL');
         }
@@ -834,6 +847,10 @@ export function cleanStaleHosts(): void {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+  const lockOwner = Number(
+    existsSync(DOCKER_VIEW_LOCK) ? readFileSync(DOCKER_VIEW_LOCK, 'utf8') : '',
+  );
+  if (lockOwner && dead(lockOwner)) rmSync(DOCKER_VIEW_LOCK, { force: true });
   const list = quietSync('ip', ['netns', 'list']);
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0] ?? '';
@@ -845,6 +862,44 @@ export function cleanStaleHosts(): void {
     }
     quietSync('ip', ['netns', 'del', name]);
   }
+}
+
+// The machine has one /var/lib/ultrabase, so dockerView hosts take turns, also across test
+// processes (the e2e and integration tiers may run side by side): a lock file naming its owner
+// pid, taken over when that process is gone.
+const DOCKER_VIEW_LOCK = join(tmpdir(), 'ubt-dockerview.lock');
+const DOCKER_VIEW_WAIT_MS = 5 * 60_000;
+
+async function acquireDockerViewLock(hostName: string): Promise<void> {
+  const deadline = Date.now() + DOCKER_VIEW_WAIT_MS;
+  for (;;) {
+    try {
+      await writeFile(DOCKER_VIEW_LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(await readFile(DOCKER_VIEW_LOCK, 'utf8').catch(() => '0'));
+    if (owner === process.pid) {
+      throw new Error(`dockerView: this process already runs a dockerView host (${hostName})`);
+    }
+    if (!owner || !isAlive(owner)) {
+      // The owner crashed: its binds over the machine's paths go before the lock does.
+      cleanStaleHosts();
+      await rm(DOCKER_VIEW_LOCK, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`dockerView: process ${owner} has held ${DOCKER_VIEW_LOCK} for 5 minutes`);
+    }
+    await sleep(200);
+  }
+}
+
+function releaseDockerViewLock(): void {
+  try {
+    if (readFileSync(DOCKER_VIEW_LOCK, 'utf8') === String(process.pid)) rmSync(DOCKER_VIEW_LOCK);
+  } catch {}
 }
 
 function mountinfoHasTarget(mountinfo: string, target: string): boolean {
