@@ -1,4 +1,4 @@
-import { mkdtempSync, promises as fs, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,19 @@ describe('StateStore', () => {
     );
     const reopened = await StateStore.open(dir);
     expect(Object.keys(reopened.read().sessions)).toHaveLength(20);
+  });
+
+  it('resolves a mutation only once the file on disk holds it (what kill -9 relies on)', async () => {
+    const store = await StateStore.open(dir);
+    for (let i = 0; i < 5; i++) {
+      await store.mutate((s) => {
+        s.sessions[`k${i}`] = { username: 'u', createdAt: 'x', expiresAt: 'y' };
+      });
+      const onDisk = JSON.parse(readFileSync(path.join(dir, STATE_FILE), 'utf8')) as {
+        sessions: Record<string, unknown>;
+      };
+      expect(Object.keys(onDisk.sessions)).toHaveLength(i + 1);
+    }
   });
 
   it('a throwing mutation changes nothing', async () => {
@@ -80,6 +93,8 @@ describe('AuditLog', () => {
   it('lists the newest entries matching a filter, oldest first', async () => {
     const log = await AuditLog.open(dir, now);
     for (let i = 0; i < 5; i++) await log.append({ actor: 'a', action: `n${i}`, result: 'ok' });
+    // Appended means on disk: a second reader sees the entry as soon as append resolves.
+    await expect((await AuditLog.open(dir, now)).list(10)).resolves.toHaveLength(5);
     const listed = await log.list(2, (e) => e.action !== 'n4');
     expect(listed.map((e) => e.action)).toEqual(['n2', 'n3']);
   });
