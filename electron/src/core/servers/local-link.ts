@@ -115,6 +115,11 @@ export class LocalLink implements AgentLink {
     return Duplex.from({ readable: child.stdout!, writable: child.stdin! });
   }
 
+  /** The running agent child's pid (tests, diagnostics). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   onDown(listener: () => void): void {
     this.downListeners.add(listener);
   }
