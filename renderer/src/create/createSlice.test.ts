@@ -35,20 +35,16 @@ describe('create slice', () => {
       queuePosition: 0,
     });
     // A live event that duplicates the replay is ignored; the final one toasts.
-    store
-      .getState()
-      .applyEvent({
-        type: 'project.progress',
-        serverId: 's1',
-        event: { instanceId: 'i1', seq: 1, at, step: 'queued', status: 'started' },
-      });
-    store
-      .getState()
-      .applyEvent({
-        type: 'project.progress',
-        serverId: 's1',
-        event: { instanceId: 'i1', seq: 2, at, step: 'done', status: 'done' },
-      });
+    store.getState().applyEvent({
+      type: 'project.progress',
+      serverId: 's1',
+      event: { instanceId: 'i1', seq: 1, at, step: 'queued', status: 'started' },
+    });
+    store.getState().applyEvent({
+      type: 'project.progress',
+      serverId: 's1',
+      event: { instanceId: 'i1', seq: 2, at, step: 'done', status: 'done' },
+    });
     expect(store.getState().progress['s1/i1']?.map((e) => e.seq)).toEqual([1, 2]);
     expect(store.getState().toasts.at(-1)).toMatchObject({
       kind: 'success',

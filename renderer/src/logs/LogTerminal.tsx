@@ -10,6 +10,7 @@ import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
 import type { LogTab } from './logsSlice';
 import { claimStream } from './streamRouter';
+import { useDarkClass } from '../ui/useDarkClass';
 
 /** Lines kept for download; older lines fall off (the terminal keeps its own scrollback). */
 const KEEP_LINES = 200_000;
@@ -60,9 +61,7 @@ export function LogTerminal({
   const host = useRef<HTMLDivElement>(null);
   const api = useApp((s) => s.api);
   const logTail = useApp((s) => s.settings.logTail);
-  const isDark =
-    useApp((s) => s.settings.theme) !== 'light' &&
-    document.documentElement.classList.contains('dark');
+  const isDark = useDarkClass();
   const parts = useRef<{
     term: Terminal;
     fit: FitAddon;

@@ -85,16 +85,41 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
         }));
       }),
 
-    setGrant: (serverId, username, instanceId, granted) =>
-      change(
-        granted ? `Access granted to ${username}` : `Access revoked from ${username}`,
-        async () => {
-          const api = get().api;
-          const user = granted
-            ? await api.grantProject(serverId, username, instanceId)
-            : await api.revokeProject(serverId, username, instanceId);
-          set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
+    async setGrant(serverId, username, instanceId, granted) {
+      // Optimistic: the checkbox follows the click at once and reverts if the agent refuses.
+      const before = get().users[serverId];
+      set((s) => ({
+        users: {
+          ...s.users,
+          [serverId]: (s.users[serverId] ?? []).map((u) =>
+            u.username !== username
+              ? u
+              : {
+                  ...u,
+                  grants: granted
+                    ? [...u.grants.filter((g) => g !== instanceId), instanceId]
+                    : u.grants.filter((g) => g !== instanceId),
+                },
+          ),
         },
-      ),
+      }));
+      try {
+        await change(
+          granted ? `Access granted to ${username}` : `Access revoked from ${username}`,
+          async () => {
+            const api = get().api;
+            const user = granted
+              ? await api.grantProject(serverId, username, instanceId)
+              : await api.revokeProject(serverId, username, instanceId);
+            set((s) => ({
+              users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) },
+            }));
+          },
+        );
+      } catch (error) {
+        set((s) => ({ users: { ...s.users, [serverId]: before ?? [] } }));
+        throw error;
+      }
+    },
   };
 };
