@@ -211,8 +211,9 @@ export function createLifecycle(
         status: 'started',
         message: `compose up (${stack.services.length} services)`,
       });
-      // v1 waits inside `up` for depends_on conditions, so `up` may take as long as health does.
-      await cmp.run(projectOf(inst), 'up', { timeoutMs: healthTimeoutMs() + 2 * 60_000 });
+      await upUntilSettled(inst, cmp, (attempt, message) =>
+        progress.record(id, { step: 'start', status: 'retry', attempt, message }),
+      );
       progress.record(id, { step, status: 'done' });
 
       step = 'health';
@@ -327,6 +328,32 @@ export function createLifecycle(
     });
   }
 
+  /**
+   * `compose up -d`, again while a dependency is merely unhealthy for now. Compose gives up the
+   * moment a `depends_on: service_healthy` dependency reports unhealthy, even if it recovers a
+   * few seconds later (a loaded host makes a healthcheck time out once). `up` is idempotent,
+   * so we run it again until the health deadline; only then does the health step judge.
+   */
+  async function upUntilSettled(
+    inst: Instance,
+    cmp: Compose,
+    onRetry: (attempt: number, message: string) => void,
+  ): Promise<void> {
+    const deadline = Date.now() + healthTimeoutMs();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // v1 waits inside `up` for depends_on conditions, so `up` may take as long as health does.
+        await cmp.run(projectOf(inst), 'up', { timeoutMs: healthTimeoutMs() + 2 * 60_000 });
+        return;
+      } catch (err) {
+        const waitingOnHealth = err instanceof DockerError && /unhealthy/i.test(err.message);
+        if (!waitingOnHealth || Date.now() >= deadline) throw err;
+        onRetry(attempt + 1, 'A dependency is not healthy yet; starting the rest once it is.');
+        await signals.next(inst.project, Math.min(5_000, Math.max(0, deadline - Date.now())));
+      }
+    }
+  }
+
   /** Runs a start/stop/restart under the instance's lock, with its transitional status. */
   async function operate(
     id: string,
@@ -351,10 +378,17 @@ export function createLifecycle(
           const now = await states(inst).catch(() => []);
           return await deps.registry.update(id, { status: 'stopped', services: now });
         }
-        // `up -d` rather than `start`: it also recreates a container someone removed.
-        await cmp.run(projectOf(inst), op === 'start' ? 'up' : 'restart', {
-          timeoutMs: healthTimeoutMs() + 2 * 60_000,
-        });
+        const timeoutMs = healthTimeoutMs() + 2 * 60_000;
+        if (op === 'restart') {
+          // compose refuses to restart a project whose containers are gone ("No containers to
+          // restart"); bringing it up is what the person asked for in that case.
+          await cmp
+            .run(projectOf(inst), 'restart', { timeoutMs })
+            .catch(() => upUntilSettled(inst, cmp, () => {}));
+        } else {
+          // `up -d` rather than `start`: it also recreates a container someone removed.
+          await upUntilSettled(inst, cmp, () => {});
+        }
         const ready = await waitHealthy(inst);
         return await deps.registry.update(id, {
           status: 'running',
