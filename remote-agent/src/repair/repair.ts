@@ -27,6 +27,12 @@ export interface RepairDeps {
   diagnose(instance: Instance): Promise<DiagnosticReport>;
   /** How long the stack gets to turn healthy after the actions, before the diagnosis after. */
   healthTimeoutMs: number;
+  /**
+   * After recreating containers, how long a failing diagnosis is retried: services without a
+   * healthcheck (rest, meta, functions) count as ready when their process starts, a moment
+   * before they listen, and Kong needs that moment too.
+   */
+  settleMs: number;
   sleep(ms: number): Promise<void>;
 }
 
@@ -112,8 +118,13 @@ export async function repair(
   const restarts = actions.filter((a) => a.kind === 'restart-container');
   if (restarts.length > 0) {
     const services = restarts.map((a) => a.target);
+    // Recreated rather than restarted: a new container picks up a fixed image or re-rendered
+    // file, where `restart` would rerun the broken one. Its data lives outside the container.
     const run = compose().then((c) =>
-      c.run(project, 'restart', { extra: ['--timeout', '10', ...services], timeoutMs: 5 * 60_000 }),
+      c.run(project, 'up', {
+        extra: ['--no-deps', '--force-recreate', '--timeout', '10', ...services],
+        timeoutMs: 5 * 60_000,
+      }),
     );
     const err = await run.then(
       () => undefined,
@@ -148,7 +159,7 @@ export async function repair(
       healthy = false;
     }
   }
-  const after = await deps.diagnose(instance);
+  const after = await diagnoseSettled(instance, deps, changedContainers && healthy === true);
   return { instanceId: instance.id, dryRun: false, actions, after, services, healthy };
 }
 
@@ -175,4 +186,17 @@ async function readRepairFacts(
     rendered,
     orphanIds,
   };
+}
+
+async function diagnoseSettled(
+  instance: Instance,
+  deps: RepairDeps,
+  settle: boolean,
+): Promise<DiagnosticReport> {
+  const deadline = Date.now() + (settle ? deps.settleMs : 0);
+  for (;;) {
+    const report = await deps.diagnose(instance);
+    if (report.status !== 'fail' || Date.now() >= deadline) return report;
+    await deps.sleep(2_000);
+  }
 }

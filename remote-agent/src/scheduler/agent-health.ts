@@ -92,6 +92,7 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
       renderStack,
       expectedServices: EXPECTED_SERVICES,
       healthTimeoutMs: options.repairHealthTimeoutMs ?? 3 * 60_000,
+      settleMs: 30_000,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     },
     emit: options.emit,
