@@ -1,0 +1,50 @@
+// `npm run bench`: the benchmarks of DESIGN.md §7, side by side with the usual SSH way, in one
+// run. Steps: provision the rig (root only; idempotent), build everything (the agent bundle the
+// core uploads, the renderer the Chromium rows load), then test/bench/main.ts under a private
+// D-Bus session with an unlocked gnome-keyring, so the core keeps its secrets in a real keychain.
+// The harness runs as a CommonJS bundle, built like the CLI: ssh2's named exports
+// (`utils`) do not load when the core is imported as ES modules under tsx.
+//   npm run bench [-- --quick] [-- --no-renderer] [-- --out FILE]
+// Writes docs/benchmarks.md (not with --quick unless --out is given). Needs root.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const args = process.argv.slice(2);
+
+function step(title, cmd, cmdArgs) {
+  const started = Date.now();
+  process.stdout.write(`\n== ${title}\n`);
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`\n== ${title} failed after ${secs}s (exit ${r.status ?? r.signal})`);
+    process.exit(r.status || 1);
+  }
+  process.stdout.write(`== ${title}: ok (${secs}s)\n`);
+}
+
+if (process.getuid?.() !== 0) {
+  console.error('bench: needs root (the rig puts sshd in network namespaces)');
+  process.exit(1);
+}
+step('provision the test rig', 'bash', ['test/rig/provision']);
+step('build', 'npm', ['run', '--silent', 'build']);
+const bundle = '.cache/bench/main.cjs';
+await build({
+  entryPoints: ['test/bench/main.ts'],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // As the CLI build: native modules stay outside and load from node_modules.
+  external: ['keytar', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'prettier'],
+  logLevel: 'warning',
+});
+const bench = [process.execPath, bundle, ...args];
+if (existsSync('/usr/bin/dbus-run-session')) {
+  step('benchmarks', 'dbus-run-session', ['--', 'bash', 'test/rig/with-keyring', ...bench]);
+} else {
+  step('benchmarks (no D-Bus: secrets kept in memory)', bench[0], bench.slice(1));
+}

@@ -1,0 +1,196 @@
+// `npm run bench` (scripts/bench.mjs builds, then runs this under a D-Bus session with an
+// unlocked gnome-keyring). One rig VPS, the real agent bootstrapped by the real core, and each
+// DESIGN.md §7 claim measured against the usual SSH way in the same run. Prints one table and
+// writes it, with the machine and the method, to docs/benchmarks.md.
+//   npm run bench -- [--quick] [--no-renderer] [--out docs/benchmarks.md]
+// --quick: fewer rounds, for checking the harness; it writes the document only with --out.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  ensureBusyboxImage,
+  logFileText,
+  removeBenchContainers,
+  startContainers,
+  waitForLogLines,
+  type ProjectContainer,
+} from './docker';
+import { describeMachine, loadAverage } from './machine';
+import { measureConnect } from './measures/connect';
+import { measureCreation } from './measures/creation';
+import { measureLogs } from './measures/logs';
+import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
+import { rendererRows, runRendererBench } from './measures/renderer';
+import { measureRoundTrip } from './measures/roundtrip';
+import { measureStatus } from './measures/status';
+import { formatDocument, formatNotes, formatTable, type Row } from './report';
+import { setUpOurSide, tearDownOurSide, type BenchContext } from './setup';
+
+// scripts/bench.mjs runs a CommonJS bundle of this file from the repository root (ssh2's named
+// exports do not load as ES modules under tsx), so the root is the working directory.
+const ROOT = resolve(process.env.ULTRABASE_ROOT ?? process.cwd());
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : argv[i + 1];
+};
+const quick = flag('quick');
+const outFile = option('out') ?? (quick ? undefined : join(ROOT, 'docs/benchmarks.md'));
+
+const INSTANCES = 50;
+const LOG_LINES = 100_000;
+const plan = quick
+  ? {
+      connect: 3,
+      pings: 200,
+      sequential: 10,
+      parallel: 20,
+      status: 6,
+      statusNew: 3,
+      logRuns: 1,
+      rendererRuns: 1,
+    }
+  : {
+      connect: 9,
+      pings: 1000,
+      sequential: 20,
+      parallel: 20,
+      status: 15,
+      statusNew: 9,
+      logRuns: 3,
+      rendererRuns: 3,
+    };
+
+const startedAt = new Date();
+const loadAtStart = loadAverage();
+const log = (m: string) =>
+  console.log(
+    `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${m}`,
+  );
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<void> {
+  const workDir = await mkdtemp(join(tmpdir(), `ub-bench-${process.pid}-`));
+  let ctx: BenchContext | undefined;
+  try {
+    const stale = await removeBenchContainers(false);
+    if (stale > 0) log(`removed ${stale} containers left by an earlier, killed run`);
+    const image = await ensureBusyboxImage();
+    ctx = await setUpOurSide({ workDir, bundle: join(ROOT, 'dist/agent/agent.cjs'), log });
+    log(`agent bootstrapped in ${(ctx.bootstrapMs / 1000).toFixed(1)} s`);
+    await sleep(2000);
+    const idleRss = await agentRssBytes(ctx);
+
+    log(`connect: ${plan.connect} rounds`);
+    const connect = await measureConnect(ctx, plan.connect);
+    log(`round trip: ${plan.pings} pings and echoes`);
+    const roundTrip = await measureRoundTrip(ctx, plan.pings);
+
+    log(`creation: ${plan.sequential} sequential + ${plan.parallel} parallel dry runs`);
+    const creation = await measureCreation(ctx, {
+      sequential: plan.sequential,
+      parallel: plan.parallel,
+      prefix: 'b',
+    });
+    const ids = [...creation.ids];
+    for (let i = 1; ids.length < INSTANCES; i++) {
+      const r = await ctx.desktop.createProject(ctx.serverId, {
+        name: `bextra-${i}`,
+        dryRun: true,
+      });
+      ids.push(r.project.id);
+    }
+
+    log(
+      `starting ${INSTANCES} labelled containers (one logs ${LOG_LINES.toLocaleString('en')} lines)`,
+    );
+    const logFile = join(workDir, 'log.txt');
+    await writeFile(logFile, logFileText(LOG_LINES), { mode: 0o644 });
+    const containers: ProjectContainer[] = ids.map((instanceId, i) =>
+      i === 0
+        ? {
+            instanceId,
+            service: 'db',
+            command: ['sh', '-c', 'cat /data.txt; exec sleep 1800'],
+            mount: [logFile, '/data.txt'],
+          }
+        : { instanceId, service: 'db' },
+    );
+    const containerIds = await startContainers(image, containers);
+    const logContainer = containerIds[0] as string;
+    await waitForLogLines(logContainer, LOG_LINES);
+    await sleep(3000); // the agent's event-driven refreshes settle
+
+    log(`status of ${INSTANCES}: ${plan.status} rounds`);
+    const status = await measureStatus(ctx, {
+      instances: INSTANCES,
+      rounds: plan.status,
+      newRounds: plan.statusNew,
+      oursPerRound: 4,
+    });
+    const loadedRss = await agentRssBytes(ctx);
+
+    log(`logs: ${plan.logRuns} runs of ${LOG_LINES.toLocaleString('en')} lines each way`);
+    const logs = await measureLogs(ctx, {
+      instanceId: ids[0] as string,
+      containerId: logContainer,
+      file: logFile,
+      lines: LOG_LINES,
+      runs: plan.logRuns,
+    });
+    const rawCat = Number((logs[0]?.baseline ?? '').replace(/[^0-9]/g, ''));
+
+    const rows: Row[] = [
+      ...status,
+      ...roundTrip,
+      ...logs,
+      ...creation.rows,
+      ...rssRows(idleRss, loadedRss, INSTANCES),
+      await bundleRow(ctx.bundlePath),
+      connect,
+    ];
+    const setup = [...ctx.setup];
+    setup.push(
+      `${INSTANCES} dry-run instances (registry entries with rendered files), each with one ` +
+        'busybox container labelled `com.docker.compose.project=ub_<id>`, service `db`, ' +
+        '`--network none`; the first container’s log holds the benchmark’s ' +
+        `${LOG_LINES.toLocaleString('en')} lines.`,
+    );
+
+    // The rig is no longer needed for the renderer: free the CPU first.
+    await removeBenchContainers(true);
+    await tearDownOurSide(ctx);
+    ctx = undefined;
+
+    if (!flag('no-renderer')) {
+      log(`renderer: test/harness/bench.ts --runs ${plan.rendererRuns}`);
+      const r = await runRendererBench(plan.rendererRuns, 10 * 60_000);
+      rows.push(...rendererRows(r, rawCat));
+    }
+
+    const table = formatTable(rows);
+    console.log('\n' + table + '\n');
+    for (const n of formatNotes(rows)) console.log(n);
+    if (outFile) {
+      const machine = await describeMachine(loadAtStart, startedAt);
+      const doc = formatDocument(rows, machine, setup);
+      const prettier = await import('prettier');
+      const config = (await prettier.resolveConfig(outFile)) ?? {};
+      await writeFile(outFile, await prettier.format(doc, { ...config, filepath: outFile }));
+      log(`wrote ${outFile}`);
+    }
+  } finally {
+    await removeBenchContainers(true).catch(() => 0);
+    await tearDownOurSide(ctx);
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,107 @@
+// The renderer's rows come from its own benchmark (test/harness/bench.ts: the built renderer in
+// headless Chromium, fed by the dev preview fixture, which throttles on unacknowledged bytes as
+// the agent does). We run it as a child and read its table.
+import { execFile } from 'node:child_process';
+import { fmtRatio, type Row } from '../report';
+
+export interface RendererFacts {
+  cardsFirstLoadMs: number;
+  cardsRerenderMs: number;
+  logSeconds: number;
+  logLinesPerSecond: number;
+  maxFrameMs: number;
+  p95FrameMs: number;
+  lines: number;
+  cards: number;
+  runs: number;
+}
+
+function valueOf(table: string, startsWith: RegExp): number {
+  for (const line of table.split('\n')) {
+    const [k, v] = line.split(' | ');
+    if (k && v && startsWith.test(k.trim())) return Number(v.replace(/[^0-9.]/g, ''));
+  }
+  return NaN;
+}
+
+export function parseRendererTable(out: string, runs: number): RendererFacts {
+  const lines = Number(/([\d,]+) log lines: open/.exec(out)?.[1]?.replace(/,/g, '') ?? NaN);
+  const cards = Number(/(\d+) cards: first load/.exec(out)?.[1] ?? NaN);
+  return {
+    cards,
+    lines,
+    runs,
+    cardsFirstLoadMs: valueOf(out, /^\d+ cards: first load/),
+    cardsRerenderMs: valueOf(out, /^\d+ cards: re-render/),
+    logSeconds: valueOf(out, /log lines: open/),
+    logLinesPerSecond: valueOf(out, /^log throughput/),
+    maxFrameMs: valueOf(out, /^longest frame/),
+    p95FrameMs: valueOf(out, /^95th percentile frame/),
+  };
+}
+
+export function runRendererBench(runs: number, timeoutMs: number): Promise<RendererFacts> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'npx',
+      ['tsx', 'test/harness/bench.ts', '--runs', String(runs)],
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        err
+          ? reject(new Error(`renderer benchmark: ${err.message}\n${stderr.slice(-2000)}`))
+          : resolve(parseRendererTable(stdout, runs)),
+    ),
+  );
+}
+
+export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Row[] {
+  const share = r.logLinesPerSecond / rawCatLinesPerSecond;
+  return [
+    {
+      metric: `renderer: ${r.cards} cards, first load`,
+      ours: `${r.cardsFirstLoadMs.toFixed(0)} ms`,
+      baseline: '—',
+      ratio: `re-render ${r.cardsRerenderMs.toFixed(0)} ms`,
+      target: '(no target)',
+      met: undefined,
+      method:
+        `test/harness/bench.ts, median of ${r.runs} run(s): navigation → all cards in the DOM; ` +
+        're-render = clearing a search that had hidden them all.',
+    },
+    {
+      metric: `renderer: ${r.lines.toLocaleString('en')} log lines into xterm`,
+      ours: `${r.logSeconds.toFixed(2)} s (${Math.round(r.logLinesPerSecond).toLocaleString('en')} lines/s)`,
+      baseline: `${Math.round(rawCatLinesPerSecond).toLocaleString('en')} lines/s (ssh cat)`,
+      ratio: fmtRatio(share * 100, '% of raw'),
+      target: '≥ 50% of raw',
+      met: share >= 0.5,
+      method:
+        'open a log terminal on a fixture stream → every line parsed by xterm (the ' +
+        '`data-shown` counter); the fixture holds back when 1 MiB is unacknowledged, like the ' +
+        'agent. Compared with the raw `ssh cat` rate measured above, because the terminal is ' +
+        'the last stage of “log streaming to the terminal”.',
+      whenMissed:
+        'xterm parses and lays out every line on the renderer’s one thread, which in headless ' +
+        'Chromium on a loaded 2-core machine shares the CPU with everything else; the pump acks ' +
+        'only after xterm’s write callback, so the terminal sets the pace. Closing the gap: ' +
+        'bigger writes per frame while the view is scrolled to the bottom (xterm’s cost is ' +
+        'per write call and per rendered frame, not per line), and the WebGL renderer addon ' +
+        'where a GPU exists.',
+    },
+    {
+      metric: 'renderer: frames during the log flood',
+      ours: `p95 ${r.p95FrameMs.toFixed(0)} ms`,
+      baseline: '—',
+      ratio: `longest ${r.maxFrameMs.toFixed(0)} ms`,
+      target: 'p95 ≤ 50 ms',
+      met: r.p95FrameMs <= 50,
+      method:
+        '“the UI staying responsive” as a number: requestAnimationFrame intervals while the ' +
+        'lines pour in. 50 ms (20 fps) is our threshold; DESIGN.md gives none.',
+      whenMissed:
+        'long frames mean xterm’s parse + render of one batch outlasts a frame. Closing the ' +
+        'gap: cap the bytes handed to xterm per animation frame (the pump already acks per ' +
+        'batch, so it can simply write less per frame and keep the rest queued).',
+    },
+  ];
+}
