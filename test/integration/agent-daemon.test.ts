@@ -265,22 +265,24 @@ describe('agent daemon over its unix socket', () => {
     expect(await emil.codeOf('instances.create', { name: 'taken', dryRun: true })).toBe('ok');
   });
 
-  it('answers Docker-bound methods with a clear code while no Docker driver is wired', async () => {
+  // Docker-bound methods (non-dry-run create, start/stop, logs, stats) belong to the lifecycle's
+  // own integration tests; without a driver they answer DOCKER_UNAVAILABLE (instances unit test).
+  it('reports host resources from /proc and statfs', async () => {
     const fay = await userClient('fay');
-    const { instance } = await fay.call<{ instance: Instance }>('instances.create', {
-      name: 'dry',
-      dryRun: true,
-    });
-    expect(await fay.codeOf('instances.create', { name: 'real' })).toBe('DOCKER_UNAVAILABLE');
-    expect(await fay.codeOf('instances.start', { id: instance.id })).toBe('DOCKER_UNAVAILABLE');
-    expect(await fay.codeOf('stats.instance', { id: instance.id })).toBe('DOCKER_UNAVAILABLE');
-    expect(await fay.codeOf('logs.follow', { id: instance.id })).toBe('DOCKER_UNAVAILABLE');
-    expect(await fay.codeOf('instances.diagnose', { id: instance.id })).toBe('INTERNAL');
-    const res = await fay.call<{ memoryAvailableMb: number; cpus: number; fitsMore: number }>(
-      'system.resources',
-    );
+    const res = await fay.call<{
+      memoryAvailableMb: number;
+      memoryTotalMb: number;
+      diskFreeMb: number;
+      cpus: number;
+      maxInstances: number;
+      fitsMore: number;
+    }>('system.resources');
     expect(res.cpus).toBeGreaterThan(0);
     expect(res.memoryAvailableMb).toBeGreaterThan(0);
+    expect(res.memoryAvailableMb).toBeLessThanOrEqual(res.memoryTotalMb);
+    expect(res.diskFreeMb).toBeGreaterThan(0);
+    expect(res.maxInstances).toBe(50);
+    expect(res.fitsMore).toBeLessThanOrEqual(50);
   });
 
   it('answers malformed and oversized lines with an error and keeps the connection', async () => {
