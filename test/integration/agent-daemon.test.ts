@@ -191,6 +191,19 @@ describe('agent daemon over its unix socket', () => {
     expect(service.ok && service.claims.role).toBe('service_role');
     expect(creds.databaseUrl).toContain(`:${instance.ports.postgres}/`);
     expect(await bob.codeOf('instances.delete', { id: instance.id })).toBe('FORBIDDEN');
+    // Nothing secret reached the agent's own log or the audit log.
+    const logs = [
+      await fs.readFile(path.join(dataDir, 'logs', 'agent.log'), 'utf8'),
+      await fs.readFile(path.join(dataDir, 'audit.log'), 'utf8'),
+    ].join('');
+    for (const secret of [
+      creds.postgresPassword,
+      creds.jwtSecret,
+      creds.dashboardPassword,
+      'ana-password',
+    ]) {
+      expect(logs).not.toContain(secret);
+    }
 
     await admin.call('users.revoke', { username: 'bob', instanceId: instance.id });
     expect(await bob.codeOf('instances.get', { id: instance.id })).toBe('NOT_FOUND');
