@@ -24,6 +24,7 @@ import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { readHost } from './system/resources';
 import { AGENT_VERSION } from './version';
+import { createAgentHealth, healthHandlers } from './scheduler/agent-health';
 
 export interface Clock {
   now(): Date;
@@ -139,7 +140,28 @@ async function assemble(
     readHost: () => readHost(dataDir),
     now,
   };
-  const handlers = createHandlers(services);
+  // Diagnostics, repair and the scheduler sit on the Docker side, so they exist only with it.
+  const health = lifecycle
+    ? createAgentHealth({
+        registry,
+        dataDir,
+        config,
+        emit: (event) => bus.emit(event),
+        audit: (entry) =>
+          void audit
+            .append(entry)
+            .catch((error: unknown) =>
+              logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
+            ),
+        onError: (error, instance) =>
+          logger.warn('scheduled diagnosis failed', { ...errorFields(error), instance }),
+      })
+    : undefined;
+  const handlers = {
+    ...createHandlers(services),
+    ...(health ? healthHandlers(health.service, instances) : {}),
+  };
+  health?.scheduler.start();
   const connections = new Set<RpcConnection>();
   let counter = 0;
   logger.info('agent started', {
@@ -182,6 +204,7 @@ async function assemble(
     },
     async close() {
       for (const connection of [...connections]) connection.close();
+      await health?.scheduler.stop();
       await lifecycle?.close();
       logger.info('agent stopped');
       releaseLock();
