@@ -55,10 +55,18 @@ async function addServer(
 }
 
 async function waitConnected(name: string, timeout = 180_000): Promise<void> {
-  await sidebarServer(name)
-    .getByTestId('server-state')
-    .filter({ hasText: 'connected' })
-    .waitFor({ timeout });
+  try {
+    await sidebarServer(name)
+      .getByTestId('server-state')
+      .filter({ hasText: 'connected' })
+      .waitFor({ timeout });
+  } catch (err) {
+    // Say why, in the core's words, rather than only "timed out".
+    const server = (await stack.desktop.listServers()).find((s) => s.name === name);
+    throw new Error(`${name} did not connect: ${server?.state} ${JSON.stringify(server?.error)}`, {
+      cause: err,
+    });
+  }
 }
 
 beforeAll(async () => {

@@ -1,12 +1,15 @@
 // DEV ONLY: screenshots of every screen from the preview fixture (invented data, not the real
 // core), light and dark, to test-results/screenshots/preview-*.png. The e2e tests write the real
 // ones; these cover screens the e2e run cannot reach yet and are labelled as previews.
-//   npx tsx test/harness/preview-shots.ts
+//   npx tsx test/harness/preview-shots.ts [--small]   (--small: the smallest supported window, 1024×700)
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, SCREENSHOT_DIR } from '../rig/browser';
 import { startPreview } from './preview';
+
+const small = process.argv.includes('--small');
+const prefix = small ? 'preview-1024' : 'preview';
 
 async function shoot(page: Page, name: string): Promise<void> {
   for (const theme of ['light', 'dark'] as const) {
@@ -15,12 +18,14 @@ async function shoot(page: Page, name: string): Promise<void> {
       theme === 'dark',
     );
     await page.waitForTimeout(300);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `preview-${name}-${theme}.png`) });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${prefix}-${name}-${theme}.png`) });
   }
 }
 
 const harness = await startPreview();
-const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+const browser = await launchBrowser({
+  viewport: small ? { width: 1024, height: 700 } : { width: 1280, height: 800 },
+});
 try {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   const page = await browser.page();

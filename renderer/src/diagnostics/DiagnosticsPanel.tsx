@@ -77,7 +77,7 @@ export function DiagnosticsPanel({
             {checks.map((c) => (
               <li
                 key={c.id}
-                className="grid grid-cols-[64px_1fr] gap-3 py-2"
+                className="grid grid-cols-[64px_1fr] items-start gap-3 py-2"
                 data-check={c.id}
                 data-status={c.status}
               >
