@@ -3,7 +3,15 @@
 // image per service (environment, user, entrypoint, healthcheck, stop signal, as the official
 // image has them). `postgres` is separate: Debian's PostgreSQL 15 with busybox, no node.
 import { execFile } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
@@ -16,6 +24,7 @@ export const STANDIN_DIR = join(import.meta.dirname, '..');
 const PROGRAM_DIR = join(STANDIN_DIR, 'program');
 const DB_DIR = join(STANDIN_DIR, 'db');
 const BUILD_DIR = join(STANDIN_DIR, 'build');
+const RUNTIME_DIR = join(STANDIN_DIR, 'runtime');
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG_LIB = '/usr/lib/postgresql/15/lib';
@@ -106,9 +115,6 @@ const nodeBase: ImageSpec = {
 /** Commands linked to the stand-in program: name in the image → its first argument. */
 const COMMANDS: Record<string, string> = {
   '/usr/local/bin/standin': '',
-  '/usr/local/bin/curl': 'curl',
-  '/usr/local/bin/kong': 'kong',
-  '/usr/local/bin/imgproxy': 'imgproxy',
   '/usr/local/bin/edge-runtime': 'edge-runtime',
   '/usr/local/bin/vector': 'vector',
   '/usr/local/bin/postgrest': 'postgrest',
@@ -122,7 +128,7 @@ const COMMANDS: Record<string, string> = {
 const runtime: ImageSpec = {
   short: 'runtime',
   parent: 'node-base',
-  hashInputs: (h) => h.sources(PROGRAM_DIR),
+  hashInputs: (h) => h.sources(PROGRAM_DIR).sources(RUNTIME_DIR),
   async stage(dir, from) {
     const fs = new Rootfs(join(dir, 'rootfs'));
     await build({
@@ -137,6 +143,10 @@ const runtime: ImageSpec = {
     for (const [path, command] of Object.entries(COMMANDS)) {
       const first = command ? ` ${command}` : '';
       fs.write(path, `#!/bin/sh\nexec /usr/local/bin/node ${STANDIN_JS}${first} "$@"\n`, 0o755);
+    }
+    // curl, kong and imgproxy: shell on busybox wget, so the healthchecks start no Node.
+    for (const name of readdirSync(RUNTIME_DIR)) {
+      fs.copy(join(RUNTIME_DIR, name), `/usr/local/bin/${name}`);
     }
     // The kit's Kong entrypoint is `bash -c '…'`; busybox has no `bash` applet, ash stands in.
     fs.write('/bin/bash', '#!/bin/sh\nexec /bin/busybox ash "$@"\n', 0o755);
@@ -275,7 +285,7 @@ const SERVICES: ServiceDefinition[] = [
     service: 'vector',
     ports: [9001],
     entrypoint: ['vector'],
-    cmd: ['--config', '/etc/vector/vector.yml'],
+    cmd: [],
   },
 ];
 
@@ -343,6 +353,7 @@ const postgres: ImageSpec = {
     for (const name of ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf']) {
       fs.copy(join(DB_DIR, name), `/etc/postgresql/${name}`);
     }
+    await initdbTemplate(fs, '/opt/standin/pgdata-template');
     fs.copy(join(DB_DIR, 'docker-entrypoint.sh'), '/usr/local/bin/docker-entrypoint.sh');
     fs.copy(join(DB_DIR, 'migrate.sh'), '/docker-entrypoint-initdb.d/migrate.sh');
     fs.copy(join(DB_DIR, 'init-scripts'), '/docker-entrypoint-initdb.d/init-scripts');
@@ -363,6 +374,41 @@ const postgres: ImageSpec = {
     ]);
   },
 };
+
+/**
+ * A fresh cluster made by this host's initdb (as its `postgres` user: initdb refuses root), the
+ * way the entrypoint would make it, for the entrypoint to copy instead of running initdb.
+ */
+async function initdbTemplate(fs: Rootfs, path: string): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'ubstandin-initdb-'));
+  try {
+    chmodSync(work, 0o777);
+    const data = join(work, 'data');
+    await run(
+      'runuser',
+      [
+        '-u',
+        'postgres',
+        '--',
+        join(PG_BIN, 'initdb'),
+        '-D',
+        data,
+        '--username=supabase_admin',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--no-sync',
+      ],
+      { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TZ: 'UTC', LANG: 'C' } },
+    );
+    appendFileSync(join(data, 'postgresql.conf'), "listen_addresses = '*'\n");
+    appendFileSync(join(data, 'pg_hba.conf'), 'host all all all scram-sha-256\n');
+    fs.copy(data, path);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
 
 /** Fault-injection images: the gotrue stand-in with a fault mode baked in. */
 function faultImage(fault: string): ImageSpec {

@@ -6,7 +6,14 @@
 # every /docker-entrypoint-initdb.d/*.sh and *.sql (supabase's migrate.sh lives there and runs
 # init-scripts/ then migrations/), stops it, and starts the real server. SIGTERM and SIGINT both
 # mean a fast shutdown, so `docker stop` returns at once even with clients connected.
+#
+# initdb itself ran when the image was built: a new cluster is a copy of that template (initdb
+# costs seconds of CPU, and test machines create many instances). Only with a different
+# POSTGRES_USER or with POSTGRES_INITDB_ARGS does initdb run here.
 set -eu
+
+TEMPLATE=/opt/standin/pgdata-template
+MARKER=.standin-initialize
 
 : "${PGDATA:=/var/lib/postgresql/data}"
 : "${POSTGRES_USER:=supabase_admin}"
@@ -24,6 +31,11 @@ fi
 
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql /etc/postgresql-custom
+  if [ -z "$(ls -A "$PGDATA")" ] && [ -d "$TEMPLATE" ] && [ "$POSTGRES_USER" = supabase_admin ] &&
+    [ -z "${POSTGRES_INITDB_ARGS:-}" ] && [ -n "${POSTGRES_PASSWORD:-}" ]; then
+    cp -a "$TEMPLATE/." "$PGDATA/"
+    touch "$PGDATA/$MARKER"
+  fi
   if [ "$(stat -c %U "$PGDATA")" != postgres ]; then
     chown -R postgres:postgres "$PGDATA"
   fi
@@ -48,16 +60,20 @@ initialize() {
     echo '       You must specify POSTGRES_PASSWORD to a non-empty value for the superuser.' >&2
     exit 1
   fi
-  log "initializing a new cluster in $PGDATA"
-  pwfile=$(mktemp)
-  printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
-  # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of words, as in the official image
-  initdb -D "$PGDATA" --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 \
-    --locale=C --auth-local=trust --auth-host=scram-sha-256 --no-sync ${POSTGRES_INITDB_ARGS:-} >/dev/null
-  rm -f "$pwfile"
-  # For a server started without the image's config file (`postgres` alone uses PGDATA's).
-  echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
-  printf 'host all all all scram-sha-256\n' >>"$PGDATA/pg_hba.conf"
+  if [ -e "$PGDATA/$MARKER" ]; then
+    log "new cluster in $PGDATA (a copy of the image's initdb template)"
+  else
+    log "initializing a new cluster in $PGDATA"
+    pwfile=$(mktemp)
+    printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
+    # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of words, as in the official image
+    initdb -D "$PGDATA" --username="$POSTGRES_USER" --pwfile="$pwfile" --encoding=UTF8 \
+      --locale=C --auth-local=trust --auth-host=scram-sha-256 --no-sync ${POSTGRES_INITDB_ARGS:-} >/dev/null
+    rm -f "$pwfile"
+    # For a server started without the image's config file (`postgres` alone uses PGDATA's).
+    echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
+    printf 'host all all all scram-sha-256\n' >>"$PGDATA/pg_hba.conf"
+  fi
 
   # Initialization writes a few thousand pages; without fsync it takes a fraction of the time.
   # The real server starts afterwards with the configured durability.
@@ -74,6 +90,8 @@ initialize() {
   done
 
   export PGHOST=/var/run/postgresql
+  echo "ALTER USER :\"user\" WITH PASSWORD :'pw';" |
+    psql_init --dbname postgres -v user="$POSTGRES_USER" -v pw="$POSTGRES_PASSWORD" >/dev/null
   if [ "$POSTGRES_DB" != postgres ]; then
     echo 'CREATE DATABASE :"db";' | psql_init --dbname postgres -v db="$POSTGRES_DB"
   fi
@@ -94,10 +112,13 @@ initialize() {
 
   kill -INT "$temp_pid"
   wait "$temp_pid" || true
+  rm -f "$PGDATA/$MARKER"
   log 'PostgreSQL init process complete; ready for start up.'
 }
 
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
+# The marker outlives an initialization that failed half-way, so the next start tries again
+# (and fails loudly) instead of serving a half-made database.
+if [ ! -s "$PGDATA/PG_VERSION" ] || [ -e "$PGDATA/$MARKER" ]; then
   initialize "$@"
 else
   log 'PostgreSQL Database directory appears to contain a database; Skipping initialization'

@@ -2,7 +2,7 @@
 // with a size limit, and the fault modes the fault-injection tests select through STANDIN_FAULT.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Server as NetServer } from 'node:net';
-import { describe, logError, logInfo } from './log';
+import { countRequest, describe, logError, logInfo } from './log';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => unknown;
 
@@ -17,6 +17,7 @@ export function currentFault(): Fault {
 export function serveHttp(port: number, handler: Handler): Server {
   const server = createServer((req, res) => {
     const started = Date.now();
+    countRequest();
     res.on('finish', () => {
       logInfo(`${req.method ?? '?'} ${req.url ?? ''} ${res.statusCode} ${Date.now() - started}ms`);
     });

@@ -1,6 +1,7 @@
 // One line per event on stdout (stderr for warnings and errors), so `docker logs` and the agent's
-// log streaming have realistic content. STANDIN_LOG_FLOOD=<lines per second> adds filler lines,
-// for flow-control tests of log streaming.
+// log streaming have realistic content: a startup line, a line per request, and every 30 s a
+// NOTICE on stderr, so both streams keep moving. STANDIN_LOG_FLOOD=<lines per second> adds
+// filler lines, for flow-control tests of log streaming.
 
 let serviceName = 'standin';
 
@@ -22,6 +23,19 @@ export function logWarn(message: string): void {
 
 export function logError(message: string): void {
   process.stderr.write(line('ERROR', message));
+}
+
+let requests = 0;
+
+export function countRequest(): void {
+  requests += 1;
+}
+
+export function startHeartbeat(): void {
+  setInterval(() => {
+    process.stderr.write(line('NOTICE', `${requests} requests in the last 30 s`));
+    requests = 0;
+  }, 30_000).unref();
 }
 
 export function startLogFlood(): void {

@@ -1,10 +1,10 @@
 // One program for every stand-in service and for the commands their healthchecks call. The first
 // argument picks it: `serve [service]` (service defaults to STANDIN_SERVICE), or a command name
-// that the image links to this program (curl, kong, imgproxy, edge-runtime, vector, postgrest,
-// auth, supavisor …).
-import { runCurl } from './curl';
+// that the image links to this program (kong, imgproxy, edge-runtime, vector, postgrest, auth,
+// supavisor …). The healthcheck helpers (curl, `kong health`, `imgproxy health`) are shell
+// scripts on busybox wget instead (test/rig/standin/runtime/), so a healthcheck starts no Node.
 import { currentFault } from './http-kit';
-import { logError, logInfo, logWarn, setLogService, startLogFlood } from './log';
+import { logError, logInfo, logWarn, setLogService, startHeartbeat, startLogFlood } from './log';
 import { runFunctions } from './services/functions';
 import { runGotrue } from './services/gotrue';
 import { runImgproxy } from './services/imgproxy';
@@ -37,7 +37,6 @@ const SERVICES: Record<string, Runner> = {
 
 /** Commands that are not long-running services (healthcheck helpers, one-shot CLIs). */
 const COMMANDS: Record<string, Runner> = {
-  curl: runCurl,
   'supavisor-migrate': runSupavisorMigrate,
   'supavisor-cli': runSupavisorCli,
 };
@@ -51,7 +50,7 @@ const ALIASES: Record<string, string> = {
 
 function isLongRunning(name: string, args: string[]): boolean {
   if (name === 'kong') return (args[0] ?? 'docker-start') === 'docker-start' || args[0] === 'start';
-  if (name === 'imgproxy') return args[0] !== 'health' && args[0] !== 'version';
+  if (name === 'imgproxy') return args[0] !== 'version';
   if (name === 'functions' || name === 'vector') return !args.includes('--version');
   return true;
 }
@@ -92,6 +91,7 @@ function main(argv: string[]): void {
   }
   if (fault) logWarn(`fault mode ${fault}: health endpoints will not pass`);
   startLogFlood();
+  startHeartbeat();
   void service(rest);
 }
 

@@ -1,6 +1,5 @@
 // darthsim/imgproxy: binds IMGPROXY_BIND (":5001" in the kit; imgproxy's own default is :8080),
-// `/health` answers, and `imgproxy health` is the healthcheck command.
-import { request } from 'node:http';
+// `/health` answers (`imgproxy health`, the kit's healthcheck, is runtime/imgproxy).
 import { passHealthFault, sendText, serveHttp } from '../http-kit';
 import { logInfo } from '../log';
 
@@ -10,19 +9,6 @@ function bindPort(): number {
 }
 
 export function runImgproxy(args: string[]): void {
-  if (args[0] === 'health') {
-    const req = request(
-      { host: '127.0.0.1', port: bindPort(), path: '/health', timeout: 3000 },
-      (res) => {
-        res.resume();
-        process.exit(res.statusCode === 200 ? 0 : 1);
-      },
-    );
-    req.on('error', () => process.exit(1));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-    return;
-  }
   if (args[0] === 'version') {
     process.stdout.write('3.30.1-standin\n');
     return;

@@ -18,7 +18,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { connect, createServer as createTcpServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listenOrExit } from '../http-kit';
-import { describe, logError, logInfo, logWarn } from '../log';
+import { countRequest, describe, logError, logInfo, logWarn } from '../log';
 
 const VERSION = '2.8.1';
 const REALTIME = 'http://realtime-dev.supabase-realtime:4000';
@@ -112,7 +112,6 @@ type Verdict =
 
 export function runKong(args: string[]): void {
   const command = args[0] ?? 'docker-start';
-  if (command === 'health') return kongHealth();
   if (command === 'version') return void process.stdout.write(`Kong ${VERSION} (standin)\n`);
   if (command !== 'docker-start' && command !== 'start') {
     logInfo(`kong ${args.join(' ')}: nothing to do in the stand-in`);
@@ -136,6 +135,7 @@ export function runKong(args: string[]): void {
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = Date.now();
+    countRequest();
     res.on('finish', () => {
       logInfo(
         `${req.socket.remoteAddress ?? '-'} "${req.method ?? '?'} ${req.url ?? ''} HTTP/${req.httpVersion}" ${res.statusCode} ${Date.now() - started}ms`,
@@ -362,23 +362,4 @@ function kongError(
     ...extra,
   });
   res.end(body);
-}
-
-/** `kong health`: the healthcheck of the official image. */
-function kongHealth(): void {
-  const req = request(
-    { host: '127.0.0.1', port: 8000, path: '/', method: 'HEAD', timeout: 3000 },
-    (res) => {
-      res.resume();
-      process.stdout.write('Kong is healthy at /usr/local/kong\n');
-      process.exit(0);
-    },
-  );
-  const fail = (): void => {
-    process.stderr.write('Error: Kong is not running at /usr/local/kong\n');
-    process.exit(1);
-  };
-  req.on('error', fail);
-  req.on('timeout', () => req.destroy());
-  req.end();
 }

@@ -15,7 +15,8 @@ const CANCEL_REQUEST = 80877102;
 
 export async function runSupavisorMigrate(): Promise<void> {
   const probe = new DbProbe(targetFromUrl(process.env.DATABASE_URL));
-  for (let attempt = 1; attempt <= 30; attempt++) {
+  // Patient, so it also works without the kit's depends_on (db: service_healthy).
+  for (let attempt = 1; attempt <= 120; attempt++) {
     if ((await probe.check()).ok) {
       logInfo('Migrations already up');
       process.exit(0);
