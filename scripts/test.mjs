@@ -60,14 +60,17 @@ const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+let json;
 if (existsSync(report)) {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
+  json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests ?? 0;
-  failed = (json.numFailedTests ?? 0) + (json.numFailedTestSuites ?? 0);
+  failed = json.numFailedTests ?? 0;
   skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
 }
 const status = r.status ?? 1;
-if (status !== 0 && failed === 0) failed = 1;
+// A file that failed to load fails no test of its own: still count it, so the line never says
+// "0 failed" for a red run.
+if (status !== 0 && failed === 0) failed = Math.max(1, json?.numFailedTestSuites ?? 0);
 console.log(`\ntests finished in ${((Date.now() - started) / 1000).toFixed(0)}s`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(status);
