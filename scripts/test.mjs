@@ -3,7 +3,7 @@
 // gnome-keyring so keytar talks to a real Secret Service.
 //   node scripts/test.mjs [--only unit|integration|e2e] [vitest file filters...]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 let only;
@@ -40,6 +40,7 @@ if (!quick) {
 
 mkdirSync('.cache', { recursive: true });
 const report = '.cache/vitest-report.json';
+rmSync(report, { force: true });
 const vitestArgs = [
   'vitest',
   'run',
