@@ -22,17 +22,17 @@ echo "kernel=$(uname -s)"
 echo "arch=$(uname -m)"
 if [ "$uid" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then echo systemd=yes; else echo systemd=no; fi
-n=$(command -v node 2>/dev/null) && echo "node_path=$n" && echo "node_version=$("$n" -v 2>/dev/null)"
-if [ -x "$base/runtime/node" ]; then echo "runtime_version=$("$base/runtime/node" -v 2>/dev/null)"; fi
 installed=""; [ -r "$base/agent/current" ] && installed=$(head -c 300 "$base/agent/current" | tr '\\n' ' ')
 [ -n "$installed" ] && echo "installed=$installed"
 running=no; [ -r "$run/agent.pid" ] && kill -0 "$(cat "$run/agent.pid")" 2>/dev/null && running=yes
 echo "agent_running=$running"
 if [ -S "$run/agent.sock" ]; then echo agent_socket=yes; else echo agent_socket=no; fi
-# The expected agent already runs: Docker and compose were checked when it was installed, and
-# docker-compose v1 alone takes seconds to start, so a routine connect skips them.
+# The expected agent already runs: Node, Docker and compose were checked when it was installed,
+# and starting them costs (docker-compose v1 alone takes seconds), so a routine connect skips them.
 case "$installed" in "$1 "*) if [ "$running" = yes ]; then echo current=yes; exit_early=1; fi ;; esac
 if [ -z "$exit_early" ]; then
+  n=$(command -v node 2>/dev/null) && echo "node_path=$n" && echo "node_version=$("$n" -v 2>/dev/null)"
+  if [ -x "$base/runtime/node" ]; then echo "runtime_version=$("$base/runtime/node" -v 2>/dev/null)"; fi
   if command -v docker >/dev/null 2>&1; then
     echo docker_cli=yes
     if v=$(docker version --format '{{.Server.Version}}' 2>&1); then echo "docker_version=$v"

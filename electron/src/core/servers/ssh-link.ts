@@ -139,6 +139,9 @@ export class SshLink implements AgentLink {
 
   async open(onStep?: (step: string) => void): Promise<Duplex> {
     this.closing = false;
+    // Reading the bundle's version spawns a local node: overlap it with the SSH handshake.
+    const local = this.deps.localAgent();
+    local.catch(() => {});
     if (!this.client) {
       onStep?.('ssh');
       const { client } = await connectProfile(this.serverId, this.deps);
@@ -151,7 +154,7 @@ export class SshLink implements AgentLink {
     }
     const client = this.client;
     const outcome = await ensureAgent(client, {
-      local: await this.deps.localAgent(),
+      local: await local,
       agentUsername: this.agentUsername(),
       agentPassword: async () => {
         const p = await this.deps.secrets.get(this.serverId, 'agentPassword');
