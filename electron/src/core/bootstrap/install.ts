@@ -102,7 +102,7 @@ function stopCommand(layout: RemoteLayout, systemd: boolean): string {
   if (systemd) return 'systemctl stop ultrabase-agent';
   const pid = shellQuote(layout.pidFile);
   // SIGTERM lets the agent finish its atomic writes; SIGKILL only if it hangs for 10 s.
-  return `if [ -r ${pid} ]; then p=$(cat ${pid}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -9 "$p" 2>/dev/null; rm -f ${pid}; fi; true`;
+  return `if [ -r ${pid} ]; then p=$(cat ${pid}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; if kill -0 "$p" 2>/dev/null; then kill -9 "$p"; fi; rm -f ${pid}; fi; true`;
 }
 
 function startDetachedCommand(layout: RemoteLayout, nodePath: string): string {
@@ -141,7 +141,8 @@ WantedBy=multi-user.target
 
 async function run(client: Client, step: string, command: string, stdin?: string): Promise<string> {
   const r = await execCommand(client, command, stdin === undefined ? {} : { stdin });
-  if (r.code !== 0) throw failed(step, r.stderr || r.stdout || `exit ${r.code}`);
+  if (r.code !== 0)
+    throw failed(step, r.stderr || r.stdout || `exit ${r.code ?? 'signal ' + (r.signal ?? '?')}`);
   return r.stdout;
 }
 
