@@ -33,7 +33,7 @@ export interface ImageReport {
 
 /** Builds what is missing (parents first, two at a time) and writes the JSON files. */
 export async function ensureStandinImages(
-  options: { log?: (line: string) => void } = {},
+  options: { log?: (line: string) => void; rebuild?: boolean } = {},
 ): Promise<StandinImages & { report: ImageReport[] }> {
   const log = options.log ?? (() => undefined);
   const tags = await imageTags();
@@ -50,7 +50,7 @@ export async function ensureStandinImages(
       const parentTag = spec.parent ? tags.get(spec.parent) : undefined;
       const parentSpec = IMAGE_SPECS.find((s) => s.short === spec.parent);
       if (parentSpec) await ensure(parentSpec);
-      if (existing.has(tag)) {
+      if (existing.has(tag) && !options.rebuild) {
         report.set(spec.short, {
           short: spec.short,
           official: spec.official,
@@ -64,7 +64,7 @@ export async function ensureStandinImages(
         const started = Date.now();
         log(`building ${tag}`);
         if (spec.changes && parentTag) await dockerCommit(parentTag, tag, spec.changes);
-        else await buildFromContext(spec, tag, parentTag, log);
+        else await buildFromContext(spec, tag, parentTag, log, options.rebuild === true);
         const seconds = (Date.now() - started) / 1000;
         report.set(spec.short, {
           short: spec.short,
@@ -98,13 +98,14 @@ async function buildFromContext(
   tag: string,
   parentTag: string | undefined,
   log: (line: string) => void,
+  noCache: boolean,
 ): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), `ubstandin-${spec.short}-`));
   try {
     await spec.stage?.(dir, parentTag);
     const staged = Date.now();
-    await dockerBuild(dir, tag);
+    await dockerBuild(dir, tag, noCache);
     const stageSeconds = ((staged - started) / 1000).toFixed(1);
     const buildSeconds = ((Date.now() - staged) / 1000).toFixed(1);
     log(`built ${tag} (staging ${stageSeconds}s, docker build ${buildSeconds}s)`);
@@ -151,7 +152,10 @@ class Semaphore {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const { report } = await ensureStandinImages({ log: (line) => console.log(line) });
+  // --rebuild: build every image again, without the builder's cache (for timing, or after a
+  // host change the hash does not see).
+  const rebuild = process.argv.includes('--rebuild');
+  const { report } = await ensureStandinImages({ log: (line) => console.log(line), rebuild });
   const sizes = await existingStandinTags();
   const rows = report.map((r) => [
     r.official ?? `(${r.short})`,

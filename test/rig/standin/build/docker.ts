@@ -21,8 +21,8 @@ export async function existingStandinTags(): Promise<Map<string, string>> {
   return tags;
 }
 
-export async function dockerBuild(contextDir: string, tag: string): Promise<void> {
-  const args = ['build', '--force-rm', '-t', tag, contextDir];
+export async function dockerBuild(contextDir: string, tag: string, noCache = false): Promise<void> {
+  const args = ['build', '--force-rm', ...(noCache ? ['--no-cache'] : []), '-t', tag, contextDir];
   try {
     await run('docker', args, {
       maxBuffer: 64 << 20,

@@ -191,6 +191,7 @@ const SERVICES: ServiceDefinition[] = [
     files: async (fs) => {
       fs.write('/home/kong/.standin', 'home of the kong user\n');
       fs.mkdir('/etc/kong/ssl');
+      // Without openssl on the host, 8443 is a plain TCP listener (the stand-in logs it).
       await run('openssl', [
         'req',
         '-x509',
@@ -205,7 +206,7 @@ const SERVICES: ServiceDefinition[] = [
         join(fs.dir, 'etc/kong/ssl/standin.key'),
         '-out',
         join(fs.dir, 'etc/kong/ssl/standin.crt'),
-      ]);
+      ]).catch(() => undefined);
     },
   },
   {
@@ -381,9 +382,9 @@ const postgres: ImageSpec = {
  */
 async function initdbTemplate(fs: Rootfs, path: string): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'ubstandin-initdb-'));
+  const data = join(work, 'data');
   try {
     chmodSync(work, 0o777);
-    const data = join(work, 'data');
     await run(
       'runuser',
       [
@@ -405,6 +406,9 @@ async function initdbTemplate(fs: Rootfs, path: string): Promise<void> {
     appendFileSync(join(data, 'postgresql.conf'), "listen_addresses = '*'\n");
     appendFileSync(join(data, 'pg_hba.conf'), 'host all all all scram-sha-256\n');
     fs.copy(data, path);
+  } catch (error) {
+    // Without the host's `postgres` user the entrypoint runs initdb itself, only slower.
+    process.stderr.write(`no initdb template: ${error instanceof Error ? error.message : error}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
