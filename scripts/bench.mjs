@@ -4,13 +4,15 @@
 // D-Bus session with an unlocked gnome-keyring, so the core keeps its secrets in a real keychain.
 // The harness runs as a CommonJS bundle, built like the CLI: ssh2's named exports
 // (`utils`) do not load when the core is imported as ES modules under tsx.
-//   npm run bench [-- --quick] [-- --no-renderer] [-- --out FILE]
+//   npm run bench [-- --quick] [--no-renderer] [--no-build] [--out FILE]
 // Writes docs/benchmarks.md (not with --quick unless --out is given). Needs root.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const args = process.argv.slice(2);
+const args = process.argv.slice(2).filter((a) => a !== '--no-build');
+// --no-build: reuse dist/ as it is (reruns while working on the harness itself).
+const rebuild = !process.argv.includes('--no-build');
 
 function step(title, cmd, cmdArgs) {
   const started = Date.now();
@@ -29,7 +31,7 @@ if (process.getuid?.() !== 0) {
   process.exit(1);
 }
 step('provision the test rig', 'bash', ['test/rig/provision']);
-step('build', 'npm', ['run', '--silent', 'build']);
+if (rebuild) step('build', 'npm', ['run', '--silent', 'build']);
 const bundle = '.cache/bench/main.cjs';
 await build({
   entryPoints: ['test/bench/main.ts'],

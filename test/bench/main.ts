@@ -4,7 +4,7 @@
 // writes it, with the machine and the method, to docs/benchmarks.md.
 //   npm run bench -- [--quick] [--no-renderer] [--out docs/benchmarks.md]
 // --quick: fewer rounds, for checking the harness; it writes the document only with --out.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -24,7 +24,7 @@ import { rendererRows, runRendererBench } from './measures/renderer';
 import { measureRoundTrip } from './measures/roundtrip';
 import { measureStatus } from './measures/status';
 import { formatDocument, formatNotes, formatTable, type Row } from './report';
-import { setUpOurSide, tearDownOurSide, type BenchContext } from './setup';
+import { agentPid, setNoDelay, setUpOurSide, tearDownOurSide, type BenchContext } from './setup';
 
 // scripts/bench.mjs runs a CommonJS bundle of this file from the repository root (ssh2's named
 // exports do not load as ES modules under tsx), so the root is the working directory.
@@ -48,7 +48,10 @@ const plan = quick
       parallel: 20,
       status: 6,
       statusNew: 3,
+      statusNd: 4,
       logRuns: 1,
+      logRunsNd: 1,
+      sequentialNd: 5,
       rendererRuns: 1,
     }
   : {
@@ -58,9 +61,19 @@ const plan = quick
       parallel: 20,
       status: 15,
       statusNew: 9,
+      statusNd: 9,
       logRuns: 3,
+      logRunsNd: 3,
+      sequentialNd: 20,
       rendererRuns: 3,
     };
+
+const NODELAY = ' [TCP_NODELAY]';
+
+/** Rows re-measured with TCP_NODELAY on the core's SSH socket: one shared method note. */
+function asVariant(rows: Row[]): Row[] {
+  return rows.map(({ method: _method, ...r }) => r);
+}
 
 const startedAt = new Date();
 const loadAtStart = loadAverage();
@@ -69,6 +82,21 @@ const log = (m: string) =>
     `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${m}`,
   );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the agent said and is doing, for the person rerunning a failed benchmark. */
+async function explainFailure(ctx: BenchContext): Promise<void> {
+  const out = await readFile(join(ctx.host.dirs.run, 'agent.out'), 'utf8').catch(() => '');
+  console.error(`agent.out (last lines):\n${out.split('\n').slice(-40).join('\n')}`);
+  const session = ctx.desktop.inspect(ctx.serverId).session;
+  const ping = await session
+    ?.call('system.ping', {}, { timeoutMs: 5000 })
+    .then(() => 'answers')
+    .catch((e: Error) => e.message);
+  const pid = await agentPid(ctx).catch(() => 0);
+  const proc = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const state = /State:\s+(.*)/.exec(proc)?.[1] ?? 'gone';
+  console.error(`agent pid ${pid}: ${state}; system.ping: ${ping ?? 'no session'}`);
+}
 
 async function main(): Promise<void> {
   const workDir = await mkdtemp(join(tmpdir(), `ub-bench-${process.pid}-`));
@@ -86,6 +114,9 @@ async function main(): Promise<void> {
     const connect = await measureConnect(ctx, plan.connect);
     log(`round trip: ${plan.pings} pings and echoes`);
     const roundTrip = await measureRoundTrip(ctx, plan.pings);
+    setNoDelay(ctx, true);
+    const roundTripNd = await measureRoundTrip(ctx, plan.pings, NODELAY);
+    setNoDelay(ctx, false);
 
     log(`creation: ${plan.sequential} sequential + ${plan.parallel} parallel dry runs`);
     const creation = await measureCreation(ctx, {
@@ -129,6 +160,15 @@ async function main(): Promise<void> {
       newRounds: plan.statusNew,
       oursPerRound: 4,
     });
+    setNoDelay(ctx, true);
+    const statusNd = await measureStatus(ctx, {
+      instances: INSTANCES,
+      rounds: plan.statusNd,
+      newRounds: 0,
+      oursPerRound: 4,
+      label: NODELAY,
+    });
+    setNoDelay(ctx, false);
     const loadedRss = await agentRssBytes(ctx);
 
     log(`logs: ${plan.logRuns} runs of ${LOG_LINES.toLocaleString('en')} lines each way`);
@@ -139,6 +179,23 @@ async function main(): Promise<void> {
       lines: LOG_LINES,
       runs: plan.logRuns,
     });
+    setNoDelay(ctx, true);
+    const logsNd = await measureLogs(ctx, {
+      instanceId: ids[0] as string,
+      containerId: logContainer,
+      file: logFile,
+      lines: LOG_LINES,
+      runs: plan.logRunsNd,
+      label: NODELAY,
+    });
+    log(`creation again with TCP_NODELAY: ${plan.sequentialNd} sequential dry runs`);
+    const creationNd = await measureCreation(ctx, {
+      sequential: plan.sequentialNd,
+      parallel: 0,
+      prefix: 'nd',
+      label: NODELAY,
+    });
+    setNoDelay(ctx, false);
     const rawCat = Number((logs[0]?.baseline ?? '').replace(/[^0-9]/g, ''));
 
     const rows: Row[] = [
@@ -149,6 +206,10 @@ async function main(): Promise<void> {
       ...rssRows(idleRss, loadedRss, INSTANCES),
       await bundleRow(ctx.bundlePath),
       connect,
+      ...asVariant(statusNd),
+      ...asVariant(roundTripNd),
+      ...asVariant(logsNd),
+      ...asVariant(creationNd.rows),
     ];
     const setup = [...ctx.setup];
     setup.push(
@@ -180,6 +241,10 @@ async function main(): Promise<void> {
       await writeFile(outFile, await prettier.format(doc, { ...config, filepath: outFile }));
       log(`wrote ${outFile}`);
     }
+  } catch (err) {
+    // What the agent said before things went wrong, for the person rerunning this.
+    if (ctx) await explainFailure(ctx);
+    throw err;
   } finally {
     await removeBenchContainers(true).catch(() => 0);
     await tearDownOurSide(ctx);

@@ -3,6 +3,7 @@
 // fingerprint, and a connect that bootstraps the real agent bundle (upload, verify, first admin,
 // detached start) and logs in. Secrets go to the real keychain when a Secret Service is running
 // (scripts/bench.mjs runs us under dbus-run-session + gnome-keyring).
+import type { Client } from 'ssh2';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
@@ -63,6 +64,25 @@ export async function setUpOurSide(opts: {
   const host = await startHost({ name: 'bench-vps' });
   await writeFile(join(host.dirs.etc, 'agent.json'), JSON.stringify(AGENT_CONFIG, null, 2));
 
+  try {
+    return await bootstrapOurSide(host, { home, knownHosts, bundlePath, workDir, log });
+  } catch (err) {
+    await host.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function bootstrapOurSide(
+  host: VpsHost,
+  o: {
+    home: string;
+    knownHosts: string;
+    bundlePath: string;
+    workDir: string;
+    log(m: string): void;
+  },
+): Promise<BenchContext> {
+  const { home, knownHosts, bundlePath, workDir, log } = o;
   const keychain = process.env.DBUS_SESSION_BUS_ADDRESS ? 'system' : 'memory';
   const desktop = createDesktop({
     home,
@@ -83,7 +103,10 @@ export async function setUpOurSide(opts: {
   await desktop.trustHostKey(server.id, host.hostKeyFingerprint);
   log('bootstrapping the agent through the desktop core');
   const t0 = Date.now();
-  const view = await desktop.connectServer(server.id);
+  const view = await desktop.connectServer(server.id).catch(async (err: unknown) => {
+    await desktop.close().catch(() => undefined);
+    throw err;
+  });
   const bootstrapMs = Date.now() - t0;
   if (view.state !== 'connected') throw new Error(`connect ended in state ${view.state}`);
 
@@ -138,4 +161,16 @@ export async function tearDownOurSide(ctx: BenchContext | undefined): Promise<vo
   await ctx.ssh.stopMaster().catch(() => undefined);
   await ctx.desktop.close().catch(() => undefined);
   await ctx.host.stop().catch(() => undefined);
+}
+
+/**
+ * Nagle's algorithm on the core's SSH socket (ssh2 leaves it on, and sshd turns it off only
+ * for sessions with a terminal): every request/answer exchange then waits for the peer's
+ * delayed ACK, about 40 ms on Linux. The benchmark measures the core as it is, then again with
+ * TCP_NODELAY set through the live client, to show what that one-line change would give.
+ */
+export function setNoDelay(ctx: BenchContext, on: boolean): void {
+  const link = ctx.desktop.inspect(ctx.serverId).link as { sshClient?: Client } | undefined;
+  if (!link?.sshClient) throw new Error('no live ssh2 client');
+  link.sshClient.setNoDelay(on);
 }

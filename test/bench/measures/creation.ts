@@ -41,7 +41,7 @@ async function stateOnDisk(ctx: BenchContext): Promise<Record<string, Instance>>
 
 export async function measureCreation(
   ctx: BenchContext,
-  opts: { sequential: number; parallel: number; prefix: string },
+  opts: { sequential: number; parallel: number; prefix: string; label?: string },
 ): Promise<CreationResult> {
   const { desktop, serverId } = ctx;
   const ids: string[] = [];
@@ -81,41 +81,41 @@ export async function measureCreation(
     );
   }
 
-  return {
-    ids,
-    rows: [
-      {
-        metric: 'creation control plane (dry run), p50',
-        ours: fmtMs(s.p50),
-        baseline: '—',
-        ratio: `p90 ${fmtMs(s.p90)}`,
-        target: '≤ 100 ms',
-        met: s.p50 <= 100,
-        method:
-          `${opts.sequential} sequential dry-run \`instances.create\` calls through the tunnel, ` +
-          'timed at the client (so tunnel and JSON-RPC are included): validation, port ' +
-          'allocation with real bind checks, credentials and JWTs, every stack file rendered and ' +
-          'fsynced, the registry entry persisted. Image pulls and container start are not part ' +
-          'of the control plane.',
-        whenMissed:
-          'the files and the state are fsynced before the call answers (crash safety), and an ' +
-          'fsync on this shared disk waits behind every other writer. Closing the gap: one ' +
-          'directory fsync for all stack files instead of one per file, and the registry write ' +
-          'grouped with the files’ sync.',
-      },
-      {
-        metric: `${opts.parallel} parallel creations (dry run)`,
-        ours: fmtMs(par.ms),
-        baseline: '—',
-        ratio: `${problems.length} collisions`,
-        target: '0 collisions, state intact',
-        met: problems.length === 0 && intact,
-        method:
-          `${opts.parallel} dry-run creations sent at once; every port, id, name and compose ` +
-          `project checked unique across all ${listed.length} bench instances, and state.json on ` +
-          `the VPS re-read and compared (${intact ? 'intact' : 'MISMATCH'}).`,
-        whenMissed: `collisions: ${problems.join(', ') || 'none'}; missing ${missing.length}, on-disk mismatch ${diskMismatch.length}.`,
-      },
-    ],
-  };
+  const label = opts.label ?? '';
+  const rows: Row[] = [
+    {
+      metric: `creation control plane (dry run), p50${label}`,
+      ours: fmtMs(s.p50),
+      baseline: '—',
+      ratio: `p90 ${fmtMs(s.p90)}`,
+      target: '≤ 100 ms',
+      met: s.p50 <= 100,
+      method:
+        `${opts.sequential} sequential dry-run \`instances.create\` calls through the tunnel, ` +
+        'timed at the client (so tunnel and JSON-RPC are included): validation, port ' +
+        'allocation with real bind checks, credentials and JWTs, every stack file rendered and ' +
+        'fsynced, the registry entry persisted. Image pulls and container start are not part ' +
+        'of the control plane.',
+      whenMissed:
+        'the files and the state are fsynced before the call answers (crash safety), and an ' +
+        'fsync on this shared disk waits behind every other writer. Closing the gap: one ' +
+        'directory fsync for all stack files instead of one per file, and the registry write ' +
+        'grouped with the files’ sync.',
+    },
+  ];
+  if (opts.parallel === 0) return { ids, rows };
+  rows.push({
+    metric: `${opts.parallel} parallel creations (dry run)`,
+    ours: fmtMs(par.ms),
+    baseline: '—',
+    ratio: `${problems.length} collisions`,
+    target: '0 collisions, state intact',
+    met: problems.length === 0 && intact,
+    method:
+      `${opts.parallel} dry-run creations sent at once; every port, id, name and compose ` +
+      `project checked unique across all ${listed.length} bench instances, and state.json on ` +
+      `the VPS re-read and compared (${intact ? 'intact' : 'MISMATCH'}).`,
+    whenMissed: `collisions: ${problems.join(', ') || 'none'}; missing ${missing.length}, on-disk mismatch ${diskMismatch.length}.`,
+  });
+  return { ids, rows };
 }

@@ -63,7 +63,14 @@ function followOurs(
 
 export async function measureLogs(
   ctx: BenchContext,
-  opts: { instanceId: string; containerId: string; file: string; lines: number; runs: number },
+  opts: {
+    instanceId: string;
+    containerId: string;
+    file: string;
+    lines: number;
+    runs: number;
+    label?: string;
+  },
 ): Promise<Row[]> {
   const ours: number[] = [];
   const dockerLogs: number[] = [];
@@ -94,9 +101,10 @@ export async function measureLogs(
     'window also stops the agent until the client acks. Closing the gap: larger batches per ' +
     'notification and a wider ack window, or sending each batch as raw text with a small ' +
     'index instead of one JSON object per line.';
+  const label = opts.label ?? '';
   return [
     {
-      metric: 'log streaming to the client vs raw ssh cat',
+      metric: `log streaming to the client vs raw ssh cat${label}`,
       ours: fmtRate(o, 'lines/s'),
       baseline: `${fmtRate(c, 'lines/s')} (ssh cat)`,
       ratio: fmtRatio((o / c) * 100, '% of raw'),
@@ -109,7 +117,7 @@ export async function measureLogs(
       whenMissed,
     },
     {
-      metric: 'log streaming to the client vs ssh docker logs -f',
+      metric: `log streaming to the client vs ssh docker logs -f${label}`,
       ours: fmtRate(o, 'lines/s'),
       baseline: `${fmtRate(d, 'lines/s')} (ssh docker logs -f)`,
       ratio: fmtRatio(o / d, '×'),

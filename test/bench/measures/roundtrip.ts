@@ -38,7 +38,7 @@ function echoOnce(ch: ClientChannel): Promise<number> {
   });
 }
 
-export async function measureRoundTrip(ctx: BenchContext, n: number): Promise<Row[]> {
+export async function measureRoundTrip(ctx: BenchContext, n: number, label = ''): Promise<Row[]> {
   const { session, link } = ctx.desktop.inspect(ctx.serverId);
   if (!session || !link) throw new Error('not connected');
   const ch = await openCat(link as SshLink);
@@ -71,7 +71,7 @@ export async function measureRoundTrip(ctx: BenchContext, n: number): Promise<Ro
     'a less loaded machine; the protocol work itself is small next to the hops.';
   return [
     {
-      metric: 'agent round trip p50 (system.ping)',
+      metric: `agent round trip p50 (system.ping)${label}`,
       ours: fmtMs(o.p50),
       baseline: `${fmtMs(f.p50)} (ssh2 cat echo)`,
       ratio: fmtRatio(o.p50 / f.p50, '× floor'),
@@ -81,7 +81,7 @@ export async function measureRoundTrip(ctx: BenchContext, n: number): Promise<Ro
       whenMissed: why,
     },
     {
-      metric: 'agent round trip p99 (system.ping)',
+      metric: `agent round trip p99 (system.ping)${label}`,
       ours: fmtMs(o.p99),
       baseline: `${fmtMs(f.p99)} (ssh2 cat echo)`,
       ratio: fmtRatio(o.p99 / f.p99, '× floor'),

@@ -25,7 +25,13 @@ export const DOCKER_PS = [
 
 export async function measureStatus(
   ctx: BenchContext,
-  opts: { instances: number; rounds: number; newRounds: number; oursPerRound: number },
+  opts: {
+    instances: number;
+    rounds: number;
+    newRounds: number;
+    oursPerRound: number;
+    label?: string;
+  },
 ): Promise<Row[]> {
   const { desktop, serverId, ssh } = ctx;
   const ours: number[] = [];
@@ -62,9 +68,10 @@ export async function measureStatus(
     'answer (50 full Instance records with URLs and service states, parsed and validated by ' +
     'the client) and the scheduling delay of two busy processes. Closing the gap: a summary ' +
     'variant of instances.list (id, status, ports only) for refreshes, the full record on demand.';
-  return [
+  const label = opts.label ?? '';
+  const rows: Row[] = [
     {
-      metric: `status of ${opts.instances} instances vs ssh multiplexed`,
+      metric: `status of ${opts.instances} instances vs ssh multiplexed${label}`,
       ours: fmtMs(o),
       baseline: `${fmtMs(m)} (ssh -o ControlPath + docker ps)`,
       ratio: fmtRatio(m / o, '× faster'),
@@ -79,8 +86,12 @@ export async function measureStatus(
         'containers) would only make `docker ps` slower.',
       whenMissed,
     },
+  ];
+  if (fresh.length === 0) return rows;
+  return [
+    ...rows,
     {
-      metric: `status of ${opts.instances} instances vs new ssh each time`,
+      metric: `status of ${opts.instances} instances vs new ssh each time${label}`,
       ours: fmtMs(o),
       baseline: `${fmtMs(f)} (ssh + docker ps)`,
       ratio: fmtRatio(f / o, '× faster'),
