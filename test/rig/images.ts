@@ -4,13 +4,19 @@
 //                               agent config's `images` key;
 //   test/rig/images-extra.json  fault-injection images (unhealthy, crashloop, hang) → tag.
 // Tags are content hashes, so a second run with nothing changed only checks the engine.
+//   --rebuild  build everything again without the builder's cache
+//   --prune    remove older ultrabase-standin/* tags that no container uses
 import { mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { dockerBuild, dockerCommit, existingStandinTags } from './standin/build/docker';
 import { ContentHash } from './standin/build/hash';
 import { IMAGE_SPECS, REPOSITORY, type ImageSpec } from './standin/build/specs';
+
+const run = promisify(execFile);
 
 export const IMAGES_JSON = join(import.meta.dirname, 'images.json');
 export const IMAGES_EXTRA_JSON = join(import.meta.dirname, 'images-extra.json');
@@ -150,6 +156,23 @@ class Semaphore {
   }
 }
 
+/**
+ * Removes `ultrabase-standin/*` tags other than the current ones. An image a container still
+ * uses (running or not) stays: docker refuses, and that is fine.
+ */
+export async function pruneStaleStandinImages(current: Iterable<string>): Promise<string[]> {
+  const keep = new Set(current);
+  const removed: string[] = [];
+  for (const tag of (await existingStandinTags()).keys()) {
+    if (keep.has(tag)) continue;
+    await run('docker', ['rmi', tag]).then(
+      () => removed.push(tag),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // --rebuild: build every image again, without the builder's cache (for timing, or after a
@@ -169,6 +192,10 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`stand-in images: ${built} built, ${report.length - built} reused, ${seconds}s`);
   console.log(`wrote ${IMAGES_JSON} and ${IMAGES_EXTRA_JSON}`);
+  if (process.argv.includes('--prune')) {
+    const removed = await pruneStaleStandinImages(report.map((r) => r.tag));
+    console.log(`removed ${removed.length} stale stand-in tags`);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
