@@ -44,6 +44,7 @@ const plan = quick
   ? {
       connect: 3,
       pings: 200,
+      pingsNd: 200,
       sequential: 10,
       parallel: 20,
       status: 6,
@@ -56,7 +57,9 @@ const plan = quick
     }
   : {
       connect: 9,
-      pings: 1000,
+      // ~90 ms a pair while Nagle is on: 300 pairs keep this under a minute.
+      pings: 300,
+      pingsNd: 1000,
       sequential: 20,
       parallel: 20,
       status: 15,
@@ -82,6 +85,45 @@ const log = (m: string) =>
     `[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)}s] ${m}`,
   );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The findings that explain several rows at once, with this run's numbers. */
+function findingsFrom(rows: readonly Row[]): string[] {
+  const ours = (metric: string) => rows.find((r) => r.metric === metric)?.ours ?? 'n/a';
+  const baselineOf = (metric: string) =>
+    (rows.find((r) => r.metric === metric)?.baseline ?? 'n/a').replace(/ \(.*\)$/, '');
+  const pair = (metric: string) => `${ours(metric)} → ${ours(metric + NODELAY)}`;
+  return [
+    '**Nagle’s algorithm on the core’s SSH socket.** ssh2 leaves TCP_NODELAY off, and sshd sets ' +
+      'it only for interactive (terminal) sessions, so a small request that follows an unacked ' +
+      'small packet waits for the peer’s delayed ACK (~40 ms on Linux). Every JSON-RPC exchange ' +
+      'pays it: `system.ping` p50 ' +
+      pair('agent round trip p50 (system.ping)') +
+      ' with TCP_NODELAY set on the live client, status of 50 ' +
+      pair(`status of ${INSTANCES} instances vs ssh multiplexed`) +
+      ', a dry-run creation ' +
+      pair('creation control plane (dry run), p50') +
+      ', log streaming ' +
+      pair('log streaming to the client vs raw ssh cat') +
+      ' (the acks that reopen the flow-control window are small packets too). The bare ' +
+      '`cat` echo on the same connection suffers the same, which is why the round-trip rows ' +
+      'without TCP_NODELAY look “within 2×”: both sides are slow. The fix is one line in ' +
+      '`electron/src/core/ssh/connect.ts`: `client.setNoDelay(true)` once the connection is ' +
+      'ready (jump-host sockets too).',
+    '**`listProjects` reads settings.json once per instance.** `toProject` looks up the ' +
+      'server’s profile for every instance, and `conf` re-reads and re-parses the file on every ' +
+      '`get`; compare the “instances.list RPC alone” rows. Resolving the profile once per call ' +
+      'removes it.',
+    '**Docker’s log API is slower than the network.** `ssh host docker logs -f` reaches ' +
+      baselineOf('log streaming to the client vs ssh docker logs -f') +
+      ' where `ssh host cat` of the same bytes reaches ' +
+      baselineOf('log streaming to the client vs raw ssh cat') +
+      ': dockerd decodes its json-file log line by line. Anything that reads logs through the ' +
+      'Engine API (the agent, `docker logs`) is capped there, so “≥ 50% of raw `cat`” cannot be ' +
+      'met that way; the agent would have to read the json-file (or `local` driver) log file ' +
+      'itself, which it can as root (`LogPath` from inspect), and add less per line than it ' +
+      'does now (compare ours with `docker logs -f`).',
+  ];
+}
 
 /** What the agent said and is doing, for the person rerunning a failed benchmark. */
 async function explainFailure(ctx: BenchContext): Promise<void> {
@@ -115,7 +157,7 @@ async function main(): Promise<void> {
     log(`round trip: ${plan.pings} pings and echoes`);
     const roundTrip = await measureRoundTrip(ctx, plan.pings);
     setNoDelay(ctx, true);
-    const roundTripNd = await measureRoundTrip(ctx, plan.pings, NODELAY);
+    const roundTripNd = await measureRoundTrip(ctx, plan.pingsNd, NODELAY);
     setNoDelay(ctx, false);
 
     log(`creation: ${plan.sequential} sequential + ${plan.parallel} parallel dry runs`);
@@ -231,11 +273,13 @@ async function main(): Promise<void> {
     }
 
     const table = formatTable(rows);
+    const findings = findingsFrom(rows);
     console.log('\n' + table + '\n');
     for (const n of formatNotes(rows)) console.log(n);
+    for (const f of findings) console.log(`\n- ${f}`);
     if (outFile) {
       const machine = await describeMachine(loadAtStart, startedAt);
-      const doc = formatDocument(rows, machine, setup);
+      const doc = formatDocument(rows, machine, setup, findings);
       const prettier = await import('prettier');
       const config = (await prettier.resolveConfig(outFile)) ?? {};
       await writeFile(outFile, await prettier.format(doc, { ...config, filepath: outFile }));

@@ -93,6 +93,7 @@ export function formatDocument(
   rows: readonly Row[],
   machine: MachineFacts,
   setup: readonly string[],
+  findings: readonly string[],
 ): string {
   return [
     '# Benchmarks',
@@ -109,6 +110,7 @@ export function formatDocument(
     '',
     ...formatNotes(rows),
     '',
+    ...(findings.length > 0 ? ['## Findings', '', ...findings.map((f) => `- ${f}`), ''] : []),
     '## Machine',
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores; memory ${machine.memory}`,

@@ -32,11 +32,12 @@ export async function measureConnect(ctx: BenchContext, rounds: number): Promise
     met: o / b <= 1.5,
     method: `median of ${rounds} rounds; ours = connectServer + listProjects on a new SSH connection.`,
     whenMissed:
-      'a reconnect is four sequential round trips more than `ssh host true`: the install probe ' +
-      '(an exec channel running a shell script), the tunnel open, `session.hello`, and ' +
-      '`auth.login`, whose scrypt hash alone costs tens of ms on a loaded core. Closing the gap: ' +
+      'a reconnect is several sequential exchanges more than `ssh host true`: the install ' +
+      'probe (an exec channel running a shell script), the tunnel open, `session.hello`, ' +
+      '`auth.login` (scrypt on the agent), `events.subscribe` and the list; with Nagle on (see ' +
+      'Findings) each can also wait ~40 ms for a delayed ACK. Closing the gap: TCP_NODELAY, ' +
       'skip the probe when the pinned agent version answered `session.hello` last time (probe ' +
-      'only on a hello failure), log in with `auth.resume` and the stored token instead of ' +
-      'scrypt, and pipeline hello + resume + events.subscribe in one write.',
+      'only when hello fails), `auth.resume` with the stored token instead of a scrypt login, ' +
+      'and hello + resume + events.subscribe written at once instead of one after the other.',
   };
 }
