@@ -55,6 +55,7 @@ export function createTransport(socketPath = dockerSocketPath()): EngineTranspor
       const r = http.request(
         {
           socketPath,
+          agent: false,
           method: req.method ?? 'GET',
           path: buildPath(req.path, req.query),
           headers: {
