@@ -5,6 +5,7 @@
 // first fault must still be there after every repair. Times are printed as a table at the end.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -197,6 +198,14 @@ beforeAll(async () => {
     images: { ...images, 'supabase/gotrue': gotrueTag },
     // Seven engineers share two cores here: the refusal thresholds are not under test.
     resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
+    // Ranges of this file's own: other test files create stacks on the default ranges at the
+    // same time, and a port taken between allocation and bind fails the whole creation.
+    portRanges: {
+      kongHttp: [21000, 21399],
+      kongHttps: [21400, 21799],
+      postgres: [22000, 22399],
+      poolerTransaction: [22400, 22799],
+    },
     diagnosticIntervalMs: 1_500,
     autoRepair: true,
   };
@@ -301,6 +310,17 @@ describe('diagnose and repair on a real instance', () => {
       expect(ids).toContain(id);
     }
     expect(check(report, 'postgres.session').evidence).toMatch(/SELECT 1/);
+
+    // The same through the daemon's wire methods, as the desktop calls them.
+    const wire = await client.call<{ report: DiagnosticReport }>('instances.diagnose', {
+      id: instance.id,
+    });
+    expect(failing(wire.report)).toEqual([]);
+    const dry = await client.call<{ dryRun: boolean; actions: unknown[] }>('instances.repair', {
+      id: instance.id,
+      dryRun: true,
+    });
+    expect(dry).toMatchObject({ dryRun: true, actions: [] });
     // No secret in the report, whatever the services logged.
     const text = JSON.stringify(report);
     expect(text).not.toContain(secrets.postgresPassword);
@@ -476,6 +496,62 @@ describe('diagnose and repair on a real instance', () => {
     } finally {
       await docker('rm', '-f', id);
     }
+  });
+
+  it('a hanging service cannot hang the report', async () => {
+    const dir = instanceDir();
+    const recreateAuth = () =>
+      run(
+        'docker-compose',
+        [
+          ...['-p', project(), '-f', join(dir, 'docker-compose.yml'), '--project-directory', dir],
+          ...['up', '-d', '--no-deps', '--force-recreate', 'auth'],
+        ],
+        dir,
+      );
+    // Auth's process accepts connections and never answers its health endpoint.
+    await docker('tag', extra.hang!, gotrueTag);
+    try {
+      await recreateAuth();
+      const ip = (
+        await docker(
+          'inspect',
+          '-f',
+          '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+          await containerOf('auth'),
+        )
+      ).trim();
+      await waitFor(
+        'auth to accept connections',
+        () =>
+          new Promise<true | undefined>((resolve) => {
+            const socket = connect({ host: ip, port: 9999 }, () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.on('error', () => resolve(undefined));
+          }),
+        60_000,
+      );
+      const report = await health.service.diagnose(instance.id);
+      expect(check(report, 'api.auth').status).toBe('fail');
+      expect(check(report, 'direct.auth').evidence).toMatch(/No answer within 8 s/);
+      // Everything else still got its answer.
+      expect(check(report, 'postgres.session').status).toBe('ok');
+      expect(check(report, 'api.rest').status).toBe('ok');
+      console.log(
+        `diagnosis with a hanging service took ${(report.durationMs / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      await docker('tag', images['supabase/gotrue']!, gotrueTag);
+      await recreateAuth();
+    }
+    await waitFor(
+      'a clean diagnosis',
+      async () =>
+        failing(await health.service.diagnose(instance.id)).length === 0 ? true : undefined,
+      120_000,
+    );
   });
 
   it('a crash loop is reported and marked for a person, not repaired forever', async () => {
