@@ -404,9 +404,14 @@ export function createLifecycle(
             ? before
             : 'stopped';
         await deps.registry.update(id, { status, services: now, error: failure });
+        deps.audit({
+          actor: 'agent',
+          action: `instances.${op}.finish`,
+          target: id,
+          result: 'error',
+          code: failure.code,
+        });
         throw err;
-      } finally {
-        deps.audit({ actor: 'agent', action: `instances.${op}.finish`, target: id, result: 'ok' });
       }
     });
   }
