@@ -73,9 +73,14 @@ const plan = quick
 
 const NODELAY = ' [TCP_NODELAY]';
 
-/** Rows re-measured with TCP_NODELAY on the core's SSH socket: one shared method note. */
+/** Rows re-measured with TCP_NODELAY on the core's SSH socket: the notes above apply. */
 function asVariant(rows: Row[]): Row[] {
-  return rows.map(({ method: _method, ...r }) => r);
+  return rows.map(({ method: _method, ...r }) => ({
+    ...r,
+    whenMissed:
+      'the causes named for the same row without [TCP_NODELAY], less the delayed ACKs (see ' +
+      'Findings).',
+  }));
 }
 
 const startedAt = new Date();

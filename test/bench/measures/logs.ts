@@ -120,9 +120,16 @@ export async function measureLogs(
       metric: `log streaming to the client vs ssh docker logs -f${label}`,
       ours: fmtRate(o, 'lines/s'),
       baseline: `${fmtRate(d, 'lines/s')} (ssh docker logs -f)`,
-      ratio: fmtRatio(o / d, '×'),
-      target: '(no target)',
-      met: undefined,
+      ratio: fmtRatio((o / d) * 100, '%'),
+      target: '≥ 50% (proposed)',
+      met: o / d >= 0.5,
+      method:
+        'DESIGN.md compares with raw `cat`, which no reader of Docker’s log API can approach ' +
+        '(see Findings); the usual way reads the same log through the same API, so we propose ' +
+        'this row’s target in its place.',
+      whenMissed:
+        'the agent adds per-line work to what dockerd already does (demultiplexing, timestamp ' +
+        'parsing, JSON encoding, flow-control acks).',
     },
   ];
 }
