@@ -109,7 +109,8 @@ function findingsFrom(rows: readonly Row[]): string[] {
       pair('creation control plane (dry run), p50') +
       ', log streaming ' +
       pair('log streaming to the client vs raw ssh cat') +
-      ' (the acks that reopen the flow-control window are small packets too). The bare ' +
+      ' (bound mostly by Docker’s log API, below; the flow-control acks are small packets ' +
+      'too, so the gain varies from run to run). The bare ' +
       '`cat` echo on the same connection suffers the same, which is why the round-trip rows ' +
       'without TCP_NODELAY look “within 2×”: both sides are slow. The fix is one line in ' +
       '`electron/src/core/ssh/connect.ts`: `client.setNoDelay(true)` once the connection is ' +

@@ -84,9 +84,8 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
         'xterm parses and lays out every line on the renderer’s one thread, which in headless ' +
         'Chromium on a loaded 2-core machine shares the CPU with everything else; the pump acks ' +
         'only after xterm’s write callback, so the terminal sets the pace. Closing the gap: ' +
-        'bigger writes per frame while the view is scrolled to the bottom (xterm’s cost is ' +
-        'per write call and per rendered frame, not per line), and the WebGL renderer addon ' +
-        'where a GPU exists.',
+        'fewer, larger writes into xterm while the view follows the bottom, and xterm’s WebGL ' +
+        'renderer where a GPU exists; measure each with test/harness/bench.ts.',
     },
     {
       metric: 'renderer: frames during the log flood',
