@@ -42,6 +42,15 @@ describe('planRepair', () => {
     ]);
   });
 
+  it('recreates a service caught between two crashes (running, starting, restarted)', () => {
+    const actions = planRepair(
+      facts({ states: [up('auth', { health: 'starting', restarts: 1 })] }),
+    );
+    expect(actions.map((a) => `${a.kind} ${a.target}`)).toEqual(['restart-container auth']);
+    // A first start that is merely slow is left alone.
+    expect(planRepair(facts({ states: [up('auth', { health: 'starting' })] }))).toEqual([]);
+  });
+
   it('re-renders damaged files, applies compose/.env through up and re-reads mounted files', () => {
     const actions = planRepair(
       facts({

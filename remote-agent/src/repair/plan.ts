@@ -92,7 +92,7 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
   // Recreating the network restarts every container anyway.
   if (!networkBroken) {
     for (const s of facts.states) {
-      if (isCrashLooping(s)) restart.add(s.service);
+      if (isCrashLooping(s) || restartedNotReady(s)) restart.add(s.service);
       else if (s.state === 'running' && s.health === 'unhealthy') restart.add(s.service);
     }
     for (const service of [...restart].sort()) {
@@ -103,8 +103,8 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
         target: service,
         reason: !s
           ? 'Re-read its re-rendered configuration.'
-          : isCrashLooping(s)
-            ? `Crash loop (${s.restarts} restarts).`
+          : isCrashLooping(s) || restartedNotReady(s)
+            ? `Keeps failing (${s.state}, ${s.restarts} restarts).`
             : s.health === 'unhealthy'
               ? 'Its healthcheck fails.'
               : 'Re-read its re-rendered configuration.',
@@ -112,4 +112,13 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
     }
   }
   return actions;
+}
+
+/**
+ * Between two crashes a looping container shows as running and `starting` for a moment; one
+ * that Docker already restarted and that is still not ready is treated as failing, so the plan
+ * does not depend on which instant of the loop it was read at.
+ */
+function restartedNotReady(s: ServiceState): boolean {
+  return s.state === 'running' && s.restarts > 0 && s.health !== 'healthy' && s.health !== 'none';
 }
