@@ -65,7 +65,7 @@ export async function measureRoundTrip(ctx: BenchContext, n: number, label = '')
     'the floor is sshd relaying to a `cat` pipe; ours adds the agent: a unix-socket hop, JSON ' +
     'parse + zod validation + dispatch + JSON encode on the agent, and the same on the client. ' +
     'On an idle machine that is well under a millisecond, but here each of the two extra ' +
-    'processes waits for a core that 30+ runnable tasks compete for, and every hop pays that ' +
+    'processes waits for a core that many runnable tasks compete for, and every hop pays that ' +
     'scheduling delay. Closing the gap: fewer wake-ups per call (the agent answering from the ' +
     'socket read callback without extra ticks, the client writing without a setImmediate), or ' +
     'a less loaded machine; the protocol work itself is small next to the hops.';
