@@ -199,6 +199,11 @@ export function createDesktop(options: DesktopOptions): Desktop {
     serverId,
     serverName: getProfile(serverId)?.name ?? serverId,
   });
+  /** One profile lookup per list, not per instance: conf re-reads settings.json on every get. */
+  const toProjects = (serverId: string, instances: Instance[]): ProjectView[] => {
+    const serverName = getProfile(serverId)?.name ?? serverId;
+    return instances.map((instance) => ({ ...instance, serverId, serverName }));
+  };
 
   function onAgentEvent(serverId: string, event: AgentEvent): void {
     switch (event.type) {
@@ -463,7 +468,7 @@ export function createDesktop(options: DesktopOptions): Desktop {
     async listProjects(serverId) {
       if (serverId !== undefined) {
         const { instances } = await connectedSession(serverId).call('instances.list', {});
-        return instances.map((i) => toProject(serverId, i));
+        return toProjects(serverId, instances);
       }
       const results = await Promise.all(
         [...connections.entries()]
@@ -471,7 +476,7 @@ export function createDesktop(options: DesktopOptions): Desktop {
           .map(async ([id, c]) => {
             try {
               const { instances } = await c.session.call('instances.list', {});
-              return instances.map((i) => toProject(id, i));
+              return toProjects(id, instances);
             } catch (err) {
               logger.warn('listing projects failed', {
                 serverId: id,

@@ -72,12 +72,10 @@ export async function measureStatus(
   const m = median(mux);
   const f = median(fresh);
   const whenMissed =
-    'our side is one JSON-RPC round trip answered from memory. Two things in the core cost more ' +
-    'than the agent does: Nagle’s algorithm on the SSH socket (see the finding below: ~40 ms ' +
-    'per exchange until TCP_NODELAY is set), and `listProjects` mapping each instance with ' +
-    '`getProfile(serverId)`, which reads and parses settings.json through `conf` once per ' +
-    'instance (compare the “RPC alone” row). Closing the gap: `client.setNoDelay(true)` after ' +
-    'the SSH handshake, and one profile lookup per list call.';
+    'our side is one JSON-RPC round trip answered from memory; compare the “RPC alone” row for ' +
+    'what the core adds around it (event bookkeeping and mapping to ProjectView). The two big ' +
+    'costs found by the first run (Nagle on the SSH socket, a settings.json read per instance) ' +
+    'are fixed.';
   const label = opts.label ?? '';
   const rows: Row[] = [
     {
