@@ -39,39 +39,53 @@ if (!quick) {
 }
 
 mkdirSync('.cache', { recursive: true });
-const report = '.cache/vitest-report.json';
-rmSync(report, { force: true });
-const vitestArgs = [
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${report}`,
-];
-if (only) vitestArgs.push('--project', only);
-vitestArgs.push(...filters);
 const inKeyring = !quick && existsSync('/usr/bin/dbus-run-session');
-const [cmd, cmdArgs] = inKeyring
-  ? ['dbus-run-session', ['--', 'bash', 'test/rig/with-keyring', 'npx', ...vitestArgs]]
-  : ['npx', vitestArgs];
+
+// One vitest run per tier, one after the other: vitest runs the files of different projects at
+// the same time, and the slow tiers share Docker, the rig's mount points and two cores (an e2e
+// host that shows its folders to Docker at the real /opt/ultrabase broke a concurrent
+// integration bootstrap).
+function runTier(project) {
+  const report = `.cache/vitest-${project}.json`;
+  rmSync(report, { force: true });
+  const vitestArgs = [
+    'vitest',
+    'run',
+    '--project',
+    project,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+    ...filters,
+  ];
+  // A file filter picks files of one tier; the other tiers then have nothing to run.
+  if (filters.length > 0) vitestArgs.push('--passWithNoTests');
+  process.stdout.write(`\n== tests: ${project}\n`);
+  const [cmd, cmdArgs] = inKeyring
+    ? ['dbus-run-session', ['--', 'bash', 'test/rig/with-keyring', 'npx', ...vitestArgs]]
+    : ['npx', vitestArgs];
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+  const status = r.status ?? 1;
+  const json = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : undefined;
+  const counts = {
+    passed: json?.numPassedTests ?? 0,
+    failed: json?.numFailedTests ?? 0,
+    skipped: (json?.numPendingTests ?? 0) + (json?.numTodoTests ?? 0),
+  };
+  // A file that failed to load fails no test of its own: still count it, so the closing line
+  // never says "0 failed" for a red run.
+  if (status !== 0 && counts.failed === 0)
+    counts.failed = Math.max(1, json?.numFailedTestSuites ?? 0);
+  return { status, ...counts };
+}
+
 const started = Date.now();
-const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+const tiers = only ? [only] : ['unit', 'integration', 'e2e'];
+const results = tiers.map(runTier);
+const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+const status = results.find((r) => r.status !== 0)?.status ?? 0;
 
 // The closing line in the plain "N passed, N failed" form that any CI reader understands.
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-let json;
-if (existsSync(report)) {
-  json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests ?? 0;
-  failed = json.numFailedTests ?? 0;
-  skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-}
-const status = r.status ?? 1;
-// A file that failed to load fails no test of its own: still count it, so the line never says
-// "0 failed" for a red run.
-if (status !== 0 && failed === 0) failed = Math.max(1, json?.numFailedTestSuites ?? 0);
 console.log(`\ntests finished in ${((Date.now() - started) / 1000).toFixed(0)}s`);
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+console.log(`${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
 process.exit(status);
