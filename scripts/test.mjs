@@ -31,7 +31,7 @@ if (!quick && isRoot) step('provision the test rig', 'bash', ['test/rig/provisio
 if (!only) {
   step('lint', 'npx', ['eslint', '.']);
   step('format', 'npx', ['prettier', '--check', '.', '--log-level', 'warn']);
-  step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('typecheck', 'npx', ['tsc', '-b']);
 }
 if (!quick) {
   step('build', 'npm', ['run', '--silent', 'build']);
