@@ -8,6 +8,9 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   plugins: [react(), tailwindcss()],
+  // The path aliases (@protocol, @contract) come from the repository's tsconfig.json; the
+  // production build resolves them without this, the dev server only with it.
+  resolve: { tsconfigPaths: true },
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,
