@@ -2,6 +2,60 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { readFileSync } from 'node:fs';
+import layers from './scripts/lint/layers.mjs';
+
+const ROOT = import.meta.dirname;
+
+// What each layer may import, besides its own folder. 'node' is Node's built-in modules,
+// 'packages' any npm package its `deny` list does not name.
+export const LAYERS = {
+  // The wire protocol and the desktop contract: types and schemas every program shares.
+  protocol: { folders: ['remote-agent/src/protocol'], allow: ['contract', 'zod'] },
+  contract: { folders: ['electron/src/contract'], allow: ['protocol', 'zod'] },
+  // Primitives both ends of the wire use (framing, atomic write, Postgres client): Node only.
+  common: { folders: ['remote-agent/src/common'], allow: ['protocol', 'node'] },
+  // The agent is its own program on the server: no desktop code and no native modules.
+  agent: {
+    folders: ['remote-agent/src'],
+    allow: ['common', 'protocol', 'node', 'packages'],
+    deny: ['electron', 'keytar', 'ssh2'],
+  },
+  // The desktop core and the CLI are plain Node: no Electron, so the CLI runs without it.
+  core: {
+    folders: ['electron/src/core'],
+    allow: ['common', 'protocol', 'contract', 'node', 'packages'],
+    deny: ['electron'],
+  },
+  cli: {
+    folders: ['electron/src/cli'],
+    allow: ['core', 'common', 'protocol', 'contract', 'node', 'packages'],
+    deny: ['electron'],
+  },
+  // The Electron shell: main hosts the core; the preload only bridges the contract.
+  main: {
+    folders: ['electron/src/main'],
+    allow: ['core', 'preload', 'common', 'protocol', 'contract', 'node', 'packages'],
+  },
+  preload: { folders: ['electron/src/preload'], allow: ['contract', 'protocol', 'electron'] },
+  // The UI sees the core only through the contract (window.ultrabase).
+  renderer: {
+    folders: ['renderer/src'],
+    allow: ['contract', 'protocol', 'packages'],
+    deny: ['electron', 'ssh2', 'keytar', 'conf', 'electron-store', 'ws'],
+  },
+};
+
+/** The path aliases of tsconfig.base.json, as alias -> folder ('@protocol' -> 'remote-agent/…'). */
+function aliasFolders() {
+  const { paths } = JSON.parse(readFileSync(`${ROOT}/tsconfig.base.json`, 'utf8')).compilerOptions;
+  return Object.fromEntries(
+    Object.entries(paths).map(([alias, [target]]) => [
+      alias.replace(/\/\*$/, ''),
+      target.replace(/^\.\//, '').replace(/\/\*$/, ''),
+    ]),
+  );
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', '.cache/**'] },
@@ -26,32 +80,16 @@ export default tseslint.config(
       'react-hooks/exhaustive-deps': 'warn',
     },
   },
-  // Layering (STYLE.md): the protocol is shared by agent and desktop, so it may not use Node;
-  // the core and the agent never import electron; the renderer never imports Node or the core.
+  // Layers (docs/architecture.md): one map of what each folder may import, checked by a local
+  // rule (scripts/lint/layers.mjs) and proved by test/lint/layers.test.ts. A file belongs to the
+  // layer of the longest folder that holds it; tests beside the code belong to no layer.
   {
-    files: ['remote-agent/src/protocol/**/*.ts'],
+    files: ['**/*.{ts,tsx,mts,cts,js,mjs}'],
+    plugins: { layers },
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', '../*', '!./*'] }],
-    },
-  },
-  {
-    files: ['electron/src/core/**/*.ts', 'electron/src/cli/**/*.ts', 'remote-agent/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
-  },
-  {
-    files: ['renderer/src/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
+      'layers/imports': [
         'error',
-        {
-          patterns: [
-            'node:*',
-            '**/electron/src/core/*',
-            '**/electron/src/main/*',
-            'ssh2',
-            'keytar',
-          ],
-        },
+        { root: ROOT, aliases: aliasFolders(), ignore: ['\\.test\\.tsx?$'], layers: LAYERS },
       ],
     },
   },
