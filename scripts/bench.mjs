@@ -6,25 +6,14 @@
 // (`utils`) do not load when the core is imported as ES modules under tsx.
 //   npm run bench [-- --quick] [--no-renderer] [--no-build] [--out FILE]
 // Writes docs/benchmarks.md (not with --quick unless --out is given). Needs root.
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
+import { NATIVE_EXTERNALS } from './lib/bundles.mjs';
+import { step } from './lib/step.mjs';
 
 const args = process.argv.slice(2).filter((a) => a !== '--no-build');
 // --no-build: reuse dist/ as it is (reruns while working on the harness itself).
 const rebuild = !process.argv.includes('--no-build');
-
-function step(title, cmd, cmdArgs) {
-  const started = Date.now();
-  process.stdout.write(`\n== ${title}\n`);
-  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  if (r.status !== 0) {
-    console.error(`\n== ${title} failed after ${secs}s (exit ${r.status ?? r.signal})`);
-    process.exit(r.status || 1);
-  }
-  process.stdout.write(`== ${title}: ok (${secs}s)\n`);
-}
 
 if (process.getuid?.() !== 0) {
   console.error('bench: needs root (the rig puts sshd in network namespaces)');
@@ -41,7 +30,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   // As the CLI build: native modules stay outside and load from node_modules.
-  external: ['keytar', 'cpu-features', './crypto/build/Release/sshcrypto.node', 'prettier'],
+  external: [...NATIVE_EXTERNALS, 'prettier'],
   logLevel: 'warning',
 });
 const bench = [process.execPath, bundle, ...args];

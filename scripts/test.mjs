@@ -4,6 +4,7 @@
 //   node scripts/test.mjs [--only unit|integration|e2e] [vitest file filters...]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { step } from './lib/step.mjs';
 
 const args = process.argv.slice(2);
 let only;
@@ -14,18 +15,6 @@ for (let i = 0; i < args.length; i++) {
 }
 const isRoot = process.getuid?.() === 0;
 const quick = only === 'unit';
-
-function step(title, cmd, cmdArgs, opts = {}) {
-  const started = Date.now();
-  process.stdout.write(`\n== ${title}\n`);
-  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit', ...opts });
-  const secs = ((Date.now() - started) / 1000).toFixed(1);
-  if (r.status !== 0) {
-    console.error(`\n== ${title} failed after ${secs}s (exit ${r.status ?? r.signal})`);
-    process.exit(r.status || 1);
-  }
-  process.stdout.write(`== ${title}: ok (${secs}s)\n`);
-}
 
 if (!quick && isRoot) step('provision the test rig', 'bash', ['test/rig/provision']);
 if (!only) {
