@@ -43,16 +43,35 @@ export const TARGETS = {
       outfile: 'dist/electron/preload.cjs',
       target: 'node22',
       external: ['electron'],
+      sandboxed: true,
     },
   ],
 };
 
 /**
- * esbuild options for one bundle. `dev`: unminified, with an inline source map (the agent is
- * uploaded as one file, so its map travels inside it) that the program turns on itself at its
- * first line, since neither the agent's `node` nor Electron runs with --enable-source-maps.
+ * Dev builds turn source maps on for themselves: Node only reads the maps of files loaded after
+ * `setSourceMapsEnabled(true)`, and neither the agent's `node` on a server nor Electron runs with
+ * --enable-source-maps, so the bundle enables them and loads itself once more (a CommonJS file's
+ * top-level `return` ends the first pass). "use strict" comes first, or esbuild's own directive
+ * after the banner would no longer count.
  */
-export function bundleOptions(target, { dev = false } = {}) {
+const ENABLE_SOURCE_MAPS = [
+  '"use strict";',
+  'if (!globalThis.__ultrabaseSourceMaps && process.setSourceMapsEnabled) {',
+  '  globalThis.__ultrabaseSourceMaps = true;',
+  '  process.setSourceMapsEnabled(true);',
+  '  delete require.cache[__filename];',
+  '  module.exports = require(__filename);',
+  '  return;',
+  '}',
+].join('\n');
+
+/**
+ * esbuild options for one bundle. `dev`: unminified, with an inline source map (the agent is
+ * uploaded as one file, so its map travels inside it). A `sandboxed` bundle (the preload) has no
+ * `require.cache` to reload itself through; Chromium's devtools read its inline map anyway.
+ */
+export function bundleOptions({ sandboxed = false, ...target }, { dev = false } = {}) {
   const options = {
     bundle: true,
     platform: 'node',
@@ -64,7 +83,8 @@ export function bundleOptions(target, { dev = false } = {}) {
     ...target,
   };
   if (!dev) return options;
-  const enableMaps = 'process.setSourceMapsEnabled?.(true);';
-  const banner = target.banner?.js ? `${target.banner.js}\n${enableMaps}` : enableMaps;
-  return { ...options, minify: false, sourcemap: 'inline', banner: { js: banner } };
+  const devOptions = { ...options, minify: false, sourcemap: 'inline' };
+  if (sandboxed) return devOptions;
+  const banner = [target.banner?.js, ENABLE_SOURCE_MAPS].filter(Boolean).join('\n');
+  return { ...devOptions, banner: { js: banner } };
 }
