@@ -242,7 +242,7 @@ function writeProject(images: Record<string, string>): number {
         { timeout: '10s' },
       ),
       environment: {
-        HOSTNAME: '::',
+        HOSTNAME: '0.0.0.0',
         STUDIO_PG_META_URL: 'http://meta:8080',
         POSTGRES_PASSWORD: '${POSTGRES_PASSWORD}',
         SUPABASE_URL: 'http://kong:8000',
@@ -593,6 +593,7 @@ describe('stand-in images', () => {
     expect((await kong('/storage/v1/status')).status).toBe(200);
     expect((await kong('/functions/v1/hello')).status).toBe(200);
     expect((await kong('/realtime/v1/api/tenants')).status).toBe(403);
+    expect((await kong('/realtime/v1/api/openapi', { apikey: serviceKey })).status).toBe(403);
 
     expect((await kong('/')).status).toBe(401);
     const basic =

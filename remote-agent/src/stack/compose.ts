@@ -67,8 +67,9 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
       ),
       depends_on: dependsOn(analyticsHealthy),
       environment: env({
-        // Binds Next.js to IPv4 and IPv6.
-        HOSTNAME: '::',
+        // Next.js listens on this address. The kit moved from '::' to 0.0.0.0: on a host booted
+        // with IPv6 disabled, '::' cannot be bound and Studio never starts.
+        HOSTNAME: '0.0.0.0',
         STUDIO_PG_META_URL: 'http://meta:8080',
         POSTGRES_PORT: DB_PORT,
         POSTGRES_HOST: DB_HOST,

@@ -10,6 +10,7 @@ import { imageName, STACK_IMAGES } from './images';
 import { renderStack, type StackInput } from './render';
 import { STACK_SERVICES, stackServices } from './services';
 import { instanceUrls } from './urls';
+import { kongConfig } from './volumes/kong';
 
 const ports: InstancePorts = {
   kongHttp: 8017,
@@ -38,6 +39,14 @@ function doc(overrides: Partial<StackInput> = {}) {
   const api = instanceUrls(i.ports, i.exposure, i.externalHost).api;
   const d = composeDocument({ ...i, apiUrl: api, enableLogs: i.enableLogs ?? false });
   return d as { services: Record<string, Tree>; [key: string]: unknown };
+}
+interface KongService {
+  name: string;
+  routes: { paths: string[] }[];
+  plugins: unknown[];
+}
+function kongServices(): KongService[] {
+  return kongConfig(secrets).services as unknown as KongService[];
 }
 function file(path: string, overrides: Partial<StackInput> = {}): string {
   const found = renderStack(input(overrides)).files.find((f) => f.path === path);
@@ -185,6 +194,29 @@ describe('renderStack: multi-instance traps', () => {
         s.healthcheck,
       );
     }
+  });
+});
+
+describe('renderStack: fixes the kit made upstream', () => {
+  it("binds Studio to 0.0.0.0: with '::' it does not start on hosts booted with IPv6 off", () => {
+    expect((doc().services.studio!.environment as Tree).HOSTNAME).toBe('0.0.0.0');
+  });
+
+  it("blocks Realtime's /api/openapi in Kong, like /api/tenants", () => {
+    const services = kongServices();
+    const route = services.find((s) => s.routes[0]?.paths.includes('/realtime/v1/api/openapi'));
+    expect(route?.plugins).toEqual([
+      {
+        name: 'request-termination',
+        config: { status_code: 403, message: 'Access is forbidden.' },
+      },
+    ]);
+  });
+
+  it('has no /analytics/v1 route in Kong, not even with logs on (removed upstream)', () => {
+    const paths = kongServices().flatMap((s) => s.routes.flatMap((r) => r.paths));
+    expect(paths.some((p) => p.startsWith('/analytics'))).toBe(false);
+    expect(file('volumes/api/kong.yml', { enableLogs: true })).not.toContain('analytics');
   });
 });
 
