@@ -1,5 +1,5 @@
 import type { InstanceSecrets } from '../../credentials/secrets';
-import { REALTIME_ALIAS } from '../compose';
+import { REALTIME_ALIAS } from '../services';
 import { toYaml, type YamlValue } from '../yaml';
 
 /**
