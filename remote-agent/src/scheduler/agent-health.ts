@@ -82,7 +82,7 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
   };
   const service = createHealthService({
     registry: options.registry,
-    diagnose: (instance) => diagnose(instance, diagnoseDeps),
+    diagnose: (instance, diagnoseOptions) => diagnose(instance, diagnoseDeps, diagnoseOptions),
     findOrphans: orphans,
     repairDeps: {
       engine,
@@ -123,8 +123,9 @@ export function healthHandlers(
   };
   return {
     'instances.diagnose': async ({ id }, ctx) => {
-      instances.get(callerOf(ctx.caller), id);
-      return { report: await health.diagnose(id) };
+      const caller = callerOf(ctx.caller);
+      instances.get(caller, id);
+      return { report: await health.diagnose(id, { includeHost: caller.role === 'admin' }) };
     },
     'instances.repair': async ({ id, dryRun }, ctx) => {
       const caller = callerOf(ctx.caller);
