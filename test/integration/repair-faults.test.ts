@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '../../remote-agent/src/diagnostics/pg-client';
+import { pgQuery } from '../../remote-agent/src/common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import { createLifecycle } from '../../remote-agent/src/lifecycle';
 import type {

@@ -98,7 +98,9 @@ function fakeDeps(sent: Sent[]): DiagnoseDeps {
     },
     pgQuery: (target) => {
       sent.push({ host: target.host, text: `${target.user}:${target.password}` });
-      return Promise.resolve([{ columns: ['?column?'], rows: [['1']], command: 'SELECT 1' }]);
+      return Promise.resolve([
+        { fields: [{ name: '?column?', typeOid: 23 }], rows: [['1']], command: 'SELECT 1' },
+      ]);
     },
     checkTimeoutMs: 2000,
     logTail: 10,

@@ -5,7 +5,7 @@ import { diagnose } from '../diagnostics/diagnose';
 import { EXPECTED_SERVICES, expectedStack } from '../diagnostics/expected-stack';
 import { httpGet } from '../diagnostics/http';
 import { findOrphans } from '../diagnostics/orphans';
-import { pgQuery } from '../diagnostics/pg-client';
+import { pgQuery } from '../common/pg-client';
 import type { DiagnoseDeps } from '../diagnostics/types';
 import { createCompose, detectCompose, type Compose } from '../docker/compose';
 import { createDockerEngine, type DockerEngine } from '../docker/engine';

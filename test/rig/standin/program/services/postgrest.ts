@@ -4,10 +4,11 @@
 // the first schema in PGRST_DB_SCHEMAS, and a small OpenAPI document at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
-import { readBody, sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt, type JwtClaims } from '../jwt';
+import { readBody, sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt, type JwtClaims } from '../../../../../remote-agent/src/common/jwt';
 import { logInfo } from '../log';
-import { PgError, pgQuery, quoteIdent, quoteLiteral, type PgTarget } from '../pg-client';
+import { PgError, pgQuery, type PgTarget } from '../../../../../remote-agent/src/common/pg-client';
+import { quoteIdent, quoteLiteral } from '../pg-sql';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
