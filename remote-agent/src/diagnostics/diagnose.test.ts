@@ -131,6 +131,30 @@ describe('diagnose: what leaves the agent', () => {
   });
 });
 
+describe('diagnose: a stopped gateway or pooler', () => {
+  it('fails the checks that need them without sending anything anywhere else', async () => {
+    const sent: Sent[] = [];
+    const deps = fakeDeps(sent);
+    const stopped = new Set(['kong', 'supavisor']);
+    deps.engine = {
+      ...engine,
+      inspectContainer: async (id: string) => {
+        const info = (await engine.inspectContainer(id)) as unknown as Record<string, unknown>;
+        if (!stopped.has(id.slice('id-'.length))) return info;
+        return { ...info, NetworkSettings: { Networks: {} } };
+      },
+    } as unknown as DockerEngine;
+    const report = await diagnose(instance, deps);
+    const status = (id: string) => report.checks.find((c) => c.id === id);
+    for (const id of ['api.rest', 'api.studio', 'api.keys', 'postgres.session']) {
+      expect(status(id)?.status, id).toBe('fail');
+    }
+    expect(status('api.studio')?.evidence).toMatch(/Kong has no address/);
+    expect(status('postgres.transaction')?.evidence).toMatch(/supavisor container has no address/);
+    expect(sent.filter((s) => s.text.includes(secrets.serviceRoleKey))).toEqual([]);
+  });
+});
+
 describe('diagnose: host checks', () => {
   it('leaves out host-wide checks (other tenants’ leftovers, capacity) unless asked for', async () => {
     const forUser = await diagnose(instance, fakeDeps([]));
