@@ -74,7 +74,12 @@ export function runPostgrest(): void {
     }
     const check = verifyJwt(token, env.PGRST_JWT_SECRET ?? '');
     if (!check.ok) {
-      sendJson(res, 401, { code: 'PGRST301', details: null, hint: null, message: check.reason });
+      sendJson(res, 401, {
+        code: 'PGRST301',
+        details: null,
+        hint: null,
+        message: `JWT rejected: ${check.reason}`,
+      });
       return undefined;
     }
     return { ...check.claims, role: check.claims.role ?? env.PGRST_DB_ANON_ROLE ?? 'anon' };
