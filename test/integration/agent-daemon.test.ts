@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyJwt } from '../../remote-agent/src/credentials/jwt';
+import { verifyJwt } from '../../remote-agent/src/common/jwt';
 import type {
   AgentEvent,
   Instance,

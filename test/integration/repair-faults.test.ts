@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '../../remote-agent/src/diagnostics/pg-client';
+import { pgQuery } from '../../remote-agent/src/common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import { createLifecycle } from '../../remote-agent/src/lifecycle';
 import type {
@@ -283,7 +283,7 @@ afterAll(async () => {
 
 describe('diagnose and repair on a real instance', () => {
   it('a healthy instance diagnoses clean, with every kind of check present', async () => {
-    const report = await health.service.diagnose(instance.id);
+    const report = await health.service.diagnose(instance.id, { includeHost: true });
     expect(failing(report)).toEqual([]);
     const ids = report.checks.map((c) => c.id);
     for (const id of [
@@ -443,7 +443,7 @@ describe('diagnose and repair on a real instance', () => {
     };
     let at = Date.now();
     let orphan = await inject();
-    const report = await health.service.diagnose(instance.id);
+    const report = await health.service.diagnose(instance.id, { includeHost: true });
     expect(check(report, 'host.orphans').status).toBe('warn');
     expect(check(report, 'host.orphans').evidence).toContain(orphan);
     const { plan } = await repairByHand('orphan container', at);

@@ -17,6 +17,7 @@ import {
   writeStackFiles,
   type RenderedStack,
 } from '../../remote-agent/src/stack';
+import { ROUTES as STANDIN_KONG_ROUTES } from '../rig/standin/program/services/kong';
 
 const IMAGES_JSON = join(import.meta.dirname, '..', 'rig', 'images.json');
 // PyYAML comes with docker-compose v1; it turns YAML into JSON we can inspect.
@@ -270,6 +271,46 @@ describe('three rendered instances under docker-compose v1', () => {
     expect(vector.sources.docker_host.include_labels).toEqual([
       `com.docker.compose.project=${withLogs.rendered.project}`,
     ]);
+  });
+
+  it("matches the rig's stand-in Kong route for route, with and without logs", async () => {
+    interface KongPlugin {
+      name: string;
+      config?: { status_code?: number; allow?: string[] };
+    }
+    type KongYml = {
+      services: Array<{ url: string; routes: Array<{ paths: string[] }>; plugins: KongPlugin[] }>;
+    };
+    const standin = STANDIN_KONG_ROUTES.map((r) => ({
+      path: r.path,
+      upstream: r.terminate ? undefined : r.upstream,
+      terminate: r.terminate,
+      groups: r.groups,
+      basicAuth: r.basicAuth ?? false,
+      cors: r.cors ?? false,
+    })).sort((a, b) => a.path.localeCompare(b.path));
+    for (const p of planned) {
+      const kong = await yamlToJson<KongYml>(
+        await readFile(join(p.dir, 'volumes/api/kong.yml'), 'utf8'),
+      );
+      const rendered = kong.services
+        .flatMap((s) =>
+          s.routes[0]!.paths.map((path) => {
+            const plugin = (name: string) => s.plugins.find((x) => x.name === name);
+            const terminate = plugin('request-termination')?.config?.status_code;
+            return {
+              path,
+              upstream: terminate ? undefined : s.url,
+              terminate,
+              groups: plugin('acl')?.config?.allow,
+              basicAuth: plugin('basic-auth') !== undefined,
+              cors: plugin('cors') !== undefined,
+            };
+          }),
+        )
+        .sort((a, b) => a.path.localeCompare(b.path));
+      expect(rendered, p.id).toEqual(standin);
+    }
   });
 
   it('refuses to resolve when a secret is missing from .env, naming the variable', async () => {

@@ -4,7 +4,7 @@
 // docker-compose v1, must become healthy, answer through Kong and through the pooler, stop
 // within seconds, and leave nothing behind.
 import { execFile } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signJwt, type JwtClaims } from '../../remote-agent/src/common/jwt';
 import { ensureStandinImages, type StandinImages } from './images';
 
 const run = promisify(execFile);
@@ -21,22 +22,18 @@ const project = `ubtest_${randomBytes(4).toString('hex')}`;
 const password = randomBytes(16).toString('hex');
 const jwtSecret = randomBytes(24).toString('hex');
 const tenant = `tenant-${randomBytes(3).toString('hex')}`;
-const anonKey = signJwt({ role: 'anon' });
-const serviceKey = signJwt({ role: 'service_role' });
+const anonKey = apiKey({ role: 'anon' });
+const serviceKey = apiKey({ role: 'service_role' });
 const dashboard = { user: 'supabase', password: randomBytes(8).toString('hex') };
 
 let dir = '';
 let built: StandinImages;
 const ports = { kongHttp: 0, kongHttps: 0, db: 0, poolerSession: 0, poolerTransaction: 0 };
 
-function signJwt(claims: Record<string, unknown>, secret = jwtSecret): string {
+/** A key as the kit's generator makes them, valid for an hour. */
+function apiKey(claims: JwtClaims, secret = jwtSecret): string {
   const now = Math.floor(Date.now() / 1000);
-  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-  const payload = Buffer.from(
-    JSON.stringify({ ...claims, iss: 'supabase', iat: now, exp: now + 3600 }),
-  ).toString('base64url');
-  const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
-  return `${header}.${payload}.${signature}`;
+  return signJwt({ ...claims, iss: 'supabase', iat: now, exp: now + 3600 }, secret);
 }
 
 async function freePort(): Promise<number> {
@@ -242,7 +239,7 @@ function writeProject(images: Record<string, string>): number {
         { timeout: '10s' },
       ),
       environment: {
-        HOSTNAME: '::',
+        HOSTNAME: '0.0.0.0',
         STUDIO_PG_META_URL: 'http://meta:8080',
         POSTGRES_PASSWORD: '${POSTGRES_PASSWORD}',
         SUPABASE_URL: 'http://kong:8000',
@@ -583,7 +580,7 @@ describe('stand-in images', () => {
     const rows = await kong('/rest/v1/notes', { apikey: anonKey });
     expect(rows.status).toBe(200);
     expect(await rows.json()).toEqual([{ id: 1, body: 'kept' }]);
-    const forged = signJwt({ role: 'service_role' }, 'not-the-secret');
+    const forged = apiKey({ role: 'service_role' }, 'not-the-secret');
     expect(
       (await kong('/rest/v1/notes', { apikey: anonKey, authorization: `Bearer ${forged}` })).status,
     ).toBe(401);
@@ -593,6 +590,7 @@ describe('stand-in images', () => {
     expect((await kong('/storage/v1/status')).status).toBe(200);
     expect((await kong('/functions/v1/hello')).status).toBe(200);
     expect((await kong('/realtime/v1/api/tenants')).status).toBe(403);
+    expect((await kong('/realtime/v1/api/openapi', { apikey: serviceKey })).status).toBe(403);
 
     expect((await kong('/')).status).toBe(401);
     const basic =

@@ -4,7 +4,7 @@ import type { Instance } from '../protocol/types';
 import type { RenderedStack } from '../stack/render';
 import type { HostReadings } from '../system/resources';
 import type { HttpGet } from './http';
-import type { PgQueryResult, PgTarget } from './pg-client';
+import type { PgQueryResult, PgTarget } from '../common/pg-client';
 import type { OrphanProject } from './orphans';
 
 /** Everything `diagnose` touches, as parameters: the real ones in the agent, fakes in unit tests. */

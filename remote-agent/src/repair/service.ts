@@ -1,3 +1,4 @@
+import type { DiagnoseOptions } from '../diagnostics/diagnose';
 import { AgentError } from '../errors';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
@@ -15,7 +16,7 @@ export interface AuditInput {
 
 export interface HealthServiceDeps {
   registry: InstanceRegistry;
-  diagnose(instance: Instance): Promise<DiagnosticReport>;
+  diagnose(instance: Instance, options?: DiagnoseOptions): Promise<DiagnosticReport>;
   repairDeps: Omit<RepairDeps, 'diagnose' | 'findOrphans'>;
   findOrphans: RepairDeps['findOrphans'];
   emit(event: AgentEvent): void;
@@ -32,7 +33,8 @@ export interface RepairRequest {
 }
 
 export interface HealthService {
-  diagnose(instanceId: string): Promise<DiagnosticReport>;
+  /** Without options: the report any viewer of the instance may see (no host-wide checks). */
+  diagnose(instanceId: string, options?: DiagnoseOptions): Promise<DiagnosticReport>;
   repair(instanceId: string, request: RepairRequest): Promise<RepairResult>;
   /** A repair of this instance is running. */
   isRepairing(instanceId: string): boolean;
@@ -65,8 +67,8 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
   return {
     isRepairing: (id) => repairing.has(id),
 
-    async diagnose(id) {
-      return deps.diagnose(mustGet(id));
+    async diagnose(id, options) {
+      return deps.diagnose(mustGet(id), options);
     },
 
     async repair(id, request) {

@@ -5,7 +5,7 @@ import { diagnose } from '../diagnostics/diagnose';
 import { EXPECTED_SERVICES, expectedStack } from '../diagnostics/expected-stack';
 import { httpGet } from '../diagnostics/http';
 import { findOrphans } from '../diagnostics/orphans';
-import { pgQuery } from '../diagnostics/pg-client';
+import { pgQuery } from '../common/pg-client';
 import type { DiagnoseDeps } from '../diagnostics/types';
 import { createCompose, detectCompose, type Compose } from '../docker/compose';
 import { createDockerEngine, type DockerEngine } from '../docker/engine';
@@ -82,7 +82,7 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
   };
   const service = createHealthService({
     registry: options.registry,
-    diagnose: (instance) => diagnose(instance, diagnoseDeps),
+    diagnose: (instance, diagnoseOptions) => diagnose(instance, diagnoseDeps, diagnoseOptions),
     findOrphans: orphans,
     repairDeps: {
       engine,
@@ -123,8 +123,9 @@ export function healthHandlers(
   };
   return {
     'instances.diagnose': async ({ id }, ctx) => {
-      instances.get(callerOf(ctx.caller), id);
-      return { report: await health.diagnose(id) };
+      const caller = callerOf(ctx.caller);
+      instances.get(caller, id);
+      return { report: await health.diagnose(id, { includeHost: caller.role === 'admin' }) };
     },
     'instances.repair': async ({ id, dryRun }, ctx) => {
       const caller = callerOf(ctx.caller);

@@ -3,13 +3,14 @@ import { generateCredentials } from '../credentials/generate';
 import { secretValues } from '../credentials/secrets';
 import { ErrorCode } from '../protocol/errors';
 import type { InstancePorts } from '../protocol/types';
-import { composeDocument, INSTANCE_LABEL, REALTIME_ALIAS } from './compose';
+import { composeDocument, INSTANCE_LABEL } from './compose';
 import { ENV_NAMES } from './env';
 import { StackError } from './errors';
 import { imageName, STACK_IMAGES } from './images';
 import { renderStack, type StackInput } from './render';
-import { STACK_SERVICES, stackServices } from './services';
+import { REALTIME_ALIAS, STACK_SERVICES } from './services';
 import { instanceUrls } from './urls';
+import { kongConfig } from './volumes/kong';
 
 const ports: InstancePorts = {
   kongHttp: 8017,
@@ -38,6 +39,14 @@ function doc(overrides: Partial<StackInput> = {}) {
   const api = instanceUrls(i.ports, i.exposure, i.externalHost).api;
   const d = composeDocument({ ...i, apiUrl: api, enableLogs: i.enableLogs ?? false });
   return d as { services: Record<string, Tree>; [key: string]: unknown };
+}
+interface KongService {
+  name: string;
+  routes: { paths: string[] }[];
+  plugins: unknown[];
+}
+function kongServices(): KongService[] {
+  return kongConfig(secrets).services as unknown as KongService[];
 }
 function file(path: string, overrides: Partial<StackInput> = {}): string {
   const found = renderStack(input(overrides)).files.find((f) => f.path === path);
@@ -180,11 +189,34 @@ describe('renderStack: multi-instance traps', () => {
     expect((test('studio') as string[]).slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(test('supavisor')).toContain('http://127.0.0.1:4000/api/health');
     expect(JSON.stringify(test('realtime'))).toContain('/api/tenants/realtime-dev/health');
-    for (const s of stackServices(true)) {
-      expect(doc({ enableLogs: true }).services[s.name]!.healthcheck !== undefined, s.name).toBe(
-        s.healthcheck,
-      );
-    }
+    // The kit defines none for these three.
+    const without = Object.entries(doc({ enableLogs: true }).services)
+      .filter(([, s]) => s.healthcheck === undefined)
+      .map(([name]) => name);
+    expect(without.sort()).toEqual(['functions', 'meta', 'rest']);
+  });
+});
+
+describe('renderStack: fixes the kit made upstream', () => {
+  it("binds Studio to 0.0.0.0: with '::' it does not start on hosts booted with IPv6 off", () => {
+    expect((doc().services.studio!.environment as Tree).HOSTNAME).toBe('0.0.0.0');
+  });
+
+  it("blocks Realtime's /api/openapi in Kong, like /api/tenants", () => {
+    const services = kongServices();
+    const route = services.find((s) => s.routes[0]?.paths.includes('/realtime/v1/api/openapi'));
+    expect(route?.plugins).toEqual([
+      {
+        name: 'request-termination',
+        config: { status_code: 403, message: 'Access is forbidden.' },
+      },
+    ]);
+  });
+
+  it('has no /analytics/v1 route in Kong, not even with logs on (removed upstream)', () => {
+    const paths = kongServices().flatMap((s) => s.routes.flatMap((r) => r.paths));
+    expect(paths.some((p) => p.startsWith('/analytics'))).toBe(false);
+    expect(file('volumes/api/kong.yml', { enableLogs: true })).not.toContain('analytics');
   });
 });
 

@@ -80,7 +80,7 @@ export function renderStack(input: StackInput): RenderedStack {
     { path: ENV_FILE, content: renderEnv(input.secrets, input.instanceId), mode: 0o600 },
     {
       path: 'volumes/api/kong.yml',
-      content: renderKongConfig(input.secrets, enableLogs),
+      content: renderKongConfig(input.secrets),
       mode: 0o644,
     },
     ...renderDbFiles().map((f) => ({ ...f, mode: 0o644 })),

@@ -25,6 +25,9 @@ const PROGRAM_DIR = join(STANDIN_DIR, 'program');
 const DB_DIR = join(STANDIN_DIR, 'db');
 const BUILD_DIR = join(STANDIN_DIR, 'build');
 const RUNTIME_DIR = join(STANDIN_DIR, 'runtime');
+/** The agent's Postgres client and JWT helper, which the stand-in program bundles too. */
+const COMMON_DIR = join(STANDIN_DIR, '../../../remote-agent/src/common');
+const COMMON_SOURCES = ['pg-client.ts', 'scram.ts', 'jwt.ts'].map((f) => join(COMMON_DIR, f));
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 const PG_LIB = '/usr/lib/postgresql/15/lib';
@@ -128,7 +131,10 @@ const COMMANDS: Record<string, string> = {
 const runtime: ImageSpec = {
   short: 'runtime',
   parent: 'node-base',
-  hashInputs: (h) => h.sources(PROGRAM_DIR).sources(RUNTIME_DIR),
+  hashInputs: (h) => {
+    h.sources(PROGRAM_DIR).sources(RUNTIME_DIR);
+    for (const file of COMMON_SOURCES) h.sources(file);
+  },
   async stage(dir, from) {
     const fs = new Rootfs(join(dir, 'rootfs'));
     await build({

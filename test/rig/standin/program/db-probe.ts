@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { passHealthFault, sendJson } from './http-kit';
 import { describe, logError, logInfo } from './log';
-import { pgQuery, type PgTarget } from './pg-client';
+import { pgQuery, type PgTarget } from '../../../../remote-agent/src/common/pg-client';
 
 export function targetFromUrl(value: string | undefined): PgTarget | undefined {
   if (!value) return undefined;
@@ -67,7 +67,7 @@ export class DbProbe {
   private async run(target: PgTarget): Promise<ProbeResult> {
     let result: ProbeResult;
     try {
-      await pgQuery(target, 'SELECT 1', 3000);
+      await pgQuery(target, 'SELECT 1', { timeoutMs: 3000 });
       result = { ok: true };
     } catch (error) {
       result = { ok: false, error: describe(error) };

@@ -97,3 +97,9 @@ export function passHealthFault(res: ServerResponse): boolean {
   }
   return true;
 }
+
+/** The bearer token of a request, from `Authorization: Bearer …`. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return match?.[1];
+}

@@ -3,8 +3,8 @@
 // token must be signed with JWT_SECRET, as the kit's main function checks.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { passHealthFault, sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt } from '../jwt';
+import { passHealthFault, sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
 import { logError, logInfo } from '../log';
 
 const NAME = /^[A-Za-z0-9_-]+$/;

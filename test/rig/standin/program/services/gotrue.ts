@@ -1,8 +1,8 @@
 // supabase/gotrue (Auth): /health on GOTRUE_API_PORT (9999), database from
 // GOTRUE_DB_DATABASE_URL, tokens checked against GOTRUE_JWT_SECRET.
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
-import { sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt } from '../jwt';
+import { sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
 import { logInfo } from '../log';
 
 export function runGotrue(): void {

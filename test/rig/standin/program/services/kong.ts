@@ -24,7 +24,7 @@ const VERSION = '2.8.1';
 const REALTIME = 'http://realtime-dev.supabase-realtime:4000';
 const API_GROUPS = ['admin', 'anon'];
 
-interface Route {
+export interface Route {
   path: string;
   upstream?: string;
   /** key-auth + acl: the consumer groups allowed. */
@@ -36,7 +36,8 @@ interface Route {
   cors?: boolean;
 }
 
-const ROUTES: Route[] = [
+/** The kit's kong.yml routes (stack-render.test.ts holds this table to the agent's rendering). */
+export const ROUTES: Route[] = [
   { path: '/auth/v1/verify', upstream: 'http://auth:9999/verify', cors: true },
   { path: '/auth/v1/callback', upstream: 'http://auth:9999/callback', cors: true },
   { path: '/auth/v1/authorize', upstream: 'http://auth:9999/authorize', cors: true },

@@ -3,7 +3,8 @@
 import { DbProbe, passHealth, targetFromParts, targetFromUrl } from '../db-probe';
 import { readBody, sendJson, serveHttp } from '../http-kit';
 import { logInfo } from '../log';
-import { PgError, pgQuery, rowsAsObjects } from '../pg-client';
+import { PgError, pgQuery } from '../../../../../remote-agent/src/common/pg-client';
+import { rowsAsObjects } from '../pg-sql';
 
 export function runMeta(): void {
   const env = process.env;
@@ -37,7 +38,7 @@ export function runMeta(): void {
     } else if (path === '/query' && req.method === 'POST') {
       const { query } = JSON.parse((await readBody(req)).toString() || '{}') as { query?: string };
       try {
-        const results = await pgQuery(target, query ?? '', 30_000);
+        const results = await pgQuery(target, query ?? '', { timeoutMs: 30_000 });
         const last = results.at(-1);
         sendJson(res, 200, last ? rowsAsObjects(last) : []);
       } catch (error) {

@@ -4,10 +4,11 @@
 // the first schema in PGRST_DB_SCHEMAS, and a small OpenAPI document at `/`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
-import { readBody, sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt, type JwtClaims } from '../jwt';
+import { readBody, sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt, type JwtClaims } from '../../../../../remote-agent/src/common/jwt';
 import { logInfo } from '../log';
-import { PgError, pgQuery, quoteIdent, quoteLiteral, type PgTarget } from '../pg-client';
+import { PgError, pgQuery, type PgTarget } from '../../../../../remote-agent/src/common/pg-client';
+import { quoteIdent, quoteLiteral } from '../pg-sql';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
@@ -73,7 +74,12 @@ export function runPostgrest(): void {
     }
     const check = verifyJwt(token, env.PGRST_JWT_SECRET ?? '');
     if (!check.ok) {
-      sendJson(res, 401, { code: 'PGRST301', details: null, hint: null, message: check.reason });
+      sendJson(res, 401, {
+        code: 'PGRST301',
+        details: null,
+        hint: null,
+        message: `JWT rejected: ${check.reason}`,
+      });
       return undefined;
     }
     return { ...check.claims, role: check.claims.role ?? env.PGRST_DB_ANON_ROLE ?? 'anon' };

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DbProbe, passHealth, targetFromParts } from '../db-probe';
-import { sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt } from '../jwt';
+import { sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
 import { logInfo, logWarn } from '../log';
 
 const TENANTS = new Set(['realtime-dev']);

@@ -2,10 +2,10 @@
 // (supabase_storage_admin), tokens checked against PGRST_JWT_SECRET (AUTH_JWT_SECRET in newer
 // versions). `GET /bucket` lists storage.buckets.
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
-import { sendJson, serveHttp } from '../http-kit';
-import { bearerToken, verifyJwt } from '../jwt';
+import { sendJson, serveHttp, bearerToken } from '../http-kit';
+import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
 import { logInfo } from '../log';
-import { pgQuery } from '../pg-client';
+import { pgQuery } from '../../../../../remote-agent/src/common/pg-client';
 
 export function runStorage(): void {
   const env = process.env;

@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { scramClient, type ScramClient } from './scram';
 
 /**
- * The smallest Postgres client that answers "can this password run a query here": protocol 3.0
- * startup, SCRAM-SHA-256 (or md5/cleartext/trust), the simple query protocol, text results.
- * No TLS: the agent only talks to 127.0.0.1 and to container addresses on the same host.
+ * The smallest Postgres client that logs in and runs simple queries: protocol 3.0 startup,
+ * SCRAM-SHA-256 only, the simple query protocol, text results. Used by the agent's diagnostics
+ * ("can this password run a query here") and by the test rig's stand-in services.
+ *
+ * Cleartext and md5 are refused before anything is sent: whoever listens on the port may not be
+ * the server meant (a local user can bind a host port while a service is down), and SCRAM is
+ * the one method that proves the password without handing it, or a replayable hash, over.
+ * No TLS: the agent talks only to container addresses on the same host.
  */
 export interface PgTarget {
   host: string;
@@ -15,38 +19,68 @@ export interface PgTarget {
   database: string;
 }
 
-export interface PgQueryResult {
-  columns: string[];
-  /** Text values as Postgres sends them; null for SQL NULL. */
-  rows: (string | null)[][];
-  command: string;
+export interface PgField {
+  name: string;
+  typeOid: number;
 }
 
-/** A failure, with the server's SQLSTATE when the server said something. */
+export interface PgQueryResult {
+  command: string;
+  fields: PgField[];
+  /** Text values as Postgres sends them; null for SQL NULL. */
+  rows: (string | null)[][];
+}
+
+/** A failure, with the server's SQLSTATE and severity when the server said something. */
 export class PgError extends Error {
   constructor(
     message: string,
-    readonly sqlState?: string,
+    readonly code?: string,
+    readonly severity?: string,
   ) {
     super(message);
     this.name = 'PgError';
   }
 }
 
-const PROTOCOL_3 = 196608;
+export interface PgQueryOptions {
+  /** Bounds the whole exchange, from connecting to the last result. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  applicationName?: string;
+}
 
-/** Connects, authenticates, runs each statement in turn, and closes. */
+const PROTOCOL_3 = 196608;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * Connects, authenticates, runs each query (a query may hold several statements: each gives a
+ * result), and closes.
+ */
 export async function pgQuery(
   target: PgTarget,
-  statements: string[],
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  queries: string | readonly string[],
+  options: PgQueryOptions = {},
 ): Promise<PgQueryResult[]> {
-  const session = await PgSession.open(target, options);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const session = new PgSession(connect({ host: target.host, port: target.port }));
+  const timer = setTimeout(
+    () => session.fail(new PgError(`no answer within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  const onAbort = () => session.fail(new PgError('cancelled'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    await session.connected(target);
+    await session.startup(target, options.applicationName ?? 'ultrabase');
     const results: PgQueryResult[] = [];
-    for (const sql of statements) results.push(await session.query(sql));
+    for (const sql of typeof queries === 'string' ? [queries] : queries) {
+      results.push(...(await session.query(sql)));
+    }
     return results;
   } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
     session.close();
   }
 }
@@ -59,48 +93,27 @@ class PgSession {
   private waiter: ((m: Message | Error) => void) | undefined;
   private failure: Error | undefined;
 
-  private constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(new PgError(`connection failed: ${err.message}`)));
     socket.on('close', () => this.fail(new PgError('the server closed the connection')));
   }
 
-  static async open(
-    target: PgTarget,
-    options: { timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<PgSession> {
-    const socket = connect({ host: target.host, port: target.port });
-    const session = new PgSession(socket);
-    const timer = setTimeout(
-      () => session.fail(new PgError(`no answer within ${options.timeoutMs ?? 10_000} ms`)),
-      options.timeoutMs ?? 10_000,
-    );
-    const onAbort = () => session.fail(new PgError('cancelled'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-        // A timeout or an abort destroys the socket before it connects: that ends the wait too.
-        socket.once('close', () => reject(session.failure ?? new Error('closed')));
-      }).catch((err: Error) => {
-        if (err instanceof PgError) throw err;
-        throw new PgError(`cannot connect to ${target.host}:${target.port}: ${err.message}`);
-      });
-      await session.startup(target);
-      return session;
-    } catch (err) {
-      session.close();
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+  connected(target: PgTarget): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.socket.once('connect', resolve);
+      this.socket.once('error', reject);
+      // A timeout or an abort destroys the socket before it connects: that ends the wait too.
+      this.socket.once('close', () => reject(this.failure ?? new Error('closed')));
+    }).catch((err: Error) => {
+      if (err instanceof PgError) throw err;
+      throw new PgError(`cannot connect to ${target.host}:${target.port}: ${err.message}`);
+    });
   }
 
-  private async startup(target: PgTarget): Promise<void> {
+  async startup(target: PgTarget, applicationName: string): Promise<void> {
     const params = Buffer.from(
-      `user\0${target.user}\0database\0${target.database}\0application_name\0ultrabase-agent\0\0`,
+      `user\0${target.user}\0database\0${target.database}\0application_name\0${applicationName}\0\0`,
     );
     const head = Buffer.alloc(8);
     head.writeUInt32BE(8 + params.length, 0);
@@ -115,18 +128,13 @@ class PgSession {
       if (m.type !== 'R') continue; // ParameterStatus, BackendKeyData, notices
       const kind = m.body.readUInt32BE(0);
       switch (kind) {
-        case 0: // AuthenticationOk
+        case 0: // AuthenticationOk (or trust)
           break;
-        case 3: // cleartext
-          this.send('p', cstring(target.password));
-          break;
-        case 5: {
-          // md5(md5(password + user) + salt), hex, prefixed
-          const inner = md5hex(target.password + target.user);
-          const salted = md5hex(Buffer.concat([Buffer.from(inner), m.body.subarray(4, 8)]));
-          this.send('p', cstring(`md5${salted}`));
-          break;
-        }
+        case 3:
+        case 5:
+          throw new PgError(
+            `the server asked for a ${kind === 3 ? 'cleartext' : 'md5'} password; only SCRAM-SHA-256 is used, so nothing was sent`,
+          );
         case 10: {
           const mechanisms = m.body.subarray(4).toString('utf8').split('\0');
           if (!mechanisms.includes('SCRAM-SHA-256')) {
@@ -153,19 +161,24 @@ class PgSession {
     }
   }
 
-  async query(sql: string): Promise<PgQueryResult> {
+  /** One simple query; a result per statement it holds. */
+  async query(sql: string): Promise<PgQueryResult[]> {
     this.send('Q', cstring(sql));
-    const result: PgQueryResult = { columns: [], rows: [], command: '' };
+    const results: PgQueryResult[] = [];
+    let current: PgQueryResult = { command: '', fields: [], rows: [] };
     let error: PgError | undefined;
     for (;;) {
       const m = await this.next();
-      if (m.type === 'T') result.columns = parseRowDescription(m.body);
-      else if (m.type === 'D') result.rows.push(parseDataRow(m.body));
-      else if (m.type === 'C') result.command = m.body.toString('utf8').replace(/\0$/, '');
-      else if (m.type === 'E') error = errorFrom(m.body);
+      if (m.type === 'T') current = { command: '', fields: parseRowDescription(m.body), rows: [] };
+      else if (m.type === 'D') current.rows.push(parseDataRow(m.body));
+      else if (m.type === 'C') {
+        current.command = m.body.toString('utf8').replace(/\0$/, '');
+        results.push(current);
+        current = { command: '', fields: [], rows: [] };
+      } else if (m.type === 'E') error = errorFrom(m.body);
       else if (m.type === 'Z') {
         if (error) throw error;
-        return result;
+        return results;
       }
     }
   }
@@ -174,6 +187,16 @@ class PgSession {
     if (!this.socket.destroyed && this.socket.writable) {
       const terminate = Buffer.from([0x58, 0, 0, 0, 4]);
       this.socket.end(terminate);
+    }
+    this.socket.destroy();
+  }
+
+  fail(err: Error): void {
+    this.failure ??= err;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(this.failure);
     }
     this.socket.destroy();
   }
@@ -207,16 +230,6 @@ class PgSession {
     }
   }
 
-  private fail(err: Error): void {
-    this.failure ??= err;
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      w(this.failure);
-    }
-    this.socket.destroy();
-  }
-
   private next(): Promise<Message> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
@@ -231,10 +244,6 @@ function cstring(text: string): Buffer {
   return Buffer.from(`${text}\0`, 'utf8');
 }
 
-function md5hex(data: string | Buffer): string {
-  return createHash('md5').update(data).digest('hex');
-}
-
 function errorFrom(body: Buffer): PgError {
   const fields = new Map<string, string>();
   let offset = 0;
@@ -245,20 +254,22 @@ function errorFrom(body: Buffer): PgError {
     fields.set(code, body.subarray(offset + 1, end).toString('utf8'));
     offset = end + 1;
   }
-  const severity = fields.get('S') ?? 'ERROR';
-  return new PgError(`${severity}: ${fields.get('M') ?? 'unknown error'}`, fields.get('C'));
+  const severity = fields.get('V') ?? fields.get('S') ?? 'ERROR';
+  return new PgError(fields.get('M') ?? 'unknown error', fields.get('C'), severity);
 }
 
-function parseRowDescription(body: Buffer): string[] {
+function parseRowDescription(body: Buffer): PgField[] {
   const count = body.readUInt16BE(0);
-  const names: string[] = [];
+  const fields: PgField[] = [];
   let offset = 2;
   for (let i = 0; i < count; i++) {
     const end = body.indexOf(0, offset);
-    names.push(body.subarray(offset, end).toString('utf8'));
-    offset = end + 1 + 18; // table oid, column, type oid, size, modifier, format
+    const name = body.subarray(offset, end).toString('utf8');
+    // After the name: table oid (4), column (2), type oid (4), size (2), modifier (4), format (2).
+    fields.push({ name, typeOid: body.readUInt32BE(end + 1 + 6) });
+    offset = end + 1 + 18;
   }
-  return names;
+  return fields;
 }
 
 function parseDataRow(body: Buffer): (string | null)[] {

@@ -1,0 +1,56 @@
+import type { ServiceDefinition } from './definition';
+import {
+  analyticsHealthy,
+  DB_HEALTHY,
+  dbUrl,
+  dependsOn,
+  healthcheck,
+  JWT_EXPIRY,
+  SECRET,
+} from './shared';
+
+export const auth: ServiceDefinition = {
+  name: 'auth',
+  title: 'Auth (GoTrue)',
+  logsOnly: false,
+  healthcheck: healthcheck(
+    ['CMD', 'wget', '--no-verbose', '--tries=1', '--spider', 'http://localhost:9999/health'],
+    { interval: '5s', timeout: '5s', retries: 3 },
+  ),
+  probe: { port: 9999, path: '/health' },
+  gateway: { title: 'Auth through Kong', path: '/auth/v1/health', credential: 'anon' },
+  compose: (context) => ({
+    depends_on: dependsOn(DB_HEALTHY, analyticsHealthy(context)),
+    environment: {
+      GOTRUE_API_HOST: '0.0.0.0',
+      GOTRUE_API_PORT: '9999',
+      API_EXTERNAL_URL: context.publicUrl,
+      GOTRUE_DB_DRIVER: 'postgres',
+      GOTRUE_DB_DATABASE_URL: dbUrl('supabase_auth_admin'),
+      // The site of the customer's own app; they change it in Auth settings.
+      GOTRUE_SITE_URL: 'http://localhost:3000',
+      GOTRUE_URI_ALLOW_LIST: '',
+      GOTRUE_DISABLE_SIGNUP: 'false',
+      GOTRUE_JWT_ADMIN_ROLES: 'service_role',
+      GOTRUE_JWT_AUD: 'authenticated',
+      GOTRUE_JWT_DEFAULT_GROUP_NAME: 'authenticated',
+      GOTRUE_JWT_EXP: JWT_EXPIRY,
+      GOTRUE_JWT_SECRET: SECRET.jwtSecret,
+      GOTRUE_EXTERNAL_EMAIL_ENABLED: 'true',
+      GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: 'false',
+      GOTRUE_MAILER_AUTOCONFIRM: 'false',
+      GOTRUE_SMTP_ADMIN_EMAIL: 'admin@example.com',
+      GOTRUE_SMTP_HOST: 'supabase-mail',
+      GOTRUE_SMTP_PORT: '2500',
+      GOTRUE_SMTP_USER: 'fake_mail_user',
+      GOTRUE_SMTP_PASS: 'fake_mail_password',
+      GOTRUE_SMTP_SENDER_NAME: 'fake_sender',
+      GOTRUE_MAILER_URLPATHS_INVITE: '/auth/v1/verify',
+      GOTRUE_MAILER_URLPATHS_CONFIRMATION: '/auth/v1/verify',
+      GOTRUE_MAILER_URLPATHS_RECOVERY: '/auth/v1/verify',
+      GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: '/auth/v1/verify',
+      GOTRUE_EXTERNAL_PHONE_ENABLED: 'true',
+      GOTRUE_SMS_AUTOCONFIRM: 'true',
+    },
+  }),
+};
