@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { AgentError, asCodedError, toRpcError } from '../errors';
 import { ErrorCode } from '../protocol/errors';
 import type { JsonRpcFailure, RequestId } from '../protocol/rpc';
-import { LineDecoder } from './framing';
+import { LineDecoder } from '../common/line-decoder';
 import { StreamSet, type OutboundStream } from './streams';
 
 /** What a method handler gets besides its params. */

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../errors';
 import { ErrorCode } from '../protocol/errors';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file';
+import { removeStaleTempFiles, writeFileAtomic } from '../common/atomic-write';
 import { emptyState, SCHEMA_VERSION, type AgentState } from './schema';
 
 export const STATE_FILE = 'state.json';
