@@ -127,3 +127,30 @@ describe('AuthService', () => {
     expect(await code(() => auth.authenticate(hashToken(s.token)))).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('names that exist on Object.prototype', () => {
+  const hostile = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+
+  it('are unknown users at login, update, delete and grant, never INTERNAL', async () => {
+    await auth.createAdmin('root', 'password1', false);
+    for (const name of hostile) {
+      expect(await code(auth.login(name, 'password1'))).toBe('INVALID_CREDENTIALS');
+      expect(await code(auth.updateUser(name, { role: 'admin', password: 'backdoor123' }))).toBe(
+        'NOT_FOUND',
+      );
+      expect(await code(auth.deleteUser(name))).toBe('NOT_FOUND');
+      expect(await code(auth.setGrant('root', name, true))).toBe('NOT_FOUND');
+    }
+    expect(auth.listUsers().map((u) => u.username)).toEqual(['root']);
+    // Nothing leaked onto the global Object function either.
+    expect(Object.hasOwn(Object, 'passwordHash')).toBe(false);
+  });
+
+  it('"constructor" is a valid username like any other', async () => {
+    await auth.createAdmin('root', 'password1', false);
+    await auth.createUser('constructor', 'password1', 'user');
+    expect((await auth.login('constructor', 'password1')).user.role).toBe('user');
+    await auth.deleteUser('constructor');
+    expect(await code(auth.login('constructor', 'password1'))).toBe('INVALID_CREDENTIALS');
+  });
+});

@@ -2,7 +2,7 @@ import { AgentError } from '../errors';
 import type { SessionInfo } from '../protocol/methods';
 import { ErrorCode } from '../protocol/errors';
 import type { Role, UserPublic } from '../protocol/types';
-import type { AgentState, UserRecord } from '../state/schema';
+import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 import type { StateStore } from '../state/store';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
 import { LOGIN_POLICY, LoginRateLimiter } from './rate-limit';
@@ -53,7 +53,7 @@ export class AuthService {
         { retryAfterMs: wait },
       );
     }
-    const user = this.deps.store.read().users[username];
+    const user = ownEntry(this.deps.store.read().users, username);
     const ok = user ? await verifyPassword(password, user.passwordHash) : false;
     if (!user) await burnPasswordCheck(password);
     if (!user || !ok || user.disabled) {
@@ -77,16 +77,16 @@ export class AuthService {
 
   resume(token: string): SessionInfo {
     const caller = this.authenticate(hashToken(token));
-    const session = this.deps.store.read().sessions[caller.tokenHash]!;
-    const user = this.deps.store.read().users[caller.username]!;
+    const session = ownEntry(this.deps.store.read().sessions, caller.tokenHash)!;
+    const user = ownEntry(this.deps.store.read().users, caller.username)!;
     return { token, expiresAt: session.expiresAt, user: toPublicUser(user) };
   }
 
   /** The caller behind a session, or UNAUTHENTICATED if it expired, was revoked or disabled. */
   authenticate(tokenHash: string): Caller {
     const state = this.deps.store.read();
-    const session = state.sessions[tokenHash];
-    const user = session ? state.users[session.username] : undefined;
+    const session = ownEntry(state.sessions, tokenHash);
+    const user = session ? ownEntry(state.users, session.username) : undefined;
     if (
       !session ||
       !user ||
@@ -185,7 +185,7 @@ export class AuthService {
   async setGrant(username: string, instanceId: string, granted: boolean): Promise<UserPublic> {
     return this.deps.store.mutate((state) => {
       const user = requireUser(state, username);
-      if (!state.instances[instanceId]) {
+      if (!ownEntry(state.instances, instanceId)) {
         throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${instanceId}".`);
       }
       const grants = new Set(user.grants);
@@ -213,7 +213,7 @@ export class AuthService {
     const passwordHash = await this.hash(password);
     return this.deps.store.mutate((state) => {
       const at = this.deps.now().toISOString();
-      const existing = state.users[username];
+      const existing = ownEntry(state.users, username);
       if (existing && !force) {
         throw new AgentError(ErrorCode.USER_EXISTS, `The user "${username}" already exists.`);
       }
@@ -243,7 +243,7 @@ export class AuthService {
   }
 
   private refuseExisting(username: string, state: Readonly<AgentState> = this.deps.store.read()) {
-    if (state.users[username]) {
+    if (ownEntry(state.users, username)) {
       throw new AgentError(ErrorCode.USER_EXISTS, `The user "${username}" already exists.`);
     }
   }

@@ -111,3 +111,36 @@ describe('lockDataDir', () => {
     taken.release();
   });
 });
+
+describe('state maps and the prototype chain', () => {
+  const hostile = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('resolves no inherited name as a user, session or instance, fresh or reloaded', async () => {
+    writeFileSync(
+      path.join(dir, STATE_FILE),
+      '{"schemaVersion":1,"users":{},"sessions":{},"instances":{}}',
+    );
+    const loaded = await StateStore.open(dir);
+    await loaded.mutate(() => undefined);
+    const again = await StateStore.open(dir);
+    for (const store of [loaded, again]) {
+      const state = store.read();
+      for (const key of hostile) {
+        expect(state.users[key]).toBeUndefined();
+        expect(state.sessions[key]).toBeUndefined();
+        expect(state.instances[key]).toBeUndefined();
+      }
+    }
+  });
+
+  it('stores a key named __proto__ as data and reads it back', async () => {
+    const store = await StateStore.open(dir);
+    await store.mutate((s) => {
+      s.sessions['__proto__'] = { username: 'u', createdAt: 'x', expiresAt: 'y' };
+    });
+    expect(Object.keys(store.read().sessions)).toEqual(['__proto__']);
+    const again = await StateStore.open(dir);
+    expect(again.read().sessions['__proto__']?.username).toBe('u');
+    expect(Object.getPrototypeOf(again.read().sessions)).toBeNull();
+  });
+});
