@@ -44,18 +44,72 @@ describe('passwords', () => {
 });
 
 describe('LoginRateLimiter', () => {
-  it('blocks after the limit inside the window and frees as failures age out', () => {
+  const policy = {
+    windowMs: 1000,
+    maxFailures: 3,
+    maxFailuresPerUser: 5,
+    maxFailuresGlobal: 8,
+    slowLaneMs: 100,
+    maxConcurrentChecks: 2,
+    maxPendingPerOrigin: 1,
+  };
+  const outcome = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (e) {
+      return (e as { code: string }).code;
+    }
+  };
+
+  it('blocks a (name, origin) after the limit inside the window and frees as failures age', () => {
     let now = 0;
-    const limiter = new LoginRateLimiter({ maxFailures: 3, windowMs: 1000 }, () => now);
+    const limiter = new LoginRateLimiter(policy, () => now);
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter('a')).toBe(0);
-      limiter.recordFailure('a');
+      limiter.begin('a', 'c1').failed();
       now += 100;
     }
-    expect(limiter.retryAfter('a')).toBe(700);
-    expect(limiter.retryAfter('b')).toBe(0);
+    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    expect(outcome(() => limiter.begin('a', 'c2').succeeded())).toBe('ok');
     now = 1001;
-    expect(limiter.retryAfter('a')).toBe(0);
+    expect(outcome(() => limiter.begin('a', 'c1').succeeded())).toBe('ok');
+  });
+
+  it('counts an attempt in flight as a failure, refuses a second on its origin and past the cap', () => {
+    const limiter = new LoginRateLimiter({ ...policy, maxPendingPerOrigin: 5 }, () => 0);
+    const held = [limiter.begin('a', 'c1'), limiter.begin('a', 'c1')];
+    expect(outcome(() => limiter.begin('b', 'c2'))).toBe('BUSY');
+    held[0]!.failed();
+    held.push(limiter.begin('a', 'c1'));
+    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    const one = new LoginRateLimiter(policy, () => 0);
+    one.begin('a', 'c1');
+    expect(outcome(() => one.begin('b', 'c1'))).toBe('BUSY');
+  });
+
+  it('past the per-name or global budget, gives each name one check per slow-lane interval', () => {
+    let now = 0;
+    const limiter = new LoginRateLimiter(policy, () => now);
+    for (let i = 0; i < 5; i++) limiter.begin('a', `c${i}`).failed();
+    expect(outcome(() => limiter.begin('a', 'fresh'))).toBe('RATE_LIMITED');
+    now += 100;
+    const slow = limiter.begin('a', 'fresh');
+    expect(outcome(() => limiter.begin('a', 'other'))).toBe('RATE_LIMITED');
+    slow.succeeded();
+    expect(outcome(() => limiter.begin('b', 'x').failed())).toBe('ok');
+    expect(outcome(() => limiter.begin('c', 'x').failed())).toBe('ok');
+    // 8 failures in all: every name is now in the slow lane, including one never seen.
+    expect(outcome(() => limiter.begin('d', 'y'))).toBe('ok');
+    expect(outcome(() => limiter.begin('d', 'z'))).toBe('RATE_LIMITED');
+    limiter.clear('a');
+  });
+
+  it('an admin clearing a name lifts its lockout on every origin', () => {
+    const limiter = new LoginRateLimiter(policy, () => 0);
+    for (let i = 0; i < 3; i++) limiter.begin('a', 'c1').failed();
+    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    limiter.clear('A');
+    expect(outcome(() => limiter.begin('a', 'c1').succeeded())).toBe('ok');
   });
 });
 
@@ -92,6 +146,78 @@ describe('AuthService', () => {
     expect(await code(auth.login('nobody', 'x'))).toBe('INVALID_CREDENTIALS');
     clock += 15 * 60 * 1000 + 1;
     expect(await code(auth.login('root', 'password1'))).toBe('ok');
+  });
+
+  it('limits parallel guesses like sequential ones (review #4)', async () => {
+    await auth.createAdmin('root', 'password1', false);
+    const parallel = new AuthService({
+      store,
+      now: () => new Date(clock),
+      hash: fastHash,
+      loginPolicy: { maxPendingPerOrigin: 100, maxConcurrentChecks: 100 },
+    });
+    const guesses = Array.from({ length: 30 }, (_, i) =>
+      code(parallel.login('root', i === 17 ? 'password1' : `wrong-${i}`, 'c1')),
+    );
+    const codes = await Promise.all(guesses);
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(25);
+    expect(codes[17]).toBe('RATE_LIMITED');
+  });
+
+  it('runs at most two password checks at once; the rest get BUSY at once (review #5)', async () => {
+    let running = 0;
+    let peak = 0;
+    const releases: Array<() => void> = [];
+    const slow = new AuthService({
+      store,
+      now: () => new Date(clock),
+      hash: fastHash,
+      checkPassword: async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        running--;
+        return false;
+      },
+    });
+    const attempts = Array.from({ length: 200 }, (_, i) => code(slow.login(`u${i}`, 'x', `c${i}`)));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(releases).toHaveLength(2);
+    for (const release of releases) release();
+    const codes = await Promise.all(attempts);
+    expect(peak).toBe(2);
+    expect(codes.filter((c) => c === 'BUSY')).toHaveLength(198);
+    // One connection cannot queue a second check behind its first either.
+    const first = code(slow.login('a', 'x', 'same'));
+    expect(await code(slow.login('b', 'x', 'same'))).toBe('BUSY');
+    for (const release of releases.splice(0)) release();
+    await first;
+  });
+
+  it('a guessing connection does not lock the owner out elsewhere; an admin can unlock (#16)', async () => {
+    await auth.createAdmin('root', 'password1', false);
+    for (let i = 0; i < 5; i++) await code(auth.login('root', `bad-${i}`, 'attacker'));
+    expect(await code(auth.login('root', 'password1', 'attacker'))).toBe('RATE_LIMITED');
+    expect(await code(auth.login('root', 'password1', 'desktop'))).toBe('ok');
+    await auth.updateUser('root', { unlock: true });
+    expect(await code(auth.login('root', 'password1', 'attacker'))).toBe('ok');
+  });
+
+  it('limits auth.changePassword and ends the session after repeated failures (#14)', async () => {
+    await auth.createAdmin('root', 'password1', false);
+    const s = await auth.login('root', 'password1');
+    const caller = auth.authenticate(hashToken(s.token));
+    for (let i = 0; i < 4; i++) {
+      expect(await code(auth.changePassword(caller, `bad-${i}`, 'password2'))).toBe(
+        'INVALID_CREDENTIALS',
+      );
+    }
+    expect(auth.authenticate(hashToken(s.token)).username).toBe('root');
+    expect(await code(auth.changePassword(caller, 'bad-4', 'password2'))).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect(await code(() => auth.authenticate(hashToken(s.token)))).toBe('UNAUTHENTICATED');
+    expect(await code(auth.changePassword(caller, 'password1', 'password2'))).toBe('RATE_LIMITED');
   });
 
   it('changing a password revokes the other sessions but keeps the current one', async () => {

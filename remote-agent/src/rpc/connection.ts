@@ -7,6 +7,8 @@ import { StreamSet, type OutboundStream } from './streams';
 
 /** What a method handler gets besides its params. */
 export interface CallContext {
+  /** The connection's id: where a login attempt comes from, for the limiter. */
+  readonly connectionId: string;
   /** Unique within the agent's lifetime: `<connection>:<JSON-RPC id>`, for logs. */
   readonly requestId: string;
   openStream(): OutboundStream;
@@ -126,6 +128,7 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
           ? cancelStream(params)
           : await options.dispatch(method, params, {
               requestId,
+              connectionId: options.id,
               openStream: () => streams.open(),
             });
       write({ jsonrpc: '2.0', id, result });
