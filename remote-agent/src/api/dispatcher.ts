@@ -1,5 +1,6 @@
 import { AgentError, asCodedError } from '../errors';
-import type { AuthService } from '../auth/service';
+import type { AuthService, Caller } from '../auth/service';
+import { refuseSelfLockout } from '../auth/users';
 import type { Logger } from '../log/logger';
 import { ErrorCode } from '../protocol/errors';
 import { MethodParams, PUBLIC_METHODS, type MethodName } from '../protocol/methods';
@@ -11,8 +12,8 @@ import type { ClientSession, Handler, Handlers } from './context';
 const BEFORE_HELLO: readonly string[] = ['session.hello', 'system.ping'];
 
 /**
- * The boundary every call crosses: known method, hello done, params valid (zod, strict),
- * session valid (re-read on each call, so a revoked session stops at once), then the handler,
+ * The boundary every call crosses: known method, hello done, session valid (re-read on each
+ * call, so a revoked session stops at once), params valid (zod, strict), then the handler,
  * then the audit entry for calls that change something, success or failure.
  */
 export function createDispatcher(options: {
@@ -31,6 +32,12 @@ export function createDispatcher(options: {
     if (!session.hello && !BEFORE_HELLO.includes(name)) {
       throw new AgentError(ErrorCode.HELLO_REQUIRED, 'Send session.hello first.');
     }
+    // Identity before params: a caller who has not logged in learns nothing of the schemas.
+    let caller: Caller | undefined;
+    if (!PUBLIC_METHODS.includes(name)) {
+      if (!session.tokenHash) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
+      caller = auth.authenticate(session.tokenHash);
+    }
     const parsed = MethodParams[name].safeParse(rawParams ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -41,18 +48,14 @@ export function createDispatcher(options: {
         { path: issue?.path.join('.') ?? '' },
       );
     }
-    const isPublic = PUBLIC_METHODS.includes(name);
-    let caller;
-    if (!isPublic) {
-      if (!session.tokenHash) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
-      caller = auth.authenticate(session.tokenHash);
-    }
+    const params = parsed.data as Record<string, unknown>;
+    if (caller && name === 'users.update') refuseSelfLockout(caller, params);
     const handler = handlers[name] as Handler<MethodName>;
     const rule = AUDITED[name];
     if (!rule) return handler(parsed.data as never, { session, caller, call });
 
-    const params = parsed.data as Record<string, unknown>;
-    const actor = caller?.username ?? (typeof params.username === 'string' ? params.username : '?');
+    // Only a login has no caller yet; its actor is the name it tried, never a param otherwise.
+    const actor = caller?.username ?? (name === 'auth.login' ? String(params.username) : '-');
     try {
       const result = await handler(parsed.data as never, { session, caller, call });
       await options.audit.append({
@@ -65,18 +68,24 @@ export function createDispatcher(options: {
       return result;
     } catch (error) {
       const code = asCodedError(error)?.code ?? ErrorCode.INTERNAL;
-      await options.audit
-        .append({
-          actor,
-          action: name,
-          ...optional('target', rule.target(params, undefined)),
-          result: 'error',
-          code,
-          ...optional('detail', rule.detail?.(params)),
-        })
-        .catch((auditError: unknown) =>
-          options.logger.error('audit append failed', { method: name, error: String(auditError) }),
+      const entry = {
+        actor,
+        action: name,
+        ...optional('target', rule.target(params, undefined)),
+        result: 'error' as const,
+        code,
+        ...optional('detail', rule.detail?.(params)),
+      };
+      // Anyone can make refused attempts at will: summed per key, not one fsynced line each.
+      if (rule.countRefusals) options.audit.count(entry);
+      else {
+        await options.audit.append(entry).catch((auditError: unknown) =>
+          options.logger.error('audit append failed', {
+            method: name,
+            error: String(auditError),
+          }),
         );
+      }
       throw error;
     }
   };

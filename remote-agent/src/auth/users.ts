@@ -74,3 +74,20 @@ export function revokeSessionsOf(
   }
   return revoked;
 }
+
+/**
+ * An admin may not demote or disable their own account: a slip of the hand would leave them
+ * locked out with nobody to undo it.
+ */
+export function refuseSelfLockout(
+  caller: { username: string },
+  params: { username?: unknown; role?: unknown; disabled?: unknown },
+): void {
+  if (params.username !== caller.username) return;
+  if ((params.role !== undefined && params.role !== 'admin') || params.disabled === true) {
+    throw new AgentError(
+      ErrorCode.FORBIDDEN,
+      'You cannot demote or disable your own account; ask another admin.',
+    );
+  }
+}
