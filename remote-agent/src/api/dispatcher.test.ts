@@ -27,7 +27,9 @@ const call: CallContext = {
   openStream: () => {
     throw new Error('no streams here');
   },
+  setAuthenticated: (yes) => authenticated.push(yes),
 };
+let authenticated: boolean[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'ub-dispatch-'));
@@ -40,6 +42,7 @@ beforeEach(async () => {
   });
   audit = await AuditLog.open(dir, () => new Date());
   handled = [];
+  authenticated = [];
   await auth.createAdmin('root', 'password1', false);
   await auth.createUser('ana', 'password1', 'admin');
 });
@@ -120,6 +123,17 @@ describe('dispatcher', () => {
       ['root', 'INVALID_CREDENTIALS', 5],
       ['root', 'RATE_LIMITED', 45],
     ]);
+    expect(authenticated.every((yes) => !yes)).toBe(true);
+  });
+
+  it('tells the connection when it has logged in and when it logged out', async () => {
+    const { dispatch, session } = connect();
+    await dispatch('session.hello', { protocol: 1, client: 't' }, call);
+    await dispatch('auth.login', { username: 'root', password: 'password1' }, call);
+    expect(authenticated).toEqual([false, true]);
+    await auth.logout(session.tokenHash!);
+    await codeOf(dispatch('users.list', {}, call));
+    expect(authenticated.at(-1)).toBe(false);
   });
 
   it('audits an authenticated call under the caller, never a name from params', async () => {

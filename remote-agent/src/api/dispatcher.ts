@@ -24,7 +24,7 @@ export function createDispatcher(options: {
   session: ClientSession;
 }): Dispatch {
   const { handlers, auth, session } = options;
-  return async (method, rawParams, call) => {
+  const dispatch: Dispatch = async (method, rawParams, call) => {
     if (!Object.hasOwn(MethodParams, method)) {
       throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${method}".`);
     }
@@ -89,6 +89,23 @@ export function createDispatcher(options: {
       throw error;
     }
   };
+  // The connection holds anonymous peers to a login deadline; it learns the state from here.
+  return async (method, rawParams, call) => {
+    try {
+      return await dispatch(method, rawParams, call);
+    } finally {
+      call.setAuthenticated(session.tokenHash !== undefined && isValid(auth, session.tokenHash));
+    }
+  };
+}
+
+function isValid(auth: AuthService, tokenHash: string): boolean {
+  try {
+    auth.authenticate(tokenHash);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
