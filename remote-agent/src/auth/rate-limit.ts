@@ -36,6 +36,27 @@ export const LOGIN_POLICY: LoginPolicy = {
   maxPendingPerOrigin: 1,
 };
 
+/** The policy from the agent's config keys (config/schema.ts `limits`). */
+export function loginPolicyFrom(limits: {
+  loginWindowMs: number;
+  maxFailedLoginsPerConnection: number;
+  maxFailedLoginsPerUser: number;
+  maxFailedLoginsTotal: number;
+  loginSlowLaneMs: number;
+  maxConcurrentPasswordChecks: number;
+  maxPendingLoginsPerConnection: number;
+}): LoginPolicy {
+  return {
+    windowMs: limits.loginWindowMs,
+    maxFailures: limits.maxFailedLoginsPerConnection,
+    maxFailuresPerUser: limits.maxFailedLoginsPerUser,
+    maxFailuresGlobal: limits.maxFailedLoginsTotal,
+    slowLaneMs: limits.loginSlowLaneMs,
+    maxConcurrentChecks: limits.maxConcurrentPasswordChecks,
+    maxPendingPerOrigin: limits.maxPendingLoginsPerConnection,
+  };
+}
+
 /** The outcome of a reserved attempt; exactly one of these is called. */
 export interface LoginAttempt {
   succeeded(): void;

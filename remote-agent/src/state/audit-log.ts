@@ -14,7 +14,7 @@ export interface AuditLogOptions {
   /** Rotated files kept besides audit.log; the oldest beyond this is deleted. */
   keepFiles?: number;
   /** Counted attempts are written as one summary line per key at most this often. */
-  countWindowMs?: number;
+  refusedSummaryMs?: number;
   /** Distinct keys counted per window; past it, attempts are summed under actor/target "*". */
   maxCountKeys?: number;
 }
@@ -22,7 +22,7 @@ export interface AuditLogOptions {
 export const AUDIT_DEFAULTS: Required<AuditLogOptions> = {
   maxBytes: 8 * 1024 * 1024,
   keepFiles: 4,
-  countWindowMs: 60_000,
+  refusedSummaryMs: 60_000,
   maxCountKeys: 1000,
 };
 
@@ -58,7 +58,7 @@ export class AuditLog {
     private readonly now: () => Date,
     private readonly options: Required<AuditLogOptions>,
   ) {
-    this.timer = setInterval(() => void this.flushCounts(), options.countWindowMs);
+    this.timer = setInterval(() => void this.flushCounts(), options.refusedSummaryMs);
     this.timer.unref();
   }
 
