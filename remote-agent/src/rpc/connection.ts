@@ -36,7 +36,10 @@ export interface ConnectionLimits {
   maxBufferedBytes: number;
   /** Streams (events, logs, progress) open at once. */
   maxStreams: number;
-  /** From connecting to logging in. */
+  /**
+   * From connecting to logging in. Generous: the desktop may ask a person for the agent
+   * password between hello and login. The unauthenticated-connections cap bounds the cost.
+   */
   loginDeadlineMs: number;
   /** Silence tolerated before logging in. */
   idleBeforeLoginMs: number;
@@ -46,8 +49,8 @@ export const CONNECTION_DEFAULTS: ConnectionLimits = {
   maxPendingRequests: 32,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxStreams: 16,
-  loginDeadlineMs: 60_000,
-  idleBeforeLoginMs: 20_000,
+  loginDeadlineMs: 120_000,
+  idleBeforeLoginMs: 60_000,
 };
 
 /** Longer ids are refused, not echoed: an id is a counter or a uuid, not a payload. */
