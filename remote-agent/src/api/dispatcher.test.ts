@@ -168,3 +168,12 @@ describe('dispatcher', () => {
     );
   });
 });
+
+describe('dispatcher replies', () => {
+  it('never echoes a long method name', async () => {
+    const { dispatch } = connect();
+    const error = await dispatch('m'.repeat(100_000), {}, call).catch((e: Error) => e);
+    expect((error as { code: string }).code).toBe('METHOD_NOT_FOUND');
+    expect((error as Error).message.length).toBeLessThan(200);
+  });
+});

@@ -26,7 +26,9 @@ export function createDispatcher(options: {
   const { handlers, auth, session } = options;
   const dispatch: Dispatch = async (method, rawParams, call) => {
     if (!Object.hasOwn(MethodParams, method)) {
-      throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${method}".`);
+      // Quoted short: a method name is the caller's text, and a reply must not echo a megabyte.
+      const shown = method.length > 64 ? `${method.slice(0, 64)}…` : method;
+      throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${shown}".`);
     }
     const name = method as MethodName;
     if (!session.hello && !BEFORE_HELLO.includes(name)) {

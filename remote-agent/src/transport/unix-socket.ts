@@ -22,7 +22,14 @@ export async function listenOnUnixSocket(
 ): Promise<SocketServer> {
   const created = await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o750 });
   await removeStaleSocket(socketPath);
-  const server = net.createServer(onConnection);
+  // Tracked so that closing ends them too: net.Server#close waits for every open connection,
+  // and a desktop that stays connected would otherwise hold the agent's shutdown forever.
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
   const previous = process.umask(0o117);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -45,6 +52,7 @@ export async function listenOnUnixSocket(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
         fs.rm(socketPath, { force: true }).catch(() => undefined);
       }),
   };
