@@ -19,7 +19,7 @@ import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
 import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from './protocol/rpc';
 import { Admission } from './rpc/admission';
-import { serveRpc, type RpcConnection } from './rpc/connection';
+import { isRefusal, serveRpc, type RpcConnection } from './rpc/connection';
 import { AuditLog } from './state/audit-log';
 import { lockDataDir } from './state/lock';
 import { StateStore } from './state/store';
@@ -195,8 +195,9 @@ async function assemble(
           const fields = { request: call.requestId, method: call.method, ms: call.ms };
           if (call.internal)
             logger.error('call failed', { ...fields, ...errorFields(call.internal) });
-          else if (call.method === 'system.ping') logger.debug('call', fields);
-          else logger.info('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
+          else if (call.method === 'system.ping' || isRefusal(call)) {
+            logger.debug('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
+          } else logger.info('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
         },
         onClose: () => {
           connections.delete(connection);

@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission';
-import { serveRpc, type Dispatch, type RpcConnectionOptions } from './connection';
+import { isRefusal, serveRpc, type Dispatch, type RpcConnectionOptions } from './connection';
 
 /** A peer that never reads: its side of the pipe accepts `accept` bytes and then blocks. */
 function stalledOutput(accept: number) {
@@ -184,5 +184,14 @@ describe('Admission', () => {
     await tick();
     expect(third.lines[0]?.result).toBe('pong');
     third.conn.close();
+  });
+});
+
+describe('isRefusal', () => {
+  it('tells the calls anyone can provoke from those worth an info line', () => {
+    expect(isRefusal({ method: 'auth.login', code: 'BUSY' })).toBe(true);
+    expect(isRefusal({ method: 'users.list', code: 'UNAUTHENTICATED' })).toBe(true);
+    expect(isRefusal({ method: 'instances.start', code: 'BUSY' })).toBe(false);
+    expect(isRefusal({ method: 'auth.login' })).toBe(false);
   });
 });

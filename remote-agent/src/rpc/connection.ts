@@ -53,6 +53,23 @@ export const CONNECTION_DEFAULTS: ConnectionLimits = {
   idleBeforeLoginMs: 60_000,
 };
 
+/**
+ * Codes anyone can provoke at will before login (a guessing loop, a flood, garbage): worth a
+ * debug line, not an info line each. The audit log sums refused logins per name instead.
+ */
+const REFUSALS = new Set<string>([
+  ErrorCode.PARSE_ERROR,
+  ErrorCode.INVALID_REQUEST,
+  ErrorCode.METHOD_NOT_FOUND,
+  ErrorCode.HELLO_REQUIRED,
+  ErrorCode.UNAUTHENTICATED,
+]);
+
+export function isRefusal(call: { method: string; code?: string }): boolean {
+  if (call.code === undefined) return false;
+  return call.method === 'auth.login' || REFUSALS.has(call.code);
+}
+
 /** Longer ids are refused, not echoed: an id is a counter or a uuid, not a payload. */
 export const MAX_ID_LENGTH = 128;
 
