@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../state/store';
 import { hashPassword, verifyPassword } from './password';
-import { LoginRateLimiter } from './rate-limit';
+import { LoginRateLimiter, type LoginAttempt } from './rate-limit';
 import { AuthService } from './service';
 import { hashToken } from './tokens';
 
@@ -51,65 +51,85 @@ describe('LoginRateLimiter', () => {
     maxFailuresGlobal: 8,
     slowLaneMs: 100,
     maxConcurrentChecks: 2,
+    maxQueuedChecks: 0,
     maxPendingPerOrigin: 1,
   };
-  const outcome = (fn: () => unknown) => {
+  const outcome = async (attempt: Promise<LoginAttempt>, then?: 'failed' | 'succeeded') => {
     try {
-      fn();
+      const a = await attempt;
+      if (then) a[then]();
       return 'ok';
     } catch (e) {
       return (e as { code: string }).code;
     }
   };
+  const fail = async (attempt: Promise<LoginAttempt>) => (await attempt).failed();
 
-  it('blocks a (name, origin) after the limit inside the window and frees as failures age', () => {
+  it('blocks a (name, origin) after the limit inside the window and frees as failures age', async () => {
     let now = 0;
     const limiter = new LoginRateLimiter(policy, () => now);
     for (let i = 0; i < 3; i++) {
-      limiter.begin('a', 'c1').failed();
+      await fail(limiter.begin('a', 'c1'));
       now += 100;
     }
-    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
-    expect(outcome(() => limiter.begin('a', 'c2').succeeded())).toBe('ok');
+    expect(await outcome(limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    expect(await outcome(limiter.begin('a', 'c2'), 'succeeded')).toBe('ok');
     now = 1001;
-    expect(outcome(() => limiter.begin('a', 'c1').succeeded())).toBe('ok');
+    expect(await outcome(limiter.begin('a', 'c1'), 'succeeded')).toBe('ok');
   });
 
-  it('counts an attempt in flight as a failure, refuses a second on its origin and past the cap', () => {
+  it('counts an attempt in flight as a failure, refuses a second on its origin and past the cap', async () => {
     const limiter = new LoginRateLimiter({ ...policy, maxPendingPerOrigin: 5 }, () => 0);
-    const held = [limiter.begin('a', 'c1'), limiter.begin('a', 'c1')];
-    expect(outcome(() => limiter.begin('b', 'c2'))).toBe('BUSY');
+    const held = [await limiter.begin('a', 'c1'), await limiter.begin('a', 'c1')];
+    expect(await outcome(limiter.begin('b', 'c2'))).toBe('BUSY');
     held[0]!.failed();
-    held.push(limiter.begin('a', 'c1'));
-    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    held.push(await limiter.begin('a', 'c1'));
+    expect(await outcome(limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
     const one = new LoginRateLimiter(policy, () => 0);
-    one.begin('a', 'c1');
-    expect(outcome(() => one.begin('b', 'c1'))).toBe('BUSY');
+    await one.begin('a', 'c1');
+    expect(await outcome(one.begin('b', 'c1'))).toBe('BUSY');
   });
 
-  it('past the per-name or global budget, gives each name one check per slow-lane interval', () => {
+  it('lets a few checks wait for a slot, in order, never more than the cap at once', async () => {
+    const limiter = new LoginRateLimiter({ ...policy, maxQueuedChecks: 2 }, () => 0);
+    const first = [await limiter.begin('a', 'c1'), await limiter.begin('b', 'c2')];
+    const waiting = [limiter.begin('c', 'c3'), limiter.begin('d', 'c4')];
+    expect(await outcome(limiter.begin('e', 'c5'))).toBe('BUSY');
+    let started = 0;
+    for (const w of waiting) void w.then(() => started++);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toBe(0);
+    first[0]!.succeeded();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(started).toBe(1);
+    first[1]!.failed();
+    (await waiting[0]!).succeeded();
+    (await waiting[1]!).succeeded();
+    expect(await outcome(limiter.begin('f', 'c6'), 'succeeded')).toBe('ok');
+  });
+
+  it('past the per-name or global budget, gives each name one check per slow-lane interval', async () => {
     let now = 0;
     const limiter = new LoginRateLimiter(policy, () => now);
-    for (let i = 0; i < 5; i++) limiter.begin('a', `c${i}`).failed();
-    expect(outcome(() => limiter.begin('a', 'fresh'))).toBe('RATE_LIMITED');
+    for (let i = 0; i < 5; i++) await fail(limiter.begin('a', `c${i}`));
+    expect(await outcome(limiter.begin('a', 'fresh'))).toBe('RATE_LIMITED');
     now += 100;
-    const slow = limiter.begin('a', 'fresh');
-    expect(outcome(() => limiter.begin('a', 'other'))).toBe('RATE_LIMITED');
+    const slow = await limiter.begin('a', 'fresh');
+    expect(await outcome(limiter.begin('a', 'other'))).toBe('RATE_LIMITED');
     slow.succeeded();
-    expect(outcome(() => limiter.begin('b', 'x').failed())).toBe('ok');
-    expect(outcome(() => limiter.begin('c', 'x').failed())).toBe('ok');
+    expect(await outcome(limiter.begin('b', 'x'), 'failed')).toBe('ok');
+    expect(await outcome(limiter.begin('c', 'x'), 'failed')).toBe('ok');
     // 8 failures in all: every name is now in the slow lane, including one never seen.
-    expect(outcome(() => limiter.begin('d', 'y'))).toBe('ok');
-    expect(outcome(() => limiter.begin('d', 'z'))).toBe('RATE_LIMITED');
-    limiter.clear('a');
+    expect(await outcome(limiter.begin('d', 'y'))).toBe('ok');
+    expect(await outcome(limiter.begin('d', 'z'))).toBe('RATE_LIMITED');
   });
 
-  it('an admin clearing a name lifts its lockout on every origin', () => {
+  it('an admin clearing a name lifts its lockout on every origin', async () => {
     const limiter = new LoginRateLimiter(policy, () => 0);
-    for (let i = 0; i < 3; i++) limiter.begin('a', 'c1').failed();
-    expect(outcome(() => limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
+    for (let i = 0; i < 3; i++) await fail(limiter.begin('a', 'c1'));
+    expect(await outcome(limiter.begin('a', 'c1'))).toBe('RATE_LIMITED');
     limiter.clear('A');
-    expect(outcome(() => limiter.begin('a', 'c1').succeeded())).toBe('ok');
+    expect(await outcome(limiter.begin('a', 'c1'), 'succeeded')).toBe('ok');
   });
 });
 
@@ -154,7 +174,7 @@ describe('AuthService', () => {
       store,
       now: () => new Date(clock),
       hash: fastHash,
-      loginPolicy: { maxPendingPerOrigin: 100, maxConcurrentChecks: 100 },
+      loginPolicy: { maxPendingPerOrigin: 100, maxConcurrentChecks: 100, maxQueuedChecks: 0 },
     });
     const guesses = Array.from({ length: 30 }, (_, i) =>
       code(parallel.login('root', i === 17 ? 'password1' : `wrong-${i}`, 'c1')),
@@ -165,7 +185,7 @@ describe('AuthService', () => {
     expect(codes[17]).toBe('RATE_LIMITED');
   });
 
-  it('runs at most two password checks at once; the rest get BUSY at once (review #5)', async () => {
+  it('runs at most two password checks at once, queues a few, the rest get BUSY (review #5)', async () => {
     let running = 0;
     let peak = 0;
     const releases: Array<() => void> = [];
@@ -183,13 +203,19 @@ describe('AuthService', () => {
     const attempts = Array.from({ length: 200 }, (_, i) => code(slow.login(`u${i}`, 'x', `c${i}`)));
     await new Promise((r) => setTimeout(r, 10));
     expect(releases).toHaveLength(2);
-    for (const release of releases) release();
+    // Each finished check hands its slot to a waiting one: 2 running + 16 queued are checked.
+    while (releases.length > 0) {
+      for (const release of releases.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 1));
+    }
     const codes = await Promise.all(attempts);
     expect(peak).toBe(2);
-    expect(codes.filter((c) => c === 'BUSY')).toHaveLength(198);
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(18);
+    expect(codes.filter((c) => c === 'BUSY')).toHaveLength(182);
     // One connection cannot queue a second check behind its first either.
     const first = code(slow.login('a', 'x', 'same'));
     expect(await code(slow.login('b', 'x', 'same'))).toBe('BUSY');
+    await new Promise((r) => setTimeout(r, 1));
     for (const release of releases.splice(0)) release();
     await first;
   });

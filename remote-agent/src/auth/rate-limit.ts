@@ -8,8 +8,9 @@ import { ErrorCode } from '../protocol/errors';
  * - an attempt is reserved before the check runs and counts as a failure while in flight: a
  *   batch sent at once is limited like a sequence (the old check-then-act let 30 parallel
  *   guesses through and accepted a right password after 17 failures);
- * - at most `maxConcurrentChecks` run at once and one per origin (connection): the rest are
- *   refused at once with BUSY, which costs nothing;
+ * - at most `maxConcurrentChecks` run at once and one per origin (connection); a few more
+ *   wait their turn (people logging in together), the rest are refused at once with BUSY,
+ *   which costs nothing;
  * - failures are counted per (username, origin): guessing on one connection locks that
  *   connection out, not the person on another (review #16);
  * - past `maxFailuresPerUser` for a name across all origins, or `maxFailuresGlobal` across all
@@ -23,6 +24,8 @@ export interface LoginPolicy {
   maxFailuresGlobal: number;
   slowLaneMs: number;
   maxConcurrentChecks: number;
+  /** Checks waiting for a free slot; past it, BUSY at once. */
+  maxQueuedChecks: number;
   maxPendingPerOrigin: number;
 }
 
@@ -33,6 +36,7 @@ export const LOGIN_POLICY: LoginPolicy = {
   maxFailuresGlobal: 200,
   slowLaneMs: 30_000,
   maxConcurrentChecks: 2,
+  maxQueuedChecks: 16,
   maxPendingPerOrigin: 1,
 };
 
@@ -44,6 +48,7 @@ export function loginPolicyFrom(limits: {
   maxFailedLoginsTotal: number;
   loginSlowLaneMs: number;
   maxConcurrentPasswordChecks: number;
+  maxQueuedPasswordChecks: number;
   maxPendingLoginsPerConnection: number;
 }): LoginPolicy {
   return {
@@ -53,6 +58,7 @@ export function loginPolicyFrom(limits: {
     maxFailuresGlobal: limits.maxFailedLoginsTotal,
     slowLaneMs: limits.loginSlowLaneMs,
     maxConcurrentChecks: limits.maxConcurrentPasswordChecks,
+    maxQueuedChecks: limits.maxQueuedPasswordChecks,
     maxPendingPerOrigin: limits.maxPendingLoginsPerConnection,
   };
 }
@@ -72,15 +78,19 @@ export class LoginRateLimiter {
   private readonly inFlight = new Map<string, number>();
   /** When a name last got its slow-lane check. */
   private readonly slowLane = new Map<string, number>();
-  private checking = 0;
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
 
   constructor(
     private readonly policy: LoginPolicy,
     private readonly now: () => number,
   ) {}
 
-  /** Reserves a check for `username` from `origin`, or throws BUSY / RATE_LIMITED. */
-  begin(username: string, origin: string): LoginAttempt {
+  /**
+   * Reserves a check for `username` from `origin` (synchronously, before anything awaits, so a
+   * batch is counted in order), then waits for a free slot; rejects with BUSY / RATE_LIMITED.
+   */
+  async begin(username: string, origin: string): Promise<LoginAttempt> {
     const name = username.toLowerCase();
     const keys = { origin: `o:${origin}`, pair: `p:${name}\n${origin}`, user: `u:${name}` };
     const p = this.policy;
@@ -100,18 +110,23 @@ export class LoginRateLimiter {
     if (slow && (sinceSlow < p.slowLaneMs || this.pending(keys.user) > 0)) {
       throw rateLimited(username, Math.max(1, p.slowLaneMs - sinceSlow));
     }
-    if (this.checking >= p.maxConcurrentChecks) {
+    const mustWait = this.running >= p.maxConcurrentChecks;
+    if (mustWait && this.queue.length >= p.maxQueuedChecks) {
       throw busy('The agent is checking other logins; try again in a moment.');
     }
     if (slow) remember(this.slowLane, name, this.now());
     const held = [keys.origin, keys.pair, keys.user, GLOBAL];
     for (const key of held) this.inFlight.set(key, this.pending(key) + 1);
-    this.checking++;
+    if (mustWait) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.running++;
     let done = false;
     const release = () => {
       if (done) return false;
       done = true;
-      this.checking--;
+      // The slot passes to the next waiting check, if any, without ever exceeding the cap.
+      const next = this.queue.shift();
+      if (next) next();
+      else this.running--;
       for (const key of held) {
         const left = this.pending(key) - 1;
         if (left > 0) this.inFlight.set(key, left);

@@ -59,7 +59,7 @@ export class AuthService {
    * origin, not the account everywhere.
    */
   async login(username: string, password: string, origin = 'direct'): Promise<SessionInfo> {
-    const attempt = this.limiter.begin(username, origin);
+    const attempt = await this.limiter.begin(username, origin);
     const user = ownEntry(this.deps.store.read().users, username);
     const ok = await this.settle(attempt, () => this.checkPassword(password, user?.passwordHash));
     if (!user || !ok || user.disabled) {
@@ -121,7 +121,7 @@ export class AuthService {
   async changePassword(caller: Caller, current: string, next: string): Promise<void> {
     const user = requireUser(this.deps.store.read(), caller.username);
     const origin = `session:${caller.tokenHash}`;
-    const attempt = this.limiter.begin(caller.username, origin);
+    const attempt = await this.limiter.begin(caller.username, origin);
     const ok = await this.settle(attempt, () => this.checkPassword(current, user.passwordHash));
     if (!ok) {
       attempt.failed();

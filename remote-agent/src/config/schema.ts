@@ -35,6 +35,7 @@ export interface AgentLimits {
   loginDeadlineMs: number;
   idleBeforeLoginMs: number;
   maxConcurrentPasswordChecks: number;
+  maxQueuedPasswordChecks: number;
   maxPendingLoginsPerConnection: number;
   loginWindowMs: number;
   maxFailedLoginsPerConnection: number;
@@ -72,6 +73,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
     loginDeadlineMs: 120_000,
     idleBeforeLoginMs: 60_000,
     maxConcurrentPasswordChecks: 2,
+    maxQueuedPasswordChecks: 16,
     maxPendingLoginsPerConnection: 1,
     loginWindowMs: 15 * 60_000,
     maxFailedLoginsPerConnection: 5,
@@ -135,6 +137,7 @@ export const ConfigFileSchema = z
         loginDeadlineMs: ms(1000),
         idleBeforeLoginMs: ms(1000),
         maxConcurrentPasswordChecks: count(64),
+        maxQueuedPasswordChecks: z.number().int().min(0).max(10_000).optional(),
         maxPendingLoginsPerConnection: count(64),
         loginWindowMs: ms(1000),
         maxFailedLoginsPerConnection: count(1000),
