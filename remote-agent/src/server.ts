@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ClientSession, type AgentServices } from './api/context';
 import { createDispatcher } from './api/dispatcher';
 import { createHandlers } from './api/handlers';
+import { loginPolicyFrom } from './auth/rate-limit';
 import { AuthService } from './auth/service';
 import type { AgentConfig } from './config/schema';
 import { generateCredentials, secretValues, type InstanceSecrets } from './credentials';
@@ -17,7 +18,8 @@ import { defaultSink } from './log/sinks';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
 import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from './protocol/rpc';
-import { serveRpc, type RpcConnection } from './rpc/connection';
+import { Admission } from './rpc/admission';
+import { isRefusal, serveRpc, type RpcConnection } from './rpc/connection';
 import { AuditLog } from './state/audit-log';
 import { lockDataDir } from './state/lock';
 import { StateStore } from './state/store';
@@ -77,13 +79,14 @@ async function assemble(
   const logger =
     options.logger ?? createLogger({ sink: defaultSink(dataDir, options.env ?? process.env), now });
   const store = await StateStore.open(dataDir);
-  const audit = await AuditLog.open(dataDir, now);
+  const audit = await AuditLog.open(dataDir, now, config.audit);
   const bus = new EventBus();
   audit.onAppend((entry) => bus.emit({ type: 'audit', entry }));
   const registry = new StoreInstanceRegistry(store, (e) => bus.emit(e), now);
   const files = new InstanceFiles(dataDir);
   const externalHost = config.externalHost ?? detectExternalHost();
-  const auth = new AuthService({ store, now });
+  const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
+  const admission = new Admission(config.limits);
 
   // ▼ The Docker driver plugs in here: main.ts passes `lifecycle: (deps) => createLifecycle(deps)`.
   const lifecycle = options.lifecycle?.({
@@ -186,12 +189,15 @@ async function assemble(
         dispatch,
         maxMessageBytes: options.maxMessageBytes ?? MAX_MESSAGE_BYTES,
         windowBytes: STREAM_WINDOW_BYTES,
+        limits: config.limits,
+        admission,
         onCall: (call) => {
           const fields = { request: call.requestId, method: call.method, ms: call.ms };
           if (call.internal)
             logger.error('call failed', { ...fields, ...errorFields(call.internal) });
-          else if (call.method === 'system.ping') logger.debug('call', fields);
-          else logger.info('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
+          else if (call.method === 'system.ping' || isRefusal(call)) {
+            logger.debug('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
+          } else logger.info('call', { ...fields, ...(call.code ? { code: call.code } : {}) });
         },
         onClose: () => {
           connections.delete(connection);
@@ -206,6 +212,7 @@ async function assemble(
       for (const connection of [...connections]) connection.close();
       await health?.scheduler.stop();
       await lifecycle?.close();
+      await audit.close();
       logger.info('agent stopped');
       releaseLock();
     },

@@ -2,21 +2,24 @@ import type { MethodName } from '../protocol/methods';
 
 /**
  * Which calls change something and so land in the audit log, and what each one targets.
- * Logins are included, failed ones too: they are how an operator spots a guessing loop.
+ * Logins are included, failed ones too: they are how an operator spots a guessing loop. Those
+ * (`countRefusals`) are summed per name and code per window: one line per key, not per try.
  * `detail` never carries a secret (no passwords, no tokens): only what changed.
  */
 interface AuditRule {
   target(params: Record<string, unknown>, result: unknown): string | undefined;
   detail?(params: Record<string, unknown>): Record<string, unknown>;
+  /** Failures are counted into a periodic summary entry instead of written one by one. */
+  countRefusals?: boolean;
 }
 
 const byId: AuditRule = { target: (p) => str(p.id) };
 const byUser: AuditRule = { target: (p) => str(p.username) };
 
 export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
-  'auth.login': { target: (p) => str(p.username) },
+  'auth.login': { target: (p) => str(p.username), countRefusals: true },
   'auth.logout': { target: () => undefined },
-  'auth.changePassword': { target: () => undefined },
+  'auth.changePassword': { target: () => undefined, countRefusals: true },
   'users.create': { target: (p) => str(p.username), detail: (p) => ({ role: p.role }) },
   'users.update': {
     target: (p) => str(p.username),
@@ -24,6 +27,7 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
       ...(p.role !== undefined ? { role: p.role } : {}),
       ...(p.disabled !== undefined ? { disabled: p.disabled } : {}),
       ...(p.password !== undefined ? { passwordChanged: true } : {}),
+      ...(p.unlock === true ? { unlock: true } : {}),
     }),
   },
   'users.delete': byUser,

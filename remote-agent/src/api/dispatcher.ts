@@ -1,5 +1,6 @@
 import { AgentError, asCodedError } from '../errors';
-import type { AuthService } from '../auth/service';
+import type { AuthService, Caller } from '../auth/service';
+import { refuseSelfLockout } from '../auth/users';
 import type { Logger } from '../log/logger';
 import { ErrorCode } from '../protocol/errors';
 import { MethodParams, PUBLIC_METHODS, type MethodName } from '../protocol/methods';
@@ -11,8 +12,8 @@ import type { ClientSession, Handler, Handlers } from './context';
 const BEFORE_HELLO: readonly string[] = ['session.hello', 'system.ping'];
 
 /**
- * The boundary every call crosses: known method, hello done, params valid (zod, strict),
- * session valid (re-read on each call, so a revoked session stops at once), then the handler,
+ * The boundary every call crosses: known method, hello done, session valid (re-read on each
+ * call, so a revoked session stops at once), params valid (zod, strict), then the handler,
  * then the audit entry for calls that change something, success or failure.
  */
 export function createDispatcher(options: {
@@ -23,13 +24,21 @@ export function createDispatcher(options: {
   session: ClientSession;
 }): Dispatch {
   const { handlers, auth, session } = options;
-  return async (method, rawParams, call) => {
+  const dispatch: Dispatch = async (method, rawParams, call) => {
     if (!Object.hasOwn(MethodParams, method)) {
-      throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${method}".`);
+      // Quoted short: a method name is the caller's text, and a reply must not echo a megabyte.
+      const shown = method.length > 64 ? `${method.slice(0, 64)}…` : method;
+      throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${shown}".`);
     }
     const name = method as MethodName;
     if (!session.hello && !BEFORE_HELLO.includes(name)) {
       throw new AgentError(ErrorCode.HELLO_REQUIRED, 'Send session.hello first.');
+    }
+    // Identity before params: a caller who has not logged in learns nothing of the schemas.
+    let caller: Caller | undefined;
+    if (!PUBLIC_METHODS.includes(name)) {
+      if (!session.tokenHash) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
+      caller = auth.authenticate(session.tokenHash);
     }
     const parsed = MethodParams[name].safeParse(rawParams ?? {});
     if (!parsed.success) {
@@ -41,18 +50,14 @@ export function createDispatcher(options: {
         { path: issue?.path.join('.') ?? '' },
       );
     }
-    const isPublic = PUBLIC_METHODS.includes(name);
-    let caller;
-    if (!isPublic) {
-      if (!session.tokenHash) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
-      caller = auth.authenticate(session.tokenHash);
-    }
+    const params = parsed.data as Record<string, unknown>;
+    if (caller && name === 'users.update') refuseSelfLockout(caller, params);
     const handler = handlers[name] as Handler<MethodName>;
     const rule = AUDITED[name];
     if (!rule) return handler(parsed.data as never, { session, caller, call });
 
-    const params = parsed.data as Record<string, unknown>;
-    const actor = caller?.username ?? (typeof params.username === 'string' ? params.username : '?');
+    // Only a login has no caller yet; its actor is the name it tried, never a param otherwise.
+    const actor = caller?.username ?? (name === 'auth.login' ? String(params.username) : '-');
     try {
       const result = await handler(parsed.data as never, { session, caller, call });
       await options.audit.append({
@@ -65,21 +70,44 @@ export function createDispatcher(options: {
       return result;
     } catch (error) {
       const code = asCodedError(error)?.code ?? ErrorCode.INTERNAL;
-      await options.audit
-        .append({
-          actor,
-          action: name,
-          ...optional('target', rule.target(params, undefined)),
-          result: 'error',
-          code,
-          ...optional('detail', rule.detail?.(params)),
-        })
-        .catch((auditError: unknown) =>
-          options.logger.error('audit append failed', { method: name, error: String(auditError) }),
+      const entry = {
+        actor,
+        action: name,
+        ...optional('target', rule.target(params, undefined)),
+        result: 'error' as const,
+        code,
+        ...optional('detail', rule.detail?.(params)),
+      };
+      // Anyone can make refused attempts at will: summed per key, not one fsynced line each.
+      if (rule.countRefusals) options.audit.count(entry);
+      else {
+        await options.audit.append(entry).catch((auditError: unknown) =>
+          options.logger.error('audit append failed', {
+            method: name,
+            error: String(auditError),
+          }),
         );
+      }
       throw error;
     }
   };
+  // The connection holds anonymous peers to a login deadline; it learns the state from here.
+  return async (method, rawParams, call) => {
+    try {
+      return await dispatch(method, rawParams, call);
+    } finally {
+      call.setAuthenticated(session.tokenHash !== undefined && isValid(auth, session.tokenHash));
+    }
+  };
+}
+
+function isValid(auth: AuthService, tokenHash: string): boolean {
+  try {
+    auth.authenticate(tokenHash);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -51,8 +51,8 @@ export function createHandlers(s: AgentServices): Handlers {
         ],
       };
     },
-    'auth.login': async ({ username, password }, { session }) => {
-      const info = await s.auth.login(username, password);
+    'auth.login': async ({ username, password }, { session, call }) => {
+      const info = await s.auth.login(username, password, call.connectionId);
       session.tokenHash = hashToken(info.token);
       return info;
     },

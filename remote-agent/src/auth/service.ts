@@ -2,10 +2,10 @@ import { AgentError } from '../errors';
 import type { SessionInfo } from '../protocol/methods';
 import { ErrorCode } from '../protocol/errors';
 import type { Role, UserPublic } from '../protocol/types';
-import type { AgentState, UserRecord } from '../state/schema';
+import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 import type { StateStore } from '../state/store';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
-import { LOGIN_POLICY, LoginRateLimiter } from './rate-limit';
+import { LOGIN_POLICY, LoginRateLimiter, type LoginAttempt, type LoginPolicy } from './rate-limit';
 import { hashToken, newSessionToken, SESSION_TTL_MS } from './tokens';
 import {
   activeAdmins,
@@ -21,6 +21,9 @@ export interface AuthDeps {
   store: StateStore;
   now: () => Date;
   hash?: (password: string) => Promise<string>;
+  /** The scrypt comparison; `stored` is undefined for an unknown name (a dummy check runs). */
+  checkPassword?: (password: string, stored: string | undefined) => Promise<boolean>;
+  loginPolicy?: Partial<LoginPolicy>;
 }
 
 /** Who is calling: resolved from the session on every call, so revocation takes effect at once. */
@@ -37,30 +40,33 @@ const INVALID_LOGIN = 'Wrong username or password.';
 export class AuthService {
   private readonly limiter: LoginRateLimiter;
   private readonly hash: (password: string) => Promise<string>;
+  private readonly checkPassword: (
+    password: string,
+    stored: string | undefined,
+  ) => Promise<boolean>;
+  private readonly maxChangeFailures: number;
 
   constructor(private readonly deps: AuthDeps) {
-    this.limiter = new LoginRateLimiter(LOGIN_POLICY, () => deps.now().getTime());
+    const policy = { ...LOGIN_POLICY, ...deps.loginPolicy };
+    this.limiter = new LoginRateLimiter(policy, () => deps.now().getTime());
+    this.maxChangeFailures = policy.maxFailures;
     this.hash = deps.hash ?? hashPassword;
+    this.checkPassword = deps.checkPassword ?? checkStoredPassword;
   }
 
-  async login(username: string, password: string): Promise<SessionInfo> {
-    const key = username.toLowerCase();
-    const wait = this.limiter.retryAfter(key);
-    if (wait > 0) {
-      throw new AgentError(
-        ErrorCode.RATE_LIMITED,
-        `Too many failed logins for "${username}"; try again in ${Math.ceil(wait / 1000)} s.`,
-        { retryAfterMs: wait },
-      );
-    }
-    const user = this.deps.store.read().users[username];
-    const ok = user ? await verifyPassword(password, user.passwordHash) : false;
-    if (!user) await burnPasswordCheck(password);
+  /**
+   * `origin` names where the attempt comes from (the connection): failures lock out that
+   * origin, not the account everywhere.
+   */
+  async login(username: string, password: string, origin = 'direct'): Promise<SessionInfo> {
+    const attempt = await this.limiter.begin(username, origin);
+    const user = ownEntry(this.deps.store.read().users, username);
+    const ok = await this.settle(attempt, () => this.checkPassword(password, user?.passwordHash));
     if (!user || !ok || user.disabled) {
-      this.limiter.recordFailure(key);
+      attempt.failed();
       throw new AgentError(ErrorCode.INVALID_CREDENTIALS, INVALID_LOGIN);
     }
-    this.limiter.reset(key);
+    attempt.succeeded();
     const token = newSessionToken();
     const now = this.deps.now();
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
@@ -77,16 +83,16 @@ export class AuthService {
 
   resume(token: string): SessionInfo {
     const caller = this.authenticate(hashToken(token));
-    const session = this.deps.store.read().sessions[caller.tokenHash]!;
-    const user = this.deps.store.read().users[caller.username]!;
+    const session = ownEntry(this.deps.store.read().sessions, caller.tokenHash)!;
+    const user = ownEntry(this.deps.store.read().users, caller.username)!;
     return { token, expiresAt: session.expiresAt, user: toPublicUser(user) };
   }
 
   /** The caller behind a session, or UNAUTHENTICATED if it expired, was revoked or disabled. */
   authenticate(tokenHash: string): Caller {
     const state = this.deps.store.read();
-    const session = state.sessions[tokenHash];
-    const user = session ? state.users[session.username] : undefined;
+    const session = ownEntry(state.sessions, tokenHash);
+    const user = session ? ownEntry(state.users, session.username) : undefined;
     if (
       !session ||
       !user ||
@@ -108,11 +114,25 @@ export class AuthService {
   }
 
   /** Revokes the user's other sessions: a changed password must lock out whoever had the old. */
+  /**
+   * Limited like a login (a stolen token must not become unlimited guessing of the password
+   * behind it), and the session ends after as many failures as lock a login out.
+   */
   async changePassword(caller: Caller, current: string, next: string): Promise<void> {
     const user = requireUser(this.deps.store.read(), caller.username);
-    if (!(await verifyPassword(current, user.passwordHash))) {
+    const origin = `session:${caller.tokenHash}`;
+    const attempt = await this.limiter.begin(caller.username, origin);
+    const ok = await this.settle(attempt, () => this.checkPassword(current, user.passwordHash));
+    if (!ok) {
+      attempt.failed();
+      if (++this.changeFailures(caller.tokenHash).count >= this.maxChangeFailures) {
+        this.changeFailureCounts.delete(caller.tokenHash);
+        await this.logout(caller.tokenHash);
+      }
       throw new AgentError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong.');
     }
+    attempt.succeeded();
+    this.changeFailureCounts.delete(caller.tokenHash);
     checkPasswordStrength(next);
     const passwordHash = await this.hash(next);
     await this.deps.store.mutate((state) => {
@@ -153,9 +173,10 @@ export class AuthService {
 
   async updateUser(
     username: string,
-    patch: { role?: Role; password?: string; disabled?: boolean },
+    patch: { role?: Role; password?: string; disabled?: boolean; unlock?: boolean },
   ): Promise<UserPublic> {
     requireUser(this.deps.store.read(), username);
+    if (patch.unlock) this.limiter.clear(username);
     if (patch.password !== undefined) checkPasswordStrength(patch.password);
     const passwordHash = patch.password !== undefined ? await this.hash(patch.password) : undefined;
     return this.deps.store.mutate((state) => {
@@ -185,7 +206,7 @@ export class AuthService {
   async setGrant(username: string, instanceId: string, granted: boolean): Promise<UserPublic> {
     return this.deps.store.mutate((state) => {
       const user = requireUser(state, username);
-      if (!state.instances[instanceId]) {
+      if (!ownEntry(state.instances, instanceId)) {
         throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${instanceId}".`);
       }
       const grants = new Set(user.grants);
@@ -213,7 +234,7 @@ export class AuthService {
     const passwordHash = await this.hash(password);
     return this.deps.store.mutate((state) => {
       const at = this.deps.now().toISOString();
-      const existing = state.users[username];
+      const existing = ownEntry(state.users, username);
       if (existing && !force) {
         throw new AgentError(ErrorCode.USER_EXISTS, `The user "${username}" already exists.`);
       }
@@ -242,11 +263,40 @@ export class AuthService {
     return expired;
   }
 
+  /** Runs a reserved check; a check that throws releases its reservation as a failure. */
+  private async settle(attempt: LoginAttempt, check: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await check();
+    } catch (error) {
+      attempt.failed();
+      throw error;
+    }
+  }
+
+  private readonly changeFailureCounts = new Map<string, { count: number }>();
+
+  private changeFailures(tokenHash: string): { count: number } {
+    let entry = this.changeFailureCounts.get(tokenHash);
+    if (!entry) {
+      entry = { count: 0 };
+      this.changeFailureCounts.set(tokenHash, entry);
+    }
+    return entry;
+  }
+
   private refuseExisting(username: string, state: Readonly<AgentState> = this.deps.store.read()) {
-    if (state.users[username]) {
+    if (ownEntry(state.users, username)) {
       throw new AgentError(ErrorCode.USER_EXISTS, `The user "${username}" already exists.`);
     }
   }
+}
+
+async function checkStoredPassword(password: string, stored: string | undefined) {
+  if (stored === undefined) {
+    await burnPasswordCheck(password);
+    return false;
+  }
+  return verifyPassword(password, stored);
 }
 
 function pruneExpired(state: AgentState, now: Date): void {

@@ -2,7 +2,7 @@ import { AgentError } from '../errors';
 import { ErrorCode } from '../protocol/errors';
 import type { Role, UserPublic } from '../protocol/types';
 import { PASSWORD_MIN, USERNAME_RE } from '../protocol/validation';
-import type { AgentState, UserRecord } from '../state/schema';
+import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 
 export function toPublicUser(user: UserRecord): UserPublic {
   return {
@@ -34,7 +34,7 @@ export function checkUsername(username: string): void {
 }
 
 export function requireUser(state: AgentState, username: string): UserRecord {
-  const user = state.users[username];
+  const user = ownEntry(state.users, username);
   if (!user) throw new AgentError(ErrorCode.NOT_FOUND, `There is no user "${username}".`);
   return user;
 }
@@ -49,7 +49,7 @@ export function keepAnAdmin(
   username: string,
   after: { role: Role; disabled: boolean } | null,
 ): void {
-  const user = state.users[username];
+  const user = ownEntry(state.users, username);
   if (!user || user.role !== 'admin' || user.disabled) return;
   const stillAdmin = after !== null && after.role === 'admin' && !after.disabled;
   if (!stillAdmin && activeAdmins(state).length <= 1) {
@@ -73,4 +73,21 @@ export function revokeSessionsOf(
     }
   }
   return revoked;
+}
+
+/**
+ * An admin may not demote or disable their own account: a slip of the hand would leave them
+ * locked out with nobody to undo it.
+ */
+export function refuseSelfLockout(
+  caller: { username: string },
+  params: { username?: unknown; role?: unknown; disabled?: unknown },
+): void {
+  if (params.username !== caller.username) return;
+  if ((params.role !== undefined && params.role !== 'admin') || params.disabled === true) {
+    throw new AgentError(
+      ErrorCode.FORBIDDEN,
+      'You cannot demote or disable your own account; ask another admin.',
+    );
+  }
 }

@@ -9,6 +9,7 @@ import { AuditLog } from '../state/audit-log';
 import { lockDataDir } from '../state/lock';
 import { StateStore } from '../state/store';
 import { dialSocket } from '../transport/dial';
+import { resolveSocketGroup } from '../transport/socket-group';
 import { listenOnUnixSocket } from '../transport/unix-socket';
 import { AGENT_VERSION } from '../version';
 import { parseCommand, USAGE, UsageError, type Command } from './args';
@@ -93,10 +94,15 @@ async function serve(io: CliIo, command: Extract<Command, { kind: 'serve' }>): P
   const socketPath = command.socket ?? defaults.socket;
   let server;
   try {
-    server = await listenOnUnixSocket(socketPath, (socket) => {
-      socket.on('error', () => undefined);
-      agent.connect(socket, socket);
-    });
+    const gid = resolveSocketGroup(config.socketGroup, { isRoot: process.getuid?.() === 0 });
+    server = await listenOnUnixSocket(
+      socketPath,
+      (socket) => {
+        socket.on('error', () => undefined);
+        agent.connect(socket, socket);
+      },
+      gid === undefined ? {} : { gid },
+    );
   } catch (error) {
     await agent.close();
     throw error;

@@ -75,6 +75,21 @@ describe('config', () => {
     );
   });
 
+  it('takes limits, audit sizes and the socket group, each key on its own', () => {
+    const config = resolveConfig(
+      { limits: { maxConnections: 10 }, audit: { keepFiles: 2 }, socketGroup: 'ultrabase' },
+      {},
+      't',
+    );
+    expect(config.limits).toEqual({ ...DEFAULT_CONFIG.limits, maxConnections: 10 });
+    expect(config.audit).toEqual({ ...DEFAULT_CONFIG.audit, keepFiles: 2 });
+    expect(config.socketGroup).toBe('ultrabase');
+    expect(keyOf(() => parseConfigText('{"limits": {"maxStreams": 0}}', 'f'))).toBe(
+      'limits.maxStreams',
+    );
+    expect(keyOf(() => parseConfigText('{"socketGroup": "../x"}', 'f'))).toBe('socketGroup');
+  });
+
   it('refuses overlapping port ranges (the seed bug)', () => {
     expect(
       keyOf(() =>

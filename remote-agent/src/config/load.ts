@@ -76,10 +76,13 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
       creationConcurrency: file.creationConcurrency,
       diagnosticIntervalMs: file.diagnosticIntervalMs,
       autoRepair: file.autoRepair,
+      socketGroup: file.socketGroup,
     }),
     portRanges: { ...DEFAULT_CONFIG.portRanges, ...stripUndefined(file.portRanges ?? {}) },
     resources: { ...DEFAULT_CONFIG.resources, ...stripUndefined(file.resources ?? {}) },
     images: { ...(file.images ?? {}) },
+    limits: { ...DEFAULT_CONFIG.limits, ...stripUndefined(file.limits ?? {}) },
+    audit: { ...DEFAULT_CONFIG.audit, ...stripUndefined(file.audit ?? {}) },
   };
 
   if (env.MAX_INSTANCES !== undefined) {

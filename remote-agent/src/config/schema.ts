@@ -16,6 +16,38 @@ export interface AgentConfig {
   autoRepair: boolean;
   /** Official image name without tag → image to use instead. */
   images: Record<string, string>;
+  limits: AgentLimits;
+  audit: AuditLimits;
+  /**
+   * Group given the socket (mode 0660) after listen: its members may connect. Absent: the
+   * `ultrabase` group when it exists and the agent runs as root, else the agent's own group.
+   */
+  socketGroup?: string;
+}
+
+/** What anyone who can open the socket may cost the agent, before and after login. */
+export interface AgentLimits {
+  maxConnections: number;
+  maxUnauthenticatedConnections: number;
+  maxPendingRequests: number;
+  maxBufferedBytes: number;
+  maxStreams: number;
+  loginDeadlineMs: number;
+  idleBeforeLoginMs: number;
+  maxConcurrentPasswordChecks: number;
+  maxQueuedPasswordChecks: number;
+  maxPendingLoginsPerConnection: number;
+  loginWindowMs: number;
+  maxFailedLoginsPerConnection: number;
+  maxFailedLoginsPerUser: number;
+  maxFailedLoginsTotal: number;
+  loginSlowLaneMs: number;
+}
+
+export interface AuditLimits {
+  maxBytes: number;
+  keepFiles: number;
+  refusedSummaryMs: number;
 }
 
 /** DESIGN.md defaults: ranges that do not overlap, unlike the seed's. */
@@ -32,7 +64,28 @@ export const DEFAULT_CONFIG: AgentConfig = {
   diagnosticIntervalMs: 300_000,
   autoRepair: true,
   images: {},
+  limits: {
+    maxConnections: 256,
+    maxUnauthenticatedConnections: 32,
+    maxPendingRequests: 32,
+    maxBufferedBytes: 8 * 1024 * 1024,
+    maxStreams: 16,
+    loginDeadlineMs: 120_000,
+    idleBeforeLoginMs: 60_000,
+    maxConcurrentPasswordChecks: 2,
+    maxQueuedPasswordChecks: 16,
+    maxPendingLoginsPerConnection: 1,
+    loginWindowMs: 15 * 60_000,
+    maxFailedLoginsPerConnection: 5,
+    maxFailedLoginsPerUser: 20,
+    maxFailedLoginsTotal: 200,
+    loginSlowLaneMs: 30_000,
+  },
+  audit: { maxBytes: 8 * 1024 * 1024, keepFiles: 4, refusedSummaryMs: 60_000 },
 };
+
+const count = (max: number) => z.number().int().min(1).max(max).optional();
+const ms = (min: number) => z.number().int().min(min).max(86_400_000).optional();
 
 const port = z.number().int().min(1).max(65535);
 const range = z
@@ -69,6 +122,47 @@ export const ConfigFileSchema = z
       .optional(),
     diagnosticIntervalMs: z.number().int().min(10_000).optional(),
     autoRepair: z.boolean().optional(),
+    limits: z
+      .object({
+        maxConnections: count(100_000),
+        maxUnauthenticatedConnections: count(100_000),
+        maxPendingRequests: count(10_000),
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(1024 * 1024 * 1024)
+          .optional(),
+        maxStreams: count(10_000),
+        loginDeadlineMs: ms(1000),
+        idleBeforeLoginMs: ms(1000),
+        maxConcurrentPasswordChecks: count(64),
+        maxQueuedPasswordChecks: z.number().int().min(0).max(10_000).optional(),
+        maxPendingLoginsPerConnection: count(64),
+        loginWindowMs: ms(1000),
+        maxFailedLoginsPerConnection: count(1000),
+        maxFailedLoginsPerUser: count(100_000),
+        maxFailedLoginsTotal: count(1_000_000),
+        loginSlowLaneMs: ms(100),
+      })
+      .strict()
+      .optional(),
+    audit: z
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .optional(),
+        keepFiles: count(1000),
+        refusedSummaryMs: ms(1000),
+      })
+      .strict()
+      .optional(),
+    socketGroup: z
+      .string()
+      .regex(/^([a-z_][a-z0-9_.-]{0,31}|\d{1,10})$/, 'a group name or number')
+      .optional(),
     images: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'an image name without tag'),

@@ -38,6 +38,8 @@ export const MethodParams = {
       role: role.optional(),
       password: password.optional(),
       disabled: z.boolean().optional(),
+      /** Clears the name's failed-login record on every connection. */
+      unlock: z.literal(true).optional(),
     })
     .strict(),
   'users.delete': z.object({ username }).strict(),

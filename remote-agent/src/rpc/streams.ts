@@ -1,3 +1,5 @@
+import { AgentError } from '../errors';
+import { ErrorCode } from '../protocol/errors';
 import type { StreamDataParams, StreamEndParams } from '../protocol/rpc';
 
 /**
@@ -27,9 +29,18 @@ export class StreamSet {
   constructor(
     private readonly notify: NotificationWriter,
     private readonly windowBytes: number,
+    /** Each open stream is filtered and buffered for separately: a connection gets a few. */
+    private readonly maxStreams = Infinity,
   ) {}
 
   open(): OutboundStream {
+    if (this.streams.size >= this.maxStreams) {
+      throw new AgentError(
+        ErrorCode.BUSY,
+        `This connection already has ${this.streams.size} open streams; cancel one first.`,
+        { limit: this.maxStreams },
+      );
+    }
     const id = `s${++this.counter}`;
     const stream = new ManagedStream(id, this.notify, this.windowBytes, () =>
       this.streams.delete(id),

@@ -29,5 +29,31 @@ export interface AgentState {
 }
 
 export function emptyState(): AgentState {
-  return { schemaVersion: SCHEMA_VERSION, users: {}, sessions: {}, instances: {} };
+  return withSafeMaps({ schemaVersion: SCHEMA_VERSION, users: {}, sessions: {}, instances: {} });
+}
+
+/**
+ * The three maps are indexed with names callers choose, so none may inherit from
+ * `Object.prototype`: with a plain object, `users.constructor` is the global `Object` function
+ * and `users.__proto__` its prototype. Rebuilt without a prototype after every JSON.parse and
+ * structuredClone (both hand back plain objects); a key named `__proto__` stays ordinary data.
+ */
+export function withSafeMaps(state: AgentState): AgentState {
+  return {
+    ...state,
+    users: nullPrototypeCopy(state.users),
+    sessions: nullPrototypeCopy(state.sessions),
+    instances: nullPrototypeCopy(state.instances),
+  };
+}
+
+export function nullPrototypeCopy<T>(source: Record<string, T>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const key of Object.keys(source)) out[key] = source[key]!;
+  return out;
+}
+
+/** An own entry of a state map, never an inherited property. */
+export function ownEntry<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, promises as fs, readdirSync, readFileSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, parseAudit } from './audit-log';
+import { AuditLog } from './audit-log';
 import { lockDataDir } from './lock';
 import { StateStore, STATE_FILE } from './store';
 
@@ -86,8 +86,9 @@ describe('AuditLog', () => {
     const entry = await again.append({ actor: 'b', action: 'z', result: 'error', code: 'X' });
     expect(entry.seq).toBe(3);
     const text = await fs.readFile(path.join(dir, 'audit.log'), 'utf8');
-    expect(parseAudit(text).entries.map((e) => e.action)).toEqual(['x', 'y', 'z']);
-    expect(parseAudit(text).validBytes).toBe(Buffer.byteLength(text));
+    expect((await again.list(10)).map((e) => e.action)).toEqual(['x', 'y', 'z']);
+    expect(text.endsWith('\n')).toBe(true);
+    expect(text.split('\n')).toHaveLength(4);
   });
 
   it('lists the newest entries matching a filter, oldest first', async () => {
@@ -109,5 +110,38 @@ describe('lockDataDir', () => {
     writeFileSync(path.join(dir, 'agent.lock'), JSON.stringify({ pid: 2 ** 22 + 1, started: '1' }));
     const taken = await lockDataDir(dir);
     taken.release();
+  });
+});
+
+describe('state maps and the prototype chain', () => {
+  const hostile = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+
+  it('resolves no inherited name as a user, session or instance, fresh or reloaded', async () => {
+    writeFileSync(
+      path.join(dir, STATE_FILE),
+      '{"schemaVersion":1,"users":{},"sessions":{},"instances":{}}',
+    );
+    const loaded = await StateStore.open(dir);
+    await loaded.mutate(() => undefined);
+    const again = await StateStore.open(dir);
+    for (const store of [loaded, again]) {
+      const state = store.read();
+      for (const key of hostile) {
+        expect(state.users[key]).toBeUndefined();
+        expect(state.sessions[key]).toBeUndefined();
+        expect(state.instances[key]).toBeUndefined();
+      }
+    }
+  });
+
+  it('stores a key named __proto__ as data and reads it back', async () => {
+    const store = await StateStore.open(dir);
+    await store.mutate((s) => {
+      s.sessions['__proto__'] = { username: 'u', createdAt: 'x', expiresAt: 'y' };
+    });
+    expect(Object.keys(store.read().sessions)).toEqual(['__proto__']);
+    const again = await StateStore.open(dir);
+    expect(again.read().sessions['__proto__']?.username).toBe('u');
+    expect(Object.getPrototypeOf(again.read().sessions)).toBeNull();
   });
 });

@@ -2,8 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../errors';
 import { ErrorCode } from '../protocol/errors';
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file';
-import { emptyState, SCHEMA_VERSION, type AgentState } from './schema';
+import { removeStaleTempFiles, writeFileAtomic } from '../common/atomic-write';
+import { emptyState, SCHEMA_VERSION, withSafeMaps, type AgentState } from './schema';
 
 export const STATE_FILE = 'state.json';
 
@@ -48,7 +48,7 @@ export class StateStore {
   }
 
   async mutate<T>(change: (draft: AgentState) => T): Promise<T> {
-    const draft = structuredClone(this.state);
+    const draft = withSafeMaps(structuredClone(this.state));
     const result = change(draft);
     this.state = draft;
     await this.persist();
@@ -74,7 +74,7 @@ export class StateStore {
       } catch (error) {
         // Memory must not run ahead of the disk: drop every change not yet written, and fail
         // every caller who was waiting for it (including those who joined during the write).
-        this.state = JSON.parse(this.durable) as AgentState;
+        this.state = withSafeMaps(JSON.parse(this.durable) as AgentState);
         for (const w of [...batch, ...this.waiting.splice(0)]) w.reject(error);
       }
     }
@@ -103,9 +103,9 @@ function parseState(text: string, file: string): AgentState {
     !state ||
     typeof state !== 'object' ||
     typeof state.schemaVersion !== 'number' ||
-    typeof state.users !== 'object' ||
-    typeof state.sessions !== 'object' ||
-    typeof state.instances !== 'object'
+    !isMap(state.users) ||
+    !isMap(state.sessions) ||
+    !isMap(state.instances)
   ) {
     throw new AgentError(ErrorCode.INTERNAL, `${file} does not look like agent state.`);
   }
@@ -119,7 +119,11 @@ function parseState(text: string, file: string): AgentState {
   return migrate(state as AgentState);
 }
 
+function isMap(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** No older schema exists yet; each future bump adds one step here. */
 function migrate(state: AgentState): AgentState {
-  return { ...state, schemaVersion: SCHEMA_VERSION };
+  return withSafeMaps({ ...state, schemaVersion: SCHEMA_VERSION });
 }

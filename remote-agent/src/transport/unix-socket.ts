@@ -9,17 +9,27 @@ export interface SocketServer {
 }
 
 /**
- * The agent's only way in. Mode 0660: the owner and the group the operator chose may connect
- * (SSH gets a person to the host; the agent's own login decides what they may do). The umask
- * is tightened around `listen` so the socket never exists, even briefly, with wider rights.
+ * The agent's only way in. Mode 0660: the owner and the group the operator chose (`gid`,
+ * config `socketGroup`) may connect (SSH gets a person to the host; the agent's own login
+ * decides what they may do). The umask is tightened around `listen` so the socket never
+ * exists, even briefly, with wider rights; the group is set right after, before any accept
+ * could matter to a group member.
  */
 export async function listenOnUnixSocket(
   socketPath: string,
   onConnection: (socket: net.Socket) => void,
+  options: { gid?: number } = {},
 ): Promise<SocketServer> {
-  await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o750 });
+  const created = await fs.mkdir(path.dirname(socketPath), { recursive: true, mode: 0o750 });
   await removeStaleSocket(socketPath);
-  const server = net.createServer(onConnection);
+  // Tracked so that closing ends them too: net.Server#close waits for every open connection,
+  // and a desktop that stays connected would otherwise hold the agent's shutdown forever.
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
   const previous = process.umask(0o117);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -33,10 +43,16 @@ export async function listenOnUnixSocket(
     process.umask(previous);
   }
   await fs.chmod(socketPath, 0o660);
+  if (options.gid !== undefined) {
+    // Members of the group connect; a directory this agent made must let them reach the socket.
+    await fs.chown(socketPath, -1, options.gid);
+    if (created !== undefined) await fs.chown(path.dirname(socketPath), -1, options.gid);
+  }
   return {
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
         fs.rm(socketPath, { force: true }).catch(() => undefined);
       }),
   };

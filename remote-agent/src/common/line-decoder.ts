@@ -1,5 +1,5 @@
 /**
- * Newline-delimited framing with a size limit. A line longer than `maxBytes` is never buffered
+ * Newline-delimited framing with a size limit, for JSON-RPC and any other line protocol. A line longer than `maxBytes` is never buffered
  * whole: the decoder drops its bytes as they arrive, reports it once, and resumes at the next
  * newline, so one bad message costs neither memory nor the connection.
  */
@@ -57,4 +57,9 @@ export class LineDecoder {
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
     if (trimmed.trim().length > 0) this.events.line(trimmed);
   }
+}
+
+/** One message as a line: the inverse of LineDecoder. */
+export function encodeLine(message: unknown): string {
+  return JSON.stringify(message) + '\n';
 }

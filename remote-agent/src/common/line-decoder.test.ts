@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineDecoder } from './framing';
+import { LineDecoder } from './line-decoder';
 
 function collect(max: number) {
   const lines: string[] = [];
