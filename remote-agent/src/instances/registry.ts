@@ -1,4 +1,4 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../common/coded-error';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
 import type { AgentEvent, Instance } from '../protocol/types';
@@ -61,11 +61,14 @@ export class StoreInstanceRegistry implements InstanceRegistry {
     this.emit({ type: 'instance.deleted', instanceId });
   }
 
-  /** Ports of every entry except failed ones: a failed creation was rolled back. */
+  /**
+   * Ports of every entry, failed ones included: a failed instance's record still names its
+   * ports (and its URLs), so handing them to another instance would make both claim them.
+   * They are freed when the entry is deleted.
+   */
   heldPorts(): Set<number> {
     const ports = new Set<number>();
     for (const instance of Object.values(this.store.read().instances)) {
-      if (instance.status === 'failed') continue;
       for (const port of Object.values(instance.ports)) ports.add(port);
     }
     return ports;

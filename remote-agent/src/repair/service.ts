@@ -1,20 +1,17 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../common/coded-error';
+import { checkOperation, type InstanceLocks } from '../instances/state';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
 import type { AgentEvent, DiagnosticReport, Instance, RepairResult } from '../protocol/types';
+import type { AuditInput } from '../state/audit-log';
 import { repair, type RepairDeps } from './repair';
 
-export interface AuditInput {
-  actor: string;
-  action: string;
-  target?: string;
-  result: 'ok' | 'error';
-  code?: string;
-  detail?: Record<string, unknown>;
-}
+export type { AuditInput };
 
 export interface HealthServiceDeps {
   registry: InstanceRegistry;
+  /** The agent's one per-instance lock: a repair excludes start, stop, restart and delete. */
+  locks: InstanceLocks;
   diagnose(instance: Instance): Promise<DiagnosticReport>;
   repairDeps: Omit<RepairDeps, 'diagnose' | 'findOrphans'>;
   findOrphans: RepairDeps['findOrphans'];
@@ -34,19 +31,9 @@ export interface RepairRequest {
 export interface HealthService {
   diagnose(instanceId: string): Promise<DiagnosticReport>;
   repair(instanceId: string, request: RepairRequest): Promise<RepairResult>;
-  /** A repair of this instance is running. */
-  isRepairing(instanceId: string): boolean;
+  /** An operation (a repair, a start…) holds this instance now. */
+  isBusy(instanceId: string): boolean;
 }
-
-/** Statuses owned by an operation in flight: repair would race it. */
-const BUSY_STATUSES = new Set([
-  'queued',
-  'creating',
-  'starting',
-  'stopping',
-  'restarting',
-  'deleting',
-]);
 
 /**
  * Diagnosis and repair of registered instances, as the wire and the scheduler use them: one
@@ -54,8 +41,6 @@ const BUSY_STATUSES = new Set([
  * real repair audited and pushed as an `instance.repaired` event.
  */
 export function createHealthService(deps: HealthServiceDeps): HealthService {
-  const repairing = new Set<string>();
-
   function mustGet(id: string): Instance {
     const instance = deps.registry.get(id);
     if (!instance) throw new AgentError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
@@ -63,7 +48,7 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
   }
 
   return {
-    isRepairing: (id) => repairing.has(id),
+    isBusy: (id) => deps.locks.isBusy(id),
 
     async diagnose(id) {
       return deps.diagnose(mustGet(id));
@@ -71,26 +56,8 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
 
     async repair(id, request) {
       const instance = mustGet(id);
-      if (BUSY_STATUSES.has(instance.status) || repairing.has(id)) {
-        throw new AgentError(
-          ErrorCode.BUSY,
-          repairing.has(id)
-            ? 'A repair of this instance is already running; wait for it to finish.'
-            : `This instance is ${instance.status}; repair it when that has finished.`,
-          { status: instance.status },
-        );
-      }
-      if (instance.status === 'created' || instance.status === 'failed') {
-        throw new AgentError(
-          ErrorCode.INVALID_STATE,
-          instance.status === 'failed'
-            ? 'This instance failed to be created, so there is nothing running to repair: delete it and create it again.'
-            : 'This instance was only planned (dry run); there is nothing to repair.',
-          { status: instance.status },
-        );
-      }
-      repairing.add(id);
-      try {
+      checkOperation(instance, 'repair');
+      return deps.locks.run(id, 'repair', async (lease) => {
         const outcome = await repair(instance, request, {
           ...deps.repairDeps,
           findOrphans: request.includeOrphans ? deps.findOrphans : () => Promise.resolve([]),
@@ -102,12 +69,14 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
         const fresh = deps.registry.get(id);
         if (fresh && (fresh.status === 'running' || fresh.status === 'degraded')) {
           const fixed = healthy === true && result.after?.status !== 'fail';
-          await deps.registry.update(id, {
-            status: healthy ? 'running' : 'degraded',
-            ...(services ? { services } : {}),
-            // A person's repair that worked closes the incident the scheduler gave up on.
-            ...(fixed && !request.automatic ? { needsAttention: false } : {}),
-          });
+          await lease.finish(() =>
+            deps.registry.update(id, {
+              status: healthy ? 'running' : 'degraded',
+              ...(services ? { services } : {}),
+              // A person's repair that worked closes the incident the scheduler gave up on.
+              ...(fixed && !request.automatic ? { needsAttention: false } : {}),
+            }),
+          );
         }
         const failed = result.actions.filter((a) => a.done === false);
         deps.audit({
@@ -129,9 +98,7 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
           automatic: request.automatic,
         });
         return result;
-      } finally {
-        repairing.delete(id);
-      }
+      });
     },
   };
 }
