@@ -13,6 +13,7 @@ import { InstanceFiles } from './instances/files';
 import { createLogger } from './log/logger';
 import { ErrorCode } from './protocol/errors';
 import type { DiagnosticReport, Instance, RepairResult } from './protocol/types';
+import { MAX_LOG_STREAMS_PER_SESSION } from './api/handlers';
 import { createAgent, type Agent } from './server';
 import type { HostReadings } from './system/resources';
 
@@ -269,5 +270,24 @@ describe('agent composition (fake Docker)', () => {
     });
     expect(failed.error).toMatchObject({ code: 'INSUFFICIENT_RESOURCES' });
     expect(failed.error?.reason).toMatch(/MB missing/);
+  });
+
+  it('caps the log streams one connection may hold open (finding 17)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Chatty' });
+    const streams: string[] = [];
+    for (let i = 0; i < MAX_LOG_STREAMS_PER_SESSION; i++) {
+      const { stream } = await client.call<{ stream: string }>('logs.follow', {
+        id: inst.id,
+        follow: true,
+      });
+      streams.push(stream);
+    }
+    const refused = await client
+      .call('logs.follow', { id: inst.id, follow: true })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED' });
+    await client.call('stream.cancel', { stream: streams[0] });
+    expect(await codeOf(client.call('logs.follow', { id: inst.id, follow: true }))).toBe('ok');
   });
 });

@@ -17,6 +17,8 @@ export class ClientSession {
   hello = false;
   client = '';
   tokenHash: string | undefined;
+  /** `logs.follow` streams open on this connection (capped: each holds Docker streams). */
+  logStreams = 0;
 }
 
 export interface HandlerContext {

@@ -9,6 +9,9 @@ import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
 
+/** Log streams one connection may hold open at once (each holds one Docker stream per service). */
+export const MAX_LOG_STREAMS_PER_SESSION = 8;
+
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
   return {
@@ -132,13 +135,34 @@ export function createHandlers(s: AgentServices): Handlers {
     'logs.follow': ({ id, ...options }, ctx) => {
       const caller = callerOf(ctx);
       s.instances.get(caller, id);
+      const { session } = ctx;
+      if (session.logStreams >= MAX_LOG_STREAMS_PER_SESSION) {
+        throw new AgentError(
+          ErrorCode.LIMIT_REACHED,
+          `This connection already follows ${session.logStreams} logs, the most it may. ` +
+            'Close a log view first.',
+          { kind: 'logStreams', count: session.logStreams, max: MAX_LOG_STREAMS_PER_SESSION },
+        );
+      }
+      session.logStreams += 1;
+      let open = true;
+      const closed = () => {
+        if (open) session.logStreams -= 1;
+        open = false;
+      };
       const stream = ctx.call.openStream();
       const handle = s.instances.followLogs(caller, id, options, {
         write: (lines: LogLine[]) => stream.send(lines),
         onDrain: (resume) => stream.onDrain(resume),
-        end: (error) => stream.end(error),
+        end: (error) => {
+          closed();
+          stream.end(error);
+        },
       });
-      stream.onCancel(() => handle.cancel());
+      stream.onCancel(() => {
+        closed();
+        handle.cancel();
+      });
       return { stream: stream.id };
     },
     'stats.instance': async ({ id }, ctx) => ({
