@@ -74,3 +74,10 @@ export class StoreInstanceRegistry implements InstanceRegistry {
     return ports;
   }
 }
+
+/** The instance with this id, or NOT_FOUND: for callers that already checked who may see it. */
+export function mustGetInstance(registry: InstanceRegistry, id: string): Instance {
+  const instance = registry.get(id);
+  if (!instance) throw new AgentError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
+  return instance;
+}

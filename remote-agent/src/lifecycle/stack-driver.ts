@@ -2,6 +2,7 @@ import type { Compose, ComposeProject } from '../docker/compose';
 import { DockerError } from '../docker/errors';
 import { withRetry } from '../docker/retry';
 import { describeError } from '../common/coded-error';
+import { mustGetInstance } from '../instances/registry';
 import { ErrorCode } from '../protocol/errors';
 import type { Instance, InstanceFailure, ServiceState } from '../protocol/types';
 import { waitUntilHealthy } from './health';
@@ -46,9 +47,7 @@ export class StackDriver {
   }
 
   mustGet(id: string): Instance {
-    const inst = this.deps.registry.get(id);
-    if (!inst) throw new DockerError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
-    return inst;
+    return mustGetInstance(this.deps.registry, id);
   }
 
   projectOf(inst: Instance): ComposeProject {

@@ -1,4 +1,4 @@
-import { AgentError } from '../common/coded-error';
+import { mustGetInstance } from '../instances/registry';
 import { checkOperation, type InstanceLocks } from '../instances/state';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
@@ -41,11 +41,7 @@ export interface HealthService {
  * real repair audited and pushed as an `instance.repaired` event.
  */
 export function createHealthService(deps: HealthServiceDeps): HealthService {
-  function mustGet(id: string): Instance {
-    const instance = deps.registry.get(id);
-    if (!instance) throw new AgentError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
-    return instance;
-  }
+  const mustGet = (id: string) => mustGetInstance(deps.registry, id);
 
   return {
     isBusy: (id) => deps.locks.isBusy(id),
