@@ -62,13 +62,15 @@ export class StoreInstanceRegistry implements InstanceRegistry {
   }
 
   /**
-   * Ports of every entry, failed ones included: a failed instance's record still names its
-   * ports (and its URLs), so handing them to another instance would make both claim them.
-   * They are freed when the entry is deleted.
+   * Ports of every entry that may ever run: failed ones included (the record still names its
+   * ports and URLs, so handing them out would make two instances claim them; they are freed
+   * when the entry is deleted), dry runs not (they are never started, so their ports are only
+   * a preview, and holding them let dry runs take every port).
    */
   heldPorts(): Set<number> {
     const ports = new Set<number>();
     for (const instance of Object.values(this.store.read().instances)) {
+      if (instance.status === 'created') continue;
       for (const port of Object.values(instance.ports)) ports.add(port);
     }
     return ports;

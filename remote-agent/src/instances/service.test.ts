@@ -10,7 +10,7 @@ import { PortAllocator } from '../ports/allocator';
 import { StateStore } from '../state/store';
 import { InstanceFiles, type StackFileWriter } from './files';
 import { StoreInstanceRegistry } from './registry';
-import { InstanceService, PARKED_PER_USER } from './service';
+import { FAILED_PER_USER, InstanceService } from './service';
 
 const admin: Caller = { username: 'root', role: 'admin', grants: [], tokenHash: 'a' };
 const ana: Caller = { username: 'ana', role: 'user', grants: [], tokenHash: 'b' };
@@ -108,7 +108,8 @@ describe('InstanceService', () => {
       instance: { id: instance.id },
     });
     const pub = await service.create(ana, { name: 'Pub', dryRun: true, exposure: 'public' });
-    expect(pub.instance.urls.api).toBe('http://203.0.113.10:2');
+    // Dry runs hold no ports: a second plan may show the same ones.
+    expect(pub.instance.urls.api).toBe('http://203.0.113.10:1');
   });
 
   it('enforces visibility: own, granted, admin; delete by owner or admin only', async () => {
@@ -158,24 +159,23 @@ describe('InstanceService', () => {
     expect(await code(withDocker.service.create(ana, { name: 'Dry', dryRun: true }))).toBe('ok');
   });
 
-  it('caps dry runs per person and per server, so they cannot take every port (finding 7)', async () => {
-    const { service, registry } = await setup(fakeLifecycle(), 3);
-    for (let i = 0; i < PARKED_PER_USER; i++) {
-      await service.create(ana, { name: `Dry ${i}`, dryRun: true });
+  it('dry runs hold no ports, so they cannot block real creations (finding 7)', async () => {
+    const { service } = await setup();
+    // More dry runs than any range has ports (100 here).
+    for (let i = 0; i < 110; i++) await service.create(ana, { name: `Dry ${i}`, dryRun: true });
+    const real = await service.create(bob, { name: 'Real' });
+    expect(real.instance.ports.kongHttp).toBe(1);
+  });
+
+  it('caps the failed creations one person keeps, since each holds its ports (finding 10)', async () => {
+    const { service, registry } = await setup();
+    for (let i = 0; i < FAILED_PER_USER; i++) {
+      const { instance } = await service.create(ana, { name: `Bad ${i}` });
+      await registry.update(instance.id, { status: 'failed' });
     }
-    const refused = await service.create(ana, { name: 'One more', dryRun: true }).catch((e) => e);
-    expect(refused).toMatchObject({
-      code: 'LIMIT_REACHED',
-      data: { kind: 'parked', max: PARKED_PER_USER },
-    });
-    // Another person may still plan, up to the server's cap (2 × MAX_INSTANCES = 6 here).
-    expect(await code(service.create(bob, { name: 'Bob dry', dryRun: true }))).toBe('ok');
-    expect(await code(service.create(bob, { name: 'Bob dry 2', dryRun: true }))).toBe(
-      'LIMIT_REACHED',
-    );
-    expect(registry.list()).toHaveLength(6);
-    // A real creation is not blocked by them: ports remain.
-    expect(await code(service.create(bob, { name: 'Real' }))).toBe('ok');
+    const refused = await service.create(ana, { name: 'Again' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED', data: { kind: 'failed' } });
+    expect(await code(service.create(bob, { name: 'Other person' }))).toBe('ok');
   });
 
   it('failed instances keep their ports until deleted, so no one else is given them (finding 10)', async () => {

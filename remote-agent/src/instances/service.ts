@@ -45,13 +45,14 @@ export function countsAgainstLimit(i: Instance): boolean {
 }
 
 /**
- * Dry runs and failed creations run nothing but still hold a port of every range (their
- * record names them, and a failed one's files are kept for a look). Without a cap, one user's
- * dry runs could take every port and block all creations on the server.
+ * A dry run holds no port (it can never be started, so the ports in its record are only a
+ * preview), but it writes files and secrets: capped so that one person cannot fill the disk.
+ * A failed creation keeps its ports until it is deleted (its record names them), so one person
+ * may keep only a few before deleting some.
  */
-export const PARKED_PER_USER = 5;
-export const parkedTotal = (maxInstances: number) => 2 * maxInstances;
-const isParked = (i: Instance) => !countsAgainstLimit(i);
+export const DRY_RUNS_PER_USER = 200;
+export const DRY_RUNS_TOTAL = 1_000;
+export const FAILED_PER_USER = 5;
 
 /**
  * The control plane of instances: rights, names, ports, secrets, files and the registry.
@@ -83,7 +84,9 @@ export class InstanceService {
     const dryRun = request.dryRun === true;
     checkInstanceName(request.name, caller.username, registry.list());
     const checkRoom = (current: Instance[]) =>
-      dryRun ? this.checkParked(current, caller.username) : this.checkLimit(current);
+      dryRun
+        ? this.checkDryRuns(current, caller.username)
+        : (this.checkLimit(current), this.checkFailed(current, caller.username));
     checkRoom(registry.list());
 
     const lease = await this.deps.ports.allocate();
@@ -211,21 +214,34 @@ export class InstanceService {
     }
   }
 
-  private checkParked(instances: Instance[], owner: string): void {
-    const parked = instances.filter(isParked);
-    const mine = parked.filter((i) => i.owner === owner).length;
-    const max = parkedTotal(this.deps.config.maxInstances);
-    if (mine >= PARKED_PER_USER || parked.length >= max) {
-      const own = mine >= PARKED_PER_USER;
-      throw new AgentError(
-        ErrorCode.LIMIT_REACHED,
-        (own
-          ? `You already have ${mine} dry-run or failed projects, the most one person may keep (${PARKED_PER_USER}).`
-          : `This server already keeps ${parked.length} dry-run or failed projects, the most it allows (${max}).`) +
-          ' Delete some of them first: each holds ports other projects need.',
-        { kind: 'parked', count: own ? mine : parked.length, max: own ? PARKED_PER_USER : max },
-      );
-    }
+  private checkDryRuns(instances: Instance[], owner: string): void {
+    const dry = instances.filter((i) => i.status === 'created');
+    const mine = dry.filter((i) => i.owner === owner).length;
+    if (mine < DRY_RUNS_PER_USER && dry.length < DRY_RUNS_TOTAL) return;
+    const own = mine >= DRY_RUNS_PER_USER;
+    throw new AgentError(
+      ErrorCode.LIMIT_REACHED,
+      (own
+        ? `You already have ${mine} dry-run projects, the most one person may keep.`
+        : `This server already keeps ${dry.length} dry-run projects, the most it allows.`) +
+        ' Delete some of them first.',
+      {
+        kind: 'dryRuns',
+        count: own ? mine : dry.length,
+        max: own ? DRY_RUNS_PER_USER : DRY_RUNS_TOTAL,
+      },
+    );
+  }
+
+  private checkFailed(instances: Instance[], owner: string): void {
+    const failed = instances.filter((i) => i.status === 'failed' && i.owner === owner).length;
+    if (failed < FAILED_PER_USER) return;
+    throw new AgentError(
+      ErrorCode.LIMIT_REACHED,
+      `You have ${failed} projects whose creation failed; each keeps its ports until deleted. ` +
+        'Look at why they failed, delete them, then create again.',
+      { kind: 'failed', count: failed, max: FAILED_PER_USER },
+    );
   }
 
   private uniqueId(): string {
