@@ -62,15 +62,13 @@ export class StoreInstanceRegistry implements InstanceRegistry {
   }
 
   /**
-   * Ports of every entry that may ever run: failed ones included (the record still names its
-   * ports and URLs, so handing them out would make two instances claim them; they are freed
-   * when the entry is deleted), dry runs not (they are never started, so their ports are only
-   * a preview, and holding them let dry runs take every port).
+   * Ports of every entry, until it is deleted: its record names them (URLs, credentials), so
+   * handing them to another instance would make two claim them. Failed entries included.
+   * Dry runs and failed entries are capped by the instances service so they cannot take all.
    */
   heldPorts(): Set<number> {
     const ports = new Set<number>();
     for (const instance of Object.values(this.store.read().instances)) {
-      if (instance.status === 'created') continue;
       for (const port of Object.values(instance.ports)) ports.add(port);
     }
     return ports;

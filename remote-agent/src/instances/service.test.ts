@@ -108,8 +108,7 @@ describe('InstanceService', () => {
       instance: { id: instance.id },
     });
     const pub = await service.create(ana, { name: 'Pub', dryRun: true, exposure: 'public' });
-    // Dry runs hold no ports: a second plan may show the same ones.
-    expect(pub.instance.urls.api).toBe('http://203.0.113.10:1');
+    expect(pub.instance.urls.api).toBe('http://203.0.113.10:2');
   });
 
   it('enforces visibility: own, granted, admin; delete by owner or admin only', async () => {
@@ -159,12 +158,17 @@ describe('InstanceService', () => {
     expect(await code(withDocker.service.create(ana, { name: 'Dry', dryRun: true }))).toBe('ok');
   });
 
-  it('dry runs hold no ports, so they cannot block real creations (finding 7)', async () => {
+  it('caps dry runs at half the smallest port range, so they cannot block real creations (finding 7)', async () => {
     const { service } = await setup();
-    // More dry runs than any range has ports (100 here).
-    for (let i = 0; i < 110; i++) await service.create(ana, { name: `Dry ${i}`, dryRun: true });
+    // The ranges hold 100 instances here: dry runs may take 50.
+    for (let i = 0; i < 50; i++) await service.create(ana, { name: `Dry ${i}`, dryRun: true });
+    const refused = await service.create(ana, { name: 'One more', dryRun: true }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED', data: { kind: 'dryRuns', max: 50 } });
+    expect(await code(service.create(bob, { name: 'Bob plan', dryRun: true }))).toBe(
+      'LIMIT_REACHED',
+    );
     const real = await service.create(bob, { name: 'Real' });
-    expect(real.instance.ports.kongHttp).toBe(1);
+    expect(real.instance.ports.kongHttp).toBe(51);
   });
 
   it('caps the failed creations one person keeps, since each holds its ports (finding 10)', async () => {

@@ -45,13 +45,11 @@ export function countsAgainstLimit(i: Instance): boolean {
 }
 
 /**
- * A dry run holds no port (it can never be started, so the ports in its record are only a
- * preview), but it writes files and secrets: capped so that one person cannot fill the disk.
- * A failed creation keeps its ports until it is deleted (its record names them), so one person
- * may keep only a few before deleting some.
+ * Dry runs and failed creations run nothing, yet each holds a port of every range (its record
+ * names them). Dry runs may take at most half of the smallest range, 100 of them per person,
+ * so real creations always find ports; one person keeps at most 5 failed creations.
  */
-export const DRY_RUNS_PER_USER = 200;
-export const DRY_RUNS_TOTAL = 1_000;
+export const DRY_RUNS_PER_USER = 100;
 export const FAILED_PER_USER = 5;
 
 /**
@@ -217,8 +215,10 @@ export class InstanceService {
   private checkDryRuns(instances: Instance[], owner: string): void {
     const dry = instances.filter((i) => i.status === 'created');
     const mine = dry.filter((i) => i.owner === owner).length;
-    if (mine < DRY_RUNS_PER_USER && dry.length < DRY_RUNS_TOTAL) return;
-    const own = mine >= DRY_RUNS_PER_USER;
+    const total = Math.floor(this.deps.ports.capacity / 2);
+    const perUser = Math.min(DRY_RUNS_PER_USER, total);
+    if (mine < perUser && dry.length < total) return;
+    const own = mine >= perUser;
     throw new AgentError(
       ErrorCode.LIMIT_REACHED,
       (own
@@ -228,7 +228,7 @@ export class InstanceService {
       {
         kind: 'dryRuns',
         count: own ? mine : dry.length,
-        max: own ? DRY_RUNS_PER_USER : DRY_RUNS_TOTAL,
+        max: own ? perUser : total,
       },
     );
   }
