@@ -1,40 +1,7 @@
+import { asCodedError } from './common/coded-error';
 import { ErrorCode, JsonRpcCode, type ErrorData } from './protocol/errors';
 
-/**
- * A failure the caller can understand: a stable code, a sentence for a person and optional facts.
- * Everything else thrown inside the agent is reported as INTERNAL without details, so no stack
- * trace or secret ever reaches the wire.
- */
-export class AgentError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly data: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'AgentError';
-  }
-}
-
-export function isAgentError(error: unknown): error is AgentError {
-  return error instanceof AgentError;
-}
-
-const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
-
-/**
- * Errors from other layers (StackError, LifecycleError, DockerError) share AgentError's shape:
- * an Error whose `code` is a stable ErrorCode and whose message is written for a person.
- * Node's own errors have codes like ENOENT, which are not in the set and stay INTERNAL.
- */
-export function asCodedError(error: unknown): AgentError | undefined {
-  if (error instanceof AgentError) return error;
-  if (!(error instanceof Error)) return undefined;
-  const { code, data } = error as Error & { code?: unknown; data?: unknown };
-  if (typeof code !== 'string' || !KNOWN_CODES.has(code)) return undefined;
-  const facts = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
-  return new AgentError(code as ErrorCode, error.message, facts);
-}
+export { AgentError, asCodedError } from './common/coded-error';
 
 const numericCodes: Partial<Record<ErrorCode, number>> = {
   PARSE_ERROR: JsonRpcCode.PARSE_ERROR,

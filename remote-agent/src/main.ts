@@ -1,9 +1,8 @@
 import { runCli } from './cli/commands';
-import { createLifecycle } from './lifecycle';
 
 /**
  * Entry point of dist/agent/agent.cjs. Everything is in cli/ and server.ts; this file only
- * chooses the real process I/O and the Docker side.
+ * hands over the real process I/O.
  */
 runCli({
   argv: process.argv.slice(2),
@@ -11,8 +10,6 @@ runCli({
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
-  // ▼ Docker driver: the lifecycle engineer adds `lifecycle: (deps) => createLifecycle(deps),` here.
-  lifecycle: (deps) => createLifecycle(deps),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -7,12 +7,19 @@ import { loginPolicyFrom } from './auth/rate-limit';
 import { AuthService } from './auth/service';
 import type { AgentConfig } from './config/schema';
 import { generateCredentials, secretValues, type InstanceSecrets } from './credentials';
+import { createDockerHost, type DockerHost } from './docker/host';
 import { EventBus } from './events/bus';
 import { InstanceFiles, type StackFileWriter } from './instances/files';
 import { StoreInstanceRegistry } from './instances/registry';
 import { InstanceService } from './instances/service';
+import type { StackSettings } from './instances/stack-input';
+import { InstanceLocks } from './instances/state';
 import { stackFileWriter } from './instances/stack-writer';
-import type { Lifecycle, LifecycleDeps } from './lifecycle/types';
+import {
+  createLifecycle,
+  type DockerLifecycle,
+  type LifecycleOptions,
+} from './lifecycle/lifecycle';
 import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { PortAllocator } from './ports/allocator';
@@ -20,13 +27,16 @@ import { isPortBindable } from './ports/probe';
 import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from './protocol/rpc';
 import { Admission } from './rpc/admission';
 import { isRefusal, serveRpc, type RpcConnection } from './rpc/connection';
-import { AuditLog } from './state/audit-log';
+import {
+  createAgentHealth,
+  type AgentHealth,
+  type AgentHealthOptions,
+} from './scheduler/agent-health';
+import { AuditLog, type AuditInput } from './state/audit-log';
 import { lockDataDir } from './state/lock';
 import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
-import { readHost } from './system/resources';
 import { AGENT_VERSION } from './version';
-import { createAgentHealth, healthHandlers } from './scheduler/agent-health';
 
 export interface Clock {
   now(): Date;
@@ -36,27 +46,44 @@ export interface CreateAgentOptions {
   dataDir: string;
   config: AgentConfig;
   clock?: Clock;
-  /** Builds the Docker side once the control plane exists (lifecycle/ + docker/). */
-  lifecycle?: (deps: LifecycleDeps) => Lifecycle;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
   /** Seams for tests; the defaults are the real thing. */
+  docker?: DockerHost;
+  detectExternalHost?: () => string | undefined;
   stackWriter?: StackFileWriter;
   generateSecrets?: () => InstanceSecrets;
   isPortBindable?: (port: number) => Promise<boolean>;
   maxMessageBytes?: number;
+  /** How long a creation or start may wait for health (default 5 min). */
+  healthTimeoutMs?: number;
+  lifecycle?: LifecycleOptions;
+  /** The periodic diagnosis starts with the agent unless a test drives it (default true). */
+  startScheduler?: boolean;
+  health?: Pick<
+    AgentHealthOptions,
+    'policy' | 'checkTimeoutMs' | 'repairHealthTimeoutMs' | 'repairSettleMs'
+  >;
 }
 
 export interface Agent {
   readonly logger: Logger;
   readonly registry: StoreInstanceRegistry;
   readonly auth: AuthService;
+  readonly health: AgentHealth;
+  readonly lifecycle: DockerLifecycle;
+  /** Every agent event (instance changes, progress, repairs, audit entries) as it happens. */
+  readonly events: EventBus;
   /** Serves one JSON-RPC session over a byte stream pair (socket, stdio, SSH channel). */
   connect(input: Readable, output: Writable): RpcConnection;
   close(): Promise<void>;
 }
 
-/** Wires the agent: state, users, ports, instances, events, then reconciles with reality. */
+/**
+ * The agent's one composition root: state, users, the Docker host service, the instance lock,
+ * ports, instances, lifecycle and health, each built once here and handed to what uses it;
+ * then one reconcile with reality.
+ */
 export async function createAgent(options: CreateAgentOptions): Promise<Agent> {
   const { dataDir } = options;
   const now = () => options.clock?.now() ?? new Date();
@@ -82,53 +109,77 @@ async function assemble(
   const audit = await AuditLog.open(dataDir, now, config.audit);
   const bus = new EventBus();
   audit.onAppend((entry) => bus.emit({ type: 'audit', entry }));
+  const appendAudit = (entry: AuditInput) =>
+    void audit
+      .append(entry)
+      .catch((error: unknown) =>
+        logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
+      );
   const registry = new StoreInstanceRegistry(store, (e) => bus.emit(e), now);
   const files = new InstanceFiles(dataDir);
-  const externalHost = config.externalHost ?? detectExternalHost();
+  const stack: StackSettings = {
+    images: config.images,
+    externalHost: config.externalHost ?? (options.detectExternalHost ?? detectExternalHost)(),
+  };
   const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
   const admission = new Admission(config.limits);
+  const docker = options.docker ?? createDockerHost({ dataDir });
+  const locks = new InstanceLocks();
 
-  // ▼ The Docker driver plugs in here: main.ts passes `lifecycle: (deps) => createLifecycle(deps)`.
-  const lifecycle = options.lifecycle?.({
-    registry,
-    instanceDir: (id) => files.dir(id),
-    emit: (event) => bus.emit(event),
-    audit: (entry) => {
-      audit
-        .append(entry)
-        .catch((error: unknown) =>
-          logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
-        );
+  const lifecycle = createLifecycle(
+    {
+      registry,
+      docker,
+      locks,
+      instanceDir: (id) => files.dir(id),
+      emit: (event) => bus.emit(event),
+      audit: appendAudit,
+      config: {
+        creationConcurrency: config.creationConcurrency,
+        resources: config.resources,
+        dataDir,
+        healthTimeoutMs: options.healthTimeoutMs,
+      },
     },
-    config: {
-      creationConcurrency: config.creationConcurrency,
-      resources: config.resources,
-      dataDir,
-    },
-  });
-
+    options.lifecycle,
+  );
   const ports = new PortAllocator({
     ranges: config.portRanges,
     registryPorts: () => registry.heldPorts(),
-    publishedPorts: () => lifecycle?.publishedPorts() ?? Promise.resolve(new Set<number>()),
+    publishedPorts: () => docker.publishedPorts(),
     isBindable: options.isPortBindable ?? isPortBindable,
   });
   const instances = new InstanceService({
     registry,
     files,
-    stack: options.stackWriter ?? stackFileWriter({ images: config.images, externalHost }),
+    stack: options.stackWriter ?? stackFileWriter(stack),
     ports,
     generateSecrets: options.generateSecrets ?? (() => generateCredentials()),
     onSecrets: (secrets) => {
       for (const value of secretValues(secrets)) logger.redactor.addSecret(value);
     },
     lifecycle,
-    config: { maxInstances: config.maxInstances, externalHost },
+    config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
     now,
+  });
+  const health = createAgentHealth({
+    registry,
+    files,
+    docker,
+    locks,
+    stack,
+    config,
+    emit: (event) => bus.emit(event),
+    audit: appendAudit,
+    onError: (error, instance) =>
+      logger.warn('scheduled diagnosis failed', { ...errorFields(error), instance }),
+    ...options.health,
   });
 
   await auth.pruneSessions();
-  await reconcile({ registry, files, lifecycle, logger, now });
+  await guardExistingSecrets({ registry, files, logger });
+  await removeStrayInstanceDirs({ registry, files, logger });
+  await lifecycle.reconcile();
 
   const services: AgentServices = {
     auth,
@@ -136,48 +187,26 @@ async function assemble(
     registry,
     audit,
     bus,
-    lifecycle,
+    health: health.service,
     config,
     dataDir,
     agentVersion: AGENT_VERSION,
-    readHost: () => readHost(dataDir),
+    readHost: () => docker.readHost(),
     now,
   };
-  // Diagnostics, repair and the scheduler sit on the Docker side, so they exist only with it.
-  const health = lifecycle
-    ? createAgentHealth({
-        registry,
-        dataDir,
-        config,
-        emit: (event) => bus.emit(event),
-        audit: (entry) =>
-          void audit
-            .append(entry)
-            .catch((error: unknown) =>
-              logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
-            ),
-        onError: (error, instance) =>
-          logger.warn('scheduled diagnosis failed', { ...errorFields(error), instance }),
-      })
-    : undefined;
-  const handlers = {
-    ...createHandlers(services),
-    ...(health ? healthHandlers(health.service, instances) : {}),
-  };
-  health?.scheduler.start();
+  const handlers = createHandlers(services);
+  if (options.startScheduler !== false) health.scheduler.start();
   const connections = new Set<RpcConnection>();
   let counter = 0;
-  logger.info('agent started', {
-    version: AGENT_VERSION,
-    dataDir,
-    pid: process.pid,
-    docker: lifecycle !== undefined,
-  });
+  logger.info('agent started', { version: AGENT_VERSION, dataDir, pid: process.pid });
 
   return {
     logger,
     registry,
     auth,
+    health,
+    lifecycle,
+    events: bus,
     connect(input, output) {
       const id = `c${++counter}`;
       const session = new ClientSession();
@@ -210,8 +239,9 @@ async function assemble(
     },
     async close() {
       for (const connection of [...connections]) connection.close();
-      await health?.scheduler.stop();
-      await lifecycle?.close();
+      await health.scheduler.stop();
+      await lifecycle.close();
+      await docker.close();
       await audit.close();
       logger.info('agent stopped');
       releaseLock();
@@ -220,39 +250,35 @@ async function assemble(
 }
 
 /**
- * Start-up alignment. Directories without a registry entry belong to creations that never
- * reached the registry (so were never acknowledged): removed. Docker's view comes first when a
- * driver is present; whatever is still `creating` after that was cut off by a restart.
- * `queued` entries go back into the queue, since the queue itself lived in memory.
+ * The log guard cuts out every secret it knows. Secrets of instances created before this start
+ * must be known too, or a container log line or an error quoting one would reach the log.
  */
-async function reconcile(ctx: {
+async function guardExistingSecrets(ctx: {
   registry: StoreInstanceRegistry;
   files: InstanceFiles;
-  lifecycle: Lifecycle | undefined;
   logger: Logger;
-  now: () => Date;
 }): Promise<void> {
-  const { registry, files, lifecycle, logger } = ctx;
-  for (const id of await files.list()) {
-    if (!registry.get(id)) {
-      await files.remove(id);
-      logger.warn('removed instance files without a registry entry', { instance: id });
+  for (const instance of ctx.registry.list()) {
+    const secrets = await ctx.files.readSecrets(instance.id).catch(() => undefined);
+    for (const value of secrets ? secretValues(secrets) : []) {
+      ctx.logger.redactor.addSecret(value);
     }
   }
-  if (lifecycle) await lifecycle.reconcile();
-  for (const instance of registry.list()) {
-    if (instance.status === 'creating') {
-      await registry.update(instance.id, {
-        status: 'failed',
-        error: {
-          code: 'INTERNAL',
-          reason: 'agent restarted during creation',
-          at: ctx.now().toISOString(),
-        },
-      });
-      logger.warn('creation cut off by a restart', { instance: instance.id });
-    } else if (instance.status === 'queued' && lifecycle) {
-      lifecycle.enqueueCreate(instance.id);
+}
+
+/**
+ * Directories without a registry entry belong to creations that never reached the registry
+ * (so were never acknowledged): removed. Statuses are the lifecycle's reconcile.
+ */
+async function removeStrayInstanceDirs(ctx: {
+  registry: StoreInstanceRegistry;
+  files: InstanceFiles;
+  logger: Logger;
+}): Promise<void> {
+  for (const id of await ctx.files.list()) {
+    if (!ctx.registry.get(id)) {
+      await ctx.files.remove(id);
+      ctx.logger.warn('removed instance files without a registry entry', { instance: id });
     }
   }
 }

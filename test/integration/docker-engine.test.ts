@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerEngine, type DockerEvent } from '../../remote-agent/src/docker/engine';
 import { createTransport } from '../../remote-agent/src/docker/transport';
 import { withRetry } from '../../remote-agent/src/docker/retry';
-import { DockerEventFollower } from '../../remote-agent/src/lifecycle/watcher';
+import { DockerEventFollower } from '../../remote-agent/src/docker/event-follower';
 
 function docker(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>

@@ -19,6 +19,9 @@ import type { LifecycleDeps } from '../../remote-agent/src/lifecycle/types';
 import { createDockerEngine, type DockerEngine } from '../../remote-agent/src/docker/engine';
 import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';
 import { checkResources } from '../../remote-agent/src/lifecycle/resources';
+import { createDockerHost, type DockerHost } from '../../remote-agent/src/docker/host';
+import { InstanceLocks } from '../../remote-agent/src/instances/state';
+import { readHost } from '../../remote-agent/src/system/resources';
 import {
   MemoryRegistry,
   canBind,
@@ -164,6 +167,7 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
   let engine: DockerEngine;
   let registry: MemoryRegistry;
   let lifecycle: DockerLifecycle;
+  let host: DockerHost;
   let config: LifecycleDeps['config'];
   const audit: { action: string; result: string; code?: string }[] = [];
   const ids: string[] = [];
@@ -198,9 +202,12 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
       dataDir,
       healthTimeoutMs: 60_000,
     };
+    host = createDockerHost({ dataDir, engine });
     lifecycle = createLifecycle(
       {
         registry,
+        docker: host,
+        locks: new InstanceLocks(),
         instanceDir,
         emit: (e) => registry.emit(e),
         audit: (entry) => audit.push(entry),
@@ -209,11 +216,12 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
       { retryBaseMs: 200 },
     );
     // An agent that has been up a while has detected compose already (it does so at start).
-    await lifecycle.versions();
+    await host.versions();
   });
 
   afterAll(async () => {
     await lifecycle?.close();
+    await host?.close();
     // Whatever a failed assertion left behind goes, so reruns start clean.
     for (const id of ids) {
       await docker(['ps', '-aq', '--filter', `label=com.docker.compose.project=ub_${id}`]).then(
@@ -261,7 +269,7 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
     const portsA = Object.values(a.ports);
     const portsB = Object.values(b.ports);
     expect(new Set([...portsA, ...portsB]).size).toBe(8);
-    const published = await lifecycle.publishedPorts();
+    const published = await host.publishedPorts();
     for (const p of [...portsA, ...portsB]) expect(published.has(p)).toBe(true);
     for (const p of [...portsA, ...portsB]) expect(await canBind(p)).toBe(false);
 
@@ -503,11 +511,11 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
     const meminfo = await readFile('/proc/meminfo', 'utf8');
     const availMb = Math.floor(Number(/MemAvailable:\s+(\d+)/.exec(meminfo)![1]) / 1024);
     const thresholds = { ...config.resources, minFreeMemoryMb: availMb + 100_000 };
-    await expect(checkResources(thresholds, dataDir)).rejects.toMatchObject({
+    await expect(checkResources(thresholds, () => readHost(dataDir))).rejects.toMatchObject({
       code: 'INSUFFICIENT_RESOURCES',
       data: { memoryMissingMb: expect.any(Number) },
     });
-    const err = (await checkResources(thresholds, dataDir).then(
+    const err = (await checkResources(thresholds, () => readHost(dataDir)).then(
       () => ({ data: { memoryMissingMb: -1 } }),
       (e: unknown) => e,
     )) as { data: { memoryMissingMb: number } };

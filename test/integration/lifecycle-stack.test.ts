@@ -13,6 +13,8 @@ import type { Instance, LogLine, ProgressEvent } from '../../remote-agent/src/pr
 import type { LifecycleDeps } from '../../remote-agent/src/lifecycle/types';
 import { createDockerEngine, type DockerEngine } from '../../remote-agent/src/docker/engine';
 import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';
+import { createDockerHost, type DockerHost } from '../../remote-agent/src/docker/host';
+import { InstanceLocks } from '../../remote-agent/src/instances/state';
 import { ensureStandinImages } from '../rig/images';
 import {
   MemoryRegistry,
@@ -46,6 +48,7 @@ describe('lifecycle with the rendered Supabase stack on stand-in images', () => 
   let engine: DockerEngine;
   let registry: MemoryRegistry;
   let lifecycle: DockerLifecycle;
+  let host: DockerHost;
   let config: LifecycleDeps['config'];
   const ids: string[] = [];
   const instanceDir = (id: string) => join(dataDir, 'instances', id);
@@ -85,18 +88,22 @@ describe('lifecycle with the rendered Supabase stack on stand-in images', () => 
       dataDir,
       healthTimeoutMs: 240_000,
     };
+    host = createDockerHost({ dataDir, engine });
     lifecycle = createLifecycle({
       registry,
+      docker: host,
+      locks: new InstanceLocks(),
       instanceDir,
       emit: (e) => registry.emit(e),
       audit: () => {},
       config,
     });
-    await lifecycle.versions();
+    await host.versions();
   });
 
   afterAll(async () => {
     await lifecycle?.close();
+    await host?.close();
     for (const id of ids) {
       const out = await docker([
         'ps',

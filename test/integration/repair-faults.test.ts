@@ -14,14 +14,13 @@ import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
 import { pgQuery } from '../../remote-agent/src/common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
-import { createLifecycle } from '../../remote-agent/src/lifecycle';
 import type {
   AgentEvent,
   AuditEntry,
   DiagnosticReport,
   Instance,
 } from '../../remote-agent/src/protocol/types';
-import { createAgentHealth, type AgentHealth } from '../../remote-agent/src/scheduler/agent-health';
+import type { AgentHealth } from '../../remote-agent/src/scheduler/agent-health';
 import { createAgent, type Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';
 import { RpcClient } from './agent-harness';
@@ -211,20 +210,20 @@ beforeAll(async () => {
   };
   agent = await createAgent({
     dataDir,
-    // The daemon's own scheduler stays quiet: this file drives its own, on a short interval.
-    config: { ...config, autoRepair: false, diagnosticIntervalMs: 3_600_000 },
-    lifecycle: (deps) =>
-      createLifecycle({ ...deps, config: { ...deps.config, healthTimeoutMs: 300_000 } }),
-  });
-  health = createAgentHealth({
-    registry: agent.registry,
-    dataDir,
     config,
-    emit: (e) => events.push(e),
-    audit: (e) => audits.push(e),
-    policy: { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 2_000 },
-    checkTimeoutMs: 8_000,
-    repairHealthTimeoutMs: 180_000,
+    healthTimeoutMs: 300_000,
+    // This file drives the agent's scheduler itself, at the points where it is under test.
+    startScheduler: false,
+    health: {
+      policy: { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 2_000 },
+      checkTimeoutMs: 8_000,
+      repairHealthTimeoutMs: 180_000,
+    },
+  });
+  health = agent.health;
+  agent.events.subscribe((e) => {
+    if (e.type === 'audit') audits.push(e.entry);
+    else events.push(e);
   });
 
   await agent.auth.createUser('admin', 'correct horse battery', 'admin');

@@ -1,13 +1,15 @@
+import { AgentError } from '../common/coded-error';
+import { ErrorCode } from '../protocol/errors';
 import type { z } from 'zod';
 import type { AuthService, Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { InstanceService } from '../instances/service';
-import type { Lifecycle } from '../lifecycle/types';
 import type { MethodName, MethodParams, MethodResults } from '../protocol/methods';
 import type { CallContext } from '../rpc/connection';
 import type { AuditLog } from '../state/audit-log';
 import type { StoreInstanceRegistry } from '../instances/registry';
+import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
@@ -15,6 +17,8 @@ export class ClientSession {
   hello = false;
   client = '';
   tokenHash: string | undefined;
+  /** `logs.follow` streams open on this connection (capped: each holds Docker streams). */
+  logStreams = 0;
 }
 
 export interface HandlerContext {
@@ -33,6 +37,12 @@ export type Handler<M extends MethodName> = (
 
 export type Handlers = { [M in MethodName]: Handler<M> };
 
+/** The caller of a method outside PUBLIC_METHODS (the dispatcher resolved it). */
+export function callerOf(ctx: HandlerContext): Caller {
+  if (!ctx.caller) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
+  return ctx.caller;
+}
+
 /** Everything the method handlers use; built once by server.ts. */
 export interface AgentServices {
   auth: AuthService;
@@ -40,7 +50,7 @@ export interface AgentServices {
   registry: StoreInstanceRegistry;
   audit: AuditLog;
   bus: EventBus;
-  lifecycle: Lifecycle | undefined;
+  health: HealthService;
   config: AgentConfig;
   dataDir: string;
   agentVersion: string;

@@ -1,26 +1,16 @@
 import { AgentError } from '../errors';
-import type { Caller } from '../auth/service';
 import { hashToken } from '../auth/tokens';
 import { canSee, requireAdmin } from '../instances/permissions';
+import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '../protocol/errors';
 import { PROTOCOL_VERSION } from '../protocol/rpc';
 import type { AuditEntry, LogLine } from '../protocol/types';
 import { summarizeResources } from '../system/resources';
-import type { AgentServices, HandlerContext, Handlers } from './context';
+import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
 
-function callerOf(ctx: HandlerContext): Caller {
-  if (!ctx.caller) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
-  return ctx.caller;
-}
-
-const notWired = (what: string) => () => {
-  // Diagnostics and repair live above the Docker driver, which this build does not wire yet.
-  throw new AgentError(
-    ErrorCode.INTERNAL,
-    `${what} needs the Docker driver, which is not wired into this agent build yet.`,
-  );
-};
+/** Log streams one connection may hold open at once (each holds one Docker stream per service). */
+export const MAX_LOG_STREAMS_PER_SESSION = 8;
 
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
@@ -42,13 +32,7 @@ export function createHandlers(s: AgentServices): Handlers {
       return {
         agentVersion: s.agentVersion,
         protocol: PROTOCOL_VERSION,
-        capabilities: [
-          'dry-run',
-          'events',
-          'audit',
-          'stream-ack',
-          ...(s.lifecycle ? ['docker'] : []),
-        ],
+        capabilities: ['dry-run', 'events', 'audit', 'stream-ack', 'docker'],
       };
     },
     'auth.login': async ({ username, password }, { session, call }) => {
@@ -90,6 +74,17 @@ export function createHandlers(s: AgentServices): Handlers {
     },
     'users.delete': async ({ username }, ctx) => {
       requireAdmin(callerOf(ctx));
+      // Ownership is the username: a later account of that name would inherit these projects
+      // (and their credentials). They are deleted first, by a person who means it.
+      const owned = s.registry.list().filter((i) => i.owner === username);
+      if (owned.length > 0) {
+        throw new AgentError(
+          ErrorCode.INVALID_STATE,
+          `${username} owns ${owned.length} project(s) (${owned.map((i) => i.name).join(', ')}). ` +
+            'Delete those projects first, then delete the user.',
+          { projects: owned.map((i) => i.id) },
+        );
+      }
       await s.auth.deleteUser(username);
       return { ok: true };
     },
@@ -122,20 +117,54 @@ export function createHandlers(s: AgentServices): Handlers {
       credentials: await s.instances.credentials(callerOf(ctx), id),
     }),
     'instances.progress': ({ id }, ctx) => s.instances.progress(callerOf(ctx), id),
-    'instances.diagnose': notWired('Diagnosis'),
-    'instances.repair': notWired('Repair'),
+    'instances.diagnose': async ({ id }, ctx) => {
+      const caller = callerOf(ctx);
+      s.instances.get(caller, id);
+      // Host-wide checks (other tenants' leftovers, host capacity) are for admins only.
+      return { report: await s.health.diagnose(id, { includeHost: caller.role === 'admin' }) };
+    },
+    'instances.repair': async ({ id, dryRun }, ctx) => {
+      const caller = callerOf(ctx);
+      s.instances.get(caller, id);
+      return s.health.repair(id, {
+        dryRun: dryRun ?? false,
+        actor: caller.username,
+        automatic: false,
+        includeOrphans: caller.role === 'admin',
+      });
+    },
 
     'logs.follow': ({ id, ...options }, ctx) => {
       const caller = callerOf(ctx);
       s.instances.get(caller, id);
-      s.instances.ensureDocker();
+      const { session } = ctx;
+      if (session.logStreams >= MAX_LOG_STREAMS_PER_SESSION) {
+        throw new AgentError(
+          ErrorCode.LIMIT_REACHED,
+          `This connection already follows ${session.logStreams} logs, the most it may. ` +
+            'Close a log view first.',
+          { kind: 'logStreams', count: session.logStreams, max: MAX_LOG_STREAMS_PER_SESSION },
+        );
+      }
+      session.logStreams += 1;
+      let open = true;
+      const closed = () => {
+        if (open) session.logStreams -= 1;
+        open = false;
+      };
       const stream = ctx.call.openStream();
       const handle = s.instances.followLogs(caller, id, options, {
         write: (lines: LogLine[]) => stream.send(lines),
         onDrain: (resume) => stream.onDrain(resume),
-        end: (error) => stream.end(error),
+        end: (error) => {
+          closed();
+          stream.end(error);
+        },
       });
-      stream.onCancel(() => handle.cancel());
+      stream.onCancel(() => {
+        closed();
+        handle.cancel();
+      });
       return { stream: stream.id };
     },
     'stats.instance': async ({ id }, ctx) => ({
@@ -143,11 +172,8 @@ export function createHandlers(s: AgentServices): Handlers {
     }),
     'system.resources': async (_p, ctx) => {
       callerOf(ctx);
-      const counted = s.registry
-        .list()
-        .filter((i) => i.status !== 'failed' && i.status !== 'created');
       return summarizeResources(await s.readHost(), {
-        instances: counted.length,
+        instances: s.registry.list().filter(countsAgainstLimit).length,
         maxInstances: s.config.maxInstances,
         thresholds: s.config.resources,
         agentVersion: s.agentVersion,

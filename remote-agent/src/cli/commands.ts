@@ -2,7 +2,6 @@ import { promises as fs } from 'node:fs';
 import { AuthService } from '../auth/service';
 import { loadConfig } from '../config/load';
 import { asCodedError } from '../errors';
-import type { Lifecycle, LifecycleDeps } from '../lifecycle/types';
 import { PROTOCOL_VERSION } from '../protocol/rpc';
 import { createAgent } from '../server';
 import { AuditLog } from '../state/audit-log';
@@ -24,8 +23,6 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & import('node:stream').Readable;
   stdout: NodeJS.WritableStream & import('node:stream').Writable;
   stderr: NodeJS.WritableStream;
-  /** The Docker side, once it exists (see main.ts). */
-  lifecycle?: (deps: LifecycleDeps) => Lifecycle;
 }
 
 /** Runs one command; resolves with the exit code (a daemon resolves when it stops). */
@@ -78,7 +75,6 @@ async function serve(io: CliIo, command: Extract<Command, { kind: 'serve' }>): P
     dataDir,
     config,
     env: io.env,
-    ...(io.lifecycle ? { lifecycle: io.lifecycle } : {}),
   });
 
   if (command.stdio) {

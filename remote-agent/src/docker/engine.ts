@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '../protocol/errors';
 import { DockerError, isTransientPullMessage } from './errors';
 import { JsonLines } from './frames';
-import { PullTracker, type PullMessage } from './pullProgress';
-import type { RawStats } from './statsMath';
+import { PullTracker, type PullMessage } from './pull-progress';
+import type { RawStats } from './stats-math';
 import { createTransport, type EngineTransport } from './transport';
 
 /** Compose labels every container, network and volume of a project with these. */

@@ -1,3 +1,4 @@
+import { CodedError } from '../common/coded-error';
 import { ErrorCode } from '../protocol/errors';
 
 /**
@@ -5,15 +6,14 @@ import { ErrorCode } from '../protocol/errors';
  * marks what is worth retrying (a pull that timed out, a 5xx, a reset connection); the rest
  * (no socket, unknown image, a compose file Docker refuses) fails the step at once.
  */
-export class DockerError extends Error {
+export class DockerError extends CodedError {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly data: Record<string, unknown> = {},
+    data: Record<string, unknown> = {},
     readonly transient = false,
   ) {
-    super(message);
-    this.name = 'DockerError';
+    super(code, message, data);
   }
 }
 

@@ -24,4 +24,4 @@ export {
 } from './compose';
 export { withRetry, sleep } from './retry';
 export { FrameDemuxer, JsonLines, type RawLogLine } from './frames';
-export { summarizeStats } from './statsMath';
+export { summarizeStats } from './stats-math';

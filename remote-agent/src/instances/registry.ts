@@ -1,4 +1,4 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../common/coded-error';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
 import type { AgentEvent, Instance } from '../protocol/types';
@@ -61,13 +61,23 @@ export class StoreInstanceRegistry implements InstanceRegistry {
     this.emit({ type: 'instance.deleted', instanceId });
   }
 
-  /** Ports of every entry except failed ones: a failed creation was rolled back. */
+  /**
+   * Ports of every entry, until it is deleted: its record names them (URLs, credentials), so
+   * handing them to another instance would make two claim them. Failed entries included.
+   * Dry runs and failed entries are capped by the instances service so they cannot take all.
+   */
   heldPorts(): Set<number> {
     const ports = new Set<number>();
     for (const instance of Object.values(this.store.read().instances)) {
-      if (instance.status === 'failed') continue;
       for (const port of Object.values(instance.ports)) ports.add(port);
     }
     return ports;
   }
+}
+
+/** The instance with this id, or NOT_FOUND: for callers that already checked who may see it. */
+export function mustGetInstance(registry: InstanceRegistry, id: string): Instance {
+  const instance = registry.get(id);
+  if (!instance) throw new AgentError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
+  return instance;
 }

@@ -10,7 +10,7 @@ import { PortAllocator } from '../ports/allocator';
 import { StateStore } from '../state/store';
 import { InstanceFiles, type StackFileWriter } from './files';
 import { StoreInstanceRegistry } from './registry';
-import { InstanceService } from './service';
+import { FAILED_PER_USER, InstanceService } from './service';
 
 const admin: Caller = { username: 'root', role: 'admin', grants: [], tokenHash: 'a' };
 const ana: Caller = { username: 'ana', role: 'user', grants: [], tokenHash: 'b' };
@@ -20,8 +20,15 @@ let dir: string;
 let events: AgentEvent[];
 let written: string[];
 let failWrite: boolean;
+let queued: string[];
 
-async function setup(lifecycle?: Partial<Lifecycle>, maxInstances = 10) {
+/** The Docker side, reduced to the queue the control plane hands real creations to. */
+const fakeLifecycle = (): Partial<Lifecycle> => ({
+  enqueueCreate: (id) => (queued.push(id), { queuePosition: queued.length }),
+  remove: async () => undefined,
+});
+
+async function setup(lifecycle: Partial<Lifecycle> = fakeLifecycle(), maxInstances = 10) {
   const store = await StateStore.open(dir);
   const registry = new StoreInstanceRegistry(
     store,
@@ -54,7 +61,7 @@ async function setup(lifecycle?: Partial<Lifecycle>, maxInstances = 10) {
     ports,
     generateSecrets: () => generateCredentials(),
     onSecrets: () => undefined,
-    ...(lifecycle ? { lifecycle: lifecycle as Lifecycle } : {}),
+    lifecycle: lifecycle as Lifecycle,
     config: { maxInstances, externalHost: '203.0.113.10' },
     now: () => new Date(),
   });
@@ -75,6 +82,7 @@ beforeEach(() => {
   events = [];
   written = [];
   failWrite = false;
+  queued = [];
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -138,20 +146,11 @@ describe('InstanceService', () => {
     expect(written).toHaveLength(2);
   });
 
-  it('without Docker, only dry runs work; with it, creation is queued', async () => {
-    const bare = await setup();
-    expect(await code(bare.service.create(ana, { name: 'Real' }))).toBe('DOCKER_UNAVAILABLE');
-    expect(written).toEqual([]);
-
-    rmSync(dir, { recursive: true, force: true });
-    dir = mkdtempSync(path.join(tmpdir(), 'ub-inst-'));
-    const queued: string[] = [];
-    const withDocker = await setup(
-      { enqueueCreate: (id) => (queued.push(id), { queuePosition: queued.length }) },
-      1,
-    );
+  it('queues a real creation and counts it against MAX_INSTANCES', async () => {
+    const withDocker = await setup(fakeLifecycle(), 1);
     const first = await withDocker.service.create(ana, { name: 'One' });
     expect(first.instance.status).toBe('queued');
+    expect(first.instance.project).toBe(`ub_${first.instance.id}`);
     expect(first.queuePosition).toBe(1);
     expect(queued).toEqual([first.instance.id]);
     expect(await code(withDocker.service.create(ana, { name: 'Two' }))).toBe('LIMIT_REACHED');
@@ -159,7 +158,31 @@ describe('InstanceService', () => {
     expect(await code(withDocker.service.create(ana, { name: 'Dry', dryRun: true }))).toBe('ok');
   });
 
-  it('failed instances give their ports back; registry updates persist and announce', async () => {
+  it('caps dry runs at half the smallest port range, so they cannot block real creations (finding 7)', async () => {
+    const { service } = await setup();
+    // The ranges hold 100 instances here: dry runs may take 50.
+    for (let i = 0; i < 50; i++) await service.create(ana, { name: `Dry ${i}`, dryRun: true });
+    const refused = await service.create(ana, { name: 'One more', dryRun: true }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED', data: { kind: 'dryRuns', max: 50 } });
+    expect(await code(service.create(bob, { name: 'Bob plan', dryRun: true }))).toBe(
+      'LIMIT_REACHED',
+    );
+    const real = await service.create(bob, { name: 'Real' });
+    expect(real.instance.ports.kongHttp).toBe(51);
+  });
+
+  it('caps the failed creations one person keeps, since each holds its ports (finding 10)', async () => {
+    const { service, registry } = await setup();
+    for (let i = 0; i < FAILED_PER_USER; i++) {
+      const { instance } = await service.create(ana, { name: `Bad ${i}` });
+      await registry.update(instance.id, { status: 'failed' });
+    }
+    const refused = await service.create(ana, { name: 'Again' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED', data: { kind: 'failed' } });
+    expect(await code(service.create(bob, { name: 'Other person' }))).toBe('ok');
+  });
+
+  it('failed instances keep their ports until deleted, so no one else is given them (finding 10)', async () => {
     const { service, registry } = await setup();
     const { instance } = await service.create(ana, { name: 'A', dryRun: true });
     const updated: Instance = await registry.update(instance.id, {
@@ -167,11 +190,14 @@ describe('InstanceService', () => {
       error: { code: 'X', reason: 'r', at: 'now' },
     });
     expect(updated.status).toBe('failed');
-    expect(registry.heldPorts().size).toBe(0);
+    expect(registry.heldPorts()).toEqual(new Set(Object.values(instance.ports)));
     const next = await service.create(ana, { name: 'B', dryRun: true });
-    expect(next.instance.ports.kongHttp).toBe(1);
+    expect(next.instance.ports.kongHttp).toBe(2);
     const cleared = await registry.update(instance.id, { error: undefined, owner: 'mallory' });
     expect(cleared.error).toBeUndefined();
     expect(cleared.owner).toBe('ana');
+    await service.delete(ana, instance.id);
+    const third = await service.create(ana, { name: 'C', dryRun: true });
+    expect(third.instance.ports.kongHttp).toBe(1);
   });
 });

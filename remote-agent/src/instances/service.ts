@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/service';
 import type { InstanceSecrets } from '../credentials/secrets';
-import { AgentError } from '../errors';
+import { AgentError } from '../common/coded-error';
 import type { Lifecycle, LogSink } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
 import type {
@@ -11,6 +11,7 @@ import type {
   ServiceStats,
 } from '../protocol/types';
 import type { PortAllocator } from '../ports/allocator';
+import { projectName } from '../stack/render';
 import { connectionStrings, instanceUrls } from '../stack/urls';
 import type { InstanceFiles, StackFileWriter } from './files';
 import { newInstanceId } from './ids';
@@ -26,7 +27,7 @@ export interface InstanceServiceDeps {
   generateSecrets(): InstanceSecrets;
   /** Every generated secret is registered here so the log guard can cut it out. */
   onSecrets(secrets: InstanceSecrets): void;
-  lifecycle?: Lifecycle;
+  lifecycle: Lifecycle;
   config: { maxInstances: number; externalHost?: string };
   now: () => Date;
   newId?: () => string;
@@ -38,13 +39,22 @@ export interface CreateRequest {
   dryRun?: boolean;
 }
 
-/** Statuses that count against MAX_INSTANCES: dry-run entries and failed ones run nothing. */
-const COUNTED = (i: Instance) => i.status !== 'created' && i.status !== 'failed';
+/** Entries that count against MAX_INSTANCES: dry-run entries and failed ones run nothing. */
+export function countsAgainstLimit(i: Instance): boolean {
+  return i.status !== 'created' && i.status !== 'failed';
+}
+
+/**
+ * Dry runs and failed creations run nothing, yet each holds a port of every range (its record
+ * names them). Dry runs may take at most half of the smallest range, 100 of them per person,
+ * so real creations always find ports; one person keeps at most 5 failed creations.
+ */
+export const DRY_RUNS_PER_USER = 100;
+export const FAILED_PER_USER = 5;
 
 /**
  * The control plane of instances: rights, names, ports, secrets, files and the registry.
- * Everything that touches Docker goes through the injected `Lifecycle`; without one, those
- * calls answer DOCKER_UNAVAILABLE and dry runs still work.
+ * Everything that touches Docker goes through the injected `Lifecycle`.
  */
 export class InstanceService {
   private readonly newId: () => string;
@@ -71,8 +81,11 @@ export class InstanceService {
     const exposure = request.exposure ?? 'private';
     const dryRun = request.dryRun === true;
     checkInstanceName(request.name, caller.username, registry.list());
-    const lifecycle = dryRun ? undefined : this.requireLifecycle();
-    if (!dryRun) this.checkLimit(registry.list());
+    const checkRoom = (current: Instance[]) =>
+      dryRun
+        ? this.checkDryRuns(current, caller.username)
+        : (this.checkLimit(current), this.checkFailed(current, caller.username));
+    checkRoom(registry.list());
 
     const lease = await this.deps.ports.allocate();
     let id: string | undefined;
@@ -96,7 +109,7 @@ export class InstanceService {
           this.deps.config.externalHost,
           secrets.poolerTenantId,
         ),
-        project: `ub_${id}`,
+        project: projectName(id),
       };
       const dir = await files.create(id);
       await files.writeSecrets(id, secrets);
@@ -105,10 +118,10 @@ export class InstanceService {
       // last slot while this one was rendering files.
       await registry.insert(instance, (current) => {
         checkInstanceName(request.name, caller.username, Object.values(current));
-        if (!dryRun) this.checkLimit(Object.values(current));
+        checkRoom(Object.values(current));
       });
       lease.release();
-      const queuePosition = lifecycle ? lifecycle.enqueueCreate(id).queuePosition : 0;
+      const queuePosition = dryRun ? 0 : this.deps.lifecycle.enqueueCreate(id).queuePosition;
       return { instance, queuePosition };
     } catch (error) {
       lease.release();
@@ -145,35 +158,35 @@ export class InstanceService {
       );
     }
     // A dry-run entry never reached Docker: its files are all there is.
-    if (instance.status !== 'created') await this.requireLifecycle().remove(id);
+    if (instance.status !== 'created') await this.deps.lifecycle.remove(id);
     await this.deps.files.remove(id);
     await this.deps.registry.remove(id);
   }
 
   start(caller: Caller, id: string): Promise<Instance> {
     this.get(caller, id);
-    return this.requireLifecycle().start(id);
+    return this.deps.lifecycle.start(id);
   }
 
   stop(caller: Caller, id: string): Promise<Instance> {
     this.get(caller, id);
-    return this.requireLifecycle().stop(id);
+    return this.deps.lifecycle.stop(id);
   }
 
   restart(caller: Caller, id: string): Promise<Instance> {
     this.get(caller, id);
-    return this.requireLifecycle().restart(id);
+    return this.deps.lifecycle.restart(id);
   }
 
   progress(caller: Caller, id: string): { events: ProgressEvent[]; finished: boolean } {
     const instance = this.get(caller, id);
     if (instance.status === 'created') return { events: [], finished: true };
-    return this.requireLifecycle().progress(id);
+    return this.deps.lifecycle.progress(id);
   }
 
   stats(caller: Caller, id: string): Promise<ServiceStats[]> {
     this.get(caller, id);
-    return this.requireLifecycle().stats(id);
+    return this.deps.lifecycle.stats(id);
   }
 
   followLogs(
@@ -183,27 +196,11 @@ export class InstanceService {
     sink: LogSink,
   ): { cancel(): void } {
     this.get(caller, id);
-    return this.requireLifecycle().followLogs(id, options, sink);
-  }
-
-  /** Throws DOCKER_UNAVAILABLE when this agent runs without its Docker driver. */
-  ensureDocker(): void {
-    this.requireLifecycle();
-  }
-
-  private requireLifecycle(): Lifecycle {
-    if (!this.deps.lifecycle) {
-      throw new AgentError(
-        ErrorCode.DOCKER_UNAVAILABLE,
-        'This agent runs without its Docker driver, so it can only create dry-run projects. ' +
-          'Install an agent build with Docker support.',
-      );
-    }
-    return this.deps.lifecycle;
+    return this.deps.lifecycle.followLogs(id, options, sink);
   }
 
   private checkLimit(instances: Instance[]): void {
-    const count = instances.filter(COUNTED).length;
+    const count = instances.filter(countsAgainstLimit).length;
     const max = this.deps.config.maxInstances;
     if (count >= max) {
       throw new AgentError(
@@ -213,6 +210,38 @@ export class InstanceService {
         { count, max },
       );
     }
+  }
+
+  private checkDryRuns(instances: Instance[], owner: string): void {
+    const dry = instances.filter((i) => i.status === 'created');
+    const mine = dry.filter((i) => i.owner === owner).length;
+    const total = Math.floor(this.deps.ports.capacity / 2);
+    const perUser = Math.min(DRY_RUNS_PER_USER, total);
+    if (mine < perUser && dry.length < total) return;
+    const own = mine >= perUser;
+    throw new AgentError(
+      ErrorCode.LIMIT_REACHED,
+      (own
+        ? `You already have ${mine} dry-run projects, the most one person may keep.`
+        : `This server already keeps ${dry.length} dry-run projects, the most it allows.`) +
+        ' Delete some of them first.',
+      {
+        kind: 'dryRuns',
+        count: own ? mine : dry.length,
+        max: own ? perUser : total,
+      },
+    );
+  }
+
+  private checkFailed(instances: Instance[], owner: string): void {
+    const failed = instances.filter((i) => i.status === 'failed' && i.owner === owner).length;
+    if (failed < FAILED_PER_USER) return;
+    throw new AgentError(
+      ErrorCode.LIMIT_REACHED,
+      `You have ${failed} projects whose creation failed; each keeps its ports until deleted. ` +
+        'Look at why they failed, delete them, then create again.',
+      { kind: 'failed', count: failed, max: FAILED_PER_USER },
+    );
   }
 
   private uniqueId(): string {

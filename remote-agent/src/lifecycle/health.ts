@@ -1,7 +1,8 @@
 import { ErrorCode } from '../protocol/errors';
 import type { ServiceState } from '../protocol/types';
 import { LifecycleError } from './errors';
-import { isHopeless, isReady, worstService } from './status';
+import { isCrashLooping, isReady } from '../instances/state';
+import { worstService } from './status';
 
 export interface WaitOptions {
   /** Docker's current view of the stack's services. */
@@ -38,10 +39,7 @@ export async function waitUntilHealthy(opts: WaitOptions): Promise<ServiceState[
       }
     }
     if (states.length > 0 && states.every(isReady)) return states;
-    const hopeless = states.find(
-      (s) =>
-        !isReady(s) && isHopeless({ ...s, restarts: s.restarts - (baseline.get(s.service) ?? 0) }),
-    );
+    const hopeless = states.find((s) => isCrashLooping(s, baseline.get(s.service) ?? 0));
     if (hopeless) {
       throw new LifecycleError(
         ErrorCode.START_FAILED,

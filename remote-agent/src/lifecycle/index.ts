@@ -1,10 +1,3 @@
 export { createLifecycle, type DockerLifecycle, type LifecycleOptions } from './lifecycle';
-export {
-  checkResources,
-  probeHost,
-  findShortfalls,
-  type HostResources,
-  type HostProbe,
-} from './resources';
-export { LifecycleError, describeError } from './errors';
+export { checkResources } from './resources';
 export type { Lifecycle, LifecycleDeps, InstanceRegistry, LogSink } from './types';

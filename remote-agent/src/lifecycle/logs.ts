@@ -15,6 +15,44 @@ export interface FollowOptions {
 const MAX_LINES_PER_BATCH = 1000;
 const MAX_BATCH_BYTES = 256 * 1024;
 
+/**
+ * A read without `follow` gathers every service's tail before merging them in time order, so
+ * it is held in memory: at most this much per service (the newest lines are kept), whatever
+ * `tail` asked for.
+ */
+export const MAX_READ_LINES_PER_SERVICE = 5_000;
+export const MAX_READ_BYTES_PER_SERVICE = 4 * 1024 * 1024;
+
+/** The newest lines of one service's log, within the read caps. */
+class BoundedTail {
+  readonly lines: LogLine[] = [];
+  private bytes = 0;
+  private start = 0;
+
+  push(lines: LogLine[]): void {
+    for (const l of lines) {
+      this.lines.push(l);
+      this.bytes += l.text.length;
+    }
+    while (
+      this.lines.length - this.start > MAX_READ_LINES_PER_SERVICE ||
+      this.bytes > MAX_READ_BYTES_PER_SERVICE
+    ) {
+      this.bytes -= (this.lines[this.start] as LogLine).text.length;
+      this.start += 1;
+    }
+    // Compact now and then rather than shifting an array on every dropped line.
+    if (this.start > 4_096) {
+      this.lines.splice(0, this.start);
+      this.start = 0;
+    }
+  }
+
+  take(): LogLine[] {
+    return this.lines.slice(this.start);
+  }
+}
+
 /** A single giant line (a minified dump) must not become a message the protocol refuses. */
 const MAX_LINE_CHARS = 16 * 1024;
 const clip = (text: string) =>
@@ -142,13 +180,15 @@ export function followLogs(
       return;
     }
     let open = containers.length;
-    const collected: LogLine[] = [];
+    const collected: BoundedTail[] = [];
     await Promise.all(
       containers.map(async (c) => {
         const service = c.Labels[COMPOSE_SERVICE_LABEL] as string;
         const info = await engine.inspectContainer(c.Id);
         let last = '';
         let first = true;
+        const kept = new BoundedTail();
+        collected.push(kept);
         // Docker ends a follow stream when the container stops; a restarted container (crash,
         // restart policy, our restart) is picked up again from where its log left off.
         for (;;) {
@@ -180,7 +220,7 @@ export function followLogs(
             const lines = toLines(demux.push(chunk));
             if (lines.length === 0) return;
             if (options.follow) queue(lines);
-            else collected.push(...lines);
+            else kept.push(lines);
           });
           await new Promise<void>((resolve) => {
             res.on('close', resolve);
@@ -189,7 +229,7 @@ export function followLogs(
           streams.splice(streams.indexOf(res), 1);
           const rest = toLines(demux.flush());
           if (options.follow) queue(rest);
-          else collected.push(...rest);
+          else kept.push(rest);
           first = false;
           if (!options.follow || cancelled || ended || !waitForChange) break;
           if (!(await runningAgain(c.Id))) break;
@@ -197,7 +237,7 @@ export function followLogs(
         open -= 1;
       }),
     );
-    if (!options.follow) batch.push(...collected);
+    if (!options.follow) for (const t of collected) batch.push(...t.take());
     flush();
     if (open === 0) end();
   })().catch((err: unknown) => end(describeError(err)));

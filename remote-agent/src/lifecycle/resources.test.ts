@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkResources, findShortfalls, type HostResources } from './resources';
+import { findShortfalls, type HostReadings } from '../system/resources';
+import { checkResources } from './resources';
 
-const host: HostResources = {
+const host: HostReadings = {
   cpus: 2,
   load1: 1,
   memoryTotalMb: 4096,
@@ -14,14 +15,12 @@ const thresholds = { minFreeMemoryMb: 1024, minFreeDiskMb: 2048, maxLoadPerCore:
 describe('resource check', () => {
   it('passes a host with room', async () => {
     expect(findShortfalls(host, thresholds).sentences).toEqual([]);
-    await expect(checkResources(thresholds, '/data', async () => host)).resolves.toEqual(host);
+    await expect(checkResources(thresholds, async () => host)).resolves.toEqual(host);
   });
 
   it('refuses with INSUFFICIENT_RESOURCES naming every shortfall with its amount', async () => {
     const poor = { ...host, memoryAvailableMb: 700, diskFreeMb: 48, load1: 5 };
-    const err = await checkResources(thresholds, '/data', async () => poor).catch(
-      (e: unknown) => e,
-    );
+    const err = await checkResources(thresholds, async () => poor).catch((e: unknown) => e);
     expect(err).toMatchObject({
       code: 'INSUFFICIENT_RESOURCES',
       data: { memoryMissingMb: 324, diskMissingMb: 2000, loadPerCore: 2.5 },

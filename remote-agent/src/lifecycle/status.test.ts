@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceState } from '../protocol/types';
-import { liveStatus, worstService } from './status';
+import { liveStatus } from '../instances/state';
+import { worstService } from './status';
 
 const s = (
   service: string,

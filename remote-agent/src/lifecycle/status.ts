@@ -1,4 +1,5 @@
-import type { InstanceStatus, ServiceState } from '../protocol/types';
+import { isReady } from '../instances/state';
+import type { ServiceState } from '../protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
 
 /**
@@ -36,11 +37,6 @@ export async function readServiceStates(
   return [...states.values()].sort((a, b) => a.service.localeCompare(b.service));
 }
 
-/** Up, and healthy where the service has a healthcheck. */
-export function isReady(s: ServiceState): boolean {
-  return s.state === 'running' && (s.health === 'healthy' || s.health === 'none');
-}
-
 const SEVERITY: Record<string, number> = {
   unhealthy: 5,
   exited: 4,
@@ -62,26 +58,4 @@ export function worstService(states: readonly ServiceState[]): ServiceState | un
     }
   }
   return worst;
-}
-
-/** A crash loop or a container that exited for good: waiting longer will not make it healthy. */
-export function isHopeless(s: ServiceState, restartLimit = 3): boolean {
-  if (s.state === 'dead') return true;
-  if (s.restarts >= restartLimit) return true;
-  return false;
-}
-
-/**
- * The status Docker's view implies for an instance that is meant to be up. Only `running`,
- * `degraded` and `stopped` instances follow Docker; the others are owned by an operation in
- * flight (creating, stopping, deleting…) or are final (failed) until someone acts.
- */
-export function liveStatus(
-  current: InstanceStatus,
-  states: readonly ServiceState[],
-): InstanceStatus | undefined {
-  if (current !== 'running' && current !== 'degraded' && current !== 'stopped') return undefined;
-  const allReady = states.length > 0 && states.every(isReady);
-  if (current === 'stopped') return allReady ? 'running' : 'stopped';
-  return allReady ? 'running' : 'degraded';
 }

@@ -1,4 +1,7 @@
+import type { DockerHost } from '../docker/host';
+import type { InstanceLocks } from '../instances/state';
 import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from '../protocol/types';
+import type { AuditInput } from '../state/audit-log';
 
 /**
  * The seam between the agent's control plane (instances service: validation, permissions,
@@ -13,7 +16,7 @@ import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from 
  */
 export interface Lifecycle {
   enqueueCreate(instanceId: string): { queuePosition: number };
-  /** One operation at a time per instance; a second one rejects with BUSY. */
+  /** One operation at a time per instance (repair included); a second one rejects with BUSY. */
   start(instanceId: string): Promise<Instance>;
   stop(instanceId: string): Promise<Instance>;
   restart(instanceId: string): Promise<Instance>;
@@ -26,8 +29,6 @@ export interface Lifecycle {
     sink: LogSink,
   ): { cancel(): void };
   stats(instanceId: string): Promise<ServiceStats[]>;
-  /** Host ports published by any container on this engine (for port allocation). */
-  publishedPorts(): Promise<Set<number>>;
   /** At start and after dockerd comes back: align registry statuses with Docker. */
   reconcile(): Promise<void>;
   close(): Promise<void>;
@@ -40,19 +41,16 @@ export interface LogSink {
   end(error?: { code: string; message: string }): void;
 }
 
-/** What the lifecycle needs from the control plane. */
+/** What the lifecycle needs from the rest of the agent. */
 export interface LifecycleDeps {
   registry: InstanceRegistry;
+  /** The agent's one Docker host service (engine, compose, events, host probe). */
+  docker: DockerHost;
+  /** The agent's one per-instance lock, shared with repair. */
+  locks: InstanceLocks;
   instanceDir(instanceId: string): string;
   emit(event: AgentEvent): void;
-  audit(entry: {
-    actor: string;
-    action: string;
-    target?: string;
-    result: 'ok' | 'error';
-    code?: string;
-    detail?: Record<string, unknown>;
-  }): void;
+  audit(entry: AuditInput): void;
   config: {
     creationConcurrency: number;
     resources: { minFreeMemoryMb: number; minFreeDiskMb: number; maxLoadPerCore: number };

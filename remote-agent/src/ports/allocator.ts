@@ -6,7 +6,7 @@ import { Mutex } from '../sync/mutex';
 
 export interface PortAllocatorDeps {
   ranges: Record<PortKind, PortRange>;
-  /** Ports held by registry entries (instances in status `failed` hold none). */
+  /** Ports held by registry entries (every entry holds its ports until it is deleted). */
   registryPorts(): Set<number>;
   /** Host ports published by any container on this engine; empty without Docker. */
   publishedPorts(): Promise<Set<number>>;
@@ -30,6 +30,11 @@ export class PortAllocator {
   private readonly leased = new Set<number>();
 
   constructor(private readonly deps: PortAllocatorDeps) {}
+
+  /** How many instances the ranges can hold at most: the size of the smallest range. */
+  get capacity(): number {
+    return Math.min(...PORT_KINDS.map((k) => this.deps.ranges[k][1] - this.deps.ranges[k][0] + 1));
+  }
 
   allocate(): Promise<PortLease> {
     return this.mutex.run(async () => {

@@ -1,3 +1,4 @@
+import { allReady } from '../instances/state';
 import type { InstanceSecrets } from '../credentials/secrets';
 import { readNetworkFacts } from '../diagnostics/stack-facts';
 import type { OrphanProject } from '../diagnostics/orphans';
@@ -149,11 +150,7 @@ export async function repair(
             timeoutMs: deps.healthTimeoutMs,
           })
         : await read();
-      healthy =
-        services.length > 0 &&
-        services.every(
-          (s) => s.state === 'running' && s.health !== 'unhealthy' && s.health !== 'starting',
-        );
+      healthy = allReady(services);
     } catch {
       services = await read().catch(() => undefined);
       healthy = false;

@@ -1,21 +1,18 @@
 import type { DiagnoseOptions } from '../diagnostics/diagnose';
-import { AgentError } from '../errors';
+import { mustGetInstance } from '../instances/registry';
+import { checkOperation, type InstanceLocks } from '../instances/state';
 import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '../protocol/errors';
 import type { AgentEvent, DiagnosticReport, Instance, RepairResult } from '../protocol/types';
+import type { AuditInput } from '../state/audit-log';
 import { repair, type RepairDeps } from './repair';
 
-export interface AuditInput {
-  actor: string;
-  action: string;
-  target?: string;
-  result: 'ok' | 'error';
-  code?: string;
-  detail?: Record<string, unknown>;
-}
+export type { AuditInput };
 
 export interface HealthServiceDeps {
   registry: InstanceRegistry;
+  /** The agent's one per-instance lock: a repair excludes start, stop, restart and delete. */
+  locks: InstanceLocks;
   diagnose(instance: Instance, options?: DiagnoseOptions): Promise<DiagnosticReport>;
   repairDeps: Omit<RepairDeps, 'diagnose' | 'findOrphans'>;
   findOrphans: RepairDeps['findOrphans'];
@@ -36,19 +33,9 @@ export interface HealthService {
   /** Without options: the report any viewer of the instance may see (no host-wide checks). */
   diagnose(instanceId: string, options?: DiagnoseOptions): Promise<DiagnosticReport>;
   repair(instanceId: string, request: RepairRequest): Promise<RepairResult>;
-  /** A repair of this instance is running. */
-  isRepairing(instanceId: string): boolean;
+  /** An operation (a repair, a start…) holds this instance now. */
+  isBusy(instanceId: string): boolean;
 }
-
-/** Statuses owned by an operation in flight: repair would race it. */
-const BUSY_STATUSES = new Set([
-  'queued',
-  'creating',
-  'starting',
-  'stopping',
-  'restarting',
-  'deleting',
-]);
 
 /**
  * Diagnosis and repair of registered instances, as the wire and the scheduler use them: one
@@ -56,16 +43,10 @@ const BUSY_STATUSES = new Set([
  * real repair audited and pushed as an `instance.repaired` event.
  */
 export function createHealthService(deps: HealthServiceDeps): HealthService {
-  const repairing = new Set<string>();
-
-  function mustGet(id: string): Instance {
-    const instance = deps.registry.get(id);
-    if (!instance) throw new AgentError(ErrorCode.NOT_FOUND, `No instance with id ${id}.`);
-    return instance;
-  }
+  const mustGet = (id: string) => mustGetInstance(deps.registry, id);
 
   return {
-    isRepairing: (id) => repairing.has(id),
+    isBusy: (id) => deps.locks.isBusy(id),
 
     async diagnose(id, options) {
       return deps.diagnose(mustGet(id), options);
@@ -73,26 +54,8 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
 
     async repair(id, request) {
       const instance = mustGet(id);
-      if (BUSY_STATUSES.has(instance.status) || repairing.has(id)) {
-        throw new AgentError(
-          ErrorCode.BUSY,
-          repairing.has(id)
-            ? 'A repair of this instance is already running; wait for it to finish.'
-            : `This instance is ${instance.status}; repair it when that has finished.`,
-          { status: instance.status },
-        );
-      }
-      if (instance.status === 'created' || instance.status === 'failed') {
-        throw new AgentError(
-          ErrorCode.INVALID_STATE,
-          instance.status === 'failed'
-            ? 'This instance failed to be created, so there is nothing running to repair: delete it and create it again.'
-            : 'This instance was only planned (dry run); there is nothing to repair.',
-          { status: instance.status },
-        );
-      }
-      repairing.add(id);
-      try {
+      checkOperation(instance, 'repair');
+      return deps.locks.run(id, 'repair', async (lease) => {
         const outcome = await repair(instance, request, {
           ...deps.repairDeps,
           findOrphans: request.includeOrphans ? deps.findOrphans : () => Promise.resolve([]),
@@ -104,12 +67,14 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
         const fresh = deps.registry.get(id);
         if (fresh && (fresh.status === 'running' || fresh.status === 'degraded')) {
           const fixed = healthy === true && result.after?.status !== 'fail';
-          await deps.registry.update(id, {
-            status: healthy ? 'running' : 'degraded',
-            ...(services ? { services } : {}),
-            // A person's repair that worked closes the incident the scheduler gave up on.
-            ...(fixed && !request.automatic ? { needsAttention: false } : {}),
-          });
+          await lease.finish(() =>
+            deps.registry.update(id, {
+              status: healthy ? 'running' : 'degraded',
+              ...(services ? { services } : {}),
+              // A person's repair that worked closes the incident the scheduler gave up on.
+              ...(fixed && !request.automatic ? { needsAttention: false } : {}),
+            }),
+          );
         }
         const failed = result.actions.filter((a) => a.done === false);
         deps.audit({
@@ -131,9 +96,7 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
           automatic: request.automatic,
         });
         return result;
-      } finally {
-        repairing.delete(id);
-      }
+      });
     },
   };
 }

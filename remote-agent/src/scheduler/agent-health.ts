@@ -1,5 +1,3 @@
-import type { Handlers } from '../api/context';
-import type { Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';
 import { diagnose } from '../diagnostics/diagnose';
 import { EXPECTED_SERVICES, expectedStack } from '../diagnostics/expected-stack';
@@ -7,33 +5,33 @@ import { httpGet } from '../diagnostics/http';
 import { findOrphans } from '../diagnostics/orphans';
 import { pgQuery } from '../common/pg-client';
 import type { DiagnoseDeps } from '../diagnostics/types';
-import { createCompose, detectCompose, type Compose } from '../docker/compose';
-import { createDockerEngine, type DockerEngine } from '../docker/engine';
-import { AgentError } from '../errors';
-import { InstanceFiles } from '../instances/files';
+import type { DockerHost } from '../docker/host';
+import type { InstanceFiles } from '../instances/files';
+import type { StackSettings } from '../instances/stack-input';
+import type { InstanceLocks } from '../instances/state';
 import type { InstanceRegistry } from '../lifecycle/types';
-import { ErrorCode } from '../protocol/errors';
 import type { AgentEvent, Instance } from '../protocol/types';
 import { createHealthService, type AuditInput, type HealthService } from '../repair/service';
-import { readHost } from '../system/resources';
+import type { InstanceSecrets } from '../credentials/secrets';
 import { DEFAULT_REPAIR_POLICY, type RepairPolicy } from './incidents';
 import { createDiagnosticScheduler, type DiagnosticScheduler } from './scheduler';
 
 export interface AgentHealthOptions {
   registry: InstanceRegistry;
-  dataDir: string;
-  config: Pick<
-    AgentConfig,
-    'images' | 'externalHost' | 'resources' | 'diagnosticIntervalMs' | 'autoRepair'
-  >;
+  files: InstanceFiles;
+  /** The agent's one Docker host service and one instance lock (server.ts builds both). */
+  docker: DockerHost;
+  locks: InstanceLocks;
+  /** The same render settings creation used, so the expected files are the written ones. */
+  stack: StackSettings;
+  config: Pick<AgentConfig, 'resources' | 'diagnosticIntervalMs' | 'autoRepair'>;
   emit(event: AgentEvent): void;
   audit(entry: AuditInput): void;
-  /** Seams for tests; the defaults are the real engine and compose CLI. */
-  engine?: DockerEngine;
-  compose?: () => Promise<Compose>;
   policy?: Partial<RepairPolicy>;
   checkTimeoutMs?: number;
   repairHealthTimeoutMs?: number;
+  /** How long a repair that changed containers waits for the diagnosis to settle (30 s). */
+  repairSettleMs?: number;
   onError?(error: unknown, instanceId: string): void;
 }
 
@@ -45,33 +43,22 @@ export interface AgentHealth {
 
 /** Diagnostics, repair and the scheduler, built from the agent's parts (server.ts wires it). */
 export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
-  const engine = options.engine ?? createDockerEngine();
-  const files = new InstanceFiles(options.dataDir);
-  let composePromise: Promise<Compose> | undefined;
-  const compose =
-    options.compose ??
-    (() => {
-      composePromise ??= detectCompose().then((v) => createCompose(v));
-      return composePromise.catch((err: unknown) => {
-        composePromise = undefined;
-        throw err;
-      });
-    });
-  const renderStack = (instance: Instance, secrets: Parameters<typeof expectedStack>[1]) =>
-    expectedStack(instance, secrets, options.config);
+  const { docker, files } = options;
+  const renderStack = (instance: Instance, secrets: InstanceSecrets) =>
+    expectedStack(instance, secrets, options.stack);
   const orphans = () =>
-    findOrphans(engine, {
+    findOrphans(docker.engine, {
       instancesRoot: files.root,
       isRegistered: (id) => options.registry.get(id) !== undefined,
     });
 
   const diagnoseDeps: DiagnoseDeps = {
-    engine,
+    engine: docker.engine,
     instanceDir: (id) => files.dir(id),
     readSecrets: (id) => files.readSecrets(id),
     renderStack,
     expectedServices: EXPECTED_SERVICES,
-    readHost: () => readHost(options.dataDir),
+    readHost: () => docker.readHost(),
     thresholds: options.config.resources,
     findOrphans: orphans,
     http: httpGet,
@@ -82,17 +69,18 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
   };
   const service = createHealthService({
     registry: options.registry,
+    locks: options.locks,
     diagnose: (instance, diagnoseOptions) => diagnose(instance, diagnoseDeps, diagnoseOptions),
     findOrphans: orphans,
     repairDeps: {
-      engine,
-      compose,
+      engine: docker.engine,
+      compose: () => docker.compose(),
       instanceDir: (id) => files.dir(id),
       readSecrets: (id) => files.readSecrets(id),
       renderStack,
       expectedServices: EXPECTED_SERVICES,
       healthTimeoutMs: options.repairHealthTimeoutMs ?? 3 * 60_000,
-      settleMs: 30_000,
+      settleMs: options.repairSettleMs ?? 30_000,
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     },
     emit: options.emit,
@@ -110,32 +98,4 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
     onError: options.onError,
   });
   return { service, scheduler, diagnoseDeps };
-}
-
-/** The two wire methods, for server.ts to merge over the handlers that are not wired yet. */
-export function healthHandlers(
-  health: HealthService,
-  instances: { get(caller: Caller, id: string): Instance },
-): Pick<Handlers, 'instances.diagnose' | 'instances.repair'> {
-  const callerOf = (caller: Caller | undefined): Caller => {
-    if (!caller) throw new AgentError(ErrorCode.UNAUTHENTICATED, 'Log in first.');
-    return caller;
-  };
-  return {
-    'instances.diagnose': async ({ id }, ctx) => {
-      const caller = callerOf(ctx.caller);
-      instances.get(caller, id);
-      return { report: await health.diagnose(id, { includeHost: caller.role === 'admin' }) };
-    },
-    'instances.repair': async ({ id, dryRun }, ctx) => {
-      const caller = callerOf(ctx.caller);
-      instances.get(caller, id);
-      return health.repair(id, {
-        dryRun: dryRun ?? false,
-        actor: caller.username,
-        automatic: false,
-        includeOrphans: caller.role === 'admin',
-      });
-    },
-  };
 }

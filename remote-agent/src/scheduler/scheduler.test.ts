@@ -48,7 +48,7 @@ const report = (id: string, status: CheckStatus): DiagnosticReport => ({
 function fakeHealth(state: Map<string, CheckStatus>, repairFixes: boolean) {
   const repairs: { id: string; request: RepairRequest }[] = [];
   const health: HealthService = {
-    isRepairing: () => false,
+    isBusy: () => false,
     diagnose: (id) => Promise.resolve(report(id, state.get(id) ?? 'ok')),
     repair(id, request): Promise<RepairResult> {
       repairs.push({ id, request });

@@ -59,7 +59,7 @@ export function createDiagnosticScheduler(deps: SchedulerDeps): DiagnosticSchedu
 
   async function watchOne(id: string): Promise<void> {
     const instance = deps.registry.get(id);
-    if (!instance || !WATCHED.has(instance.status) || deps.health.isRepairing(id)) return;
+    if (!instance || !WATCHED.has(instance.status) || deps.health.isBusy(id)) return;
     const report = await deps.health.diagnose(id);
     noteDiagnosis(id, report);
 

@@ -1,13 +1,4 @@
-import { ErrorCode } from '../protocol/errors';
+import { CodedError } from '../common/coded-error';
 
 /** A stack that cannot be rendered for a reason a person can fix (config, input). */
-export class StackError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly data?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'StackError';
-  }
-}
+export class StackError extends CodedError {}

@@ -36,6 +36,46 @@ export async function readHost(dataDir: string): Promise<HostReadings> {
   };
 }
 
+export interface ResourceThresholds {
+  minFreeMemoryMb: number;
+  minFreeDiskMb: number;
+  maxLoadPerCore: number;
+}
+
+/**
+ * The one judgement of "is there room": what is short, in the units a person thinks in; empty
+ * when the host has room. Creation, start and `system.resources` all read it, so the "fits
+ * more" estimate and a refusal never disagree.
+ */
+export function findShortfalls(host: HostReadings, t: ResourceThresholds) {
+  const missing: {
+    memoryMissingMb?: number;
+    diskMissingMb?: number;
+    loadPerCore?: number;
+  } = {};
+  const sentences: string[] = [];
+  if (host.memoryAvailableMb < t.minFreeMemoryMb) {
+    missing.memoryMissingMb = t.minFreeMemoryMb - host.memoryAvailableMb;
+    sentences.push(
+      `memory: ${host.memoryAvailableMb} MB available, ${t.minFreeMemoryMb} MB required ` +
+        `(${missing.memoryMissingMb} MB missing)`,
+    );
+  }
+  if (host.diskFreeMb < t.minFreeDiskMb) {
+    missing.diskMissingMb = t.minFreeDiskMb - host.diskFreeMb;
+    sentences.push(
+      `disk: ${host.diskFreeMb} MB free on the data directory, ${t.minFreeDiskMb} MB required ` +
+        `(${missing.diskMissingMb} MB missing)`,
+    );
+  }
+  const perCore = Math.round((host.load1 / Math.max(1, host.cpus)) * 100) / 100;
+  if (perCore > t.maxLoadPerCore) {
+    missing.loadPerCore = perCore;
+    sentences.push(`load: ${perCore} per core, at most ${t.maxLoadPerCore} allowed`);
+  }
+  return { missing, sentences };
+}
+
 export function summarizeResources(
   host: HostReadings,
   input: {
@@ -47,8 +87,9 @@ export function summarizeResources(
 ): SystemResources {
   const { thresholds } = input;
   const underLimit = Math.max(0, input.maxInstances - input.instances);
-  const overloaded = host.load1 / Math.max(1, host.cpus) > thresholds.maxLoadPerCore;
-  const diskShort = host.diskFreeMb < thresholds.minFreeDiskMb;
+  const { missing } = findShortfalls(host, thresholds);
+  const overloaded = missing.loadPerCore !== undefined;
+  const diskShort = missing.diskMissingMb !== undefined;
   const byMemory = Math.floor(
     Math.max(0, host.memoryAvailableMb - thresholds.minFreeMemoryMb) / INSTANCE_MEMORY_ESTIMATE_MB,
   );

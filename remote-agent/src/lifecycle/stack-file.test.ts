@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeComposeFile } from './stackFile';
+import { summarizeComposeFile } from './stack-file';
 
 describe('summarizeComposeFile', () => {
   it('reads services and images from block YAML, ignoring other sections and comments', () => {

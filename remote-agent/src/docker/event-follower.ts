@@ -1,6 +1,6 @@
-import { COMPOSE_PROJECT_LABEL, type DockerEngine, type DockerEvent } from '../docker/engine';
-import { JsonLines } from '../docker/frames';
-import { sleep } from '../docker/retry';
+import { COMPOSE_PROJECT_LABEL, type DockerEngine, type DockerEvent } from './engine';
+import { JsonLines } from './frames';
+import { sleep } from './retry';
 
 /** Container events that can change an instance's status. */
 const WATCHED = [

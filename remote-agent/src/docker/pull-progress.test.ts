@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PullTracker } from './pullProgress';
+import { PullTracker } from './pull-progress';
 
 describe('PullTracker', () => {
   it('weighs layers by size and reaches 100 when every layer is complete', () => {

@@ -1,3 +1,5 @@
+import type { ServiceStats } from '../protocol/types';
+
 /** The fields of `GET /containers/{id}/stats` that the agent reads. */
 export interface RawStats {
   cpu_stats?: CpuSample;
@@ -12,13 +14,8 @@ interface CpuSample {
   online_cpus?: number;
 }
 
-export interface StatsSummary {
-  cpuPercent: number;
-  memoryBytes: number;
-  memoryLimitBytes: number;
-  networkRxBytes: number;
-  networkTxBytes: number;
-}
+/** One service's numbers as the wire carries them, without the service name. */
+export type StatsSummary = Omit<ServiceStats, 'service'>;
 
 /**
  * The same arithmetic as `docker stats`: CPU is the container's share of the host's CPU time

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeStats } from './statsMath';
+import { summarizeStats } from './stats-math';
 
 describe('summarizeStats', () => {
   it('computes CPU like docker stats, leaves page cache out of memory, sums networks', () => {

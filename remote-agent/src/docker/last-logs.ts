@@ -1,5 +1,5 @@
-import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
-import { FrameDemuxer } from '../docker/frames';
+import { COMPOSE_SERVICE_LABEL, type DockerEngine } from './engine';
+import { FrameDemuxer } from './frames';
 
 /** The last `lines` log lines of one service, kept with a failure so a person sees why. */
 export async function lastLogLines(

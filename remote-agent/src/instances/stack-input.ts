@@ -1,0 +1,31 @@
+import type { InstanceSecrets } from '../credentials/secrets';
+import type { Instance } from '../protocol/types';
+import type { StackInput } from '../stack/render';
+
+/** What the agent renders every instance's stack with: read once at start, shared by all. */
+export interface StackSettings {
+  images: Readonly<Record<string, string>>;
+  /** The configured external host, else the detected one; undefined when neither exists. */
+  externalHost: string | undefined;
+}
+
+/**
+ * The one render input of an instance's stack. Creation writes the files from it and
+ * diagnose/repair compare the files with it, so both must see the same external host: a public
+ * project on a server whose address was detected, not configured, renders the same both times.
+ */
+export function stackInputFor(
+  instance: Instance,
+  secrets: InstanceSecrets,
+  settings: StackSettings,
+): StackInput {
+  return {
+    instanceId: instance.id,
+    name: instance.name,
+    ports: instance.ports,
+    exposure: instance.exposure,
+    externalHost: settings.externalHost ?? null,
+    secrets,
+    imageOverrides: settings.images,
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * A creation as explicit steps, each with the undo of what it may leave behind, and the one
+ * executor that runs them: on a failure it undoes the failed step and every step before it,
+ * newest first. The steps themselves live in ./creation.ts; this file knows nothing of Docker,
+ * so the order and rollback rules are tested in milliseconds.
+ */
+export const CREATION_STEPS = ['resources', 'docker', 'pull', 'start', 'health'] as const;
+export type CreationStepName = (typeof CREATION_STEPS)[number];
+
+export interface CreationStep<Ctx> {
+  name: CreationStepName;
+  run(ctx: Ctx): Promise<void>;
+  /** Undoes what `run` may have left, including when `run` itself failed half-way. */
+  rollback?(ctx: Ctx): Promise<void>;
+}
+
+export type CreationOutcome =
+  | { ok: true }
+  | {
+      ok: false;
+      step: CreationStepName;
+      error: unknown;
+      /** Steps whose rollback ran, newest first, and the first rollback error, if any. */
+      rolledBack: CreationStepName[];
+      rollbackError?: unknown;
+    };
+
+export interface CreationHooks {
+  onStep?(step: CreationStepName): void;
+  /** Awaited before any rollback: the place to look at what failed while it still exists. */
+  onFailed?(step: CreationStepName, error: unknown): Promise<void> | void;
+}
+
+export async function executeCreation<Ctx>(
+  steps: readonly CreationStep<Ctx>[],
+  ctx: Ctx,
+  hooks: CreationHooks = {},
+): Promise<CreationOutcome> {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    try {
+      hooks.onStep?.(step.name);
+      await step.run(ctx);
+    } catch (error) {
+      await hooks.onFailed?.(step.name, error);
+      const rolledBack: CreationStepName[] = [];
+      let rollbackError: unknown;
+      for (let j = i; j >= 0; j--) {
+        const undo = steps[j]!;
+        if (!undo.rollback) continue;
+        rolledBack.push(undo.name);
+        try {
+          await undo.rollback(ctx);
+        } catch (e) {
+          rollbackError ??= e;
+        }
+      }
+      return { ok: false, step: step.name, error, rolledBack, rollbackError };
+    }
+  }
+  return { ok: true };
+}

@@ -1,0 +1,293 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RpcClient } from '../../test/integration/agent-harness';
+import { DEFAULT_CONFIG, type AgentConfig } from './config/schema';
+import { secretValues } from './credentials';
+import { DockerError } from './docker/errors';
+import { FakeCompose, FakeDockerEngine } from './docker/fake-engine';
+import { createDockerHost } from './docker/host';
+import { InstanceFiles } from './instances/files';
+import { createLogger } from './log/logger';
+import { ErrorCode } from './protocol/errors';
+import type { DiagnosticReport, Instance, RepairResult } from './protocol/types';
+import { MAX_LOG_STREAMS_PER_SESSION } from './api/handlers';
+import { createAgent, type Agent } from './server';
+import type { HostReadings } from './system/resources';
+
+// The whole agent, as the daemon assembles it, over an in-memory Docker: what crosses the
+// composition root (one Docker host, one lock, one render input) is tested here in
+// milliseconds; the real engine is tested on the rig.
+
+const roomy: HostReadings = {
+  cpus: 4,
+  load1: 0.1,
+  memoryTotalMb: 16_000,
+  memoryAvailableMb: 12_000,
+  diskTotalMb: 100_000,
+  diskFreeMb: 80_000,
+};
+
+const config: AgentConfig = {
+  ...DEFAULT_CONFIG,
+  // Ports nothing listens on here: diagnosis probes them and must be refused at once.
+  portRanges: {
+    kongHttp: [41000, 41099],
+    kongHttps: [41100, 41199],
+    postgres: [41200, 41299],
+    poolerTransaction: [41300, 41399],
+  },
+};
+
+let dataDir: string;
+let engine: FakeDockerEngine;
+let compose: FakeCompose;
+let host: HostReadings;
+let agents: Agent[];
+let logLines: string[];
+
+async function start(
+  overrides: Partial<AgentConfig> = {},
+): Promise<{ agent: Agent; client: RpcClient }> {
+  const agent = await createAgent({
+    dataDir,
+    config: { ...config, ...overrides },
+    docker: createDockerHost({ dataDir, engine, compose, readHost: async () => host }),
+    // No externalHost in the config: the agent uses the address it detects.
+    detectExternalHost: () => '203.0.113.7',
+    isPortBindable: async () => true,
+    logger: createLogger({ sink: (line) => logLines.push(line) }),
+    healthTimeoutMs: 2_000,
+    lifecycle: { attempts: 1, retryBaseMs: 1, statusDebounceMs: 5 },
+    startScheduler: false,
+    health: { checkTimeoutMs: 1_000, repairHealthTimeoutMs: 2_000, repairSettleMs: 0 },
+  });
+  agents.push(agent);
+  if (!agent.auth.listUsers().some((u) => u.username === 'admin')) {
+    await agent.auth.createUser('admin', 'correct horse battery', 'admin');
+  }
+  const toAgent = new PassThrough();
+  const fromAgent = new PassThrough();
+  agent.connect(toAgent, fromAgent);
+  const client = new RpcClient(fromAgent, toAgent);
+  await client.login('admin', 'correct horse battery');
+  return { agent, client };
+}
+
+async function until<T>(what: string, probe: () => T | undefined, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function createRunning(
+  agent: Agent,
+  client: RpcClient,
+  params: { name: string; exposure?: 'public' | 'private' },
+): Promise<Instance> {
+  const { instance } = await client.call<{ instance: Instance }>('instances.create', params);
+  return until('the instance to run', () => {
+    const now = agent.registry.get(instance.id);
+    if (now?.status === 'failed') throw new Error(JSON.stringify(now.error));
+    return now?.status === 'running' ? now : undefined;
+  });
+}
+
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: unknown) => (e as { code?: string }).code,
+  );
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'ub-agent-'));
+  engine = new FakeDockerEngine();
+  compose = new FakeCompose(engine);
+  host = roomy;
+  agents = [];
+  logLines = [];
+});
+
+afterEach(async () => {
+  for (const agent of agents) await agent.close().catch(() => undefined);
+  await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
+});
+
+describe('agent composition (fake Docker)', () => {
+  it('diagnoses and repairs a public project on a server whose external host is detected, not configured (C5)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Public shop', exposure: 'public' });
+    expect(inst.urls.api).toContain('203.0.113.7');
+
+    const { report } = await client.call<{ report: DiagnosticReport }>('instances.diagnose', {
+      id: inst.id,
+    });
+    const files = report.checks.find((c) => c.id === 'files');
+    expect(files).toMatchObject({ status: 'ok' });
+    expect(JSON.stringify(report)).not.toContain('externalHost');
+
+    const plan = await client.call<RepairResult>('instances.repair', { id: inst.id, dryRun: true });
+    expect(plan.actions.filter((a) => a.kind === 'rerender-file')).toEqual([]);
+  });
+
+  it('refuses to start or restart a dry run or a failed creation, running nothing (finding 1)', async () => {
+    const { agent, client } = await start({ maxInstances: 1 });
+    const { instance: dry } = await client.call<{ instance: Instance }>('instances.create', {
+      name: 'Plan only',
+      dryRun: true,
+    });
+    compose.failOn.up = new DockerError(ErrorCode.START_FAILED, '"compose up" failed: boom');
+    const { instance: broken } = await client.call<{ instance: Instance }>('instances.create', {
+      name: 'Broken',
+    });
+    await until('the creation to fail', () =>
+      agent.registry.get(broken.id)?.status === 'failed' ? true : undefined,
+    );
+    delete compose.failOn.up;
+    const upsBefore = compose.runs.filter((r) => r.startsWith('up')).length;
+
+    for (const id of [dry.id, broken.id]) {
+      for (const method of ['instances.start', 'instances.restart'] as const) {
+        expect(await codeOf(client.call(method, { id }))).toBe('INVALID_STATE');
+      }
+    }
+    expect(compose.runs.filter((r) => r.startsWith('up'))).toHaveLength(upsBefore);
+    expect(agent.registry.get(dry.id)?.status).toBe('created');
+    expect(agent.registry.get(broken.id)?.status).toBe('failed');
+  });
+
+  it('checks the host before bringing a stopped project up again (finding 1)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Shop' });
+    await client.call('instances.stop', { id: inst.id });
+    host = { ...roomy, memoryAvailableMb: 10 };
+    const err = await client.call('instances.start', { id: inst.id }).catch((e: unknown) => e);
+    expect((err as { code: string }).code).toBe('INSUFFICIENT_RESOURCES');
+    expect(agent.registry.get(inst.id)?.status).toBe('stopped');
+    host = roomy;
+    await client.call('instances.start', { id: inst.id });
+    expect(agent.registry.get(inst.id)?.status).toBe('running');
+  });
+
+  it('a restart asked for during a repair is refused with BUSY and never interleaves (one lock)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Shop' });
+    const statuses: string[] = [];
+    agent.events.subscribe((e) => {
+      if (e.type === 'instance.changed' && e.instance.id === inst.id)
+        statuses.push(e.instance.status);
+    });
+    // A removed container: repair brings it back with `compose up`, which we hold open.
+    const auth = engine.projectContainers(inst.project).find((c) => c.service === 'auth')!;
+    engine.containers.delete(auth.id);
+    let release!: () => void;
+    compose.gate.up = new Promise<void>((r) => (release = r));
+    const before = compose.runs.length;
+    const repairing = client.call<RepairResult>('instances.repair', { id: inst.id });
+    await until('the repair to reach compose', () =>
+      compose.runs.length > before ? true : undefined,
+    );
+    expect(compose.runs.at(-1)).toBe(`up ${inst.project}`);
+    const runsDuringRepair = compose.runs.length;
+
+    const restart = await client.call('instances.restart', { id: inst.id }).catch((e) => e);
+    expect(restart).toMatchObject({ code: 'BUSY' });
+    expect((restart as { error: { data: { operation: string } } }).error.data.operation).toBe(
+      'repair',
+    );
+    expect(await codeOf(client.call('instances.stop', { id: inst.id }))).toBe('BUSY');
+    expect(await codeOf(client.call('instances.delete', { id: inst.id }))).toBe('BUSY');
+    expect(compose.runs).toHaveLength(runsDuringRepair);
+    expect(statuses).not.toContain('restarting');
+
+    release();
+    const result = await repairing;
+    expect(result.actions.some((a) => a.done)).toBe(true);
+    // Once the repair is over, the same restart goes through.
+    expect(await codeOf(client.call('instances.restart', { id: inst.id }))).toBe('ok');
+  });
+
+  it('refuses to delete a user who still owns projects, so a new account of that name inherits nothing (finding 11)', async () => {
+    const { agent, client } = await start();
+    await agent.auth.createUser('dave', 'dave password 123', 'user');
+    const toAgent = new PassThrough();
+    const fromAgent = new PassThrough();
+    agent.connect(toAgent, fromAgent);
+    const dave = new RpcClient(fromAgent, toAgent);
+    await dave.login('dave', 'dave password 123');
+    const { instance } = await dave.call<{ instance: Instance }>('instances.create', {
+      name: 'Dave shop',
+      dryRun: true,
+    });
+
+    const refused = await client.call('users.delete', { username: 'dave' }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'INVALID_STATE' });
+    expect((refused as { error: { data: { projects: string[] } } }).error.data.projects).toEqual([
+      instance.id,
+    ]);
+    expect(agent.auth.listUsers().map((u) => u.username)).toContain('dave');
+
+    await client.call('instances.delete', { id: instance.id });
+    expect(await codeOf(client.call('users.delete', { username: 'dave' }))).toBe('ok');
+  });
+
+  it('guards the secrets of instances created before a restart in its log (finding 19)', async () => {
+    const first = await start();
+    const { instance } = await first.client.call<{ instance: Instance }>('instances.create', {
+      name: 'Old',
+      dryRun: true,
+    });
+    await first.agent.close();
+    agents = [];
+
+    logLines = [];
+    const { agent } = await start();
+    const secrets = await new InstanceFiles(dataDir).readSecrets(instance.id);
+    const values = secretValues(secrets);
+    agent.logger.warn('container said something', {
+      line: `password is ${secrets.postgresPassword}`,
+    });
+    const written = logLines.join('');
+    expect(written).toContain('container said something');
+    for (const value of values) expect(written).not.toContain(value);
+  });
+
+  it('records a failed creation with the real code of the error, not INTERNAL', async () => {
+    const { agent, client } = await start();
+    host = { ...roomy, diskFreeMb: 5 };
+    const { instance } = await client.call<{ instance: Instance }>('instances.create', {
+      name: 'No room',
+    });
+    const failed = await until('the creation to fail', () => {
+      const now = agent.registry.get(instance.id);
+      return now?.status === 'failed' ? now : undefined;
+    });
+    expect(failed.error).toMatchObject({ code: 'INSUFFICIENT_RESOURCES' });
+    expect(failed.error?.reason).toMatch(/MB missing/);
+  });
+
+  it('caps the log streams one connection may hold open (finding 17)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Chatty' });
+    const streams: string[] = [];
+    for (let i = 0; i < MAX_LOG_STREAMS_PER_SESSION; i++) {
+      const { stream } = await client.call<{ stream: string }>('logs.follow', {
+        id: inst.id,
+        follow: true,
+      });
+      streams.push(stream);
+    }
+    const refused = await client
+      .call('logs.follow', { id: inst.id, follow: true })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LIMIT_REACHED' });
+    await client.call('stream.cancel', { stream: streams[0] });
+    expect(await codeOf(client.call('logs.follow', { id: inst.id, follow: true }))).toBe('ok');
+  });
+});
