@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { UiLanguage } from '../../electron/src/contract/api';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
 import { launchBrowser, SCREENSHOT_DIR, type RigBrowser } from '../rig/browser';
 import { startHarness, type Harness } from '../harness/server';
@@ -31,7 +32,11 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { viewport?: { width: number; height: number } } = {},
+  opts: {
+    viewport?: { width: number; height: number };
+    /** The UI language; pinned (English by default) so tests do not depend on the OS's. */
+    language?: UiLanguage;
+  } = {},
 ): Promise<Stack> {
   requireBuild();
   const home = await mkdtemp(join(tmpdir(), 'ube2e-home-'));
@@ -46,6 +51,7 @@ export async function startStack(
     localServer: false,
     clientName: 'ultrabase-e2e',
   });
+  await desktop.updateSettings({ language: opts.language ?? 'en' });
   const harness = await startHarness({ api: desktop, root: RENDERER_DIR });
   const browser = await launchBrowser({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
   const page = await browser.page();

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from './store';
 import { ServerSidebar } from '../servers/ServerSidebar';
 import { ServerPage } from '../servers/ServerPage';
@@ -14,6 +15,7 @@ import { UsersPage } from '../users/UsersPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { Toaster } from '../ui/Toaster';
 import { useTheme } from '../settings/useTheme';
+import { useLanguage } from '../i18n/useLanguage';
 
 function Dialogs() {
   const dialog = useApp((s) => s.dialog);
@@ -58,6 +60,8 @@ function Main() {
 
 export function App() {
   useTheme();
+  useLanguage();
+  const { t } = useTranslation();
   const view = useApp((s) => s.view);
   const openDialog = useApp((s) => s.openDialog);
   const dialogOpen = useApp((s) => s.dialog !== null);
@@ -80,7 +84,7 @@ export function App() {
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-panel focus:px-3 focus:py-1"
       >
-        Skip to content
+        {t('app.skipToContent')}
       </a>
       <ServerSidebar />
       <main id="main" className="flex min-w-0 flex-1 flex-col overflow-hidden">

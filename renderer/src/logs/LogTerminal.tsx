@@ -5,6 +5,8 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { LogLine } from '../../../electron/src/contract/api';
 import { toApiError } from '../api';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
@@ -152,18 +154,20 @@ export function LogTerminal({
             state.pump.push(event.lines, event.bytes);
           } else {
             report(
-              event.error ? { state: 'error', message: event.error.message } : { state: 'ended' },
+              event.error
+                ? { state: 'error', message: errorText(event.error) }
+                : { state: 'ended' },
             );
             term.write(
-              `\r\n\x1b[2m── stream ended${event.error ? `: ${event.error.message}` : ''} ──\x1b[0m\r\n`,
+              `\r\n\x1b[2m── ${t('logs.streamEnded')}${event.error ? `: ${errorText(event.error)}` : ''} ──\x1b[0m\r\n`,
             );
           }
         });
       },
       (e: unknown) => {
         const error = toApiError(e);
-        report({ state: 'error', message: error.message });
-        term.write(`\x1b[31m${error.message}\x1b[0m\r\n`);
+        report({ state: 'error', message: errorText(error) });
+        term.write(`\x1b[31m${errorText(error)}\x1b[0m\r\n`);
       },
     );
 

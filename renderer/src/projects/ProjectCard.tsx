@@ -1,4 +1,7 @@
 import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
+import { t as translate } from '../i18n/i18n';
 import type { OpenTarget, ProjectView } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import { useApp } from '../app/store';
@@ -15,7 +18,11 @@ export function useOpenProject() {
       const { url } = await api.openProject(p.serverId, p.id, target);
       window.open(url, '_blank', 'noopener');
     } catch (raw) {
-      toast({ kind: 'error', title: `Could not open ${target}`, body: toApiError(raw).message });
+      toast({
+        kind: 'error',
+        title: translate(`projects.openFailed.${target}`),
+        body: errorText(toApiError(raw)),
+      });
     }
   };
 }
@@ -24,6 +31,7 @@ const STOPPABLE = new Set(['running', 'degraded']);
 const STARTABLE = new Set(['stopped', 'failed']);
 
 export const ProjectCard = memo(function ProjectCard({ project: p }: { project: ProjectView }) {
+  const { t } = useTranslation();
   const pending = useApp((s) => s.pendingActions[projectKey(p.serverId, p.id)]);
   const run = useApp((s) => s.runProjectAction);
   const navigate = useApp((s) => s.navigate);
@@ -47,14 +55,14 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
         >
           <h3 className="truncate text-[14px] font-semibold group-hover:underline">{p.name}</h3>
           <p className="truncate text-[11px] text-muted">
-            {p.serverName} · {p.exposure} · {p.owner}
+            {p.serverName} · {t(`exposure.${p.exposure}`)} · {p.owner}
           </p>
         </button>
         <StatusBadge status={p.status} />
       </div>
       {p.needsAttention && (
         <p className="mx-4 mt-2 rounded bg-amber-500/10 px-2 py-1 text-[11px] text-warn">
-          Auto-repair gave up; open the project to see why.
+          {t('card.autoRepairGaveUp')}
         </p>
       )}
       {p.status === 'failed' && p.error && (
@@ -64,15 +72,15 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
       )}
       <dl className="mx-4 mt-3 grid grid-cols-3 gap-2 rounded-md bg-bg px-3 py-2 font-mono text-[11px]">
         <div>
-          <dt className="text-muted">API</dt>
+          <dt className="text-muted">{t('card.api')}</dt>
           <dd>{p.ports.kongHttp}</dd>
         </div>
         <div>
-          <dt className="text-muted">Postgres</dt>
+          <dt className="text-muted">{t('card.postgres')}</dt>
           <dd>{p.ports.postgres}</dd>
         </div>
         <div>
-          <dt className="text-muted">Pooler</dt>
+          <dt className="text-muted">{t('card.pooler')}</dt>
           <dd>{p.ports.poolerTransaction}</dd>
         </div>
       </dl>
@@ -83,7 +91,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={!up}
           onClick={() => void open(p, 'studio')}
         >
-          Studio ↗
+          {t('card.studioLink')}
         </button>
         <button
           type="button"
@@ -91,11 +99,11 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={!up}
           onClick={() => void open(p, 'api')}
         >
-          API ↗
+          {t('card.apiLink')}
         </button>
         <span className="flex-1" />
-        <span className="text-muted">DB URL</span>
-        <CopyButton value={p.urls.database} label={`Copy database URL of ${p.name}`} />
+        <span className="text-muted">{t('card.dbUrl')}</span>
+        <CopyButton value={p.urls.database} label={t('card.copyDbUrl', { name: p.name })} />
       </div>
       <div className="mt-3 flex items-center gap-1.5 border-t border-line px-3 py-2">
         {up ? (
@@ -105,7 +113,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
             disabled={pending !== undefined}
             onClick={() => void run(p.serverId, p.id, 'stop')}
           >
-            Stop
+            {t('common.stop')}
           </Button>
         ) : (
           <Button
@@ -114,7 +122,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
             disabled={pending !== undefined || !STARTABLE.has(p.status)}
             onClick={() => void run(p.serverId, p.id, 'start')}
           >
-            Start
+            {t('common.start')}
           </Button>
         )}
         <Button
@@ -123,10 +131,10 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={pending !== undefined || !up}
           onClick={() => void run(p.serverId, p.id, 'restart')}
         >
-          Restart
+          {t('common.restart')}
         </Button>
         <Button size="sm" variant="ghost" onClick={() => openLogs(p.serverId, p.id)}>
-          Logs
+          {t('common.logs')}
         </Button>
         <span className="flex-1" />
         <Button
@@ -135,12 +143,12 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           className="text-danger"
           busy={pending === 'delete'}
           disabled={pending !== undefined}
-          aria-label={`Delete ${p.name}`}
+          aria-label={t('card.deleteProject', { name: p.name })}
           onClick={() =>
             openDialog({ kind: 'deleteProject', serverId: p.serverId, instanceId: p.id })
           }
         >
-          Delete
+          {t('common.delete')}
         </Button>
       </div>
     </article>

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ProjectTab } from '../app/navSlice';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
@@ -14,12 +15,7 @@ import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 
-const TABS: [ProjectTab, string][] = [
-  ['overview', 'Overview'],
-  ['diagnostics', 'Diagnostics'],
-  ['usage', 'Usage'],
-  ['activity', 'Activity'],
-];
+const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];
 const IN_CREATION = new Set(['queued', 'creating', 'failed']);
 
 export function ProjectPage({
@@ -31,6 +27,7 @@ export function ProjectPage({
   instanceId: string;
   tab: ProjectTab;
 }) {
+  const { t } = useTranslation();
   const key = projectKey(serverId, instanceId);
   const p = useApp((s) => s.projects[key]);
   const pending = useApp((s) => s.pendingActions[key]);
@@ -61,9 +58,9 @@ export function ProjectPage({
   if (!p) {
     return (
       <EmptyState
-        title="Project not found"
-        body="It may have been deleted, or its server disconnected."
-        action={<Button onClick={() => navigate({ kind: 'projects' })}>Back to projects</Button>}
+        title={t('project.notFound.title')}
+        body={t('project.notFound.body')}
+        action={<Button onClick={() => navigate({ kind: 'projects' })}>{t('project.back')}</Button>}
       />
     );
   }
@@ -78,7 +75,7 @@ export function ProjectPage({
               type="button"
               className="text-muted hover:text-fg"
               onClick={() => navigate({ kind: 'projects' })}
-              aria-label="Back to projects"
+              aria-label={t('project.back')}
             >
               ←
             </button>
@@ -88,7 +85,12 @@ export function ProjectPage({
             </span>
           </span>
         }
-        subtitle={`${p.serverName} · ${p.exposure} · owner ${p.owner} · ${p.project}`}
+        subtitle={t('project.subtitle', {
+          server: p.serverName,
+          exposure: t(`exposure.${p.exposure}`),
+          owner: p.owner,
+          project: p.project,
+        })}
         actions={
           <>
             {up ? (
@@ -97,7 +99,7 @@ export function ProjectPage({
                 disabled={pending !== undefined}
                 onClick={() => void run(serverId, instanceId, 'stop')}
               >
-                Stop
+                {t('common.stop')}
               </Button>
             ) : (
               <Button
@@ -107,7 +109,7 @@ export function ProjectPage({
                 }
                 onClick={() => void run(serverId, instanceId, 'start')}
               >
-                Start
+                {t('common.start')}
               </Button>
             )}
             <Button
@@ -115,25 +117,25 @@ export function ProjectPage({
               disabled={pending !== undefined || !up}
               onClick={() => void run(serverId, instanceId, 'restart')}
             >
-              Restart
+              {t('common.restart')}
             </Button>
-            <Button onClick={() => openLogs(serverId, instanceId)}>Logs</Button>
+            <Button onClick={() => openLogs(serverId, instanceId)}>{t('common.logs')}</Button>
             <Button
               variant="danger"
               disabled={pending !== undefined}
               onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
             >
-              Delete
+              {t('common.delete')}
             </Button>
           </>
         }
       />
       <div
         role="tablist"
-        aria-label="Project sections"
+        aria-label={t('project.sections')}
         className="flex gap-1 border-b border-line bg-panel px-6"
       >
-        {TABS.map(([id, label]) => (
+        {TABS.map((id) => (
           <button
             key={id}
             role="tab"
@@ -142,7 +144,7 @@ export function ProjectPage({
             onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
             className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
           >
-            {label}
+            {t(`project.tabs.${id}`)}
           </button>
         ))}
       </div>
@@ -150,7 +152,13 @@ export function ProjectPage({
         {tab === 'overview' && (
           <>
             {creating && (
-              <Panel title={p.status === 'failed' ? 'Creation failed' : 'Creation in progress'}>
+              <Panel
+                title={
+                  p.status === 'failed'
+                    ? t('project.creationFailed')
+                    : t('project.creationInProgress')
+                }
+              >
                 <CreationProgress serverId={serverId} instanceId={instanceId} />
               </Panel>
             )}
@@ -159,17 +167,16 @@ export function ProjectPage({
                 role="alert"
                 className="rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-2 text-warn"
               >
-                Auto-repair gave up after repeated attempts. Open Diagnostics to see what keeps
-                failing.
+                {t('project.needsAttention')}
               </p>
             )}
-            <Panel title="Endpoints">
+            <Panel title={t('project.endpoints')}>
               <dl className="flex flex-col divide-y divide-line text-xs">
                 {(
                   [
-                    ['studio', 'Studio', p.urls.studio],
-                    ['api', 'API', p.urls.api],
-                    ['database', 'Database', p.urls.database],
+                    ['studio', t('project.endpoint.studio'), p.urls.studio],
+                    ['api', t('project.endpoint.api'), p.urls.api],
+                    ['database', t('project.endpoint.database'), p.urls.database],
                   ] as const
                 ).map(([target, label, url]) => (
                   <div
@@ -186,24 +193,27 @@ export function ProjectPage({
                           disabled={!up}
                           onClick={() => void open(p, target)}
                         >
-                          Open ↗
+                          {t('common.openExternal')}
                         </Button>
                       )}
-                      <CopyButton value={url} label={`Copy ${label} URL`} />
+                      <CopyButton value={url} label={t('project.copyUrl', { label })} />
                     </div>
                   </div>
                 ))}
               </dl>
               <p className="mt-2 text-[11px] text-muted">
-                Ports: API {p.ports.kongHttp} · HTTPS {p.ports.kongHttps} · Postgres{' '}
-                {p.ports.postgres} · Pooler {p.ports.poolerTransaction}.
-                {p.exposure === 'private' &&
-                  ' Private: opened through an SSH port forward on this computer.'}
+                {t('project.ports', {
+                  api: p.ports.kongHttp,
+                  https: p.ports.kongHttps,
+                  postgres: p.ports.postgres,
+                  pooler: p.ports.poolerTransaction,
+                })}
+                {p.exposure === 'private' && t('project.privateNote')}
               </p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
             {p.services && p.services.length > 0 && (
-              <Panel title="Services">
+              <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">
                   {p.services.map((s) => (
                     <li
@@ -220,8 +230,10 @@ export function ProjectPage({
                           }
                         >
                           {s.state}
-                          {s.health !== 'none' ? ` · ${s.health}` : ''}
-                          {s.restarts > 0 ? ` · ${s.restarts} restarts` : ''}
+                          {s.health !== 'none' ? ` · ${t(`health.${s.health}`)}` : ''}
+                          {s.restarts > 0
+                            ? ` · ${t('project.restarts', { count: s.restarts })}`
+                            : ''}
                         </span>
                       </span>
                       <button
@@ -229,7 +241,7 @@ export function ProjectPage({
                         className="text-brand hover:underline"
                         onClick={() => openLogs(serverId, instanceId, s.service)}
                       >
-                        logs
+                        {t('project.serviceLogs')}
                       </button>
                     </li>
                   ))}
@@ -241,7 +253,7 @@ export function ProjectPage({
         {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'activity' && (
-          <Panel title="Recent activity">
+          <Panel title={t('project.recentActivity')}>
             <AuditList entries={audit} />
           </Panel>
         )}

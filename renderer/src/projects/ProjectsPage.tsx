@@ -1,4 +1,5 @@
 import { useMemo, useRef, useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
@@ -8,6 +9,7 @@ import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
 
 export function ProjectsPage() {
+  const { t } = useTranslation();
   const projects = useApp((s) => s.projects);
   const filter = useApp((s) => s.projectFilter);
   const setFilter = useApp((s) => s.setProjectFilter);
@@ -35,16 +37,16 @@ export function ProjectsPage() {
 
   let body;
   if (!serversLoaded) {
-    body = <p className="p-6 text-muted">Loading…</p>;
+    body = <p className="p-6 text-muted">{t('common.loading')}</p>;
   } else if (servers.length === 0) {
     body = (
       <EmptyState
         icon="⌁"
-        title="Add your first server"
-        body="Ultrabase runs each Supabase project in its own Docker Compose stack on a Linux server you own. Add a server reachable over SSH; the first connection installs a small agent there."
+        title={t('projects.emptyNoServer.title')}
+        body={t('projects.emptyNoServer.body')}
         action={
           <Button variant="primary" onClick={() => openDialog({ kind: 'addServer' })}>
-            Add a server
+            {t('projects.emptyNoServer.action')}
           </Button>
         }
       />
@@ -54,15 +56,15 @@ export function ProjectsPage() {
     body = (
       <EmptyState
         icon="⇄"
-        title="No server is connected"
-        body="Projects appear here once a server is connected. Connect one, or open a server in the sidebar to see why it failed."
+        title={t('projects.emptyNotConnected.title')}
+        body={t('projects.emptyNotConnected.body')}
         action={
           <div className="flex gap-2">
             <Button variant="primary" onClick={() => void connectServer(first.id)}>
-              Connect {first.name}
+              {t('projects.emptyNotConnected.connect', { name: first.name })}
             </Button>
             <Button onClick={() => navigate({ kind: 'server', serverId: first.id })}>
-              Open server
+              {t('projects.emptyNotConnected.openServer')}
             </Button>
           </div>
         }
@@ -72,11 +74,11 @@ export function ProjectsPage() {
     body = (
       <EmptyState
         icon="✦"
-        title="Create your first project"
-        body="A project is a complete Supabase stack (Postgres, Auth, REST, Realtime, Storage, Studio) with its own ports and secrets. It takes a minute or two."
+        title={t('projects.emptyNoProject.title')}
+        body={t('projects.emptyNoProject.body')}
         action={
           <Button variant="primary" onClick={() => openDialog({ kind: 'create' })}>
-            New project
+            {t('projects.newProject')}
           </Button>
         }
       />
@@ -84,10 +86,12 @@ export function ProjectsPage() {
   } else if (cards.length === 0) {
     body = (
       <EmptyState
-        title="No project matches"
-        body="Try another name, or show every server."
+        title={t('projects.emptyNoMatch.title')}
+        body={t('projects.emptyNoMatch.body')}
         action={
-          <Button onClick={() => setFilter({ query: '', serverId: 'all' })}>Clear filters</Button>
+          <Button onClick={() => setFilter({ query: '', serverId: 'all' })}>
+            {t('projects.emptyNoMatch.clear')}
+          </Button>
         }
       />
     );
@@ -107,26 +111,30 @@ export function ProjectsPage() {
   return (
     <>
       <PageHeader
-        title="Projects"
-        subtitle={`${cards.length} shown · ${connected.length} of ${servers.length} servers connected`}
+        title={t('projects.title')}
+        subtitle={t('projects.subtitle', {
+          count: cards.length,
+          connected: connected.length,
+          servers: servers.length,
+        })}
         actions={
           <>
             <input
               ref={search}
               type="search"
-              aria-label="Search projects"
-              placeholder="Search by name   /"
+              aria-label={t('projects.search')}
+              placeholder={t('projects.searchPlaceholder')}
               value={filter.query}
               onChange={(e) => setFilter({ query: e.target.value })}
               className={`${inputClass} w-56`}
             />
             <select
-              aria-label="Filter by server"
+              aria-label={t('projects.filterByServer')}
               value={filter.serverId}
               onChange={(e) => setFilter({ serverId: e.target.value })}
               className={`${inputClass} w-44`}
             >
-              <option value="all">All servers</option>
+              <option value="all">{t('projects.allServers')}</option>
               {servers.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -137,9 +145,9 @@ export function ProjectsPage() {
               variant="primary"
               disabled={connected.length === 0}
               onClick={() => openDialog({ kind: 'create' })}
-              title="New project (Ctrl+N)"
+              title={t('projects.newProjectShortcut')}
             >
-              New project
+              {t('projects.newProject')}
             </Button>
           </>
         }

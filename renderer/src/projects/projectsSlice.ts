@@ -1,6 +1,8 @@
 import type { ProjectView } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 export type ProjectAction = 'start' | 'stop' | 'restart' | 'delete';
 
@@ -40,13 +42,6 @@ export function visibleProjects(
     );
 }
 
-const PAST: Record<ProjectAction, string> = {
-  start: 'started',
-  stop: 'stopped',
-  restart: 'restarted',
-  delete: 'deleted',
-};
-
 export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
   projects: {},
   projectsLoaded: false,
@@ -70,7 +65,7 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
       set({ projectsLoaded: true });
       const error = toApiError(raw);
       if (error.code !== 'NOT_CONNECTED') {
-        get().toast({ kind: 'error', title: 'Could not list projects', body: error.message });
+        get().toast({ kind: 'error', title: t('projects.listFailed'), body: errorText(error) });
       }
     }
   },
@@ -123,11 +118,15 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
               : api.restartProject;
         get().upsertProject(await call.call(api, serverId, instanceId));
       }
-      get().toast({ kind: 'success', title: `${name} ${PAST[action]}` });
+      get().toast({ kind: 'success', title: t(`projects.done.${action}`, { name }) });
       return true;
     } catch (raw) {
       const error = toApiError(raw);
-      get().toast({ kind: 'error', title: `Could not ${action} ${name}`, body: error.message });
+      get().toast({
+        kind: 'error',
+        title: t(`projects.failed.${action}`, { name }),
+        body: errorText(error),
+      });
       return false;
     } finally {
       set((s) => {

@@ -1,11 +1,13 @@
 import type { AuditEntry } from '../../../electron/src/contract/api';
-import { timeAgo } from '../ui/format';
+import { useTranslation } from 'react-i18next';
+import { formatDateTime, timeAgo } from '../i18n/format';
 
 export function AuditList({ entries }: { entries: AuditEntry[] | undefined }) {
-  if (!entries) return <p className="text-xs text-muted">Loading…</p>;
-  if (entries.length === 0) return <p className="text-xs text-muted">Nothing recorded yet.</p>;
+  const { t } = useTranslation();
+  if (!entries) return <p className="text-xs text-muted">{t('common.loading')}</p>;
+  if (entries.length === 0) return <p className="text-xs text-muted">{t('audit.empty')}</p>;
   return (
-    <ol className="flex flex-col divide-y divide-line" aria-label="Audit log">
+    <ol className="flex flex-col divide-y divide-line" aria-label={t('audit.label')}>
       {entries.map((e) => (
         <li key={e.seq} className="flex items-center gap-3 py-1.5 text-xs">
           <span
@@ -17,7 +19,7 @@ export function AuditList({ entries }: { entries: AuditEntry[] | undefined }) {
             {e.target ? ` ${e.target}` : ''}
             {e.code ? ` → ${e.code}` : ''}
           </span>
-          <time dateTime={e.at} title={e.at} className="shrink-0 text-muted">
+          <time dateTime={e.at} title={formatDateTime(e.at)} className="shrink-0 text-muted">
             {timeAgo(e.at)}
           </time>
         </li>

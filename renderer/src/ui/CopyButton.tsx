@@ -1,11 +1,13 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 
-export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+export function CopyButton({ value, label }: { value: string; label?: string }) {
+  const { t } = useTranslation();
   const [copied, setCopied] = useState(false);
   return (
     <button
       type="button"
-      aria-label={label}
+      aria-label={label ?? t('common.copy')}
       onClick={() => {
         void navigator.clipboard
           ?.writeText(value)
@@ -17,7 +19,7 @@ export function CopyButton({ value, label = 'Copy' }: { value: string; label?: s
       }}
       className="rounded px-1.5 py-0.5 text-xs text-muted hover:bg-raised hover:text-fg"
     >
-      {copied ? 'Copied' : 'Copy'}
+      {copied ? t('common.copied') : t('common.copy')}
     </button>
   );
 }
