@@ -42,6 +42,16 @@ export const ptBR: Catalogue = {
     reconnecting: 'reconectando',
     error: 'erro',
   },
+  container: {
+    running: 'rodando',
+    exited: 'encerrado',
+    restarting: 'reiniciando',
+    created: 'criado',
+    paused: 'pausado',
+    dead: 'morto',
+    missing: 'ausente',
+    removing: 'removendo',
+  },
   check: { ok: 'ok', warn: 'atenção', fail: 'falha' },
   health: {
     healthy: 'saudável',

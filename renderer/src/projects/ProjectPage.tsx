@@ -14,6 +14,7 @@ import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import type { en } from '../i18n/en';
 
 const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];
 const IN_CREATION = new Set(['queued', 'creating', 'failed']);
@@ -27,8 +28,13 @@ export function ProjectPage({
   instanceId: string;
   tab: ProjectTab;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const key = projectKey(serverId, instanceId);
+  /** Docker's state word, translated when the catalogue knows it (Docker may add new ones). */
+  const containerState = (state: string): string =>
+    i18n.exists(`container.${state}`)
+      ? t(`container.${state as keyof typeof en.container}`)
+      : state;
   const p = useApp((s) => s.projects[key]);
   const pending = useApp((s) => s.pendingActions[key]);
   const audit = useApp((s) => s.audit[key]);
@@ -229,7 +235,7 @@ export function ProjectPage({
                               : 'text-muted'
                           }
                         >
-                          {s.state}
+                          {containerState(s.state)}
                           {s.health !== 'none' ? ` · ${t(`health.${s.health}`)}` : ''}
                           {s.restarts > 0
                             ? ` · ${t('project.restarts', { count: s.restarts })}`
