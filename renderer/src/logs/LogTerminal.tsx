@@ -10,6 +10,7 @@ import { t } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
+import { neutraliseTerminalControls } from './sanitize';
 import type { LogTab } from './logsSlice';
 import { claimStream } from './streamRouter';
 import { useDarkClass } from '../ui/useDarkClass';
@@ -159,7 +160,7 @@ export function LogTerminal({
                 : { state: 'ended' },
             );
             term.write(
-              `\r\n\x1b[2m── ${t('logs.streamEnded')}${event.error ? `: ${errorText(event.error)}` : ''} ──\x1b[0m\r\n`,
+              `\r\n\x1b[2m── ${t('logs.streamEnded')}${event.error ? `: ${neutraliseTerminalControls(errorText(event.error))}` : ''} ──\x1b[0m\r\n`,
             );
           }
         });
@@ -167,7 +168,7 @@ export function LogTerminal({
       (e: unknown) => {
         const error = toApiError(e);
         report({ state: 'error', message: errorText(error) });
-        term.write(`\x1b[31m${errorText(error)}\x1b[0m\r\n`);
+        term.write(`\x1b[31m${neutraliseTerminalControls(errorText(error))}\x1b[0m\r\n`);
       },
     );
 

@@ -1,4 +1,5 @@
 import type { LogLine } from '../../../electron/src/contract/api';
+import { neutraliseTerminalControls } from './sanitize';
 
 /** Like `docker compose logs`: each service keeps one colour so interleaved lines stay readable. */
 const SERVICE_COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -20,9 +21,13 @@ function clock(time: string): string {
  * ANSI colours pass through). xterm needs CRLF; a bare LF would only move down a row.
  */
 export function formatLogLine(line: LogLine, withService: boolean): string {
-  const text = line.text.replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n');
+  // CRLF inside a line is a line break; any other control is neutralised (finding 22).
+  const text = neutraliseTerminalControls(
+    line.text.replace(/\r?\n$/, '').replace(/\r\n/g, '\n'),
+  ).replace(/\n/g, '\r\n');
+  const name = neutraliseTerminalControls(line.service).replace(/\n/g, ' ');
   const service = withService
-    ? `\x1b[${serviceColour(line.service)}m${line.service.padEnd(10)}\x1b[0m│ `
+    ? `\x1b[${serviceColour(line.service)}m${name.padEnd(10)}\x1b[0m│ `
     : '';
   const err = line.stream === 'stderr' ? '\x1b[31m!\x1b[0m' : ' ';
   return `\x1b[2m${clock(line.time)}\x1b[0m${err}${service}${text}\r\n`;
