@@ -157,7 +157,14 @@ export const en = {
     endpoint: { studio: 'Studio', api: 'API', database: 'Database' },
     copyUrl: 'Copy {{label}} URL',
     ports: 'Ports: API {{api}} · HTTPS {{https}} · Postgres {{postgres}} · Pooler {{pooler}}.',
-    privateNote: ' Private: opened through an SSH port forward on this computer.',
+    privateNote:
+      ' Private: these ports listen on the server’s loopback; Ultrabase reaches them through an SSH tunnel from this computer.',
+    tunnelNotOpen: 'Through an SSH tunnel from this computer: open or copy to start it',
+    openTunnel: 'Open tunnel',
+    tunnelNote:
+      'Tunnel addresses are local to this computer and work only while Ultrabase is running.',
+    studioLogin: 'Studio asks for the Studio user and password shown under Credentials.',
+    copyFailed: 'Could not copy the address',
     services: 'Services',
     restarts_one: '{{count}} restart',
     restarts_other: '{{count}} restarts',

@@ -158,7 +158,14 @@ export const ptBR: Catalogue = {
     endpoint: { studio: 'Studio', api: 'API', database: 'Banco de dados' },
     copyUrl: 'Copiar a URL de {{label}}',
     ports: 'Portas: API {{api}} · HTTPS {{https}} · Postgres {{postgres}} · Pooler {{pooler}}.',
-    privateNote: ' Privado: aberto por um encaminhamento de porta SSH neste computador.',
+    privateNote:
+      ' Privado: estas portas escutam só no loopback do servidor; o Ultrabase as alcança por um túnel SSH a partir deste computador.',
+    tunnelNotOpen: 'Por um túnel SSH a partir deste computador: abra ou copie para iniciá-lo',
+    openTunnel: 'Abrir túnel',
+    tunnelNote:
+      'Os endereços de túnel são locais deste computador e só funcionam enquanto o Ultrabase estiver aberto.',
+    studioLogin: 'O Studio pede o usuário e a senha do Studio mostrados em Credenciais.',
+    copyFailed: 'Não foi possível copiar o endereço',
     services: 'Serviços',
     restarts_one: '{{count}} reinício',
     restarts_other: '{{count}} reinícios',

@@ -11,12 +11,12 @@ import { CopyButton } from '../ui/CopyButton';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
-  const api = useApp((s) => s.api);
+  const reachableUrl = useApp((s) => s.reachableUrl);
   const toast = useApp((s) => s.toast);
   return async (p: ProjectView, target: OpenTarget) => {
     try {
-      const { url } = await api.openProject(p.serverId, p.id, target);
-      window.open(url, '_blank', 'noopener');
+      const url = await reachableUrl(p.serverId, p.id, target);
+      if (target !== 'database') window.open(url, '_blank', 'noopener');
     } catch (raw) {
       toast({
         kind: 'error',
@@ -38,6 +38,8 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
   const openDialog = useApp((s) => s.openDialog);
   const openLogs = useApp((s) => s.openLogs);
   const open = useOpenProject();
+  const reachableUrl = useApp((s) => s.reachableUrl);
+  const toast = useApp((s) => s.toast);
   const up = STOPPABLE.has(p.status);
 
   return (
@@ -103,7 +105,17 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
         </button>
         <span className="flex-1" />
         <span className="text-muted">{t('card.dbUrl')}</span>
-        <CopyButton value={p.urls.database} label={t('card.copyDbUrl', { name: p.name })} />
+        <CopyButton
+          value={() => reachableUrl(p.serverId, p.id, 'database')}
+          label={t('card.copyDbUrl', { name: p.name })}
+          onError={(raw) =>
+            toast({
+              kind: 'error',
+              title: t('project.copyFailed'),
+              body: errorText(toApiError(raw)),
+            })
+          }
+        />
       </div>
       <div className="mt-3 flex items-center gap-1.5 border-t border-line px-3 py-2">
         {up ? (

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ProjectTab } from '../app/navSlice';
-import { projectKey } from '../api';
+import { projectKey, toApiError } from '../api';
 import { useApp } from '../app/store';
 import { CreationProgress } from '../create/CreationProgress';
 import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
@@ -14,6 +14,8 @@ import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { needsTunnel } from './tunnelsSlice';
+import { errorText } from '../i18n/errors';
 import type { en } from '../i18n/en';
 
 const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];
@@ -46,6 +48,12 @@ export function ProjectPage({
   const api = useApp((s) => s.api);
   const applyProgress = useApp((s) => s.applyProgress);
   const open = useOpenProject();
+  const server = useApp((s) => s.servers.find((x) => x.id === serverId));
+  const tunnels = useApp((s) => s.tunnels[key]);
+  const reachableUrl = useApp((s) => s.reachableUrl);
+  const toast = useApp((s) => s.toast);
+  const copyFailed = (raw: unknown) =>
+    toast({ kind: 'error', title: t('project.copyFailed'), body: errorText(toApiError(raw)) });
   const creating = p !== undefined && IN_CREATION.has(p.status);
 
   useEffect(() => {
@@ -71,6 +79,7 @@ export function ProjectPage({
     );
   }
   const up = p.status === 'running' || p.status === 'degraded';
+  const tunnel = needsTunnel(p, server);
 
   return (
     <>
@@ -184,28 +193,50 @@ export function ProjectPage({
                     ['api', t('project.endpoint.api'), p.urls.api],
                     ['database', t('project.endpoint.database'), p.urls.database],
                   ] as const
-                ).map(([target, label, url]) => (
-                  <div
-                    key={target}
-                    className="grid grid-cols-[120px_1fr_auto] items-center gap-3 py-1.5"
-                  >
-                    <dt className="text-muted">{label}</dt>
-                    <dd className="truncate font-mono">{url}</dd>
-                    <div className="flex gap-1">
-                      {target !== 'database' && (
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          disabled={!up}
-                          onClick={() => void open(p, target)}
-                        >
-                          {t('common.openExternal')}
-                        </Button>
-                      )}
-                      <CopyButton value={url} label={t('project.copyUrl', { label })} />
+                ).map(([target, label, serverUrl]) => {
+                  // Never show a private project's server-loopback address as if it worked here.
+                  const url = tunnel ? tunnels?.[target] : serverUrl;
+                  return (
+                    <div
+                      key={target}
+                      className="grid grid-cols-[120px_1fr_auto] items-center gap-3 py-1.5"
+                    >
+                      <dt className="text-muted">{label}</dt>
+                      <dd className="truncate font-mono" data-endpoint={target}>
+                        {url ?? (
+                          <span className="font-sans text-muted">{t('project.tunnelNotOpen')}</span>
+                        )}
+                      </dd>
+                      <div className="flex gap-1">
+                        {target === 'database' && tunnel && !url && (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            disabled={!up}
+                            onClick={() => void open(p, 'database')}
+                          >
+                            {t('project.openTunnel')}
+                          </Button>
+                        )}
+                        {target !== 'database' && (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            disabled={!up}
+                            onClick={() => void open(p, target)}
+                          >
+                            {t('common.openExternal')}
+                          </Button>
+                        )}
+                        <CopyButton
+                          value={() => reachableUrl(serverId, instanceId, target)}
+                          label={t('project.copyUrl', { label })}
+                          onError={copyFailed}
+                        />
+                      </div>
                     </div>
-                  </div>
-                ))}
+                  );
+                })}
               </dl>
               <p className="mt-2 text-[11px] text-muted">
                 {t('project.ports', {
@@ -216,6 +247,12 @@ export function ProjectPage({
                 })}
                 {p.exposure === 'private' && t('project.privateNote')}
               </p>
+              {tunnel && tunnels && (
+                <p className="mt-1 text-[11px] text-warn" data-testid="tunnel-note">
+                  {t('project.tunnelNote')}
+                </p>
+              )}
+              <p className="mt-1 text-[11px] text-muted">{t('project.studioLogin')}</p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
             {p.services && p.services.length > 0 && (

@@ -91,6 +91,8 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
   },
 
   forgetServerProjects(serverId) {
+    // A disconnect closes the server's forwards: their local addresses no longer work.
+    get().forgetServerTunnels(serverId);
     set((s) => ({
       projects: Object.fromEntries(
         Object.entries(s.projects).filter(([, p]) => p.serverId !== serverId),

@@ -1,7 +1,19 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-export function CopyButton({ value, label }: { value: string; label?: string }) {
+/**
+ * Copies a value, or one produced on click (a private project's address needs its tunnel
+ * opened first). A failure to produce it goes to `onError`; nothing is copied then.
+ */
+export function CopyButton({
+  value,
+  label,
+  onError,
+}: {
+  value: string | (() => Promise<string>);
+  label?: string;
+  onError?: (error: unknown) => void;
+}) {
   const { t } = useTranslation();
   const [copied, setCopied] = useState(false);
   return (
@@ -9,13 +21,13 @@ export function CopyButton({ value, label }: { value: string; label?: string }) 
       type="button"
       aria-label={label ?? t('common.copy')}
       onClick={() => {
-        void navigator.clipboard
-          ?.writeText(value)
+        void (typeof value === 'string' ? Promise.resolve(value) : value())
+          .then((text) => navigator.clipboard?.writeText(text))
           .then(() => {
             setCopied(true);
             setTimeout(() => setCopied(false), 1200);
           })
-          .catch(() => undefined);
+          .catch((error: unknown) => onError?.(error));
       }}
       className="rounded px-1.5 py-0.5 text-xs text-muted hover:bg-raised hover:text-fg"
     >
