@@ -426,6 +426,7 @@ export const en = {
     passwordMin: 'At least {{min}} characters.',
     refused: 'Refused',
     you: '(you)',
+    selfGuard: 'You cannot disable, demote or delete your own account; ask another admin.',
     roleOf: 'Role of {{name}}',
     disabled: 'disabled',
     active: 'active',

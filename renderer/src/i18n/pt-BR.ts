@@ -429,6 +429,8 @@ export const ptBR: Catalogue = {
     passwordMin: 'No mínimo {{min}} caracteres.',
     refused: 'Recusado',
     you: '(você)',
+    selfGuard:
+      'Você não pode desativar, rebaixar nem excluir a própria conta; peça a outro administrador.',
     roleOf: 'Papel de {{name}}',
     disabled: 'desativado',
     active: 'ativo',

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { inputClass } from '../ui/Field';
+import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
 import { LogTerminal, type LogStatus, type LogTerminalHandle } from './LogTerminal';
 
@@ -122,7 +122,7 @@ export function LogsPage({ visible }: { visible: boolean }) {
                   setQuery(e.target.value);
                   setFound(null);
                 }}
-                className={`${inputClass} h-7 w-48`}
+                className={`${inputBase} h-7 w-48`}
               />
               <Button size="sm" type="submit" aria-label={t('logs.next')} title={t('logs.next')}>
                 ↓

@@ -151,8 +151,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
         <span className="flex-1" />
         <Button
           size="sm"
-          variant="ghost"
-          className="text-danger"
+          variant="danger-ghost"
           busy={pending === 'delete'}
           disabled={pending !== undefined}
           aria-label={t('card.deleteProject', { name: p.name })}

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { inputClass } from '../ui/Field';
+import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
 import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
@@ -126,13 +126,13 @@ export function ProjectsPage() {
               placeholder={t('projects.searchPlaceholder')}
               value={filter.query}
               onChange={(e) => setFilter({ query: e.target.value })}
-              className={`${inputClass} w-56`}
+              className={`${inputBase} h-8 w-56`}
             />
             <select
               aria-label={t('projects.filterByServer')}
               value={filter.serverId}
               onChange={(e) => setFilter({ serverId: e.target.value })}
-              className={`${inputClass} w-44`}
+              className={`${inputBase} h-8 w-44`}
             >
               <option value="all">{t('projects.allServers')}</option>
               {servers.map((s) => (

@@ -8,7 +8,7 @@ import { useApp } from '../app/store';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { Field, inputClass } from '../ui/Field';
+import { Field, inputBase, inputClass } from '../ui/Field';
 import { PageHeader, Panel } from '../ui/Panel';
 
 export function usernameProblem(name: string): string | null {
@@ -114,6 +114,8 @@ function UserRow({
   const [expanded, setExpanded] = useState(false);
   const [password, setPassword] = useState('');
   const serverProjects = Object.values(projects).filter((p) => p.serverId === serverId);
+  // An admin who disabled, demoted or deleted themselves would lock themselves out.
+  const self = user.username === me;
   const ignore = () => undefined;
 
   return (
@@ -127,6 +129,8 @@ function UserRow({
         </span>
         <select
           aria-label={t('users.roleOf', { name: user.username })}
+          title={self ? t('users.selfGuard') : undefined}
+          disabled={self}
           value={user.role}
           onChange={(e) =>
             void updateUser(serverId, {
@@ -134,7 +138,7 @@ function UserRow({
               role: e.target.value as Role,
             }).catch(ignore)
           }
-          className={`${inputClass} h-7 w-24`}
+          className={`${inputBase} h-7 w-24`}
         >
           <option value="user">{t('role.user')}</option>
           <option value="admin">{t('role.admin')}</option>
@@ -161,6 +165,8 @@ function UserRow({
         <Button
           size="sm"
           variant="ghost"
+          disabled={self}
+          title={self ? t('users.selfGuard') : undefined}
           onClick={() =>
             void updateUser(serverId, { username: user.username, disabled: !user.disabled }).catch(
               ignore,
@@ -171,9 +177,9 @@ function UserRow({
         </Button>
         <Button
           size="sm"
-          variant="ghost"
-          className="text-danger"
-          disabled={user.username === me}
+          variant="danger-ghost"
+          disabled={self}
+          title={self ? t('users.selfGuard') : undefined}
           onClick={() => void deleteUser(serverId, user.username).catch(ignore)}
         >
           {t('common.delete')}
@@ -277,7 +283,7 @@ export function UsersPage({ serverId: wanted }: { serverId?: string | undefined 
               aria-label={t('users.server')}
               value={serverId}
               onChange={(e) => navigate({ kind: 'users', serverId: e.target.value })}
-              className={`${inputClass} w-48`}
+              className={`${inputBase} h-8 w-48`}
             >
               {adminServers.map((s) => (
                 <option key={s.id} value={s.id}>

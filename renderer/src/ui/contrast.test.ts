@@ -1,0 +1,63 @@
+// eslint-disable-next-line no-restricted-imports -- a unit test (Node) reads the stylesheet from disk
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// WCAG 2.x contrast of the theme's colour pairs, read from the stylesheet itself, so a palette
+// change that breaks AA (4.5:1 for text) fails here before anyone sees it.
+const css = readFileSync(new URL('../styles.css', import.meta.url), 'utf8');
+
+function palette(selector: string): Record<string, string> {
+  const block = new RegExp(`${selector.replace('.', '\\.')}\\s*\\{([^}]*)\\}`).exec(css)?.[1] ?? '';
+  return Object.fromEntries(
+    [...block.matchAll(/--([\w-]+):\s*(#[0-9a-f]{6})/gi)].map((m) => [m[1]!, m[2]!]),
+  );
+}
+
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+export function contrast(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** [text, background] pairs the components use. */
+const PAIRS: [string, string][] = [
+  ['fg', 'bg'],
+  ['fg', 'panel'],
+  ['fg', 'raised'],
+  ['muted', 'bg'],
+  ['muted', 'panel'],
+  ['muted', 'raised'],
+  ['brand-fg', 'brand'], // primary buttons
+  ['brand', 'panel'], // links: "Studio ↗", "logs"
+  ['brand', 'bg'],
+  ['danger-fg', 'danger'], // the Delete button
+  ['danger', 'panel'], // danger-ghost Delete, errors
+  ['danger', 'bg'],
+  ['warn', 'panel'],
+  ['warn', 'bg'],
+];
+
+describe.each([
+  ['light', ':root'],
+  ['dark', '.dark'],
+])('the %s theme', (_name, selector) => {
+  const colours = palette(selector);
+
+  it.each(PAIRS)('%s on %s reaches 4.5:1', (text, background) => {
+    expect(colours[text], `--${text}`).toBeDefined();
+    expect(colours[background], `--${background}`).toBeDefined();
+    expect(contrast(colours[text]!, colours[background]!)).toBeGreaterThanOrEqual(4.5);
+  });
+});
+
+it('measures like the review did (white on the old greens and reds)', () => {
+  expect(contrast('#ffffff', '#1f9d6a')).toBeCloseTo(3.45, 2);
+  expect(contrast('#ffffff', '#f87171')).toBeCloseTo(2.77, 2);
+});
