@@ -255,7 +255,7 @@ export const en = {
       'Code {{code}}. Everything created so far was rolled back; fix the cause and try again.',
     stepFailed: 'The step failed.',
     runningToast: '{{name}} is running',
-    runningToastBody: 'Every service is healthy.',
+    runningToastBody: 'All services are up; those with a health check report healthy.',
     failedToast: 'Creating {{name}} failed',
     failedToastBody: 'See the project for the reason.',
   },
@@ -286,6 +286,9 @@ export const en = {
     clear: 'Clear',
     download: 'Download',
     streamEnded: 'stream ended',
+    stderr: 'stderr',
+    stderrHint:
+      'A red ! marks a line the service wrote to stderr. Many services log everything there: it does not mean the line is an error.',
   },
   diagnostics: {
     title: 'Diagnostics',
@@ -328,7 +331,9 @@ export const en = {
     load: 'Load',
     memoryDetail: '{{free}} free of {{total}} · keeps {{reserve}}',
     diskDetail: '{{free}} free of {{total}}',
-    loadDetail: '{{load}} on {{count}} cores (limit {{limit}}/core)',
+    loadDetail:
+      '{{load}} on {{count}} cores · full bar = 1 per core (admits new projects up to {{limit}}/core)',
+    notReported: 'not reported by the agent',
     projects: 'Projects',
     fitsMore: 'Fits more',
     visibleToYou: 'Visible to you',

@@ -258,7 +258,8 @@ export const ptBR: Catalogue = {
       'Código {{code}}. Tudo o que foi criado até aqui foi desfeito; corrija a causa e tente de novo.',
     stepFailed: 'A etapa falhou.',
     runningToast: '{{name}} está rodando',
-    runningToastBody: 'Todos os serviços estão saudáveis.',
+    runningToastBody:
+      'Todos os serviços estão no ar; os que têm verificação de saúde estão saudáveis.',
     failedToast: 'A criação de {{name}} falhou',
     failedToastBody: 'Veja o motivo no projeto.',
   },
@@ -289,6 +290,9 @@ export const ptBR: Catalogue = {
     clear: 'Limpar',
     download: 'Baixar',
     streamEnded: 'fluxo encerrado',
+    stderr: 'stderr',
+    stderrHint:
+      'Um ! vermelho marca uma linha que o serviço escreveu no stderr. Muitos serviços registram tudo lá: não quer dizer que a linha seja um erro.',
   },
   diagnostics: {
     title: 'Diagnóstico',
@@ -331,7 +335,9 @@ export const ptBR: Catalogue = {
     load: 'Carga',
     memoryDetail: '{{free}} livres de {{total}} · reserva {{reserve}}',
     diskDetail: '{{free}} livres de {{total}}',
-    loadDetail: '{{load}} em {{count}} núcleos (limite {{limit}}/núcleo)',
+    loadDetail:
+      '{{load}} em {{count}} núcleos · barra cheia = 1 por núcleo (aceita novos projetos até {{limit}}/núcleo)',
+    notReported: 'não informado pelo agente',
     projects: 'Projetos',
     fitsMore: 'Cabem mais',
     visibleToYou: 'Visíveis para você',

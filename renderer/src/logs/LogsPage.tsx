@@ -138,6 +138,9 @@ export function LogsPage({ visible }: { visible: boolean }) {
               {found === false && <span className="text-xs text-muted">{t('logs.noMatch')}</span>}
             </form>
             <span className="flex-1" />
+            <span className="text-xs text-muted" title={t('logs.stderrHint')}>
+              <span className="font-mono text-danger">!</span> {t('logs.stderr')}
+            </span>
             <span
               className="text-xs text-muted"
               data-testid="log-status"

@@ -83,85 +83,88 @@ export function ProjectPage({
 
   return (
     <>
-      <PageHeader
-        title={
-          <span className="flex items-center gap-3">
-            <button
-              type="button"
-              className="text-muted hover:text-fg"
-              onClick={() => navigate({ kind: 'projects' })}
-              aria-label={t('project.back')}
-            >
-              ←
-            </button>
-            {p.name}
-            <span data-testid="project-status">
-              <StatusBadge status={p.status} />
+      <div className="sticky top-0 z-10 shrink-0">
+        <PageHeader
+          sticky={false}
+          title={
+            <span className="flex items-center gap-3">
+              <button
+                type="button"
+                className="text-muted hover:text-fg"
+                onClick={() => navigate({ kind: 'projects' })}
+                aria-label={t('project.back')}
+              >
+                ←
+              </button>
+              {p.name}
+              <span data-testid="project-status">
+                <StatusBadge status={p.status} />
+              </span>
             </span>
-          </span>
-        }
-        subtitle={t('project.subtitle', {
-          server: p.serverName,
-          exposure: t(`exposure.${p.exposure}`),
-          owner: p.owner,
-          project: p.project,
-        })}
-        actions={
-          <>
-            {up ? (
+          }
+          subtitle={t('project.subtitle', {
+            server: p.serverName,
+            exposure: t(`exposure.${p.exposure}`),
+            owner: p.owner,
+            project: p.project,
+          })}
+          actions={
+            <>
+              {up ? (
+                <Button
+                  busy={pending === 'stop'}
+                  disabled={pending !== undefined}
+                  onClick={() => void run(serverId, instanceId, 'stop')}
+                >
+                  {t('common.stop')}
+                </Button>
+              ) : (
+                <Button
+                  busy={pending === 'start'}
+                  disabled={
+                    pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
+                  }
+                  onClick={() => void run(serverId, instanceId, 'start')}
+                >
+                  {t('common.start')}
+                </Button>
+              )}
               <Button
-                busy={pending === 'stop'}
+                busy={pending === 'restart'}
+                disabled={pending !== undefined || !up}
+                onClick={() => void run(serverId, instanceId, 'restart')}
+              >
+                {t('common.restart')}
+              </Button>
+              <Button onClick={() => openLogs(serverId, instanceId)}>{t('common.logs')}</Button>
+              <Button
+                variant="danger"
                 disabled={pending !== undefined}
-                onClick={() => void run(serverId, instanceId, 'stop')}
+                onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
               >
-                {t('common.stop')}
+                {t('common.delete')}
               </Button>
-            ) : (
-              <Button
-                busy={pending === 'start'}
-                disabled={
-                  pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
-                }
-                onClick={() => void run(serverId, instanceId, 'start')}
-              >
-                {t('common.start')}
-              </Button>
-            )}
-            <Button
-              busy={pending === 'restart'}
-              disabled={pending !== undefined || !up}
-              onClick={() => void run(serverId, instanceId, 'restart')}
+            </>
+          }
+        />
+        <div
+          role="tablist"
+          aria-label={t('project.sections')}
+          className="flex gap-1 border-b border-line bg-panel px-6"
+        >
+          {TABS.map((id) => (
+            <button
+              key={id}
+              role="tab"
+              type="button"
+              aria-selected={tab === id}
+              onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
+              className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
             >
-              {t('common.restart')}
-            </Button>
-            <Button onClick={() => openLogs(serverId, instanceId)}>{t('common.logs')}</Button>
-            <Button
-              variant="danger"
-              disabled={pending !== undefined}
-              onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
-            >
-              {t('common.delete')}
-            </Button>
-          </>
-        }
-      />
-      <div
-        role="tablist"
-        aria-label={t('project.sections')}
-        className="flex gap-1 border-b border-line bg-panel px-6"
-      >
-        {TABS.map((id) => (
-          <button
-            key={id}
-            role="tab"
-            type="button"
-            aria-selected={tab === id}
-            onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
-            className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
-          >
-            {t(`project.tabs.${id}`)}
-          </button>
-        ))}
+              {t(`project.tabs.${id}`)}
+            </button>
+          ))}
+        </div>
       </div>
       <div className="flex flex-col gap-4 p-6" role="tabpanel">
         {tab === 'overview' && (

@@ -8,6 +8,7 @@ import { formatMb, formatNumber } from '../i18n/format';
 import { errorText } from '../i18n/errors';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
+import { loadMeter } from './capacity';
 
 export function ServerPage({ serverId }: { serverId: string }) {
   const { t } = useTranslation();
@@ -123,8 +124,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
                   />
                   <Meter
                     label={t('servers.load')}
-                    used={resources.load1}
-                    total={resources.cpus * resources.thresholds.maxLoadPerCore}
+                    {...loadMeter(resources.load1, resources.cpus)}
                     detail={t('servers.loadDetail', {
                       load: formatNumber(resources.load1, undefined, {
                         minimumFractionDigits: 2,
@@ -160,9 +160,9 @@ export function ServerPage({ serverId }: { serverId: string }) {
                 <dt className="text-muted">{t('servers.protocol')}</dt>
                 <dd>{server.agent?.protocol ?? '—'}</dd>
                 <dt className="text-muted">{t('servers.docker')}</dt>
-                <dd>{resources?.dockerVersion ?? '—'}</dd>
+                <dd>{resources?.dockerVersion ?? t('servers.notReported')}</dd>
                 <dt className="text-muted">{t('servers.compose')}</dt>
-                <dd>{resources?.composeVersion ?? '—'}</dd>
+                <dd>{resources?.composeVersion ?? t('servers.notReported')}</dd>
                 <dt className="text-muted">{t('servers.hostKey')}</dt>
                 <dd className="truncate font-mono" title={server.hostKey?.fingerprint}>
                   {server.hostKey?.fingerprint ?? '—'}

@@ -124,6 +124,8 @@ export function ServerSidebar() {
                   <span
                     className="block truncate text-[11px] text-muted"
                     data-testid="server-state"
+                    // Cut to one line here; the whole reason, in the core's words, on hover.
+                    title={server.error?.message}
                   >
                     {server.state === 'error' || server.state === 'reconnecting'
                       ? server.error
