@@ -1,4 +1,4 @@
-import { useMemo, useRef, useEffect } from 'react';
+import { useMemo, useRef, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
@@ -7,6 +7,10 @@ import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
 import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
+import { ProjectTable } from './ProjectTable';
+import { loadLayout, saveLayout, statusCounts, type ProjectsLayout } from './fleet';
+
+const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
 
 export function ProjectsPage() {
   const { t } = useTranslation();
@@ -19,6 +23,16 @@ export function ProjectsPage() {
   const navigate = useApp((s) => s.navigate);
   const connectServer = useApp((s) => s.connectServer);
   const cards = useMemo(() => visibleProjects(projects, filter), [projects, filter]);
+  // Chips count what the server and search filters leave, before the status filter.
+  const counts = useMemo(
+    () => statusCounts(visibleProjects(projects, { ...filter, status: 'all' })),
+    [projects, filter],
+  );
+  const [layout, setLayoutState] = useState<ProjectsLayout>(() => loadLayout(storage));
+  const setLayout = (next: ProjectsLayout) => {
+    setLayoutState(next);
+    saveLayout(storage, next);
+  };
   const connected = servers.filter((s) => s.state === 'connected');
   const search = useRef<HTMLInputElement>(null);
 
@@ -89,12 +103,14 @@ export function ProjectsPage() {
         title={t('projects.emptyNoMatch.title')}
         body={t('projects.emptyNoMatch.body')}
         action={
-          <Button onClick={() => setFilter({ query: '', serverId: 'all' })}>
+          <Button onClick={() => setFilter({ query: '', serverId: 'all', status: 'all' })}>
             {t('projects.emptyNoMatch.clear')}
           </Button>
         }
       />
     );
+  } else if (layout === 'table') {
+    body = <ProjectTable projects={cards} />;
   } else {
     body = (
       <div
@@ -107,6 +123,8 @@ export function ProjectsPage() {
       </div>
     );
   }
+  const status = filter.status ?? 'all';
+  const hasProjects = Object.keys(projects).length > 0;
 
   return (
     <>
@@ -152,6 +170,52 @@ export function ProjectsPage() {
           </>
         }
       />
+      {hasProjects && (
+        <div className="flex shrink-0 flex-wrap items-center gap-2 px-6 pt-4">
+          <div role="group" aria-label={t('fleet.statusFilter')} className="flex flex-wrap gap-1.5">
+            {counts.map(([s, count]) => (
+              <button
+                key={s}
+                type="button"
+                aria-pressed={status === s}
+                data-testid={`status-chip-${s}`}
+                onClick={() => setFilter({ status: status === s ? 'all' : s })}
+                className={`rounded-full border px-2.5 py-0.5 text-xs ${status === s ? 'border-brand bg-brand/10 font-medium text-fg' : 'border-line text-muted hover:text-fg'}`}
+              >
+                {t(`fleet.statusCount.${s}`, { count })}
+              </button>
+            ))}
+            {status !== 'all' && (
+              <button
+                type="button"
+                onClick={() => setFilter({ status: 'all' })}
+                className="rounded-full px-2 py-0.5 text-xs text-muted hover:text-fg"
+              >
+                {t('fleet.allStatuses')}
+              </button>
+            )}
+          </div>
+          <span className="flex-1" />
+          <div
+            role="radiogroup"
+            aria-label={t('fleet.layout')}
+            className="inline-flex rounded-md border border-line bg-bg p-0.5"
+          >
+            {(['cards', 'table'] as const).map((l) => (
+              <button
+                key={l}
+                type="button"
+                role="radio"
+                aria-checked={layout === l}
+                onClick={() => setLayout(l)}
+                className={`rounded px-3 py-1 text-xs ${layout === l ? 'bg-panel font-medium shadow-sm' : 'text-muted'}`}
+              >
+                {t(`fleet.${l}`)}
+              </button>
+            ))}
+          </div>
+        </div>
+      )}
       {body}
     </>
   );

@@ -1,6 +1,8 @@
 import type { ProjectView } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
+import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import { matchesQuery } from './fleet';
 import { errorText } from '../i18n/errors';
 import { t } from '../i18n/i18n';
 
@@ -9,7 +11,10 @@ export type ProjectAction = 'start' | 'stop' | 'restart' | 'delete';
 export interface ProjectFilter {
   /** 'all' or one server id. */
   serverId: string;
+  /** Name or server name. */
   query: string;
+  /** 'all' or one status (the chips over the list). */
+  status?: InstanceStatus | 'all';
 }
 
 export interface ProjectsSlice {
@@ -25,15 +30,15 @@ export interface ProjectsSlice {
   runProjectAction(serverId: string, instanceId: string, action: ProjectAction): Promise<boolean>;
 }
 
-/** Cards in a stable order: by server, then name; filtered by server and a name search. */
+/** Cards in a stable order: by server, then name; filtered by server, status and a search. */
 export function visibleProjects(
   projects: Record<string, ProjectView>,
   filter: ProjectFilter,
 ): ProjectView[] {
-  const query = filter.query.trim().toLowerCase();
   return Object.values(projects)
     .filter((p) => filter.serverId === 'all' || p.serverId === filter.serverId)
-    .filter((p) => query === '' || p.name.toLowerCase().includes(query))
+    .filter((p) => !filter.status || filter.status === 'all' || p.status === filter.status)
+    .filter((p) => matchesQuery(p, filter.query))
     .sort(
       (a, b) =>
         a.serverName.localeCompare(b.serverName) ||
