@@ -2,13 +2,13 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
 import type { Exposure } from '../../../electron/src/contract/api';
-import { instanceNameProblem } from '../../../remote-agent/src/protocol/validation';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { Field, Select } from '../ui/Field';
 import { CreationProgress } from './CreationProgress';
+import { nameProblem as localNameProblem } from './nameProblem';
 import { summarizeProgress } from './progressSummary';
 
 /** Codes that explain a refusal of the whole request; the catalogue says what to do about each. */
@@ -44,7 +44,7 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   const [exposure, setExposure] = useState<Exposure>(settings.defaultExposure);
   const [busy, setBusy] = useState(false);
 
-  const problem = touched || name !== '' ? instanceNameProblem(name) : null;
+  const problem = touched || name !== '' ? localNameProblem(name) : null;
   const serverProblem = createError?.code === 'INVALID_NAME' ? null : createError;
   const nameProblem = createError?.code === 'INVALID_NAME' ? errorText(createError) : problem;
   const summary = useMemo(() => summarizeProgress(progress ?? []), [progress]);
@@ -57,7 +57,7 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   async function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    if (instanceNameProblem(name) || !serverId) return;
+    if (localNameProblem(name) || !serverId) return;
     setBusy(true);
     await createProject(serverId, name, exposure);
     setBusy(false);
