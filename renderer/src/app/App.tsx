@@ -14,6 +14,7 @@ import { LogsPage } from '../logs/LogsPage';
 import { UsersPage } from '../users/UsersPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { Toaster } from '../ui/Toaster';
+import { ShortcutsDialog } from './ShortcutsDialog';
 import { useTheme } from '../settings/useTheme';
 import { useLanguage } from '../i18n/useLanguage';
 
@@ -31,6 +32,8 @@ function Dialogs() {
       return <DeleteProjectDialog serverId={dialog.serverId} instanceId={dialog.instanceId} />;
     case 'removeServer':
       return <RemoveServerDialog serverId={dialog.serverId} />;
+    case 'shortcuts':
+      return <ShortcutsDialog />;
   }
 }
 
@@ -72,6 +75,18 @@ export function App() {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'n' && !dialogOpen) {
         e.preventDefault();
         openDialog({ kind: 'create' });
+      }
+      // ?: the list of shortcuts, unless the person is typing a question mark somewhere.
+      const tag = (e.target as HTMLElement | null)?.tagName;
+      if (
+        e.key === '?' &&
+        !dialogOpen &&
+        tag !== 'INPUT' &&
+        tag !== 'TEXTAREA' &&
+        tag !== 'SELECT'
+      ) {
+        e.preventDefault();
+        openDialog({ kind: 'shortcuts' });
       }
     };
     window.addEventListener('keydown', onKey);

@@ -60,6 +60,14 @@ export const en = {
   health: { healthy: 'healthy', unhealthy: 'unhealthy', starting: 'starting', none: 'no check' },
   exposure: { private: 'private', public: 'public' },
   role: { admin: 'admin', user: 'user' },
+  shortcuts: {
+    title: 'Keyboard shortcuts',
+    search: 'Search projects',
+    newProject: 'New project',
+    move: 'Move through the projects table',
+    open: 'Open the selected project',
+    help: 'Show this list',
+  },
   app: {
     skipToContent: 'Skip to content',
   },
@@ -126,6 +134,7 @@ export const en = {
   },
   fleet: {
     layout: 'Layout',
+    tableLabel: 'Projects table: arrows move, Enter opens',
     cards: 'Cards',
     table: 'Table',
     statusFilter: 'Filter by status',

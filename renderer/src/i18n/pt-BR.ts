@@ -61,6 +61,14 @@ export const ptBR: Catalogue = {
   },
   exposure: { private: 'privado', public: 'público' },
   role: { admin: 'administrador', user: 'usuário' },
+  shortcuts: {
+    title: 'Atalhos de teclado',
+    search: 'Buscar projetos',
+    newProject: 'Novo projeto',
+    move: 'Percorrer a tabela de projetos',
+    open: 'Abrir o projeto selecionado',
+    help: 'Mostrar esta lista',
+  },
   app: {
     skipToContent: 'Pular para o conteúdo',
   },
@@ -127,6 +135,7 @@ export const ptBR: Catalogue = {
   },
   fleet: {
     layout: 'Exibição',
+    tableLabel: 'Tabela de projetos: as setas movem, Enter abre',
     cards: 'Cartões',
     table: 'Tabela',
     statusFilter: 'Filtrar por status',

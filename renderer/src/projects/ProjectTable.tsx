@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   flexRender,
@@ -33,6 +33,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
   const { t } = useTranslation();
   const navigate = useApp((s) => s.navigate);
   const [sorting, setSorting] = useState<SortingState>([]);
+  const [active, setActive] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
   const data = useMemo(() => [...projects].sort(byAttention), [projects]);
 
@@ -135,10 +136,32 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
   const padTop = items[0]?.start ?? 0;
   const padBottom = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
   const width = table.getVisibleLeafColumns().length;
+  const current = Math.min(active, rows.length - 1);
+
+  // Arrows move through the rows, Enter opens the project (focus the table first: click or Tab).
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.target !== e.currentTarget || rows.length === 0) return;
+    const step = (
+      { ArrowDown: 1, ArrowUp: -1, PageDown: 10, PageUp: -10 } as Record<string, number>
+    )[e.key];
+    if (step !== undefined) {
+      e.preventDefault();
+      const next = Math.max(0, Math.min(rows.length - 1, current + step));
+      setActive(next);
+      virtual.scrollToIndex(next);
+    } else if (e.key === 'Enter') {
+      const p = rows[current]?.original;
+      if (p) navigate({ kind: 'project', serverId: p.serverId, instanceId: p.id });
+    }
+  }
 
   return (
     <div
       ref={scroller}
+      tabIndex={0}
+      role="region"
+      aria-label={t('fleet.tableLabel')}
+      onKeyDown={onKeyDown}
       className="min-h-0 flex-1 overflow-auto px-6 pb-6"
       data-testid="project-table"
     >
@@ -184,11 +207,12 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
             return (
               <tr
                 key={row.id}
+                aria-current={item.index === current ? 'true' : undefined}
                 data-testid="project-row"
                 data-name={row.original.name}
                 data-status={row.original.status}
                 style={{ height: ROW_HEIGHT }}
-                className="hover:bg-raised"
+                className={item.index === current ? 'bg-raised' : 'hover:bg-raised'}
               >
                 {row.getVisibleCells().map((cell) => (
                   <td key={cell.id} className="truncate border-b border-line pr-3">
