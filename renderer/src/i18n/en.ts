@@ -391,6 +391,9 @@ export const en = {
     loadDetail:
       '{{load}} on {{count}} cores · full bar = 1 per core (admits new projects up to {{limit}}/core)',
     notReported: 'not reported by the agent',
+    hostKeyBanner:
+      'The server presented a different host key than the one you trusted, so Ultrabase did not connect.',
+    reviewKey: 'Compare the keys…',
     projects: 'Projects',
     fitsMore: 'Fits more',
     visibleToYou: 'Visible to you',

@@ -395,6 +395,9 @@ export const ptBR: Catalogue = {
     loadDetail:
       '{{load}} em {{count}} núcleos · barra cheia = 1 por núcleo (aceita novos projetos até {{limit}}/núcleo)',
     notReported: 'não informado pelo agente',
+    hostKeyBanner:
+      'O servidor apresentou uma chave de host diferente da que você confiou, então o Ultrabase não se conectou.',
+    reviewKey: 'Comparar as chaves…',
     projects: 'Projetos',
     fitsMore: 'Cabem mais',
     visibleToYou: 'Visíveis para você',

@@ -9,6 +9,8 @@ import { errorText } from '../i18n/errors';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
 import { loadMeter } from './capacity';
+import { hostKeyOutcome } from './serversSlice';
+import { toApiError } from '../api';
 
 export function ServerPage({ serverId }: { serverId: string }) {
   const { t } = useTranslation();
@@ -25,6 +27,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
   const openDialog = useApp((s) => s.openDialog);
   const navigate = useApp((s) => s.navigate);
   const setProjectFilter = useApp((s) => s.setProjectFilter);
+  const reviewHostKey = useApp((s) => s.reviewHostKey);
   const connected = server?.state === 'connected';
   const isAdmin = server?.user?.role === 'admin';
 
@@ -89,8 +92,23 @@ export function ServerPage({ serverId }: { serverId: string }) {
             role="alert"
             className="rounded-md border border-danger/40 bg-danger/10 px-4 py-3 text-danger"
           >
-            <p className="font-medium">{errorText(server.error)}</p>
-            <p className="text-xs opacity-80">{t('common.code', { code: server.error.code })}</p>
+            {hostKeyOutcome(serverId, toApiError(server.error)) ? (
+              // The core's sentence advises removing the server, while the dialog offers to
+              // trust the new key: say one thing, and lead to the dialog that decides.
+              <div className="flex items-center justify-between gap-4">
+                <p className="font-medium">{t('servers.hostKeyBanner')}</p>
+                <Button size="sm" onClick={() => reviewHostKey(serverId)}>
+                  {t('servers.reviewKey')}
+                </Button>
+              </div>
+            ) : (
+              <>
+                <p className="font-medium">{errorText(server.error)}</p>
+                <p className="text-xs opacity-80">
+                  {t('common.code', { code: server.error.code })}
+                </p>
+              </>
+            )}
           </div>
         )}
         {!connected ? (

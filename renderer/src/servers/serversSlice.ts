@@ -35,6 +35,8 @@ export interface ServersSlice {
   connectServer(id: string): Promise<ServerView | null>;
   trustHostKey(id: string, fingerprint: string): Promise<void>;
   dismissHostKey(): void;
+  /** Reopens the host-key dialog from the server's last error; false if it was not about the key. */
+  reviewHostKey(serverId: string): boolean;
   disconnectServer(id: string): Promise<void>;
   loadResources(id: string): Promise<void>;
   loadAudit(serverId: string, instanceId?: string): Promise<void>;
@@ -175,6 +177,14 @@ export const createServersSlice: Slice<ServersSlice> = (set, get) => ({
   },
 
   dismissHostKey: () => set({ hostKeyPrompt: null, hostKeyAlert: null }),
+
+  reviewHostKey(serverId) {
+    const error = get().servers.find((s) => s.id === serverId)?.error;
+    const outcome = error ? hostKeyOutcome(serverId, toApiError(error)) : null;
+    if (outcome?.kind === 'prompt') set({ hostKeyPrompt: outcome.prompt });
+    else if (outcome?.kind === 'alert') set({ hostKeyAlert: outcome.alert });
+    return outcome !== null;
+  },
 
   async disconnectServer(id) {
     await get().api.disconnectServer(id);
