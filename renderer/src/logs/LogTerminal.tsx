@@ -11,6 +11,7 @@ import { useApp } from '../app/store';
 import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
 import { neutraliseTerminalControls } from './sanitize';
+import { inTimeOrder } from './timeOrder';
 import type { LogTab } from './logsSlice';
 import { claimStream } from './streamRouter';
 import { useDarkClass } from '../ui/useDarkClass';
@@ -150,9 +151,11 @@ export function LogTerminal({
         report({ state: 'live' });
         release = claimStream(r.stream, (event) => {
           if (event.type === 'stream.data') {
-            for (const l of event.lines) lines.push(l);
+            // Several services in one terminal: show each batch in time order.
+            const batch = tab.service === undefined ? inTimeOrder(event.lines) : event.lines;
+            for (const l of batch) lines.push(l);
             if (lines.length > KEEP_LINES) lines.splice(0, lines.length - KEEP_LINES);
-            state.pump.push(event.lines, event.bytes);
+            state.pump.push(batch, event.bytes);
           } else {
             report(
               event.error
