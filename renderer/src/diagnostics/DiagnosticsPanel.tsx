@@ -6,6 +6,7 @@ import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { timeAgo } from '../i18n/format';
 import { Panel } from '../ui/Panel';
+import { checkFix, checkTitle } from './checkText';
 
 const TONE = { ok: 'green', warn: 'amber', fail: 'red' } as const satisfies Record<
   CheckStatus,
@@ -83,7 +84,7 @@ export function DiagnosticsPanel({
                 <Badge tone={TONE[c.status]} label={t(`check.${c.status}`)} />
                 <div className="min-w-0">
                   <p className="font-medium">
-                    {c.title}
+                    {checkTitle(c)}
                     {c.service && (
                       <span className="ml-2 text-xs font-normal text-muted">{c.service}</span>
                     )}
@@ -92,7 +93,9 @@ export function DiagnosticsPanel({
                     {c.evidence}
                   </p>
                   {c.fix && c.status !== 'ok' && (
-                    <p className="text-xs text-warn">{t('diagnostics.fix', { fix: c.fix })}</p>
+                    <p className="text-xs text-warn">
+                      {t('diagnostics.fix', { fix: checkFix(c.fix) })}
+                    </p>
                   )}
                 </div>
               </li>
