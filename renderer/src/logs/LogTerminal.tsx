@@ -12,6 +12,7 @@ import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
 import { neutraliseTerminalControls } from './sanitize';
 import { inTimeOrder } from './timeOrder';
+import { darkTerminal, lightTerminal } from './terminalThemes';
 import type { LogTab } from './logsSlice';
 import { claimStream } from './streamRouter';
 import { useDarkClass } from '../ui/useDarkClass';
@@ -33,23 +34,6 @@ export interface LogStatus {
   shown: number;
   received: number;
 }
-
-const dark = {
-  background: '#0e0e0e',
-  foreground: '#d4d4d4',
-  cursor: '#0e0e0e',
-  selectionBackground: '#3ecf8e55',
-};
-const light = {
-  background: '#fbfbfb',
-  foreground: '#1c1e21',
-  cursor: '#fbfbfb',
-  selectionBackground: '#1f9d6a44',
-  yellow: '#a16207',
-  brightYellow: '#a16207',
-  cyan: '#0e7490',
-  brightCyan: '#0e7490',
-};
 
 export function LogTerminal({
   tab,
@@ -86,7 +70,7 @@ export function LogTerminal({
       scrollback: 50_000,
       fontSize: 12,
       fontFamily: "'JetBrains Mono', 'DejaVu Sans Mono', monospace",
-      theme: document.documentElement.classList.contains('dark') ? dark : light,
+      theme: document.documentElement.classList.contains('dark') ? darkTerminal : lightTerminal,
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
@@ -163,7 +147,7 @@ export function LogTerminal({
                 : { state: 'ended' },
             );
             term.write(
-              `\r\n\x1b[2m── ${t('logs.streamEnded')}${event.error ? `: ${neutraliseTerminalControls(errorText(event.error))}` : ''} ──\x1b[0m\r\n`,
+              `\r\n\x1b[90m── ${t('logs.streamEnded')}${event.error ? `: ${neutraliseTerminalControls(errorText(event.error))}` : ''} ──\x1b[0m\r\n`,
             );
           }
         });
@@ -191,7 +175,7 @@ export function LogTerminal({
   useEffect(() => {
     const p = parts.current;
     if (!p) return;
-    p.term.options.theme = isDark ? dark : light;
+    p.term.options.theme = isDark ? darkTerminal : lightTerminal;
   }, [isDark, ready]);
 
   useEffect(() => {

@@ -30,7 +30,8 @@ export function formatLogLine(line: LogLine, withService: boolean): string {
     ? `\x1b[${serviceColour(line.service)}m${name.padEnd(10)}\x1b[0m│ `
     : '';
   const err = line.stream === 'stderr' ? '\x1b[31m!\x1b[0m' : ' ';
-  return `\x1b[2m${clock(line.time)}\x1b[0m${err}${service}${text}\r\n`;
+  // Bright black, not dim: dim text fell to 3.25:1 in the light theme.
+  return `\x1b[90m${clock(line.time)}\x1b[0m${err}${service}${text}\r\n`;
 }
 
 /** Plain text for the download: no colours, one line per entry. */
