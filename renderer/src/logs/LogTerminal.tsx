@@ -115,7 +115,8 @@ export function LogTerminal({
           }, 200);
         }
       },
-      (line) => formatLogLine(line, tab.service === undefined),
+      // The width when the line is formatted: lines already shown keep their wrapping on a resize.
+      (line) => formatLogLine(line, tab.service === undefined, term.cols),
       // A macrotask, not a frame: xterm already slices its parsing per frame, and requestAnimationFrame
       // would cap the flow at one batch per frame.
       (run) => setTimeout(run, 0),
