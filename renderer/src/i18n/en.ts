@@ -89,6 +89,7 @@ export const en = {
     subtitle_other: '{{count}} shown · {{connected}} of {{servers}} servers connected',
     search: 'Search projects',
     searchPlaceholder: 'Search by name or server',
+    searchShortcut: 'Search projects (press / anywhere)',
     filterByServer: 'Filter by server',
     allServers: 'All servers',
     newProject: 'New project',
@@ -182,8 +183,8 @@ export const en = {
     pooler: 'Pooler',
     studioLink: 'Studio ↗',
     apiLink: 'API ↗',
-    dbUrl: 'DB URL',
     copyDbUrl: 'Copy database URL of {{name}}',
+    copyDbUrlText: 'Copy DB URL',
     deleteProject: 'Delete {{name}}',
   },
   project: {
@@ -192,7 +193,8 @@ export const en = {
       body: 'It may have been deleted, or its server disconnected.',
     },
     back: 'Back to projects',
-    subtitle: '{{server}} · {{exposure}} · owner {{owner}} · {{project}}',
+    subtitle: '{{server}} · {{exposure}} · created by {{owner}}',
+    composeProject: 'Docker Compose project: {{project}}',
     sections: 'Project sections',
     tabs: {
       overview: 'Overview',
@@ -431,7 +433,7 @@ export const en = {
     memory: 'Memory',
     disk: 'Disk',
     load: 'Load',
-    memoryDetail: '{{free}} free of {{total}} · keeps {{reserve}}',
+    memoryDetail: '{{free}} free of {{total}} · {{reserve}} kept free for the system',
     diskDetail: '{{free}} free of {{total}}',
     loadDetail:
       '{{load}} on {{count}} cores · full bar = 1 per core (admits new projects up to {{limit}}/core)',
@@ -440,7 +442,7 @@ export const en = {
       'The server presented a different host key than the one you trusted, so Ultrabase did not connect.',
     reviewKey: 'Compare the keys…',
     projects: 'Projects',
-    fitsMore: 'Fits more',
+    fitsMore: 'Room for more',
     visibleToYou: 'Visible to you',
     readingResources: "Reading the server's resources…",
     agent: 'Agent',
@@ -597,6 +599,7 @@ export const en = {
     defaultExposureHint: "Private keeps ports on the server's loopback, reached through SSH.",
     exposures: { private: 'Private', public: 'Public' },
     logTail: 'Log lines shown when a terminal opens',
+    logTailHint: 'From {{min}} to {{max}} lines.',
     notSaved: 'Settings not saved',
   },
   time: {

@@ -90,6 +90,7 @@ export const ptBR: Catalogue = {
     subtitle_other: '{{count}} exibidos · {{connected}} de {{servers}} servidores conectados',
     search: 'Buscar projetos',
     searchPlaceholder: 'Buscar por nome ou servidor',
+    searchShortcut: 'Buscar projetos (tecle / em qualquer lugar)',
     filterByServer: 'Filtrar por servidor',
     allServers: 'Todos os servidores',
     newProject: 'Novo projeto',
@@ -183,8 +184,8 @@ export const ptBR: Catalogue = {
     pooler: 'Pooler',
     studioLink: 'Studio ↗',
     apiLink: 'API ↗',
-    dbUrl: 'URL do banco',
     copyDbUrl: 'Copiar a URL do banco de dados de {{name}}',
+    copyDbUrlText: 'Copiar URL do banco',
     deleteProject: 'Excluir {{name}}',
   },
   project: {
@@ -193,7 +194,8 @@ export const ptBR: Catalogue = {
       body: 'Ele pode ter sido excluído, ou o servidor foi desconectado.',
     },
     back: 'Voltar aos projetos',
-    subtitle: '{{server}} · {{exposure}} · dono {{owner}} · {{project}}',
+    subtitle: '{{server}} · {{exposure}} · criado por {{owner}}',
+    composeProject: 'Projeto do Docker Compose: {{project}}',
     sections: 'Seções do projeto',
     tabs: {
       overview: 'Visão geral',
@@ -436,7 +438,7 @@ export const ptBR: Catalogue = {
     memory: 'Memória',
     disk: 'Disco',
     load: 'Carga',
-    memoryDetail: '{{free}} livres de {{total}} · reserva {{reserve}}',
+    memoryDetail: '{{free}} livres de {{total}} · {{reserve}} reservados ao sistema',
     diskDetail: '{{free}} livres de {{total}}',
     loadDetail:
       '{{load}} em {{count}} núcleos · barra cheia = 1 por núcleo (aceita novos projetos até {{limit}}/núcleo)',
@@ -602,6 +604,7 @@ export const ptBR: Catalogue = {
     defaultExposureHint: 'Privado mantém as portas no loopback do servidor, acessadas por SSH.',
     exposures: { private: 'Privado', public: 'Público' },
     logTail: 'Linhas de log exibidas ao abrir um terminal',
+    logTailHint: 'De {{min}} a {{max}} linhas.',
     notSaved: 'As configurações não foram salvas',
   },
   time: {

@@ -104,10 +104,10 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           {t('card.apiLink')}
         </button>
         <span className="flex-1" />
-        <span className="text-muted">{t('card.dbUrl')}</span>
         <CopyButton
           value={() => reachableUrl(p.serverId, p.id, 'database')}
           label={t('card.copyDbUrl', { name: p.name })}
+          text={t('card.copyDbUrlText')}
           onError={(raw) =>
             toast({
               kind: 'error',

@@ -86,6 +86,7 @@ export function ProjectPage({
       <div className="sticky top-0 z-10 shrink-0">
         <PageHeader
           sticky={false}
+          subtitleTitle={t('project.composeProject', { project: p.project })}
           title={
             <span className="flex items-center gap-3">
               <button
@@ -106,7 +107,6 @@ export function ProjectPage({
             server: p.serverName,
             exposure: t(`exposure.${p.exposure}`),
             owner: p.owner,
-            project: p.project,
           })}
           actions={
             <>

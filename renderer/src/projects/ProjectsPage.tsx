@@ -141,6 +141,7 @@ export function ProjectsPage() {
               ref={search}
               type="search"
               aria-label={t('projects.search')}
+              title={t('projects.searchShortcut')}
               placeholder={t('projects.searchPlaceholder')}
               value={filter.query}
               onChange={(e) => setFilter({ query: e.target.value })}

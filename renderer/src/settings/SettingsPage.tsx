@@ -3,6 +3,7 @@ import type { AppSettings, UiLanguage } from '../../../electron/src/contract/api
 import { LANGUAGE_NAMES, LANGUAGES, osLanguages, resolveLanguage } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { Field } from '../ui/Field';
+import { formatNumber } from '../i18n/format';
 import { PageHeader, Panel } from '../ui/Panel';
 
 function Choice<T extends string>({
@@ -108,6 +109,10 @@ export function SettingsPage() {
             <div className="w-60">
               <Field
                 label={t('settings.logTail')}
+                hint={t('settings.logTailHint', {
+                  min: formatNumber(0),
+                  max: formatNumber(100_000),
+                })}
                 type="number"
                 min={0}
                 max={100000}

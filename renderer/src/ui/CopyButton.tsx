@@ -8,10 +8,13 @@ import { useTranslation } from 'react-i18next';
 export function CopyButton({
   value,
   label,
+  text,
   onError,
 }: {
   value: string | (() => Promise<string>);
   label?: string;
+  /** The visible word, when "Copy" alone would not say what is copied. */
+  text?: string;
   onError?: (error: unknown) => void;
 }) {
   const { t } = useTranslation();
@@ -31,7 +34,7 @@ export function CopyButton({
       }}
       className="rounded px-1.5 py-0.5 text-xs text-muted hover:bg-raised hover:text-fg"
     >
-      {copied ? t('common.copied') : t('common.copy')}
+      {copied ? t('common.copied') : (text ?? t('common.copy'))}
     </button>
   );
 }

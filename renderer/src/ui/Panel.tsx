@@ -29,9 +29,12 @@ export function PageHeader({
   subtitle,
   actions,
   sticky = true,
+  subtitleTitle,
 }: {
   title: ReactNode;
   subtitle?: ReactNode;
+  /** Detail on hover for the subtitle (an internal id that should not take prime space). */
+  subtitleTitle?: string;
   actions?: ReactNode;
   /** Off when a parent makes the header sticky together with something under it (tabs). */
   sticky?: boolean;
@@ -44,7 +47,11 @@ export function PageHeader({
     >
       <div className="min-w-0">
         <h1 className="truncate text-[17px] font-semibold">{title}</h1>
-        {subtitle && <div className="truncate text-xs text-muted">{subtitle}</div>}
+        {subtitle && (
+          <div className="truncate text-xs text-muted" title={subtitleTitle}>
+            {subtitle}
+          </div>
+        )}
       </div>
       <div className="flex shrink-0 items-center gap-2">{actions}</div>
     </div>
