@@ -7,12 +7,23 @@ import { Button } from '../ui/Button';
 import { timeAgo } from '../i18n/format';
 import { Panel } from '../ui/Panel';
 import { checkFix, checkTitle } from './checkText';
+import { groupChecks } from './groupChecks';
 
 const TONE = { ok: 'green', warn: 'amber', fail: 'red' } as const satisfies Record<
   CheckStatus,
   string
 >;
-const ORDER: Record<CheckStatus, number> = { fail: 0, warn: 1, ok: 2 };
+
+/** Evidence that is a JSON object with a message (an HTTP error body) reads as the message. */
+function readableEvidence(evidence: string): string {
+  if (!evidence.startsWith('{')) return evidence;
+  try {
+    const parsed = JSON.parse(evidence) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : evidence;
+  } catch {
+    return evidence;
+  }
+}
 
 /** The HealthChecker's report, and repair shown as a dry run first, then confirmed. */
 export function DiagnosticsPanel({
@@ -33,7 +44,7 @@ export function DiagnosticsPanel({
   const planRepair = useApp((s) => s.planRepair);
   const repair = useApp((s) => s.repair);
   const cancel = useApp((s) => s.cancelRepairPlan);
-  const checks = report ? [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]) : [];
+  const rows = report ? groupChecks(report.checks) : [];
 
   return (
     <>
@@ -63,6 +74,7 @@ export function DiagnosticsPanel({
               variant="primary"
               busy={repairing && !plan}
               disabled={plan !== undefined}
+              title={plan ? t('diagnostics.planPending') : undefined}
               onClick={() => void planRepair(serverId, instanceId)}
             >
               {t('diagnostics.repair')}
@@ -74,10 +86,10 @@ export function DiagnosticsPanel({
           <p className="text-xs text-muted">{t('diagnostics.intro')}</p>
         ) : (
           <ul className="flex flex-col divide-y divide-line" data-testid="checks">
-            {checks.map((c) => (
+            {rows.map(({ check: c, causedBy }) => (
               <li
                 key={c.id}
-                className="grid grid-cols-[64px_1fr] items-start gap-3 py-2"
+                className={`grid grid-cols-[64px_1fr] items-start gap-3 py-2 ${causedBy ? 'pl-6' : ''}`}
                 data-check={c.id}
                 data-status={c.status}
               >
@@ -89,11 +101,16 @@ export function DiagnosticsPanel({
                       <span className="ml-2 text-xs font-normal text-muted">{c.service}</span>
                     )}
                   </p>
+                  {causedBy && (
+                    <p className="text-xs text-muted">
+                      {t('diagnostics.causedBy', { check: checkTitle(causedBy) })}
+                    </p>
+                  )}
                   <p className="truncate font-mono text-[11px] text-muted" title={c.evidence}>
-                    {c.evidence}
+                    {readableEvidence(c.evidence)}
                   </p>
-                  {c.fix && c.status !== 'ok' && (
-                    <p className="text-xs text-warn">
+                  {c.fix && c.status !== 'ok' && !causedBy && (
+                    <p className={`text-xs ${c.status === 'fail' ? 'text-danger' : 'text-warn'}`}>
                       {t('diagnostics.fix', { fix: checkFix(c.fix) })}
                     </p>
                   )}

@@ -357,6 +357,8 @@ export const en = {
     intro:
       'Checks every container, probes each service through Kong and directly, tests the keys and Postgres, and suggests a fix for each problem.',
     fix: 'Fix: {{fix}}',
+    causedBy: 'Likely a consequence of “{{check}}” failing above.',
+    planPending: 'A repair plan is waiting below: apply or cancel it first.',
     checks: {
       docker: 'Docker engine',
       network: 'Instance network',

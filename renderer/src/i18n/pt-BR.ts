@@ -361,6 +361,8 @@ export const ptBR: Catalogue = {
     intro:
       'Verifica cada contêiner, testa cada serviço pelo Kong e diretamente, confere as chaves e o Postgres, e sugere uma correção para cada problema.',
     fix: 'Correção: {{fix}}',
+    causedBy: 'Provavelmente consequência da falha em “{{check}}” acima.',
+    planPending: 'Há um plano de reparo esperando abaixo: aplique ou cancele antes.',
     checks: {
       docker: 'Motor do Docker',
       network: 'Rede da instância',
