@@ -185,6 +185,7 @@ export const en = {
     apiLink: 'API ↗',
     copyDbUrl: 'Copy database URL of {{name}}',
     copyDbUrlText: 'Copy DB URL',
+    diagnose: 'See what is wrong →',
     deleteProject: 'Delete {{name}}',
   },
   project: {

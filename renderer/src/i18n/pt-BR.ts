@@ -186,6 +186,7 @@ export const ptBR: Catalogue = {
     apiLink: 'API ↗',
     copyDbUrl: 'Copiar a URL do banco de dados de {{name}}',
     copyDbUrlText: 'Copiar URL do banco',
+    diagnose: 'Ver o que está errado →',
     deleteProject: 'Excluir {{name}}',
   },
   project: {

@@ -72,6 +72,22 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           {p.error.reason}
         </p>
       )}
+      {(p.status === 'failed' || p.status === 'degraded' || p.needsAttention) && (
+        <button
+          type="button"
+          className="mx-4 mt-1 self-start rounded text-[11px] text-brand hover:underline"
+          onClick={() =>
+            navigate({
+              kind: 'project',
+              serverId: p.serverId,
+              instanceId: p.id,
+              tab: 'diagnostics',
+            })
+          }
+        >
+          {t('card.diagnose')}
+        </button>
+      )}
       <dl className="mx-4 mt-3 grid grid-cols-3 gap-2 rounded-md bg-bg px-3 py-2 font-mono text-[11px]">
         <div>
           <dt className="text-muted">{t('card.api')}</dt>
