@@ -80,6 +80,8 @@ export const en = {
     servers: 'Servers',
     addServer: 'Add server',
     noServers: 'No servers yet. Add one to start creating projects.',
+    needAttention_one: '{{count}} project needs attention',
+    needAttention_other: '{{count}} projects need attention',
     thisComputer: 'this computer · {{state}}',
     hostState: '{{host}} · {{state}}',
   },
@@ -552,6 +554,8 @@ export const en = {
       body: 'Users are managed per server by its admins. Connect to a server with an admin account to manage who may use it.',
     },
     newUserOn: 'New user on {{name}}',
+    perServer:
+      'Accounts belong to one server: someone who works on several servers needs an account on each.',
     accounts: 'Accounts',
     listLabel: 'Users',
     createForm: 'Create user',

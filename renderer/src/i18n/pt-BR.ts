@@ -81,6 +81,8 @@ export const ptBR: Catalogue = {
     servers: 'Servidores',
     addServer: 'Adicionar servidor',
     noServers: 'Nenhum servidor ainda. Adicione um para começar a criar projetos.',
+    needAttention_one: '{{count}} projeto precisa de atenção',
+    needAttention_other: '{{count}} projetos precisam de atenção',
     thisComputer: 'este computador · {{state}}',
     hostState: '{{host}} · {{state}}',
   },
@@ -556,6 +558,8 @@ export const ptBR: Catalogue = {
       body: 'Os usuários são gerenciados por servidor, pelos administradores dele. Conecte-se a um servidor com uma conta de administrador para definir quem pode usá-lo.',
     },
     newUserOn: 'Novo usuário em {{name}}',
+    perServer:
+      'As contas são de um servidor só: quem trabalha em vários servidores precisa de uma conta em cada um.',
     accounts: 'Contas',
     listLabel: 'Usuários',
     createForm: 'Criar usuário',

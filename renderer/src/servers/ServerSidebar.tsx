@@ -9,11 +9,14 @@ function NavItem({
   active,
   onClick,
   count,
+  alert,
 }: {
   label: string;
   active: boolean;
   onClick: () => void;
   count?: number;
+  /** How many of them need someone, with its spoken label. */
+  alert?: { count: number; label: string };
 }) {
   return (
     <button
@@ -25,6 +28,16 @@ function NavItem({
       }`}
     >
       {label}
+      <span className="flex-1" />
+      {alert && alert.count > 0 && (
+        <span
+          className="mr-1 rounded bg-danger px-1.5 text-[11px] font-medium text-danger-fg"
+          title={alert.label}
+          aria-label={alert.label}
+        >
+          {alert.count}
+        </span>
+      )}
       {count !== undefined && count > 0 && (
         <span className="rounded bg-bg px-1.5 text-[11px] text-muted">{count}</span>
       )}
@@ -44,6 +57,12 @@ export function ServerSidebar() {
   const openDialog = useApp((s) => s.openDialog);
   const servers = useApp((s) => s.servers);
   const projectCount = useApp((s) => Object.keys(s.projects).length);
+  const attention = useApp(
+    (s) =>
+      Object.values(s.projects).filter(
+        (p) => p.status === 'failed' || p.status === 'degraded' || p.needsAttention,
+      ).length,
+  );
   const logTabs = useApp((s) => s.logTabs.length);
 
   return (
@@ -64,6 +83,7 @@ export function ServerSidebar() {
         <NavItem
           label={t('nav.projects')}
           count={projectCount}
+          alert={{ count: attention, label: t('nav.needAttention', { count: attention }) }}
           active={isView(view, 'projects') || isView(view, 'project')}
           onClick={() => navigate({ kind: 'projects' })}
         />

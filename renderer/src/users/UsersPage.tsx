@@ -299,6 +299,7 @@ export function UsersPage({ serverId: wanted }: { serverId?: string | undefined 
       ) : (
         <div className="flex flex-col gap-4 p-6">
           <Panel title={t('users.newUserOn', { name: server?.name ?? '' })}>
+            <p className="mb-3 text-xs text-muted">{t('users.perServer')}</p>
             <CreateUserForm serverId={serverId} />
           </Panel>
           <Panel title={t('users.accounts')}>
