@@ -185,7 +185,7 @@ export const en = {
     pooler: 'Pooler',
     studioLink: 'Studio ↗',
     apiLink: 'API ↗',
-    copyDbUrl: 'Copy database URL of {{name}}',
+    copyDbUrl: 'Copy DB URL of {{name}}',
     copyDbUrlText: 'Copy DB URL',
     diagnose: 'See what is wrong →',
     deleteProject: 'Delete {{name}}',

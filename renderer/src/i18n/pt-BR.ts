@@ -186,7 +186,7 @@ export const ptBR: Catalogue = {
     pooler: 'Pooler',
     studioLink: 'Studio ↗',
     apiLink: 'API ↗',
-    copyDbUrl: 'Copiar a URL do banco de dados de {{name}}',
+    copyDbUrl: 'Copiar URL do banco de {{name}}',
     copyDbUrlText: 'Copiar URL do banco',
     diagnose: 'Ver o que está errado →',
     deleteProject: 'Excluir {{name}}',
