@@ -58,7 +58,8 @@ async function waitConnected(name: string, timeout = 180_000): Promise<void> {
   try {
     await sidebarServer(name)
       .getByTestId('server-state')
-      .filter({ hasText: 'connected' })
+      // "disconnected" contains "connected": match the state word at the end.
+      .filter({ hasText: /· connected$/ })
       .waitFor({ timeout });
   } catch (err) {
     // Say why, in the core's words, rather than only "timed out".

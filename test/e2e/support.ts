@@ -2,10 +2,12 @@
 // rig's VPS hosts, real Docker through the agent), the harness serving the built renderer, and
 // Chromium. One stack per test file; scenarios inside a file run in order and build on each other.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { UiLanguage } from '../../electron/src/contract/api';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
 import { launchBrowser, SCREENSHOT_DIR, type RigBrowser } from '../rig/browser';
 import { startHarness, type Harness } from '../harness/server';
@@ -31,7 +33,11 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { viewport?: { width: number; height: number } } = {},
+  opts: {
+    viewport?: { width: number; height: number };
+    /** The UI language; pinned (English by default) so tests do not depend on the OS's. */
+    language?: UiLanguage;
+  } = {},
 ): Promise<Stack> {
   requireBuild();
   const home = await mkdtemp(join(tmpdir(), 'ube2e-home-'));
@@ -46,6 +52,7 @@ export async function startStack(
     localServer: false,
     clientName: 'ultrabase-e2e',
   });
+  await desktop.updateSettings({ language: opts.language ?? 'en' });
   const harness = await startHarness({ api: desktop, root: RENDERER_DIR });
   const browser = await launchBrowser({ viewport: opts.viewport ?? { width: 1280, height: 800 } });
   const page = await browser.page();
@@ -69,6 +76,45 @@ export async function startStack(
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * axe-core's serious and critical violations on the current screen, in the given theme, as
+ * "rule: target" lines. axe is evaluated through the debugging protocol, which the page's CSP
+ * (script-src 'self') does not apply to.
+ */
+export async function accessibilityProblems(
+  page: Page,
+  theme: 'light' | 'dark',
+): Promise<string[]> {
+  const source = await readFile(
+    createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+    'utf8',
+  );
+  await page.evaluate(source);
+  await page.evaluate(
+    (dark) => document.documentElement.classList.toggle('dark', dark),
+    theme === 'dark',
+  );
+  await page.waitForTimeout(300);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: object,
+          ): Promise<{
+            violations: { id: string; impact?: string; nodes: { target: unknown[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)}`));
+  });
 }
 
 /** Writes `<name>-light.png` and `<name>-dark.png` of the current screen. */

@@ -119,7 +119,12 @@ export interface AppSettings {
   defaultExposure: Exposure;
   /** Lines of history shown when a log terminal opens. */
   logTail: number;
+  /** The UI language; absent until the person picks one, so the OS language applies. */
+  language?: UiLanguage;
 }
+
+/** The languages the renderer has catalogues for. */
+export type UiLanguage = 'en' | 'pt-BR';
 
 export type OpenTarget = 'studio' | 'api' | 'database';
 
@@ -256,6 +261,7 @@ const settingsArg = z
     theme: z.enum(['light', 'dark', 'system']).optional(),
     defaultExposure: exposure.optional(),
     logTail: z.number().int().min(0).max(100_000).optional(),
+    language: z.enum(['en', 'pt-BR']).optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from './store';
 import { ServerSidebar } from '../servers/ServerSidebar';
 import { ServerPage } from '../servers/ServerPage';
@@ -13,7 +14,9 @@ import { LogsPage } from '../logs/LogsPage';
 import { UsersPage } from '../users/UsersPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { Toaster } from '../ui/Toaster';
+import { ShortcutsDialog } from './ShortcutsDialog';
 import { useTheme } from '../settings/useTheme';
+import { useLanguage } from '../i18n/useLanguage';
 
 function Dialogs() {
   const dialog = useApp((s) => s.dialog);
@@ -29,6 +32,8 @@ function Dialogs() {
       return <DeleteProjectDialog serverId={dialog.serverId} instanceId={dialog.instanceId} />;
     case 'removeServer':
       return <RemoveServerDialog serverId={dialog.serverId} />;
+    case 'shortcuts':
+      return <ShortcutsDialog />;
   }
 }
 
@@ -58,6 +63,8 @@ function Main() {
 
 export function App() {
   useTheme();
+  useLanguage();
+  const { t } = useTranslation();
   const view = useApp((s) => s.view);
   const openDialog = useApp((s) => s.openDialog);
   const dialogOpen = useApp((s) => s.dialog !== null);
@@ -68,6 +75,18 @@ export function App() {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'n' && !dialogOpen) {
         e.preventDefault();
         openDialog({ kind: 'create' });
+      }
+      // ?: the list of shortcuts, unless the person is typing a question mark somewhere.
+      const tag = (e.target as HTMLElement | null)?.tagName;
+      if (
+        e.key === '?' &&
+        !dialogOpen &&
+        tag !== 'INPUT' &&
+        tag !== 'TEXTAREA' &&
+        tag !== 'SELECT'
+      ) {
+        e.preventDefault();
+        openDialog({ kind: 'shortcuts' });
       }
     };
     window.addEventListener('keydown', onKey);
@@ -80,7 +99,7 @@ export function App() {
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-panel focus:px-3 focus:py-1"
       >
-        Skip to content
+        {t('app.skipToContent')}
       </a>
       <ServerSidebar />
       <main id="main" className="flex min-w-0 flex-1 flex-col overflow-hidden">

@@ -15,7 +15,8 @@ export type DialogState =
   | { kind: 'editServer'; serverId: string }
   | { kind: 'create'; serverId?: string }
   | { kind: 'deleteProject'; serverId: string; instanceId: string }
-  | { kind: 'removeServer'; serverId: string };
+  | { kind: 'removeServer'; serverId: string }
+  | { kind: 'shortcuts' };
 
 export interface NavSlice {
   view: View;

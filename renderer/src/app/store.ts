@@ -10,6 +10,7 @@ import { createLogsSlice, type LogsSlice } from '../logs/logsSlice';
 import { createDiagnosticsSlice, type DiagnosticsSlice } from '../diagnostics/diagnosticsSlice';
 import { createUsersSlice, type UsersSlice } from '../users/usersSlice';
 import { createSettingsSlice, type SettingsSlice } from '../settings/settingsSlice';
+import { createTunnelsSlice, type TunnelsSlice } from '../projects/tunnelsSlice';
 import { dispatchStreamEvent } from '../logs/streamRouter';
 
 interface Base {
@@ -28,7 +29,8 @@ export type AppState = Base &
   LogsSlice &
   DiagnosticsSlice &
   UsersSlice &
-  SettingsSlice;
+  SettingsSlice &
+  TunnelsSlice;
 
 /** A feature's part of the one store; it may read the whole state through `get`. */
 export type Slice<T> = StateCreator<AppState, [], [], T>;
@@ -77,6 +79,7 @@ export function createAppStore(api: DesktopApi): AppStore {
     ...createDiagnosticsSlice(set, get, store),
     ...createUsersSlice(set, get, store),
     ...createSettingsSlice(set, get, store),
+    ...createTunnelsSlice(set, get, store),
   }));
 }
 

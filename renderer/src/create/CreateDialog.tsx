@@ -1,24 +1,31 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
 import type { Exposure } from '../../../electron/src/contract/api';
-import { instanceNameProblem } from '../../../remote-agent/src/protocol/validation';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { Field, Select } from '../ui/Field';
 import { CreationProgress } from './CreationProgress';
+import { nameProblem as localNameProblem } from './nameProblem';
 import { summarizeProgress } from './progressSummary';
 
-/** Codes that explain a refusal of the whole request, with what to do about each. */
-const ADVICE: Record<string, string> = {
-  LIMIT_REACHED: 'Delete a project on this server or raise maxInstances in the agent config.',
-  INSUFFICIENT_RESOURCES: 'Free memory or disk on the server, or pick another server.',
-  PORTS_EXHAUSTED: 'Widen the port ranges in the agent config, or delete unused projects.',
-  DOCKER_UNAVAILABLE: 'Start Docker on the server (systemctl start docker) and try again.',
-  FORBIDDEN: 'Your account on this server may not create projects; ask an admin.',
-};
+/** Codes that explain a refusal of the whole request; the catalogue says what to do about each. */
+const ADVICE = {
+  LIMIT_REACHED: 'create.advice.LIMIT_REACHED',
+  INSUFFICIENT_RESOURCES: 'create.advice.INSUFFICIENT_RESOURCES',
+  PORTS_EXHAUSTED: 'create.advice.PORTS_EXHAUSTED',
+  DOCKER_UNAVAILABLE: 'create.advice.DOCKER_UNAVAILABLE',
+  FORBIDDEN: 'create.advice.FORBIDDEN',
+} as const;
+
+function adviceFor(code: string): (typeof ADVICE)[keyof typeof ADVICE] | undefined {
+  return (ADVICE as Record<string, (typeof ADVICE)[keyof typeof ADVICE]>)[code];
+}
 
 export function CreateDialog({ serverId: initialServer }: { serverId?: string }) {
+  const { t } = useTranslation();
   const servers = useApp((s) => s.servers);
   const settings = useApp((s) => s.settings);
   const closeDialog = useApp((s) => s.closeDialog);
@@ -37,9 +44,9 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   const [exposure, setExposure] = useState<Exposure>(settings.defaultExposure);
   const [busy, setBusy] = useState(false);
 
-  const problem = touched || name !== '' ? instanceNameProblem(name) : null;
+  const problem = touched || name !== '' ? localNameProblem(name) : null;
   const serverProblem = createError?.code === 'INVALID_NAME' ? null : createError;
-  const nameProblem = createError?.code === 'INVALID_NAME' ? createError.message : problem;
+  const nameProblem = createError?.code === 'INVALID_NAME' ? errorText(createError) : problem;
   const summary = useMemo(() => summarizeProgress(progress ?? []), [progress]);
 
   function close() {
@@ -50,7 +57,7 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   async function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    if (instanceNameProblem(name) || !serverId) return;
+    if (localNameProblem(name) || !serverId) return;
     setBusy(true);
     await createProject(serverId, name, exposure);
     setBusy(false);
@@ -59,7 +66,7 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   if (active) {
     return (
       <Dialog
-        title={`Creating ${name}`}
+        title={t('create.creating', { name })}
         onClose={close}
         testId="create-dialog"
         width="w-[600px]"
@@ -76,10 +83,12 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
                 });
               }}
             >
-              Open project
+              {t('create.openProject')}
             </Button>
           ) : (
-            <Button onClick={close}>{summary.finished ? 'Close' : 'Continue in background'}</Button>
+            <Button onClick={close}>
+              {summary.finished ? t('common.close') : t('create.continueInBackground')}
+            </Button>
           )
         }
       >
@@ -90,12 +99,12 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
 
   return (
     <Dialog
-      title="New project"
+      title={t('create.title')}
       onClose={close}
       testId="create-dialog"
       footer={
         <>
-          <Button onClick={close}>Cancel</Button>
+          <Button onClick={close}>{t('common.cancel')}</Button>
           <Button
             variant="primary"
             type="submit"
@@ -103,19 +112,17 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
             busy={busy}
             disabled={!serverId || (touched && problem !== null)}
           >
-            Create project
+            {t('create.submit')}
           </Button>
         </>
       }
     >
       {connected.length === 0 ? (
-        <p className="text-muted">
-          Connect a server first: projects are created on a server you own.
-        </p>
+        <p className="text-muted">{t('create.connectFirst')}</p>
       ) : (
         <form id="create-form" onSubmit={submit} className="flex flex-col gap-2">
           <Field
-            label="Project name"
+            label={t('create.name')}
             value={name}
             autoFocus
             maxLength={80}
@@ -126,28 +133,23 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
             }}
             onBlur={() => setTouched(true)}
             problem={nameProblem}
-            hint="Letters, digits, spaces, - and _; up to 40 characters."
+            hint={t('create.nameHint')}
           />
           <Select
-            label="Server"
+            label={t('create.server')}
             value={serverId}
             onChange={setServerId}
-            options={connected.map((s) => ({ value: s.id, label: `${s.name} (${s.host})` }))}
+            options={connected.map((s) => ({
+              value: s.id,
+              label: t('create.serverOption', { name: s.name, host: s.host }),
+            }))}
           />
           <fieldset className="mt-3 flex flex-col gap-2">
-            <legend className="mb-1 text-xs font-medium text-muted">Network exposure</legend>
+            <legend className="mb-1 text-xs font-medium text-muted">{t('create.exposure')}</legend>
             {(
               [
-                [
-                  'private',
-                  'Private',
-                  'Ports listen on the server’s loopback; you reach Studio and the database through this app’s SSH tunnel.',
-                ],
-                [
-                  'public',
-                  'Public',
-                  'Ports listen on every interface; anyone who can reach the server can reach the API.',
-                ],
+                ['private', t('create.privateLabel'), t('create.privateText')],
+                ['public', t('create.publicLabel'), t('create.publicText')],
               ] as [Exposure, string, string][]
             ).map(([value, label, text]) => (
               <label
@@ -174,11 +176,11 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
               role="alert"
               className="mt-3 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-danger"
             >
-              <p className="font-medium">{serverProblem.message}</p>
-              {ADVICE[serverProblem.code] && (
-                <p className="text-xs opacity-90">{ADVICE[serverProblem.code]}</p>
+              <p className="font-medium">{errorText(serverProblem)}</p>
+              {adviceFor(serverProblem.code) && (
+                <p className="text-xs opacity-90">{t(adviceFor(serverProblem.code)!)}</p>
               )}
-              <p className="text-xs opacity-70">Code {serverProblem.code}</p>
+              <p className="text-xs opacity-70">{t('common.code', { code: serverProblem.code })}</p>
             </div>
           )}
         </form>

@@ -1,8 +1,13 @@
 import { useMemo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Spinner } from '../ui/Button';
 import { summarizeProgress, type StepState } from './progressSummary';
+
+const HEALTH_KEYS = { healthy: 1, unhealthy: 1, starting: 1, none: 1 };
+type HealthKey = keyof typeof HEALTH_KEYS;
 
 const MARK: Record<StepState, string> = { pending: '○', active: '', done: '✓', failed: '✕' };
 const TONE: Record<StepState, string> = {
@@ -20,6 +25,7 @@ export function CreationProgress({
   serverId: string;
   instanceId: string;
 }) {
+  const { t } = useTranslation();
   const key = projectKey(serverId, instanceId);
   const events = useApp((s) => s.progress[key]);
   const project = useApp((s) => s.projects[key]);
@@ -35,11 +41,10 @@ export function CreationProgress({
     >
       {summary.queuePosition !== undefined && summary.queuePosition > 0 && !summary.finished && (
         <p className="rounded-md bg-sky-500/10 px-3 py-2 text-xs text-sky-700 dark:text-sky-300">
-          Waiting for {summary.queuePosition} creation{summary.queuePosition === 1 ? '' : 's'} ahead
-          on this server.
+          {t('create.queue', { count: summary.queuePosition })}
         </p>
       )}
-      <ol className="flex flex-col gap-1.5" aria-label="Creation steps">
+      <ol className="flex flex-col gap-1.5" aria-label={t('create.stepsLabel')}>
         {summary.steps.map((s) => (
           <li
             key={s.step}
@@ -53,7 +58,7 @@ export function CreationProgress({
             >
               {s.state === 'active' ? <Spinner className="text-brand" /> : MARK[s.state]}
             </span>
-            <span>{s.label}</span>
+            <span>{t(`create.steps.${s.step}`)}</span>
             {s.message && s.state !== 'pending' && (
               <span className="truncate text-xs text-muted">· {s.message}</span>
             )}
@@ -61,8 +66,8 @@ export function CreationProgress({
         ))}
       </ol>
       {summary.images.length > 0 && (
-        <div className="flex flex-col gap-1.5" aria-label="Image pulls">
-          <h4 className="text-xs font-semibold text-muted">Images</h4>
+        <div className="flex flex-col gap-1.5" aria-label={t('create.imagePulls')}>
+          <h4 className="text-xs font-semibold text-muted">{t('create.images')}</h4>
           {summary.images.map((i) => (
             <div
               key={i.image}
@@ -81,7 +86,7 @@ export function CreationProgress({
         </div>
       )}
       {summary.services.length > 0 && (
-        <div className="flex flex-wrap gap-1.5" aria-label="Service health">
+        <div className="flex flex-wrap gap-1.5" aria-label={t('create.serviceHealth')}>
           {summary.services.map((s) => (
             <span
               key={s.service}
@@ -93,7 +98,8 @@ export function CreationProgress({
                     : 'text-muted ring-line'
               }`}
             >
-              {s.service} · {s.health}
+              {s.service} ·{' '}
+              {s.health in HEALTH_KEYS ? t(`health.${s.health as HealthKey}`) : s.health}
             </span>
           ))}
         </div>
@@ -103,11 +109,14 @@ export function CreationProgress({
           role="alert"
           className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-danger"
         >
-          <p className="font-medium">{'reason' in failure ? failure.reason : failure.message}</p>
-          <p className="text-xs opacity-80">
-            Code {failure.code}. Everything created so far was rolled back; fix the cause and try
-            again.
+          <p className="font-medium">
+            {'reason' in failure
+              ? failure.reason
+              : failure.message
+                ? errorText(failure)
+                : t('create.stepFailed')}
           </p>
+          <p className="text-xs opacity-80">{t('create.rolledBack', { code: failure.code })}</p>
           {project?.error?.logs && project.error.logs.length > 0 && (
             <pre className="mt-2 max-h-40 overflow-auto rounded bg-black/80 p-2 font-mono text-[11px] text-zinc-200">
               {project.error.logs.join('\n')}

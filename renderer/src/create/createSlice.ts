@@ -1,6 +1,8 @@
 import type { Exposure, ProgressEvent } from '../../../electron/src/contract/api';
 import { projectKey, toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 export interface CreateSlice {
   /** Progress events per project key, in seq order, without duplicates. */
@@ -54,16 +56,18 @@ export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
     if (event.step === 'done' && event.status === 'done') {
       get().toast({
         kind: 'success',
-        title: `${name} is running`,
-        body: 'Every service is healthy.',
+        title: t('create.runningToast', { name }),
+        body: t('create.runningToastBody'),
       });
     } else if (event.status === 'failed' && (event.step === 'rollback' || event.error)) {
       // One toast per failure: the step that failed carries the error; rollback follows it.
       if (event.step !== 'rollback') {
         get().toast({
           kind: 'error',
-          title: `Creating ${name} failed`,
-          body: event.error?.message ?? event.message ?? 'See the project for the reason.',
+          title: t('create.failedToast', { name }),
+          body: event.error
+            ? errorText(event.error)
+            : (event.message ?? t('create.failedToastBody')),
         });
       }
     }

@@ -3,8 +3,7 @@ import type { CreationStep, ProgressEvent } from '../../../remote-agent/src/prot
 export type StepState = 'pending' | 'active' | 'done' | 'failed';
 
 export interface StepView {
-  step: CreationStep;
-  label: string;
+  step: (typeof STEPS)[number];
   state: StepState;
   message?: string;
 }
@@ -19,20 +18,23 @@ export interface ProgressSummary {
   failure?: { code: string; message: string };
 }
 
-/** The order a creation walks through (DESIGN.md "Creating an instance"); rollback is extra. */
-export const STEP_LABELS: [CreationStep, string][] = [
-  ['queued', 'Waiting in the queue'],
-  ['validate', 'Checking the name'],
-  ['resources', 'Checking memory, disk and load'],
-  ['docker', 'Reaching Docker'],
-  ['ports', 'Reserving ports'],
-  ['credentials', 'Generating secrets'],
-  ['files', 'Writing the stack'],
-  ['pull', 'Pulling images'],
-  ['start', 'Starting containers'],
-  ['health', 'Waiting for services to be healthy'],
-  ['done', 'Running'],
-];
+/**
+ * The order a creation walks through (DESIGN.md "Creating an instance"); rollback is extra.
+ * Labels live in the catalogues under `create.steps`.
+ */
+export const STEPS = [
+  'queued',
+  'validate',
+  'resources',
+  'docker',
+  'ports',
+  'credentials',
+  'files',
+  'pull',
+  'start',
+  'health',
+  'done',
+] as const satisfies readonly CreationStep[];
 
 /** Folds the event list into what the create dialog and the project page draw. */
 export function summarizeProgress(events: ProgressEvent[]): ProgressSummary {
@@ -45,7 +47,7 @@ export function summarizeProgress(events: ProgressEvent[]): ProgressSummary {
   let succeeded = false;
   let rolledBack = false;
 
-  const order = STEP_LABELS.map(([s]) => s);
+  const order: CreationStep[] = [...STEPS];
   for (const e of events) {
     if (e.queuePosition !== undefined) queuePosition = e.queuePosition;
     if (e.message) message.set(e.step, e.message);
@@ -60,7 +62,7 @@ export function summarizeProgress(events: ProgressEvent[]): ProgressSummary {
     }
     if (e.status === 'failed') {
       state.set(e.step, 'failed');
-      failure = e.error ?? { code: 'FAILED', message: e.message ?? 'The step failed.' };
+      failure = e.error ?? { code: 'FAILED', message: e.message ?? '' };
     } else if (e.status === 'done') {
       if (state.get(e.step) !== 'failed') state.set(e.step, 'done');
       if (e.step === 'done') succeeded = true;
@@ -76,8 +78,8 @@ export function summarizeProgress(events: ProgressEvent[]): ProgressSummary {
   }
   if (succeeded) state.set('done', 'done');
 
-  const steps = STEP_LABELS.map(([step, label]) => {
-    const view: StepView = { step, label, state: state.get(step) ?? 'pending' };
+  const steps = STEPS.map((step) => {
+    const view: StepView = { step, state: state.get(step) ?? 'pending' };
     const m = message.get(step);
     if (m !== undefined) view.message = m;
     return view;

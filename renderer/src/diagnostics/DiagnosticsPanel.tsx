@@ -1,16 +1,29 @@
+import { useTranslation } from 'react-i18next';
 import type { CheckStatus } from '../../../remote-agent/src/protocol/types';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
-import { timeAgo } from '../ui/format';
+import { timeAgo } from '../i18n/format';
 import { Panel } from '../ui/Panel';
+import { checkFix, checkTitle } from './checkText';
+import { groupChecks } from './groupChecks';
 
 const TONE = { ok: 'green', warn: 'amber', fail: 'red' } as const satisfies Record<
   CheckStatus,
   string
 >;
-const ORDER: Record<CheckStatus, number> = { fail: 0, warn: 1, ok: 2 };
+
+/** Evidence that is a JSON object with a message (an HTTP error body) reads as the message. */
+function readableEvidence(evidence: string): string {
+  if (!evidence.startsWith('{')) return evidence;
+  try {
+    const parsed = JSON.parse(evidence) as { message?: unknown };
+    return typeof parsed.message === 'string' ? parsed.message : evidence;
+  } catch {
+    return evidence;
+  }
+}
 
 /** The HealthChecker's report, and repair shown as a dry run first, then confirmed. */
 export function DiagnosticsPanel({
@@ -20,6 +33,7 @@ export function DiagnosticsPanel({
   serverId: string;
   instanceId: string;
 }) {
+  const { t } = useTranslation();
   const key = projectKey(serverId, instanceId);
   const report = useApp((s) => s.reports[key]);
   const plan = useApp((s) => s.repairPlans[key]);
@@ -30,17 +44,17 @@ export function DiagnosticsPanel({
   const planRepair = useApp((s) => s.planRepair);
   const repair = useApp((s) => s.repair);
   const cancel = useApp((s) => s.cancelRepairPlan);
-  const checks = report ? [...report.checks].sort((a, b) => ORDER[a.status] - ORDER[b.status]) : [];
+  const rows = report ? groupChecks(report.checks) : [];
 
   return (
     <>
       <Panel
         title={
           <span className="flex items-center gap-2">
-            Diagnostics
+            {t('diagnostics.title')}
             {report && (
               <span data-testid="diagnostics-status" data-status={report.status}>
-                <Badge tone={TONE[report.status]} label={report.status} />
+                <Badge tone={TONE[report.status]} label={t(`check.${report.status}`)} />
               </span>
             )}
           </span>
@@ -49,50 +63,57 @@ export function DiagnosticsPanel({
           <>
             {report && (
               <span className="text-xs text-muted">
-                {timeAgo(report.at)} · {report.durationMs} ms
+                {t('diagnostics.ranAt', { ago: timeAgo(report.at), ms: report.durationMs })}
               </span>
             )}
             <Button size="sm" busy={diagnosing} onClick={() => void diagnose(serverId, instanceId)}>
-              Run diagnostics
+              {t('diagnostics.run')}
             </Button>
             <Button
               size="sm"
               variant="primary"
               busy={repairing && !plan}
               disabled={plan !== undefined}
+              title={plan ? t('diagnostics.planPending') : undefined}
               onClick={() => void planRepair(serverId, instanceId)}
             >
-              Repair…
+              {t('diagnostics.repair')}
             </Button>
           </>
         }
       >
         {!report ? (
-          <p className="text-xs text-muted">
-            Checks every container, probes each service through Kong and directly, tests the keys
-            and Postgres, and suggests a fix for each problem.
-          </p>
+          <p className="text-xs text-muted">{t('diagnostics.intro')}</p>
         ) : (
           <ul className="flex flex-col divide-y divide-line" data-testid="checks">
-            {checks.map((c) => (
+            {rows.map(({ check: c, causedBy }) => (
               <li
                 key={c.id}
-                className="grid grid-cols-[64px_1fr] items-start gap-3 py-2"
+                className={`grid grid-cols-[64px_1fr] items-start gap-3 py-2 ${causedBy ? 'pl-6' : ''}`}
                 data-check={c.id}
                 data-status={c.status}
               >
-                <Badge tone={TONE[c.status]} label={c.status} />
+                <Badge tone={TONE[c.status]} label={t(`check.${c.status}`)} />
                 <div className="min-w-0">
                   <p className="font-medium">
-                    {c.title}
+                    {checkTitle(c)}
                     {c.service && (
                       <span className="ml-2 text-xs font-normal text-muted">{c.service}</span>
                     )}
                   </p>
+                  {causedBy && (
+                    <p className="text-xs text-muted">
+                      {t('diagnostics.causedBy', { check: checkTitle(causedBy) })}
+                    </p>
+                  )}
                   <p className="truncate font-mono text-[11px] text-muted" title={c.evidence}>
-                    {c.evidence}
+                    {readableEvidence(c.evidence)}
                   </p>
-                  {c.fix && c.status !== 'ok' && <p className="text-xs text-warn">Fix: {c.fix}</p>}
+                  {c.fix && c.status !== 'ok' && !causedBy && (
+                    <p className={`text-xs ${c.status === 'fail' ? 'text-danger' : 'text-warn'}`}>
+                      {t('diagnostics.fix', { fix: checkFix(c.fix) })}
+                    </p>
+                  )}
                 </div>
               </li>
             ))}
@@ -100,12 +121,10 @@ export function DiagnosticsPanel({
         )}
       </Panel>
       {plan && (
-        <Panel title="Repair plan (dry run)" className="border-brand/60">
+        <Panel title={t('diagnostics.plan')} className="border-brand/60">
           <div data-testid="repair-plan">
             {plan.actions.length === 0 ? (
-              <p className="text-xs text-muted">
-                Nothing to repair: every container and file matches the registry.
-              </p>
+              <p className="text-xs text-muted">{t('diagnostics.nothingToRepair')}</p>
             ) : (
               <ul className="flex flex-col gap-1 text-xs">
                 {plan.actions.map((a, i) => (
@@ -117,9 +136,7 @@ export function DiagnosticsPanel({
                 ))}
               </ul>
             )}
-            <p className="mt-3 text-[11px] text-muted">
-              Repair never deletes a registered project's data.
-            </p>
+            <p className="mt-3 text-[11px] text-muted">{t('diagnostics.neverDeletes')}</p>
             <div className="mt-3 flex gap-2">
               <Button
                 variant="primary"
@@ -128,19 +145,21 @@ export function DiagnosticsPanel({
                 disabled={plan.actions.length === 0}
                 onClick={() => void repair(serverId, instanceId)}
               >
-                Apply {plan.actions.length} action{plan.actions.length === 1 ? '' : 's'}
+                {t('diagnostics.apply', { count: plan.actions.length })}
               </Button>
               <Button size="sm" onClick={() => cancel(serverId, instanceId)}>
-                Cancel
+                {t('common.cancel')}
               </Button>
             </div>
           </div>
         </Panel>
       )}
       {last && (
-        <Panel title="Last repair">
+        <Panel title={t('diagnostics.lastRepair')}>
           <ul className="flex flex-col gap-1 text-xs" data-testid="repair-result">
-            {last.actions.length === 0 && <li className="text-muted">No action was needed.</li>}
+            {last.actions.length === 0 && (
+              <li className="text-muted">{t('diagnostics.noActionNeeded')}</li>
+            )}
             {last.actions.map((a, i) => (
               <li key={i} className="flex gap-2">
                 <span className={a.error ? 'text-danger' : 'text-brand'}>

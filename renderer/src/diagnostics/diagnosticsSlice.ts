@@ -1,6 +1,8 @@
 import type { DiagnosticReport, RepairResult } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 export interface DiagnosticsSlice {
   reports: Record<string, DiagnosticReport>;
@@ -38,8 +40,8 @@ export const createDiagnosticsSlice: Slice<DiagnosticsSlice> = (set, get) => ({
     } catch (raw) {
       get().toast({
         kind: 'error',
-        title: 'Diagnostics did not run',
-        body: toApiError(raw).message,
+        title: t('diagnostics.failedToRun'),
+        body: errorText(toApiError(raw)),
       });
     } finally {
       set((s) => ({ diagnosing: without(s.diagnosing, key) }));
@@ -55,8 +57,8 @@ export const createDiagnosticsSlice: Slice<DiagnosticsSlice> = (set, get) => ({
     } catch (raw) {
       get().toast({
         kind: 'error',
-        title: 'Could not plan a repair',
-        body: toApiError(raw).message,
+        title: t('diagnostics.planFailed'),
+        body: errorText(toApiError(raw)),
       });
     } finally {
       set((s) => ({ repairing: without(s.repairing, key) }));
@@ -73,7 +75,11 @@ export const createDiagnosticsSlice: Slice<DiagnosticsSlice> = (set, get) => ({
       const result = await get().api.repairProject(serverId, instanceId, { dryRun: false });
       get().applyRepair(serverId, result, false);
     } catch (raw) {
-      get().toast({ kind: 'error', title: 'Repair failed', body: toApiError(raw).message });
+      get().toast({
+        kind: 'error',
+        title: t('diagnostics.repairFailed'),
+        body: errorText(toApiError(raw)),
+      });
     } finally {
       set((s) => ({ repairing: without(s.repairing, key) }));
     }
@@ -98,8 +104,10 @@ export const createDiagnosticsSlice: Slice<DiagnosticsSlice> = (set, get) => ({
     const done = result.actions.length - failed;
     get().toast({
       kind: failed > 0 ? 'error' : 'success',
-      title: `${automatic ? 'Auto-repair' : 'Repair'} of ${name}: ${done} action${done === 1 ? '' : 's'} done`,
-      body: failed > 0 ? `${failed} failed; see the project's diagnostics.` : undefined,
+      title: automatic
+        ? t('diagnostics.autoRepairDone', { name, count: done })
+        : t('diagnostics.repairDone', { name, count: done }),
+      body: failed > 0 ? t('diagnostics.repairFailures', { count: failed }) : undefined,
     });
   },
 });

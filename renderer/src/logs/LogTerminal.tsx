@@ -5,9 +5,14 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { LogLine } from '../../../electron/src/contract/api';
 import { toApiError } from '../api';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { formatLogLine, plainLogLine } from './formatLine';
 import { LogPump } from './logPump';
+import { neutraliseTerminalControls } from './sanitize';
+import { inTimeOrder } from './timeOrder';
+import { darkTerminal, lightTerminal } from './terminalThemes';
 import type { LogTab } from './logsSlice';
 import { claimStream } from './streamRouter';
 import { useDarkClass } from '../ui/useDarkClass';
@@ -29,23 +34,6 @@ export interface LogStatus {
   shown: number;
   received: number;
 }
-
-const dark = {
-  background: '#0e0e0e',
-  foreground: '#d4d4d4',
-  cursor: '#0e0e0e',
-  selectionBackground: '#3ecf8e55',
-};
-const light = {
-  background: '#fbfbfb',
-  foreground: '#1c1e21',
-  cursor: '#fbfbfb',
-  selectionBackground: '#1f9d6a44',
-  yellow: '#a16207',
-  brightYellow: '#a16207',
-  cyan: '#0e7490',
-  brightCyan: '#0e7490',
-};
 
 export function LogTerminal({
   tab,
@@ -82,7 +70,7 @@ export function LogTerminal({
       scrollback: 50_000,
       fontSize: 12,
       fontFamily: "'JetBrains Mono', 'DejaVu Sans Mono', monospace",
-      theme: document.documentElement.classList.contains('dark') ? dark : light,
+      theme: document.documentElement.classList.contains('dark') ? darkTerminal : lightTerminal,
     });
     const fit = new FitAddon();
     const search = new SearchAddon();
@@ -127,7 +115,8 @@ export function LogTerminal({
           }, 200);
         }
       },
-      (line) => formatLogLine(line, tab.service === undefined),
+      // The width when the line is formatted: lines already shown keep their wrapping on a resize.
+      (line) => formatLogLine(line, tab.service === undefined, term.cols),
       // A macrotask, not a frame: xterm already slices its parsing per frame, and requestAnimationFrame
       // would cap the flow at one batch per frame.
       (run) => setTimeout(run, 0),
@@ -147,23 +136,27 @@ export function LogTerminal({
         report({ state: 'live' });
         release = claimStream(r.stream, (event) => {
           if (event.type === 'stream.data') {
-            for (const l of event.lines) lines.push(l);
+            // Several services in one terminal: show each batch in time order.
+            const batch = tab.service === undefined ? inTimeOrder(event.lines) : event.lines;
+            for (const l of batch) lines.push(l);
             if (lines.length > KEEP_LINES) lines.splice(0, lines.length - KEEP_LINES);
-            state.pump.push(event.lines, event.bytes);
+            state.pump.push(batch, event.bytes);
           } else {
             report(
-              event.error ? { state: 'error', message: event.error.message } : { state: 'ended' },
+              event.error
+                ? { state: 'error', message: errorText(event.error) }
+                : { state: 'ended' },
             );
             term.write(
-              `\r\n\x1b[2m── stream ended${event.error ? `: ${event.error.message}` : ''} ──\x1b[0m\r\n`,
+              `\r\n\x1b[90m── ${t('logs.streamEnded')}${event.error ? `: ${neutraliseTerminalControls(errorText(event.error))}` : ''} ──\x1b[0m\r\n`,
             );
           }
         });
       },
       (e: unknown) => {
         const error = toApiError(e);
-        report({ state: 'error', message: error.message });
-        term.write(`\x1b[31m${error.message}\x1b[0m\r\n`);
+        report({ state: 'error', message: errorText(error) });
+        term.write(`\x1b[31m${neutraliseTerminalControls(errorText(error))}\x1b[0m\r\n`);
       },
     );
 
@@ -183,7 +176,7 @@ export function LogTerminal({
   useEffect(() => {
     const p = parts.current;
     if (!p) return;
-    p.term.options.theme = isDark ? dark : light;
+    p.term.options.theme = isDark ? darkTerminal : lightTerminal;
   }, [isDark, ready]);
 
   useEffect(() => {

@@ -1,8 +1,9 @@
 import { useCallback, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { inputClass } from '../ui/Field';
+import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
 import { LogTerminal, type LogStatus, type LogTerminalHandle } from './LogTerminal';
 
@@ -13,6 +14,7 @@ interface TabControls {
 
 /** Every open log terminal stays mounted (hidden when not shown) so its stream keeps flowing. */
 export function LogsPage({ visible }: { visible: boolean }) {
+  const { t } = useTranslation();
   const tabs = useApp((s) => s.logTabs);
   const active = useApp((s) => s.activeLogTab);
   const select = useApp((s) => s.selectLogTab);
@@ -43,39 +45,44 @@ export function LogsPage({ visible }: { visible: boolean }) {
 
   return (
     <div className={visible ? 'flex min-h-0 flex-1 flex-col' : 'hidden'}>
-      <PageHeader title="Logs" subtitle={tabs.length === 0 ? undefined : `${tabs.length} open`} />
+      <PageHeader
+        title={t('logs.title')}
+        subtitle={tabs.length === 0 ? undefined : t('logs.open', { count: tabs.length })}
+      />
       {tabs.length === 0 ? (
         <EmptyState
           icon="▤"
-          title="No logs open"
-          body="Open a project and choose Logs, or a service's logs, to follow them live here. Several can be open at once."
-          action={<Button onClick={() => navigate({ kind: 'projects' })}>Go to projects</Button>}
+          title={t('logs.empty.title')}
+          body={t('logs.empty.body')}
+          action={
+            <Button onClick={() => navigate({ kind: 'projects' })}>{t('logs.empty.action')}</Button>
+          }
         />
       ) : (
         <>
           <div
             role="tablist"
-            aria-label="Open logs"
+            aria-label={t('logs.tabs')}
             className="flex gap-0.5 overflow-x-auto border-b border-line bg-panel px-3 pt-2"
           >
-            {tabs.map((t) => (
+            {tabs.map((tab) => (
               <div
-                key={t.id}
-                className={`flex items-center rounded-t-md border border-b-0 ${t.id === active ? 'border-line bg-bg' : 'border-transparent'}`}
+                key={tab.id}
+                className={`flex items-center rounded-t-md border border-b-0 ${tab.id === active ? 'border-line bg-bg' : 'border-transparent'}`}
               >
                 <button
                   role="tab"
                   type="button"
-                  aria-selected={t.id === active}
-                  onClick={() => select(t.id)}
-                  className={`max-w-56 truncate px-3 py-1.5 text-xs ${t.id === active ? 'font-medium text-fg' : 'text-muted hover:text-fg'}`}
+                  aria-selected={tab.id === active}
+                  onClick={() => select(tab.id)}
+                  className={`max-w-56 truncate px-3 py-1.5 text-xs ${tab.id === active ? 'font-medium text-fg' : 'text-muted hover:text-fg'}`}
                 >
-                  {t.title}
+                  {tab.title}
                 </button>
                 <button
                   type="button"
-                  aria-label={`Close ${t.title}`}
-                  onClick={() => closeTab(t.id)}
+                  aria-label={t('logs.closeTab', { title: tab.title })}
+                  onClick={() => closeTab(tab.id)}
                   className="mr-1 rounded px-1 text-xs text-muted hover:bg-raised hover:text-fg"
                 >
                   ✕
@@ -90,14 +97,14 @@ export function LogsPage({ visible }: { visible: boolean }) {
               aria-pressed={ctl.follow}
               onClick={() => setCtl({ follow: !ctl.follow })}
             >
-              Follow
+              {t('logs.follow')}
             </Button>
             <Button
               size="sm"
               aria-pressed={ctl.paused}
               onClick={() => setCtl({ paused: !ctl.paused })}
             >
-              {ctl.paused ? 'Resume' : 'Pause'}
+              {ctl.paused ? t('logs.resume') : t('logs.pause')}
             </Button>
             <form
               className="flex items-center gap-1"
@@ -108,28 +115,32 @@ export function LogsPage({ visible }: { visible: boolean }) {
             >
               <input
                 type="search"
-                aria-label="Search in logs"
-                placeholder="Search"
+                aria-label={t('logs.search')}
+                placeholder={t('logs.searchPlaceholder')}
                 value={query}
                 onChange={(e) => {
                   setQuery(e.target.value);
                   setFound(null);
                 }}
-                className={`${inputClass} h-7 w-48`}
+                className={`${inputBase} h-7 w-48`}
               />
-              <Button size="sm" type="submit" aria-label="Next match">
+              <Button size="sm" type="submit" aria-label={t('logs.next')} title={t('logs.next')}>
                 ↓
               </Button>
               <Button
                 size="sm"
-                aria-label="Previous match"
+                aria-label={t('logs.previous')}
+                title={t('logs.previous')}
                 onClick={() => setFound(handle?.search(query, true) ?? false)}
               >
                 ↑
               </Button>
-              {found === false && <span className="text-xs text-muted">No match</span>}
+              {found === false && <span className="text-xs text-muted">{t('logs.noMatch')}</span>}
             </form>
             <span className="flex-1" />
+            <span className="text-xs text-muted" title={t('logs.stderrHint')}>
+              <span className="font-mono text-danger">!</span> {t('logs.stderr')}
+            </span>
             <span
               className="text-xs text-muted"
               data-testid="log-status"
@@ -139,29 +150,29 @@ export function LogsPage({ visible }: { visible: boolean }) {
               {st?.state === 'error'
                 ? st.message
                 : st?.state === 'ended'
-                  ? 'ended'
+                  ? t('logs.state.ended')
                   : ctl.paused
-                    ? 'paused'
-                    : 'live'}{' '}
-              · {(st?.shown ?? 0).toLocaleString()} lines
+                    ? t('logs.state.paused')
+                    : t('logs.state.live')}{' '}
+              · {t('logs.lines', { count: st?.shown ?? 0 })}
             </span>
             <Button size="sm" onClick={() => handle?.clear()}>
-              Clear
+              {t('logs.clear')}
             </Button>
             <Button size="sm" onClick={() => handle?.download()}>
-              Download
+              {t('logs.download')}
             </Button>
           </div>
           <div className="min-h-0 flex-1 bg-[#fbfbfb] p-2 dark:bg-[#0e0e0e]">
-            {tabs.map((t) => (
+            {tabs.map((tab) => (
               <LogTerminal
-                key={t.id}
-                tab={t}
-                visible={visible && t.id === active}
-                onStatus={(s) => onStatus(t.id, s)}
+                key={tab.id}
+                tab={tab}
+                visible={visible && tab.id === active}
+                onStatus={(s) => onStatus(tab.id, s)}
                 handle={(h) => {
-                  if (h) handles.current.set(t.id, h);
-                  else handles.current.delete(t.id);
+                  if (h) handles.current.set(tab.id, h);
+                  else handles.current.delete(tab.id);
                 }}
               />
             ))}

@@ -9,9 +9,10 @@ describe('formatLogLine', () => {
     text: 'a\nb\n',
   };
 
-  it('ends with CRLF and turns inner newlines into CRLF for xterm', () => {
+  it('ends with CRLF and turns inner newlines into CRLF, the next line under the message', () => {
     const out = formatLogLine(line, false);
-    expect(out.endsWith('a\r\nb\r\n')).toBe(true);
+    // time (8) + stderr marker (1): the second line starts in column 9, under "a".
+    expect(out.endsWith(`a\r\n${' '.repeat(9)}b\r\n`)).toBe(true);
     expect(out).toContain('12:34:56');
   });
 

@@ -1,4 +1,6 @@
 import type { LogLine } from '../../../electron/src/contract/api';
+import { neutraliseTerminalControls } from './sanitize';
+import { hangingIndent } from './wrap';
 
 /** Like `docker compose logs`: each service keeps one colour so interleaved lines stay readable. */
 const SERVICE_COLOURS = [36, 33, 32, 35, 34, 96, 93, 92, 95, 94];
@@ -19,13 +21,23 @@ function clock(time: string): string {
  * One terminal line: dim time, coloured service, then the text as the service wrote it (its own
  * ANSI colours pass through). xterm needs CRLF; a bare LF would only move down a row.
  */
-export function formatLogLine(line: LogLine, withService: boolean): string {
-  const text = line.text.replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n');
+export function formatLogLine(line: LogLine, withService: boolean, columns?: number): string {
+  // CRLF inside a line is a line break; any other control is neutralised (finding 22).
+  const message = neutraliseTerminalControls(
+    line.text.replace(/\r?\n$/, '').replace(/\r\n/g, '\n'),
+  );
+  const name = neutraliseTerminalControls(line.service).replace(/\n/g, ' ');
+  const time = clock(line.time);
+  // Continuation rows start under the message; the prefix is time, marker, service and "│ ".
+  const indent = time.length + 1 + (withService ? Math.max(10, name.length) + 2 : 0);
+  const width = columns !== undefined && columns - indent >= 20 ? columns - indent : 0;
+  const text = hangingIndent(message, width, indent);
   const service = withService
-    ? `\x1b[${serviceColour(line.service)}m${line.service.padEnd(10)}\x1b[0m│ `
+    ? `\x1b[${serviceColour(line.service)}m${name.padEnd(10)}\x1b[0m│ `
     : '';
   const err = line.stream === 'stderr' ? '\x1b[31m!\x1b[0m' : ' ';
-  return `\x1b[2m${clock(line.time)}\x1b[0m${err}${service}${text}\r\n`;
+  // Bright black, not dim: dim text fell to 3.25:1 in the light theme.
+  return `\x1b[90m${time}\x1b[0m${err}${service}${text}\r\n`;
 }
 
 /** Plain text for the download: no colours, one line per entry. */

@@ -1,4 +1,5 @@
 import type { Slice } from '../app/store';
+import { t } from '../i18n/i18n';
 
 export interface LogTab {
   id: string;
@@ -29,7 +30,8 @@ export const createLogsSlice: Slice<LogsSlice> = (set, get) => ({
     const id = logTabId(serverId, instanceId, service);
     const name = get().projects[`${serverId}/${instanceId}`]?.name ?? instanceId;
     set((s) => {
-      const tab: LogTab = { id, serverId, instanceId, title: `${name} · ${service ?? 'all'}` };
+      const title = t('logs.tabTitle', { name, service: service ?? t('logs.allServices') });
+      const tab: LogTab = { id, serverId, instanceId, title };
       if (service !== undefined) tab.service = service;
       const logTabs = s.logTabs.some((t) => t.id === id) ? s.logTabs : [...s.logTabs, tab];
       return { logTabs, activeLogTab: id };

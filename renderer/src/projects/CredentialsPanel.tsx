@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
 import type { InstanceCredentials } from '../../../electron/src/contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
@@ -6,15 +8,15 @@ import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
 import { Panel } from '../ui/Panel';
 
-const ROWS: [keyof InstanceCredentials, string][] = [
-  ['databaseUrl', 'Database URL (session)'],
-  ['poolerTransactionUrl', 'Pooler URL (transaction)'],
-  ['anonKey', 'anon key'],
-  ['serviceRoleKey', 'service_role key'],
-  ['postgresPassword', 'Postgres password'],
-  ['jwtSecret', 'JWT secret'],
-  ['dashboardUsername', 'Studio user'],
-  ['dashboardPassword', 'Studio password'],
+const ROWS: (keyof InstanceCredentials)[] = [
+  'databaseUrl',
+  'poolerTransactionUrl',
+  'anonKey',
+  'serviceRoleKey',
+  'postgresPassword',
+  'jwtSecret',
+  'dashboardUsername',
+  'dashboardPassword',
 ];
 
 /**
@@ -28,6 +30,7 @@ export function CredentialsPanel({
   serverId: string;
   instanceId: string;
 }) {
+  const { t } = useTranslation();
   const api = useApp((s) => s.api);
   const toast = useApp((s) => s.toast);
   const [creds, setCreds] = useState<InstanceCredentials | null>(null);
@@ -39,7 +42,11 @@ export function CredentialsPanel({
     try {
       setCreds(await api.projectCredentials(serverId, instanceId));
     } catch (raw) {
-      toast({ kind: 'error', title: 'Could not read credentials', body: toApiError(raw).message });
+      toast({
+        kind: 'error',
+        title: t('credentials.failed'),
+        body: errorText(toApiError(raw)),
+      });
     } finally {
       setBusy(false);
     }
@@ -47,22 +54,21 @@ export function CredentialsPanel({
 
   return (
     <Panel
-      title="Credentials"
+      title={t('credentials.title')}
       actions={
         !creds && (
           <Button size="sm" busy={busy} onClick={() => void load()}>
-            Load credentials
+            {t('credentials.load')}
           </Button>
         )
       }
     >
       {!creds ? (
-        <p className="text-xs text-muted">
-          Keys and passwords are fetched from the server only when you ask for them.
-        </p>
+        <p className="text-xs text-muted">{t('credentials.hint')}</p>
       ) : (
         <dl className="flex flex-col divide-y divide-line" data-testid="credentials">
-          {ROWS.map(([key, label]) => {
+          {ROWS.map((key) => {
+            const label = t(`credentials.rows.${key}`);
             const visible = shown.has(key);
             return (
               <div key={key} className="grid grid-cols-[170px_1fr_auto] items-center gap-3 py-1.5">
@@ -73,7 +79,11 @@ export function CredentialsPanel({
                 <div className="flex gap-1">
                   <button
                     type="button"
-                    aria-label={`${visible ? 'Hide' : 'Reveal'} ${label}`}
+                    aria-label={
+                      visible
+                        ? t('credentials.hideLabel', { label })
+                        : t('credentials.revealLabel', { label })
+                    }
                     className="rounded px-1.5 py-0.5 text-xs text-muted hover:bg-raised hover:text-fg"
                     onClick={() =>
                       setShown((s) => {
@@ -84,9 +94,9 @@ export function CredentialsPanel({
                       })
                     }
                   >
-                    {visible ? 'Hide' : 'Reveal'}
+                    {visible ? t('credentials.hide') : t('credentials.reveal')}
                   </button>
-                  <CopyButton value={creds[key]} label={`Copy ${label}`} />
+                  <CopyButton value={creds[key]} label={t('credentials.copyLabel', { label })} />
                 </div>
               </div>
             );

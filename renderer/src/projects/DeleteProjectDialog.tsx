@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
@@ -13,6 +14,7 @@ export function DeleteProjectDialog({
   serverId: string;
   instanceId: string;
 }) {
+  const { t } = useTranslation();
   const project = useApp((s) => s.projects[projectKey(serverId, instanceId)]);
   const closeDialog = useApp((s) => s.closeDialog);
   const run = useApp((s) => s.runProjectAction);
@@ -21,12 +23,12 @@ export function DeleteProjectDialog({
   const name = project?.name ?? instanceId;
   return (
     <Dialog
-      title={`Delete ${name}?`}
+      title={t('deleteProject.title', { name })}
       onClose={closeDialog}
       testId="delete-dialog"
       footer={
         <>
-          <Button onClick={closeDialog}>Cancel</Button>
+          <Button onClick={closeDialog}>{t('common.cancel')}</Button>
           <Button
             variant="danger"
             busy={busy}
@@ -37,19 +39,21 @@ export function DeleteProjectDialog({
               await run(serverId, instanceId, 'delete');
             }}
           >
-            Delete project
+            {t('deleteProject.confirm')}
           </Button>
         </>
       }
     >
       <div className="flex flex-col gap-3">
         <p>
-          This removes every container, the network, the database and the stored files of{' '}
-          <strong>{name}</strong> on {project?.serverName}, and frees its ports. It cannot be
-          undone.
+          <Trans
+            i18nKey="deleteProject.body"
+            values={{ name, server: project?.serverName ?? '' }}
+            components={{ strong: <strong /> }}
+          />
         </p>
         <Field
-          label={`Type ${name} to confirm`}
+          label={t('deleteProject.typeToConfirm', { name })}
           value={typed}
           onChange={(e) => setTyped(e.target.value)}
           autoFocus

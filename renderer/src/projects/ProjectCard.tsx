@@ -1,4 +1,7 @@
 import { memo } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
+import { t as translate } from '../i18n/i18n';
 import type { OpenTarget, ProjectView } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import { useApp } from '../app/store';
@@ -8,14 +11,18 @@ import { CopyButton } from '../ui/CopyButton';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
-  const api = useApp((s) => s.api);
+  const reachableUrl = useApp((s) => s.reachableUrl);
   const toast = useApp((s) => s.toast);
   return async (p: ProjectView, target: OpenTarget) => {
     try {
-      const { url } = await api.openProject(p.serverId, p.id, target);
-      window.open(url, '_blank', 'noopener');
+      const url = await reachableUrl(p.serverId, p.id, target);
+      if (target !== 'database') window.open(url, '_blank', 'noopener');
     } catch (raw) {
-      toast({ kind: 'error', title: `Could not open ${target}`, body: toApiError(raw).message });
+      toast({
+        kind: 'error',
+        title: translate(`projects.openFailed.${target}`),
+        body: errorText(toApiError(raw)),
+      });
     }
   };
 }
@@ -24,12 +31,15 @@ const STOPPABLE = new Set(['running', 'degraded']);
 const STARTABLE = new Set(['stopped', 'failed']);
 
 export const ProjectCard = memo(function ProjectCard({ project: p }: { project: ProjectView }) {
+  const { t } = useTranslation();
   const pending = useApp((s) => s.pendingActions[projectKey(p.serverId, p.id)]);
   const run = useApp((s) => s.runProjectAction);
   const navigate = useApp((s) => s.navigate);
   const openDialog = useApp((s) => s.openDialog);
   const openLogs = useApp((s) => s.openLogs);
   const open = useOpenProject();
+  const reachableUrl = useApp((s) => s.reachableUrl);
+  const toast = useApp((s) => s.toast);
   const up = STOPPABLE.has(p.status);
 
   return (
@@ -47,14 +57,14 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
         >
           <h3 className="truncate text-[14px] font-semibold group-hover:underline">{p.name}</h3>
           <p className="truncate text-[11px] text-muted">
-            {p.serverName} · {p.exposure} · {p.owner}
+            {p.serverName} · {t(`exposure.${p.exposure}`)} · {p.owner}
           </p>
         </button>
         <StatusBadge status={p.status} />
       </div>
       {p.needsAttention && (
         <p className="mx-4 mt-2 rounded bg-amber-500/10 px-2 py-1 text-[11px] text-warn">
-          Auto-repair gave up; open the project to see why.
+          {t('card.autoRepairGaveUp')}
         </p>
       )}
       {p.status === 'failed' && p.error && (
@@ -62,17 +72,33 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           {p.error.reason}
         </p>
       )}
+      {(p.status === 'failed' || p.status === 'degraded' || p.needsAttention) && (
+        <button
+          type="button"
+          className="mx-4 mt-1 self-start rounded text-[11px] text-brand hover:underline"
+          onClick={() =>
+            navigate({
+              kind: 'project',
+              serverId: p.serverId,
+              instanceId: p.id,
+              tab: 'diagnostics',
+            })
+          }
+        >
+          {t('card.diagnose')}
+        </button>
+      )}
       <dl className="mx-4 mt-3 grid grid-cols-3 gap-2 rounded-md bg-bg px-3 py-2 font-mono text-[11px]">
         <div>
-          <dt className="text-muted">API</dt>
+          <dt className="text-muted">{t('card.api')}</dt>
           <dd>{p.ports.kongHttp}</dd>
         </div>
         <div>
-          <dt className="text-muted">Postgres</dt>
+          <dt className="text-muted">{t('card.postgres')}</dt>
           <dd>{p.ports.postgres}</dd>
         </div>
         <div>
-          <dt className="text-muted">Pooler</dt>
+          <dt className="text-muted">{t('card.pooler')}</dt>
           <dd>{p.ports.poolerTransaction}</dd>
         </div>
       </dl>
@@ -83,7 +109,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={!up}
           onClick={() => void open(p, 'studio')}
         >
-          Studio ↗
+          {t('card.studioLink')}
         </button>
         <button
           type="button"
@@ -91,11 +117,21 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={!up}
           onClick={() => void open(p, 'api')}
         >
-          API ↗
+          {t('card.apiLink')}
         </button>
         <span className="flex-1" />
-        <span className="text-muted">DB URL</span>
-        <CopyButton value={p.urls.database} label={`Copy database URL of ${p.name}`} />
+        <CopyButton
+          value={() => reachableUrl(p.serverId, p.id, 'database')}
+          label={t('card.copyDbUrl', { name: p.name })}
+          text={t('card.copyDbUrlText')}
+          onError={(raw) =>
+            toast({
+              kind: 'error',
+              title: t('project.copyFailed'),
+              body: errorText(toApiError(raw)),
+            })
+          }
+        />
       </div>
       <div className="mt-3 flex items-center gap-1.5 border-t border-line px-3 py-2">
         {up ? (
@@ -105,7 +141,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
             disabled={pending !== undefined}
             onClick={() => void run(p.serverId, p.id, 'stop')}
           >
-            Stop
+            {t('common.stop')}
           </Button>
         ) : (
           <Button
@@ -114,7 +150,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
             disabled={pending !== undefined || !STARTABLE.has(p.status)}
             onClick={() => void run(p.serverId, p.id, 'start')}
           >
-            Start
+            {t('common.start')}
           </Button>
         )}
         <Button
@@ -123,24 +159,23 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           disabled={pending !== undefined || !up}
           onClick={() => void run(p.serverId, p.id, 'restart')}
         >
-          Restart
+          {t('common.restart')}
         </Button>
         <Button size="sm" variant="ghost" onClick={() => openLogs(p.serverId, p.id)}>
-          Logs
+          {t('common.logs')}
         </Button>
         <span className="flex-1" />
         <Button
           size="sm"
-          variant="ghost"
-          className="text-danger"
+          variant="danger-ghost"
           busy={pending === 'delete'}
           disabled={pending !== undefined}
-          aria-label={`Delete ${p.name}`}
+          aria-label={t('card.deleteProject', { name: p.name })}
           onClick={() =>
             openDialog({ kind: 'deleteProject', serverId: p.serverId, instanceId: p.id })
           }
         >
-          Delete
+          {t('common.delete')}
         </Button>
       </div>
     </article>

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ProjectTab } from '../app/navSlice';
-import { projectKey } from '../api';
+import { projectKey, toApiError } from '../api';
 import { useApp } from '../app/store';
 import { CreationProgress } from '../create/CreationProgress';
 import { DiagnosticsPanel } from '../diagnostics/DiagnosticsPanel';
@@ -13,13 +14,11 @@ import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { needsTunnel } from './tunnelsSlice';
+import { errorText } from '../i18n/errors';
+import type { en } from '../i18n/en';
 
-const TABS: [ProjectTab, string][] = [
-  ['overview', 'Overview'],
-  ['diagnostics', 'Diagnostics'],
-  ['usage', 'Usage'],
-  ['activity', 'Activity'],
-];
+const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];
 const IN_CREATION = new Set(['queued', 'creating', 'failed']);
 
 export function ProjectPage({
@@ -31,7 +30,13 @@ export function ProjectPage({
   instanceId: string;
   tab: ProjectTab;
 }) {
+  const { t, i18n } = useTranslation();
   const key = projectKey(serverId, instanceId);
+  /** Docker's state word, translated when the catalogue knows it (Docker may add new ones). */
+  const containerState = (state: string): string =>
+    i18n.exists(`container.${state}`)
+      ? t(`container.${state as keyof typeof en.container}`)
+      : state;
   const p = useApp((s) => s.projects[key]);
   const pending = useApp((s) => s.pendingActions[key]);
   const audit = useApp((s) => s.audit[key]);
@@ -43,6 +48,12 @@ export function ProjectPage({
   const api = useApp((s) => s.api);
   const applyProgress = useApp((s) => s.applyProgress);
   const open = useOpenProject();
+  const server = useApp((s) => s.servers.find((x) => x.id === serverId));
+  const tunnels = useApp((s) => s.tunnels[key]);
+  const reachableUrl = useApp((s) => s.reachableUrl);
+  const toast = useApp((s) => s.toast);
+  const copyFailed = (raw: unknown) =>
+    toast({ kind: 'error', title: t('project.copyFailed'), body: errorText(toApiError(raw)) });
   const creating = p !== undefined && IN_CREATION.has(p.status);
 
   useEffect(() => {
@@ -61,96 +72,111 @@ export function ProjectPage({
   if (!p) {
     return (
       <EmptyState
-        title="Project not found"
-        body="It may have been deleted, or its server disconnected."
-        action={<Button onClick={() => navigate({ kind: 'projects' })}>Back to projects</Button>}
+        title={t('project.notFound.title')}
+        body={t('project.notFound.body')}
+        action={<Button onClick={() => navigate({ kind: 'projects' })}>{t('project.back')}</Button>}
       />
     );
   }
   const up = p.status === 'running' || p.status === 'degraded';
+  const tunnel = needsTunnel(p, server);
 
   return (
     <>
-      <PageHeader
-        title={
-          <span className="flex items-center gap-3">
-            <button
-              type="button"
-              className="text-muted hover:text-fg"
-              onClick={() => navigate({ kind: 'projects' })}
-              aria-label="Back to projects"
-            >
-              ←
-            </button>
-            {p.name}
-            <span data-testid="project-status">
-              <StatusBadge status={p.status} />
+      <div className="sticky top-0 z-10 shrink-0">
+        <PageHeader
+          sticky={false}
+          subtitleTitle={t('project.composeProject', { project: p.project })}
+          title={
+            <span className="flex items-center gap-3">
+              <button
+                type="button"
+                className="text-muted hover:text-fg"
+                onClick={() => navigate({ kind: 'projects' })}
+                aria-label={t('project.back')}
+              >
+                ←
+              </button>
+              {p.name}
+              <span data-testid="project-status">
+                <StatusBadge status={p.status} />
+              </span>
             </span>
-          </span>
-        }
-        subtitle={`${p.serverName} · ${p.exposure} · owner ${p.owner} · ${p.project}`}
-        actions={
-          <>
-            {up ? (
+          }
+          subtitle={t('project.subtitle', {
+            server: p.serverName,
+            exposure: t(`exposure.${p.exposure}`),
+            owner: p.owner,
+          })}
+          actions={
+            <>
+              {up ? (
+                <Button
+                  busy={pending === 'stop'}
+                  disabled={pending !== undefined}
+                  onClick={() => void run(serverId, instanceId, 'stop')}
+                >
+                  {t('common.stop')}
+                </Button>
+              ) : (
+                <Button
+                  busy={pending === 'start'}
+                  disabled={
+                    pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
+                  }
+                  onClick={() => void run(serverId, instanceId, 'start')}
+                >
+                  {t('common.start')}
+                </Button>
+              )}
               <Button
-                busy={pending === 'stop'}
+                busy={pending === 'restart'}
+                disabled={pending !== undefined || !up}
+                onClick={() => void run(serverId, instanceId, 'restart')}
+              >
+                {t('common.restart')}
+              </Button>
+              <Button onClick={() => openLogs(serverId, instanceId)}>{t('common.logs')}</Button>
+              <Button
+                variant="danger"
                 disabled={pending !== undefined}
-                onClick={() => void run(serverId, instanceId, 'stop')}
+                onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
               >
-                Stop
+                {t('common.delete')}
               </Button>
-            ) : (
-              <Button
-                busy={pending === 'start'}
-                disabled={
-                  pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
-                }
-                onClick={() => void run(serverId, instanceId, 'start')}
-              >
-                Start
-              </Button>
-            )}
-            <Button
-              busy={pending === 'restart'}
-              disabled={pending !== undefined || !up}
-              onClick={() => void run(serverId, instanceId, 'restart')}
+            </>
+          }
+        />
+        <div
+          role="tablist"
+          aria-label={t('project.sections')}
+          className="flex gap-1 border-b border-line bg-panel px-6"
+        >
+          {TABS.map((id) => (
+            <button
+              key={id}
+              role="tab"
+              type="button"
+              aria-selected={tab === id}
+              onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
+              className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
             >
-              Restart
-            </Button>
-            <Button onClick={() => openLogs(serverId, instanceId)}>Logs</Button>
-            <Button
-              variant="danger"
-              disabled={pending !== undefined}
-              onClick={() => openDialog({ kind: 'deleteProject', serverId, instanceId })}
-            >
-              Delete
-            </Button>
-          </>
-        }
-      />
-      <div
-        role="tablist"
-        aria-label="Project sections"
-        className="flex gap-1 border-b border-line bg-panel px-6"
-      >
-        {TABS.map(([id, label]) => (
-          <button
-            key={id}
-            role="tab"
-            type="button"
-            aria-selected={tab === id}
-            onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
-            className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
-          >
-            {label}
-          </button>
-        ))}
+              {t(`project.tabs.${id}`)}
+            </button>
+          ))}
+        </div>
       </div>
       <div className="flex flex-col gap-4 p-6" role="tabpanel">
         {tab === 'overview' && (
           <>
             {creating && (
-              <Panel title={p.status === 'failed' ? 'Creation failed' : 'Creation in progress'}>
+              <Panel
+                title={
+                  p.status === 'failed'
+                    ? t('project.creationFailed')
+                    : t('project.creationInProgress')
+                }
+              >
                 <CreationProgress serverId={serverId} instanceId={instanceId} />
               </Panel>
             )}
@@ -159,51 +185,81 @@ export function ProjectPage({
                 role="alert"
                 className="rounded-md border border-amber-500/40 bg-amber-500/10 px-3 py-2 text-warn"
               >
-                Auto-repair gave up after repeated attempts. Open Diagnostics to see what keeps
-                failing.
+                {t('project.needsAttention')}
               </p>
             )}
-            <Panel title="Endpoints">
+            <Panel title={t('project.endpoints')}>
               <dl className="flex flex-col divide-y divide-line text-xs">
                 {(
                   [
-                    ['studio', 'Studio', p.urls.studio],
-                    ['api', 'API', p.urls.api],
-                    ['database', 'Database', p.urls.database],
+                    ['studio', t('project.endpoint.studio'), p.urls.studio],
+                    ['api', t('project.endpoint.api'), p.urls.api],
+                    ['database', t('project.endpoint.database'), p.urls.database],
                   ] as const
-                ).map(([target, label, url]) => (
-                  <div
-                    key={target}
-                    className="grid grid-cols-[120px_1fr_auto] items-center gap-3 py-1.5"
-                  >
-                    <dt className="text-muted">{label}</dt>
-                    <dd className="truncate font-mono">{url}</dd>
-                    <div className="flex gap-1">
-                      {target !== 'database' && (
-                        <Button
-                          size="sm"
-                          variant="ghost"
-                          disabled={!up}
-                          onClick={() => void open(p, target)}
-                        >
-                          Open ↗
-                        </Button>
-                      )}
-                      <CopyButton value={url} label={`Copy ${label} URL`} />
+                ).map(([target, label, serverUrl]) => {
+                  // Never show a private project's server-loopback address as if it worked here.
+                  const url = tunnel ? tunnels?.[target] : serverUrl;
+                  return (
+                    <div
+                      key={target}
+                      className="grid grid-cols-[120px_1fr_auto] items-center gap-3 py-1.5"
+                    >
+                      <dt className="text-muted">{label}</dt>
+                      <dd className="truncate font-mono" data-endpoint={target}>
+                        {url ?? (
+                          <span className="font-sans text-muted">{t('project.tunnelNotOpen')}</span>
+                        )}
+                      </dd>
+                      <div className="flex gap-1">
+                        {target === 'database' && tunnel && !url && (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            disabled={!up}
+                            onClick={() => void open(p, 'database')}
+                          >
+                            {t('project.openTunnel')}
+                          </Button>
+                        )}
+                        {target !== 'database' && (
+                          <Button
+                            size="sm"
+                            variant="ghost"
+                            disabled={!up}
+                            onClick={() => void open(p, target)}
+                          >
+                            {t('common.openExternal')}
+                          </Button>
+                        )}
+                        <CopyButton
+                          value={() => reachableUrl(serverId, instanceId, target)}
+                          label={t('project.copyUrl', { label })}
+                          onError={copyFailed}
+                        />
+                      </div>
                     </div>
-                  </div>
-                ))}
+                  );
+                })}
               </dl>
               <p className="mt-2 text-[11px] text-muted">
-                Ports: API {p.ports.kongHttp} · HTTPS {p.ports.kongHttps} · Postgres{' '}
-                {p.ports.postgres} · Pooler {p.ports.poolerTransaction}.
-                {p.exposure === 'private' &&
-                  ' Private: opened through an SSH port forward on this computer.'}
+                {t('project.ports', {
+                  api: p.ports.kongHttp,
+                  https: p.ports.kongHttps,
+                  postgres: p.ports.postgres,
+                  pooler: p.ports.poolerTransaction,
+                })}
+                {p.exposure === 'private' && t('project.privateNote')}
               </p>
+              {tunnel && tunnels && (
+                <p className="mt-1 text-[11px] text-warn" data-testid="tunnel-note">
+                  {t('project.tunnelNote')}
+                </p>
+              )}
+              <p className="mt-1 text-[11px] text-muted">{t('project.studioLogin')}</p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
             {p.services && p.services.length > 0 && (
-              <Panel title="Services">
+              <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">
                   {p.services.map((s) => (
                     <li
@@ -219,9 +275,11 @@ export function ProjectPage({
                               : 'text-muted'
                           }
                         >
-                          {s.state}
-                          {s.health !== 'none' ? ` · ${s.health}` : ''}
-                          {s.restarts > 0 ? ` · ${s.restarts} restarts` : ''}
+                          {containerState(s.state)}
+                          {s.health !== 'none' ? ` · ${t(`health.${s.health}`)}` : ''}
+                          {s.restarts > 0
+                            ? ` · ${t('project.restarts', { count: s.restarts })}`
+                            : ''}
                         </span>
                       </span>
                       <button
@@ -229,7 +287,7 @@ export function ProjectPage({
                         className="text-brand hover:underline"
                         onClick={() => openLogs(serverId, instanceId, s.service)}
                       >
-                        logs
+                        {t('project.serviceLogs')}
                       </button>
                     </li>
                   ))}
@@ -241,7 +299,7 @@ export function ProjectPage({
         {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'activity' && (
-          <Panel title="Recent activity">
+          <Panel title={t('project.recentActivity')}>
             <AuditList entries={audit} />
           </Panel>
         )}

@@ -1,13 +1,19 @@
-import { useMemo, useRef, useEffect } from 'react';
+import { useMemo, useRef, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { inputClass } from '../ui/Field';
+import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
 import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
+import { ProjectTable } from './ProjectTable';
+import { loadLayout, saveLayout, statusCounts, type ProjectsLayout } from './fleet';
+
+const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
 
 export function ProjectsPage() {
+  const { t } = useTranslation();
   const projects = useApp((s) => s.projects);
   const filter = useApp((s) => s.projectFilter);
   const setFilter = useApp((s) => s.setProjectFilter);
@@ -17,6 +23,16 @@ export function ProjectsPage() {
   const navigate = useApp((s) => s.navigate);
   const connectServer = useApp((s) => s.connectServer);
   const cards = useMemo(() => visibleProjects(projects, filter), [projects, filter]);
+  // Chips count what the server and search filters leave, before the status filter.
+  const counts = useMemo(
+    () => statusCounts(visibleProjects(projects, { ...filter, status: 'all' })),
+    [projects, filter],
+  );
+  const [layout, setLayoutState] = useState<ProjectsLayout>(() => loadLayout(storage));
+  const setLayout = (next: ProjectsLayout) => {
+    setLayoutState(next);
+    saveLayout(storage, next);
+  };
   const connected = servers.filter((s) => s.state === 'connected');
   const search = useRef<HTMLInputElement>(null);
 
@@ -35,16 +51,16 @@ export function ProjectsPage() {
 
   let body;
   if (!serversLoaded) {
-    body = <p className="p-6 text-muted">Loading…</p>;
+    body = <p className="p-6 text-muted">{t('common.loading')}</p>;
   } else if (servers.length === 0) {
     body = (
       <EmptyState
         icon="⌁"
-        title="Add your first server"
-        body="Ultrabase runs each Supabase project in its own Docker Compose stack on a Linux server you own. Add a server reachable over SSH; the first connection installs a small agent there."
+        title={t('projects.emptyNoServer.title')}
+        body={t('projects.emptyNoServer.body')}
         action={
           <Button variant="primary" onClick={() => openDialog({ kind: 'addServer' })}>
-            Add a server
+            {t('projects.emptyNoServer.action')}
           </Button>
         }
       />
@@ -54,15 +70,15 @@ export function ProjectsPage() {
     body = (
       <EmptyState
         icon="⇄"
-        title="No server is connected"
-        body="Projects appear here once a server is connected. Connect one, or open a server in the sidebar to see why it failed."
+        title={t('projects.emptyNotConnected.title')}
+        body={t('projects.emptyNotConnected.body')}
         action={
           <div className="flex gap-2">
             <Button variant="primary" onClick={() => void connectServer(first.id)}>
-              Connect {first.name}
+              {t('projects.emptyNotConnected.connect', { name: first.name })}
             </Button>
             <Button onClick={() => navigate({ kind: 'server', serverId: first.id })}>
-              Open server
+              {t('projects.emptyNotConnected.openServer')}
             </Button>
           </div>
         }
@@ -72,11 +88,11 @@ export function ProjectsPage() {
     body = (
       <EmptyState
         icon="✦"
-        title="Create your first project"
-        body="A project is a complete Supabase stack (Postgres, Auth, REST, Realtime, Storage, Studio) with its own ports and secrets. It takes a minute or two."
+        title={t('projects.emptyNoProject.title')}
+        body={t('projects.emptyNoProject.body')}
         action={
           <Button variant="primary" onClick={() => openDialog({ kind: 'create' })}>
-            New project
+            {t('projects.newProject')}
           </Button>
         }
       />
@@ -84,13 +100,17 @@ export function ProjectsPage() {
   } else if (cards.length === 0) {
     body = (
       <EmptyState
-        title="No project matches"
-        body="Try another name, or show every server."
+        title={t('projects.emptyNoMatch.title')}
+        body={t('projects.emptyNoMatch.body')}
         action={
-          <Button onClick={() => setFilter({ query: '', serverId: 'all' })}>Clear filters</Button>
+          <Button onClick={() => setFilter({ query: '', serverId: 'all', status: 'all' })}>
+            {t('projects.emptyNoMatch.clear')}
+          </Button>
         }
       />
     );
+  } else if (layout === 'table') {
+    body = <ProjectTable projects={cards} />;
   } else {
     body = (
       <div
@@ -103,30 +123,37 @@ export function ProjectsPage() {
       </div>
     );
   }
+  const status = filter.status ?? 'all';
+  const hasProjects = Object.keys(projects).length > 0;
 
   return (
     <>
       <PageHeader
-        title="Projects"
-        subtitle={`${cards.length} shown · ${connected.length} of ${servers.length} servers connected`}
+        title={t('projects.title')}
+        subtitle={t('projects.subtitle', {
+          count: cards.length,
+          connected: connected.length,
+          servers: servers.length,
+        })}
         actions={
           <>
             <input
               ref={search}
               type="search"
-              aria-label="Search projects"
-              placeholder="Search by name   /"
+              aria-label={t('projects.search')}
+              title={t('projects.searchShortcut')}
+              placeholder={t('projects.searchPlaceholder')}
               value={filter.query}
               onChange={(e) => setFilter({ query: e.target.value })}
-              className={`${inputClass} w-56`}
+              className={`${inputBase} h-8 w-56`}
             />
             <select
-              aria-label="Filter by server"
+              aria-label={t('projects.filterByServer')}
               value={filter.serverId}
               onChange={(e) => setFilter({ serverId: e.target.value })}
-              className={`${inputClass} w-44`}
+              className={`${inputBase} h-8 w-44`}
             >
-              <option value="all">All servers</option>
+              <option value="all">{t('projects.allServers')}</option>
               {servers.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -137,13 +164,59 @@ export function ProjectsPage() {
               variant="primary"
               disabled={connected.length === 0}
               onClick={() => openDialog({ kind: 'create' })}
-              title="New project (Ctrl+N)"
+              title={t('projects.newProjectShortcut')}
             >
-              New project
+              {t('projects.newProject')}
             </Button>
           </>
         }
       />
+      {hasProjects && (
+        <div className="flex shrink-0 flex-wrap items-center gap-2 px-6 pt-4">
+          <div role="group" aria-label={t('fleet.statusFilter')} className="flex flex-wrap gap-1.5">
+            {counts.map(([s, count]) => (
+              <button
+                key={s}
+                type="button"
+                aria-pressed={status === s}
+                data-testid={`status-chip-${s}`}
+                onClick={() => setFilter({ status: status === s ? 'all' : s })}
+                className={`rounded-full border px-2.5 py-0.5 text-xs ${status === s ? 'border-brand bg-brand/10 font-medium text-fg' : 'border-line text-muted hover:text-fg'}`}
+              >
+                {t(`fleet.statusCount.${s}`, { count })}
+              </button>
+            ))}
+            {status !== 'all' && (
+              <button
+                type="button"
+                onClick={() => setFilter({ status: 'all' })}
+                className="rounded-full px-2 py-0.5 text-xs text-muted hover:text-fg"
+              >
+                {t('fleet.allStatuses')}
+              </button>
+            )}
+          </div>
+          <span className="flex-1" />
+          <div
+            role="radiogroup"
+            aria-label={t('fleet.layout')}
+            className="inline-flex rounded-md border border-line bg-bg p-0.5"
+          >
+            {(['cards', 'table'] as const).map((l) => (
+              <button
+                key={l}
+                type="button"
+                role="radio"
+                aria-checked={layout === l}
+                onClick={() => setLayout(l)}
+                className={`rounded px-3 py-1 text-xs ${layout === l ? 'bg-panel font-medium shadow-sm' : 'text-muted'}`}
+              >
+                {t(`fleet.${l}`)}
+              </button>
+            ))}
+          </div>
+        </div>
+      )}
       {body}
     </>
   );

@@ -1,13 +1,20 @@
 import type { ProjectView } from '../../../electron/src/contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
+import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import { matchesQuery } from './fleet';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 export type ProjectAction = 'start' | 'stop' | 'restart' | 'delete';
 
 export interface ProjectFilter {
   /** 'all' or one server id. */
   serverId: string;
+  /** Name or server name. */
   query: string;
+  /** 'all' or one status (the chips over the list). */
+  status?: InstanceStatus | 'all';
 }
 
 export interface ProjectsSlice {
@@ -23,15 +30,15 @@ export interface ProjectsSlice {
   runProjectAction(serverId: string, instanceId: string, action: ProjectAction): Promise<boolean>;
 }
 
-/** Cards in a stable order: by server, then name; filtered by server and a name search. */
+/** Cards in a stable order: by server, then name; filtered by server, status and a search. */
 export function visibleProjects(
   projects: Record<string, ProjectView>,
   filter: ProjectFilter,
 ): ProjectView[] {
-  const query = filter.query.trim().toLowerCase();
   return Object.values(projects)
     .filter((p) => filter.serverId === 'all' || p.serverId === filter.serverId)
-    .filter((p) => query === '' || p.name.toLowerCase().includes(query))
+    .filter((p) => !filter.status || filter.status === 'all' || p.status === filter.status)
+    .filter((p) => matchesQuery(p, filter.query))
     .sort(
       (a, b) =>
         a.serverName.localeCompare(b.serverName) ||
@@ -39,13 +46,6 @@ export function visibleProjects(
         a.id.localeCompare(b.id),
     );
 }
-
-const PAST: Record<ProjectAction, string> = {
-  start: 'started',
-  stop: 'stopped',
-  restart: 'restarted',
-  delete: 'deleted',
-};
 
 export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
   projects: {},
@@ -70,7 +70,7 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
       set({ projectsLoaded: true });
       const error = toApiError(raw);
       if (error.code !== 'NOT_CONNECTED') {
-        get().toast({ kind: 'error', title: 'Could not list projects', body: error.message });
+        get().toast({ kind: 'error', title: t('projects.listFailed'), body: errorText(error) });
       }
     }
   },
@@ -96,6 +96,8 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
   },
 
   forgetServerProjects(serverId) {
+    // A disconnect closes the server's forwards: their local addresses no longer work.
+    get().forgetServerTunnels(serverId);
     set((s) => ({
       projects: Object.fromEntries(
         Object.entries(s.projects).filter(([, p]) => p.serverId !== serverId),
@@ -123,11 +125,15 @@ export const createProjectsSlice: Slice<ProjectsSlice> = (set, get) => ({
               : api.restartProject;
         get().upsertProject(await call.call(api, serverId, instanceId));
       }
-      get().toast({ kind: 'success', title: `${name} ${PAST[action]}` });
+      get().toast({ kind: 'success', title: t(`projects.done.${action}`, { name }) });
       return true;
     } catch (raw) {
       const error = toApiError(raw);
-      get().toast({ kind: 'error', title: `Could not ${action} ${name}`, body: error.message });
+      get().toast({
+        kind: 'error',
+        title: t(`projects.failed.${action}`, { name }),
+        body: errorText(error),
+      });
       return false;
     } finally {
       set((s) => {

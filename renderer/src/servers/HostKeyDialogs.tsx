@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Trans, useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
@@ -23,6 +24,7 @@ function Fingerprint({ value, label }: { value: string; label: string }) {
  * A changed key blocks: it is either a reinstalled server or someone in the middle.
  */
 export function HostKeyDialogs() {
+  const { t } = useTranslation();
   const prompt = useApp((s) => s.hostKeyPrompt);
   const alert = useApp((s) => s.hostKeyAlert);
   const servers = useApp((s) => s.servers);
@@ -34,7 +36,7 @@ export function HostKeyDialogs() {
     const server = servers.find((s) => s.id === alert.serverId);
     return (
       <Dialog
-        title="The server's host key has changed"
+        title={t('hostKey.changedTitle')}
         onClose={dismiss}
         dismissable={false}
         testId="host-key-changed"
@@ -46,10 +48,10 @@ export function HostKeyDialogs() {
               disabled={!confirmedChange}
               onClick={() => void trust(alert.serverId, alert.actual)}
             >
-              Trust the new key
+              {t('hostKey.trustNew')}
             </Button>
             <Button variant="primary" onClick={dismiss} autoFocus>
-              Keep disconnected
+              {t('hostKey.keepDisconnected')}
             </Button>
           </>
         }
@@ -59,16 +61,16 @@ export function HostKeyDialogs() {
             role="alert"
             className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-danger"
           >
-            <strong>{server?.name ?? 'This server'}</strong> ({server?.host}) presented a different
-            key than the one you trusted. Ultrabase did not connect. This happens when a server is
-            reinstalled, or when someone intercepts the connection.
+            <Trans
+              i18nKey="hostKey.changedBody"
+              values={{ name: server?.name ?? t('hostKey.thisServer'), host: server?.host ?? '' }}
+              components={{ strong: <strong /> }}
+            />
           </p>
-          <Fingerprint label="Trusted key (expected)" value={alert.expected} />
-          <Fingerprint label="Key presented now" value={alert.actual} />
+          <Fingerprint label={t('hostKey.expected')} value={alert.expected} />
+          <Fingerprint label={t('hostKey.presented')} value={alert.actual} />
           <p className="text-xs text-muted">
-            Ask whoever runs the server for its current fingerprint (
-            <code>ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</code>) and compare it with the
-            new key above.
+            <Trans i18nKey="hostKey.askAdmin" components={{ code: <code /> }} />
           </p>
           <label className="flex items-center gap-2 text-xs">
             <input
@@ -76,7 +78,7 @@ export function HostKeyDialogs() {
               checked={confirmedChange}
               onChange={(e) => setConfirmedChange(e.target.checked)}
             />
-            I have verified the new fingerprint with the server's administrator.
+            {t('hostKey.verified')}
           </label>
         </div>
       </Dialog>
@@ -87,31 +89,34 @@ export function HostKeyDialogs() {
     const server = servers.find((s) => s.id === prompt.serverId);
     return (
       <Dialog
-        title="Trust this server?"
+        title={t('hostKey.trustTitle')}
         onClose={dismiss}
         testId="host-key-prompt"
         footer={
           <>
-            <Button onClick={dismiss}>Cancel</Button>
+            <Button onClick={dismiss}>{t('common.cancel')}</Button>
             <Button
               variant="primary"
               onClick={() => void trust(prompt.serverId, prompt.info.fingerprint)}
             >
-              Trust and connect
+              {t('hostKey.trustAndConnect')}
             </Button>
           </>
         }
       >
         <div className="flex flex-col gap-3">
           <p>
-            This is the first connection to <strong>{server?.name}</strong> at{' '}
-            <code className="font-mono">
-              {prompt.info.host}:{prompt.info.port}
-            </code>
-            . Check that the fingerprint below matches the server's before you trust it.
+            <Trans
+              i18nKey="hostKey.firstConnection"
+              values={{
+                name: server?.name ?? '',
+                address: `${prompt.info.host}:${prompt.info.port}`,
+              }}
+              components={{ strong: <strong />, code: <code className="font-mono" /> }}
+            />
           </p>
           <Fingerprint
-            label={`${prompt.info.algorithm} key fingerprint`}
+            label={t('hostKey.fingerprintLabel', { algorithm: prompt.info.algorithm })}
             value={prompt.info.fingerprint}
           />
         </div>

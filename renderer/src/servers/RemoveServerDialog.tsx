@@ -1,10 +1,13 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 
 export function RemoveServerDialog({ serverId }: { serverId: string }) {
+  const { t } = useTranslation();
   const server = useApp((s) => s.servers.find((x) => x.id === serverId));
   const closeDialog = useApp((s) => s.closeDialog);
   const removeServer = useApp((s) => s.removeServer);
@@ -12,11 +15,11 @@ export function RemoveServerDialog({ serverId }: { serverId: string }) {
   const [busy, setBusy] = useState(false);
   return (
     <Dialog
-      title={`Remove ${server?.name ?? 'server'}?`}
+      title={t('removeServer.title', { name: server?.name ?? t('removeServer.fallbackName') })}
       onClose={closeDialog}
       footer={
         <>
-          <Button onClick={closeDialog}>Cancel</Button>
+          <Button onClick={closeDialog}>{t('common.cancel')}</Button>
           <Button
             variant="danger"
             busy={busy}
@@ -28,23 +31,20 @@ export function RemoveServerDialog({ serverId }: { serverId: string }) {
               } catch (raw) {
                 toast({
                   kind: 'error',
-                  title: 'Could not remove the server',
-                  body: toApiError(raw).message,
+                  title: t('removeServer.failed'),
+                  body: errorText(toApiError(raw)),
                 });
               } finally {
                 setBusy(false);
               }
             }}
           >
-            Remove
+            {t('common.remove')}
           </Button>
         </>
       }
     >
-      <p>
-        Ultrabase forgets this server's profile, pinned key and stored secrets. The agent and every
-        project on the server keep running; add the server again to manage them.
-      </p>
+      <p>{t('removeServer.body')}</p>
     </Dialog>
   );
 }

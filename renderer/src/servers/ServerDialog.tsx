@@ -1,4 +1,6 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
 import type { ServerInput, SshAuthMethod, SshConfigHost } from '../../../electron/src/contract/api';
 import { toApiError, type ApiError } from '../api';
 import { useApp } from '../app/store';
@@ -69,6 +71,7 @@ export function toServerInput(form: FormState, editing: boolean): ServerInput {
 }
 
 export function ServerDialog({ serverId }: { serverId?: string }) {
+  const { t } = useTranslation();
   const servers = useApp((s) => s.servers);
   const closeDialog = useApp((s) => s.closeDialog);
   const addServer = useApp((s) => s.addServer);
@@ -137,21 +140,23 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
   }
 
   const problemFor = (field: keyof FormState) =>
-    error && fieldOf(error) === field ? error.message : null;
+    error && fieldOf(error) === field ? errorText(error) : null;
   const generalError = error && fieldOf(error) === null ? error : null;
   const valid = form.name.trim() !== '' && form.host.trim() !== '';
 
   return (
     <Dialog
-      title={editing ? `Edit ${editing.name}` : 'Add a server'}
+      title={
+        editing ? t('serverDialog.editTitle', { name: editing.name }) : t('serverDialog.addTitle')
+      }
       onClose={closeDialog}
       width="w-[600px]"
       testId="server-dialog"
       footer={
         <>
-          <Button onClick={closeDialog}>Cancel</Button>
+          <Button onClick={closeDialog}>{t('common.cancel')}</Button>
           <Button variant="primary" type="submit" form="server-form" busy={busy} disabled={!valid}>
-            {editing ? 'Save' : 'Add and connect'}
+            {editing ? t('common.save') : t('serverDialog.add')}
           </Button>
         </>
       }
@@ -159,9 +164,9 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
       <form id="server-form" onSubmit={submit} className="grid grid-cols-2 gap-x-4 gap-y-1">
         {!editing && (
           <div className="col-span-2 mb-3 flex items-center justify-between rounded-md border border-dashed border-line px-3 py-2 text-xs text-muted">
-            <span>Already in your ~/.ssh/config? Fill the form from a host entry.</span>
+            <span>{t('serverDialog.importHint')}</span>
             <Button size="sm" onClick={importSshConfig}>
-              Import from ~/.ssh/config
+              {t('serverDialog.import')}
             </Button>
           </div>
         )}
@@ -169,10 +174,10 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
           <div
             className="col-span-2 mb-3 max-h-40 overflow-auto rounded-md border border-line"
             role="listbox"
-            aria-label="Hosts in ~/.ssh/config"
+            aria-label={t('serverDialog.hostsLabel')}
           >
             {sshHosts.length === 0 && (
-              <p className="p-3 text-xs text-muted">No Host entries found.</p>
+              <p className="p-3 text-xs text-muted">{t('serverDialog.noHosts')}</p>
             )}
             {sshHosts.map((h) => (
               <button
@@ -194,43 +199,43 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
           </div>
         )}
         <Field
-          label="Name"
+          label={t('serverDialog.name')}
           value={form.name}
           onChange={(e) => set({ name: e.target.value })}
           placeholder="production-eu"
           problem={problemFor('name')}
-          hint="How this server appears in the sidebar."
+          hint={t('serverDialog.nameHint')}
           autoFocus
         />
         <Field
-          label="Host"
+          label={t('serverDialog.host')}
           value={form.host}
           onChange={(e) => set({ host: e.target.value })}
-          placeholder="203.0.113.10 or vps.example.com"
+          placeholder={t('serverDialog.hostPlaceholder')}
         />
         <Field
-          label="SSH port"
+          label={t('serverDialog.sshPort')}
           value={form.port}
           inputMode="numeric"
           onChange={(e) => set({ port: e.target.value.replace(/\D/g, '') })}
         />
         <Field
-          label="SSH user"
+          label={t('serverDialog.sshUser')}
           value={form.username}
           onChange={(e) => set({ username: e.target.value })}
         />
         <div className="col-span-2 mb-3">
-          <span className="text-xs font-medium text-muted">Authentication</span>
+          <span className="text-xs font-medium text-muted">{t('serverDialog.authentication')}</span>
           <div
             role="radiogroup"
-            aria-label="Authentication"
+            aria-label={t('serverDialog.authentication')}
             className="mt-1 grid grid-cols-3 gap-2"
           >
             {(
               [
-                ['key', 'Key file'],
-                ['agent', 'ssh-agent'],
-                ['password', 'Password'],
+                ['key', t('serverDialog.auth.key')],
+                ['agent', t('serverDialog.auth.agent')],
+                ['password', t('serverDialog.auth.password')],
               ] as [SshAuthMethod, string][]
             ).map(([value, label]) => (
               <label
@@ -253,63 +258,63 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
         {form.auth === 'key' && (
           <>
             <Field
-              label="Private key file"
+              label={t('serverDialog.keyFile')}
               value={form.keyPath}
               onChange={(e) => set({ keyPath: e.target.value })}
               problem={problemFor('keyPath')}
             />
             <Field
-              label="Key passphrase (if any)"
+              label={t('serverDialog.passphrase')}
               type="password"
               autoComplete="off"
               value={form.keyPassphrase}
               onChange={(e) => set({ keyPassphrase: e.target.value })}
-              hint="Kept in the OS keychain."
+              hint={t('serverDialog.keptInKeychain')}
             />
           </>
         )}
         {form.auth === 'password' && (
           <div className="col-span-2">
             <Field
-              label="SSH password"
+              label={t('serverDialog.sshPassword')}
               type="password"
               autoComplete="off"
               value={form.sshPassword}
               onChange={(e) => set({ sshPassword: e.target.value })}
               hint={
                 editing?.secrets.sshPassword
-                  ? 'Stored in the keychain; leave empty to keep it.'
-                  : 'Kept in the OS keychain, never in a file.'
+                  ? t('serverDialog.storedKeep')
+                  : t('serverDialog.keptNeverFile')
               }
             />
           </div>
         )}
         <Field
-          label="Agent account"
+          label={t('serverDialog.agentAccount')}
           value={form.agentUsername}
           onChange={(e) => set({ agentUsername: e.target.value })}
-          hint="Your Ultrabase user on this server (not the SSH user)."
+          hint={t('serverDialog.agentAccountHint')}
         />
         <Field
-          label="Agent password"
+          label={t('serverDialog.agentPassword')}
           type="password"
           autoComplete="off"
           value={form.agentPassword}
           onChange={(e) => set({ agentPassword: e.target.value })}
           hint={
             editing?.secrets.agentPassword
-              ? 'Stored; leave empty to keep it.'
-              : 'On a new server this creates the first admin.'
+              ? t('serverDialog.agentStoredKeep')
+              : t('serverDialog.agentFirstAdmin')
           }
         />
         {servers.filter((s) => s.id !== serverId && s.kind === 'ssh').length > 0 && (
           <div className="col-span-2">
             <Select
-              label="Jump host (optional)"
+              label={t('serverDialog.jumpHost')}
               value={form.jumpServerId}
               onChange={(v) => set({ jumpServerId: v })}
               options={[
-                { value: '', label: 'None: connect directly' },
+                { value: '', label: t('serverDialog.direct') },
                 ...servers
                   .filter((s) => s.id !== serverId && s.kind === 'ssh')
                   .map((s) => ({ value: s.id, label: s.name })),
@@ -322,7 +327,7 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
             role="alert"
             className="col-span-2 mt-2 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-xs text-danger"
           >
-            {generalError.message} <span className="opacity-70">({generalError.code})</span>
+            {errorText(generalError)} <span className="opacity-70">({generalError.code})</span>
           </p>
         )}
       </form>

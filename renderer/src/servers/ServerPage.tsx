@@ -1,13 +1,19 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Badge, CONNECTION_TONE } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { formatMb } from '../ui/format';
+import { formatMb, formatNumber } from '../i18n/format';
+import { errorText } from '../i18n/errors';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
+import { loadMeter } from './capacity';
+import { hostKeyOutcome } from './serversSlice';
+import { toApiError } from '../api';
 
 export function ServerPage({ serverId }: { serverId: string }) {
+  const { t } = useTranslation();
   const server = useApp((s) => s.servers.find((x) => x.id === serverId));
   const resources = useApp((s) => s.resources[serverId]);
   const audit = useApp((s) => s.audit[serverId]);
@@ -21,6 +27,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
   const openDialog = useApp((s) => s.openDialog);
   const navigate = useApp((s) => s.navigate);
   const setProjectFilter = useApp((s) => s.setProjectFilter);
+  const reviewHostKey = useApp((s) => s.reviewHostKey);
   const connected = server?.state === 'connected';
   const isAdmin = server?.user?.role === 'admin';
 
@@ -32,7 +39,8 @@ export function ServerPage({ serverId }: { serverId: string }) {
     return () => clearInterval(t);
   }, [connected, serverId, loadResources, loadAudit]);
 
-  if (!server) return <EmptyState title="Server not found" body="It may have been removed." />;
+  if (!server)
+    return <EmptyState title={t('servers.notFound.title')} body={t('servers.notFound.body')} />;
   const busy =
     server.state === 'connecting' ||
     server.state === 'bootstrapping' ||
@@ -44,28 +52,36 @@ export function ServerPage({ serverId }: { serverId: string }) {
         title={
           <span className="flex items-center gap-3">
             {server.name}{' '}
-            <Badge tone={CONNECTION_TONE[server.state]} label={server.state} pulse={busy} />
+            <Badge
+              tone={CONNECTION_TONE[server.state]}
+              label={t(`connection.${server.state}`)}
+              pulse={busy}
+            />
           </span>
         }
         subtitle={
           server.kind === 'local'
-            ? 'This computer (agent over stdio)'
-            : `${server.username}@${server.host}:${server.port}${server.user ? ` · signed in as ${server.user.username} (${server.user.role})` : ''}`
+            ? t('servers.localSubtitle')
+            : `${server.username}@${server.host}:${server.port}${server.user ? t('servers.signedInAs', { user: server.user.username, role: t(`role.${server.user.role}`) }) : ''}`
         }
         actions={
           <>
             {connected ? (
-              <Button onClick={() => void disconnectServer(serverId)}>Disconnect</Button>
+              <Button onClick={() => void disconnectServer(serverId)}>
+                {t('servers.disconnect')}
+              </Button>
             ) : (
               <Button variant="primary" busy={busy} onClick={() => void connectServer(serverId)}>
-                Connect
+                {t('servers.connect')}
               </Button>
             )}
             {server.kind === 'ssh' && (
-              <Button onClick={() => openDialog({ kind: 'editServer', serverId })}>Edit</Button>
+              <Button onClick={() => openDialog({ kind: 'editServer', serverId })}>
+                {t('common.edit')}
+              </Button>
             )}
             <Button variant="ghost" onClick={() => openDialog({ kind: 'removeServer', serverId })}>
-              Remove
+              {t('common.remove')}
             </Button>
           </>
         }
@@ -76,64 +92,96 @@ export function ServerPage({ serverId }: { serverId: string }) {
             role="alert"
             className="rounded-md border border-danger/40 bg-danger/10 px-4 py-3 text-danger"
           >
-            <p className="font-medium">{server.error.message}</p>
-            <p className="text-xs opacity-80">Code {server.error.code}</p>
+            {hostKeyOutcome(serverId, toApiError(server.error)) ? (
+              // The core's sentence advises removing the server, while the dialog offers to
+              // trust the new key: say one thing, and lead to the dialog that decides.
+              <div className="flex items-center justify-between gap-4">
+                <p className="font-medium">{t('servers.hostKeyBanner')}</p>
+                <Button size="sm" onClick={() => reviewHostKey(serverId)}>
+                  {t('servers.reviewKey')}
+                </Button>
+              </div>
+            ) : (
+              <>
+                <p className="font-medium">{errorText(server.error)}</p>
+                <p className="text-xs opacity-80">
+                  {t('common.code', { code: server.error.code })}
+                </p>
+              </>
+            )}
           </div>
         )}
         {!connected ? (
           <EmptyState
-            title={busy ? 'Connecting…' : 'Not connected'}
-            body="Connect to see capacity, the agent's health and its audit log. The first connection installs the agent on the server."
+            title={busy ? t('servers.connecting') : t('servers.notConnected')}
+            body={t('servers.notConnectedBody')}
           />
         ) : (
           <div className="grid grid-cols-1 gap-4 xl:grid-cols-3">
-            <Panel title="Capacity" className="xl:col-span-2">
+            <Panel title={t('servers.capacity')} className="xl:col-span-2">
               {resources ? (
                 <div className="flex flex-col gap-4">
                   <Meter
-                    label="Memory"
+                    label={t('servers.memory')}
                     used={resources.memoryTotalMb - resources.memoryAvailableMb}
                     total={resources.memoryTotalMb}
-                    detail={`${formatMb(resources.memoryAvailableMb)} free of ${formatMb(resources.memoryTotalMb)} · keeps ${formatMb(resources.thresholds.minFreeMemoryMb)}`}
+                    detail={t('servers.memoryDetail', {
+                      free: formatMb(resources.memoryAvailableMb),
+                      total: formatMb(resources.memoryTotalMb),
+                      reserve: formatMb(resources.thresholds.minFreeMemoryMb),
+                    })}
                   />
                   <Meter
-                    label="Disk"
+                    label={t('servers.disk')}
                     used={resources.diskTotalMb - resources.diskFreeMb}
                     total={resources.diskTotalMb}
-                    detail={`${formatMb(resources.diskFreeMb)} free of ${formatMb(resources.diskTotalMb)}`}
+                    detail={t('servers.diskDetail', {
+                      free: formatMb(resources.diskFreeMb),
+                      total: formatMb(resources.diskTotalMb),
+                    })}
                   />
                   <Meter
-                    label="Load"
-                    used={resources.load1}
-                    total={resources.cpus * resources.thresholds.maxLoadPerCore}
-                    detail={`${resources.load1.toFixed(2)} on ${resources.cpus} cores (limit ${resources.thresholds.maxLoadPerCore}/core)`}
+                    label={t('servers.load')}
+                    {...loadMeter(resources.load1, resources.cpus)}
+                    detail={t('servers.loadDetail', {
+                      load: formatNumber(resources.load1, undefined, {
+                        minimumFractionDigits: 2,
+                        maximumFractionDigits: 2,
+                      }),
+                      count: resources.cpus,
+                      limit: formatNumber(resources.thresholds.maxLoadPerCore),
+                    })}
                   />
                   <div className="grid grid-cols-3 gap-3 pt-2">
                     <Stat
-                      label="Projects"
+                      label={t('servers.projects')}
                       value={`${resources.instances} / ${resources.maxInstances}`}
                     />
-                    <Stat label="Fits more" value={String(resources.fitsMore)} testId="fits-more" />
-                    <Stat label="Visible to you" value={String(projectCount)} />
+                    <Stat
+                      label={t('servers.fitsMore')}
+                      value={String(resources.fitsMore)}
+                      testId="fits-more"
+                    />
+                    <Stat label={t('servers.visibleToYou')} value={String(projectCount)} />
                   </div>
                 </div>
               ) : (
-                <p className="text-xs text-muted">Reading the server's resources…</p>
+                <p className="text-xs text-muted">{t('servers.readingResources')}</p>
               )}
             </Panel>
-            <Panel title="Agent">
+            <Panel title={t('servers.agent')}>
               <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-xs">
-                <dt className="text-muted">Version</dt>
+                <dt className="text-muted">{t('servers.version')}</dt>
                 <dd data-testid="agent-version">
                   {server.agent?.version ?? resources?.agentVersion ?? '—'}
                 </dd>
-                <dt className="text-muted">Protocol</dt>
+                <dt className="text-muted">{t('servers.protocol')}</dt>
                 <dd>{server.agent?.protocol ?? '—'}</dd>
-                <dt className="text-muted">Docker</dt>
-                <dd>{resources?.dockerVersion ?? '—'}</dd>
-                <dt className="text-muted">Compose</dt>
-                <dd>{resources?.composeVersion ?? '—'}</dd>
-                <dt className="text-muted">Host key</dt>
+                <dt className="text-muted">{t('servers.docker')}</dt>
+                <dd>{resources?.dockerVersion ?? t('servers.notReported')}</dd>
+                <dt className="text-muted">{t('servers.compose')}</dt>
+                <dd>{resources?.composeVersion ?? t('servers.notReported')}</dd>
+                <dt className="text-muted">{t('servers.hostKey')}</dt>
                 <dd className="truncate font-mono" title={server.hostKey?.fingerprint}>
                   {server.hostKey?.fingerprint ?? '—'}
                 </dd>
@@ -146,16 +194,16 @@ export function ServerPage({ serverId }: { serverId: string }) {
                     navigate({ kind: 'projects' });
                   }}
                 >
-                  View projects
+                  {t('servers.viewProjects')}
                 </Button>
                 {isAdmin && (
                   <Button size="sm" onClick={() => navigate({ kind: 'users', serverId })}>
-                    Manage users
+                    {t('servers.manageUsers')}
                   </Button>
                 )}
               </div>
             </Panel>
-            <Panel title="Recent activity" className="xl:col-span-3">
+            <Panel title={t('servers.recentActivity')} className="xl:col-span-3">
               <AuditList entries={audit} />
             </Panel>
           </div>

@@ -91,3 +91,36 @@ describe('servers slice: connecting and host keys', () => {
     expect(store.getState().servers).toEqual([]);
   });
 });
+
+describe('reviewHostKey', () => {
+  it('reopens the changed-key warning from the server banner, with both fingerprints', () => {
+    const store = createAppStore(testApi({}));
+    store.getState().upsertServer(
+      server({
+        state: 'error',
+        error: {
+          code: 'HOST_KEY_CHANGED',
+          message: 'The key changed; remove the server and add it again.',
+          data: { expected: 'SHA256:old', actual: 'SHA256:new' },
+        },
+      }),
+    );
+    expect(store.getState().reviewHostKey('s1')).toBe(true);
+    expect(store.getState().hostKeyAlert).toEqual({
+      serverId: 's1',
+      expected: 'SHA256:old',
+      actual: 'SHA256:new',
+    });
+  });
+
+  it('does nothing for an error that is not about the key', () => {
+    const store = createAppStore(testApi({}));
+    store
+      .getState()
+      .upsertServer(
+        server({ state: 'error', error: { code: 'CONNECTION_REFUSED', message: 'refused' } }),
+      );
+    expect(store.getState().reviewHostKey('s1')).toBe(false);
+    expect(store.getState().hostKeyAlert).toBeNull();
+  });
+});

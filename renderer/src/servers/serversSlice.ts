@@ -7,6 +7,8 @@ import type {
 } from '../../../electron/src/contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 /** The pinned key no longer matches: shown as a blocking warning, never silently accepted. */
 export interface HostKeyAlert {
@@ -33,6 +35,8 @@ export interface ServersSlice {
   connectServer(id: string): Promise<ServerView | null>;
   trustHostKey(id: string, fingerprint: string): Promise<void>;
   dismissHostKey(): void;
+  /** Reopens the host-key dialog from the server's last error; false if it was not about the key. */
+  reviewHostKey(serverId: string): boolean;
   disconnectServer(id: string): Promise<void>;
   loadResources(id: string): Promise<void>;
   loadAudit(serverId: string, instanceId?: string): Promise<void>;
@@ -88,8 +92,8 @@ export const createServersSlice: Slice<ServersSlice> = (set, get) => ({
       set({ serversLoaded: true });
       get().toast({
         kind: 'error',
-        title: 'Could not list servers',
-        body: toApiError(error).message,
+        title: t('servers.listFailed'),
+        body: errorText(toApiError(error)),
       });
     }
   },
@@ -144,8 +148,12 @@ export const createServersSlice: Slice<ServersSlice> = (set, get) => ({
       if (outcome?.kind === 'prompt') set({ hostKeyPrompt: outcome.prompt });
       else if (outcome?.kind === 'alert') set({ hostKeyAlert: outcome.alert });
       else {
-        const name = get().servers.find((s) => s.id === id)?.name ?? 'the server';
-        get().toast({ kind: 'error', title: `Could not connect to ${name}`, body: error.message });
+        const name = get().servers.find((s) => s.id === id)?.name ?? t('servers.theServer');
+        get().toast({
+          kind: 'error',
+          title: t('servers.connectFailed', { name }),
+          body: errorText(error),
+        });
       }
       // The core pushes the error state too; refresh in case this call was the only signal.
       void get()
@@ -164,11 +172,19 @@ export const createServersSlice: Slice<ServersSlice> = (set, get) => ({
       if (server.state !== 'connected') await get().connectServer(id);
     } catch (raw) {
       const error = toApiError(raw);
-      get().toast({ kind: 'error', title: 'The key was not trusted', body: error.message });
+      get().toast({ kind: 'error', title: t('servers.keyNotTrusted'), body: errorText(error) });
     }
   },
 
   dismissHostKey: () => set({ hostKeyPrompt: null, hostKeyAlert: null }),
+
+  reviewHostKey(serverId) {
+    const error = get().servers.find((s) => s.id === serverId)?.error;
+    const outcome = error ? hostKeyOutcome(serverId, toApiError(error)) : null;
+    if (outcome?.kind === 'prompt') set({ hostKeyPrompt: outcome.prompt });
+    else if (outcome?.kind === 'alert') set({ hostKeyAlert: outcome.alert });
+    return outcome !== null;
+  },
 
   async disconnectServer(id) {
     await get().api.disconnectServer(id);

@@ -1,6 +1,9 @@
-import type { AppSettings } from '../../../electron/src/contract/api';
+import { useTranslation } from 'react-i18next';
+import type { AppSettings, UiLanguage } from '../../../electron/src/contract/api';
+import { LANGUAGE_NAMES, LANGUAGES, osLanguages, resolveLanguage } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { Field } from '../ui/Field';
+import { formatNumber } from '../i18n/format';
 import { PageHeader, Panel } from '../ui/Panel';
 
 function Choice<T extends string>({
@@ -8,8 +11,11 @@ function Choice<T extends string>({
   value,
   options,
   onChange,
+  lang,
 }: {
   name: string;
+  /** Options written in another language than the UI's (language names) say which. */
+  lang?: (v: T) => string;
   value: T;
   options: [T, string][];
   onChange: (v: T) => void;
@@ -23,6 +29,7 @@ function Choice<T extends string>({
       {options.map(([v, label]) => (
         <label
           key={v}
+          lang={lang?.(v)}
           className={`cursor-pointer rounded px-3 py-1 text-xs ${value === v ? 'bg-panel font-medium shadow-sm' : 'text-muted'}`}
         >
           <input
@@ -43,52 +50,69 @@ function Choice<T extends string>({
 export function SettingsPage() {
   const settings = useApp((s) => s.settings);
   const update = useApp((s) => s.updateSettings);
+  const { t } = useTranslation();
+  const language = resolveLanguage(settings.language, osLanguages());
   return (
     <>
-      <PageHeader title="Settings" subtitle="Stored on this computer." />
+      <PageHeader title={t('settings.title')} subtitle={t('settings.subtitle')} />
       <div className="flex max-w-3xl flex-col gap-4 p-6">
-        <Panel title="Appearance">
-          <div className="flex items-center justify-between">
-            <div>
-              <p className="font-medium">Theme</p>
-              <p className="text-xs text-muted">
-                System follows your desktop's light or dark preference.
-              </p>
-            </div>
-            <Choice<AppSettings['theme']>
-              name="Theme"
-              value={settings.theme}
-              onChange={(theme) => void update({ theme })}
-              options={[
-                ['light', 'Light'],
-                ['dark', 'Dark'],
-                ['system', 'System'],
-              ]}
-            />
-          </div>
-        </Panel>
-        <Panel title="New projects">
+        <Panel title={t('settings.appearance')}>
           <div className="flex flex-col gap-4">
             <div className="flex items-center justify-between">
               <div>
-                <p className="font-medium">Default exposure</p>
-                <p className="text-xs text-muted">
-                  Private keeps ports on the server's loopback, reached through SSH.
-                </p>
+                <p className="font-medium">{t('settings.language')}</p>
+                <p className="text-xs text-muted">{t('settings.languageHint')}</p>
+              </div>
+              <Choice<UiLanguage>
+                name={t('settings.language')}
+                value={language}
+                onChange={(choice) => void update({ language: choice })}
+                options={LANGUAGES.map((l) => [l, LANGUAGE_NAMES[l]])}
+                lang={(l) => l}
+              />
+            </div>
+            <div className="flex items-center justify-between">
+              <div>
+                <p className="font-medium">{t('settings.theme')}</p>
+                <p className="text-xs text-muted">{t('settings.themeHint')}</p>
+              </div>
+              <Choice<AppSettings['theme']>
+                name={t('settings.theme')}
+                value={settings.theme}
+                onChange={(theme) => void update({ theme })}
+                options={[
+                  ['light', t('settings.themes.light')],
+                  ['dark', t('settings.themes.dark')],
+                  ['system', t('settings.themes.system')],
+                ]}
+              />
+            </div>
+          </div>
+        </Panel>
+        <Panel title={t('settings.newProjects')}>
+          <div className="flex flex-col gap-4">
+            <div className="flex items-center justify-between">
+              <div>
+                <p className="font-medium">{t('settings.defaultExposure')}</p>
+                <p className="text-xs text-muted">{t('settings.defaultExposureHint')}</p>
               </div>
               <Choice<AppSettings['defaultExposure']>
-                name="Default exposure"
+                name={t('settings.defaultExposure')}
                 value={settings.defaultExposure}
                 onChange={(defaultExposure) => void update({ defaultExposure })}
                 options={[
-                  ['private', 'Private'],
-                  ['public', 'Public'],
+                  ['private', t('settings.exposures.private')],
+                  ['public', t('settings.exposures.public')],
                 ]}
               />
             </div>
             <div className="w-60">
               <Field
-                label="Log lines shown when a terminal opens"
+                label={t('settings.logTail')}
+                hint={t('settings.logTailHint', {
+                  min: formatNumber(0),
+                  max: formatNumber(100_000),
+                })}
                 type="number"
                 min={0}
                 max={100000}

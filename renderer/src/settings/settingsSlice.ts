@@ -1,5 +1,7 @@
 import type { AppSettings } from '../../../electron/src/contract/api';
 import { toApiError } from '../api';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 import type { Slice } from '../app/store';
 
 export const DEFAULT_SETTINGS: AppSettings = {
@@ -38,7 +40,11 @@ export const createSettingsSlice: Slice<SettingsSlice> = (set, get) => ({
       set({ settings: await get().api.updateSettings(patch) });
     } catch (raw) {
       set({ settings: before });
-      get().toast({ kind: 'error', title: 'Settings not saved', body: toApiError(raw).message });
+      get().toast({
+        kind: 'error',
+        title: t('settings.notSaved'),
+        body: errorText(toApiError(raw)),
+      });
     }
   },
 });

@@ -1,4 +1,5 @@
 import type { ConnectionState } from '../../../electron/src/contract/api';
+import { useTranslation } from 'react-i18next';
 import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
 
 type Tone = 'green' | 'amber' | 'red' | 'grey' | 'blue';
@@ -64,16 +65,20 @@ export function Badge({
 }
 
 export function StatusBadge({ status }: { status: InstanceStatus }) {
-  return <Badge tone={INSTANCE_TONE[status]} label={status} pulse={BUSY.has(status)} />;
+  const { t } = useTranslation();
+  return (
+    <Badge tone={INSTANCE_TONE[status]} label={t(`status.${status}`)} pulse={BUSY.has(status)} />
+  );
 }
 
 export function ConnectionDot({ state }: { state: ConnectionState }) {
+  const { t } = useTranslation();
   const pulse = state === 'connecting' || state === 'bootstrapping' || state === 'reconnecting';
   return (
     <span
       role="img"
-      aria-label={state}
-      title={state}
+      aria-label={t(`connection.${state}`)}
+      title={t(`connection.${state}`)}
       className={`inline-block size-2 shrink-0 rounded-full ${DOTS[CONNECTION_TONE[state]]} ${pulse ? 'animate-pulse' : ''}`}
     />
   );

@@ -1,12 +1,15 @@
 import type { ButtonHTMLAttributes, ReactNode } from 'react';
 
-type Variant = 'primary' | 'secondary' | 'ghost' | 'danger';
+type Variant = 'primary' | 'secondary' | 'ghost' | 'danger' | 'danger-ghost';
 
 const VARIANTS: Record<Variant, string> = {
   primary: 'bg-brand text-brand-fg hover:brightness-110 border-transparent',
   secondary: 'bg-raised text-fg border-line hover:border-muted',
   ghost: 'bg-transparent text-fg border-transparent hover:bg-raised',
-  danger: 'bg-danger text-white border-transparent hover:brightness-110',
+  danger: 'bg-danger text-danger-fg border-transparent hover:brightness-110',
+  // Its own variant: a `text-danger` class added to 'ghost' lost to `text-fg` (same specificity,
+  // and Tailwind's order in the stylesheet decides), so Delete looked like any other action.
+  'danger-ghost': 'bg-transparent text-danger border-transparent hover:bg-danger/10',
 };
 
 export function Button({

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 
 /**
  * A modal on the native <dialog>: the browser traps focus, restores it on close and handles
@@ -22,6 +23,7 @@ export function Dialog({
   dismissable?: boolean;
   testId?: string;
 }) {
+  const { t } = useTranslation();
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
@@ -47,7 +49,7 @@ export function Dialog({
           {dismissable && (
             <button
               type="button"
-              aria-label="Close"
+              aria-label={t('common.close')}
               onClick={onClose}
               className="rounded p-1 text-muted hover:bg-raised hover:text-fg"
             >

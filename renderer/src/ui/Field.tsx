@@ -1,7 +1,13 @@
 import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
 
-export const inputClass =
-  'h-8 w-full rounded-md border border-line bg-bg px-2.5 text-[13px] text-fg placeholder:text-muted focus:border-brand focus:outline-none aria-[invalid=true]:border-danger';
+/**
+ * Inputs without a size, for callers that set their own: adding `w-24` to a class list that
+ * already has `w-full` does not work (the stylesheet's order decides, and w-full won).
+ * No `focus:outline-none`: the global 2-px :focus-visible ring stays visible (WCAG 2.4.7).
+ */
+export const inputBase =
+  'rounded-md border border-line bg-bg px-2.5 text-[13px] text-fg placeholder:text-muted focus:border-brand aria-[invalid=true]:border-danger';
+export const inputClass = `${inputBase} h-8 w-full`;
 
 /** A labelled input with its hint or its problem underneath, announced to screen readers. */
 export function Field({

@@ -28,16 +28,30 @@ export function PageHeader({
   title,
   subtitle,
   actions,
+  sticky = true,
+  subtitleTitle,
 }: {
   title: ReactNode;
   subtitle?: ReactNode;
+  /** Detail on hover for the subtitle (an internal id that should not take prime space). */
+  subtitleTitle?: string;
   actions?: ReactNode;
+  /** Off when a parent makes the header sticky together with something under it (tabs). */
+  sticky?: boolean;
 }) {
+  // shrink-0: in the page's column flex a long body squashed the header (55 px instead of 67).
+  // Sticky: the actions (Stop, Delete…) stay at hand on long pages.
   return (
-    <div className="flex min-h-14 items-center justify-between gap-4 border-b border-line bg-panel px-6 py-3">
+    <div
+      className={`flex min-h-14 shrink-0 items-center justify-between gap-4 border-b border-line bg-panel px-6 py-3 ${sticky ? 'sticky top-0 z-10' : ''}`}
+    >
       <div className="min-w-0">
         <h1 className="truncate text-[17px] font-semibold">{title}</h1>
-        {subtitle && <div className="truncate text-xs text-muted">{subtitle}</div>}
+        {subtitle && (
+          <div className="truncate text-xs text-muted" title={subtitleTitle}>
+            {subtitle}
+          </div>
+        )}
       </div>
       <div className="flex shrink-0 items-center gap-2">{actions}</div>
     </div>

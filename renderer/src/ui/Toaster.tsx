@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import type { Toast } from './toastSlice';
 
@@ -9,6 +10,7 @@ const ACCENT = {
 };
 
 function ToastItem({ toast }: { toast: Toast }) {
+  const { t } = useTranslation();
   const dismiss = useApp((s) => s.dismissToast);
   useEffect(() => {
     // Errors stay longer: they usually say what to do next.
@@ -25,7 +27,7 @@ function ToastItem({ toast }: { toast: Toast }) {
         <p className="font-medium">{toast.title}</p>
         <button
           type="button"
-          aria-label="Dismiss"
+          aria-label={t('common.dismiss')}
           onClick={() => dismiss(toast.id)}
           className="text-muted hover:text-fg"
         >

@@ -19,9 +19,14 @@ export interface ToastSlice {
 const MAX_TOASTS = 4;
 let nextToastId = 1;
 
-export const createToastSlice: Slice<ToastSlice> = (set) => ({
+export const createToastSlice: Slice<ToastSlice> = (set, get) => ({
   toasts: [],
   toast(toast) {
+    // One event can arrive twice (a manual repair's reply and its pushed event): show it once.
+    const same = get().toasts.find(
+      (t) => t.kind === toast.kind && t.title === toast.title && t.body === toast.body,
+    );
+    if (same) return same.id;
     const id = nextToastId++;
     set((s) => ({ toasts: [...s.toasts, { ...toast, id }].slice(-MAX_TOASTS) }));
     return id;

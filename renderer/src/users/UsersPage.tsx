@@ -1,21 +1,23 @@
 import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorText } from '../i18n/errors';
+import { t as translate } from '../i18n/i18n';
 import type { Role, UserPublic } from '../../../electron/src/contract/api';
 import { PASSWORD_MIN, USERNAME_RE } from '../../../remote-agent/src/protocol/validation';
 import { useApp } from '../app/store';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
-import { Field, inputClass } from '../ui/Field';
+import { Field, inputBase, inputClass } from '../ui/Field';
 import { PageHeader, Panel } from '../ui/Panel';
 
 export function usernameProblem(name: string): string | null {
   if (name === '') return null;
-  return USERNAME_RE.test(name)
-    ? null
-    : 'Start with a lowercase letter; then a-z, 0-9, _ . - (up to 32).';
+  return USERNAME_RE.test(name) ? null : translate('users.usernameRule');
 }
 
 function CreateUserForm({ serverId }: { serverId: string }) {
+  const { t } = useTranslation();
   const createUser = useApp((s) => s.createUser);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -25,7 +27,7 @@ function CreateUserForm({ serverId }: { serverId: string }) {
   const nameProblem = usernameProblem(username);
   const pwProblem =
     password !== '' && password.length < PASSWORD_MIN
-      ? `At least ${PASSWORD_MIN} characters.`
+      ? t('users.passwordMin', { min: PASSWORD_MIN })
       : null;
 
   async function submit(e: FormEvent) {
@@ -37,7 +39,12 @@ function CreateUserForm({ serverId }: { serverId: string }) {
       setUsername('');
       setPassword('');
     } catch (err) {
-      setError((err as { message?: string }).message ?? 'Refused');
+      const e = err as { code?: string; message?: string };
+      setError(
+        e.message
+          ? errorText({ code: e.code ?? 'INTERNAL', message: e.message })
+          : t('users.refused'),
+      );
     } finally {
       setBusy(false);
     }
@@ -46,17 +53,17 @@ function CreateUserForm({ serverId }: { serverId: string }) {
     <form
       onSubmit={submit}
       className="grid grid-cols-[1fr_1fr_120px_auto] items-start gap-3"
-      aria-label="Create user"
+      aria-label={t('users.createForm')}
     >
       <Field
-        label="Username"
+        label={t('users.username')}
         value={username}
         onChange={(e) => setUsername(e.target.value)}
         problem={nameProblem ?? error}
         autoComplete="off"
       />
       <Field
-        label="Password"
+        label={t('users.password')}
         type="password"
         value={password}
         onChange={(e) => setPassword(e.target.value)}
@@ -65,7 +72,7 @@ function CreateUserForm({ serverId }: { serverId: string }) {
       />
       <div className="flex flex-col gap-1">
         <label className="text-xs font-medium text-muted" htmlFor="new-user-role">
-          Role
+          {t('users.role')}
         </label>
         <select
           id="new-user-role"
@@ -73,8 +80,8 @@ function CreateUserForm({ serverId }: { serverId: string }) {
           onChange={(e) => setRole(e.target.value as Role)}
           className={inputClass}
         >
-          <option value="user">user</option>
-          <option value="admin">admin</option>
+          <option value="user">{t('role.user')}</option>
+          <option value="admin">{t('role.admin')}</option>
         </select>
       </div>
       <Button
@@ -84,7 +91,7 @@ function CreateUserForm({ serverId }: { serverId: string }) {
         busy={busy}
         disabled={!username || !password || nameProblem !== null || pwProblem !== null}
       >
-        Create user
+        {t('users.create')}
       </Button>
     </form>
   );
@@ -99,6 +106,7 @@ function UserRow({
   user: UserPublic;
   me: string | undefined;
 }) {
+  const { t } = useTranslation();
   const updateUser = useApp((s) => s.updateUser);
   const deleteUser = useApp((s) => s.deleteUser);
   const setGrant = useApp((s) => s.setGrant);
@@ -106,6 +114,8 @@ function UserRow({
   const [expanded, setExpanded] = useState(false);
   const [password, setPassword] = useState('');
   const serverProjects = Object.values(projects).filter((p) => p.serverId === serverId);
+  // An admin who disabled, demoted or deleted themselves would lock themselves out.
+  const self = user.username === me;
   const ignore = () => undefined;
 
   return (
@@ -113,10 +123,14 @@ function UserRow({
       <div className="flex items-center gap-3">
         <span className="w-40 truncate font-medium">
           {user.username}
-          {user.username === me && <span className="ml-1 text-xs text-muted">(you)</span>}
+          {user.username === me && (
+            <span className="ml-1 text-xs text-muted">{t('users.you')}</span>
+          )}
         </span>
         <select
-          aria-label={`Role of ${user.username}`}
+          aria-label={t('users.roleOf', { name: user.username })}
+          title={self ? t('users.selfGuard') : undefined}
+          disabled={self}
           value={user.role}
           onChange={(e) =>
             void updateUser(serverId, {
@@ -124,18 +138,20 @@ function UserRow({
               role: e.target.value as Role,
             }).catch(ignore)
           }
-          className={`${inputClass} h-7 w-24`}
+          className={`${inputBase} h-7 w-24`}
         >
-          <option value="user">user</option>
-          <option value="admin">admin</option>
+          <option value="user">{t('role.user')}</option>
+          <option value="admin">{t('role.admin')}</option>
         </select>
         {user.disabled ? (
-          <Badge tone="grey" label="disabled" />
+          <Badge tone="grey" label={t('users.disabled')} />
         ) : (
-          <Badge tone="green" label="active" />
+          <Badge tone="green" label={t('users.active')} />
         )}
         <span className="text-xs text-muted">
-          {user.role === 'admin' ? 'all projects' : `${user.grants.length} granted`}
+          {user.role === 'admin'
+            ? t('users.allProjects')
+            : t('users.granted', { count: user.grants.length })}
         </span>
         <span className="flex-1" />
         <Button
@@ -144,27 +160,29 @@ function UserRow({
           aria-expanded={expanded}
           onClick={() => setExpanded(!expanded)}
         >
-          {expanded ? 'Done' : 'Manage'}
+          {expanded ? t('users.done') : t('users.manage')}
         </Button>
         <Button
           size="sm"
           variant="ghost"
+          disabled={self}
+          title={self ? t('users.selfGuard') : undefined}
           onClick={() =>
             void updateUser(serverId, { username: user.username, disabled: !user.disabled }).catch(
               ignore,
             )
           }
         >
-          {user.disabled ? 'Enable' : 'Disable'}
+          {user.disabled ? t('users.enable') : t('users.disable')}
         </Button>
         <Button
           size="sm"
-          variant="ghost"
-          className="text-danger"
-          disabled={user.username === me}
+          variant="danger-ghost"
+          disabled={self}
+          title={self ? t('users.selfGuard') : undefined}
           onClick={() => void deleteUser(serverId, user.username).catch(ignore)}
         >
-          Delete
+          {t('common.delete')}
         </Button>
       </div>
       {expanded && (
@@ -181,14 +199,14 @@ function UserRow({
           >
             <div className="flex-1">
               <Field
-                label="New password"
+                label={t('users.newPassword')}
                 type="password"
                 autoComplete="new-password"
                 value={password}
                 onChange={(e) => setPassword(e.target.value)}
                 problem={
                   password && password.length < PASSWORD_MIN
-                    ? `At least ${PASSWORD_MIN} characters.`
+                    ? t('users.passwordMin', { min: PASSWORD_MIN })
                     : null
                 }
               />
@@ -199,15 +217,15 @@ function UserRow({
               className="mb-5"
               disabled={password.length < PASSWORD_MIN}
             >
-              Reset password
+              {t('users.resetPassword')}
             </Button>
           </form>
           <div>
-            <p className="mb-1 text-xs font-medium text-muted">Projects this user may see</p>
+            <p className="mb-1 text-xs font-medium text-muted">{t('users.maysee')}</p>
             {user.role === 'admin' ? (
-              <p className="text-xs text-muted">Admins see every project.</p>
+              <p className="text-xs text-muted">{t('users.adminsSeeAll')}</p>
             ) : serverProjects.length === 0 ? (
-              <p className="text-xs text-muted">No projects on this server yet.</p>
+              <p className="text-xs text-muted">{t('users.noProjects')}</p>
             ) : (
               <ul className="flex max-h-40 flex-col gap-1 overflow-auto">
                 {serverProjects.map((p) => (
@@ -224,7 +242,9 @@ function UserRow({
                         }
                       />
                       {p.name}
-                      {p.owner === user.username && <span className="text-muted">(owner)</span>}
+                      {p.owner === user.username && (
+                        <span className="text-muted">{t('users.owner')}</span>
+                      )}
                     </label>
                   </li>
                 ))}
@@ -238,6 +258,7 @@ function UserRow({
 }
 
 export function UsersPage({ serverId: wanted }: { serverId?: string | undefined }) {
+  const { t } = useTranslation();
   const servers = useApp((s) => s.servers);
   const navigate = useApp((s) => s.navigate);
   const adminServers = servers.filter((s) => s.state === 'connected' && s.user?.role === 'admin');
@@ -254,15 +275,15 @@ export function UsersPage({ serverId: wanted }: { serverId?: string | undefined 
   return (
     <>
       <PageHeader
-        title="Users"
-        subtitle="Accounts on each server's agent: admins see everything, users see their own projects and grants."
+        title={t('users.title')}
+        subtitle={t('users.subtitle')}
         actions={
           adminServers.length > 1 && (
             <select
-              aria-label="Server"
+              aria-label={t('users.server')}
               value={serverId}
               onChange={(e) => navigate({ kind: 'users', serverId: e.target.value })}
-              className={`${inputClass} w-48`}
+              className={`${inputBase} h-8 w-48`}
             >
               {adminServers.map((s) => (
                 <option key={s.id} value={s.id}>
@@ -274,21 +295,18 @@ export function UsersPage({ serverId: wanted }: { serverId?: string | undefined 
         }
       />
       {!serverId ? (
-        <EmptyState
-          icon="☺"
-          title="No server where you are an admin"
-          body="Users are managed per server by its admins. Connect to a server with an admin account to manage who may use it."
-        />
+        <EmptyState icon="☺" title={t('users.noAdmin.title')} body={t('users.noAdmin.body')} />
       ) : (
         <div className="flex flex-col gap-4 p-6">
-          <Panel title={`New user on ${server?.name}`}>
+          <Panel title={t('users.newUserOn', { name: server?.name ?? '' })}>
+            <p className="mb-3 text-xs text-muted">{t('users.perServer')}</p>
             <CreateUserForm serverId={serverId} />
           </Panel>
-          <Panel title="Accounts">
-            {error && <p className="text-xs text-danger">{error.message}</p>}
-            {!users && !error && <p className="text-xs text-muted">Loading…</p>}
+          <Panel title={t('users.accounts')}>
+            {error && <p className="text-xs text-danger">{errorText(error)}</p>}
+            {!users && !error && <p className="text-xs text-muted">{t('common.loading')}</p>}
             {users && (
-              <ul className="flex flex-col divide-y divide-line" aria-label="Users">
+              <ul className="flex flex-col divide-y divide-line" aria-label={t('users.listLabel')}>
                 {users.map((u) => (
                   <UserRow
                     key={u.username}

@@ -1,6 +1,8 @@
 import type { Role, UserPublic } from '../../../electron/src/contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
+import { errorText } from '../i18n/errors';
+import { t } from '../i18n/i18n';
 
 export interface UsersSlice {
   users: Record<string, UserPublic[]>;
@@ -31,7 +33,7 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
       get().toast({ kind: 'success', title });
     } catch (raw) {
       const error = toApiError(raw);
-      get().toast({ kind: 'error', title: 'The change was refused', body: error.message });
+      get().toast({ kind: 'error', title: t('users.changeRefused'), body: errorText(error) });
       throw error;
     }
   }
@@ -58,7 +60,7 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
     },
 
     createUser: (serverId, input) =>
-      change(`User ${input.username} created`, async () => {
+      change(t('users.created', { name: input.username }), async () => {
         const user = await get().api.createUser(serverId, input);
         set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
       }),
@@ -66,8 +68,8 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
     updateUser: (serverId, input) =>
       change(
         input.password !== undefined
-          ? `Password of ${input.username} reset`
-          : `User ${input.username} updated`,
+          ? t('users.passwordReset', { name: input.username })
+          : t('users.updated', { name: input.username }),
         async () => {
           const user = await get().api.updateUser(serverId, input);
           set((s) => ({ users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) } }));
@@ -75,7 +77,7 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
       ),
 
     deleteUser: (serverId, username) =>
-      change(`User ${username} deleted`, async () => {
+      change(t('users.deleted', { name: username }), async () => {
         await get().api.deleteUser(serverId, username);
         set((s) => ({
           users: {
@@ -105,7 +107,9 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
       }));
       try {
         await change(
-          granted ? `Access granted to ${username}` : `Access revoked from ${username}`,
+          granted
+            ? t('users.grantedTo', { name: username })
+            : t('users.revokedFrom', { name: username }),
           async () => {
             const api = get().api;
             const user = granted
