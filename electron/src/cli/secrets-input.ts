@@ -1,4 +1,6 @@
-import { UsageError } from './args';
+import type { CliInputStream, CliOutputStream } from './cli-io';
+import type { Translate } from './i18n';
+import { UsageError } from './usage-error';
 
 /**
  * Secrets never arrive as flag values (they would sit in shell history and `ps`): they are
@@ -9,8 +11,9 @@ export class SecretInput {
   private lines: string[] | undefined;
 
   constructor(
-    private readonly stdin: NodeJS.ReadStream = process.stdin,
-    private readonly stderr: NodeJS.WriteStream = process.stderr,
+    private readonly stdin: CliInputStream,
+    private readonly stderr: CliOutputStream,
+    private readonly t: Translate,
   ) {}
 
   get interactive(): boolean {
@@ -25,17 +28,38 @@ export class SecretInput {
       this.lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/);
     }
     const line = this.lines.shift();
-    if (line === undefined || line === '') throw new UsageError(`expected ${what} on stdin`);
+    if (line === undefined || line === '')
+      throw new UsageError('SECRET_UNAVAILABLE', 'usageErrors.expectedOnStdin', { what });
     return line;
   }
 
-  /** A hidden prompt on the terminal. */
-  async prompt(question: string): Promise<string> {
+  /** A hidden prompt on the terminal; `stdinFlag` is what to use instead without one. */
+  async prompt(question: string, stdinFlag: string): Promise<string> {
     if (!this.interactive)
-      throw new UsageError(`${question}: no terminal to ask on; use the matching --…-stdin flag`);
+      throw new UsageError('SECRET_UNAVAILABLE', 'usageErrors.noTerminal', {
+        what: question,
+        flag: stdinFlag,
+      });
+    return this.readLine(question + ': ', true);
+  }
+
+  /** A yes/no question; no terminal means no. */
+  async confirm(question: string): Promise<boolean> {
+    if (!this.interactive) return false;
+    const answer = await this.readLine(`${question} ${this.t('secrets.yesNo')} `, false);
+    return /^(y|yes|s|sim)$/i.test(answer.trim());
+  }
+
+  /** A visible line typed on the terminal, for confirmations that must be typed out. */
+  async typed(question: string): Promise<string | undefined> {
+    if (!this.interactive) return undefined;
+    return (await this.readLine(question + ': ', false)).trim();
+  }
+
+  private async readLine(question: string, hidden: boolean): Promise<string> {
     const stdin = this.stdin;
-    this.stderr.write(question + ': ');
-    stdin.setRawMode(true);
+    this.stderr.write(question);
+    stdin.setRawMode?.(true);
     stdin.resume();
     let value = '';
     try {
@@ -48,30 +72,23 @@ export class SecretInput {
             }
             if (ch === '\u0003') {
               stdin.off('data', onData);
-              return reject(new UsageError('cancelled'));
+              return reject(new UsageError('CANCELLED', 'usageErrors.cancelled'));
             }
-            if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
-            else value += ch;
+            if (ch === '\u007f' || ch === '\b') {
+              if (!hidden && value.length > 0) this.stderr.write('\b \b');
+              value = value.slice(0, -1);
+            } else {
+              value += ch;
+              if (!hidden) this.stderr.write(ch);
+            }
           }
         };
         stdin.on('data', onData);
       });
     } finally {
-      stdin.setRawMode(false);
+      stdin.setRawMode?.(false);
       stdin.pause();
       this.stderr.write('\n');
     }
-  }
-
-  async confirm(question: string): Promise<boolean> {
-    if (!this.interactive) return false;
-    this.stderr.write(question + ' [y/N] ');
-    const stdin = this.stdin;
-    stdin.resume();
-    const answer = await new Promise<string>((resolve) =>
-      stdin.once('data', (d: Buffer) => resolve(d.toString())),
-    );
-    stdin.pause();
-    return /^y(es)?\s*$/i.test(answer.trim());
   }
 }
