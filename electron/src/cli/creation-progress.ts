@@ -47,7 +47,8 @@ export class CreationProgress {
     }
     if (e.status === 'failed' || e.step === 'rollback') {
       this.display.line(
-        `${step}: ${this.t(`stepStatus.${e.status}`)}${e.error ? ` — ${e.error.message}` : e.message ? ` — ${e.message}` : ''}`,
+        this.t('progress.stepDetail', { step, status: this.t(`stepStatus.${e.status}`) }) +
+          (e.error ? ` — ${e.error.message}` : e.message ? ` — ${e.message}` : ''),
       );
       return;
     }
@@ -55,9 +56,11 @@ export class CreationProgress {
       this.imageBar(e.image).update(e.status === 'done' ? 100 : (e.percent ?? 0));
     }
     const detail =
-      e.service && e.health
-        ? this.t('progress.healthy', { service: e.service, health: e.health })
-        : `${step} ${this.t(`stepStatus.${e.status}`)}`;
+      e.step === 'done'
+        ? step
+        : e.service && e.health
+          ? this.t('progress.healthy', { service: e.service, health: this.t(`health.${e.health}`) })
+          : this.t('progress.stepDetail', { step, status: this.t(`stepStatus.${e.status}`) });
     // A step counts as done on its own 'done' event, or when the creation reached 'done'.
     const done = e.status === 'done' || e.step === 'done' ? 1 : 0;
     this.overall.update(Math.min(this.stepIndex + done, MAIN_STEPS.length - 1), detail);

@@ -1,6 +1,13 @@
 import type { CliInputStream, CliOutputStream } from './cli-io';
-import type { Translate } from './i18n';
+import type { MessageKey, Translate } from './i18n';
 import { UsageError } from './usage-error';
+
+/** What is asked for, as a catalogue key: shown in the person's language, named in English in
+ *  `--json` errors (which never change with the language). */
+export interface Question {
+  key: MessageKey;
+  values?: Record<string, string>;
+}
 
 /**
  * Secrets never arrive as flag values (they would sit in shell history and `ps`): they are
@@ -21,7 +28,7 @@ export class SecretInput {
   }
 
   /** The next line of stdin (all of stdin is read once, on first use). */
-  async fromStdin(what: string): Promise<string> {
+  async fromStdin(what: Question): Promise<string> {
     if (!this.lines) {
       const chunks: Buffer[] = [];
       for await (const chunk of this.stdin) chunks.push(Buffer.from(chunk as Buffer));
@@ -29,18 +36,28 @@ export class SecretInput {
     }
     const line = this.lines.shift();
     if (line === undefined || line === '')
-      throw new UsageError('SECRET_UNAVAILABLE', 'usageErrors.expectedOnStdin', { what });
+      throw new UsageError(
+        'SECRET_UNAVAILABLE',
+        'usageErrors.expectedOnStdin',
+        {},
+        {
+          name: 'what',
+          ...what,
+        },
+      );
     return line;
   }
 
   /** A hidden prompt on the terminal; `stdinFlag` is what to use instead without one. */
-  async prompt(question: string, stdinFlag: string): Promise<string> {
+  async prompt(question: Question, stdinFlag: string): Promise<string> {
     if (!this.interactive)
-      throw new UsageError('SECRET_UNAVAILABLE', 'usageErrors.noTerminal', {
-        what: question,
-        flag: stdinFlag,
-      });
-    return this.readLine(question + ': ', true);
+      throw new UsageError(
+        'SECRET_UNAVAILABLE',
+        'usageErrors.noTerminal',
+        { flag: stdinFlag },
+        { name: 'what', ...question },
+      );
+    return this.readLine(this.t(question.key, question.values) + ': ', true);
   }
 
   /** A yes/no question; no terminal means no. */

@@ -39,14 +39,17 @@ const serversAdd = defineCommand({
     // Read in the documented order: SSH password, key passphrase, agent password.
     const secrets: NonNullable<ServerInput['secrets']> = {};
     const sshPassword = flags['ssh-password-stdin']
-      ? await ctx.secrets.fromStdin(t('secrets.sshPassword'))
+      ? await ctx.secrets.fromStdin({ key: 'secrets.sshPassword' })
       : auth === 'password' && ctx.secrets.interactive
-        ? await ctx.secrets.prompt(t('secrets.sshPassword'), '--ssh-password-stdin')
+        ? await ctx.secrets.prompt({ key: 'secrets.sshPassword' }, '--ssh-password-stdin')
         : undefined;
     if (sshPassword) secrets.sshPassword = sshPassword;
     if (flags['key-passphrase-stdin'])
-      secrets.keyPassphrase = await ctx.secrets.fromStdin(t('secrets.keyPassphrase'));
-    const agentQuestion = t('secrets.agentPassword', { user: flags['agent-user'] ?? 'admin' });
+      secrets.keyPassphrase = await ctx.secrets.fromStdin({ key: 'secrets.keyPassphrase' });
+    const agentQuestion = {
+      key: 'secrets.agentPassword',
+      values: { user: flags['agent-user'] ?? 'admin' },
+    } as const;
     const agentPassword = flags['agent-password-stdin']
       ? await ctx.secrets.fromStdin(agentQuestion)
       : ctx.secrets.interactive && !ctx.json

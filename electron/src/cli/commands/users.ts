@@ -3,10 +3,9 @@ import { usersTable } from '../output';
 import { connectedServer, resolveProject } from './lookup';
 
 async function password(ctx: CommandContext, fromStdin: boolean): Promise<string> {
-  const { t } = ctx.messages;
   return fromStdin
-    ? ctx.secrets.fromStdin(t('secrets.stdinPassword'))
-    : ctx.secrets.prompt(t('secrets.userPassword'), '--password-stdin');
+    ? ctx.secrets.fromStdin({ key: 'secrets.stdinPassword' })
+    : ctx.secrets.prompt({ key: 'secrets.userPassword' }, '--password-stdin');
 }
 
 const usersList = defineCommand({

@@ -80,9 +80,9 @@ export const en = {
     queued: 'waiting in the queue: position {{position}}',
     overall: 'creating {{name}}',
     pulling: 'image {{image}}',
-    healthy: '{{service}} is {{health}}',
+    healthy: '{{service}}: {{health}}',
+    stepDetail: '{{step}}: {{status}}',
     retry: '{{step}}: attempt {{attempt}} failed, retrying: {{message}}',
-    plainEvent: '  {{step}} {{status}}{{extra}}',
     interruptedCreate:
       'Stopped waiting. The creation of {{name}} goes on on the server: the agent cannot cancel a creation yet. Follow it with: ultrabase projects list --server {{server}}',
     forwarding: 'forwarding through SSH; press Ctrl-C to stop',
@@ -104,11 +104,17 @@ export const en = {
     rollback: 'rollback',
   },
   stepStatus: {
-    started: 'started',
+    started: 'starting',
     progress: 'in progress',
     done: 'done',
     failed: 'failed',
     retry: 'retrying',
+  },
+  health: {
+    healthy: 'healthy',
+    unhealthy: 'unhealthy',
+    starting: 'starting',
+    none: 'no health check',
   },
   status: {
     created: 'dry run',

@@ -76,9 +76,9 @@ export const ptBR: Catalogue = {
     queued: 'aguardando na fila: posição {{position}}',
     overall: 'criando {{name}}',
     pulling: 'imagem {{image}}',
-    healthy: '{{service}} está {{health}}',
+    healthy: '{{service}}: {{health}}',
+    stepDetail: '{{step}}: {{status}}',
     retry: '{{step}}: a tentativa {{attempt}} falhou, tentando de novo: {{message}}',
-    plainEvent: '  {{step}} {{status}}{{extra}}',
     interruptedCreate:
       'Parei de acompanhar. A criação de {{name}} continua no servidor: o agente ainda não permite cancelar uma criação. Acompanhe com: ultrabase projects list --server {{server}}',
     forwarding: 'encaminhando pelo SSH; pressione Ctrl-C para parar',
@@ -100,11 +100,17 @@ export const ptBR: Catalogue = {
     rollback: 'desfazendo',
   },
   stepStatus: {
-    started: 'iniciado',
+    started: 'iniciando',
     progress: 'em andamento',
-    done: 'concluído',
+    done: 'ok',
     failed: 'falhou',
-    retry: 'tentando de novo',
+    retry: 'nova tentativa',
+  },
+  health: {
+    healthy: 'saudável',
+    unhealthy: 'com problema',
+    starting: 'iniciando',
+    none: 'sem verificação de saúde',
   },
   status: {
     created: 'simulação',
