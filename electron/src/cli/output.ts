@@ -1,5 +1,5 @@
 import type { ProjectView, ServerView, UserPublic } from '../contract/api';
-import type { MessageKey, Translate } from './i18n';
+import type { Translate } from './i18n';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -13,9 +13,17 @@ export function table(headers: string[], rows: string[][]): string {
 
 export function serversTable(servers: ServerView[], t: Translate): string {
   return table(
-    ['name', 'id', 'host', 'user', 'auth', 'state', 'hostKey'].map((h) =>
-      t(`headers.${h}` as MessageKey),
-    ),
+    (
+      [
+        'headers.name',
+        'headers.id',
+        'headers.host',
+        'headers.user',
+        'headers.auth',
+        'headers.state',
+        'headers.hostKey',
+      ] as const
+    ).map((key) => t(key)),
     servers.map((s) => [
       s.name,
       s.id,
@@ -30,9 +38,17 @@ export function serversTable(servers: ServerView[], t: Translate): string {
 
 export function projectsTable(projects: ProjectView[], t: Translate): string {
   return table(
-    ['server', 'name', 'id', 'status', 'exposure', 'api', 'postgres'].map((h) =>
-      t(`headers.${h}` as MessageKey),
-    ),
+    (
+      [
+        'headers.server',
+        'headers.name',
+        'headers.id',
+        'headers.status',
+        'headers.exposure',
+        'headers.api',
+        'headers.postgres',
+      ] as const
+    ).map((key) => t(key)),
     projects.map((p) => [
       p.serverName,
       p.name,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMessages, languageFromEnv } from '.';
 import { en } from './en';
+import type { Catalogue } from './catalogue';
 import { ptBR } from './pt-br';
 
 type Tree = { [key: string]: string | Tree };
@@ -85,5 +86,16 @@ describe('error messages', () => {
       'Agent says so.',
     );
     expect(pt.describeError({ code: 'BUSY', message: 'busy' })).toContain('ocupado');
+  });
+});
+
+describe('typed keys', () => {
+  it('make a missing key a compile error (checked by tsc, which fails on an unused expect-error)', () => {
+    const { t } = createMessages('en');
+    // @ts-expect-error: a key that is not in the catalogue does not compile
+    expect(t('results.noSuchKey')).toBe('results.noSuchKey');
+    // @ts-expect-error: a catalogue that lacks keys of the English one does not compile
+    const partial: Catalogue = { usage: ptBR.usage };
+    expect(Object.keys(partial)).toEqual(['usage']);
   });
 });
