@@ -28,9 +28,12 @@ type JsonOut = Record<string, unknown> & {
   error?: { code: string; data?: Record<string, unknown> };
 };
 
-function cli(args: string[], stdin = ''): Promise<Run> {
+function cli(args: string[], stdin = '', extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn('node', [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('node', [CLI, ...args], {
+      env: { ...env, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -196,6 +199,82 @@ describe('ultrabase CLI', () => {
       'inner/behind',
       'web/shop',
     ]);
+  });
+
+  it('replaces a changed host key only with --replace-pinned-key, never with --fingerprint alone', async () => {
+    const old = c.hostKeyFingerprint;
+    await c.regenerateHostKey();
+    const presented = c.hostKeyFingerprint;
+    expect(presented).not.toBe(old);
+    const pinnedKey = async () =>
+      (await cli(['servers', 'list', '--json']))
+        .json<Array<{ name: string; hostKey?: { fingerprint: string } }>>()
+        .find((s) => s.name === 'inner')?.hostKey?.fingerprint;
+
+    const quiet = await cli(['servers', 'trust', 'inner', '--fingerprint', presented, '--json']);
+    expect(quiet.code).toBe(1);
+    expect(quiet.json().error).toMatchObject({
+      code: 'HOST_KEY_CHANGED',
+      data: { expected: old, actual: presented },
+    });
+    expect(await pinnedKey()).toBe(old);
+
+    const asked = await cli(['servers', 'trust', 'inner']);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain(old);
+    expect(asked.stderr).toContain(presented);
+    expect(asked.stderr).toContain('--replace-pinned-key');
+    expect(await pinnedKey()).toBe(old);
+
+    const replaced = await cli([
+      'servers',
+      'trust',
+      'inner',
+      '--replace-pinned-key',
+      '--fingerprint',
+      presented,
+      '--json',
+    ]);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await pinnedKey()).toBe(presented);
+    expect((await cli(['projects', 'list', '--server', 'inner', '--json'])).code).toBe(0);
+  });
+
+  it('speaks pt-BR to people when LANG says so, and --json stays byte for byte the same', async () => {
+    const pt = { LANG: 'pt_BR.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
+    const plain = { LANG: 'C', LC_ALL: '', LC_MESSAGES: '' };
+    const human = await cli(['servers', 'list'], '', pt);
+    expect(human.stdout).toMatch(/^NOME\s+ID\s+HOST\s+USUÁRIO/);
+    const missing = await cli(['servers', 'remove', 'nope'], '', pt);
+    expect(missing.stderr).toContain('erro SERVER_NOT_FOUND: Não existe servidor chamado "nope"');
+    for (const args of [
+      ['servers', 'list', '--json'],
+      ['users', 'list', 'web', '--json'],
+      ['servers', 'remove', 'nope', '--json'],
+      ['projects', 'create', 'web', 'bad/name', '--dry-run', '--json'],
+    ]) {
+      const [inC, inPt] = [await cli(args, '', plain), await cli(args, '', pt)];
+      expect(inC.stdout.length, args.join(' ')).toBeGreaterThan(0);
+      expect(inPt.stdout, args.join(' ')).toBe(inC.stdout);
+    }
+  });
+
+  it('refuses unknown flags, values on switches and secrets given as flag values', async () => {
+    const secret = 'hunter2-' + 'x'.repeat(8);
+    for (const args of [
+      ['servers', 'add', 'leak', '--host', a.address, '--agent-password', secret],
+      ['servers', 'add', 'leak', '--host', a.address, '--password=' + secret],
+      ['servers', 'add', 'leak', '--host', a.address, '--frobnicate'],
+      ['servers', 'add', 'leak', '--host', a.address, '--ssh-agent=yes'],
+    ]) {
+      const r = await cli([...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+    const names = (await cli(['servers', 'list', '--json']))
+      .json<Array<{ name: string }>>()
+      .map((s) => s.name);
+    expect(names).not.toContain('leak');
   });
 
   it('imports hosts from an ssh config file and removes servers', async () => {

@@ -1,12 +1,10 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { UltrabaseError } from '../contract/errors';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createDesktop } from '../core/desktop';
-import { parseArgs, UsageError, flagBool } from './args';
-import { runCommand, USAGE } from './commands';
-import { createOutput } from './output';
-import { SecretInput } from './secrets-input';
+import type { CliIo } from './cli-io';
+import { ExitCode, runCli } from './run-cli';
 
 /** Where the CLI file lives (dist/cli/): the agent bundle ships beside it in dist/agent/. */
 function cliDir(): string {
@@ -25,55 +23,55 @@ function nodeRuntimePath(): string | undefined {
   return existsSync(carried) ? carried : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (flagBool(args, 'help') || args.positional.length === 0) {
-    process.stdout.write(USAGE + '\n');
-    return args.positional.length === 0 && !flagBool(args, 'help') ? 2 : 0;
-  }
-  const out = createOutput(flagBool(args, 'json'));
-  const home = process.env.ULTRABASE_HOME
-    ? resolve(process.env.ULTRABASE_HOME)
-    : join(homedir(), '.config', 'ultrabase');
-  const runtime = nodeRuntimePath();
-  const desktop = createDesktop({
-    home,
-    agentBundlePath: agentBundlePath(),
-    ...(runtime ? { nodeRuntimePath: runtime } : {}),
-    ...(process.env.ULTRABASE_KNOWN_HOSTS
-      ? { knownHostsPath: process.env.ULTRABASE_KNOWN_HOSTS }
-      : {}),
-    clientName: 'ultrabase-cli',
-  });
-  try {
-    await runCommand({ desktop, home, out, secrets: new SecretInput(), args });
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    const e =
-      err instanceof UltrabaseError
-        ? err
-        : new UltrabaseError('INTERNAL', (err as Error)?.message ?? String(err));
-    out.error(e.toJSON());
-    return 1;
-  } finally {
-    await desktop.close();
-  }
+/** The one place that hands the process to the CLI: streams, environment, Ctrl-C. */
+function processIo(): CliIo {
+  return {
+    env: process.env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    onInterrupt(listener) {
+      // The first Ctrl-C goes to the command (to stop waiting, or close a stream cleanly);
+      // a second one while it is still busy ends the process as Ctrl-C always does.
+      let pressed = false;
+      const handler = () => {
+        if (pressed) process.exit(ExitCode.INTERRUPTED);
+        pressed = true;
+        listener();
+      };
+      process.on('SIGINT', handler);
+      return () => {
+        process.off('SIGINT', handler);
+      };
+    },
+    sleep: (ms) => sleep(ms),
+    fileExists: (path) => existsSync(path),
+  };
 }
 
-main(process.argv.slice(2)).then(
+const home = process.env.ULTRABASE_HOME
+  ? resolve(process.env.ULTRABASE_HOME)
+  : join(homedir(), '.config', 'ultrabase');
+
+runCli(process.argv.slice(2), {
+  io: processIo(),
+  home,
+  createDesktop: () => {
+    const runtime = nodeRuntimePath();
+    return createDesktop({
+      home,
+      agentBundlePath: agentBundlePath(),
+      ...(runtime ? { nodeRuntimePath: runtime } : {}),
+      ...(process.env.ULTRABASE_KNOWN_HOSTS
+        ? { knownHostsPath: process.env.ULTRABASE_KNOWN_HOSTS }
+        : {}),
+      clientName: 'ultrabase-cli',
+    });
+  },
+}).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`error INTERNAL: ${(err as Error)?.message ?? String(err)}\n`);
-    process.exit(1);
+    process.exit(ExitCode.FAILED);
   },
 );

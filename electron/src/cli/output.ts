@@ -1,38 +1,5 @@
-import type { ProjectView, ServerView } from '../contract/api';
-import type { ApiErrorShape } from '../contract/errors';
-
-export interface Output {
-  json: boolean;
-  /** Prints a result: JSON on stdout with --json, otherwise the human rendering. */
-  result(value: unknown, human?: () => string): void;
-  /** Progress for people: stderr, and only on a terminal (never mixed into --json output). */
-  progress(line: string): void;
-  error(err: ApiErrorShape): void;
-}
-
-export function createOutput(
-  json: boolean,
-  stdout = process.stdout,
-  stderr = process.stderr,
-): Output {
-  return {
-    json,
-    result(value, human) {
-      if (json) stdout.write(JSON.stringify(value, null, 2) + '\n');
-      else if (human) {
-        const text = human();
-        if (text) stdout.write(text.endsWith('\n') ? text : text + '\n');
-      } else stdout.write(JSON.stringify(value, null, 2) + '\n');
-    },
-    progress(line) {
-      if (stderr.isTTY && !json) stderr.write(line + '\n');
-    },
-    error(err) {
-      if (json) stdout.write(JSON.stringify({ error: err }, null, 2) + '\n');
-      stderr.write(`error ${err.code}: ${err.message}\n`);
-    },
-  };
-}
+import type { ProjectView, ServerView, UserPublic } from '../contract/api';
+import type { Translate } from './i18n';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -44,32 +11,59 @@ export function table(headers: string[], rows: string[][]): string {
   return [fmt(headers), ...rows.map(fmt)].join('\n');
 }
 
-export function serversTable(servers: ServerView[]): string {
+export function serversTable(servers: ServerView[], t: Translate): string {
   return table(
-    ['NAME', 'ID', 'HOST', 'USER', 'AUTH', 'STATE', 'HOST KEY'],
+    (
+      [
+        'headers.name',
+        'headers.id',
+        'headers.host',
+        'headers.user',
+        'headers.auth',
+        'headers.state',
+        'headers.hostKey',
+      ] as const
+    ).map((key) => t(key)),
     servers.map((s) => [
       s.name,
       s.id,
-      s.kind === 'local' ? '(this computer)' : `${s.host}:${s.port}`,
+      s.kind === 'local' ? t('results.thisComputer') : `${s.host}:${s.port}`,
       s.username,
       s.auth,
       s.state,
-      s.hostKey?.fingerprint ?? (s.kind === 'local' ? '-' : 'not trusted'),
+      s.hostKey?.fingerprint ?? (s.kind === 'local' ? '-' : t('results.notTrusted')),
     ]),
   );
 }
 
-export function projectsTable(projects: ProjectView[]): string {
+export function projectsTable(projects: ProjectView[], t: Translate): string {
   return table(
-    ['SERVER', 'NAME', 'ID', 'STATUS', 'EXPOSURE', 'API', 'POSTGRES'],
+    (
+      [
+        'headers.server',
+        'headers.name',
+        'headers.id',
+        'headers.status',
+        'headers.exposure',
+        'headers.api',
+        'headers.postgres',
+      ] as const
+    ).map((key) => t(key)),
     projects.map((p) => [
       p.serverName,
       p.name,
       p.id,
-      p.status,
+      t(`status.${p.status}`),
       p.exposure,
       String(p.ports.kongHttp),
       String(p.ports.postgres),
     ]),
+  );
+}
+
+export function usersTable(users: UserPublic[], t: Translate): string {
+  return table(
+    [t('headers.user'), t('headers.role'), t('headers.disabled'), t('headers.grants')],
+    users.map((u) => [u.username, u.role, u.disabled ? t('results.yes') : '', u.grants.join(',')]),
   );
 }

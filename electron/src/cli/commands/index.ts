@@ -1,0 +1,15 @@
+import type { AnyCommand } from '../command-table';
+import { connectionCommands } from './connection';
+import { logCommands } from './logs';
+import { projectCommands } from './projects';
+import { serverCommands } from './servers';
+import { userCommands } from './users';
+
+/** Every command of `ultrabase`, in the order the usage text lists them. */
+export const COMMANDS: readonly AnyCommand[] = [
+  ...serverCommands,
+  ...connectionCommands,
+  ...projectCommands,
+  ...logCommands,
+  ...userCommands,
+];

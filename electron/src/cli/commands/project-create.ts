@@ -1,0 +1,98 @@
+import type { ProjectView } from '../../contract/api';
+import { UltrabaseError } from '../../contract/errors';
+import { defineCommand, type CommandContext } from '../command-table';
+import { CreationProgress } from '../creation-progress';
+import { projectsTable } from '../output';
+import { createProgressDisplay, displayModeFor } from '../progress-display';
+import { connectedServer, resolveProject } from './lookup';
+
+/** How often `--wait` asks the agent for progress. */
+export const PROGRESS_POLL_MS = 1000;
+
+export const projectsCreate = defineCommand({
+  path: ['projects', 'create'],
+  args: [{ name: 'server' }, { name: 'name' }],
+  flags: {
+    public: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  },
+  help: 'help.projectsCreate',
+  interruptible: true,
+  async run(ctx, { args, flags }) {
+    const { t } = ctx.messages;
+    const server = await connectedServer(ctx, args.server);
+    const input: { name: string; exposure: 'public' | 'private'; dryRun?: boolean } = {
+      name: args.name,
+      exposure: flags.public ? 'public' : 'private',
+    };
+    if (flags['dry-run']) input.dryRun = true;
+    const created = await ctx.desktop.createProject(server.id, input);
+    ctx.note(
+      t('progress.created', {
+        name: created.project.name,
+        id: created.project.id,
+        position: created.queuePosition,
+      }),
+    );
+    if (!flags.wait || input.dryRun)
+      return { data: created, human: () => projectsTable([created.project], t) };
+    const outcome = await waitForCreation(ctx, server.id, created.project);
+    if (outcome === 'interrupted') {
+      // The agent has no way to cancel a creation yet; say so rather than pretend.
+      ctx.io.stderr.write(
+        t('progress.interruptedCreate', { name: created.project.name, server: server.name }) + '\n',
+      );
+      return {
+        data: { project: created.project, queuePosition: created.queuePosition, waiting: false },
+        exitCode: 130,
+      };
+    }
+    const final = await resolveProject(ctx, server.id, created.project.id);
+    return {
+      data: { project: final, queuePosition: created.queuePosition },
+      human: () => projectsTable([final], t),
+    };
+  },
+});
+
+/** Follows a creation's progress to its end, or until Ctrl-C. */
+async function waitForCreation(
+  ctx: CommandContext,
+  serverId: string,
+  project: ProjectView,
+): Promise<'finished' | 'interrupted'> {
+  const display = createProgressDisplay(ctx.io.stderr, displayModeFor(ctx.io.stderr, ctx.json));
+  const progress = new CreationProgress(display, ctx.messages.t, project.name);
+  let seen = 0;
+  try {
+    for (;;) {
+      if (ctx.signal.aborted) return 'interrupted';
+      const { events, finished } = await ctx.desktop.projectProgress(serverId, project.id);
+      for (const e of events.slice(seen)) progress.show(e);
+      seen = events.length;
+      if (finished) {
+        const failed = events.find((e) => e.status === 'failed' && e.error);
+        if (failed?.error)
+          throw new UltrabaseError(failed.error.code, failed.error.message, {
+            instanceId: project.id,
+          });
+        return 'finished';
+      }
+      await sleepUnlessAborted(ctx, PROGRESS_POLL_MS);
+    }
+  } finally {
+    display.stop();
+  }
+}
+
+function sleepUnlessAborted(ctx: CommandContext, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      ctx.signal.removeEventListener('abort', done);
+      resolve();
+    };
+    ctx.signal.addEventListener('abort', done);
+    void ctx.io.sleep(ms).then(done);
+  });
+}
