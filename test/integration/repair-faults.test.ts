@@ -296,6 +296,7 @@ describe('diagnose and repair on a real instance', () => {
       'api.studio',
       'api.meta',
       'api.keys',
+      'api.published',
       'keys.jwt',
       'postgres.direct',
       'postgres.session',
@@ -483,7 +484,7 @@ describe('diagnose and repair on a real instance', () => {
       )
     ).trim();
     try {
-      const report = await health.service.diagnose(instance.id);
+      const report = await health.service.diagnose(instance.id, { includeHost: true });
       expect(check(report, 'host.orphans').evidence).not.toContain(fakeId);
       const plan = await health.service.repair(instance.id, {
         dryRun: true,
