@@ -185,7 +185,7 @@ describe('AuthService', () => {
     expect(codes[17]).toBe('RATE_LIMITED');
   });
 
-  it('runs at most two password checks at once, queues a few, the rest get BUSY (review #5)', async () => {
+  it('runs at most N password checks at once, queues a few, the rest get BUSY (review #5)', async () => {
     let running = 0;
     let peak = 0;
     const releases: Array<() => void> = [];
@@ -193,6 +193,7 @@ describe('AuthService', () => {
       store,
       now: () => new Date(clock),
       hash: fastHash,
+      loginPolicy: { maxConcurrentChecks: 2 },
       checkPassword: async () => {
         peak = Math.max(peak, ++running);
         await new Promise<void>((resolve) => releases.push(resolve));

@@ -35,7 +35,9 @@ export const LOGIN_POLICY: LoginPolicy = {
   maxFailuresPerUser: 20,
   maxFailuresGlobal: 200,
   slowLaneMs: 30_000,
-  maxConcurrentChecks: 2,
+  // One at a time: on a two-core VPS, two scrypts at once took both cores and doubled an
+  // admin's call during a login flood (measured by test/integration/agent-hostile.test.ts).
+  maxConcurrentChecks: 1,
   maxQueuedChecks: 16,
   maxPendingPerOrigin: 1,
 };

@@ -72,7 +72,7 @@ export const DEFAULT_CONFIG: AgentConfig = {
     maxStreams: 16,
     loginDeadlineMs: 120_000,
     idleBeforeLoginMs: 60_000,
-    maxConcurrentPasswordChecks: 2,
+    maxConcurrentPasswordChecks: 1,
     maxQueuedPasswordChecks: 16,
     maxPendingLoginsPerConnection: 1,
     loginWindowMs: 15 * 60_000,

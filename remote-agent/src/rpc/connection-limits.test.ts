@@ -195,3 +195,30 @@ describe('isRefusal', () => {
     expect(isRefusal({ method: 'auth.login' })).toBe(false);
   });
 });
+
+describe('stream.cancel', () => {
+  it('goes through the dispatcher while the connection has no stream open', async () => {
+    const seen: string[] = [];
+    const { input, lines } = open({
+      dispatch: async (method, _p, ctx) => {
+        seen.push(method);
+        if (method === 'open') return ctx.openStream().id;
+        throw Object.assign(new Error('Send session.hello first.'), { code: 'HELLO_REQUIRED' });
+      },
+    });
+    input.write(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'stream.cancel', params: 5 }) + '\n',
+    );
+    await tick();
+    expect(seen).toEqual(['stream.cancel']);
+    expect(codeOf(lines[0])).toBe('HELLO_REQUIRED');
+    input.write(ping(2).replace('ping', 'open'));
+    await tick();
+    const stream = lines[1]?.result as string;
+    input.write(
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'stream.cancel', params: { stream } }) + '\n',
+    );
+    await tick();
+    expect(lines.find((l) => l.id === 3)?.result).toEqual({ ok: true });
+  });
+});

@@ -75,7 +75,9 @@ describe('serveRpc', () => {
   it('runs streams with acks and cancel, and cancels every source on disconnect', async () => {
     let cancelled = 0;
     let resumed = 0;
-    const { messages, send, input, settle, conn } = setup(async (_m, _p, ctx) => {
+    const { messages, send, input, settle, conn } = setup(async (method, _p, ctx) => {
+      // With no stream open, stream.cancel reaches the dispatcher (handlers.ts answers it so).
+      if (method === 'stream.cancel') throw new AgentError('STREAM_NOT_FOUND', 'no such stream');
       const s = ctx.openStream();
       s.onCancel(() => cancelled++);
       s.onDrain(() => resumed++);

@@ -212,8 +212,10 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
     let internal: unknown;
     pending++;
     try {
+      // Only a connection with open streams (so past hello and login) cancels here; any other
+      // stream.cancel goes through the dispatcher's hello, login and params checks like the rest.
       const result =
-        method === 'stream.cancel'
+        method === 'stream.cancel' && streams.size > 0
           ? cancelStream(params)
           : await options.dispatch(method, params, {
               requestId,

@@ -49,6 +49,10 @@ export class StreamSet {
     return stream;
   }
 
+  get size(): number {
+    return this.streams.size;
+  }
+
   has(id: string): boolean {
     return this.streams.has(id);
   }
