@@ -25,6 +25,7 @@ import { detectExternalHost } from './system/external-host';
 import { readHost } from './system/resources';
 import { AGENT_VERSION } from './version';
 import { createAgentHealth, healthHandlers } from './scheduler/agent-health';
+import { startStaff } from './staff';
 
 export interface Clock {
   now(): Date;
@@ -43,6 +44,8 @@ export interface CreateAgentOptions {
   generateSecrets?: () => InstanceSecrets;
   isPortBindable?: (port: number) => Promise<boolean>;
   maxMessageBytes?: number;
+  /** The socket this agent serves; staff accounts' forced `dial` points at it. */
+  socketPath?: string;
 }
 
 export interface Agent {
@@ -137,6 +140,7 @@ async function assemble(
     config,
     dataDir,
     agentVersion: AGENT_VERSION,
+    staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => readHost(dataDir),
     now,
   };

@@ -22,6 +22,13 @@ const notWired = (what: string) => () => {
   );
 };
 
+function staffOf(s: AgentServices): NonNullable<AgentServices['staff']> {
+  if (!s.staff) {
+    throw new AgentError(ErrorCode.STAFF_UNSUPPORTED, 'This agent manages no staff accounts.');
+  }
+  return s.staff;
+}
+
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
   return {
@@ -100,6 +107,20 @@ export function createHandlers(s: AgentServices): Handlers {
     'users.revoke': async ({ username, instanceId }, ctx) => {
       requireAdmin(callerOf(ctx));
       return { user: await s.auth.setGrant(username, instanceId, false) };
+    },
+
+    'staff.list': (_p, ctx) => {
+      requireAdmin(callerOf(ctx));
+      return { staff: staffOf(s).list() };
+    },
+    'staff.add': (params, ctx) => {
+      requireAdmin(callerOf(ctx));
+      return staffOf(s).add(params);
+    },
+    'staff.remove': async ({ username }, ctx) => {
+      requireAdmin(callerOf(ctx));
+      await staffOf(s).remove(username);
+      return { ok: true };
     },
 
     'instances.list': (_p, ctx) => ({ instances: s.instances.list(callerOf(ctx)) }),

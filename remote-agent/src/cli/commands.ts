@@ -77,6 +77,7 @@ async function serve(io: CliIo, command: Extract<Command, { kind: 'serve' }>): P
     dataDir,
     config,
     env: io.env,
+    ...(command.stdio ? {} : { socketPath: command.socket ?? defaults.socket }),
     ...(io.lifecycle ? { lifecycle: io.lifecycle } : {}),
   });
 
