@@ -59,6 +59,49 @@ export async function ensureDialReachable(
   os: StaffOs,
   target: DialTarget,
   group: { name: string; gid: number },
+  options: { socketListening: boolean },
+): Promise<void> {
+  if (options.socketListening) await checkSocket(os, target, group);
+  const wanted: Array<[string, Need]> = [
+    ...ancestors(target.node).map((p): [string, Need] => [p, 'traverse']),
+    [target.node, 'exec'],
+    ...ancestors(target.script).map((p): [string, Need] => [p, 'traverse']),
+    [target.script, 'read'],
+    ...ancestors(target.socket).map((p): [string, Need] => [p, 'traverse']),
+  ];
+  const socketDir = path.dirname(target.socket);
+  const seen = new Set<string>();
+  for (const [p, need] of wanted) {
+    if (seen.has(p + need)) continue;
+    seen.add(p + need);
+    let facts = await os.stat(p).catch(() => undefined);
+    if (!facts && p === socketDir && isUnderUltrabase(p)) {
+      // At start /run is often fresh (tmpfs): made here, before the agent listens, the socket's
+      // folder is traversable by the group from the first connection on.
+      await os.makeDirectory(p, 0o710, group.gid);
+      facts = await os.stat(p);
+    }
+    if (!facts) {
+      throw new AgentError(ErrorCode.STAFF_UNSUPPORTED, `${p} is missing.`, { path: p });
+    }
+    if (allows(facts, need, group.gid)) continue;
+    if (!isAgentOwned(p, facts, group.gid)) {
+      throw new AgentError(
+        ErrorCode.STAFF_UNSUPPORTED,
+        `Staff accounts cannot reach ${p} (mode ${facts.mode.toString(8)}), which the agent ` +
+          `does not own; let the "${group.name}" group ${need} it.`,
+        { path: p, group: group.name },
+      );
+    }
+    // The group gets exactly what the dial needs (a folder: traverse, not list), nothing more.
+    await os.setGroupAccess(p, group.gid, (facts.mode & ~0o070) | (OTHER_BITS[need] << 3));
+  }
+}
+
+async function checkSocket(
+  os: StaffOs,
+  target: DialTarget,
+  group: { name: string; gid: number },
 ): Promise<void> {
   const socket = await os.stat(target.socket).catch(() => undefined);
   if (!socket?.isSocket) {
@@ -76,30 +119,6 @@ export async function ensureDialReachable(
       { path: target.socket, group: group.name },
     );
   }
-  const wanted: Array<[string, Need]> = [
-    ...ancestors(target.node).map((p): [string, Need] => [p, 'traverse']),
-    [target.node, 'exec'],
-    ...ancestors(target.script).map((p): [string, Need] => [p, 'traverse']),
-    [target.script, 'read'],
-    ...ancestors(target.socket).map((p): [string, Need] => [p, 'traverse']),
-  ];
-  const seen = new Set<string>();
-  for (const [p, need] of wanted) {
-    if (seen.has(p + need)) continue;
-    seen.add(p + need);
-    const facts = await os.stat(p);
-    if (allows(facts, need, group.gid)) continue;
-    if (!isAgentOwned(p, facts, group.gid)) {
-      throw new AgentError(
-        ErrorCode.STAFF_UNSUPPORTED,
-        `Staff accounts cannot reach ${p} (mode ${facts.mode.toString(8)}), which the agent ` +
-          `does not own; let the "${group.name}" group ${need} it.`,
-        { path: p, group: group.name },
-      );
-    }
-    // The group gets exactly what the dial needs (a folder: traverse, not list), nothing more.
-    await os.setGroupAccess(p, group.gid, (facts.mode & ~0o070) | (OTHER_BITS[need] << 3));
-  }
 }
 
 function allows(facts: FileFacts, need: Need, gid: number): boolean {
@@ -110,11 +129,11 @@ function allows(facts: FileFacts, need: Need, gid: number): boolean {
 }
 
 function isAgentOwned(p: string, facts: FileFacts, gid: number): boolean {
-  return (
-    facts.uid === 0 &&
-    (facts.gid === 0 || facts.gid === gid) &&
-    p.split('/').some((part) => part === 'ultrabase' || part === '.ultrabase')
-  );
+  return facts.uid === 0 && (facts.gid === 0 || facts.gid === gid) && isUnderUltrabase(p);
+}
+
+function isUnderUltrabase(p: string): boolean {
+  return p.split('/').some((part) => part === 'ultrabase' || part === '.ultrabase');
 }
 
 /** "/a/b/c" → ["/", "/a", "/a/b"]. */

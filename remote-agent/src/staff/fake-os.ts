@@ -8,7 +8,8 @@ type Operation =
   | 'writeAuthorizedKeys'
   | 'removeHome'
   | 'killProcessesOf'
-  | 'setGroupAccess';
+  | 'setGroupAccess'
+  | 'makeDirectory';
 
 /**
  * StaffOs in memory, for unit tests: accounts, groups and a flat file table, with the root
@@ -143,6 +144,12 @@ export class FakeStaffOs implements StaffOs {
     const facts = this.files.get(p);
     if (!facts) return Promise.reject(Object.assign(new Error(`ENOENT ${p}`), { code: 'ENOENT' }));
     return Promise.resolve({ ...facts });
+  }
+
+  makeDirectory(p: string, mode: number, gid: number): Promise<void> {
+    this.step('makeDirectory', p);
+    this.files.set(p, { uid: 0, gid, mode, isDirectory: true, isSocket: false });
+    return Promise.resolve();
   }
 
   setGroupAccess(p: string, gid: number, mode: number): Promise<void> {

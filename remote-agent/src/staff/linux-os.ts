@@ -205,6 +205,11 @@ export class LinuxStaffOs implements StaffOs {
     };
   }
 
+  async makeDirectory(p: string, mode: number, gid: number): Promise<void> {
+    await fs.mkdir(p, { recursive: true, mode });
+    await this.setGroupAccess(p, gid, mode);
+  }
+
   async setGroupAccess(p: string, gid: number, mode: number): Promise<void> {
     await fs.chown(p, -1, gid);
     await fs.chmod(p, mode);

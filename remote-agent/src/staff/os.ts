@@ -55,6 +55,8 @@ export interface StaffOs {
   removeHome(home: string): Promise<void>;
   exists(path: string): Promise<boolean>;
   stat(path: string): Promise<FileFacts>;
+  /** mkdir (root-owned) with exactly this mode and group. */
+  makeDirectory(path: string, mode: number, gid: number): Promise<void>;
   /** chgrp + chmod of one path (never recursive). */
   setGroupAccess(path: string, gid: number, mode: number): Promise<void>;
 }

@@ -270,6 +270,22 @@ describe('reconcile', () => {
   });
 });
 
+describe('reconcile at start, before the agent listens', () => {
+  it('makes a missing socket folder (a fresh /run) traversable by the group', async () => {
+    await staff.add(request());
+    os.files.delete('/run/ultrabase/agent.sock');
+    os.files.delete('/run/ultrabase');
+    expect(await staff.reconcile()).toEqual([]);
+    const gid = os.groups.get('ultrabase')!.gid;
+    expect(os.files.get('/run/ultrabase')).toMatchObject({ uid: 0, gid, mode: 0o710 });
+  });
+
+  it('changes nothing when there are no staff members', async () => {
+    expect(await staff.reconcile()).toEqual([]);
+    expect(os.calls).toEqual([]);
+  });
+});
+
 describe('FileStaffStore', () => {
   it('keeps members across opens in a 0600 file and treats prototype names as plain names', async () => {
     const file = await FileStaffStore.open(dir);

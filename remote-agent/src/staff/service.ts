@@ -76,7 +76,8 @@ export class StaffService {
       const members = this.deps.store.list();
       if (members.length === 0) return failures;
       try {
-        const { target } = await this.prepare();
+        // Runs before the agent listens: the socket itself is checked at each staff.add.
+        const { target } = await this.prepare(false);
         for (const record of members) {
           try {
             const key = { type: record.keyType, base64: record.keyBase64, fingerprint: '' };
@@ -199,7 +200,9 @@ export class StaffService {
   }
 
   /** Checks that staff accounts can work here at all, and opens the dial path to the group. */
-  private async prepare(): Promise<{ target: DialTarget; group: { name: string; gid: number } }> {
+  private async prepare(
+    socketListening = true,
+  ): Promise<{ target: DialTarget; group: { name: string; gid: number } }> {
     const { os, dial } = this.deps;
     if (os.uid() !== 0) {
       throw new AgentError(
@@ -214,7 +217,7 @@ export class StaffService {
       );
     }
     const group = (await os.findGroup(this.group)) ?? (await os.createGroup(this.group));
-    await ensureDialReachable(os, dial, group);
+    await ensureDialReachable(os, dial, group, { socketListening });
     return { target: dial, group };
   }
 
