@@ -37,6 +37,7 @@ import { lockDataDir } from './state/lock';
 import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
+import { startStaff } from './staff';
 
 export interface Clock {
   now(): Date;
@@ -64,6 +65,8 @@ export interface CreateAgentOptions {
     AgentHealthOptions,
     'policy' | 'checkTimeoutMs' | 'repairHealthTimeoutMs' | 'repairSettleMs'
   >;
+  /** The socket this agent serves; staff accounts' forced `dial` points at it. */
+  socketPath?: string;
 }
 
 export interface Agent {
@@ -191,6 +194,7 @@ async function assemble(
     config,
     dataDir,
     agentVersion: AGENT_VERSION,
+    staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
     now,
   };

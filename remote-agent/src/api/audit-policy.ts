@@ -33,6 +33,8 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'users.delete': byUser,
   'users.grant': { target: (p) => str(p.instanceId), detail: (p) => ({ username: p.username }) },
   'users.revoke': { target: (p) => str(p.instanceId), detail: (p) => ({ username: p.username }) },
+  'staff.add': { target: (p) => str(p.username), detail: (p) => ({ role: p.role }) },
+  'staff.remove': byUser,
   'instances.create': {
     target: (_p, result) => (result as { instance?: { id?: string } } | undefined)?.instance?.id,
     detail: (p) => ({ name: p.name, exposure: p.exposure ?? 'private', dryRun: p.dryRun === true }),

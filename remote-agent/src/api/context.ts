@@ -11,6 +11,7 @@ import type { AuditLog } from '../state/audit-log';
 import type { StoreInstanceRegistry } from '../instances/registry';
 import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
+import type { StaffService } from '../staff/service';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -54,6 +55,8 @@ export interface AgentServices {
   config: AgentConfig;
   dataDir: string;
   agentVersion: string;
+  /** Staff members' own Linux logins (staff/); absent in tests that do not need them. */
+  staff?: StaffService;
   readHost(): Promise<HostReadings>;
   now(): Date;
 }

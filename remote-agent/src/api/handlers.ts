@@ -12,6 +12,13 @@ import { pipeEvents } from './events-stream';
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
 
+function staffOf(s: AgentServices): NonNullable<AgentServices['staff']> {
+  if (!s.staff) {
+    throw new AgentError(ErrorCode.STAFF_UNSUPPORTED, 'This agent manages no staff accounts.');
+  }
+  return s.staff;
+}
+
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
   return {
@@ -95,6 +102,20 @@ export function createHandlers(s: AgentServices): Handlers {
     'users.revoke': async ({ username, instanceId }, ctx) => {
       requireAdmin(callerOf(ctx));
       return { user: await s.auth.setGrant(username, instanceId, false) };
+    },
+
+    'staff.list': (_p, ctx) => {
+      requireAdmin(callerOf(ctx));
+      return { staff: staffOf(s).list() };
+    },
+    'staff.add': (params, ctx) => {
+      requireAdmin(callerOf(ctx));
+      return staffOf(s).add(params);
+    },
+    'staff.remove': async ({ username }, ctx) => {
+      requireAdmin(callerOf(ctx));
+      await staffOf(s).remove(username);
+      return { ok: true };
     },
 
     'instances.list': (_p, ctx) => ({ instances: s.instances.list(callerOf(ctx)) }),

@@ -75,6 +75,7 @@ async function serve(io: CliIo, command: Extract<Command, { kind: 'serve' }>): P
     dataDir,
     config,
     env: io.env,
+    ...(command.stdio ? {} : { socketPath: command.socket ?? defaults.socket }),
   });
 
   if (command.stdio) {

@@ -20,6 +20,10 @@ export const ErrorCode = {
   ADMIN_EXISTS: 'ADMIN_EXISTS',
   LAST_ADMIN: 'LAST_ADMIN',
   WEAK_PASSWORD: 'WEAK_PASSWORD',
+  // staff accounts (a Linux login per staff member, see docs/staff-accounts.md)
+  INVALID_PUBLIC_KEY: 'INVALID_PUBLIC_KEY',
+  ACCOUNT_EXISTS: 'ACCOUNT_EXISTS',
+  STAFF_UNSUPPORTED: 'STAFF_UNSUPPORTED',
   // instances
   INVALID_NAME: 'INVALID_NAME',
   NOT_FOUND: 'NOT_FOUND',

@@ -7,10 +7,17 @@ import type {
   ProgressEvent,
   RepairResult,
   ServiceStats,
+  StaffMember,
   SystemResources,
   UserPublic,
 } from './types';
-import { INSTANCE_NAME_MAX, PASSWORD_MAX, USERNAME_RE } from './validation';
+import {
+  ACCOUNT_NAME_RE,
+  INSTANCE_NAME_MAX,
+  PASSWORD_MAX,
+  PUBLIC_KEY_MAX,
+  USERNAME_RE,
+} from './validation';
 
 /**
  * Every method's params schema (validated by the agent at the boundary) and result type.
@@ -45,6 +52,18 @@ export const MethodParams = {
   'users.delete': z.object({ username }).strict(),
   'users.grant': z.object({ username, instanceId: id }).strict(),
   'users.revoke': z.object({ username, instanceId: id }).strict(),
+
+  'staff.list': z.object({}).strict(),
+  'staff.add': z
+    .object({
+      username: z.string().regex(ACCOUNT_NAME_RE, 'a Linux account name (a-z, 0-9, _ -)'),
+      password,
+      role,
+      // The agent parses the key itself so it can answer INVALID_PUBLIC_KEY with a reason.
+      publicKey: z.string().max(PUBLIC_KEY_MAX),
+    })
+    .strict(),
+  'staff.remove': z.object({ username }).strict(),
 
   'instances.list': z.object({}).strict(),
   'instances.get': z.object({ id }).strict(),
@@ -109,6 +128,11 @@ export interface MethodResults {
   'users.delete': { ok: true };
   'users.grant': { user: UserPublic };
   'users.revoke': { user: UserPublic };
+  'staff.list': { staff: StaffMember[] };
+  /** Creates the Linux account and the agent user together; neither exists if either failed. */
+  'staff.add': { member: StaffMember; user: UserPublic };
+  /** Removes the agent user (first, so access ends at once) and then the Linux account. */
+  'staff.remove': { ok: true };
   'instances.list': { instances: Instance[] };
   'instances.get': { instance: Instance };
   /** Returns at once; creation continues in the queue (watch `instances.progress` / events). */

@@ -11,6 +11,18 @@ export interface UserPublic {
   createdAt: string;
 }
 
+/** A staff member's own Linux login on the server, whose key may only run the agent's `dial`. */
+export interface StaffMember {
+  username: string;
+  uid: number;
+  /** 'SHA256:…' of the public key, as `ssh-keygen -l` prints it. */
+  keyFingerprint: string;
+  keyType: string;
+  createdAt: string;
+  /** False when the agent user is gone but the Linux account is not yet (retry staff.remove). */
+  agentUser: boolean;
+}
+
 export type Exposure = 'private' | 'public';
 
 /**

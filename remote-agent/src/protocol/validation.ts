@@ -16,3 +16,11 @@ export function instanceNameProblem(name: string): string | null {
 export const USERNAME_RE = /^[a-z][a-z0-9_.-]{0,31}$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
+
+/**
+ * A staff member's name is also a Linux account name: the agent username rule without ".",
+ * one shorter, so useradd on every distribution accepts it as it is.
+ */
+export const ACCOUNT_NAME_RE = /^[a-z][a-z0-9_-]{0,30}$/;
+/** An RSA-8192 key line is about 1,400 characters; anything far longer is not a key. */
+export const PUBLIC_KEY_MAX = 4096;
