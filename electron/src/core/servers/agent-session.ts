@@ -139,9 +139,9 @@ export class AgentSession {
     const { stream } = await rpc.call('logs.follow', params);
     const lines: LogLine[] = [];
     await new Promise<void>((resolve, reject) =>
-      rpc.attachStream(stream, {
+      rpc.attachStream('logs.follow', stream, {
         data: (p) => {
-          lines.push(...((p.data as LogLine[]) ?? []));
+          lines.push(...(p.data ?? []));
           rpc.ack(stream, p.bytes);
         },
         end: (error) => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
@@ -278,10 +278,10 @@ export class AgentSession {
 
   private async subscribeEvents(rpc: RpcClient): Promise<void> {
     const { stream } = await rpc.call('events.subscribe', {});
-    rpc.attachStream(stream, {
+    rpc.attachStream('events.subscribe', stream, {
       data: (p) => {
         rpc.ack(stream, p.bytes);
-        this.options.hooks.onEvent(p.data as AgentEvent);
+        this.options.hooks.onEvent(p.data);
       },
       end: () => {},
     });
@@ -299,9 +299,9 @@ export class AgentSession {
     if (tail !== undefined) params.tail = tail;
     const { stream } = await rpc.call('logs.follow', params);
     sub.agentStream = stream;
-    rpc.attachStream(stream, {
+    rpc.attachStream('logs.follow', stream, {
       data: (p) => {
-        const lines = sub.cursor.accept((p.data as LogLine[]) ?? []);
+        const lines = sub.cursor.accept(p.data ?? []);
         if (lines.length === 0) {
           rpc.ack(stream, p.bytes);
           return;
