@@ -33,6 +33,8 @@ export interface SessionOptions {
   clientName: string;
   /** How long a call waits for a reconnect in progress before answering NOT_CONNECTED. */
   reconnectWaitMs?: number;
+  /** Milliseconds before reconnect attempt n (from 0); default exponential backoff with jitter. */
+  retryDelay?(attempt: number): number;
 }
 
 interface LogSubscription {
@@ -347,7 +349,7 @@ export class AgentSession {
           return;
         }
         this.setStatus({ state: 'reconnecting', error: e.toJSON() });
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+        await new Promise((r) => setTimeout(r, (this.options.retryDelay ?? backoffDelay)(attempt)));
       }
     }
   }
