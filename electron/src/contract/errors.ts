@@ -24,10 +24,6 @@ export const DesktopErrorCode = {
   AGENT_INCOMPATIBLE: 'AGENT_INCOMPATIBLE',
   FORWARD_FAILED: 'FORWARD_FAILED',
   SSH_CONFIG_UNREADABLE: 'SSH_CONFIG_UNREADABLE',
-  /** A path the renderer named is not a regular file (a FIFO, a device, a symlink, a folder). */
-  NOT_A_REGULAR_FILE: 'NOT_A_REGULAR_FILE',
-  /** A file the core reads whole (ssh config, a key) is larger than any real one. */
-  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
 } as const;
 
 export type DesktopErrorCode = (typeof DesktopErrorCode)[keyof typeof DesktopErrorCode];
@@ -54,6 +50,8 @@ type PresentedKey = ServerTag & {
   fingerprint: string;
 };
 type SecretName = 'sshPassword' | 'keyPassphrase' | 'agentPassword';
+/** Why a named file was not read: only regular files of a sane size are (review finding 23). */
+type FileRefusal = 'not-found' | 'not-a-regular-file' | 'too-large' | 'unreadable';
 
 /**
  * The error catalogue: for each code whose `data` has a fixed shape, that shape. The renderer
@@ -73,7 +71,7 @@ export interface ErrorDataCatalogue {
   SERVER_NOT_FOUND: ServerTag & { field?: string };
   SERVER_EXISTS: { field?: string };
   NOT_CONNECTED: ServerTag;
-  KEY_FILE_UNREADABLE: ServerTag & { keyPath?: string };
+  KEY_FILE_UNREADABLE: ServerTag & { keyPath?: string; reason?: FileRefusal };
   KEY_PASSPHRASE_WRONG: ServerTag & { keyPath?: string };
   SSH_AUTH_FAILED: Address;
   HOST_NOT_FOUND: Address;
@@ -83,8 +81,7 @@ export interface ErrorDataCatalogue {
   TIMEOUT: { method?: string };
   /** `field`: the input field at fault (core checks); `issues`: every schema issue (IPC). */
   INVALID_PARAMS: { field?: string; issues?: Array<{ path: string; message: string }> };
-  NOT_A_REGULAR_FILE: { path: string; kind: string };
-  FILE_TOO_LARGE: { path: string; size: number; limit: number };
+  SSH_CONFIG_UNREADABLE: { path: string; reason?: FileRefusal };
 }
 
 type Catalogued = keyof ErrorDataCatalogue;
