@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemdUnit } from './install';
 import type { RemoteLayout } from './plan';
@@ -40,5 +44,21 @@ describe('the agent systemd unit (review 24a: root without any sandbox)', () => 
       '/usr/bin/node /opt/ultrabase/agent/1.0.0/agent.cjs serve --data-dir /var/lib/ultrabase --socket /run/ultrabase/agent.sock',
     );
     expect(unit.get('UMask')).toBe('0077');
+  });
+});
+
+const hasVerifier = spawnSync('systemd-analyze', ['--version']).status === 0;
+
+describe.runIf(hasVerifier)('the unit, as systemd reads it', () => {
+  it('has no key this systemd does not know (a typo would silently drop a protection)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ub-unit-'));
+    try {
+      const file = join(dir, 'ultrabase-agent.service');
+      writeFileSync(file, systemdUnit(layout, process.execPath));
+      const out = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+      expect(`${out.stdout}${out.stderr}`).not.toMatch(/Unknown key|Invalid|Failed to parse/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
