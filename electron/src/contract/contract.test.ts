@@ -85,6 +85,18 @@ describe('errors', () => {
     expect(toApiError(changed, { trusted: isErrorCode }).code).toBe('HOST_KEY_CHANGED');
   });
 
+  it('are checked against the catalogue when built (tsc runs on this file)', () => {
+    // @ts-expect-error 'FAILED' is not a code of the contract (the renderer once invented it)
+    expect(new UltrabaseError('FAILED', 'x').code).toBe('FAILED');
+    // @ts-expect-error HOST_KEY_CHANGED must carry the fingerprints
+    expect(new UltrabaseError('HOST_KEY_CHANGED', 'x').data).toBeUndefined();
+    // @ts-expect-error SECRET_MISSING names one of the three secrets
+    void new UltrabaseError('SECRET_MISSING', 'x', { secret: 'pin' });
+    // A code relayed from the wire is only known at run time, and passes.
+    const relayed: string = ['NOT_FOUND'][0]!;
+    expect(new UltrabaseError(relayed, 'gone').code).toBe('NOT_FOUND');
+  });
+
   it('serialise into a page script and still work (the harness depends on it)', () => {
     const revived = new Function(`return (${toApiError.toString()})`)() as typeof toApiError;
     expect(revived({ code: 'NOT_FOUND', message: 'gone' })).toEqual({

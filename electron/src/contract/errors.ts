@@ -66,9 +66,10 @@ export interface ErrorDataCatalogue {
     actual: string;
     source?: 'pinned' | 'known_hosts';
   };
-  HOST_KEY_MISMATCH: ServerTag & { expected: string; actual: string; host: string; port: number };
+  HOST_KEY_MISMATCH: ServerTag & { expected: string; actual: string; host?: string; port?: number };
   SECRET_MISSING: ServerTag & { secret: SecretName };
-  SERVER_NOT_FOUND: ServerTag & { field?: string };
+  /** `name`: what the person typed when looking a server up by name (CLI). */
+  SERVER_NOT_FOUND: ServerTag & { field?: string; name?: string };
   SERVER_EXISTS: { field?: string };
   NOT_CONNECTED: ServerTag;
   KEY_FILE_UNREADABLE: ServerTag & { keyPath?: string; reason?: FileRefusal };
@@ -128,10 +129,12 @@ type DataArgs<C extends string> =
 
 /**
  * The error thrown by the core; every boundary turns it into a plain ApiError. The constructor
- * checks the code against the catalogue and the data against its shape; readers narrow with
- * `isError(e, code)`, which gives `data` its shape back.
+ * checks a literal code against the catalogue and the data against its shape; readers narrow
+ * with `isError(e, code)`, which gives `data` its shape back. Unparameterised, the code is a
+ * plain string: errors relayed from an agent (or raised by a subclass) carry codes only known
+ * at run time.
  */
-export class UltrabaseError<C extends string = ErrorCode> extends Error {
+export class UltrabaseError<C extends string = string> extends Error {
   readonly code: C;
   readonly data: FreeData | undefined;
   constructor(code: C & KnownCode<C>, message: string, ...[data]: DataArgs<C>) {

@@ -1,4 +1,4 @@
-import { UltrabaseError, isErrorCode, toApiError, type ErrorCode } from '../contract/errors';
+import { UltrabaseError, isErrorCode, toApiError } from '../contract/errors';
 import { redactFields, redactText } from './logging/logger';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -33,7 +33,7 @@ export function guardErrors<T extends object>(
           fallbackMessage: `Unexpected failure in ${name}: ${(err as Error)?.message ?? String(err)}`,
         });
         throw new UltrabaseError(
-          shape.code as ErrorCode,
+          shape.code,
           redactText(shape.message, knownSecrets),
           redactFields(shape.data, knownSecrets),
         );

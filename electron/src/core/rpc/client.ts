@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { UltrabaseError, type ErrorCode } from '../../contract/errors';
+import { UltrabaseError } from '../../contract/errors';
 import type {
   JsonRpcMessage,
   StreamDataParams,
@@ -210,9 +210,8 @@ export class RpcClient {
 
 function toError(error: unknown, method: string): UltrabaseError {
   const e = error as { message?: unknown; data?: { code?: unknown } & Record<string, unknown> };
-  // The agent's codes are the contract's (protocol/errors.ts spreads into DesktopErrorCode); a
-  // newer agent's unknown code still passes through unchanged rather than becoming INTERNAL.
-  const code = (typeof e?.data?.code === 'string' ? e.data.code : 'INTERNAL') as ErrorCode;
+  // A newer agent's unknown code passes through unchanged rather than becoming INTERNAL.
+  const code = typeof e?.data?.code === 'string' ? e.data.code : 'INTERNAL';
   const message = typeof e?.message === 'string' ? e.message : `The agent refused ${method}.`;
   const data: Record<string, unknown> = { ...(e?.data ?? {}) };
   delete data.code;
