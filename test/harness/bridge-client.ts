@@ -1,24 +1,29 @@
+import type { ApiError, toApiError } from '../../electron/src/contract/errors';
+
 /**
  * The script the harness serves as /harness-bridge.js: it defines `window.ultrabase` in the page
  * with one function per DesktopApi method, each a request over a WebSocket to the harness, which
  * calls the real core. It is the browser-side twin of Electron's preload. Kept as a function so it
- * is type-checked here and serialised with `toString()`; it may use nothing from outside itself.
+ * is type-checked here and serialised with `toString()`; it may use nothing from outside itself
+ * except its arguments. `normalise` is the contract's own `toApiError`, serialised beside it, so
+ * a call rejects with exactly the plain `{code, message, data}` object the preload rejects with.
+ * `token` is the harness's per-run secret: without it the WebSocket is refused.
  */
-export function installBridge(methods: readonly string[], path: string): void {
-  type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+export function installBridge(
+  methods: readonly string[],
+  path: string,
+  token: string,
+  normalise: typeof toApiError,
+): void {
+  type Pending = { resolve: (v: unknown) => void; reject: (e: ApiError) => void };
   type Listener = (event: unknown) => void;
-  const ws = new WebSocket(`ws://${location.host}${path}`);
+  const ws = new WebSocket(`ws://${location.host}${path}?token=${encodeURIComponent(token)}`);
   const pending = new Map<number, Pending>();
   const queue: string[] = [];
   const listeners = new Set<Listener>();
   let nextId = 1;
 
-  const failure = (shape: { code: string; message: string; data?: unknown }): Error =>
-    Object.assign(new Error(shape.message), {
-      name: 'UltrabaseError',
-      code: shape.code,
-      data: shape.data,
-    });
+  const failure = (shape: unknown): ApiError => normalise(shape);
 
   ws.addEventListener('open', () => {
     for (const text of queue.splice(0)) ws.send(text);

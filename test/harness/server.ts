@@ -7,15 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { z } from 'zod';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   DESKTOP_METHODS,
-  DesktopApiArgs,
   type DesktopApi,
   type DesktopEvent,
   type DesktopMethod,
 } from '../../electron/src/contract/api';
-import type { ApiErrorShape } from '../../electron/src/contract/errors';
+import { isErrorCode, toApiError, type ApiError } from '../../electron/src/contract/errors';
+import { validateCall } from '../../electron/src/contract/validate-call';
 import { installBridge } from './bridge-client';
 
 export const BRIDGE_PATH = '/harness-bridge';
@@ -52,55 +52,42 @@ const TYPES: Record<string, string> = {
 };
 
 /** Turns whatever the core threw into the contract's error shape; never a stack trace. */
-export function errorShape(error: unknown): ApiErrorShape {
-  if (typeof error === 'object' && error !== null) {
-    const e = error as { code?: unknown; message?: unknown; data?: unknown };
-    if (typeof e.code === 'string' && typeof e.message === 'string') {
-      const shape: ApiErrorShape = { code: e.code, message: e.message };
-      if (typeof e.data === 'object' && e.data !== null) {
-        shape.data = e.data as Record<string, unknown>;
-      }
-      return shape;
-    }
-  }
-  return { code: 'INTERNAL', message: 'The desktop core failed unexpectedly.' };
+export function errorShape(error: unknown): ApiError {
+  return toApiError(error, {
+    trusted: isErrorCode,
+    fallbackMessage: 'The desktop core failed unexpectedly.',
+  });
 }
 
-/** Validates one call's arguments with the contract's schema; returns them or an error. */
-export function validateCall(
-  method: string,
-  args: unknown,
-): { ok: true; method: DesktopMethod; args: unknown[] } | { ok: false; error: ApiErrorShape } {
-  if (!(DESKTOP_METHODS as string[]).includes(method)) {
-    return { ok: false, error: { code: 'METHOD_NOT_FOUND', message: `No method ${method}.` } };
-  }
-  if (!Array.isArray(args)) {
-    return { ok: false, error: { code: 'INVALID_PARAMS', message: 'args must be an array.' } };
-  }
-  const schema = DesktopApiArgs[method as DesktopMethod] as z.ZodTuple;
-  // Trailing optional arguments may be omitted by the caller; the tuple schema wants them present.
-  const padded = [...args];
-  while (padded.length < schema.items.length) padded.push(undefined);
-  const parsed = schema.safeParse(padded);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return {
-      ok: false,
-      error: {
-        code: 'INVALID_PARAMS',
-        message: `Invalid arguments for ${method}: ${issue ? `${issue.path.join('.') || 'args'} ${issue.message}` : 'refused'}.`,
-      },
-    };
-  }
-  return { ok: true, method: method as DesktopMethod, args: parsed.data as unknown[] };
+/** The one check of a call (method, list, schema), shared with Electron's IPC wrapper. */
+export { validateCall };
+
+/**
+ * Only our own page may open the bridge: a WebSocket is not bound by the same-origin policy, so
+ * without these checks any web page open during an e2e run could drive the real core. The
+ * browser sets Origin itself (a page cannot forge it), and the token is only in our page script.
+ */
+export function bridgeRequestAllowed(
+  request: { origin?: string; url?: string },
+  expected: { origin: string; token: string },
+): boolean {
+  if (request.origin !== expected.origin) return false;
+  const given = new URL(request.url ?? '/', 'http://x').searchParams.get('token') ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected.token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const root = resolve(options.root ?? 'dist/renderer');
   const calls = new Map<string, number>();
+  const token = randomBytes(24).toString('base64url');
   // Transpilers may wrap inner functions in a `__name(fn, "name")` helper (keepNames); the
   // page has no such helper, so the served script defines an identity one.
-  const bridgeSource = `var __name = (target) => target;\n(${installBridge.toString()})(${JSON.stringify(DESKTOP_METHODS)}, ${JSON.stringify(BRIDGE_PATH)});\n`;
+  const bridgeSource =
+    `var __name = (target) => target;\n` +
+    `(${installBridge.toString()})(${JSON.stringify(DESKTOP_METHODS)}, ${JSON.stringify(BRIDGE_PATH)}, ` +
+    `${JSON.stringify(token)}, (${toApiError.toString()}));\n`;
   const pageScript = options.pageScript ?? { path: '/harness-bridge.js', source: bridgeSource };
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -137,7 +124,14 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const http = createServer((req, res) => {
     serve(req, res).catch(() => res.writeHead(500).end());
   });
-  const wss = new WebSocketServer({ server: http, path: BRIDGE_PATH, maxPayload: 8 * 1024 * 1024 });
+  let origin = '';
+  const wss = new WebSocketServer({
+    server: http,
+    path: BRIDGE_PATH,
+    maxPayload: 8 * 1024 * 1024,
+    verifyClient: (info: { origin: string; req: IncomingMessage }) =>
+      bridgeRequestAllowed({ origin: info.origin, url: info.req.url ?? '/' }, { origin, token }),
+  });
   const sockets = new Set<WebSocket>();
 
   wss.on('connection', (ws) => {
@@ -187,6 +181,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
   const { port } = http.address() as AddressInfo;
+  origin = `http://127.0.0.1:${port}`;
   return {
     url: `http://127.0.0.1:${port}/`,
     calls,

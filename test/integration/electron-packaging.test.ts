@@ -26,6 +26,7 @@ interface BuilderConfig {
   nsis: { installerIcon: string; uninstallerIcon: string };
   appId: string;
   productName: string;
+  electronFuses?: Record<string, boolean>;
 }
 
 const config = yaml.load(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
@@ -74,6 +75,23 @@ describe('electron-builder.yml', () => {
     if (!existsSync(at(config.beforePack))) missing.push(config.beforePack);
     expect(missing).toEqual([]);
     expect(existsSync(at('dist/renderer/index.html'))).toBe(true);
+  });
+
+  it('flips the Electron fuses that would let anyone run the signed binary as Node', async () => {
+    // Without these, `ELECTRON_RUN_AS_NODE=1 Ultrabase`, NODE_OPTIONS or --inspect turn the
+    // app the keychain trusts into a plain interpreter (security review, finding 12).
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+    // The schema knows the key (a misspelt fuse is refused, so this is not silently ignored).
+    const misspelt = { ...config, electronFuses: { ...config.electronFuses, runAsNod: false } };
+    await expect(validateConfiguration(misspelt, { isEnabled: false })).rejects.toThrow(
+      /electronFuses/,
+    );
   });
 
   it('unpacks keytar’s native module from the asar', () => {

@@ -89,7 +89,6 @@ describe('built preload', () => {
 
   it('rejects with the code, message and data main sent', async () => {
     await expect(api.connectServer('s1')).rejects.toEqual({
-      name: 'UltrabaseError',
       code: 'HOST_KEY_UNKNOWN',
       message: 'Confirm.',
       data: { fp: 'SHA256:x' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -72,24 +73,11 @@ export interface ServerView extends ServerProfile {
   secrets: { sshPassword: boolean; keyPassphrase: boolean; agentPassword: boolean };
 }
 
-export interface ServerSecretsInput {
-  sshPassword?: string;
-  keyPassphrase?: string;
-  agentPassword?: string;
-}
+/** Go straight to the keychain; never stored with the profile. */
+export type ServerSecretsInput = z.input<typeof secretsArg>;
 
-export interface ServerInput {
-  name: string;
-  host: string;
-  port?: number;
-  username?: string;
-  auth: SshAuthMethod;
-  keyPath?: string;
-  jumpServerId?: string;
-  agentUsername?: string;
-  /** Go straight to the keychain; never stored with the profile. */
-  secrets?: ServerSecretsInput;
-}
+/** What the add/edit dialog and the CLI send; the profile is built from it. */
+export type ServerInput = z.input<typeof serverInput>;
 
 /** A project is an agent instance seen from the desktop: which server it lives on. */
 export interface ProjectView extends Instance {
@@ -152,84 +140,6 @@ export type DesktopEvent =
   | { type: 'stream.data'; stream: string; lines: LogLine[]; bytes: number }
   | { type: 'stream.end'; stream: string; error?: { code: string; message: string } };
 
-export interface DesktopApi {
-  // servers
-  listServers(): Promise<ServerView[]>;
-  addServer(input: ServerInput): Promise<ServerView>;
-  updateServer(id: string, patch: Partial<ServerInput>): Promise<ServerView>;
-  removeServer(id: string): Promise<void>;
-  /** Hosts from ~/.ssh/config (or the given file) to prefill the add dialog. */
-  readSshConfig(path?: string): Promise<SshConfigHost[]>;
-  /**
-   * Connects (bootstrapping or upgrading the agent when needed) and logs in. Rejects with
-   * HOST_KEY_UNKNOWN (data: HostKeyInfo) until the person trusts the key, and with
-   * HOST_KEY_CHANGED (data: { expected, actual }) when the pinned key no longer matches.
-   */
-  connectServer(id: string): Promise<ServerView>;
-  /** Pins the fingerprint the person confirmed; it must equal the one the server presents. */
-  trustHostKey(id: string, fingerprint: string): Promise<ServerView>;
-  disconnectServer(id: string): Promise<void>;
-  serverResources(id: string): Promise<SystemResources>;
-  serverAudit(id: string, options?: { instanceId?: string; limit?: number }): Promise<AuditEntry[]>;
-
-  // projects
-  listProjects(serverId?: string): Promise<ProjectView[]>;
-  createProject(
-    serverId: string,
-    input: { name: string; exposure?: Exposure },
-  ): Promise<{ project: ProjectView; queuePosition: number }>;
-  projectProgress(
-    serverId: string,
-    instanceId: string,
-  ): Promise<{ events: ProgressEvent[]; finished: boolean }>;
-  startProject(serverId: string, instanceId: string): Promise<ProjectView>;
-  stopProject(serverId: string, instanceId: string): Promise<ProjectView>;
-  restartProject(serverId: string, instanceId: string): Promise<ProjectView>;
-  deleteProject(serverId: string, instanceId: string): Promise<void>;
-  projectCredentials(serverId: string, instanceId: string): Promise<InstanceCredentials>;
-  diagnoseProject(serverId: string, instanceId: string): Promise<DiagnosticReport>;
-  repairProject(
-    serverId: string,
-    instanceId: string,
-    options?: { dryRun?: boolean },
-  ): Promise<RepairResult>;
-  projectStats(serverId: string, instanceId: string): Promise<ServiceStats[]>;
-  /** Private projects open through a local port forward; returns the URL to open on this machine. */
-  openProject(serverId: string, instanceId: string, target: OpenTarget): Promise<{ url: string }>;
-
-  // logs (data arrives as 'stream.data' events)
-  followLogs(
-    serverId: string,
-    instanceId: string,
-    options?: { service?: string; tail?: number },
-  ): Promise<{ stream: string }>;
-  ackStream(stream: string, bytes: number): Promise<void>;
-  closeStream(stream: string): Promise<void>;
-
-  // users (admins)
-  listUsers(serverId: string): Promise<UserPublic[]>;
-  createUser(
-    serverId: string,
-    input: { username: string; password: string; role: Role },
-  ): Promise<UserPublic>;
-  updateUser(
-    serverId: string,
-    input: { username: string; role?: Role; password?: string; disabled?: boolean },
-  ): Promise<UserPublic>;
-  deleteUser(serverId: string, username: string): Promise<void>;
-  grantProject(serverId: string, username: string, instanceId: string): Promise<UserPublic>;
-  revokeProject(serverId: string, username: string, instanceId: string): Promise<UserPublic>;
-
-  // settings
-  getSettings(): Promise<AppSettings>;
-  updateSettings(patch: Partial<AppSettings>): Promise<AppSettings>;
-
-  /** Subscribe to pushed events; returns the unsubscribe function. */
-  onEvent(listener: (event: DesktopEvent) => void): () => void;
-}
-
-export type DesktopMethod = Exclude<keyof DesktopApi, 'onEvent'>;
-
 // ---- argument schemas: main (IPC) and the harness validate every call with these ----
 
 const idArg = z.string().min(1).max(64);
@@ -264,62 +174,86 @@ const settingsArg = z
     language: z.enum(['en', 'pt-BR']).optional(),
   })
   .strict();
+const project = [idArg, idArg] as const;
 
-export const DesktopApiArgs = {
-  listServers: z.tuple([]),
-  addServer: z.tuple([serverInput]),
-  updateServer: z.tuple([idArg, serverInput.partial()]),
-  removeServer: z.tuple([idArg]),
-  readSshConfig: z.tuple([text(4096).optional()]),
-  connectServer: z.tuple([idArg]),
-  trustHostKey: z.tuple([idArg, text(200)]),
-  disconnectServer: z.tuple([idArg]),
-  serverResources: z.tuple([idArg]),
-  serverAudit: z.tuple([
-    idArg,
-    z
-      .object({ instanceId: idArg.optional(), limit: z.number().int().min(1).max(1000).optional() })
-      .strict()
-      .optional(),
-  ]),
-  listProjects: z.tuple([idArg.optional()]),
-  createProject: z.tuple([
+/**
+ * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
+ * and the result type. `DesktopApi` below is derived from this table, so the signature the
+ * renderer calls and the schema IPC checks cannot drift apart.
+ */
+export const desktopMethods = {
+  // servers
+  listServers: defineMethod<ServerView[]>()(),
+  addServer: defineMethod<ServerView>()([serverInput]),
+  updateServer: defineMethod<ServerView>()([idArg, serverInput.partial()]),
+  removeServer: defineMethod<void>()([idArg]),
+  /** Hosts from ~/.ssh/config (or the given file) to prefill the add dialog. */
+  readSshConfig: defineMethod<SshConfigHost[]>()([], [text(4096)]),
+  /**
+   * Connects (bootstrapping or upgrading the agent when needed) and logs in. Rejects with
+   * HOST_KEY_UNKNOWN (data: the presented key) until the person trusts the key, and with
+   * HOST_KEY_CHANGED (data: { expected, actual }) when the pinned key no longer matches.
+   */
+  connectServer: defineMethod<ServerView>()([idArg]),
+  /** Pins the fingerprint the person confirmed; it must equal the one the server presents. */
+  trustHostKey: defineMethod<ServerView>()([idArg, text(200)]),
+  disconnectServer: defineMethod<void>()([idArg]),
+  serverResources: defineMethod<SystemResources>()([idArg]),
+  serverAudit: defineMethod<AuditEntry[]>()(
+    [idArg],
+    [
+      z
+        .object({
+          instanceId: idArg.optional(),
+          limit: z.number().int().min(1).max(1000).optional(),
+        })
+        .strict(),
+    ],
+  ),
+
+  // projects
+  listProjects: defineMethod<ProjectView[]>()([], [idArg]),
+  createProject: defineMethod<{ project: ProjectView; queuePosition: number }>()([
     idArg,
     z.object({ name: text(200), exposure: exposure.optional() }).strict(),
   ]),
-  projectProgress: z.tuple([idArg, idArg]),
-  startProject: z.tuple([idArg, idArg]),
-  stopProject: z.tuple([idArg, idArg]),
-  restartProject: z.tuple([idArg, idArg]),
-  deleteProject: z.tuple([idArg, idArg]),
-  projectCredentials: z.tuple([idArg, idArg]),
-  diagnoseProject: z.tuple([idArg, idArg]),
-  repairProject: z.tuple([
-    idArg,
-    idArg,
-    z.object({ dryRun: z.boolean().optional() }).strict().optional(),
+  projectProgress: defineMethod<{ events: ProgressEvent[]; finished: boolean }>()(project),
+  startProject: defineMethod<ProjectView>()(project),
+  stopProject: defineMethod<ProjectView>()(project),
+  restartProject: defineMethod<ProjectView>()(project),
+  deleteProject: defineMethod<void>()(project),
+  projectCredentials: defineMethod<InstanceCredentials>()(project),
+  diagnoseProject: defineMethod<DiagnosticReport>()(project),
+  repairProject: defineMethod<RepairResult>()(project, [
+    z.object({ dryRun: z.boolean().optional() }).strict(),
   ]),
-  projectStats: z.tuple([idArg, idArg]),
-  openProject: z.tuple([idArg, idArg, z.enum(['studio', 'api', 'database'])]),
-  followLogs: z.tuple([
+  projectStats: defineMethod<ServiceStats[]>()(project),
+  /** Private projects open through a local port forward; returns the URL to open on this machine. */
+  openProject: defineMethod<{ url: string }>()([
     idArg,
     idArg,
+    z.enum(['studio', 'api', 'database']),
+  ]),
+
+  // logs (data arrives as 'stream.data' events)
+  followLogs: defineMethod<{ stream: string }>()(project, [
     z
       .object({
         service: text(32).optional(),
         tail: z.number().int().min(0).max(100_000).optional(),
       })
-      .strict()
-      .optional(),
+      .strict(),
   ]),
-  ackStream: z.tuple([idArg, z.number().int().min(0)]),
-  closeStream: z.tuple([idArg]),
-  listUsers: z.tuple([idArg]),
-  createUser: z.tuple([
+  ackStream: defineMethod<void>()([idArg, z.number().int().min(0)]),
+  closeStream: defineMethod<void>()([idArg]),
+
+  // users (admins)
+  listUsers: defineMethod<UserPublic[]>()([idArg]),
+  createUser: defineMethod<UserPublic>()([
     idArg,
     z.object({ username: text(64), password: text(1024), role: roleArg }).strict(),
   ]),
-  updateUser: z.tuple([
+  updateUser: defineMethod<UserPublic>()([
     idArg,
     z
       .object({
@@ -330,11 +264,31 @@ export const DesktopApiArgs = {
       })
       .strict(),
   ]),
-  deleteUser: z.tuple([idArg, text(64)]),
-  grantProject: z.tuple([idArg, text(64), idArg]),
-  revokeProject: z.tuple([idArg, text(64), idArg]),
-  getSettings: z.tuple([]),
-  updateSettings: z.tuple([settingsArg]),
-} satisfies Record<DesktopMethod, z.ZodTypeAny>;
+  deleteUser: defineMethod<void>()([idArg, text(64)]),
+  grantProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
+  revokeProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
 
-export const DESKTOP_METHODS = Object.keys(DesktopApiArgs) as DesktopMethod[];
+  // settings
+  getSettings: defineMethod<AppSettings>()(),
+  updateSettings: defineMethod<AppSettings>()([settingsArg]),
+} as const;
+
+export type DesktopMethod = keyof typeof desktopMethods;
+
+type Signature<D> =
+  D extends MethodDef<infer Args, infer Result> ? (...args: Args) => Promise<Result> : never;
+
+/** The call half of the contract, derived from `desktopMethods`. */
+export type DesktopCalls = { [M in DesktopMethod]: Signature<(typeof desktopMethods)[M]> };
+
+export interface DesktopApi extends DesktopCalls {
+  /** Subscribe to pushed events; returns the unsubscribe function. */
+  onEvent(listener: (event: DesktopEvent) => void): () => void;
+}
+
+/** Argument schemas by method (IPC and the harness validate every call with these). */
+export const DesktopApiArgs = Object.fromEntries(
+  Object.entries(desktopMethods).map(([name, def]) => [name, def.args]),
+) as { [M in DesktopMethod]: (typeof desktopMethods)[M]['args'] };
+
+export const DESKTOP_METHODS = Object.keys(desktopMethods) as DesktopMethod[];

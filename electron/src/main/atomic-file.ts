@@ -1,8 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../core/files/atomic-write';
 import type { StateFile } from './window-state';
 
-/** A small JSON side file (window placement): read whole, replaced by rename. */
+/** A small JSON side file (window placement): read whole, replaced atomically, owner-only. */
 export function atomicFile(path: string): StateFile {
   return {
     read() {
@@ -13,11 +13,7 @@ export function atomicFile(path: string): StateFile {
       }
     },
     write(text) {
-      mkdirSync(dirname(path), { recursive: true });
-      const temp = `${path}.${process.pid}.tmp`;
-      writeFileSync(temp, text, { mode: 0o600 });
-      // rename is atomic on one filesystem: a crash leaves the old file or the new, never half.
-      renameSync(temp, path);
+      writeFileAtomicSync(path, text, { mode: 0o600 });
     },
   };
 }

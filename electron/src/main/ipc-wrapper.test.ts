@@ -92,6 +92,9 @@ describe('createIpcCalls', () => {
     const { core } = fakeCore({
       connectServer: async () => {
         throw new UltrabaseError('HOST_KEY_UNKNOWN', 'Confirm the host key.', {
+          host: 'h',
+          port: 22,
+          algorithm: 'ssh-ed25519',
           fingerprint: 'SHA256:abc',
         });
       },
@@ -102,7 +105,7 @@ describe('createIpcCalls', () => {
       error: {
         code: 'HOST_KEY_UNKNOWN',
         message: 'Confirm the host key.',
-        data: { fingerprint: 'SHA256:abc' },
+        data: { host: 'h', port: 22, algorithm: 'ssh-ed25519', fingerprint: 'SHA256:abc' },
       },
     });
   });

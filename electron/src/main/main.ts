@@ -210,12 +210,16 @@ function createWindow(leases: StreamLeases): BrowserWindow {
   const displays = screen.getAllDisplays().map((display) => display.workArea);
   const state = stateStore.load(displays, screen.getPrimaryDisplay().workArea);
   const window = new BrowserWindow(
-    mainWindowOptions(join(__dirname, 'preload.cjs'), {
-      ...(state.x === undefined ? {} : { x: state.x }),
-      ...(state.y === undefined ? {} : { y: state.y }),
-      width: state.width,
-      height: state.height,
-    }),
+    mainWindowOptions(
+      join(__dirname, 'preload.cjs'),
+      {
+        ...(state.x === undefined ? {} : { x: state.x }),
+        ...(state.y === undefined ? {} : { y: state.y }),
+        width: state.width,
+        height: state.height,
+      },
+      { isPackaged: app.isPackaged },
+    ),
   );
   if (state.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());

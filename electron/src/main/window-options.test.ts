@@ -20,7 +20,7 @@ function directives(csp: string): Map<string, string[]> {
 
 describe('secureWebPreferences', () => {
   it('isolates and sandboxes the page, with no Node and no <webview> (issue 8)', () => {
-    const prefs = secureWebPreferences('/app/preload.cjs');
+    const prefs = secureWebPreferences('/app/preload.cjs', { isPackaged: true });
     expect(prefs).toMatchObject({
       preload: '/app/preload.cjs',
       contextIsolation: true,
@@ -35,9 +35,20 @@ describe('secureWebPreferences', () => {
     expect(prefs).not.toHaveProperty('enableBlinkFeatures');
   });
 
+  it('turns DevTools off in packaged builds, not only their menu item (review 24b)', () => {
+    expect(secureWebPreferences('/p.cjs', { isPackaged: true }).devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { isPackaged: false }).devTools).toBe(true);
+    const packaged = mainWindowOptions(
+      '/p.cjs',
+      { width: 1300, height: 800 },
+      { isPackaged: true },
+    );
+    expect(packaged.webPreferences?.devTools).toBe(false);
+  });
+
   it('uses them for the main window, which starts hidden and no smaller than 1024×700', () => {
-    const options = mainWindowOptions('/p.cjs', { width: 1300, height: 800 });
-    expect(options.webPreferences).toEqual(secureWebPreferences('/p.cjs'));
+    const options = mainWindowOptions('/p.cjs', { width: 1300, height: 800 }, { isPackaged: true });
+    expect(options.webPreferences).toEqual(secureWebPreferences('/p.cjs', { isPackaged: true }));
     expect(options).toMatchObject({ show: false, minWidth: 1024, minHeight: 700, width: 1300 });
   });
 });

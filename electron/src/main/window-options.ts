@@ -32,9 +32,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function secureWebPreferences(preloadPath: string): WebPreferences {
+export interface BuildKind {
+  /** app.isPackaged: a release build, where no one should open DevTools on the core's bridge. */
+  isPackaged: boolean;
+}
+
+export function secureWebPreferences(preloadPath: string, build: BuildKind): WebPreferences {
   return {
     preload: preloadPath,
+    // Removing the menu item is not enough: the shortcut and the webContents API still open them.
+    devTools: !build.isPackaged,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -53,6 +60,7 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
 export function mainWindowOptions(
   preloadPath: string,
   bounds: { x?: number; y?: number; width: number; height: number },
+  build: BuildKind,
 ): BrowserWindowConstructorOptions {
   return {
     ...bounds,
@@ -62,7 +70,7 @@ export function mainWindowOptions(
     // Shown on 'ready-to-show' so the person never sees an empty white frame.
     show: false,
     backgroundColor: '#111827',
-    webPreferences: secureWebPreferences(preloadPath),
+    webPreferences: secureWebPreferences(preloadPath, build),
   };
 }
 

@@ -38,7 +38,7 @@ describe('createDesktopBridge', () => {
     const error = { code: 'HOST_KEY_CHANGED', message: 'Key changed.', data: { expected: 'a' } };
     const api = createDesktopBridge(transport(() => ({ error })).t);
     const rejection = await api.connectServer('s1').catch((e: unknown) => e);
-    expect(rejection).toEqual({ name: 'UltrabaseError', ...error });
+    expect(rejection).toEqual(error);
     expect(rejection).not.toBeInstanceOf(Error);
   });
 

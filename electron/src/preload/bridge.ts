@@ -1,5 +1,5 @@
 import { DESKTOP_METHODS, type DesktopApi, type DesktopEvent } from '../contract/api';
-import type { ApiErrorShape } from '../contract/errors';
+import { toApiError } from '../contract/errors';
 import { invokeChannel } from './channels';
 
 /** What the preload needs from ipcRenderer, and nothing more (it is never exposed). */
@@ -46,19 +46,8 @@ export function createDesktopBridge(transport: BridgeTransport): DesktopApi {
 
 function unwrap(reply: unknown): unknown {
   if (typeof reply === 'object' && reply !== null) {
-    if ('error' in reply) throw toRejection((reply as { error: unknown }).error);
+    if ('error' in reply) throw toApiError((reply as { error: unknown }).error);
     if ('result' in reply) return (reply as { result: unknown }).result;
   }
-  throw toRejection({ code: 'INTERNAL', message: 'The desktop app sent a malformed reply.' });
-}
-
-function toRejection(error: unknown): ApiErrorShape & { name: 'UltrabaseError' } {
-  const shape = error as Partial<ApiErrorShape> | null;
-  const code = typeof shape?.code === 'string' ? shape.code : 'INTERNAL';
-  const message =
-    typeof shape?.message === 'string' ? shape.message : 'The desktop app reported an error.';
-  const data = typeof shape?.data === 'object' && shape.data !== null ? shape.data : undefined;
-  return data === undefined
-    ? { name: 'UltrabaseError', code, message }
-    : { name: 'UltrabaseError', code, message, data };
+  throw toApiError({ code: 'INTERNAL', message: 'The desktop app sent a malformed reply.' });
 }

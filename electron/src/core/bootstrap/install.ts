@@ -122,7 +122,15 @@ function startDetachedCommand(layout: RemoteLayout, nodePath: string): string {
   ].join('\n');
 }
 
-function systemdUnit(layout: RemoteLayout, nodePath: string): string {
+/**
+ * The agent runs as root (it drives Docker and, for staff accounts, creates Linux users), so
+ * the unit takes away what it never needs: gaining privileges through setuid programs, a /tmp
+ * shared with other users, writes to the OS binaries, kernel settings and modules.
+ * Deliberately not stricter: ProtectSystem=full/strict would make /etc read-only and
+ * ProtectHome would hide home folders, and both are written when staff accounts are added
+ * (useradd, authorized_keys); Docker's compose plugin may also live under /root/.docker.
+ */
+export function systemdUnit(layout: RemoteLayout, nodePath: string): string {
   return `[Unit]
 Description=Ultrabase agent (manages Supabase instances)
 After=docker.service network-online.target
@@ -133,6 +141,15 @@ ExecStart=${shellCommand([nodePath, layout.bundlePath, 'serve', '--data-dir', la
 Restart=on-failure
 RestartSec=2
 UMask=0077
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectSystem=true
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RestrictRealtime=yes
 
 [Install]
 WantedBy=multi-user.target

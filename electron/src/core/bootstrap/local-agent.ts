@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { UltrabaseError } from '../../contract/errors';
 import type { LocalAgent } from './plan';
+import { runNode, type NodeSpawner } from './node-spawner';
 
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -15,26 +16,31 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/** Runs a real Node binary (the shipped runtime) directly: no environment switch needed. */
 function run(file: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(
-      file,
-      args,
-      { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 20_000 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    execFile(file, args, { timeout: 20_000 }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
     ),
   );
+}
+
+async function bundleVersion(node: NodeSpawner, bundlePath: string): Promise<string> {
+  const r = await runNode(node, [bundlePath, 'version'], { timeoutMs: 20_000 });
+  if (r.code !== 0) throw new Error(r.output.trim() || `exit ${String(r.code)}`);
+  return r.stdout;
 }
 
 /** Version and checksum of the bundle the app carries (and of its Node runtime, if any). */
 export async function describeLocalAgent(options: {
   bundlePath: string;
-  nodePath: string;
+  /** Runs the bundle to read its version (never the app binary as Node). */
+  node: NodeSpawner;
   runtimePath?: string;
 }): Promise<LocalAgent & { bundlePath: string; bundle: Buffer; protocol: number }> {
   let info: { version: string; protocol: number };
   try {
-    info = JSON.parse(await run(options.nodePath, [options.bundlePath, 'version'])) as typeof info;
+    info = JSON.parse(await bundleVersion(options.node, options.bundlePath)) as typeof info;
   } catch (err) {
     throw new UltrabaseError(
       'BOOTSTRAP_FAILED',

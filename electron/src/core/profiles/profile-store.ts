@@ -1,3 +1,4 @@
+import { chmodSync, statSync } from 'node:fs';
 import Conf from 'conf';
 import type { AppSettings, ServerProfile } from '../../contract/api';
 
@@ -27,6 +28,16 @@ export interface ProfileStore {
   updateSettings(patch: Partial<AppSettings>): AppSettings;
 }
 
+const OWNER_ONLY = 0o600;
+
+function tightenMode(path: string): void {
+  try {
+    if ((statSync(path).mode & 0o777) !== OWNER_ONLY) chmodSync(path, OWNER_ONLY);
+  } catch {
+    // not written yet: the first write creates it with the mode above
+  }
+}
+
 export function createProfileStore(home: string): ProfileStore {
   const conf = new Conf<SettingsFile>({
     cwd: home,
@@ -35,7 +46,12 @@ export function createProfileStore(home: string): ProfileStore {
     defaults: { servers: {}, settings: DEFAULT_SETTINGS },
     // Dots are legal in nothing we key by, but ids are opaque: never let them be paths.
     accessPropertiesByDotNotation: false,
+    // Hosts, user names and key paths are an inventory for an attacker: owner only. conf writes
+    // through `atomically` (temp file, fsync, rename), which applies this mode to every write.
+    configFileMode: OWNER_ONLY,
   });
+  // conf sets the mode only when it writes: tighten a file an older version left 0644 now.
+  tightenMode(conf.path);
   return {
     path: conf.path,
     list: () =>

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UltrabaseError } from '../../contract/errors';
+import { readRegularFile, type FileReadRefused } from '../files/read-regular-file';
 import type { SshConfigHost } from '../../contract/api';
 
 function expandHome(path: string, home: string): string {
@@ -89,17 +89,21 @@ export function parseSshConfig(text: string, home = homedir()): SshConfigHost[] 
   return hosts;
 }
 
+/** Real configs are a few KiB; a bigger file is not one. */
+export const MAX_SSH_CONFIG_BYTES = 1024 * 1024;
+
 export async function readSshConfig(path?: string): Promise<SshConfigHost[]> {
   const file = path ?? join(homedir(), '.ssh', 'config');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file, MAX_SSH_CONFIG_BYTES)).toString('utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path === undefined) return [];
+    const refused = err as FileReadRefused;
+    if (refused.reason === 'not-found' && path === undefined) return [];
     throw new UltrabaseError(
       'SSH_CONFIG_UNREADABLE',
-      `Could not read the SSH config file ${file}: ${(err as Error).message}`,
-      { path: file },
+      `Could not read the SSH config file: ${refused.message}`,
+      { path: file, reason: refused.reason },
     );
   }
   return parseSshConfig(text);

@@ -78,7 +78,7 @@ describe('RpcClient', () => {
     const { stream } = await rpc.call('logs.follow', { id: 'abcdef' });
     const got: unknown[] = [];
     const ended = new Promise<void>((resolve) =>
-      rpc.attachStream(stream, {
+      rpc.attachStream('logs.follow', stream, {
         data: (p) => {
           got.push(p.data);
           rpc.ack(stream, p.bytes);

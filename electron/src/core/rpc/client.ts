@@ -8,9 +8,10 @@ import type {
 import { MAX_MESSAGE_BYTES, StreamNotification } from '../../../../remote-agent/src/protocol/rpc';
 import type { MethodName, ParamsOf, ResultOf } from '../../../../remote-agent/src/protocol/methods';
 import { encodeMessage, LineDecoder } from './framing';
+import type { StreamMethod, StreamPayloads } from './stream-payloads';
 
-export interface StreamHandler {
-  data(params: StreamDataParams): void;
+export interface StreamHandler<T = unknown> {
+  data(params: StreamDataParams<T>): void;
   end(error?: { code: string; message: string }): void;
 }
 
@@ -116,9 +117,17 @@ export class RpcClient {
     if (!this.closedError) this.write({ jsonrpc: '2.0', method, params });
   }
 
-  /** Registers a stream's consumer; notifications that arrived first are replayed. */
-  attachStream(stream: string, handler: StreamHandler): void {
-    this.streams.set(stream, handler);
+  /**
+   * Registers the consumer of a stream that `method` opened; notifications that arrived first
+   * are replayed. The method names the payload type (stream-payloads.ts).
+   */
+  attachStream<M extends StreamMethod>(
+    method: M,
+    stream: string,
+    handler: StreamHandler<StreamPayloads[M]>,
+  ): void {
+    // The payload is trusted to match the agent's table, as every call result is.
+    this.streams.set(stream, handler as StreamHandler);
     const queued = this.early.get(stream);
     this.early.delete(stream);
     for (const n of queued ?? []) this.dispatchStream(n.method, n.params);
@@ -201,6 +210,7 @@ export class RpcClient {
 
 function toError(error: unknown, method: string): UltrabaseError {
   const e = error as { message?: unknown; data?: { code?: unknown } & Record<string, unknown> };
+  // A newer agent's unknown code passes through unchanged rather than becoming INTERNAL.
   const code = typeof e?.data?.code === 'string' ? e.data.code : 'INTERNAL';
   const message = typeof e?.message === 'string' ? e.message : `The agent refused ${method}.`;
   const data: Record<string, unknown> = { ...(e?.data ?? {}) };

@@ -33,6 +33,8 @@ export interface SessionOptions {
   clientName: string;
   /** How long a call waits for a reconnect in progress before answering NOT_CONNECTED. */
   reconnectWaitMs?: number;
+  /** Milliseconds before reconnect attempt n (from 0); default exponential backoff with jitter. */
+  retryDelay?(attempt: number): number;
 }
 
 interface LogSubscription {
@@ -139,9 +141,9 @@ export class AgentSession {
     const { stream } = await rpc.call('logs.follow', params);
     const lines: LogLine[] = [];
     await new Promise<void>((resolve, reject) =>
-      rpc.attachStream(stream, {
+      rpc.attachStream('logs.follow', stream, {
         data: (p) => {
-          lines.push(...((p.data as LogLine[]) ?? []));
+          lines.push(...(p.data ?? []));
           rpc.ack(stream, p.bytes);
         },
         end: (error) => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
@@ -278,10 +280,10 @@ export class AgentSession {
 
   private async subscribeEvents(rpc: RpcClient): Promise<void> {
     const { stream } = await rpc.call('events.subscribe', {});
-    rpc.attachStream(stream, {
+    rpc.attachStream('events.subscribe', stream, {
       data: (p) => {
         rpc.ack(stream, p.bytes);
-        this.options.hooks.onEvent(p.data as AgentEvent);
+        this.options.hooks.onEvent(p.data);
       },
       end: () => {},
     });
@@ -299,9 +301,9 @@ export class AgentSession {
     if (tail !== undefined) params.tail = tail;
     const { stream } = await rpc.call('logs.follow', params);
     sub.agentStream = stream;
-    rpc.attachStream(stream, {
+    rpc.attachStream('logs.follow', stream, {
       data: (p) => {
-        const lines = sub.cursor.accept((p.data as LogLine[]) ?? []);
+        const lines = sub.cursor.accept(p.data ?? []);
         if (lines.length === 0) {
           rpc.ack(stream, p.bytes);
           return;
@@ -347,7 +349,7 @@ export class AgentSession {
           return;
         }
         this.setStatus({ state: 'reconnecting', error: e.toJSON() });
-        await new Promise((r) => setTimeout(r, backoffDelay(attempt)));
+        await new Promise((r) => setTimeout(r, (this.options.retryDelay ?? backoffDelay)(attempt)));
       }
     }
   }

@@ -1,39 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Duplex } from 'node:stream';
 import { UltrabaseError } from '../../contract/errors';
 import type { SecretStore } from '../profiles/secret-store';
+import { runNode, type NodeSpawner } from '../bootstrap/node-spawner';
 import type { AgentLink } from './link';
 
 export const LOCAL_SERVER_ID = 'local';
 
 export interface LocalLinkOptions {
-  nodePath: string;
+  /** Runs the agent bundle as a Node program (never the app binary as Node). */
+  node: NodeSpawner;
   bundlePath: string;
   dataDir: string;
   username: string;
   secrets: SecretStore;
   remember(secret: string): void;
-}
-
-// Inside Electron, process.execPath is the app binary: this flag makes it behave as node.
-const childEnv = () => ({ ...process.env, ELECTRON_RUN_AS_NODE: '1' });
-
-function runWithStdin(
-  file: string,
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => chunks.push(d));
-    child.stderr.on('data', (d: Buffer) => chunks.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: Buffer.concat(chunks).toString('utf8') }));
-    child.stdin.end(stdin);
-  });
 }
 
 /**
@@ -55,8 +38,8 @@ export class LocalLink implements AgentLink {
       password = randomBytes(24).toString('base64url');
       await secrets.set(LOCAL_SERVER_ID, 'agentPassword', password);
       await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
-      const r = await runWithStdin(
-        this.options.nodePath,
+      const r = await runNode(
+        this.options.node,
         [
           this.options.bundlePath,
           'admin',
@@ -67,7 +50,7 @@ export class LocalLink implements AgentLink {
           this.options.dataDir,
           '--force',
         ],
-        password + '\n',
+        { stdin: password + '\n', timeoutMs: 60_000 },
       );
       if (r.code !== 0) {
         await secrets.delete(LOCAL_SERVER_ID, 'agentPassword');
@@ -86,17 +69,16 @@ export class LocalLink implements AgentLink {
     await this.password();
     onStep?.('start');
     await mkdir(this.options.dataDir, { recursive: true, mode: 0o700 });
-    const child = spawn(
-      this.options.nodePath,
-      [this.options.bundlePath, 'serve', '--stdio', '--data-dir', this.options.dataDir],
-      {
-        env: childEnv(),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = this.options.node.spawn([
+      this.options.bundlePath,
+      'serve',
+      '--stdio',
+      '--data-dir',
+      this.options.dataDir,
+    ]);
     this.child = child;
     const stderr: string[] = [];
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       stderr.push(d.toString('utf8'));
       if (stderr.length > 20) stderr.shift();
     });
@@ -112,7 +94,7 @@ export class LocalLink implements AgentLink {
         ),
       );
     });
-    return Duplex.from({ readable: child.stdout!, writable: child.stdin! });
+    return Duplex.from({ readable: child.stdout, writable: child.stdin });
   }
 
   /** The running agent child's pid (tests, diagnostics). */

@@ -1,7 +1,7 @@
 import type { Client } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import { readFile } from 'node:fs/promises';
 import { UltrabaseError } from '../../contract/errors';
+import { readRegularFile, type FileReadRefused } from '../files/read-regular-file';
 import type { ServerProfile } from '../../contract/api';
 import type { SecretStore } from '../profiles/secret-store';
 import { checkPrivateKey, connectSsh, type SshCredentials } from '../ssh/connect';
@@ -20,6 +20,9 @@ export interface SshLinkDeps {
   /** Remembers a secret the core touched so the log redactor can recognise it. */
   remember(secret: string): void;
 }
+
+/** An OpenSSH private key is a few KiB even for RSA 16384. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 async function credentialsFor(profile: ServerProfile, deps: SshLinkDeps): Promise<SshCredentials> {
   if (profile.auth === 'agent') return { kind: 'agent', agentSocket: deps.sshAgentSocket };
@@ -45,16 +48,14 @@ async function credentialsFor(profile: ServerProfile, deps: SshLinkDeps): Promis
   }
   let privateKey: Buffer;
   try {
-    privateKey = await readFile(profile.keyPath);
+    privateKey = await readRegularFile(profile.keyPath, MAX_KEY_FILE_BYTES);
   } catch (err) {
-    throw new UltrabaseError(
-      'KEY_FILE_UNREADABLE',
-      `The key file ${profile.keyPath} cannot be read (${(err as NodeJS.ErrnoException).code}).`,
-      {
-        keyPath: profile.keyPath,
-        serverId: profile.id,
-      },
-    );
+    const refused = err as FileReadRefused;
+    throw new UltrabaseError('KEY_FILE_UNREADABLE', `The key file: ${refused.message}`, {
+      keyPath: profile.keyPath,
+      serverId: profile.id,
+      reason: refused.reason,
+    });
   }
   const passphrase = await deps.secrets.get(profile.id, 'keyPassphrase');
   if (passphrase) deps.remember(passphrase);

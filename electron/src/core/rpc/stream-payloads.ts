@@ -1,0 +1,14 @@
+import type { AgentEvent, LogLine } from '../../../../remote-agent/src/protocol/types';
+import type { MethodName } from '../../../../remote-agent/src/protocol/methods';
+
+/**
+ * What each stream-opening agent method carries in its `stream.data` notifications. The agent's
+ * method table says only that these methods return `{ stream }`; this says what flows on it, so
+ * consumers are typed in one place instead of casting `unknown` at each use.
+ */
+export interface StreamPayloads {
+  'logs.follow': LogLine[];
+  'events.subscribe': AgentEvent;
+}
+
+export type StreamMethod = keyof StreamPayloads & MethodName;
