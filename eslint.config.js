@@ -74,8 +74,7 @@ export default tseslint.config(
   },
   // Type-aware rules: a promise nobody awaits loses its rejection, a promise where a callback
   // expects void runs unobserved, and a switch over a union must name every member (or say
-  // `default:` on purpose). The last two are warnings until the code they flag today is fixed
-  // (6 promise handlers in the renderer, 3 switches in the CLI and core).
+  // `default:` on purpose).
   {
     files: ['**/*.{ts,tsx}'],
     languageOptions: {
@@ -83,9 +82,9 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': 'warn',
+      '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': [
-        'warn',
+        'error',
         { considerDefaultExhaustiveForUnions: true },
       ],
     },

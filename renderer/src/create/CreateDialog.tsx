@@ -120,7 +120,7 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
       {connected.length === 0 ? (
         <p className="text-muted">{t('create.connectFirst')}</p>
       ) : (
-        <form id="create-form" onSubmit={submit} className="flex flex-col gap-2">
+        <form id="create-form" onSubmit={(e) => void submit(e)} className="flex flex-col gap-2">
           <Field
             label={t('create.name')}
             value={name}

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'; // eslint-disable-line no-restricted-imports -- a unit test (Node) reads the sources
-import { join, relative } from 'node:path'; // eslint-disable-line no-restricted-imports -- idem
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // Every user-facing string goes through the catalogues. This scan catches the usual slips in

@@ -33,10 +33,10 @@ export function DeleteProjectDialog({
             variant="danger"
             busy={busy}
             disabled={typed !== name}
-            onClick={async () => {
+            onClick={() => {
               setBusy(true);
               closeDialog();
-              await run(serverId, instanceId, 'delete');
+              void run(serverId, instanceId, 'delete');
             }}
           >
             {t('deleteProject.confirm')}

@@ -13,6 +13,17 @@ export function RemoveServerDialog({ serverId }: { serverId: string }) {
   const removeServer = useApp((s) => s.removeServer);
   const toast = useApp((s) => s.toast);
   const [busy, setBusy] = useState(false);
+  async function remove() {
+    setBusy(true);
+    try {
+      await removeServer(serverId);
+      closeDialog();
+    } catch (raw) {
+      toast({ kind: 'error', title: t('removeServer.failed'), body: errorText(toApiError(raw)) });
+    } finally {
+      setBusy(false);
+    }
+  }
   return (
     <Dialog
       title={t('removeServer.title', { name: server?.name ?? t('removeServer.fallbackName') })}
@@ -20,25 +31,7 @@ export function RemoveServerDialog({ serverId }: { serverId: string }) {
       footer={
         <>
           <Button onClick={closeDialog}>{t('common.cancel')}</Button>
-          <Button
-            variant="danger"
-            busy={busy}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await removeServer(serverId);
-                closeDialog();
-              } catch (raw) {
-                toast({
-                  kind: 'error',
-                  title: t('removeServer.failed'),
-                  body: errorText(toApiError(raw)),
-                });
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
+          <Button variant="danger" busy={busy} onClick={() => void remove()}>
             {t('common.remove')}
           </Button>
         </>

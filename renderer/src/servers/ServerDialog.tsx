@@ -161,11 +161,15 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
         </>
       }
     >
-      <form id="server-form" onSubmit={submit} className="grid grid-cols-2 gap-x-4 gap-y-1">
+      <form
+        id="server-form"
+        onSubmit={(e) => void submit(e)}
+        className="grid grid-cols-2 gap-x-4 gap-y-1"
+      >
         {!editing && (
           <div className="col-span-2 mb-3 flex items-center justify-between rounded-md border border-dashed border-line px-3 py-2 text-xs text-muted">
             <span>{t('serverDialog.importHint')}</span>
-            <Button size="sm" onClick={importSshConfig}>
+            <Button size="sm" onClick={() => void importSshConfig()}>
               {t('serverDialog.import')}
             </Button>
           </div>

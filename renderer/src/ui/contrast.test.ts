@@ -1,4 +1,3 @@
-// eslint-disable-next-line no-restricted-imports -- a unit test (Node) reads the stylesheet from disk
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { contrast } from './contrast';

@@ -51,7 +51,7 @@ function CreateUserForm({ serverId }: { serverId: string }) {
   }
   return (
     <form
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       className="grid grid-cols-[1fr_1fr_120px_auto] items-start gap-3"
       aria-label={t('users.createForm')}
     >

@@ -43,6 +43,8 @@ export function toSshError(err: unknown, where: { host: string; port: number }):
     case 'ECONNRESET':
     case 'EPIPE':
       return new UltrabaseError('CONNECTION_LOST', `The connection to ${target} was cut.`, data);
+    default:
+      break; // not a socket error: the SSH layer's own kinds below
   }
   if (e?.level === 'client-timeout') {
     return new UltrabaseError(
