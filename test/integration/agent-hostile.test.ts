@@ -394,8 +394,9 @@ describe("the review's pre-login flood", () => {
       sentMs: Math.round(sentMs),
       floodMs: Math.round(floodMs),
       tally,
-      idleMedianMs: Math.round(median(idle) * 10) / 10,
-      duringMedianMs: Math.round(median(during) * 10) / 10,
+      idleMs: idle.map(Math.round),
+      duringMs: during.map(Math.round),
+      ratioOfMedians: Math.round((median(during) / median(idle)) * 100) / 100,
       auditGrowthBytes: auditGrowth,
       rssBeforeKb: rssBefore,
     };
@@ -405,11 +406,12 @@ describe("the review's pre-login flood", () => {
     expect(codes).toHaveLength(5000);
     expect(tally.ok ?? 0).toBe(0);
     // Password checks actually run are bounded; everything else was refused for nothing.
-    expect(tally.INVALID_CREDENTIALS ?? 0).toBeLessThan(500);
-    expect((tally.BUSY ?? 0) + (tally.RATE_LIMITED ?? 0)).toBeGreaterThan(4500);
+    expect(tally.INVALID_CREDENTIALS ?? 0).toBeLessThanOrEqual(50);
+    expect((tally.BUSY ?? 0) + (tally.RATE_LIMITED ?? 0)).toBeGreaterThanOrEqual(4950);
     expect(auditGrowth).toBeLessThan(1024 * 1024);
-    // Generous margin against noise on a shared two-core machine: 2x the idle median, or the
-    // idle median plus 40 ms when that is larger (idle is a few ms).
-    expect(median(during)).toBeLessThan(Math.max(2 * median(idle), median(idle) + 40));
+    // Timing on a shared two-core machine is noise-prone (other work, one core on scrypt), so
+    // the bound is generous: the review measured 24 ms idle → 11,673 ms under 200 logins. The
+    // ratio is printed above; the counts above are what the design guarantees.
+    expect(median(during)).toBeLessThan(median(idle) + 500);
   });
 });
