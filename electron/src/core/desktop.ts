@@ -7,6 +7,7 @@ import type { Instance } from '../../../remote-agent/src/protocol/types';
 import { createProfileStore } from './profiles/profile-store';
 import { createKeytarSecretStore, type SecretStore } from './profiles/secret-store';
 import { readSshConfig } from './profiles/ssh-config';
+import { Redactor } from '@common/redact';
 import { createRedactingLogger, silentLogger, type Logger } from './logging/logger';
 import { parseKnownHosts, type KnownHostEntry } from './ssh/known-hosts';
 import { describeLocalAgent } from './bootstrap/local-agent';
@@ -81,9 +82,9 @@ type LocalAgentInfo = LocalAgent & { bundlePath: string; bundle: Buffer };
  */
 export function createDesktop(options: DesktopOptions): Desktop {
   const secrets = options.secrets ?? createKeytarSecretStore();
-  const knownSecrets = new Set<string>();
-  const remember = (secret: string) => void knownSecrets.add(secret);
-  const logger = createRedactingLogger(options.logger ?? silentLogger, knownSecrets);
+  const redactor = new Redactor();
+  const remember = (secret: string) => redactor.addSecret(secret);
+  const logger = createRedactingLogger(options.logger ?? silentLogger, redactor);
   const node = options.node ?? nodeBinarySpawner(options.nodePath ?? process.execPath);
   const listeners = new Set<(e: DesktopEvent) => void>();
   let localAgent: Promise<LocalAgentInfo> | undefined;
@@ -281,5 +282,5 @@ export function createDesktop(options: DesktopOptions): Desktop {
   }
 
   // Every failure leaving the core passes the guard: no secret in a message, always a code.
-  return guardErrors(api, knownSecrets, ['onEvent', 'inspect']);
+  return guardErrors(api, redactor, ['onEvent', 'inspect']);
 }

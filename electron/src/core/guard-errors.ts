@@ -1,5 +1,5 @@
 import { UltrabaseError, isErrorCode, toApiError } from '../contract/errors';
-import { redactFields, redactText } from './logging/logger';
+import type { Redactor } from '@common/redact';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
 
@@ -11,7 +11,7 @@ type AsyncMethod = (...args: never[]) => Promise<unknown>;
  */
 export function guardErrors<T extends object>(
   api: T,
-  knownSecrets: ReadonlySet<string>,
+  redactor: Redactor,
   passThrough: ReadonlyArray<keyof T>,
 ): T {
   const guarded: Record<string, unknown> = {};
@@ -34,8 +34,8 @@ export function guardErrors<T extends object>(
         });
         throw new UltrabaseError(
           shape.code,
-          redactText(shape.message, knownSecrets),
-          redactFields(shape.data, knownSecrets),
+          redactor.redactText(shape.message),
+          shape.data && (redactor.redact(shape.data) as Record<string, unknown>),
         );
       }
     };

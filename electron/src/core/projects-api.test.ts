@@ -1,3 +1,4 @@
+import { Redactor } from '@common/redact';
 import { describe, expect, it } from 'vitest';
 import { UltrabaseError } from '../contract/errors';
 import type { Instance } from '../../../remote-agent/src/protocol/types';
@@ -79,7 +80,8 @@ describe('projects API routes', () => {
 });
 
 describe('guardErrors', () => {
-  const secrets = new Set(['hunter2-long']);
+  const secrets = new Redactor();
+  secrets.addSecret('hunter2-long');
   const core = {
     leaks: async () => {
       throw new UltrabaseError('INVALID_CREDENTIALS', 'bad password hunter2-long', {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomicSync } from '../core/files/atomic-write';
+import { writeFileAtomicSync } from '@common/atomic-write';
 import type { StateFile } from './window-state';
 
 /** A small JSON side file (window placement): read whole, replaced atomically, owner-only. */

@@ -21,18 +21,16 @@ describe('Redactor', () => {
     });
   });
 
-  it('takes the desktop core policy as options', () => {
-    const r = new Redactor({
-      secretKey: /pass(word|phrase)?|secret|token|key$|privatekey|credential/i,
-      minSecretLength: 4,
-      maxDepth: 4,
-      onlyStrings: true,
-    });
+  it('keeps names of files and kinds, hides keys and short registered values', () => {
+    const r = new Redactor();
     r.addSecret('hunt');
-    expect(r.redact({ keyPath: '/home/a/.ssh/id', apikey: 'zz', token: { a: 1 } })).toEqual({
+    expect(
+      r.redact({ keyPath: '/home/a/.ssh/id', apikey: 'zz', SERVICE_ROLE_KEY: 'x', keys: ['a'] }),
+    ).toEqual({
       keyPath: '/home/a/.ssh/id',
       apikey: REDACTED,
-      token: { a: 1 },
+      SERVICE_ROLE_KEY: REDACTED,
+      keys: REDACTED,
     });
     expect(r.redactText('hunter2')).toBe(`${REDACTED}er2`);
   });

@@ -2,13 +2,17 @@
  * The redaction policy shared by the agent and the desktop core: values under secret-sounding
  * keys are replaced, and any registered secret value is cut out of every string, wherever a
  * careless caller put it (an error message quoting a connection string, a command line, …).
- * The defaults are the agent's; a caller with other needs passes options instead of copying.
+ * Both ends use the defaults, so a secret is hidden by the same rules wherever it is logged.
  */
 export const REDACTED = '[redacted]';
 
-/** Keys whose values are secrets whatever they hold. */
+/**
+ * Keys whose values are secrets whatever they hold. `key` only at the end of a name (`anonKey`,
+ * `SERVICE_ROLE_KEY`, `keys`): `keyPath` or `keyType` name a file or a kind, which the desktop
+ * must be able to show.
+ */
 export const SECRET_KEY =
-  /pass(word|phrase)?|secret|token|key|authorization|credential|cookie|signature/i;
+  /pass(word|phrase)?|secret|token|keys?$|privatekey|authorization|credential|cookie|signature/i;
 
 export interface RedactOptions {
   /** Values under keys matching this are replaced. */
@@ -29,7 +33,8 @@ export interface RedactOptions {
 
 const DEFAULTS: Required<RedactOptions> = {
   secretKey: SECRET_KEY,
-  minSecretLength: 6,
+  // A person's SSH password can be this short; the agent's generated secrets are far longer.
+  minSecretLength: 4,
   maxSecrets: 10_000,
   maxDepth: 6,
   placeholder: REDACTED,

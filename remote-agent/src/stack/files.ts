@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { RenderedStack, StackFile } from './render';
+import { fsyncDir, writeFileAtomic } from '@common/atomic-write';
+import type { RenderedStack } from './render';
 
 /**
  * The instance directory on disk. Files are replaced atomically (temp file, fsync, rename,
@@ -17,7 +17,15 @@ export async function writeStackFiles(dir: string, rendered: RenderedStack): Pro
   // Parents before children (shorter paths first), then every file at once: the fsyncs overlap
   // and the filesystem commits them together, instead of one journal flush per file.
   for (const d of [...dirs].sort((a, b) => a.length - b.length)) await ensureDir(d);
-  await Promise.all(targets.map(({ file, target }) => writeAtomic(target, file)));
+  await Promise.all(
+    targets.map(({ file, target }) =>
+      writeFileAtomic(target, file.content, {
+        mode: file.mode,
+        syncDir: false,
+        beforeRename: () => replaceEmptyDirectory(target),
+      }),
+    ),
+  );
   await Promise.all([...dirs].map(fsyncDir));
 }
 
@@ -69,30 +77,6 @@ export async function diffStackFiles(
   return diffs;
 }
 
-async function writeAtomic(target: string, file: StackFile): Promise<void> {
-  const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  // Created with the final mode (minus umask) and chmod-ed before any byte is written, so a
-  // secret never sits in a world-readable file, not even for a moment.
-  const handle = await fs.open(temp, 'wx', file.mode);
-  try {
-    await handle.chmod(file.mode);
-    await handle.writeFile(file.content, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await replaceEmptyDirectory(target);
-    await fs.rename(temp, target);
-  } catch (error) {
-    await fs.rm(temp, { force: true });
-    throw error;
-  }
-}
-
 /**
  * When a bind-mounted file is missing, dockerd creates an empty directory in its place at the
  * next `up`; repair must be able to put the file back. Only an empty directory is removed.
@@ -105,15 +89,6 @@ async function replaceEmptyDirectory(target: string): Promise<void> {
 async function ensureDir(dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   await fs.chmod(dir, 0o700);
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function resolveInside(dir: string, rel: string): string {

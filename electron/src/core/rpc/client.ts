@@ -7,7 +7,7 @@ import type {
 } from '../../../../remote-agent/src/protocol/rpc';
 import { MAX_MESSAGE_BYTES, StreamNotification } from '../../../../remote-agent/src/protocol/rpc';
 import type { MethodName, ParamsOf, ResultOf } from '../../../../remote-agent/src/protocol/methods';
-import { encodeMessage, LineDecoder } from './framing';
+import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { StreamMethod, StreamPayloads } from './stream-payloads';
 
 export interface StreamHandler<T = unknown> {
@@ -48,11 +48,10 @@ export class RpcClient {
     private readonly channel: Duplex,
     private readonly defaults: { timeoutMs?: number } = {},
   ) {
-    const decoder = new LineDecoder(
-      MAX_MESSAGE_BYTES * 4,
-      (line) => this.onLine(line),
-      () => {},
-    );
+    const decoder = new LineDecoder(MAX_MESSAGE_BYTES * 4, {
+      line: (line) => this.onLine(line),
+      oversized: () => {},
+    });
     channel.on('data', (chunk: Buffer) =>
       decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)),
     );
@@ -148,7 +147,7 @@ export class RpcClient {
   }
 
   private write(message: JsonRpcMessage): void {
-    this.channel.write(encodeMessage(message));
+    this.channel.write(encodeLine(message));
   }
 
   private settle(id: number): Pending | undefined {

@@ -6,7 +6,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { UltrabaseError } from '../../contract/errors';
 import type { LogLine } from '../../../../remote-agent/src/protocol/types';
 import { PROTOCOL_VERSION } from '../../../../remote-agent/src/protocol/rpc';
-import { encodeMessage, LineDecoder } from '../rpc/framing';
+import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { AgentLink } from '../servers/link';
 
 interface Request {
@@ -82,11 +82,10 @@ export class FakeAgent {
     const toClient = new PassThrough();
     const channel = Duplex.from({ readable: toClient, writable: fromClient });
     const connection: Connection = { toClient, channel, loggedIn: false, streams: new Set() };
-    const decoder = new LineDecoder(
-      1 << 20,
-      (line) => this.onRequest(connection, JSON.parse(line) as Request),
-      () => {},
-    );
+    const decoder = new LineDecoder(1 << 20, {
+      line: (line) => this.onRequest(connection, JSON.parse(line) as Request),
+      oversized: () => {},
+    });
     fromClient.on('data', (chunk: Buffer) => decoder.push(chunk));
     this.current = connection;
     return channel;
@@ -175,7 +174,7 @@ export class FakeAgent {
   }
 
   private send(c: Connection, message: unknown): void {
-    if (!c.channel.destroyed) c.toClient.write(encodeMessage(message));
+    if (!c.channel.destroyed) c.toClient.write(encodeLine(message));
   }
 }
 
