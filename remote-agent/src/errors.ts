@@ -1,7 +1,7 @@
-import { asCodedError } from './common/coded-error';
-import { ErrorCode, JsonRpcCode, type ErrorData } from './protocol/errors';
+import { asCodedError } from '@common/coded-error';
+import { ErrorCode, JsonRpcCode, type ErrorData } from '@protocol/errors';
 
-export { AgentError, asCodedError } from './common/coded-error';
+export { AgentError, asCodedError } from '@common/coded-error';
 
 const numericCodes: Partial<Record<ErrorCode, number>> = {
   PARSE_ERROR: JsonRpcCode.PARSE_ERROR,

@@ -24,7 +24,7 @@ import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
-import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from './protocol/rpc';
+import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from '@protocol/rpc';
 import { Admission } from './rpc/admission';
 import { isRefusal, serveRpc, type RpcConnection } from './rpc/connection';
 import {

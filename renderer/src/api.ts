@@ -1,4 +1,4 @@
-import type { DesktopApi } from '../../electron/src/contract/api';
+import type { DesktopApi } from '@contract/api';
 
 declare global {
   interface Window {
@@ -9,7 +9,7 @@ declare global {
 
 // One error shape and one normalisation for every side of the contract (preload, IPC, core,
 // harness, CLI): a rejected call is already `{code, message, data}`; anything else becomes one.
-export { isError, toApiError, type ApiError } from '../../electron/src/contract/errors';
+export { isError, toApiError, type ApiError } from '@contract/errors';
 
 export function projectKey(serverId: string, instanceId: string): string {
   return `${serverId}/${instanceId}`;

@@ -2,7 +2,7 @@
 // on window.ultrabase, arguments are validated with the contract's schemas, failures keep their
 // stable code, and pushed events reach the page. No VPS needed: profile calls stay local.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP_METHODS } from '../../electron/src/contract/api';
+import { DESKTOP_METHODS } from '@contract/api';
 import { startStack, type Stack } from './support';
 
 let stack: Stack;

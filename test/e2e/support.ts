@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { UiLanguage } from '../../electron/src/contract/api';
+import type { UiLanguage } from '@contract/api';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
 import { launchBrowser, SCREENSHOT_DIR, type RigBrowser } from '../rig/browser';
 import { startHarness, type Harness } from '../harness/server';

@@ -1,4 +1,4 @@
-import type { ApiError, toApiError } from '../../electron/src/contract/errors';
+import type { ApiError, toApiError } from '@contract/errors';
 
 /**
  * The script the harness serves as /harness-bridge.js: it defines `window.ultrabase` in the page

@@ -13,8 +13,8 @@ import type {
   ProgressEvent,
   ProjectView,
   ServerView,
-} from '../../electron/src/contract/api';
-import type { InstanceStatus } from '../../remote-agent/src/protocol/types';
+} from '@contract/api';
+import type { InstanceStatus } from '@protocol/types';
 
 // Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
 const STREAM_WINDOW_BYTES = 256 * 1024;

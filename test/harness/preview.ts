@@ -3,7 +3,7 @@
 // Then open e.g. <url>?projects=40&lines=5000&theme=light. Never used by the e2e tests.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import type { DesktopApi } from '../../electron/src/contract/api';
+import type { DesktopApi } from '@contract/api';
 import { startHarness, type Harness } from './server';
 
 export async function startPreview(): Promise<Harness> {

@@ -13,9 +13,9 @@ import {
   type DesktopApi,
   type DesktopEvent,
   type DesktopMethod,
-} from '../../electron/src/contract/api';
-import { isErrorCode, toApiError, type ApiError } from '../../electron/src/contract/errors';
-import { validateCall } from '../../electron/src/contract/validate-call';
+} from '@contract/api';
+import { isErrorCode, toApiError, type ApiError } from '@contract/errors';
+import { validateCall } from '@contract/validate-call';
 import { installBridge } from './bridge-client';
 
 export const BRIDGE_PATH = '/harness-bridge';

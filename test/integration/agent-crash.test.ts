@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, promises as fs, readdirSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, Instance } from '../../remote-agent/src/protocol/types';
+import type { AuditEntry, Instance } from '@protocol/types';
 import { adminCreate, buildAgent, RpcClient, startDaemon, type Daemon } from './agent-harness';
 
 const ROUNDS = 6;

@@ -7,12 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyJwt } from '../../remote-agent/src/common/jwt';
-import type {
-  AgentEvent,
-  Instance,
-  InstanceCredentials,
-} from '../../remote-agent/src/protocol/types';
+import { verifyJwt } from '@common/jwt';
+import type { AgentEvent, Instance, InstanceCredentials } from '@protocol/types';
 import {
   adminCreate,
   buildAgent,

@@ -9,12 +9,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MethodParams,
-  PUBLIC_METHODS,
-  type MethodName,
-} from '../../remote-agent/src/protocol/methods';
-import type { AuditEntry, Instance } from '../../remote-agent/src/protocol/types';
+import { MethodParams, PUBLIC_METHODS, type MethodName } from '@protocol/methods';
+import type { AuditEntry, Instance } from '@protocol/types';
 import {
   adminCreate,
   buildAgent,

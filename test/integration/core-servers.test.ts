@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
-import type { DesktopEvent, ServerView } from '../../electron/src/contract/api';
-import { UltrabaseError } from '../../electron/src/contract/errors';
+import type { DesktopEvent, ServerView } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import type { SshLink } from '../../electron/src/core/servers/ssh-link';
 import { startHost, stopAllHosts, type VpsHost } from '../rig/hosts';
 import {

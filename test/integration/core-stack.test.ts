@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
-import type { DesktopEvent, LogLine, ProjectView } from '../../electron/src/contract/api';
+import type { DesktopEvent, LogLine, ProjectView } from '@contract/api';
 import { ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { build, BUNDLE, sshdSessions, waitFor } from './core-helpers';

@@ -5,8 +5,8 @@
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { DESKTOP_METHODS, type DesktopApi } from '../../electron/src/contract/api';
-import { UltrabaseError } from '../../electron/src/contract/errors';
+import { DESKTOP_METHODS, type DesktopApi } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { createDesktopBridge } from '../../electron/src/preload/bridge';
 import { BRIDGE_PATH, startHarness, type BridgedApi, type Harness } from '../harness/server';
 

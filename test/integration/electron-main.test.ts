@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP_METHODS } from '../../electron/src/contract/api';
+import { DESKTOP_METHODS } from '@contract/api';
 
 const root = join(import.meta.dirname, '..', '..');
 const bundle = join(root, 'dist', 'electron', 'main.cjs');

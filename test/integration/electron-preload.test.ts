@@ -6,11 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  DESKTOP_METHODS,
-  type DesktopApi,
-  type DesktopEvent,
-} from '../../electron/src/contract/api';
+import { DESKTOP_METHODS, type DesktopApi, type DesktopEvent } from '@contract/api';
 
 const bundle = join(import.meta.dirname, '..', '..', 'dist', 'electron', 'preload.cjs');
 

@@ -8,13 +8,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  AgentEvent,
-  Instance,
-  InstancePorts,
-  LogLine,
-  ProgressEvent,
-} from '../../remote-agent/src/protocol/types';
+import type { AgentEvent, Instance, InstancePorts, LogLine, ProgressEvent } from '@protocol/types';
 import type { LifecycleDeps } from '../../remote-agent/src/lifecycle/types';
 import { createDockerEngine, type DockerEngine } from '../../remote-agent/src/docker/engine';
 import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';

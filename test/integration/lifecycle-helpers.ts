@@ -1,7 +1,7 @@
 // What both lifecycle test files need around the lifecycle: an in-memory registry standing in
 // for the control plane, instance records, leftover and port checks on the real engine.
 import { createServer } from 'node:net';
-import type { AgentEvent, Instance, InstancePorts } from '../../remote-agent/src/protocol/types';
+import type { AgentEvent, Instance, InstancePorts } from '@protocol/types';
 import type { InstanceRegistry } from '../../remote-agent/src/lifecycle/types';
 import type { DockerEngine } from '../../remote-agent/src/docker/engine';
 

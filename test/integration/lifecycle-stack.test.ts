@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCredentials } from '../../remote-agent/src/credentials';
 import { renderStack, writeStackFiles } from '../../remote-agent/src/stack';
-import type { Instance, LogLine, ProgressEvent } from '../../remote-agent/src/protocol/types';
+import type { Instance, LogLine, ProgressEvent } from '@protocol/types';
 import type { LifecycleDeps } from '../../remote-agent/src/lifecycle/types';
 import { createDockerEngine, type DockerEngine } from '../../remote-agent/src/docker/engine';
 import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';

@@ -12,14 +12,9 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '../../remote-agent/src/common/pg-client';
+import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
-import type {
-  AgentEvent,
-  AuditEntry,
-  DiagnosticReport,
-  Instance,
-} from '../../remote-agent/src/protocol/types';
+import type { AgentEvent, AuditEntry, DiagnosticReport, Instance } from '@protocol/types';
 import type { AgentHealth } from '../../remote-agent/src/scheduler/agent-health';
 import { createAgent, type Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCredentials } from '../../remote-agent/src/credentials';
 import { secretValues, type InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import type { Exposure, InstancePorts } from '../../remote-agent/src/protocol/types';
+import type { Exposure, InstancePorts } from '@protocol/types';
 import {
   STACK_SERVICES,
   renderStack,

@@ -10,8 +10,8 @@ import { createServer, build as viteBuild, type Rollup } from 'vite';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode as byAlias } from '@protocol/errors';
 import { DesktopErrorCode as contractByAlias } from '@contract/errors';
-import { ErrorCode as byPath } from '../../remote-agent/src/protocol/errors';
-import { DesktopErrorCode as contractByPath } from '../../electron/src/contract/errors';
+import { ErrorCode as byPath } from '@protocol/errors';
+import { DesktopErrorCode as contractByPath } from '@contract/errors';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const COMMON_DIR = join(ROOT, 'remote-agent/src/common');

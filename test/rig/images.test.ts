@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signJwt, type JwtClaims } from '../../remote-agent/src/common/jwt';
+import { signJwt, type JwtClaims } from '@common/jwt';
 import { ensureStandinImages, type StandinImages } from './images';
 
 const run = promisify(execFile);

@@ -7,8 +7,8 @@ import type {
   ServerInput,
   ServerView,
   UserPublic,
-} from '../contract/api';
-import { UltrabaseError } from '../contract/errors';
+} from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import type { Desktop } from '../core/desktop';
 import type { CliInputStream, CliIo, CliOutputStream } from './cli-io';
 import { runCli } from './run-cli';

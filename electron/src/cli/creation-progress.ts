@@ -1,4 +1,4 @@
-import type { ProgressEvent } from '../contract/api';
+import type { ProgressEvent } from '@contract/api';
 import type { Translate } from './i18n';
 import type { ProgressBar, ProgressDisplay } from './progress-display';
 

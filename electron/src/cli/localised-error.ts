@@ -1,4 +1,4 @@
-import { UltrabaseError } from '../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { createMessages, type MessageKey } from './i18n';
 
 const english = createMessages('en');

@@ -1,4 +1,4 @@
-import type { ProjectView, ServerView, UserPublic } from '../contract/api';
+import type { ProjectView, ServerView, UserPublic } from '@contract/api';
 import type { Translate } from './i18n';
 
 export function table(headers: string[], rows: string[][]): string {

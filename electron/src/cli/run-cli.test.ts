@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../contract/api';
+import type { ProgressEvent } from '@contract/api';
 import { FP_NEW, fakeDesktop, fakeIo, project, run } from './cli-test-kit';
 
 const C = { LANG: 'C' };

@@ -1,4 +1,4 @@
-import { UltrabaseError } from '../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import type { Desktop } from '../core/desktop';
 import type { CliIo } from './cli-io';
 import type { AnyCommand, CommandContext, CommandResult } from './command-table';

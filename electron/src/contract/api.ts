@@ -13,7 +13,7 @@ import type {
   ServiceStats,
   SystemResources,
   UserPublic,
-} from '../../../remote-agent/src/protocol/types';
+} from '@protocol/types';
 
 export type {
   AuditEntry,

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { UltrabaseError } from '../contract/errors';
-import type { DesktopApi, DesktopEvent, Exposure, ProjectView, LogLine } from '../contract/api';
-import type { Instance } from '../../../remote-agent/src/protocol/types';
+import type { UltrabaseError } from '@contract/errors';
+import type { DesktopApi, DesktopEvent, Exposure, ProjectView, LogLine } from '@contract/api';
+import type { Instance } from '@protocol/types';
 import { createProfileStore } from './profiles/profile-store';
 import { createKeytarSecretStore, type SecretStore } from './profiles/secret-store';
 import { readSshConfig } from './profiles/ssh-config';

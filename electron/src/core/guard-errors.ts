@@ -1,4 +1,4 @@
-import { UltrabaseError, isErrorCode, toApiError } from '../contract/errors';
+import { UltrabaseError, isErrorCode, toApiError } from '@contract/errors';
 import type { Redactor } from '@common/redact';
 
 type AsyncMethod = (...args: never[]) => Promise<unknown>;

@@ -1,7 +1,7 @@
 import { Redactor } from '@common/redact';
 import { describe, expect, it } from 'vitest';
-import { UltrabaseError } from '../contract/errors';
-import type { Instance } from '../../../remote-agent/src/protocol/types';
+import { UltrabaseError } from '@contract/errors';
+import type { Instance } from '@protocol/types';
 import type { AgentSession } from './servers/agent-session';
 import { createProjectsApi, PROJECT_ROUTES } from './projects-api';
 import { guardErrors } from './guard-errors';

@@ -1,6 +1,6 @@
-import type { DesktopApi, ProjectView } from '../contract/api';
-import type { Instance } from '../../../remote-agent/src/protocol/types';
-import type { MethodName, ParamsOf, ResultOf } from '../../../remote-agent/src/protocol/methods';
+import type { DesktopApi, ProjectView } from '@contract/api';
+import type { Instance } from '@protocol/types';
+import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import type { AgentSession } from './servers/agent-session';
 
 /** What a result picker may use besides the agent's answer. */

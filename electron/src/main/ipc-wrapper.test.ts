@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DESKTOP_METHODS, type ServerView } from '../contract/api';
-import { UltrabaseError } from '../contract/errors';
+import { DESKTOP_METHODS, type ServerView } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { createIpcCalls, type DesktopHandlers, type SenderFrame } from './ipc-wrapper';
 import { isOwnPage } from './window-options';
 

@@ -1,12 +1,12 @@
-import { DESKTOP_METHODS, type DesktopApi, type DesktopMethod } from '../contract/api';
+import { DESKTOP_METHODS, type DesktopApi, type DesktopMethod } from '@contract/api';
 import {
   DesktopErrorCode,
   isApiError,
   isErrorCode,
   toApiError,
   type ApiError,
-} from '../contract/errors';
-import { validateCall } from '../contract/validate-call';
+} from '@contract/errors';
+import { validateCall } from '@contract/validate-call';
 
 /** What every IPC call answers: never a thrown Error, whose fields Electron would drop. */
 export type IpcReply = { result: unknown } | { error: ApiError };

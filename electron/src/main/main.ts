@@ -19,7 +19,7 @@ import {
 } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DESKTOP_METHODS, type DesktopEvent } from '../contract/api';
+import { DESKTOP_METHODS, type DesktopEvent } from '@contract/api';
 import { EVENT_CHANNEL, invokeChannel } from '../preload/channels';
 import { appResponseHeaders, resolveAppAsset } from './app-protocol';
 import { atomicFile } from './atomic-file';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectView } from '../contract/api';
+import type { ProjectView } from '@contract/api';
 import { ProjectWatch } from './project-watch';
 
 function project(id: string, status: ProjectView['status'], extra: Partial<ProjectView> = {}) {

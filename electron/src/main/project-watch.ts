@@ -1,5 +1,5 @@
-import type { DesktopEvent, ProjectView } from '../contract/api';
-import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import type { DesktopEvent, ProjectView } from '@contract/api';
+import type { InstanceStatus } from '@protocol/types';
 
 /** A desktop notification main should show; `urgent` ones are shown even when focused. */
 export interface Notice {

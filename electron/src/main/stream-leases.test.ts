@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DESKTOP_METHODS } from '../contract/api';
+import { DESKTOP_METHODS } from '@contract/api';
 import type { DesktopHandlers } from './ipc-wrapper';
 import { StreamLeases, withStreamLeases } from './stream-leases';
 import { createShutdown } from './shutdown';

@@ -1,4 +1,4 @@
-import { DESKTOP_METHODS, type DesktopEvent, type DesktopMethod } from '../contract/api';
+import { DESKTOP_METHODS, type DesktopEvent, type DesktopMethod } from '@contract/api';
 import type { DesktopHandlers } from './ipc-wrapper';
 
 /**

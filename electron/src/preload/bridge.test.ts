@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DESKTOP_METHODS, type DesktopEvent } from '../contract/api';
+import { DESKTOP_METHODS, type DesktopEvent } from '@contract/api';
 import { createDesktopBridge, type BridgeTransport } from './bridge';
 import { invokeChannel } from './channels';
 

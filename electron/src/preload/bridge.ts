@@ -1,5 +1,5 @@
-import { DESKTOP_METHODS, type DesktopApi, type DesktopEvent } from '../contract/api';
-import { toApiError } from '../contract/errors';
+import { DESKTOP_METHODS, type DesktopApi, type DesktopEvent } from '@contract/api';
+import { toApiError } from '@contract/errors';
 import { invokeChannel } from './channels';
 
 /** What the preload needs from ipcRenderer, and nothing more (it is never exposed). */

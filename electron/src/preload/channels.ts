@@ -1,4 +1,4 @@
-import type { DesktopMethod } from '../contract/api';
+import type { DesktopMethod } from '@contract/api';
 
 /**
  * IPC channel names shared by main and the preload. One channel per DesktopApi method, so

@@ -2,7 +2,7 @@
 // one frozen object; ipcRenderer itself stays here (exposing it would let the page send any
 // message on any channel).
 import { contextBridge, ipcRenderer } from 'electron';
-import type { DesktopEvent } from '../contract/api';
+import type { DesktopEvent } from '@contract/api';
 import { EVENT_CHANNEL } from './channels';
 import { createDesktopBridge } from './bridge';
 

@@ -1,4 +1,4 @@
-import type { MethodName } from '../protocol/methods';
+import type { MethodName } from '@protocol/methods';
 
 /**
  * Which calls change something and so land in the audit log, and what each one targets.

@@ -1,11 +1,11 @@
-import { AgentError } from '../common/coded-error';
-import { ErrorCode } from '../protocol/errors';
+import { AgentError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/errors';
 import type { z } from 'zod';
 import type { AuthService, Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
 import type { InstanceService } from '../instances/service';
-import type { MethodName, MethodParams, MethodResults } from '../protocol/methods';
+import type { MethodName, MethodParams, MethodResults } from '@protocol/methods';
 import type { CallContext } from '../rpc/connection';
 import type { AuditLog } from '../state/audit-log';
 import type { StoreInstanceRegistry } from '../instances/registry';

@@ -6,7 +6,7 @@ import { hashPassword } from '../auth/password';
 import { AuthService } from '../auth/service';
 import { hashToken } from '../auth/tokens';
 import { createLogger } from '../log/logger';
-import { MethodParams, PUBLIC_METHODS, type MethodName } from '../protocol/methods';
+import { MethodParams, PUBLIC_METHODS, type MethodName } from '@protocol/methods';
 import type { CallContext, Dispatch } from '../rpc/connection';
 import { AuditLog } from '../state/audit-log';
 import { StateStore } from '../state/store';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuthService, Caller } from '../auth/service';
 import { EventBus } from '../events/bus';
 import type { StoreInstanceRegistry } from '../instances/registry';
-import type { AgentEvent, Instance } from '../protocol/types';
+import type { AgentEvent, Instance } from '@protocol/types';
 import { StreamSet } from '../rpc/streams';
 import { MAX_PENDING_EVENTS, pipeEvents } from './events-stream';
 

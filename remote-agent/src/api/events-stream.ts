@@ -3,8 +3,8 @@ import type { AuthService } from '../auth/service';
 import type { EventBus } from '../events/bus';
 import { canSee } from '../instances/permissions';
 import type { StoreInstanceRegistry } from '../instances/registry';
-import { ErrorCode } from '../protocol/errors';
-import type { AgentEvent } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { AgentEvent } from '@protocol/types';
 import type { OutboundStream } from '../rpc/streams';
 
 /** Events held for a subscriber that stopped acknowledging, before its stream is ended. */

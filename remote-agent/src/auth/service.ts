@@ -1,7 +1,7 @@
 import { AgentError } from '../errors';
-import type { SessionInfo } from '../protocol/methods';
-import { ErrorCode } from '../protocol/errors';
-import type { Role, UserPublic } from '../protocol/types';
+import type { SessionInfo } from '@protocol/methods';
+import { ErrorCode } from '@protocol/errors';
+import type { Role, UserPublic } from '@protocol/types';
 import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 import type { StateStore } from '../state/store';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';

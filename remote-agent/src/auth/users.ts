@@ -1,7 +1,7 @@
 import { AgentError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import type { Role, UserPublic } from '../protocol/types';
-import { PASSWORD_MIN, USERNAME_RE } from '../protocol/validation';
+import { ErrorCode } from '@protocol/errors';
+import type { Role, UserPublic } from '@protocol/types';
+import { PASSWORD_MIN, USERNAME_RE } from '@protocol/validation';
 import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 
 export function toPublicUser(user: UserRecord): UserPublic {

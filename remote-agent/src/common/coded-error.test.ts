@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DockerError } from '../docker/errors';
 import { LifecycleError } from '../lifecycle/errors';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import { StackError } from '../stack/errors';
 import { toRpcError } from '../errors';
 import { AgentError, CodedError, describeError } from './coded-error';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_KEY_LIFETIME_YEARS, generateCredentials } from './generate';
-import { verifyJwt } from '../common/jwt';
+import { verifyJwt } from '@common/jwt';
 import { instanceSecretsSchema, secretValues } from './secrets';
 
 const NOW = new Date('2026-03-01T12:00:00Z');

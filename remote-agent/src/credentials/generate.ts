@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signJwt } from '../common/jwt';
+import { signJwt } from '@common/jwt';
 import type { InstanceSecrets } from './secrets';
 
 export interface CredentialSources {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceState } from '../protocol/types';
+import type { ServiceState } from '@protocol/types';
 import { judgeContainer } from './containers';
 import { judgeLogLines } from './log-scan';
 

@@ -1,4 +1,4 @@
-import type { ServiceState } from '../protocol/types';
+import type { ServiceState } from '@protocol/types';
 import type { CheckOutcome } from './run';
 
 /** Restarts at which a service that is still not ready counts as crash-looping. */

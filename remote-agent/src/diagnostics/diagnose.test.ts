@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCredentials } from '../credentials/generate';
 import { secretValues } from '../credentials/secrets';
 import type { DockerEngine } from '../docker/engine';
-import type { Instance } from '../protocol/types';
+import type { Instance } from '@protocol/types';
 import { renderStack } from '../stack/render';
 import { stackServices } from '../stack/services';
 import { diagnose } from './diagnose';

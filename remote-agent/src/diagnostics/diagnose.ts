@@ -1,4 +1,4 @@
-import type { DiagnosticReport, Instance } from '../protocol/types';
+import type { DiagnosticReport, Instance } from '@protocol/types';
 import { containerChecks, networkCheck } from './checks/containers';
 import { directChecks } from './checks/direct';
 import { readDiagnosisFacts } from './checks/facts';

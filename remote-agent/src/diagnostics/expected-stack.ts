@@ -1,6 +1,6 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import { stackInputFor, type StackSettings } from '../instances/stack-input';
-import type { Instance } from '../protocol/types';
+import type { Instance } from '@protocol/types';
 import { renderStack, type RenderedStack } from '../stack/render';
 import { stackServices } from '../stack/services';
 

@@ -1,4 +1,4 @@
-import type { CheckStatus, DiagnosticCheck } from '../protocol/types';
+import type { CheckStatus, DiagnosticCheck } from '@protocol/types';
 
 /** One check to run: its identity up front, so a timeout can still be reported by name. */
 export interface CheckSpec {

@@ -1,10 +1,10 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import type { DockerEngine } from '../docker/engine';
-import type { Instance } from '../protocol/types';
+import type { Instance } from '@protocol/types';
 import type { RenderedStack } from '../stack/render';
 import type { HostReadings } from '../system/resources';
 import type { HttpGet } from './http';
-import type { PgQueryResult, PgTarget } from '../common/pg-client';
+import type { PgQueryResult, PgTarget } from '@common/pg-client';
 import type { OrphanProject } from './orphans';
 
 /** Everything `diagnose` touches, as parameters: the real ones in the agent, fakes in unit tests. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import { DockerError } from './errors';
 
 /** Runs a program with an argument array (never a shell) and collects its output. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import { DockerError, isTransientPullMessage } from './errors';
 import { JsonLines } from './frames';
 import { PullTracker, type PullMessage } from './pull-progress';

@@ -1,5 +1,5 @@
-import { CodedError } from '../common/coded-error';
-import { ErrorCode } from '../protocol/errors';
+import { CodedError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/errors';
 
 /**
  * A failure talking to Docker, with the stable code the agent sends to clients. `transient`

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { readStack } from '../lifecycle/stack-file';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import type { Compose, ComposeAction, ComposeProject } from './compose';
 import {
   COMPOSE_PROJECT_LABEL,

@@ -1,4 +1,4 @@
-import type { ServiceStats } from '../protocol/types';
+import type { ServiceStats } from '@protocol/types';
 
 /** The fields of `GET /containers/{id}/stats` that the agent reads. */
 export interface RawStats {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import { DockerError, socketError } from './errors';
 
 /** The Engine API version we speak: Docker 20.10 (API 1.41) and later understand it. */

@@ -1,4 +1,4 @@
-import type { AgentEvent } from '../protocol/types';
+import type { AgentEvent } from '@protocol/types';
 
 /**
  * Decides whether a subscriber may see an event; the bus stays ignorant of users and rights.

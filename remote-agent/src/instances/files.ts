@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../errors';
 import { instanceSecretsSchema, type InstanceSecrets } from '../credentials/secrets';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance } from '../protocol/types';
-import { writeFileAtomic } from '../common/atomic-write';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance } from '@protocol/types';
+import { writeFileAtomic } from '@common/atomic-write';
 
 /** Renders and writes an instance's stack (compose file, .env 0600, volume files) into `dir`. */
 export interface StackFileWriter {

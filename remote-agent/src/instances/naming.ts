@@ -1,7 +1,7 @@
 import { AgentError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance } from '../protocol/types';
-import { instanceNameProblem } from '../protocol/validation';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance } from '@protocol/types';
+import { instanceNameProblem } from '@protocol/validation';
 
 /**
  * INVALID_NAME with the reason, before anything is written. Names are unique per owner,

@@ -1,7 +1,7 @@
 import { AgentError } from '../errors';
 import type { Caller } from '../auth/service';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance } from '@protocol/types';
 
 /** Admins see every instance; a user sees the ones they own and the ones granted to them. */
 export function canSee(caller: Caller, instance: Pick<Instance, 'id' | 'owner'>): boolean {

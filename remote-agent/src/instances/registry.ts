@@ -1,7 +1,7 @@
-import { AgentError } from '../common/coded-error';
+import { AgentError } from '@common/coded-error';
 import type { InstanceRegistry } from '../lifecycle/types';
-import { ErrorCode } from '../protocol/errors';
-import type { AgentEvent, Instance } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { AgentEvent, Instance } from '@protocol/types';
 import type { StateStore } from '../state/store';
 
 /** The registry the lifecycle sees: instances in the durable state, each change announced. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Caller } from '../auth/service';
 import { generateCredentials } from '../credentials';
 import type { Lifecycle } from '../lifecycle/types';
-import type { AgentEvent, Instance } from '../protocol/types';
+import type { AgentEvent, Instance } from '@protocol/types';
 import { PortAllocator } from '../ports/allocator';
 import { StateStore } from '../state/store';
 import { InstanceFiles, type StackFileWriter } from './files';

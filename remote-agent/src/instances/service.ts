@@ -1,15 +1,15 @@
 import type { Caller } from '../auth/service';
 import type { InstanceSecrets } from '../credentials/secrets';
-import { AgentError } from '../common/coded-error';
+import { AgentError } from '@common/coded-error';
 import type { Lifecycle, LogSink } from '../lifecycle/types';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import type {
   Exposure,
   Instance,
   InstanceCredentials,
   ProgressEvent,
   ServiceStats,
-} from '../protocol/types';
+} from '@protocol/types';
 import type { PortAllocator } from '../ports/allocator';
 import { projectName } from '../stack/render';
 import { connectionStrings, instanceUrls } from '../stack/urls';

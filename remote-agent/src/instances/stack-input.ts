@@ -1,5 +1,5 @@
 import type { InstanceSecrets } from '../credentials/secrets';
-import type { Instance } from '../protocol/types';
+import type { Instance } from '@protocol/types';
 import type { StackInput } from '../stack/render';
 
 /** What the agent renders every instance's stack with: read once at start, shared by all. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Instance, InstanceStatus, ServiceState } from '../protocol/types';
+import type { Instance, InstanceStatus, ServiceState } from '@protocol/types';
 import {
   checkOperation,
   InstanceLocks,

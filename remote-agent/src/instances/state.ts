@@ -1,6 +1,6 @@
-import { AgentError } from '../common/coded-error';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance, InstanceStatus, ServiceState } from '../protocol/types';
+import { AgentError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance, InstanceStatus, ServiceState } from '@protocol/types';
 
 /**
  * Every rule about an instance's status, in one place: what "ready" and "crash loop" mean,

@@ -1,7 +1,7 @@
-import { describeError } from '../common/coded-error';
+import { describeError } from '@common/coded-error';
 import type { Compose } from '../docker/compose';
 import { withRetry } from '../docker/retry';
-import type { Instance, InstanceFailure, ServiceState } from '../protocol/types';
+import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
 import { checkResources } from './resources';
 import { executeCreation, type CreationStep, type CreationStepName } from './creation-plan';
 import { readStack, type StackSummary } from './stack-file';

@@ -1,5 +1,5 @@
-import { ErrorCode } from '../protocol/errors';
-import type { ServiceState } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { ServiceState } from '@protocol/types';
 import { LifecycleError } from './errors';
 import { isCrashLooping, isReady } from '../instances/state';
 import { worstService } from './status';

@@ -1,6 +1,6 @@
 import { COMPOSE_SERVICE_LABEL } from '../docker/engine';
 import { summarizeStats } from '../docker/stats-math';
-import type { ServiceStats } from '../protocol/types';
+import type { ServiceStats } from '@protocol/types';
 import { creationRunner } from './creation';
 import { LiveStatus } from './live-status';
 import { followLogs } from './logs';

@@ -1,5 +1,5 @@
 import { liveStatus } from '../instances/state';
-import type { Instance } from '../protocol/types';
+import type { Instance } from '@protocol/types';
 import type { StackDriver } from './stack-driver';
 
 /**

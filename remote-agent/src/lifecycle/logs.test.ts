@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeDockerEngine } from '../docker/fake-engine';
-import type { LogLine } from '../protocol/types';
+import type { LogLine } from '@protocol/types';
 import { followLogs, MAX_READ_BYTES_PER_SERVICE, MAX_READ_LINES_PER_SERVICE } from './logs';
 
 function read(engine: FakeDockerEngine, tail: number): Promise<LogLine[]> {

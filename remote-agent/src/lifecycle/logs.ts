@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '../protocol/errors';
-import type { LogLine } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { LogLine } from '@protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
 import { FrameDemuxer } from '../docker/frames';
 import { describeError } from './errors';

@@ -1,8 +1,8 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { AgentError } from '../common/coded-error';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance } from '../protocol/types';
+import { AgentError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance } from '@protocol/types';
 import { checkOperation, settledStatus } from '../instances/state';
 import { checkResources } from './resources';
 import type { StackDriver } from './stack-driver';

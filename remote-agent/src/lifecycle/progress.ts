@@ -1,4 +1,4 @@
-import type { AgentEvent, ProgressEvent } from '../protocol/types';
+import type { AgentEvent, ProgressEvent } from '@protocol/types';
 
 type Draft = Omit<ProgressEvent, 'instanceId' | 'seq' | 'at'>;
 

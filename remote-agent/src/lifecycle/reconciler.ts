@@ -1,8 +1,8 @@
-import { AgentError } from '../common/coded-error';
+import { AgentError } from '@common/coded-error';
 import { DockerError } from '../docker/errors';
 import { allReady, settledStatus } from '../instances/state';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance } from '@protocol/types';
 import type { LiveStatus } from './live-status';
 import type { StackDriver } from './stack-driver';
 import { worstService } from './status';

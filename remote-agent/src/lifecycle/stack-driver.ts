@@ -1,10 +1,10 @@
 import type { Compose, ComposeProject } from '../docker/compose';
 import { DockerError } from '../docker/errors';
 import { withRetry } from '../docker/retry';
-import { describeError } from '../common/coded-error';
+import { describeError } from '@common/coded-error';
 import { mustGetInstance } from '../instances/registry';
-import { ErrorCode } from '../protocol/errors';
-import type { Instance, InstanceFailure, ServiceState } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
 import { waitUntilHealthy } from './health';
 import { ProgressLog } from './progress';
 import { ProjectSignals } from './signals';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServiceState } from '../protocol/types';
+import type { ServiceState } from '@protocol/types';
 import { liveStatus } from '../instances/state';
 import { worstService } from './status';
 

@@ -1,5 +1,5 @@
 import { isReady } from '../instances/state';
-import type { ServiceState } from '../protocol/types';
+import type { ServiceState } from '@protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
 
 /**

@@ -1,6 +1,6 @@
 import type { DockerHost } from '../docker/host';
 import type { InstanceLocks } from '../instances/state';
-import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from '../protocol/types';
+import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from '@protocol/types';
 import type { AuditInput } from '../state/audit-log';
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger';
-import { REDACTED, Redactor } from '../common/redact';
+import { REDACTED, Redactor } from '@common/redact';
 import { rotatingFileSink } from './sinks';
 
 describe('logger', () => {

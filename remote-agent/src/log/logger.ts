@@ -1,4 +1,4 @@
-import { Redactor } from '../common/redact';
+import { Redactor } from '@common/redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -1,7 +1,7 @@
 import { AgentError } from '../errors';
 import { PORT_KINDS, type PortKind, type PortRange } from '../config/schema';
-import { ErrorCode } from '../protocol/errors';
-import type { InstancePorts } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { InstancePorts } from '@protocol/types';
 import { Mutex } from '../sync/mutex';
 
 export interface PortAllocatorDeps {

@@ -1,7 +1,7 @@
 import { isCrashLooping } from '../diagnostics/containers';
 import type { OrphanProject } from '../diagnostics/orphans';
 import type { NetworkFacts } from '../diagnostics/stack-facts';
-import type { RepairAction, ServiceState } from '../protocol/types';
+import type { RepairAction, ServiceState } from '@protocol/types';
 import type { StackFileDiff } from '../stack/files';
 
 /** What repair looked at before deciding. */

@@ -12,7 +12,7 @@ import type {
   RepairAction,
   RepairResult,
   ServiceState,
-} from '../protocol/types';
+} from '@protocol/types';
 import { diffStackFiles, writeStackFiles } from '../stack/files';
 import type { RenderedStack } from '../stack/render';
 import { planRepair, type RepairFacts } from './plan';

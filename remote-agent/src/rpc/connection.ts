@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { AgentError, asCodedError, toRpcError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import type { JsonRpcFailure, RequestId } from '../protocol/rpc';
-import { encodeLine, LineDecoder } from '../common/line-decoder';
+import { ErrorCode } from '@protocol/errors';
+import type { JsonRpcFailure, RequestId } from '@protocol/rpc';
+import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { Admission, AdmissionTicket } from './admission';
 import { StreamSet, type OutboundStream } from './streams';
 

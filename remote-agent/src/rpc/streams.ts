@@ -1,6 +1,6 @@
 import { AgentError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import type { StreamDataParams, StreamEndParams } from '../protocol/rpc';
+import { ErrorCode } from '@protocol/errors';
+import type { StreamDataParams, StreamEndParams } from '@protocol/rpc';
 
 /**
  * One server → client stream with ack-based flow control: every `stream.data` carries the byte

@@ -1,4 +1,4 @@
-import type { CheckStatus, DiagnosticReport } from '../protocol/types';
+import type { CheckStatus, DiagnosticReport } from '@protocol/types';
 
 export interface RepairPolicy {
   /** Repairs per incident before the agent stops and asks for a person. */

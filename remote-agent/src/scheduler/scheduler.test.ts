@@ -6,7 +6,7 @@ import type {
   DiagnosticReport,
   Instance,
   RepairResult,
-} from '../protocol/types';
+} from '@protocol/types';
 import type { AuditInput, HealthService, RepairRequest } from '../repair/service';
 import { createDiagnosticScheduler } from './scheduler';
 

@@ -1,5 +1,5 @@
 import type { InstanceRegistry } from '../lifecycle/types';
-import type { AgentEvent, DiagnosticReport, RepairResult } from '../protocol/types';
+import type { AgentEvent, DiagnosticReport, RepairResult } from '@protocol/types';
 import type { AuditInput, HealthService } from '../repair/service';
 import { decide, reportSignature, type Incident, type RepairPolicy } from './incidents';
 

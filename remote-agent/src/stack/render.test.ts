@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateCredentials } from '../credentials/generate';
 import { secretValues } from '../credentials/secrets';
-import { ErrorCode } from '../protocol/errors';
-import type { InstancePorts } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { InstancePorts } from '@protocol/types';
 import { composeDocument, INSTANCE_LABEL } from './compose';
 import { ENV_NAMES } from './env';
 import { StackError } from './errors';

@@ -1,7 +1,7 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import { instanceSecretsSchema } from '../credentials/secrets';
-import { ErrorCode } from '../protocol/errors';
-import type { Exposure, InstancePorts } from '../protocol/types';
+import { ErrorCode } from '@protocol/errors';
+import type { Exposure, InstancePorts } from '@protocol/types';
 import { composeDocument } from './compose';
 import { renderEnv } from './env';
 import { StackError } from './errors';

@@ -1,6 +1,6 @@
-import type { Exposure, InstancePorts, InstanceUrls } from '../protocol/types';
+import type { Exposure, InstancePorts, InstanceUrls } from '@protocol/types';
 import type { InstanceSecrets } from '../credentials/secrets';
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode } from '@protocol/errors';
 import { StackError } from './errors';
 
 /**

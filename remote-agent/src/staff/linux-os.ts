@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import { writeFileAtomic } from '../common/atomic-write';
+import { ErrorCode } from '@protocol/errors';
+import { writeFileAtomic } from '@common/atomic-write';
 import type { Account, FileFacts, Group, NewAccount, StaffOs } from './os';
 
 const TOOL_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C', LC_ALL: 'C' };

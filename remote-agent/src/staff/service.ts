@@ -1,8 +1,8 @@
 import { AgentError } from '../errors';
 import { checkPasswordStrength } from '../auth/users';
-import { ErrorCode } from '../protocol/errors';
-import type { Role, StaffMember, UserPublic } from '../protocol/types';
-import { ACCOUNT_NAME_RE } from '../protocol/validation';
+import { ErrorCode } from '@protocol/errors';
+import type { Role, StaffMember, UserPublic } from '@protocol/types';
+import { ACCOUNT_NAME_RE } from '@protocol/validation';
 import { Mutex } from '../sync/mutex';
 import { authorizedKeysFile, ensureDialReachable, type DialTarget } from './dial-path';
 import type { StaffOs } from './os';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../common/atomic-write';
-import { ACCOUNT_NAME_RE } from '../protocol/validation';
+import { writeFileAtomic } from '@common/atomic-write';
+import { ACCOUNT_NAME_RE } from '@protocol/validation';
 
 /** What the agent remembers of an account it made; it removes no account it did not make. */
 export interface StaffRecord {

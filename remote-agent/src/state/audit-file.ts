@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { promises as fs } from 'node:fs';
-import type { AuditEntry } from '../protocol/types';
+import type { AuditEntry } from '@protocol/types';
 
 /**
  * Reading the audit file from its end, in fixed-size chunks, so that neither opening the log nor

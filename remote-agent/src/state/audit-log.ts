@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir } from '../common/atomic-write';
-import type { AuditEntry } from '../protocol/types';
+import { fsyncDir } from '@common/atomic-write';
+import type { AuditEntry } from '@protocol/types';
 import { completeLength, linesFromEnd, parseAuditLine } from './audit-file';
 
 export const AUDIT_FILE = 'audit.log';

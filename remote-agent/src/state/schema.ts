@@ -1,4 +1,4 @@
-import type { Instance, Role } from '../protocol/types';
+import type { Instance, Role } from '@protocol/types';
 
 /** Bumped when the on-disk shape changes; `migrate` in store.ts lifts older files. */
 export const SCHEMA_VERSION = 1;

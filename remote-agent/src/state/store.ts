@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError } from '../errors';
-import { ErrorCode } from '../protocol/errors';
-import { removeStaleTempFiles, writeFileAtomic } from '../common/atomic-write';
+import { ErrorCode } from '@protocol/errors';
+import { removeStaleTempFiles, writeFileAtomic } from '@common/atomic-write';
 import { emptyState, SCHEMA_VERSION, withSafeMaps, type AgentState } from './schema';
 
 export const STATE_FILE = 'state.json';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import type { SystemResources } from '../protocol/types';
+import type { SystemResources } from '@protocol/types';
 
 /**
  * What one more Supabase stack costs in memory, for the "fits more" estimate only (the official

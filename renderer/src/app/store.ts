@@ -1,6 +1,6 @@
 import { createContext, useContext } from 'react';
 import { createStore, useStore, type StateCreator, type StoreApi } from 'zustand';
-import type { DesktopApi, DesktopEvent } from '../../../electron/src/contract/api';
+import type { DesktopApi, DesktopEvent } from '@contract/api';
 import { createNavSlice, type NavSlice } from './navSlice';
 import { createToastSlice, type ToastSlice } from '../ui/toastSlice';
 import { createServersSlice, type ServersSlice } from '../servers/serversSlice';

@@ -1,9 +1,4 @@
-import type {
-  DesktopApi,
-  DesktopEvent,
-  ProjectView,
-  ServerView,
-} from '../../../electron/src/contract/api';
+import type { DesktopApi, DesktopEvent, ProjectView, ServerView } from '@contract/api';
 
 /**
  * A small injected fake for store unit tests: only the methods a test provides exist; any other

@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
-import type { Exposure } from '../../../electron/src/contract/api';
+import type { Exposure } from '@contract/api';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';

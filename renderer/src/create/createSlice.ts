@@ -1,4 +1,4 @@
-import type { Exposure, ProgressEvent } from '../../../electron/src/contract/api';
+import type { Exposure, ProgressEvent } from '@contract/api';
 import { projectKey, toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/errors';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { instanceNameProblem } from '../../../remote-agent/src/protocol/validation';
+import { instanceNameProblem } from '@protocol/validation';
 import { i18n } from '../i18n/i18n';
 import { nameProblem } from './nameProblem';
 

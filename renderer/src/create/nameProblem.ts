@@ -1,7 +1,4 @@
-import {
-  INSTANCE_NAME_MAX,
-  instanceNameProblem,
-} from '../../../remote-agent/src/protocol/validation';
+import { INSTANCE_NAME_MAX, instanceNameProblem } from '@protocol/validation';
 import { t } from '../i18n/i18n';
 
 /**

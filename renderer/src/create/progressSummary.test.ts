@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../../electron/src/contract/api';
+import type { ProgressEvent } from '@contract/api';
 import { mergeProgress } from './createSlice';
 import { summarizeProgress } from './progressSummary';
 

@@ -1,4 +1,4 @@
-import type { CreationStep, ProgressEvent } from '../../../remote-agent/src/protocol/types';
+import type { CreationStep, ProgressEvent } from '@protocol/types';
 
 export type StepState = 'pending' | 'active' | 'done' | 'failed';
 

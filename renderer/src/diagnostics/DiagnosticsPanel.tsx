@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { CheckStatus } from '../../../remote-agent/src/protocol/types';
+import type { CheckStatus } from '@protocol/types';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Badge } from '../ui/Badge';

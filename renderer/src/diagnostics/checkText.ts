@@ -1,4 +1,4 @@
-import type { DiagnosticCheck } from '../../../remote-agent/src/protocol/types';
+import type { DiagnosticCheck } from '@protocol/types';
 import { currentLocale, t } from '../i18n/i18n';
 
 /**

@@ -1,4 +1,4 @@
-import type { DiagnosticReport, RepairResult } from '../../../electron/src/contract/api';
+import type { DiagnosticReport, RepairResult } from '@contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DiagnosticCheck } from '../../../remote-agent/src/protocol/types';
+import type { DiagnosticCheck } from '@protocol/types';
 import { groupChecks } from './groupChecks';
 
 const check = (id: string, status: DiagnosticCheck['status'], service?: string): DiagnosticCheck =>

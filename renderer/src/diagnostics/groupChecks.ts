@@ -1,4 +1,4 @@
-import type { CheckStatus, DiagnosticCheck } from '../../../remote-agent/src/protocol/types';
+import type { CheckStatus, DiagnosticCheck } from '@protocol/types';
 
 export interface CheckRow {
   check: DiagnosticCheck;

@@ -1,6 +1,6 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import type { UiLanguage } from '../../../electron/src/contract/api';
+import type { UiLanguage } from '@contract/api';
 import { en } from './en';
 import { ptBR } from './pt-BR';
 

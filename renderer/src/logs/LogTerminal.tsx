@@ -3,7 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import type { LogLine } from '../../../electron/src/contract/api';
+import type { LogLine } from '@contract/api';
 import { toApiError } from '../api';
 import { errorText } from '../i18n/errors';
 import { t } from '../i18n/i18n';

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../electron/src/contract/api';
+import type { LogLine } from '@contract/api';
 import { neutraliseTerminalControls } from './sanitize';
 import { hangingIndent } from './wrap';
 

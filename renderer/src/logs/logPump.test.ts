@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../../electron/src/contract/api';
+import type { LogLine } from '@contract/api';
 import { LogPump, MAX_BATCH_CHARS, MAX_IN_FLIGHT_CHARS } from './logPump';
 
 function line(text: string): LogLine {

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../electron/src/contract/api';
+import type { LogLine } from '@contract/api';
 
 /** The terminal as the pump sees it: xterm's `write(data, callback)`. */
 export interface LogSink {

@@ -1,4 +1,4 @@
-import type { DesktopEvent } from '../../../electron/src/contract/api';
+import type { DesktopEvent } from '@contract/api';
 
 export type StreamEvent = Extract<DesktopEvent, { type: 'stream.data' | 'stream.end' }>;
 type Handler = (event: StreamEvent) => void;

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../electron/src/contract/api';
+import type { LogLine } from '@contract/api';
 
 /**
  * Lines of one batch in time order (stable for equal or unreadable stamps). When several

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
-import type { InstanceCredentials } from '../../../electron/src/contract/api';
+import type { InstanceCredentials } from '@contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';

@@ -2,7 +2,7 @@ import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
 import { t as translate } from '../i18n/i18n';
-import type { OpenTarget, ProjectView } from '../../../electron/src/contract/api';
+import type { OpenTarget, ProjectView } from '@contract/api';
 import { projectKey, toApiError } from '../api';
 import { useApp } from '../app/store';
 import { StatusBadge } from '../ui/Badge';

@@ -9,7 +9,7 @@ import {
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { ProjectView } from '../../../electron/src/contract/api';
+import type { ProjectView } from '@contract/api';
 import { useApp } from '../app/store';
 import { timeAgo } from '../i18n/format';
 import { StatusBadge } from '../ui/Badge';

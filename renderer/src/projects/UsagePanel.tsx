@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
-import type { ServiceStats } from '../../../electron/src/contract/api';
+import type { ServiceStats } from '@contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { formatBytes, formatPercent } from '../i18n/format';

@@ -1,5 +1,5 @@
-import type { ProjectView } from '../../../electron/src/contract/api';
-import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import type { ProjectView } from '@contract/api';
+import type { InstanceStatus } from '@protocol/types';
 
 /**
  * "Needs attention first": what an operator must look at comes before what is fine. Failed,

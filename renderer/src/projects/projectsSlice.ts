@@ -1,7 +1,7 @@
-import type { ProjectView } from '../../../electron/src/contract/api';
+import type { ProjectView } from '@contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
-import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import type { InstanceStatus } from '@protocol/types';
 import { matchesQuery } from './fleet';
 import { errorText } from '../i18n/errors';
 import { t } from '../i18n/i18n';

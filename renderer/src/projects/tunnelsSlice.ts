@@ -1,4 +1,4 @@
-import type { OpenTarget, ProjectView, ServerView } from '../../../electron/src/contract/api';
+import type { OpenTarget, ProjectView, ServerView } from '@contract/api';
 import { projectKey } from '../api';
 import type { Slice } from '../app/store';
 

@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../../../electron/src/contract/api';
+import type { AuditEntry } from '@contract/api';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime, timeAgo } from '../i18n/format';
 

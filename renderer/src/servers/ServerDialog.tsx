@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/errors';
-import type { ServerInput, SshAuthMethod, SshConfigHost } from '../../../electron/src/contract/api';
+import type { ServerInput, SshAuthMethod, SshConfigHost } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';

@@ -4,7 +4,7 @@ import type {
   ServerInput,
   ServerView,
   SystemResources,
-} from '../../../electron/src/contract/api';
+} from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/errors';

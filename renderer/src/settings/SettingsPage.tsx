@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { AppSettings, UiLanguage } from '../../../electron/src/contract/api';
+import type { AppSettings, UiLanguage } from '@contract/api';
 import { LANGUAGE_NAMES, LANGUAGES, osLanguages, resolveLanguage } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { Field } from '../ui/Field';

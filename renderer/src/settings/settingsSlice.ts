@@ -1,4 +1,4 @@
-import type { AppSettings } from '../../../electron/src/contract/api';
+import type { AppSettings } from '@contract/api';
 import { toApiError } from '../api';
 import { errorText } from '../i18n/errors';
 import { t } from '../i18n/i18n';

@@ -1,6 +1,6 @@
-import type { ConnectionState } from '../../../electron/src/contract/api';
+import type { ConnectionState } from '@contract/api';
 import { useTranslation } from 'react-i18next';
-import type { InstanceStatus } from '../../../remote-agent/src/protocol/types';
+import type { InstanceStatus } from '@protocol/types';
 
 type Tone = 'green' | 'amber' | 'red' | 'grey' | 'blue';
 

@@ -1,6 +1,6 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { UserPublic } from '../../../electron/src/contract/api';
+import type { UserPublic } from '@contract/api';
 import { createAppStore, StoreContext } from '../app/store';
 import { server, testApi } from '../app/testApi';
 import { UsersPage } from './UsersPage';

@@ -1,4 +1,4 @@
-import type { UserPublic } from '../../../electron/src/contract/api';
+import type { UserPublic } from '@contract/api';
 import { describe, expect, it } from 'vitest';
 import { createAppStore } from '../app/store';
 import { apiError, testApi } from '../app/testApi';

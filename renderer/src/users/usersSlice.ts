@@ -1,4 +1,4 @@
-import type { Role, UserPublic } from '../../../electron/src/contract/api';
+import type { Role, UserPublic } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/errors';

@@ -5,7 +5,7 @@
 // answers.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Instance } from '../../../remote-agent/src/protocol/types';
+import type { Instance } from '@protocol/types';
 import type { BenchContext } from '../setup';
 import { fmtMs, type Row } from '../report';
 import { summarize, timed } from '../stats';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { fakeDesktop, fakeIo, run } from '../cli-test-kit';
 
 describe('connect and disconnect', () => {

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../../contract/api';
+import type { ConnectionState } from '@contract/api';
 import { defineCommand } from '../command-table';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { resolveServer } from './lookup';

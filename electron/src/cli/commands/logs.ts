@@ -1,5 +1,5 @@
-import type { LogLine } from '../../contract/api';
-import { UltrabaseError } from '../../contract/errors';
+import type { LogLine } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { defineCommand, type CommandContext } from '../command-table';
 import { serverAndProject } from './lookup';
 

@@ -1,5 +1,5 @@
-import type { ProjectView, ServerView } from '../../contract/api';
-import { UltrabaseError } from '../../contract/errors';
+import type { ProjectView, ServerView } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import type { Desktop } from '../../core/desktop';
 import type { CommandContext } from '../command-table';
 

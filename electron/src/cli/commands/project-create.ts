@@ -1,5 +1,5 @@
-import type { ProjectView } from '../../contract/api';
-import { UltrabaseError } from '../../contract/errors';
+import type { ProjectView } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { defineCommand, type CommandContext } from '../command-table';
 import { CreationProgress } from '../creation-progress';
 import { projectsTable } from '../output';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressEvent } from '../../contract/api';
-import { UltrabaseError } from '../../contract/errors';
+import type { ProgressEvent } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { FP_OLD, fakeDesktop, fakeIo, project, run, server } from '../cli-test-kit';
 
 const pinned = { fingerprint: FP_OLD, algorithm: 'ssh-ed25519', trustedAt: '' };

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { OpenTarget } from '../../contract/api';
-import type { UltrabaseError } from '../../contract/errors';
+import type { OpenTarget } from '@contract/api';
+import type { UltrabaseError } from '@contract/errors';
 import { defineCommand, type AnyCommand, type CommandContext } from '../command-table';
 import { projectsTable, table } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { FP_NEW, FP_OLD, fakeDesktop, fakeIo, run, server } from '../cli-test-kit';
 
 describe('servers add', () => {

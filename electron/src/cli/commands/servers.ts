@@ -1,5 +1,5 @@
-import type { ServerInput, ServerView, SshAuthMethod } from '../../contract/api';
-import { UltrabaseError } from '../../contract/errors';
+import type { ServerInput, ServerView, SshAuthMethod } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
 import { normalizeFingerprint } from '../../core/ssh/fingerprint';
 import { defineCommand, type CommandContext } from '../command-table';
 import { LocalisedError } from '../localised-error';

@@ -1,4 +1,4 @@
-import type { DesktopErrorCode } from '../../contract/errors';
+import type { DesktopErrorCode } from '@contract/errors';
 
 /**
  * The CLI's English messages: the source catalogue. Its shape is the type every other

@@ -1,6 +1,6 @@
 import i18next from 'i18next';
-import type { DesktopErrorCode } from '../../contract/errors';
-import type { ApiErrorShape } from '../../contract/errors';
+import type { DesktopErrorCode } from '@contract/errors';
+import type { ApiErrorShape } from '@contract/errors';
 import type { Translate } from './catalogue';
 import { en } from './en';
 import { ptBR } from './pt-br';

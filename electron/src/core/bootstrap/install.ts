@@ -1,6 +1,6 @@
 import type { Client, SFTPWrapper } from 'ssh2';
 import { randomBytes } from 'node:crypto';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { execCommand } from '../ssh/exec';
 import { shellCommand, shellQuote } from '../ssh/shell-quote';
 import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './probe';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import type { LocalAgent } from './plan';
 import { runNode, type NodeSpawner } from './node-spawner';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { UltrabaseError } from '../../contract/errors';
-import type { ServerInput, ServerProfile } from '../../contract/api';
+import { UltrabaseError } from '@contract/errors';
+import type { ServerInput, ServerProfile } from '@contract/api';
 import { LOCAL_SERVER_ID } from '../servers/local-link';
 
 export const DEFAULT_AGENT_USERNAME = 'admin';

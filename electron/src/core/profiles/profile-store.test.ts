@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ServerProfile } from '../../contract/api';
+import type { ServerProfile } from '@contract/api';
 import { createProfileStore } from './profile-store';
 
 const root = mkdtempSync(join(tmpdir(), 'ub-profiles-'));

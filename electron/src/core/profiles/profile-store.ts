@@ -1,6 +1,6 @@
 import { chmodSync, statSync } from 'node:fs';
 import Conf from 'conf';
-import type { AppSettings, ServerProfile } from '../../contract/api';
+import type { AppSettings, ServerProfile } from '@contract/api';
 
 export const DEFAULT_SETTINGS: AppSettings = {
   theme: 'system',

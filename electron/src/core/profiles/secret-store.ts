@@ -1,4 +1,4 @@
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 
 export type SecretKind = 'sshPassword' | 'keyPassphrase' | 'agentPassword' | 'agentToken';
 

@@ -1,8 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { readRegularFile, type FileReadRefused } from '../files/read-regular-file';
-import type { SshConfigHost } from '../../contract/api';
+import type { SshConfigHost } from '@contract/api';
 
 function expandHome(path: string, home: string): string {
   return path === '~' ? home : path.startsWith('~/') ? join(home, path.slice(2)) : path;

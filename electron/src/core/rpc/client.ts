@@ -1,12 +1,8 @@
 import type { Duplex } from 'node:stream';
-import { UltrabaseError } from '../../contract/errors';
-import type {
-  JsonRpcMessage,
-  StreamDataParams,
-  StreamEndParams,
-} from '../../../../remote-agent/src/protocol/rpc';
-import { MAX_MESSAGE_BYTES, StreamNotification } from '../../../../remote-agent/src/protocol/rpc';
-import type { MethodName, ParamsOf, ResultOf } from '../../../../remote-agent/src/protocol/methods';
+import { UltrabaseError } from '@contract/errors';
+import type { JsonRpcMessage, StreamDataParams, StreamEndParams } from '@protocol/rpc';
+import { MAX_MESSAGE_BYTES, StreamNotification } from '@protocol/rpc';
+import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { StreamMethod, StreamPayloads } from './stream-payloads';
 

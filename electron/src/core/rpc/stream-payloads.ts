@@ -1,5 +1,5 @@
-import type { AgentEvent, LogLine } from '../../../../remote-agent/src/protocol/types';
-import type { MethodName } from '../../../../remote-agent/src/protocol/methods';
+import type { AgentEvent, LogLine } from '@protocol/types';
+import type { MethodName } from '@protocol/methods';
 
 /**
  * What each stream-opening agent method carries in its `stream.data` notifications. The agent's

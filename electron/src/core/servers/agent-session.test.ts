@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../../../remote-agent/src/protocol/types';
+import type { LogLine } from '@protocol/types';
 import { silentLogger } from '../logging/logger';
 import { FakeAgent, FakeAgentLink } from '../testing/fake-agent-link';
 import { AgentSession, type SessionStatus } from './agent-session';

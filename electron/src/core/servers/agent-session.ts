@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { UltrabaseError } from '../../contract/errors';
-import type { ConnectionState, UserPublic } from '../../contract/api';
-import type { AgentEvent, LogLine } from '../../../../remote-agent/src/protocol/types';
-import type { MethodName, ParamsOf, ResultOf } from '../../../../remote-agent/src/protocol/methods';
-import { PROTOCOL_VERSION } from '../../../../remote-agent/src/protocol/rpc';
+import { UltrabaseError } from '@contract/errors';
+import type { ConnectionState, UserPublic } from '@contract/api';
+import type { AgentEvent, LogLine } from '@protocol/types';
+import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
+import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
 import { backoffDelay, isRetryable } from '../ssh/backoff';
 import type { Logger } from '../logging/logger';

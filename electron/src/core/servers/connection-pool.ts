@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { UltrabaseError } from '../../contract/errors';
-import type { DesktopEvent, ProjectView } from '../../contract/api';
-import type { AgentEvent, Instance, LogLine } from '../../../../remote-agent/src/protocol/types';
+import { UltrabaseError } from '@contract/errors';
+import type { DesktopEvent, ProjectView } from '@contract/api';
+import type { AgentEvent, Instance, LogLine } from '@protocol/types';
 import type { SecretStore } from '../profiles/secret-store';
 import type { Logger } from '../logging/logger';
 import {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { Duplex } from 'node:stream';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import type { SecretStore } from '../profiles/secret-store';
 import { runNode, type NodeSpawner } from '../bootstrap/node-spawner';
 import type { AgentLink } from './link';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../../../remote-agent/src/protocol/types';
+import type { LogLine } from '@protocol/types';
 import { LogCursor } from './log-resume';
 
 const line = (time: string, text: string): LogLine => ({

@@ -1,4 +1,4 @@
-import type { LogLine } from '../../../../remote-agent/src/protocol/types';
+import type { LogLine } from '@protocol/types';
 
 /**
  * A log stream reopened after a reconnect starts with some history (tail) that the consumer has

@@ -1,11 +1,11 @@
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import type {
   AppSettings,
   ServerInput,
   ServerProfile,
   ServerView,
   ServerSecretsInput,
-} from '../../contract/api';
+} from '@contract/api';
 import type { ProfileStore } from '../profiles/profile-store';
 import type { SecretKind, SecretStore } from '../profiles/secret-store';
 import { localProfile, profileFromInput, validateProfile } from '../profiles/profile-rules';

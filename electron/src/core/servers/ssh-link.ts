@@ -1,8 +1,8 @@
 import type { Client } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import { readRegularFile, type FileReadRefused } from '../files/read-regular-file';
-import type { ServerProfile } from '../../contract/api';
+import type { ServerProfile } from '@contract/api';
 import type { SecretStore } from '../profiles/secret-store';
 import { checkPrivateKey, connectSsh, type SshCredentials } from '../ssh/connect';
 import type { KnownHostEntry } from '../ssh/known-hosts';

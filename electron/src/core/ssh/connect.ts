@@ -1,7 +1,7 @@
 import { Client, utils, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import { UltrabaseError } from '../../contract/errors';
-import type { HostKeyInfo } from '../../contract/api';
+import { UltrabaseError } from '@contract/errors';
+import type { HostKeyInfo } from '@contract/api';
 import { decideHostKey, type HostKeyDecision, type HostKeyPolicy } from './host-verifier';
 import { toSshError } from './ssh-errors';
 

@@ -1,5 +1,5 @@
 import type { Client, ClientChannel } from 'ssh2';
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 
 export interface ExecResult {
   code: number | null;

@@ -1,6 +1,6 @@
 import { checkKnownHosts, type KnownHostEntry } from './known-hosts';
 import { fingerprintOf, keyAlgorithmOf } from './fingerprint';
-import type { HostKeyInfo } from '../../contract/api';
+import type { HostKeyInfo } from '@contract/api';
 
 export type HostKeyDecision =
   | { kind: 'accept'; source: 'pinned' | 'known_hosts' }

@@ -1,4 +1,4 @@
-import { UltrabaseError } from '../../contract/errors';
+import { UltrabaseError } from '@contract/errors';
 
 interface Ssh2Error extends Error {
   level?: string;

@@ -3,9 +3,9 @@
 // milliseconds. It speaks the real wire format (one JSON-RPC message per line) through the
 // real RpcClient; only the agent's side is a small model.
 import { Duplex, PassThrough } from 'node:stream';
-import { UltrabaseError } from '../../contract/errors';
-import type { LogLine } from '../../../../remote-agent/src/protocol/types';
-import { PROTOCOL_VERSION } from '../../../../remote-agent/src/protocol/rpc';
+import { UltrabaseError } from '@contract/errors';
+import type { LogLine } from '@protocol/types';
+import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { AgentLink } from '../servers/link';
 

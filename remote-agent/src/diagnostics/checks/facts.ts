@@ -1,6 +1,6 @@
 import type { InstanceSecrets } from '../../credentials/secrets';
 import { readServiceStates } from '../../lifecycle/status';
-import type { Instance, ServiceState } from '../../protocol/types';
+import type { Instance, ServiceState } from '@protocol/types';
 import { STACK_SERVICES } from '../../stack/services';
 import { readNetworkFacts, type NetworkFacts } from '../stack-facts';
 import type { DiagnoseDeps } from '../types';

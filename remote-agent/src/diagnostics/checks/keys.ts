@@ -1,4 +1,4 @@
-import { verifyJwt } from '../../common/jwt';
+import { verifyJwt } from '@common/jwt';
 import type { CheckOutcome, CheckSpec } from '../run';
 import type { DiagnosisFacts } from './facts';
 

@@ -1,4 +1,4 @@
-import type { Exposure, InstancePorts } from '../../protocol/types';
+import type { Exposure, InstancePorts } from '@protocol/types';
 import type { YamlValue } from '../yaml';
 
 export type StackServiceName =

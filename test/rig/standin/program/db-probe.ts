@@ -3,7 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { passHealthFault, sendJson } from './http-kit';
 import { describe, logError, logInfo } from './log';
-import { pgQuery, type PgTarget } from '../../../../remote-agent/src/common/pg-client';
+import { pgQuery, type PgTarget } from '@common/pg-client';
 
 export function targetFromUrl(value: string | undefined): PgTarget | undefined {
   if (!value) return undefined;

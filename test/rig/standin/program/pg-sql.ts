@@ -1,6 +1,6 @@
 // SQL text and results as the stand-ins need them, on top of the agent's Postgres client
 // (remote-agent/src/common/pg-client.ts), which the stand-ins share with the agent.
-import type { PgQueryResult } from '../../../../remote-agent/src/common/pg-client';
+import type { PgQueryResult } from '@common/pg-client';
 
 /** A result as JSON-friendly objects: numbers and booleans converted, json parsed. */
 export function rowsAsObjects(result: PgQueryResult): Record<string, unknown>[] {

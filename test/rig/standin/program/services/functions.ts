@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { passHealthFault, sendJson, serveHttp, bearerToken } from '../http-kit';
-import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
+import { verifyJwt } from '@common/jwt';
 import { logError, logInfo } from '../log';
 
 const NAME = /^[A-Za-z0-9_-]+$/;

@@ -2,7 +2,7 @@
 // GOTRUE_DB_DATABASE_URL, tokens checked against GOTRUE_JWT_SECRET.
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
 import { sendJson, serveHttp, bearerToken } from '../http-kit';
-import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
+import { verifyJwt } from '@common/jwt';
 import { logInfo } from '../log';
 
 export function runGotrue(): void {

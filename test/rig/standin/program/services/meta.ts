@@ -3,7 +3,7 @@
 import { DbProbe, passHealth, targetFromParts, targetFromUrl } from '../db-probe';
 import { readBody, sendJson, serveHttp } from '../http-kit';
 import { logInfo } from '../log';
-import { PgError, pgQuery } from '../../../../../remote-agent/src/common/pg-client';
+import { PgError, pgQuery } from '@common/pg-client';
 import { rowsAsObjects } from '../pg-sql';
 
 export function runMeta(): void {

@@ -5,9 +5,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
 import { readBody, sendJson, serveHttp, bearerToken } from '../http-kit';
-import { verifyJwt, type JwtClaims } from '../../../../../remote-agent/src/common/jwt';
+import { verifyJwt, type JwtClaims } from '@common/jwt';
 import { logInfo } from '../log';
-import { PgError, pgQuery, type PgTarget } from '../../../../../remote-agent/src/common/pg-client';
+import { PgError, pgQuery, type PgTarget } from '@common/pg-client';
 import { quoteIdent, quoteLiteral } from '../pg-sql';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_$]*$/;

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DbProbe, passHealth, targetFromParts } from '../db-probe';
 import { sendJson, serveHttp, bearerToken } from '../http-kit';
-import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
+import { verifyJwt } from '@common/jwt';
 import { logInfo, logWarn } from '../log';
 
 const TENANTS = new Set(['realtime-dev']);

@@ -3,9 +3,9 @@
 // versions). `GET /bucket` lists storage.buckets.
 import { DbProbe, passHealth, targetFromUrl } from '../db-probe';
 import { sendJson, serveHttp, bearerToken } from '../http-kit';
-import { verifyJwt } from '../../../../../remote-agent/src/common/jwt';
+import { verifyJwt } from '@common/jwt';
 import { logInfo } from '../log';
-import { pgQuery } from '../../../../../remote-agent/src/common/pg-client';
+import { pgQuery } from '@common/pg-client';
 
 export function runStorage(): void {
   const env = process.env;
