@@ -1,4 +1,4 @@
-import { UltrabaseError } from '@contract/errors';
+import { toApiError, UltrabaseError } from '@contract/errors';
 import type { Desktop } from '../core/desktop';
 import type { CliIo } from './cli-io';
 import type { AnyCommand, CommandContext, CommandResult } from './command-table';
@@ -102,12 +102,10 @@ function reportUsageError(
 
 /** `--json` gets the error as the core or agent gave it; people get it in their language. */
 function reportError(err: unknown, io: CliIo, messages: Messages, json: boolean): void {
-  const e =
-    err instanceof UltrabaseError
-      ? err
-      : new UltrabaseError('INTERNAL', (err as Error)?.message ?? String(err));
-  if (json) io.stdout.write(JSON.stringify({ error: e.toJSON() }, null, 2) + '\n');
+  // The same shaping as the preload and IPC: code, message and data only, never a stack.
+  const shape = toApiError(err, { trusted: () => err instanceof UltrabaseError });
+  if (json) io.stdout.write(JSON.stringify({ error: shape }, null, 2) + '\n');
   const sentence =
-    e instanceof LocalisedError ? messages.t(e.key, e.values) : messages.describeError(e.toJSON());
-  io.stderr.write(messages.t('errorPrefix', { code: e.code, message: sentence }) + '\n');
+    err instanceof LocalisedError ? messages.t(err.key, err.values) : messages.describeError(shape);
+  io.stderr.write(messages.t('errorPrefix', { code: shape.code, message: sentence }) + '\n');
 }
