@@ -8,9 +8,9 @@ import { build as esbuild } from 'esbuild';
 import ts from 'typescript';
 import { createServer, build as viteBuild, type Rollup } from 'vite';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode as byAlias } from '@protocol/errors';
+import { ErrorCode as byAlias } from '@protocol/error-codes';
 import { DesktopErrorCode as contractByAlias } from '@contract/errors';
-import { ErrorCode as byPath } from '@protocol/errors';
+import { ErrorCode as byPath } from '@protocol/error-codes';
 import { DesktopErrorCode as contractByPath } from '@contract/errors';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -24,7 +24,7 @@ const commonModule = existsSync(COMMON_DIR)
   : undefined;
 
 const probes: Array<[specifier: string, file: string]> = [
-  ['@protocol/errors', 'remote-agent/src/protocol/errors.ts'],
+  ['@protocol/error-codes', 'remote-agent/src/protocol/error-codes.ts'],
   ['@contract/errors', 'electron/src/contract/errors.ts'],
 ];
 if (commonModule)
@@ -75,7 +75,7 @@ describe('path aliases', () => {
     })) as Rollup.RollupOutput | Rollup.RollupOutput[];
     const chunk = [output].flat()[0]!.output[0];
     const modules = Object.keys(chunk.modules).map((id) => relative(ROOT, id));
-    expect(modules).toContain('remote-agent/src/protocol/errors.ts');
+    expect(modules).toContain('remote-agent/src/protocol/error-codes.ts');
     expect(modules).toContain('electron/src/contract/errors.ts');
   });
 
@@ -89,8 +89,8 @@ describe('path aliases', () => {
       const importer = join(ROOT, 'renderer/src/api.ts');
       const resolve = (id: string) =>
         server.environments.client.pluginContainer.resolveId(id, importer);
-      expect(relative(ROOT, (await resolve('@protocol/errors'))?.id ?? '')).toBe(
-        'remote-agent/src/protocol/errors.ts',
+      expect(relative(ROOT, (await resolve('@protocol/error-codes'))?.id ?? '')).toBe(
+        'remote-agent/src/protocol/error-codes.ts',
       );
       expect(relative(ROOT, (await resolve('@contract/errors'))?.id ?? '')).toBe(
         'electron/src/contract/errors.ts',

@@ -59,7 +59,7 @@ describe('layer rule', () => {
     [
       'zod',
       './types',
-      '@protocol/errors',
+      '@protocol/error-codes',
       '@contract/errors',
       '../../../electron/src/contract/api',
     ],
@@ -77,8 +77,8 @@ describe('layer rule', () => {
       'fs/promises',
       'node:crypto',
       './atomic-write',
-      '@protocol/errors',
-      '../protocol/errors',
+      '@protocol/error-codes',
+      '../protocol/error-codes',
     ],
   );
   layerCases(

@@ -1,4 +1,4 @@
-import { ErrorCode as AgentErrorCode } from '@protocol/errors';
+import { ErrorCode as AgentErrorCode } from '@protocol/error-codes';
 
 /** Desktop-side error codes, on top of the agent's (which pass through unchanged). */
 export const DesktopErrorCode = {

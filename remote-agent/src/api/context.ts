@@ -1,5 +1,5 @@
 import { AgentError } from '@common/coded-error';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { z } from 'zod';
 import type { AuthService, Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';

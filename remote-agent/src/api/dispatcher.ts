@@ -1,8 +1,8 @@
-import { AgentError, asCodedError } from '../errors';
+import { AgentError, asCodedError } from '../agent-error';
 import type { AuthService, Caller } from '../auth/service';
 import { refuseSelfLockout } from '../auth/users';
 import type { Logger } from '../log/logger';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import { MethodParams, PUBLIC_METHODS, type MethodName } from '@protocol/methods';
 import type { Dispatch } from '../rpc/connection';
 import type { AuditLog } from '../state/audit-log';

@@ -1,9 +1,9 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import type { AuthService } from '../auth/service';
 import type { EventBus } from '../events/bus';
 import { canSee } from '../instances/permissions';
 import type { StoreInstanceRegistry } from '../instances/registry';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent } from '@protocol/types';
 import type { OutboundStream } from '../rpc/streams';
 

@@ -1,8 +1,8 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import { hashToken } from '../auth/tokens';
 import { canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import type { AuditEntry, LogLine } from '@protocol/types';
 import { summarizeResources } from '../system/resources';

@@ -1,5 +1,5 @@
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 
 /**
  * Who may spend a password check, and when. A check is a full scrypt (~32 MiB, tens of ms on

@@ -1,6 +1,6 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import type { SessionInfo } from '@protocol/methods';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Role, UserPublic } from '@protocol/types';
 import { ownEntry, type AgentState, type UserRecord } from '../state/schema';
 import type { StateStore } from '../state/store';

@@ -1,5 +1,5 @@
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Role, UserPublic } from '@protocol/types';
 import { PASSWORD_MIN, USERNAME_RE } from '@protocol/validation';
 import { ownEntry, type AgentState, type UserRecord } from '../state/schema';

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { AuthService } from '../auth/service';
 import { loadConfig } from '../config/load';
-import { asCodedError } from '../errors';
+import { asCodedError } from '../agent-error';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { createAgent } from '../server';
 import { AuditLog } from '../state/audit-log';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DockerError } from '../docker/errors';
-import { LifecycleError } from '../lifecycle/errors';
-import { ErrorCode } from '@protocol/errors';
-import { StackError } from '../stack/errors';
-import { toRpcError } from '../errors';
+import { DockerError } from '../docker/docker-error';
+import { LifecycleError } from '../lifecycle/lifecycle-error';
+import { ErrorCode } from '@protocol/error-codes';
+import { StackError } from '../stack/stack-error';
+import { toRpcError } from '../agent-error';
 import { AgentError, CodedError, describeError } from './coded-error';
 
 describe('one coded error for every layer', () => {

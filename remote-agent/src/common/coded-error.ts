@@ -1,4 +1,4 @@
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 
 /**
  * A failure the caller can understand: a stable code, a sentence for a person (with what to do

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import {
   ConfigFileSchema,
   DEFAULT_CONFIG,

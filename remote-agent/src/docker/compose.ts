@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ErrorCode } from '@protocol/errors';
-import { DockerError } from './errors';
+import { ErrorCode } from '@protocol/error-codes';
+import { DockerError } from './docker-error';
 
 /** Runs a program with an argument array (never a shell) and collects its output. */
 export type CommandRunner = (

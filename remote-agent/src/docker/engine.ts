@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '@protocol/errors';
-import { DockerError, isTransientPullMessage } from './errors';
+import { ErrorCode } from '@protocol/error-codes';
+import { DockerError, isTransientPullMessage } from './docker-error';
 import { JsonLines } from './frames';
 import { PullTracker, type PullMessage } from './pull-progress';
 import type { RawStats } from './stats-math';

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { readStack } from '../lifecycle/stack-file';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Compose, ComposeAction, ComposeProject } from './compose';
 import {
   COMPOSE_PROJECT_LABEL,
@@ -11,7 +11,7 @@ import {
   type DockerEngine,
   type LabelledObject,
 } from './engine';
-import { DockerError } from './errors';
+import { DockerError } from './docker-error';
 import type { RawStats } from './stats-math';
 
 /**

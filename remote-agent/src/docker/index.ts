@@ -1,4 +1,4 @@
-export { DockerError } from './errors';
+export { DockerError } from './docker-error';
 export {
   createTransport,
   dockerSocketPath,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DockerError } from './errors';
+import { DockerError } from './docker-error';
 import { withRetry } from './retry';
 
 const transient = () => new DockerError('PULL_FAILED', 'TLS handshake timeout', {}, true);

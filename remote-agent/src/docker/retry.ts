@@ -1,4 +1,4 @@
-import { DockerError } from './errors';
+import { DockerError } from './docker-error';
 
 export interface RetryOptions {
   /** Total tries, the first included. */

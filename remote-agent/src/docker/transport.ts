@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '@protocol/errors';
-import { DockerError, socketError } from './errors';
+import { ErrorCode } from '@protocol/error-codes';
+import { DockerError, socketError } from './docker-error';
 
 /** The Engine API version we speak: Docker 20.10 (API 1.41) and later understand it. */
 export const ENGINE_API_VERSION = 'v1.41';

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import { instanceSecretsSchema, type InstanceSecrets } from '../credentials/secrets';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance } from '@protocol/types';
 import { writeFileAtomic } from '@common/atomic-write';
 

@@ -1,6 +1,6 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import type { Caller } from '../auth/service';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance } from '@protocol/types';
 
 /** Admins see every instance; a user sees the ones they own and the ones granted to them. */

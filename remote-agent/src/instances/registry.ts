@@ -1,6 +1,6 @@
 import { AgentError } from '@common/coded-error';
 import type { InstanceRegistry } from '../lifecycle/types';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, Instance } from '@protocol/types';
 import type { StateStore } from '../state/store';
 

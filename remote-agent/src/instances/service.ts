@@ -2,7 +2,7 @@ import type { Caller } from '../auth/service';
 import type { InstanceSecrets } from '../credentials/secrets';
 import { AgentError } from '@common/coded-error';
 import type { Lifecycle, LogSink } from '../lifecycle/types';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type {
   Exposure,
   Instance,

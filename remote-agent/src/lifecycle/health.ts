@@ -1,6 +1,6 @@
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { ServiceState } from '@protocol/types';
-import { LifecycleError } from './errors';
+import { LifecycleError } from './lifecycle-error';
 import { isCrashLooping, isReady } from '../instances/state';
 import { worstService } from './status';
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { LogLine } from '@protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
 import { FrameDemuxer } from '../docker/frames';
-import { describeError } from './errors';
+import { describeError } from './lifecycle-error';
 import type { LogSink } from './types';
 
 export interface FollowOptions {

@@ -1,7 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { AgentError } from '@common/coded-error';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance } from '@protocol/types';
 import { checkOperation, settledStatus } from '../instances/state';
 import { checkResources } from './resources';

@@ -1,7 +1,7 @@
 import { AgentError } from '@common/coded-error';
-import { DockerError } from '../docker/errors';
+import { DockerError } from '../docker/docker-error';
 import { allReady, settledStatus } from '../instances/state';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance } from '@protocol/types';
 import type { LiveStatus } from './live-status';
 import type { StackDriver } from './stack-driver';

@@ -1,5 +1,5 @@
 import { AgentError } from '@common/coded-error';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import { findShortfalls, type HostReadings, type ResourceThresholds } from '../system/resources';
 
 /**

@@ -1,9 +1,9 @@
 import type { Compose, ComposeProject } from '../docker/compose';
-import { DockerError } from '../docker/errors';
+import { DockerError } from '../docker/docker-error';
 import { withRetry } from '../docker/retry';
 import { describeError } from '@common/coded-error';
 import { mustGetInstance } from '../instances/registry';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
 import { waitUntilHealthy } from './health';
 import { ProgressLog } from './progress';

@@ -1,6 +1,6 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import { PORT_KINDS, type PortKind, type PortRange } from '../config/schema';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { InstancePorts } from '@protocol/types';
 import { Mutex } from '../sync/mutex';
 

@@ -1,4 +1,4 @@
-export * from './errors';
+export * from './error-codes';
 export * from './rpc';
 export * from './types';
 export * from './methods';

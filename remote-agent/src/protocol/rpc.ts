@@ -1,4 +1,4 @@
-import type { ErrorData } from './errors';
+import type { ErrorData } from './error-codes';
 
 /** Bumped when a change breaks older peers. `session.hello` refuses a mismatch. */
 export const PROTOCOL_VERSION = 1;

@@ -2,7 +2,7 @@ import type { DiagnoseOptions } from '../diagnostics/diagnose';
 import { mustGetInstance } from '../instances/registry';
 import { checkOperation, type InstanceLocks } from '../instances/state';
 import type { InstanceRegistry } from '../lifecycle/types';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, DiagnosticReport, Instance, RepairResult } from '@protocol/types';
 import type { AuditInput } from '../state/audit-log';
 import { repair, type RepairDeps } from './repair';

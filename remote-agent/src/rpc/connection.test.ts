@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import { serveRpc, type Dispatch } from './connection';
 
 function setup(dispatch: Dispatch, max = 200) {

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { AgentError, asCodedError, toRpcError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError, asCodedError, toRpcError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import type { JsonRpcFailure, RequestId } from '@protocol/rpc';
 import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { Admission, AdmissionTicket } from './admission';

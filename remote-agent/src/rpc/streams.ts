@@ -1,5 +1,5 @@
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import type { StreamDataParams, StreamEndParams } from '@protocol/rpc';
 
 /**

@@ -10,5 +10,5 @@ export { instanceUrls, connectionStrings, instanceHost, publishAddress } from '.
 export { INSTANCE_LABEL, STACK_VERSION_LABEL } from './compose';
 export { REALTIME_ALIAS } from './services';
 export { ENV_NAMES } from './env';
-export { StackError } from './errors';
+export { StackError } from './stack-error';
 export { ROLES_WITH_INSTANCE_PASSWORD } from './volumes/db';

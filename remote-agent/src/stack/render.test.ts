@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateCredentials } from '../credentials/generate';
 import { secretValues } from '../credentials/secrets';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { InstancePorts } from '@protocol/types';
 import { composeDocument, INSTANCE_LABEL } from './compose';
 import { ENV_NAMES } from './env';
-import { StackError } from './errors';
+import { StackError } from './stack-error';
 import { imageName, STACK_IMAGES } from './images';
 import { renderStack, type StackInput } from './render';
 import { REALTIME_ALIAS, STACK_SERVICES } from './services';

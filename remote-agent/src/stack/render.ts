@@ -1,10 +1,10 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import { instanceSecretsSchema } from '../credentials/secrets';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Exposure, InstancePorts } from '@protocol/types';
 import { composeDocument } from './compose';
 import { renderEnv } from './env';
-import { StackError } from './errors';
+import { StackError } from './stack-error';
 import { STACK_VERSION } from './images';
 import { instanceUrls } from './urls';
 import { renderDbFiles } from './volumes/db';

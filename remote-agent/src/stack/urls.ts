@@ -1,7 +1,7 @@
 import type { Exposure, InstancePorts, InstanceUrls } from '@protocol/types';
 import type { InstanceSecrets } from '../credentials/secrets';
-import { ErrorCode } from '@protocol/errors';
-import { StackError } from './errors';
+import { ErrorCode } from '@protocol/error-codes';
+import { StackError } from './stack-error';
 
 /**
  * Private instances publish on the VPS's loopback only and are reached through the desktop's

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import type { PublicKey } from './public-key';
 import type { FileFacts, StaffOs } from './os';
 

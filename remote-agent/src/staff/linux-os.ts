@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import { writeFileAtomic } from '@common/atomic-write';
 import type { Account, FileFacts, Group, NewAccount, StaffOs } from './os';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 
 /** An OpenSSH public key reduced to what goes into authorized_keys: no options, no comment. */
 export interface PublicKey {

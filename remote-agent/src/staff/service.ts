@@ -1,6 +1,6 @@
-import { AgentError } from '../errors';
+import { AgentError } from '../agent-error';
 import { checkPasswordStrength } from '../auth/users';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Role, StaffMember, UserPublic } from '@protocol/types';
 import { ACCOUNT_NAME_RE } from '@protocol/validation';
 import { Mutex } from '../sync/mutex';

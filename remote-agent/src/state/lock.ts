@@ -1,7 +1,7 @@
 import { promises as fs, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 
 export const LOCK_FILE = 'agent.lock';
 

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 import { removeStaleTempFiles, writeFileAtomic } from '@common/atomic-write';
 import { emptyState, SCHEMA_VERSION, withSafeMaps, type AgentState } from './schema';
 

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 
 /**
  * `agent.cjs dial`: for SSH servers that forbid stream-local forwarding, an exec channel runs

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { AgentError } from '../errors';
-import { ErrorCode } from '@protocol/errors';
+import { AgentError } from '../agent-error';
+import { ErrorCode } from '@protocol/error-codes';
 
 export interface SocketServer {
   close(): Promise<void>;

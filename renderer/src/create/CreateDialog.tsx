@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import type { Exposure } from '@contract/api';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';

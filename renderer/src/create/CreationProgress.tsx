@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
 import { Spinner } from '../ui/Button';

@@ -1,7 +1,7 @@
 import type { DiagnosticReport, RepairResult } from '@contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 
 export interface DiagnosticsSlice {

@@ -5,7 +5,7 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import type { LogLine } from '@contract/api';
 import { toApiError } from '../api';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 import { useApp } from '../app/store';
 import { formatLogLine, plainLogLine } from './formatLine';

@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t as translate } from '../i18n/i18n';
 import type { OpenTarget, ProjectView } from '@contract/api';
 import { projectKey, toApiError } from '../api';

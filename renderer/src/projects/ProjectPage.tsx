@@ -15,7 +15,7 @@ import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 import { needsTunnel } from './tunnelsSlice';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import type { en } from '../i18n/en';
 
 const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];

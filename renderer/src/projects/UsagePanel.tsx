@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import type { ServiceStats } from '@contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';

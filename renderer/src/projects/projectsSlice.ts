@@ -3,7 +3,7 @@ import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
 import type { InstanceStatus } from '@protocol/types';
 import { matchesQuery } from './fleet';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 
 export type ProjectAction = 'start' | 'stop' | 'restart' | 'delete';

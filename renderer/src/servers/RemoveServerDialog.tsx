@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import type { ServerInput, SshAuthMethod, SshConfigHost } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import { useApp } from '../app/store';

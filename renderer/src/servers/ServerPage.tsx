@@ -5,7 +5,7 @@ import { Badge, CONNECTION_TONE } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
 import { formatMb, formatNumber } from '../i18n/format';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
 import { loadMeter } from './capacity';

@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import type { View } from '../app/navSlice';
 import { ConnectionDot } from '../ui/Badge';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 
 function NavItem({
   label,

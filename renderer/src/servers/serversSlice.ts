@@ -7,7 +7,7 @@ import type {
 } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 
 /** The pinned key no longer matches: shown as a blocking warning, never silently accepted. */

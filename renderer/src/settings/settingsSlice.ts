@@ -1,6 +1,6 @@
 import type { AppSettings } from '@contract/api';
 import { toApiError } from '../api';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 import type { Slice } from '../app/store';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t as translate } from '../i18n/i18n';
 import type { Role, UserPublic } from '@contract/api';
 import { PASSWORD_MIN, USERNAME_RE } from '@protocol/validation';

@@ -1,7 +1,7 @@
 import type { Role, UserPublic } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 
 export interface UsersSlice {

@@ -1,5 +1,5 @@
 import { asCodedError } from '@common/coded-error';
-import { ErrorCode, JsonRpcCode, type ErrorData } from '@protocol/errors';
+import { ErrorCode, JsonRpcCode, type ErrorData } from '@protocol/error-codes';
 
 export { AgentError, asCodedError } from '@common/coded-error';
 

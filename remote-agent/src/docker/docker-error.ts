@@ -1,5 +1,5 @@
 import { CodedError } from '@common/coded-error';
-import { ErrorCode } from '@protocol/errors';
+import { ErrorCode } from '@protocol/error-codes';
 
 /**
  * A failure talking to Docker, with the stable code the agent sends to clients. `transient`

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { errorText } from './errors';
+import { errorText } from './error-messages';
 import { i18n } from './i18n';
 
 afterEach(async () => {
