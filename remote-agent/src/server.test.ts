@@ -237,6 +237,23 @@ describe('agent composition (fake Docker)', () => {
     expect(await codeOf(client.call('users.delete', { username: 'dave' }))).toBe('ok');
   });
 
+  it("tells a user only their own project count, never the server's (finding 18)", async () => {
+    const { agent, client } = await start();
+    await createRunning(agent, client, { name: 'Admin shop' });
+    await createRunning(agent, client, { name: 'Admin blog' });
+    await agent.auth.createUser('erin', 'erin password 123', 'user');
+    const toAgent = new PassThrough();
+    const fromAgent = new PassThrough();
+    agent.connect(toAgent, fromAgent);
+    const erin = new RpcClient(fromAgent, toAgent);
+    await erin.login('erin', 'erin password 123');
+    await createRunning(agent, erin, { name: 'Erin shop' });
+
+    type Resources = { instances: number; maxInstances: number };
+    expect((await client.call<Resources>('system.resources')).instances).toBe(3);
+    expect((await erin.call<Resources>('system.resources')).instances).toBe(1);
+  });
+
   it('guards the secrets of instances created before a restart in its log (finding 19)', async () => {
     const first = await start();
     const { instance } = await first.client.call<{ instance: Instance }>('instances.create', {

@@ -192,13 +192,19 @@ export function createHandlers(s: AgentServices): Handlers {
       services: await s.instances.stats(callerOf(ctx), id),
     }),
     'system.resources': async (_p, ctx) => {
-      callerOf(ctx);
-      return summarizeResources(await s.readHost(), {
-        instances: s.registry.list().filter(countsAgainstLimit).length,
+      const caller = callerOf(ctx);
+      const counted = s.registry.list().filter(countsAgainstLimit);
+      const summary = summarizeResources(await s.readHost(), {
+        instances: counted.length,
         maxInstances: s.config.maxInstances,
         thresholds: s.config.resources,
         agentVersion: s.agentVersion,
       });
+      if (caller.role === 'admin') return summary;
+      // How many projects other tenants run is not a user's business: they see their own
+      // (what fits more still follows the server's limit, which decides their next creation).
+      const visible = new Set(s.instances.list(caller).map((i) => i.id));
+      return { ...summary, instances: counted.filter((i) => visible.has(i.id)).length };
     },
     'events.subscribe': (_p, ctx) => {
       const caller = callerOf(ctx);

@@ -24,4 +24,8 @@ describe('shellQuote', () => {
     expect(shellQuote("a b'c;$(rm -rf /)")).toBe(`'a b'\\''c;$(rm -rf /)'`);
     expect(shellCommand(['echo', '', 'x y'])).toBe(`echo '' 'x y'`);
   });
+  it('quotes a word with = so a first word can never become an environment assignment', () => {
+    expect(shellQuote('LD_PRELOAD=/tmp/x.so')).toBe(`'LD_PRELOAD=/tmp/x.so'`);
+    expect(shellCommand(['A=B', 'node'])).toBe(`'A=B' node`);
+  });
 });
