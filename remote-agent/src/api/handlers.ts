@@ -134,6 +134,9 @@ export function createHandlers(s: AgentServices): Handlers {
       await s.instances.delete(callerOf(ctx), id);
       return { ok: true };
     },
+    'instances.cancel': async ({ id }, ctx) => ({
+      instance: await s.instances.cancel(callerOf(ctx), id),
+    }),
     'instances.credentials': async ({ id }, ctx) => ({
       credentials: await s.instances.credentials(callerOf(ctx), id),
     }),

@@ -79,6 +79,7 @@ export const MethodParams = {
   'instances.stop': z.object({ id }).strict(),
   'instances.restart': z.object({ id }).strict(),
   'instances.delete': z.object({ id }).strict(),
+  'instances.cancel': z.object({ id }).strict(),
   'instances.credentials': z.object({ id }).strict(),
   'instances.progress': z.object({ id }).strict(),
   'instances.diagnose': z.object({ id }).strict(),
@@ -141,6 +142,11 @@ export interface MethodResults {
   'instances.stop': { instance: Instance };
   'instances.restart': { instance: Instance };
   'instances.delete': { ok: true };
+  /**
+   * Cancels a queued or running creation; resolves once it is rolled back: the instance is then
+   * `failed` with error code CANCELLED. INVALID_STATE when it is not being created.
+   */
+  'instances.cancel': { instance: Instance };
   'instances.credentials': { credentials: InstanceCredentials };
   'instances.progress': { events: ProgressEvent[]; finished: boolean };
   'instances.diagnose': { report: DiagnosticReport };
