@@ -15,6 +15,8 @@ import { ErrorCode } from '@protocol/error-codes';
 import type { DiagnosticReport, Instance, RepairResult } from '@protocol/types';
 import { MAX_LOG_STREAMS_PER_SESSION } from './api/handlers';
 import { createAgent, type Agent } from './server';
+import { dialSocket } from './transport/dial';
+import { listenOnUnixSocket } from './transport/unix-socket';
 import type { HostReadings } from './system/resources';
 
 // The whole agent, as the daemon assembles it, over an in-memory Docker: what crosses the
@@ -306,5 +308,60 @@ describe('agent composition (fake Docker)', () => {
     expect(refused).toMatchObject({ code: 'LIMIT_REACHED' });
     await client.call('stream.cancel', { stream: streams[0] });
     expect(await codeOf(client.call('logs.follow', { id: inst.id, follow: true }))).toBe('ok');
+  });
+});
+
+describe('a connection bound to a staff account (session.bind, sent first by the forced dial)', () => {
+  function connect(agent: Agent): RpcClient {
+    const toAgent = new PassThrough();
+    const fromAgent = new PassThrough();
+    agent.connect(toAgent, fromAgent);
+    return new RpcClient(fromAgent, toAgent);
+  }
+
+  it('refuses to log in or resume as anyone else, even with their right password or token', async () => {
+    const { agent } = await start();
+    await agent.auth.createUser('ana', 'ana secret passphrase', 'user');
+    await agent.auth.createUser('bob', 'bob secret passphrase', 'admin');
+    const bobToken = (await connect(agent).login('bob', 'bob secret passphrase')).token;
+
+    const ana = connect(agent);
+    await ana.call('session.bind', { username: 'ana' });
+    expect(await codeOf(ana.login('bob', 'bob secret passphrase'))).toBe('FORBIDDEN');
+    expect(await codeOf(ana.call('auth.resume', { token: bobToken }))).toBe('FORBIDDEN');
+    expect(await codeOf(ana.call('users.list', {}))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(ana.call('session.bind', { username: 'bob' }))).toBe('FORBIDDEN');
+    await ana.call('auth.login', { username: 'ana', password: 'ana secret passphrase' });
+    expect(await codeOf(ana.call('users.list', {}))).toBe('FORBIDDEN');
+
+    // Binding is only ever the first message: a logged-in connection cannot be relabelled.
+    const late = connect(agent);
+    await late.login('ana', 'ana secret passphrase');
+    expect(await codeOf(late.call('session.bind', { username: 'ana' }))).toBe('INVALID_STATE');
+  });
+});
+
+describe('dial --as over a real Unix socket', () => {
+  it('binds first, before any client byte: the client can neither skip nor replace the bind', async () => {
+    const { agent } = await start();
+    await agent.auth.createUser('ana', 'ana secret passphrase', 'user');
+    await agent.auth.createUser('bob', 'bob secret passphrase', 'admin');
+    const socketPath = path.join(dataDir, 'dial-test.sock');
+    const server = await listenOnUnixSocket(socketPath, (s) => agent.connect(s, s));
+    try {
+      const input = new PassThrough();
+      const output = new PassThrough();
+      // What ana's SSH client sends arrives at once, before dial has even connected.
+      const ana = new RpcClient(output, input);
+      const forgedBind = ana.call('session.bind', { username: 'bob' });
+      const dialing = dialSocket(socketPath, input, output, { as: 'ana' });
+      expect(await codeOf(forgedBind)).toBe('FORBIDDEN');
+      expect(await codeOf(ana.login('bob', 'bob secret passphrase'))).toBe('FORBIDDEN');
+      await ana.call('auth.login', { username: 'ana', password: 'ana secret passphrase' });
+      input.end();
+      await dialing;
+    } finally {
+      await server.close();
+    }
   });
 });

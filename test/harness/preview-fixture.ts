@@ -374,6 +374,7 @@ const api: DesktopApi = {
   startProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'running')),
   stopProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'stopped')),
   restartProject: async (sid, id) => (await wait(900), setStatus(find(sid, id), 'running')),
+  cancelCreation: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'failed')),
   deleteProject: async (sid, id) => {
     await wait(600);
     projects.splice(projects.indexOf(find(sid, id)), 1);

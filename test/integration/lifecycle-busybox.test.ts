@@ -66,8 +66,16 @@ async function busyboxImage(): Promise<string> {
   return tag;
 }
 
-function stackYaml(image: string, ports: InstancePorts, opts: { unhealthy?: boolean } = {}) {
+interface StackOptions {
+  /** db never turns healthy: compose gives up inside `up`. */
+  unhealthy?: boolean;
+  /** kong never turns healthy: `up` succeeds and the creation sits in its health wait. */
+  kongUnhealthy?: boolean;
+}
+
+function stackYaml(image: string, ports: InstancePorts, opts: StackOptions = {}) {
   const ready = opts.unhealthy ? '/nonexistent' : '/tmp/ready';
+  const kongCheck = opts.kongUnhealthy ? '/nonexistent' : '/bin';
   return `# hand-written stand-in for a rendered stack: db with a healthcheck, kong after it, rest without one
 services:
   db:
@@ -94,7 +102,7 @@ services:
       db:
         condition: service_healthy
     healthcheck:
-      test: ["CMD", "test", "-d", "/bin"]
+      test: ["CMD", "test", "-d", "${kongCheck}"]
       interval: 1s
       timeout: 2s
       retries: 2
@@ -168,7 +176,7 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
 
   const instanceDir = (id: string) => join(dataDir, 'instances', id);
 
-  async function prepare(id: string, opts: { unhealthy?: boolean } = {}): Promise<Instance> {
+  async function prepare(id: string, opts: StackOptions = {}): Promise<Instance> {
     const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
     const ports = {
       kongHttp: kongHttp!,
@@ -499,6 +507,30 @@ describe('lifecycle on the real engine (busybox stacks)', () => {
     expect(lifecycle.progress(bad.id).finished).toBe(true);
     await lifecycle.remove(bad.id);
     registry.drop(bad.id);
+  });
+
+  it('cancels a creation in its health wait at once: failed with CANCELLED, nothing left, ports free', async () => {
+    const slow = await prepare(`lcc${Date.now().toString(36)}`, { kongUnhealthy: true });
+    lifecycle.enqueueCreate(slow.id);
+    const steps = () => lifecycle.progress(slow.id).events.map((e) => `${e.step}:${e.status}`);
+    await until(() => steps().includes('health:started'), 60_000, 'the health wait');
+    expect((await leftovers(engine, slow.project)).containers.length).toBeGreaterThan(0);
+    const t0 = performance.now();
+    const after = await lifecycle.cancelCreate(slow.id);
+    const ms = performance.now() - t0;
+    console.log(`cancel during health wait, rollback included: ${ms.toFixed(0)} ms`);
+    expect(after).toMatchObject({ status: 'failed', error: { code: 'CANCELLED' } });
+    expect(steps()).toEqual(expect.arrayContaining(['health:failed', 'rollback:done']));
+    expect(lifecycle.progress(slow.id).finished).toBe(true);
+    expect(await leftovers(engine, slow.project)).toEqual({
+      containers: [],
+      networks: [],
+      volumes: [],
+    });
+    for (const p of Object.values(slow.ports)) expect(await canBind(p)).toBe(true);
+    expect(audit.at(-1)).toMatchObject({ result: 'error', code: 'CANCELLED' });
+    await lifecycle.remove(slow.id);
+    registry.drop(slow.id);
   });
 
   it('refuses a creation when the host lacks memory, saying how much is missing', async () => {

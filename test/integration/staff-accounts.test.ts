@@ -234,7 +234,7 @@ describe('a staff member with her own SSH login', () => {
     expect((await rootRun(['id', '-Gn', 'ana'])).trim()).toBe('ultrabase');
     const keys = await rootRun(['cat', '/home/ana/.ssh/authorized_keys']);
     expect(keys).toMatch(
-      /^restrict,command="\S+ \/opt\/ultrabase\/agent\/1\.0\.0\/agent\.cjs dial --socket \/run\/ultrabase\/agent\.sock" ssh-ed25519 /,
+      /^restrict,command="\S+ \/opt\/ultrabase\/agent\/1\.0\.0\/agent\.cjs dial --socket \/run\/ultrabase\/agent\.sock --as ana" ssh-ed25519 /,
     );
     expect(
       await rootRun(['stat', '-c', '%U:%G %a', '/home/ana', '/home/ana/.ssh/authorized_keys']),
@@ -305,6 +305,22 @@ describe('a staff member with her own SSH login', () => {
     ).toBe('FORBIDDEN');
     expect(await ana.codeOf('staff.remove', { username: 'ana' })).toBe('FORBIDDEN');
     ana.close();
+  });
+
+  it('(a2) cannot log in as bob through her forced dial, even with his password', async () => {
+    const child = sshAsAna();
+    const ana = new RpcClient(child.stdout, child.stdin);
+    await ana.hello();
+    expect(await ana.codeOf('auth.login', { username: 'bob', password: 'bob-password-1' })).toBe(
+      'FORBIDDEN',
+    );
+    expect(await ana.codeOf('session.bind', { username: 'bob' })).toBe('FORBIDDEN');
+    expect(await ana.codeOf('users.list')).toBe('UNAUTHENTICATED');
+    // Her own login on the same connection still works.
+    expect(await ana.codeOf('auth.login', { username: 'ana', password: ANA_PASSWORD })).toBe('ok');
+    ana.close();
+    // And an admin cannot delete her agent user alone: staff.remove takes both.
+    expect(await admin.codeOf('users.delete', { username: 'ana' })).toBe('INVALID_STATE');
   });
 
   it('(b) gets no shell: any command, a pty and sftp all run the dial instead', async () => {

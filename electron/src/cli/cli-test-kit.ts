@@ -201,6 +201,15 @@ export function fakeDesktop(seed: { servers?: ServerView[]; projects?: ProjectVi
       record('restartProject', id);
       return { ...projectById(id), status: 'running' };
     },
+    async cancelCreation(_s, id) {
+      record('cancelCreation', id);
+      const p = projectById(id);
+      if (p.status !== 'queued' && p.status !== 'creating')
+        throw new UltrabaseError('INVALID_STATE', `${p.name} is ${p.status}`);
+      p.status = 'failed';
+      p.error = { code: 'CANCELLED', reason: 'The creation was cancelled.', at: p.updatedAt };
+      return { ...p };
+    },
     async deleteProject(_s, id) {
       record('deleteProject', id);
       fake.projects = fake.projects.filter((p) => p.id !== id);

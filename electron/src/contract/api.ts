@@ -222,6 +222,11 @@ export const desktopMethods = {
   stopProject: defineMethod<ProjectView>()(project),
   restartProject: defineMethod<ProjectView>()(project),
   deleteProject: defineMethod<void>()(project),
+  /**
+   * Cancels a queued or running creation and resolves once it is rolled back: the project is
+   * then `failed` with code CANCELLED. INVALID_STATE when it is not being created.
+   */
+  cancelCreation: defineMethod<ProjectView>()(project),
   projectCredentials: defineMethod<InstanceCredentials>()(project),
   diagnoseProject: defineMethod<DiagnosticReport>()(project),
   repairProject: defineMethod<RepairResult>()(project, [

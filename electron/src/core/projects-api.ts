@@ -68,6 +68,12 @@ export const PROJECT_ROUTES = {
     timeoutMs: DOCKER_OPERATION_MS,
     pick: (): void => undefined,
   }),
+  // A running creation stops at its next step boundary and rolls back: that takes a while.
+  cancelCreation: route('instances.cancel', {
+    params: byId,
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r, ctx) => ctx.project(r.instance),
+  }),
   projectCredentials: route('instances.credentials', {
     params: byId,
     pick: (r, ctx) => {

@@ -43,6 +43,7 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.stop': byId,
   'instances.restart': byId,
   'instances.delete': byId,
+  'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
 };
 

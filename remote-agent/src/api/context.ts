@@ -18,6 +18,8 @@ export class ClientSession {
   hello = false;
   client = '';
   tokenHash: string | undefined;
+  /** The staff account this connection may log in as, and no other (`session.bind`). */
+  boundTo: string | undefined;
   /** `logs.follow` streams open on this connection (capped: each holds Docker streams). */
   logStreams = 0;
 }

@@ -9,7 +9,7 @@ import type { AuditLog } from '../state/audit-log';
 import { AUDITED } from './audit-policy';
 import type { ClientSession, Handler, Handlers } from './context';
 
-const BEFORE_HELLO: readonly string[] = ['session.hello', 'system.ping'];
+const BEFORE_HELLO: readonly string[] = ['session.hello', 'session.bind', 'system.ping'];
 
 /**
  * The boundary every call crosses: known method, hello done, session valid (re-read on each

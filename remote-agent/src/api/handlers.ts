@@ -5,6 +5,7 @@ import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import type { AuditEntry, LogLine } from '@protocol/types';
+import { bindConnection, checkBoundIdentity } from '../staff/connection-identity';
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
@@ -42,13 +43,19 @@ export function createHandlers(s: AgentServices): Handlers {
         capabilities: ['dry-run', 'events', 'audit', 'stream-ack', 'docker'],
       };
     },
+    'session.bind': ({ username }, { session }) => {
+      bindConnection(session, username);
+      return { ok: true };
+    },
     'auth.login': async ({ username, password }, { session, call }) => {
+      checkBoundIdentity(session.boundTo, username);
       const info = await s.auth.login(username, password, call.connectionId);
       session.tokenHash = hashToken(info.token);
       return info;
     },
     'auth.resume': ({ token }, { session }) => {
       const info = s.auth.resume(token);
+      checkBoundIdentity(session.boundTo, info.user.username);
       session.tokenHash = hashToken(token);
       return info;
     },
@@ -81,6 +88,16 @@ export function createHandlers(s: AgentServices): Handlers {
     },
     'users.delete': async ({ username }, ctx) => {
       requireAdmin(callerOf(ctx));
+      // A staff member is a Linux account and an agent user together; deleting only the user
+      // would leave a login whose forced dial leads nowhere, and the name free for someone else.
+      if (s.staff?.list().some((m) => m.username === username)) {
+        throw new AgentError(
+          ErrorCode.INVALID_STATE,
+          `${username} is a staff member with a Linux account: remove them with staff.remove, ` +
+            'which deletes the account and the user together.',
+          { staff: true },
+        );
+      }
       // Ownership is the username: a later account of that name would inherit these projects
       // (and their credentials). They are deleted first, by a person who means it.
       const owned = s.registry.list().filter((i) => i.owner === username);
@@ -134,6 +151,9 @@ export function createHandlers(s: AgentServices): Handlers {
       await s.instances.delete(callerOf(ctx), id);
       return { ok: true };
     },
+    'instances.cancel': async ({ id }, ctx) => ({
+      instance: await s.instances.cancel(callerOf(ctx), id),
+    }),
     'instances.credentials': async ({ id }, ctx) => ({
       credentials: await s.instances.credentials(callerOf(ctx), id),
     }),

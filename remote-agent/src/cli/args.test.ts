@@ -19,6 +19,11 @@ describe('parseCommand', () => {
       dataDir: '/d',
     });
     expect(parseCommand(['dial', '--socket', '/s'])).toEqual({ kind: 'dial', socket: '/s' });
+    expect(parseCommand(['dial', '--socket', '/s', '--as', 'ana'])).toEqual({
+      kind: 'dial',
+      socket: '/s',
+      as: 'ana',
+    });
     expect(parseCommand(['admin', 'create', '--username', 'ana', '--force'])).toEqual({
       kind: 'admin-create',
       username: 'ana',

@@ -9,7 +9,7 @@ export type Command =
       stdio: boolean;
       pidFile?: string;
     }
-  | { kind: 'dial'; socket?: string }
+  | { kind: 'dial'; socket?: string; as?: string }
   | { kind: 'admin-create'; username: string; dataDir?: string; force: boolean }
   | { kind: 'version' }
   | { kind: 'help' };
@@ -58,10 +58,11 @@ export function parseCommand(argv: string[]): Command {
       case 'dial': {
         const { values } = parseArgs({
           args: rest(1),
-          options: { socket: { type: 'string' } },
+          // --as: the staff account a forced command was written for (see staff/dial-path.ts).
+          options: { socket: { type: 'string' }, as: { type: 'string' } },
           strict: true,
         });
-        return { kind: 'dial', ...defined({ socket: values.socket }) };
+        return { kind: 'dial', ...defined({ socket: values.socket, as: values.as }) };
       }
       case 'admin': {
         if (second !== 'create') throw new UsageError('the only admin command is "admin create"');

@@ -45,7 +45,9 @@ export async function runCli(io: CliIo): Promise<number> {
         );
         return Exit.OK;
       case 'dial':
-        await dialSocket(command.socket ?? defaultPaths(io.env).socket, io.stdin, io.stdout);
+        await dialSocket(command.socket ?? defaultPaths(io.env).socket, io.stdin, io.stdout, {
+          ...(command.as !== undefined ? { as: command.as } : {}),
+        });
         return Exit.OK;
       case 'admin-create':
         return await adminCreate(io, command);

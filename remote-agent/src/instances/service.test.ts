@@ -126,6 +126,22 @@ describe('InstanceService', () => {
     expect(readdirSync(path.join(dir, 'instances'))).toEqual([]);
   });
 
+  it('lets only the creator or an admin cancel a creation', async () => {
+    const cancelled: string[] = [];
+    const { service } = await setup({
+      ...fakeLifecycle(),
+      cancelCreate: async (id) => (cancelled.push(id), service.get(admin, id)),
+    });
+    const { instance } = await service.create(ana, { name: 'Shop' });
+    const granted: Caller = { ...bob, grants: [instance.id] };
+    expect(await code(service.cancel(bob, instance.id))).toBe('NOT_FOUND');
+    expect(await code(service.cancel(granted, instance.id))).toBe('FORBIDDEN');
+    expect(cancelled).toEqual([]);
+    await service.cancel(ana, instance.id);
+    await service.cancel(admin, instance.id);
+    expect(cancelled).toEqual([instance.id, instance.id]);
+  });
+
   it('leaves nothing behind when writing files fails, and frees the ports', async () => {
     const { service, registry } = await setup();
     failWrite = true;

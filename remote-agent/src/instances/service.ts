@@ -163,6 +163,18 @@ export class InstanceService {
     await this.deps.registry.remove(id);
   }
 
+  /** Stopping a creation is the creator's call (or an admin's), like deleting it. */
+  async cancel(caller: Caller, id: string): Promise<Instance> {
+    const instance = this.get(caller, id);
+    if (!canDelete(caller, instance)) {
+      throw new AgentError(
+        ErrorCode.FORBIDDEN,
+        'Only the person who created this project or an admin may cancel its creation.',
+      );
+    }
+    return this.deps.lifecycle.cancelCreate(id);
+  }
+
   start(caller: Caller, id: string): Promise<Instance> {
     this.get(caller, id);
     return this.deps.lifecycle.start(id);

@@ -54,4 +54,18 @@ describe('executeCreation', () => {
     expect(log).toContain('undo pull');
     expect(out.ok === false && (out.rollbackError as Error).message).toBe('undo broke');
   });
+
+  it('stops at the next step boundary once cancelled, and rolls back like a failure', async () => {
+    const log: string[] = [];
+    const controller = new AbortController();
+    const plan = steps(log).map((step) =>
+      step.name === 'start'
+        ? { ...step, run: async () => (log.push('run start'), controller.abort(new Error('stop'))) }
+        : step,
+    );
+    const out = await executeCreation(plan, null, { signal: controller.signal });
+    expect(out).toMatchObject({ ok: false, step: 'start', rolledBack: ['start', 'pull'] });
+    expect(out.ok === false && (out.error as Error).message).toBe('stop');
+    expect(log).not.toContain('run health');
+  });
 });

@@ -29,6 +29,12 @@ export interface CreationHooks {
   onStep?(step: CreationStepName): void;
   /** Awaited before any rollback: the place to look at what failed while it still exists. */
   onFailed?(step: CreationStepName, error: unknown): Promise<void> | void;
+  /**
+   * Cancels at the next step boundary: the step about to run fails with `signal.reason`
+   * instead, and the rollback runs exactly as for any failure. A step may also watch the
+   * signal itself to stop a long wait early.
+   */
+  signal?: AbortSignal;
 }
 
 export async function executeCreation<Ctx>(
@@ -39,8 +45,11 @@ export async function executeCreation<Ctx>(
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
     try {
+      hooks.signal?.throwIfAborted();
       hooks.onStep?.(step.name);
       await step.run(ctx);
+      // A step that ignored the signal still must not let the creation carry on past it.
+      hooks.signal?.throwIfAborted();
     } catch (error) {
       await hooks.onFailed?.(step.name, error);
       const rolledBack: CreationStepName[] = [];

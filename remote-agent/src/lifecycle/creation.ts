@@ -1,7 +1,8 @@
 import { describeError } from '@common/coded-error';
 import type { Compose } from '../docker/compose';
-import { withRetry } from '../docker/retry';
+import { sleep, withRetry } from '../docker/retry';
 import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
+import { untilAborted } from './cancellation';
 import { checkResources } from './resources';
 import { executeCreation, type CreationStep, type CreationStepName } from './creation-plan';
 import { readStack, type StackSummary } from './stack-file';
@@ -14,6 +15,8 @@ interface CreationContext {
   compose?: Compose;
   stack?: StackSummary;
   ready?: ServiceState[];
+  /** Aborted by `instances.cancel`: long waits stop at once, the rest at the next step. */
+  signal: AbortSignal;
 }
 
 /** The steps of one creation; only bringing the stack up leaves something to undo. */
@@ -55,7 +58,7 @@ function creationSteps(driver: StackDriver): CreationStep<CreationContext>[] {
       async run(ctx) {
         ctx.stack = await readStack(deps.instanceDir(ctx.id));
         driver.rememberServices(ctx.id, ctx.stack.services);
-        await pullImages(driver, ctx.id, [...new Set(ctx.stack.images.values())]);
+        await pullImages(driver, ctx.id, [...new Set(ctx.stack.images.values())], ctx.signal);
       },
     },
     {
@@ -66,8 +69,12 @@ function creationSteps(driver: StackDriver): CreationStep<CreationContext>[] {
           status: 'started',
           message: `compose up (${ctx.stack?.services.length ?? 0} services)`,
         });
-        await driver.upUntilSettled(ctx.inst, ctx.compose!, (attempt, message) =>
-          progress.record(ctx.id, { step: 'start', status: 'retry', attempt, message }),
+        await driver.upUntilSettled(
+          ctx.inst,
+          ctx.compose!,
+          (attempt, message) =>
+            progress.record(ctx.id, { step: 'start', status: 'retry', attempt, message }),
+          ctx.signal,
         );
         progress.record(ctx.id, { step: 'start', status: 'done' });
       },
@@ -90,14 +97,18 @@ function creationSteps(driver: StackDriver): CreationStep<CreationContext>[] {
       name: 'health',
       async run(ctx) {
         const { id, inst } = ctx;
-        const ready = await driver.waitHealthy(inst, (s) =>
-          progress.record(id, {
-            step: 'health',
-            status: 'progress',
-            service: s.service,
-            health: s.health,
-            message: s.health === 'healthy' ? `${s.service} is healthy` : `${s.service} is running`,
-          }),
+        const ready = await driver.waitHealthy(
+          inst,
+          (s) =>
+            progress.record(id, {
+              step: 'health',
+              status: 'progress',
+              service: s.service,
+              health: s.health,
+              message:
+                s.health === 'healthy' ? `${s.service} is healthy` : `${s.service} is running`,
+            }),
+          ctx.signal,
         );
         progress.record(id, { step: 'health', status: 'done' });
         ctx.ready = ready;
@@ -114,7 +125,7 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
   const { deps, progress } = driver;
   const steps = creationSteps(driver);
 
-  return async function runCreation(id: string): Promise<void> {
+  return async function runCreation(id: string, signal: AbortSignal): Promise<void> {
     const initial = deps.registry.get(id);
     if (!initial || isClosed()) return;
     let lease: Lease;
@@ -136,9 +147,10 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
         error: undefined,
         services: [],
       });
-      const ctx: CreationContext = { id, inst };
+      const ctx: CreationContext = { id, inst, signal };
       let failure: InstanceFailure | undefined;
       const outcome = await executeCreation(steps, ctx, {
+        signal,
         onStep: (step) => {
           if (step !== 'start') progress.record(id, { step, status: 'started' });
         },
@@ -199,7 +211,12 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
   }
 }
 
-async function pullImages(driver: StackDriver, id: string, images: string[]): Promise<void> {
+async function pullImages(
+  driver: StackDriver,
+  id: string,
+  images: string[],
+  signal: AbortSignal,
+): Promise<void> {
   const { engine } = driver.docker;
   const { progress } = driver;
   const missing: string[] = [];
@@ -219,20 +236,27 @@ async function pullImages(driver: StackDriver, id: string, images: string[]): Pr
   for (const image of missing) {
     let lastReported = -10;
     let lastAt = 0;
+    signal.throwIfAborted();
     await withRetry(
       () =>
-        engine.pullImage(image, (percent) => {
-          // Enough to draw a bar: every 5 points or every second, and the 100.
-          const now = Date.now();
-          if (percent === 100 || percent - lastReported >= 5 || now - lastAt >= 1_000) {
-            lastReported = percent;
-            lastAt = now;
-            progress.record(id, { step: 'pull', status: 'progress', image, percent });
-          }
-        }),
+        untilAborted(
+          engine.pullImage(image, (percent) => {
+            // dockerd may go on pulling after a cancel; its story is over by then.
+            if (signal.aborted) return;
+            // Enough to draw a bar: every 5 points or every second, and the 100.
+            const now = Date.now();
+            if (percent === 100 || percent - lastReported >= 5 || now - lastAt >= 1_000) {
+              lastReported = percent;
+              lastAt = now;
+              progress.record(id, { step: 'pull', status: 'progress', image, percent });
+            }
+          }),
+          signal,
+        ),
       {
         attempts: driver.options.attempts,
         baseDelayMs: driver.options.retryBaseMs,
+        sleep: (ms) => untilAborted(sleep(ms), signal),
         onRetry: (attempt, err, delayMs) =>
           progress.record(id, {
             step: 'pull',

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@protocol/error-codes';
 import type { ServiceState } from '@protocol/types';
+import { untilAborted } from './cancellation';
 import { LifecycleError } from './lifecycle-error';
 import { isCrashLooping, isReady } from '../instances/state';
 import { worstService } from './status';
@@ -15,6 +16,8 @@ export interface WaitOptions {
   now?: () => number;
   /** Longest sleep between two looks when no event arrives. */
   recheckMs?: number;
+  /** Stops the wait at once (a cancelled creation), rejecting with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -30,6 +33,7 @@ export async function waitUntilHealthy(opts: WaitOptions): Promise<ServiceState[
   // Restarts counted from the start of this wait: an old crash must not condemn a fresh start.
   const baseline = new Map<string, number>();
   for (;;) {
+    opts.signal?.throwIfAborted();
     const states = await opts.read();
     for (const s of states) if (!baseline.has(s.service)) baseline.set(s.service, s.restarts);
     for (const s of states) {
@@ -60,7 +64,10 @@ export async function waitUntilHealthy(opts: WaitOptions): Promise<ServiceState[
         { service: worst?.service, services: states },
       );
     }
-    await opts.waitForChange(Math.min(remaining, opts.recheckMs ?? 2_000));
+    await untilAborted(
+      opts.waitForChange(Math.min(remaining, opts.recheckMs ?? 2_000)),
+      opts.signal,
+    );
   }
 }
 

@@ -66,6 +66,7 @@ let lifecycle: DockerLifecycle;
 let host: HostReadings;
 let audits: { action: string; result: string; code?: string }[];
 let events: AgentEvent[];
+let config: Parameters<typeof createLifecycle>[0]['config'];
 
 async function queued(id: string): Promise<Instance> {
   const dir = path.join(dataDir, 'instances', id);
@@ -109,6 +110,12 @@ beforeEach(async () => {
   locks = new InstanceLocks();
   audits = [];
   events = [];
+  config = {
+    creationConcurrency: 1,
+    resources: { minFreeMemoryMb: 100, minFreeDiskMb: 100, maxLoadPerCore: 4 },
+    dataDir,
+    healthTimeoutMs: 300,
+  };
   lifecycle = createLifecycle(
     {
       registry,
@@ -117,12 +124,7 @@ beforeEach(async () => {
       instanceDir: (id) => path.join(dataDir, 'instances', id),
       emit: (e) => events.push(e),
       audit: (e) => audits.push(e),
-      config: {
-        creationConcurrency: 1,
-        resources: { minFreeMemoryMb: 100, minFreeDiskMb: 100, maxLoadPerCore: 4 },
-        dataDir,
-        healthTimeoutMs: 300,
-      },
+      config,
     },
     { attempts: 1, retryBaseMs: 1, statusDebounceMs: 1 },
   );
@@ -272,5 +274,99 @@ describe('operations and reconcile over a fake engine', () => {
       status: 'failed',
       error: { code: 'CANCELLED' },
     });
+  });
+});
+
+async function until(id: string, step: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!steps(id).includes(step)) {
+    if (Date.now() > deadline)
+      throw new Error(`${id} never reached ${step}: ${steps(id).join(' ')}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+describe('cancelling a creation over a fake engine', () => {
+  /** Cancelled, rolled back, audited, the lock free and nothing of the project left in Docker. */
+  function expectCancelled(id: string, project: string) {
+    const inst = registry.get(id)!;
+    expect(inst.status).toBe('failed');
+    expect(inst.error?.code).toBe(ErrorCode.CANCELLED);
+    expect(engine.leftovers(project)).toEqual([]);
+    expect(locks.isBusy(id)).toBe(false);
+    expect(lifecycle.progress(id).finished).toBe(true);
+    expect(audits.at(-1)).toMatchObject({
+      action: 'instances.create.finish',
+      target: id,
+      result: 'error',
+      code: ErrorCode.CANCELLED,
+    });
+  }
+
+  it('takes a queued creation out of the queue before it touches Docker', async () => {
+    let release!: () => void;
+    compose.gate.up = new Promise<void>((r) => (release = r));
+    await queued('first');
+    const second = await queued('second');
+    await queued('third');
+    lifecycle.enqueueCreate('first');
+    expect(lifecycle.enqueueCreate('second').queuePosition).toBe(1);
+    lifecycle.enqueueCreate('third');
+
+    const after = await lifecycle.cancelCreate('second');
+    expect(after.status).toBe('failed');
+    expectCancelled('second', second.project);
+    // The one behind it moves up, and it is never started.
+    expect(lifecycle.progress('third').events.at(-1)).toMatchObject({ queuePosition: 1 });
+    release();
+    await lifecycle.idle();
+    expect(compose.runs).not.toContain('up ub_second');
+    expect(registry.get('first')?.status).toBe('running');
+    expect(registry.get('third')?.status).toBe('running');
+    expect(steps('second')).toContain('queued:failed');
+  });
+
+  it('stops an image pull at once and rolls back', async () => {
+    let pulling = false;
+    // A registry that never answers: only the cancel can end this pull.
+    engine.pullImage = () => {
+      pulling = true;
+      return new Promise<void>(() => undefined);
+    };
+    const inst = await queued('inpull');
+    lifecycle.enqueueCreate('inpull');
+    await until('inpull', 'pull:started');
+    while (!pulling) await new Promise((r) => setTimeout(r, 2));
+    const t0 = Date.now();
+    await lifecycle.cancelCreate('inpull');
+    expect(Date.now() - t0).toBeLessThan(500);
+    expectCancelled('inpull', inst.project);
+    expect(steps('inpull')).toContain('pull:failed');
+    expect(compose.runs).not.toContain('up ub_inpull');
+    await lifecycle.idle();
+  });
+
+  it('stops the health wait at once and removes containers, network and volumes', async () => {
+    config.healthTimeoutMs = 60_000;
+    engine.healthOnStart = () => 'starting';
+    const inst = await queued('inhealth');
+    lifecycle.enqueueCreate('inhealth');
+    await until('inhealth', 'health:started');
+    expect(engine.leftovers(inst.project).length).toBeGreaterThan(0);
+    const t0 = Date.now();
+    await lifecycle.cancelCreate('inhealth');
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expectCancelled('inhealth', inst.project);
+    expect(steps('inhealth')).toEqual(expect.arrayContaining(['health:failed', 'rollback:done']));
+    // Deleting it afterwards works: nothing holds the instance.
+    await lifecycle.remove('inhealth');
+  });
+
+  it('refuses to cancel what is not being created', async () => {
+    await create('settled');
+    await expect(lifecycle.cancelCreate('settled')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_STATE,
+    });
+    expect(registry.get('settled')?.status).toBe('running');
   });
 });

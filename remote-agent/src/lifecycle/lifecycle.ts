@@ -1,10 +1,13 @@
 import { COMPOSE_SERVICE_LABEL } from '../docker/engine';
 import { summarizeStats } from '../docker/stats-math';
-import type { ServiceStats } from '@protocol/types';
+import { ErrorCode } from '@protocol/error-codes';
+import type { Instance, ServiceStats } from '@protocol/types';
+import { cancelledError } from './cancellation';
 import { creationRunner } from './creation';
 import { LiveStatus } from './live-status';
 import { followLogs } from './logs';
 import { instanceOperations } from './operations';
+import { LifecycleError } from './lifecycle-error';
 import { CreationQueue } from './queue';
 import { reconciler } from './reconciler';
 import { StackDriver } from './stack-driver';
@@ -42,9 +45,17 @@ export function createLifecycle(
   const logFollows = new Set<{ cancel(): void }>();
   let closed = false;
 
+  const runCreation = creationRunner(driver, () => closed);
+  /** Creations under way, each with the switch `instances.cancel` pulls. */
+  const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const queue = new CreationQueue(
     deps.config.creationConcurrency,
-    creationRunner(driver, () => closed),
+    (id) => {
+      const controller = new AbortController();
+      const done = runCreation(id, controller.signal).finally(() => running.delete(id));
+      running.set(id, { controller, done });
+      return done;
+    },
     (id, position) => {
       progress.record(id, {
         step: 'queued',
@@ -69,6 +80,47 @@ export function createLifecycle(
     }
     return { queuePosition: queue.enqueue(instanceId) };
   }
+
+  async function cancelCreate(instanceId: string): Promise<Instance> {
+    const inst = driver.mustGet(instanceId);
+    if (queue.withdraw(instanceId)) {
+      // Never reached Docker: only the record changes. It stays, failed, so the person sees
+      // what became of it; deleting it frees its ports like any failed creation.
+      const failure = cancelledError();
+      await deps.registry.update(instanceId, {
+        status: 'failed',
+        services: [],
+        error: { code: failure.code, reason: failure.message, at: new Date().toISOString() },
+      });
+      progress.record(instanceId, {
+        step: 'queued',
+        status: 'failed',
+        error: { code: failure.code, message: failure.message },
+      });
+      progress.finish(instanceId);
+      deps.audit({
+        actor: 'agent',
+        action: 'instances.create.finish',
+        target: instanceId,
+        result: 'error',
+        code: failure.code,
+        detail: { step: 'queued' },
+      });
+      return driver.mustGet(instanceId);
+    }
+    const creation = running.get(instanceId);
+    if (!creation) {
+      throw new LifecycleError(
+        ErrorCode.INVALID_STATE,
+        `This instance is ${inst.status}, not being created: there is nothing to cancel.`,
+        { status: inst.status },
+      );
+    }
+    creation.controller.abort(cancelledError());
+    await creation.done.catch(() => undefined);
+    return driver.mustGet(instanceId);
+  }
+
   const reconcile = reconciler(driver, live, {
     has: (id) => queue.has(id),
     enqueue: enqueueCreate,
@@ -83,6 +135,7 @@ export function createLifecycle(
 
   return {
     enqueueCreate,
+    cancelCreate,
     ...operations,
     progress: (id) => progress.get(id),
     reconcile,

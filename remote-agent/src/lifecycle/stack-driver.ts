@@ -5,6 +5,7 @@ import { describeError } from '@common/coded-error';
 import { mustGetInstance } from '../instances/registry';
 import { ErrorCode } from '@protocol/error-codes';
 import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
+import { untilAborted } from './cancellation';
 import { waitUntilHealthy } from './health';
 import { ProgressLog } from './progress';
 import { ProjectSignals } from './signals';
@@ -96,12 +97,13 @@ export class StackDriver {
   }
 
   /** Waits for health, reporting each service as it becomes ready. */
-  waitHealthy(inst: Instance, onReady?: (s: ServiceState) => void) {
+  waitHealthy(inst: Instance, onReady?: (s: ServiceState) => void, signal?: AbortSignal) {
     return waitUntilHealthy({
       read: () => this.states(inst),
       waitForChange: (ms) => this.signals.next(inst.project, ms),
       timeoutMs: this.healthTimeoutMs(),
       onReady,
+      signal,
     });
   }
 
@@ -115,9 +117,13 @@ export class StackDriver {
     inst: Instance,
     cmp: Compose,
     onRetry: (attempt: number, message: string) => void = () => {},
+    signal?: AbortSignal,
   ): Promise<void> {
     const deadline = Date.now() + this.healthTimeoutMs();
     for (let attempt = 1; ; attempt++) {
+      // A running `up` is left to finish (killing compose half-way leaves more to clean up);
+      // a cancellation is honoured before the next try.
+      signal?.throwIfAborted();
       try {
         // v1 waits inside `up` for depends_on conditions, so `up` may take as long as health does.
         await cmp.run(this.projectOf(inst), 'up', {
@@ -128,7 +134,10 @@ export class StackDriver {
         const waitingOnHealth = err instanceof DockerError && /unhealthy/i.test(err.message);
         if (!waitingOnHealth || Date.now() >= deadline) throw err;
         onRetry(attempt + 1, 'A dependency is not healthy yet; starting the rest once it is.');
-        await this.signals.next(inst.project, Math.min(5_000, Math.max(0, deadline - Date.now())));
+        await untilAborted(
+          this.signals.next(inst.project, Math.min(5_000, Math.max(0, deadline - Date.now()))),
+          signal,
+        );
       }
     }
   }

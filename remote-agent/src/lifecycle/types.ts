@@ -16,6 +16,13 @@ import type { AuditInput } from '../state/audit-log';
  */
 export interface Lifecycle {
   enqueueCreate(instanceId: string): { queuePosition: number };
+  /**
+   * Cancels a queued or running creation: a queued one leaves the queue, a running one stops
+   * at the next step boundary (an image pull or the health wait at once) and rolls back. Both
+   * end `failed` with CANCELLED, nothing of theirs left in Docker. Resolves once that is so;
+   * INVALID_STATE when the instance is not being created.
+   */
+  cancelCreate(instanceId: string): Promise<Instance>;
   /** One operation at a time per instance (repair included); a second one rejects with BUSY. */
   start(instanceId: string): Promise<Instance>;
   stop(instanceId: string): Promise<Instance>;

@@ -31,6 +31,11 @@ const streamId = z.string().min(1).max(64);
 
 export const MethodParams = {
   'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
+  /**
+   * Sent first by a staff member's forced `dial --as <name>`: the connection may then log in
+   * or resume only as that name (see remote-agent/src/staff/connection-identity.ts).
+   */
+  'session.bind': z.object({ username }).strict(),
   'auth.login': z.object({ username: z.string().max(64), password }).strict(),
   'auth.resume': z.object({ token: z.string().max(200) }).strict(),
   'auth.logout': z.object({}).strict(),
@@ -79,6 +84,7 @@ export const MethodParams = {
   'instances.stop': z.object({ id }).strict(),
   'instances.restart': z.object({ id }).strict(),
   'instances.delete': z.object({ id }).strict(),
+  'instances.cancel': z.object({ id }).strict(),
   'instances.credentials': z.object({ id }).strict(),
   'instances.progress': z.object({ id }).strict(),
   'instances.diagnose': z.object({ id }).strict(),
@@ -117,6 +123,7 @@ export interface SessionInfo {
 
 export interface MethodResults {
   'session.hello': { agentVersion: string; protocol: number; capabilities: string[] };
+  'session.bind': { ok: true };
   'auth.login': SessionInfo;
   'auth.resume': SessionInfo;
   'auth.logout': { ok: true };
@@ -141,6 +148,11 @@ export interface MethodResults {
   'instances.stop': { instance: Instance };
   'instances.restart': { instance: Instance };
   'instances.delete': { ok: true };
+  /**
+   * Cancels a queued or running creation; resolves once it is rolled back: the instance is then
+   * `failed` with error code CANCELLED. INVALID_STATE when it is not being created.
+   */
+  'instances.cancel': { instance: Instance };
   'instances.credentials': { credentials: InstanceCredentials };
   'instances.progress': { events: ProgressEvent[]; finished: boolean };
   'instances.diagnose': { report: DiagnosticReport };
@@ -161,6 +173,7 @@ export type ResultOf<M extends MethodName> = MethodResults[M];
 /** Methods allowed before `auth.login`/`auth.resume`. */
 export const PUBLIC_METHODS: readonly MethodName[] = [
   'session.hello',
+  'session.bind',
   'auth.login',
   'auth.resume',
   'system.ping',

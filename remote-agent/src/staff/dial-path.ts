@@ -15,8 +15,19 @@ export interface DialTarget {
 // these characters are refused rather than escaped.
 const SAFE_PATH_RE = /^\/[A-Za-z0-9._/-]+$/;
 
-/** The one command a staff key may run; sshd runs it through the account's shell (sh -c). */
-export function forcedCommand(target: DialTarget): string {
+const SAFE_ACCOUNT_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/**
+ * The one command a staff key may run; sshd runs it through the account's shell (sh -c).
+ * `--as` binds the agent connection to this account (staff/connection-identity.ts).
+ */
+export function forcedCommand(target: DialTarget, username: string): string {
+  if (!SAFE_ACCOUNT_RE.test(username)) {
+    throw new AgentError(
+      ErrorCode.STAFF_UNSUPPORTED,
+      `The account name "${username}" cannot go into a forced SSH command.`,
+    );
+  }
   for (const p of [target.node, target.script, target.socket]) {
     if (!SAFE_PATH_RE.test(p)) {
       throw new AgentError(
@@ -27,7 +38,7 @@ export function forcedCommand(target: DialTarget): string {
       );
     }
   }
-  return `${target.node} ${target.script} dial --socket ${target.socket}`;
+  return `${target.node} ${target.script} dial --socket ${target.socket} --as ${username}`;
 }
 
 /**
@@ -36,7 +47,7 @@ export function forcedCommand(target: DialTarget): string {
  * to run (a shell, sftp, `cat …`) with the agent's dial.
  */
 export function authorizedKeysFile(target: DialTarget, key: PublicKey, username: string): string {
-  return `restrict,command="${forcedCommand(target)}" ${key.type} ${key.base64} ultrabase-staff:${username}\n`;
+  return `restrict,command="${forcedCommand(target, username)}" ${key.type} ${key.base64} ultrabase-staff:${username}\n`;
 }
 
 type Need = 'exec' | 'read' | 'traverse' | 'connect';

@@ -75,7 +75,7 @@ describe('staff.add', () => {
     const [, blob] = req.publicKey.split(' ');
     expect(keys.content).toBe(
       'restrict,command="/usr/bin/node /opt/ultrabase/agent/1.0.0/agent.cjs dial --socket ' +
-        `/run/ultrabase/agent.sock" ssh-ed25519 ${blob} ultrabase-staff:ana\n`,
+        `/run/ultrabase/agent.sock --as ana" ssh-ed25519 ${blob} ultrabase-staff:ana\n`,
     );
     expect(keys).toMatchObject({ uid: 0, mode: 0o644 });
     expect(staff.list()).toEqual([member]);

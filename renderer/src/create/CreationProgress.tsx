@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/error-messages';
 import { projectKey } from '../api';
 import { useApp } from '../app/store';
-import { Spinner } from '../ui/Button';
+import { Button, Spinner } from '../ui/Button';
 import { summarizeProgress, type StepState } from './progressSummary';
 
 const HEALTH_KEYS = { healthy: 1, unhealthy: 1, starting: 1, none: 1 };
@@ -31,6 +31,11 @@ export function CreationProgress({
   const project = useApp((s) => s.projects[key]);
   const summary = useMemo(() => summarizeProgress(events ?? []), [events]);
   const failure = summary.failure ?? (project?.status === 'failed' ? project.error : undefined);
+  const cancelled = failure?.code === 'CANCELLED';
+  const cancelling = useApp((s) => s.cancellingCreations[key] === true);
+  const cancelCreation = useApp((s) => s.cancelCreation);
+  const cancellable =
+    !summary.finished && (project?.status === 'queued' || project?.status === 'creating');
 
   return (
     <div
@@ -104,7 +109,26 @@ export function CreationProgress({
           ))}
         </div>
       )}
-      {failure && (
+      {cancellable && (
+        <div className="flex items-center justify-end gap-2">
+          {cancelling && <span className="text-xs text-muted">{t('create.cancelling')}</span>}
+          <Button
+            size="sm"
+            busy={cancelling}
+            onClick={() => void cancelCreation(serverId, instanceId)}
+            data-testid="cancel-creation"
+          >
+            {t('create.cancelCreation')}
+          </Button>
+        </div>
+      )}
+      {failure && cancelled && (
+        <div role="status" className="rounded-md border border-line bg-raised px-3 py-2">
+          <p className="font-medium">{t('create.cancelled')}</p>
+          <p className="text-xs text-muted">{t('create.cancelledDetail')}</p>
+        </div>
+      )}
+      {failure && !cancelled && (
         <div
           role="alert"
           className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-danger"

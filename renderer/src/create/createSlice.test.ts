@@ -51,4 +51,66 @@ describe('create slice', () => {
       title: 'alpha is running',
     });
   });
+
+  it('cancels a creation: the project ends failed with CANCELLED, toasted as info, not as an error', async () => {
+    const at = '2026-01-01T00:00:00Z';
+    let release!: () => void;
+    const calls: string[] = [];
+    const api = testApi({
+      createProject: async () => ({ project: project({ status: 'creating' }), queuePosition: 0 }),
+      projectProgress: async () => ({ events: [], finished: false }),
+      cancelCreation: async (serverId, instanceId) => {
+        calls.push(`${serverId}/${instanceId}`);
+        await new Promise<void>((r) => (release = r));
+        return project({
+          status: 'failed',
+          error: { code: 'CANCELLED', reason: 'The creation was cancelled.', at },
+        });
+      },
+    });
+    const store = createAppStore(api);
+    await store.getState().createProject('s1', 'alpha', 'private');
+    const cancelling = store.getState().cancelCreation('s1', 'i1');
+    expect(store.getState().cancellingCreations).toEqual({ 's1/i1': true });
+    // A second click while the rollback runs does not send a second cancel.
+    await store.getState().cancelCreation('s1', 'i1');
+    store.getState().applyEvent({
+      type: 'project.progress',
+      serverId: 's1',
+      event: {
+        instanceId: 'i1',
+        seq: 1,
+        at,
+        step: 'health',
+        status: 'failed',
+        error: { code: 'CANCELLED', message: 'The creation was cancelled.' },
+      },
+    });
+    release();
+    await cancelling;
+    expect(calls).toEqual(['s1/i1']);
+    expect(store.getState().cancellingCreations).toEqual({});
+    expect(store.getState().projects['s1/i1']).toMatchObject({
+      status: 'failed',
+      error: { code: 'CANCELLED' },
+    });
+    expect(store.getState().toasts.map((t) => t.kind)).toEqual(['info']);
+    expect(store.getState().toasts[0]).toMatchObject({ title: 'Creation of alpha cancelled' });
+  });
+
+  it('says so when the creation could not be cancelled (it had finished)', async () => {
+    const api = testApi({
+      cancelCreation: async () => {
+        throw apiError('INVALID_STATE', 'This instance is running, not being created.');
+      },
+    });
+    const store = createAppStore(api);
+    await store.getState().cancelCreation('s1', 'i1');
+    expect(store.getState().toasts.at(-1)).toMatchObject({
+      kind: 'error',
+      title: 'Could not cancel the creation',
+      body: 'This instance is running, not being created.',
+    });
+    expect(store.getState().cancellingCreations).toEqual({});
+  });
 });

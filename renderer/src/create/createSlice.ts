@@ -13,6 +13,10 @@ export interface CreateSlice {
   createProject(serverId: string, name: string, exposure: Exposure): Promise<boolean>;
   applyProgress(serverId: string, event: ProgressEvent): void;
   resetCreation(): void;
+  /** Project keys whose creation is being cancelled (the agent answers after the rollback). */
+  cancellingCreations: Record<string, true>;
+  /** Cancels a queued or running creation; it ends `failed` with CANCELLED, nothing left. */
+  cancelCreation(serverId: string, instanceId: string): Promise<void>;
 }
 
 /** Merges an event into a seq-ordered list; replays and live events may overlap or cross. */
@@ -27,6 +31,7 @@ export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
   progress: {},
   activeCreation: null,
   createError: null,
+  cancellingCreations: {},
 
   async createProject(serverId, name, exposure) {
     set({ createError: null });
@@ -59,6 +64,9 @@ export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
         title: t('create.runningToast', { name }),
         body: t('create.runningToastBody'),
       });
+    } else if (event.status === 'failed' && event.error?.code === 'CANCELLED') {
+      // Asked for, so not an error; the rollback that follows has its own event.
+      get().toast({ kind: 'info', title: t('create.cancelledToast', { name }) });
     } else if (event.status === 'failed' && (event.step === 'rollback' || event.error)) {
       // One toast per failure: the step that failed carries the error; rollback follows it.
       if (event.step !== 'rollback') {
@@ -74,4 +82,25 @@ export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
   },
 
   resetCreation: () => set({ activeCreation: null, createError: null }),
+
+  async cancelCreation(serverId, instanceId) {
+    const key = projectKey(serverId, instanceId);
+    if (get().cancellingCreations[key]) return;
+    set((s) => ({ cancellingCreations: { ...s.cancellingCreations, [key]: true } }));
+    try {
+      get().upsertProject(await get().api.cancelCreation(serverId, instanceId));
+    } catch (raw) {
+      // Most often INVALID_STATE: it finished a moment before; the project shows how.
+      get().toast({
+        kind: 'error',
+        title: t('create.cancelFailed'),
+        body: errorText(toApiError(raw)),
+      });
+    } finally {
+      set((s) => {
+        const { [key]: _done, ...rest } = s.cancellingCreations;
+        return { cancellingCreations: rest };
+      });
+    }
+  },
 });

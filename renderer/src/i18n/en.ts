@@ -320,6 +320,13 @@ export const en = {
     runningToastBody: 'All services are up; those with a health check report healthy.',
     failedToast: 'Creating {{name}} failed',
     failedToastBody: 'See the project for the reason.',
+    cancelCreation: 'Cancel creation',
+    cancelling: 'Cancelling: rolling back what was started…',
+    cancelled: 'Creation cancelled',
+    cancelledDetail:
+      'Everything created so far was removed. Delete the project to free its name and ports.',
+    cancelledToast: 'Creation of {{name}} cancelled',
+    cancelFailed: 'Could not cancel the creation',
   },
   logs: {
     title: 'Logs',

@@ -324,6 +324,13 @@ export const ptBR: Catalogue = {
       'Todos os serviços estão no ar; os que têm verificação de saúde estão saudáveis.',
     failedToast: 'A criação de {{name}} falhou',
     failedToastBody: 'Veja o motivo no projeto.',
+    cancelCreation: 'Cancelar criação',
+    cancelling: 'Cancelando: desfazendo o que foi iniciado…',
+    cancelled: 'Criação cancelada',
+    cancelledDetail:
+      'Tudo o que foi criado até aqui foi removido. Exclua o projeto para liberar o nome e as portas.',
+    cancelledToast: 'Criação de {{name}} cancelada',
+    cancelFailed: 'Não foi possível cancelar a criação',
   },
   logs: {
     title: 'Logs',

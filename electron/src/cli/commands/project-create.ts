@@ -1,5 +1,6 @@
 import type { ProjectView } from '@contract/api';
 import { UltrabaseError } from '@contract/errors';
+import { ErrorCode } from '@protocol/error-codes';
 import { defineCommand, type CommandContext } from '../command-table';
 import { CreationProgress } from '../creation-progress';
 import { projectsTable } from '../output';
@@ -39,12 +40,22 @@ export const projectsCreate = defineCommand({
       return { data: created, human: () => projectsTable([created.project], t) };
     const outcome = await waitForCreation(ctx, server.id, created.project);
     if (outcome === 'interrupted') {
-      // The agent has no way to cancel a creation yet; say so rather than pretend.
+      // Ctrl-C means "I do not want this project": cancel it, and wait for the rollback so the
+      // person knows nothing is left running when the prompt comes back.
+      const name = created.project.name;
+      ctx.io.stderr.write(t('progress.cancellingCreate', { name }) + '\n');
+      const project = await cancelUnlessFinished(ctx, server.id, created.project.id);
       ctx.io.stderr.write(
-        t('progress.interruptedCreate', { name: created.project.name, server: server.name }) + '\n',
+        (project.status === 'failed'
+          ? t('progress.cancelledCreate', { name, server: server.name })
+          : t('progress.cancelTooLate', { name, status: project.status })) + '\n',
       );
       return {
-        data: { project: created.project, queuePosition: created.queuePosition, waiting: false },
+        data: {
+          project,
+          queuePosition: created.queuePosition,
+          cancelled: project.status === 'failed',
+        },
         exitCode: 130,
       };
     }
@@ -55,6 +66,22 @@ export const projectsCreate = defineCommand({
     };
   },
 });
+
+/** Cancels the creation; one that finished in the meantime is reported as it now is. */
+async function cancelUnlessFinished(
+  ctx: CommandContext,
+  serverId: string,
+  projectId: string,
+): Promise<ProjectView> {
+  try {
+    return await ctx.desktop.cancelCreation(serverId, projectId);
+  } catch (err) {
+    if (err instanceof UltrabaseError && err.code === ErrorCode.INVALID_STATE) {
+      return resolveProject(ctx, serverId, projectId);
+    }
+    throw err;
+  }
+}
 
 /** Follows a creation's progress to its end, or until Ctrl-C. */
 async function waitForCreation(

@@ -124,21 +124,76 @@ describe('projects create', () => {
     });
   });
 
-  it('Ctrl-C during --wait stops waiting, says the creation goes on, and exits 130', async () => {
+  it('Ctrl-C during --wait cancels the creation, waits for the rollback, and exits 130', async () => {
     const d = fakeDesktop();
     d.progress = [{ events: creation.slice(0, 1), finished: false }];
     let polls = 0;
     const io = fakeIo({ onSleep: () => ++polls === 3 && io.interrupt() });
     const r = await run(['projects', 'create', 'web', 'shop', '--wait'], d, io);
     expect(r.code).toBe(130);
-    expect(r.stderr).toContain('goes on on the server: the agent cannot cancel a creation yet');
     expect(d.calls.filter((c) => c[0] === 'projectProgress')).toHaveLength(3);
+    expect(d.calls).toContainEqual(['cancelCreation', 'inst-shop']);
+    expect(r.stderr).toContain('Cancelling the creation of shop');
+    expect(r.stderr).toContain('Cancelled: nothing of shop is left running');
+    expect(d.projects[0]).toMatchObject({ status: 'failed', error: { code: 'CANCELLED' } });
     expect(d.calls.at(-1)).toEqual(['close']);
+  });
+
+  it('Ctrl-C after the creation already finished says so instead of failing', async () => {
+    const d = fakeDesktop();
+    d.progress = [{ events: creation.slice(0, 1), finished: false }];
+    let polls = 0;
+    const io = fakeIo({
+      onSleep: () => {
+        if (++polls !== 2) return;
+        d.projects[0]!.status = 'running';
+        io.interrupt();
+      },
+    });
+    const r = await run(['projects', 'create', 'web', 'shop', '--wait', '--json'], d, io);
+    expect(r.code).toBe(130);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      project: { status: 'running' },
+      cancelled: false,
+    });
+    expect(r.stderr).toContain('had already finished (running)');
+  });
+
+  it('Ctrl-C during --wait speaks Portuguese when LANG is pt-BR', async () => {
+    const d = fakeDesktop();
+    d.progress = [{ events: creation.slice(0, 1), finished: false }];
+    let polls = 0;
+    const io = fakeIo({
+      env: { LANG: 'pt_BR.UTF-8' },
+      onSleep: () => ++polls === 2 && io.interrupt(),
+    });
+    const r = await run(['projects', 'create', 'web', 'shop', '--wait'], d, io);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Cancelado: nada de shop ficou rodando');
   });
 });
 
 describe('project actions', () => {
   const seeded = () => fakeDesktop({ projects: [project({ name: 'shop' })] });
+
+  it('projects cancel cancels a creation in progress and shows the rolled-back project', async () => {
+    const d = fakeDesktop({ projects: [project({ name: 'shop', status: 'creating' })] });
+    const r = await run(['projects', 'cancel', 'web', 'shop', '--json'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(d.calls).toContainEqual(['cancelCreation', 'inst-shop']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', error: { code: 'CANCELLED' } });
+    const human = await run(
+      ['projects', 'cancel', 'web', 'shop'],
+      fakeDesktop({ projects: [project({ name: 'shop', status: 'queued' })] }),
+    );
+    expect(human.stdout).toContain('cancelled the creation of shop (now failed)');
+  });
+
+  it('projects cancel on a project not being created fails with INVALID_STATE', async () => {
+    const r = await run(['projects', 'cancel', 'web', 'shop', '--json'], seeded());
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'INVALID_STATE' });
+  });
 
   it('start, stop and restart the named project', async () => {
     for (const action of ['start', 'stop', 'restart'] as const) {

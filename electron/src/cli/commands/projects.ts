@@ -4,6 +4,7 @@ import type { UltrabaseError } from '@contract/errors';
 import { defineCommand, type AnyCommand, type CommandContext } from '../command-table';
 import { projectsTable, table } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
+import { projectsCancel } from './project-cancel';
 import { projectsCreate } from './project-create';
 import { connectedServer, serverAndProject } from './lookup';
 
@@ -196,6 +197,7 @@ const projectsOpen = defineCommand({
 export const projectCommands: AnyCommand[] = [
   projectsList,
   projectsCreate,
+  projectsCancel,
   lifecycleCommand('start', 'help.projectsStart'),
   lifecycleCommand('stop', 'help.projectsStop'),
   lifecycleCommand('restart', 'help.projectsRestart'),

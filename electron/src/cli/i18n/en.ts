@@ -31,6 +31,7 @@ export const en = {
     projectsStop: 'stop a project',
     projectsRestart: 'restart a project',
     projectsDelete: 'delete a project and its data',
+    projectsCancel: 'cancel the creation of a project (queued or in progress); it is rolled back',
     projectsCredentials: "show a project's credentials",
     projectsDiagnose: 'diagnose a project',
     projectsRepair: 'repair a project (--dry-run shows what it would do)',
@@ -83,8 +84,10 @@ export const en = {
     healthy: '{{service}}: {{health}}',
     stepDetail: '{{step}}: {{status}}',
     retry: '{{step}}: attempt {{attempt}} failed, retrying: {{message}}',
-    interruptedCreate:
-      'Stopped waiting. The creation of {{name}} goes on on the server: the agent cannot cancel a creation yet. Follow it with: ultrabase projects list --server {{server}}',
+    cancellingCreate: 'Cancelling the creation of {{name}}: rolling back what was started…',
+    cancelledCreate:
+      'Cancelled: nothing of {{name}} is left running. Delete it with: ultrabase projects delete {{server}} {{name}}',
+    cancelTooLate: 'Stopped waiting. The creation of {{name}} had already finished ({{status}}).',
     forwarding: 'forwarding through SSH; press Ctrl-C to stop',
     reconnecting: '(connection lost, reconnecting…)',
     warning: 'warning: {{server}}: {{message}}',
@@ -138,6 +141,7 @@ export const en = {
     connected: 'connected to {{name}}: agent {{version}}, logged in as {{user}} ({{role}})',
     disconnected: 'disconnected {{name}}',
     projectDeleted: 'deleted {{name}}',
+    projectCancelled: 'cancelled the creation of {{name}} (now {{status}})',
     nothingToRepair: 'nothing to repair',
     userCreated: 'created {{user}} ({{role}})',
     passwordChanged: 'password changed for {{user}}',

@@ -26,6 +26,7 @@ export const ptBR: Catalogue = {
     projectsStop: 'parar um projeto',
     projectsRestart: 'reiniciar um projeto',
     projectsDelete: 'excluir um projeto e os dados dele',
+    projectsCancel: 'cancelar a criação de um projeto (na fila ou em andamento); ela é desfeita',
     projectsCredentials: 'mostrar as credenciais de um projeto',
     projectsDiagnose: 'diagnosticar um projeto',
     projectsRepair: 'reparar um projeto (--dry-run mostra o que seria feito)',
@@ -79,8 +80,10 @@ export const ptBR: Catalogue = {
     healthy: '{{service}}: {{health}}',
     stepDetail: '{{step}}: {{status}}',
     retry: '{{step}}: a tentativa {{attempt}} falhou, tentando de novo: {{message}}',
-    interruptedCreate:
-      'Parei de acompanhar. A criação de {{name}} continua no servidor: o agente ainda não permite cancelar uma criação. Acompanhe com: ultrabase projects list --server {{server}}',
+    cancellingCreate: 'Cancelando a criação de {{name}}: desfazendo o que foi iniciado…',
+    cancelledCreate:
+      'Cancelado: nada de {{name}} ficou rodando. Exclua-o com: ultrabase projects delete {{server}} {{name}}',
+    cancelTooLate: 'Parei de acompanhar. A criação de {{name}} já tinha terminado ({{status}}).',
     forwarding: 'encaminhando pelo SSH; pressione Ctrl-C para parar',
     reconnecting: '(conexão perdida, reconectando…)',
     warning: 'aviso: {{server}}: {{message}}',
@@ -134,6 +137,7 @@ export const ptBR: Catalogue = {
     connected: 'conectado a {{name}}: agente {{version}}, logado como {{user}} ({{role}})',
     disconnected: 'desconectado de {{name}}',
     projectDeleted: '{{name}} excluído',
+    projectCancelled: 'criação de {{name}} cancelada (agora {{status}})',
     nothingToRepair: 'nada para reparar',
     userCreated: '{{user}} criado ({{role}})',
     passwordChanged: 'senha de {{user}} alterada',
