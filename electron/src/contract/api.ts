@@ -11,6 +11,7 @@ import type {
   RepairResult,
   Role,
   ServiceStats,
+  StaffMember,
   SystemResources,
   UserPublic,
 } from '@protocol/types';
@@ -26,6 +27,7 @@ export type {
   RepairResult,
   Role,
   ServiceStats,
+  StaffMember,
   SystemResources,
   UserPublic,
 };
@@ -38,6 +40,14 @@ export type {
  */
 
 export type SshAuthMethod = 'agent' | 'key' | 'password';
+
+/**
+ * How the profile's SSH login reaches the agent. 'full' (the default, also when absent): the
+ * login may install and upgrade the agent and open tunnels. 'staff': a staff member's own
+ * restricted login (docs/staff-accounts.md) whose key may only run the agent's `dial`, so the
+ * core skips the bootstrap and never asks for socket or port forwarding.
+ */
+export type ServerAccess = 'full' | 'staff';
 
 /** Non-secret fields only: this is what the settings file holds. */
 export interface ServerProfile {
@@ -56,6 +66,8 @@ export interface ServerProfile {
   agentUsername: string;
   /** Pinned after the person confirms it (trust on first use). */
   hostKey?: { fingerprint: string; algorithm: string; trustedAt: string };
+  /** Absent means 'full'. */
+  access?: ServerAccess;
   createdAt: string;
 }
 
@@ -164,6 +176,16 @@ const serverInput = z
     jumpServerId: idArg.optional(),
     agentUsername: text(64).optional(),
     secrets: secretsArg.optional(),
+    access: z.enum(['full', 'staff']).optional(),
+  })
+  .strict();
+/** A staff member's public key as one OpenSSH line; the agent checks it strictly. */
+const staffInput = z
+  .object({
+    username: text(64),
+    password: text(1024),
+    role: roleArg,
+    publicKey: text(16_384),
   })
   .strict();
 const settingsArg = z
@@ -267,6 +289,11 @@ export const desktopMethods = {
   deleteUser: defineMethod<void>()([idArg, text(64)]),
   grantProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
   revokeProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
+
+  // staff members (admins): a restricted Linux login plus an agent user, made and removed together
+  listStaff: defineMethod<StaffMember[]>()([idArg]),
+  addStaff: defineMethod<{ member: StaffMember; user: UserPublic }>()([idArg, staffInput]),
+  removeStaff: defineMethod<void>()([idArg, text(64)]),
 
   // settings
   getSettings: defineMethod<AppSettings>()(),

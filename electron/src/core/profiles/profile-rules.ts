@@ -45,6 +45,7 @@ export function profileFromInput(
   };
   if (input.keyPath) profile.keyPath = input.keyPath;
   if (input.jumpServerId) profile.jumpServerId = input.jumpServerId;
+  if (input.access === 'staff') profile.access = 'staff';
   validateProfile(profile, existing);
   return profile;
 }
