@@ -124,6 +124,16 @@ export async function connectProfile(
   }
 }
 
+/** What a staff login gets for a private project's port forward (docs/staff-accounts.md). */
+export function staffForwardingRefused(serverId: string, port?: number): UltrabaseError {
+  return new UltrabaseError(
+    'FORWARDING_REFUSED',
+    'A staff login cannot open private projects: the server refuses port forwarding for it. ' +
+      'Open a public project by its URL, or ask an admin.',
+    { serverId, staff: true, ...(port === undefined ? {} : { port }) },
+  );
+}
+
 export class SshLink implements AgentLink {
   private client: Client | undefined;
   private readonly downListeners = new Set<() => void>();
@@ -210,15 +220,8 @@ export class SshLink implements AgentLink {
   }
 
   async forward(host: string, port: number): Promise<Duplex> {
-    if (this.staff) {
-      // `restrict` refuses every forward; asking would only fail later, as a stalled browser tab.
-      throw new UltrabaseError(
-        'FORWARDING_REFUSED',
-        'A staff login cannot open private projects: the server refuses port forwarding for it. ' +
-          'Open a public project by its URL, or ask an admin.',
-        { serverId: this.serverId, port, staff: true },
-      );
-    }
+    // `restrict` refuses every forward; asking would only fail later, as a stalled browser tab.
+    if (this.staff) throw staffForwardingRefused(this.serverId, port);
     if (!this.client) throw new UltrabaseError('NOT_CONNECTED', 'The server is not connected.');
     try {
       return await forwardTcp(this.client, host, port);
