@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PUBLIC_KEY_MAX } from '@protocol/validation';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -185,7 +186,7 @@ const staffInput = z
     username: text(64),
     password: text(1024),
     role: roleArg,
-    publicKey: text(16_384),
+    publicKey: text(PUBLIC_KEY_MAX),
   })
   .strict();
 const settingsArg = z
