@@ -14,7 +14,7 @@ import type {
   ProjectView,
   ServerView,
 } from '@contract/api';
-import type { InstanceStatus } from '@protocol/types';
+import type { InstanceStatus, StaffMember } from '@protocol/types';
 
 // Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
 const STREAM_WINDOW_BYTES = 256 * 1024;
@@ -169,6 +169,7 @@ let settings: AppSettings = {
   defaultExposure: 'private',
   logTail: 500,
 };
+const staff: StaffMember[] = [];
 const users = [
   admin,
   {
@@ -524,6 +525,37 @@ const api: DesktopApi = {
     const u = users.find((x) => x.username === name)!;
     u.grants = u.grants.filter((g) => g !== id);
     return { ...u };
+  },
+  listStaff: async () => staff.map((m) => ({ ...m })),
+  addStaff: async (_sid, input) => {
+    const member: StaffMember = {
+      username: input.username,
+      uid: 1001 + staff.length,
+      keyType: input.publicKey.split(' ')[0] ?? 'ssh-ed25519',
+      keyFingerprint: 'SHA256:' + 'c'.repeat(43),
+      createdAt: new Date().toISOString(),
+      agentUser: true,
+    };
+    staff.push(member);
+    const user = {
+      username: input.username,
+      role: input.role,
+      disabled: false,
+      grants: [],
+      createdAt: member.createdAt,
+    };
+    users.push(user);
+    return { member: { ...member }, user: { ...user } };
+  },
+  removeStaff: async (_sid, name) => {
+    staff.splice(
+      staff.findIndex((m) => m.username === name),
+      1,
+    );
+    users.splice(
+      users.findIndex((u) => u.username === name),
+      1,
+    );
   },
   getSettings: async () => settings,
   updateSettings: async (patch) => (settings = { ...settings, ...patch }),

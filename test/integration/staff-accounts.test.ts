@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, type ClientChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDesktop } from '../../electron/src/core/desktop';
+import { createMemorySecretStore } from '../../electron/src/core/profiles/secret-store';
+import type { SshLink } from '../../electron/src/core/servers/ssh-link';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { BUNDLE, RpcClient } from './agent-harness';
 
@@ -431,6 +434,64 @@ describe('a staff member with her own SSH login', () => {
     expect(forward.stderr).toMatch(/stdio forwarding failed|administratively prohibited/);
     expect(forward.code).toBe(255);
     expect(forward.stdout).not.toContain('SSH-2.0');
+  });
+
+  it('(f) uses the real desktop core with a staff profile: connect, her projects, a dry run', async () => {
+    const home = await mkdtemp(path.join(work, 'desktop-'));
+    const emptyKnownHosts = path.join(home, 'known_hosts');
+    await writeFile(emptyKnownHosts, '');
+    const logs: string[] = [];
+    const log = (m: string, f?: Record<string, unknown>) => logs.push(m + JSON.stringify(f ?? {}));
+    const desktop = createDesktop({
+      home,
+      secrets: createMemorySecretStore(),
+      // A bundle that does not exist: a staff login must never read, probe or upload one.
+      agentBundlePath: path.join(home, 'no-such-agent.cjs'),
+      knownHostsPath: emptyKnownHosts,
+      localServer: false,
+      logger: { info: log, warn: log, error: log },
+    });
+    try {
+      const added = await desktop.addServer({
+        name: 'agency',
+        host: host.address,
+        port: host.port,
+        username: 'ana',
+        auth: 'key',
+        keyPath: anaKey,
+        agentUsername: 'ana',
+        access: 'staff',
+        secrets: { agentPassword: ANA_PASSWORD },
+      });
+      expect(added.access).toBe('staff');
+      await desktop.trustHostKey(added.id, host.hostKeyFingerprint);
+      const view = await desktop.connectServer(added.id);
+      expect(view).toMatchObject({ state: 'connected', user: { username: 'ana', role: 'user' } });
+      const link = desktop.inspect(added.id).link as SshLink;
+      expect(link.tunnel).toBe('dial');
+      expect(link.bootstrap).toBeUndefined();
+
+      const before = await desktop.listProjects(added.id);
+      expect(before.map((p) => p.id)).toContain(shared);
+      expect(before.map((p) => p.id)).not.toContain(bobs);
+      expect(before.every((p) => p.owner === 'ana' || p.id === shared)).toBe(true);
+      const created = await desktop.createProject(added.id, { name: 'from-app', dryRun: true });
+      expect(created.project).toMatchObject({ owner: 'ana', status: 'created' });
+      const after = await desktop.listProjects(added.id);
+      expect(after.map((p) => p.id).sort()).toEqual(
+        [...before.map((p) => p.id), created.project.id].sort(),
+      );
+      // A private project's tunnel: a clear refusal, not a browser tab that never loads.
+      await expect(desktop.openProject(added.id, shared, 'studio')).rejects.toMatchObject({
+        code: 'FORWARDING_REFUSED',
+      });
+      await expect(desktop.listUsers(added.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      // Nothing was uploaded or installed on the way: the install is still the one admin made.
+      expect((await rootRun(['ls', '/opt/ultrabase/agent'])).trim()).toBe('1.0.0');
+      expect(logs.join('\n')).not.toContain(ANA_PASSWORD);
+    } finally {
+      await desktop.close();
+    }
   });
 
   it('(e) is removed by an admin: the agent user, her running session and the Linux account', async () => {

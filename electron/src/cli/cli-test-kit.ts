@@ -6,6 +6,7 @@ import type {
   ProjectView,
   ServerInput,
   ServerView,
+  StaffMember,
   UserPublic,
 } from '@contract/api';
 import { UltrabaseError } from '@contract/errors';
@@ -21,6 +22,7 @@ export interface FakeDesktop extends Desktop {
   servers: ServerView[];
   projects: ProjectView[];
   users: UserPublic[];
+  staff: StaffMember[];
   /** The key each server presents now (what a connection would see). */
   presented: Map<string, string>;
   /** Successive answers of projectProgress. */
@@ -74,6 +76,7 @@ export function fakeDesktop(seed: { servers?: ServerView[]; projects?: ProjectVi
     servers: seed.servers ?? [server({ name: 'web', hostKey: pin(FP_OLD) })],
     projects: seed.projects ?? [],
     users: [{ username: 'admin', role: 'admin', disabled: false, grants: [], createdAt: '' }],
+    staff: [],
     presented: new Map<string, string>(),
     progress: [],
     failing: new Map<string, UltrabaseError>(),
@@ -299,6 +302,41 @@ export function fakeDesktop(seed: { servers?: ServerView[]; projects?: ProjectVi
       const u = user(username);
       u.grants = u.grants.filter((g) => g !== id);
       return u;
+    },
+    async listStaff() {
+      return fake.staff.map((m) => ({ ...m }));
+    },
+    async addStaff(_s, input) {
+      record('addStaff', input);
+      if (!input.publicKey.startsWith('ssh-')) {
+        throw new UltrabaseError('INVALID_PUBLIC_KEY', 'not an OpenSSH public key line');
+      }
+      const member: StaffMember = {
+        username: input.username,
+        uid: 1001 + fake.staff.length,
+        keyType: input.publicKey.split(' ')[0]!,
+        keyFingerprint: 'SHA256:' + 'k'.repeat(43),
+        createdAt: '',
+        agentUser: true,
+      };
+      const u = {
+        username: input.username,
+        role: input.role,
+        disabled: false,
+        grants: [],
+        createdAt: '',
+      };
+      fake.staff.push(member);
+      fake.users.push(u);
+      return { member, user: u };
+    },
+    async removeStaff(_s, username) {
+      record('removeStaff', username);
+      if (!fake.staff.some((m) => m.username === username)) {
+        throw new UltrabaseError('NOT_FOUND', `no staff member ${username}`);
+      }
+      fake.staff = fake.staff.filter((m) => m.username !== username);
+      fake.users = fake.users.filter((u) => u.username !== username);
     },
     onEvent(listener) {
       listeners.add(listener);

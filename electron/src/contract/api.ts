@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PUBLIC_KEY_MAX } from '@protocol/validation';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -11,6 +12,7 @@ import type {
   RepairResult,
   Role,
   ServiceStats,
+  StaffMember,
   SystemResources,
   UserPublic,
 } from '@protocol/types';
@@ -26,6 +28,7 @@ export type {
   RepairResult,
   Role,
   ServiceStats,
+  StaffMember,
   SystemResources,
   UserPublic,
 };
@@ -38,6 +41,14 @@ export type {
  */
 
 export type SshAuthMethod = 'agent' | 'key' | 'password';
+
+/**
+ * How the profile's SSH login reaches the agent. 'full' (the default, also when absent): the
+ * login may install and upgrade the agent and open tunnels. 'staff': a staff member's own
+ * restricted login (docs/staff-accounts.md) whose key may only run the agent's `dial`, so the
+ * core skips the bootstrap and never asks for socket or port forwarding.
+ */
+export type ServerAccess = 'full' | 'staff';
 
 /** Non-secret fields only: this is what the settings file holds. */
 export interface ServerProfile {
@@ -56,6 +67,8 @@ export interface ServerProfile {
   agentUsername: string;
   /** Pinned after the person confirms it (trust on first use). */
   hostKey?: { fingerprint: string; algorithm: string; trustedAt: string };
+  /** Absent means 'full'. */
+  access?: ServerAccess;
   createdAt: string;
 }
 
@@ -164,6 +177,16 @@ const serverInput = z
     jumpServerId: idArg.optional(),
     agentUsername: text(64).optional(),
     secrets: secretsArg.optional(),
+    access: z.enum(['full', 'staff']).optional(),
+  })
+  .strict();
+/** A staff member's public key as one OpenSSH line; the agent checks it strictly. */
+const staffInput = z
+  .object({
+    username: text(64),
+    password: text(1024),
+    role: roleArg,
+    publicKey: text(PUBLIC_KEY_MAX),
   })
   .strict();
 const settingsArg = z
@@ -272,6 +295,11 @@ export const desktopMethods = {
   deleteUser: defineMethod<void>()([idArg, text(64)]),
   grantProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
   revokeProject: defineMethod<UserPublic>()([idArg, text(64), idArg]),
+
+  // staff members (admins): a restricted Linux login plus an agent user, made and removed together
+  listStaff: defineMethod<StaffMember[]>()([idArg]),
+  addStaff: defineMethod<{ member: StaffMember; user: UserPublic }>()([idArg, staffInput]),
+  removeStaff: defineMethod<void>()([idArg, text(64)]),
 
   // settings
   getSettings: defineMethod<AppSettings>()(),

@@ -34,6 +34,26 @@ describe('desktop methods', () => {
     }
   });
 
+  it('take a staff access flag on a server and the staff member input, nothing looser', () => {
+    const server = { name: 'agency', host: '203.0.113.20', auth: 'key', keyPath: '/k' };
+    expect(validateCall('addServer', [{ ...server, access: 'staff' }]).ok).toBe(true);
+    expect(validateCall('updateServer', ['s1', { access: 'full' }]).ok).toBe(true);
+    expect(validateCall('addServer', [{ ...server, access: 'root' }]).ok).toBe(false);
+    const member = {
+      username: 'ana',
+      password: 'pw-ana-123',
+      role: 'user',
+      publicKey: 'ssh-ed25519 AAAA',
+    };
+    expect(validateCall('addStaff', ['s1', member]).ok).toBe(true);
+    expect(validateCall('addStaff', ['s1', { ...member, role: 'root' }]).ok).toBe(false);
+    expect(validateCall('addStaff', ['s1', { ...member, shell: '/bin/sh' }]).ok).toBe(false);
+    expect(validateCall('addStaff', ['s1', { ...member, publicKey: 'x'.repeat(5000) }]).ok).toBe(
+      false,
+    );
+    expect(validateCall('removeStaff', ['s1', 'ana']).ok).toBe(true);
+  });
+
   it('refuse an unknown method and a non-list', () => {
     expect(validateCall('constructor', [])).toMatchObject({
       ok: false,

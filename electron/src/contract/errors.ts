@@ -23,6 +23,8 @@ export const DesktopErrorCode = {
   SERVER_UNSUITABLE: 'SERVER_UNSUITABLE',
   AGENT_INCOMPATIBLE: 'AGENT_INCOMPATIBLE',
   FORWARD_FAILED: 'FORWARD_FAILED',
+  /** The server refuses port forwarding for this login (a staff account's key). */
+  FORWARDING_REFUSED: 'FORWARDING_REFUSED',
   SSH_CONFIG_UNREADABLE: 'SSH_CONFIG_UNREADABLE',
 } as const;
 
@@ -83,6 +85,7 @@ export interface ErrorDataCatalogue {
   /** `field`: the input field at fault (core checks); `issues`: every schema issue (IPC). */
   INVALID_PARAMS: { field?: string; issues?: Array<{ path: string; message: string }> };
   SSH_CONFIG_UNREADABLE: { path: string; reason?: FileRefusal };
+  FORWARDING_REFUSED: ServerTag & { port?: number; staff?: boolean };
 }
 
 type Catalogued = keyof ErrorDataCatalogue;

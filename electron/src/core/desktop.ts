@@ -14,7 +14,7 @@ import { describeLocalAgent } from './bootstrap/local-agent';
 import { nodeBinarySpawner, type NodeSpawner } from './bootstrap/node-spawner';
 import type { LocalAgent } from './bootstrap/plan';
 import type { AgentSession } from './servers/agent-session';
-import type { SshLinkDeps } from './servers/ssh-link';
+import { staffForwardingRefused, type SshLinkDeps } from './servers/ssh-link';
 import type { AgentLink } from './servers/link';
 import { ServerDirectory } from './servers/server-directory';
 import { ConnectionPool, toProjectView } from './servers/connection-pool';
@@ -246,6 +246,8 @@ export function createDesktop(options: DesktopOptions): Desktop {
       const url = instance.urls[target];
       const profile = directory.require(serverId);
       if (profile.kind === 'local' || instance.exposure === 'public') return { url };
+      // Refused before a local listener exists: every browser connection would fail silently.
+      if (profile.access === 'staff') throw staffForwardingRefused(serverId);
       return { url: await pool.forwardedUrl(serverId, url) };
     },
 

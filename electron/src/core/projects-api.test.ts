@@ -53,6 +53,30 @@ describe('projects API routes', () => {
     ]);
   });
 
+  it('sends staff.add with the public key text and remembers the new password', async () => {
+    const member = { username: 'ana', uid: 1001 };
+    const { api, calls, remembered } = build({
+      'staff.add': { member, user: { username: 'ana' } },
+      'staff.list': { staff: [member] },
+      'staff.remove': { ok: true },
+    });
+    const input = {
+      username: 'ana',
+      password: 'correct-horse-9',
+      role: 'user' as const,
+      publicKey: 'ssh-ed25519 AAAAC3Nz ana@laptop',
+    };
+    await expect(api.addStaff('s1', input)).resolves.toEqual({ member, user: { username: 'ana' } });
+    await expect(api.listStaff('s1')).resolves.toEqual([member]);
+    await expect(api.removeStaff('s1', 'ana')).resolves.toBeUndefined();
+    expect(calls.map((c) => [c.method, c.params])).toEqual([
+      ['staff.add', input],
+      ['staff.list', {}],
+      ['staff.remove', { username: 'ana' }],
+    ]);
+    expect(remembered).toEqual(['correct-horse-9']);
+  });
+
   it('drops omitted options from the parameters', async () => {
     const { api, calls } = build({ 'audit.list': { entries: [1] }, 'instances.repair': {} });
     await expect(api.serverAudit('s1')).resolves.toEqual([1]);

@@ -116,6 +116,18 @@ export const PROJECT_ROUTES = {
     params: (username: string, instanceId: string) => ({ username, instanceId }),
     pick: (r) => r.user,
   }),
+  listStaff: route('staff.list', { params: () => ({}), pick: (r) => r.staff }),
+  // useradd and the dial-path checks run on the server: more than the default 30 s on a slow host.
+  addStaff: route('staff.add', {
+    params: (input: ParamsOf<'staff.add'>) => input,
+    timeoutMs: 120_000,
+    pick: (r) => r,
+  }),
+  removeStaff: route('staff.remove', {
+    params: (username: string) => ({ username }),
+    timeoutMs: 120_000,
+    pick: (): void => undefined,
+  }),
 };
 
 type Routes = typeof PROJECT_ROUTES;

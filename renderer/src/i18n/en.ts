@@ -599,6 +599,29 @@ export const en = {
     grantedTo: 'Access granted to {{name}}',
     revokedFrom: 'Access revoked from {{name}}',
   },
+  staff: {
+    title: 'Staff members',
+    explain:
+      'A staff member gets their own SSH login on this server that can only talk to Ultrabase: no shell, no Docker, no other user’s files. They connect with their own key, and their role here decides what they may do.',
+    none: 'No staff members yet.',
+    listLabel: 'Staff members',
+    addForm: 'Add staff member',
+    username: 'Name (also their Linux login)',
+    nameRule: 'Start with a lowercase letter; then a-z, 0-9, _ - (up to 31).',
+    password: 'Initial password',
+    passwordHint: 'Their Ultrabase password on this server; give it to them privately.',
+    publicKey: 'Their public SSH key',
+    publicKeyPlaceholder: 'ssh-ed25519 AAAAC3Nz… name@laptop',
+    publicKeyHint: 'Paste one line from their id_ed25519.pub (or another .pub file).',
+    keyOneLine: 'Paste one key only, on one line.',
+    keyRule: 'This does not look like an OpenSSH public key (type, then the key).',
+    add: 'Add staff member',
+    remove: 'Remove',
+    confirmRemove: 'Remove {{name}}? Their SSH login and Ultrabase account go.',
+    halfRemoved: 'partly removed: remove again',
+    added: 'Staff member {{name}} added',
+    removed: 'Staff member {{name}} removed',
+  },
   settings: {
     title: 'Settings',
     subtitle: 'Stored on this computer.',
@@ -675,6 +698,11 @@ export const en = {
     AGENT_INCOMPATIBLE: 'The agent on the server is incompatible with this version of Ultrabase.',
     FORWARD_FAILED: 'The SSH tunnel could not be opened.',
     SSH_CONFIG_UNREADABLE: 'The file ~/.ssh/config could not be read.',
+    INVALID_PUBLIC_KEY: 'The public key cannot be used; paste one OpenSSH public key line.',
+    ACCOUNT_EXISTS: 'The server already has a Linux account with this name; choose another.',
+    STAFF_UNSUPPORTED: 'This server’s agent cannot create staff logins (it must run as root).',
+    FORWARDING_REFUSED:
+      'This login may not open tunnels, so private projects cannot be opened from here. Open public projects by their URL, or ask an admin.',
   },
 } as const;
 

@@ -604,6 +604,29 @@ export const ptBR: Catalogue = {
     grantedTo: 'Acesso liberado para {{name}}',
     revokedFrom: 'Acesso revogado de {{name}}',
   },
+  staff: {
+    title: 'Membros da equipe',
+    explain:
+      'Um membro da equipe recebe um login SSH próprio neste servidor que só fala com o Ultrabase: sem shell, sem Docker, sem os arquivos de outros usuários. Ele se conecta com a própria chave, e a função dele aqui decide o que pode fazer.',
+    none: 'Nenhum membro da equipe ainda.',
+    listLabel: 'Membros da equipe',
+    addForm: 'Adicionar membro da equipe',
+    username: 'Nome (também o login Linux)',
+    nameRule: 'Comece com uma letra minúscula; depois a-z, 0-9, _ - (até 31).',
+    password: 'Senha inicial',
+    passwordHint: 'A senha do Ultrabase dele neste servidor; entregue-a em particular.',
+    publicKey: 'Chave SSH pública dele',
+    publicKeyPlaceholder: 'ssh-ed25519 AAAAC3Nz… nome@notebook',
+    publicKeyHint: 'Cole uma linha do id_ed25519.pub dele (ou de outro arquivo .pub).',
+    keyOneLine: 'Cole uma chave só, em uma linha.',
+    keyRule: 'Isto não parece uma chave pública OpenSSH (tipo e depois a chave).',
+    add: 'Adicionar membro',
+    remove: 'Remover',
+    confirmRemove: 'Remover {{name}}? O login SSH e a conta do Ultrabase dele serão apagados.',
+    halfRemoved: 'removido em parte: remova de novo',
+    added: 'Membro da equipe {{name}} adicionado',
+    removed: 'Membro da equipe {{name}} removido',
+  },
   settings: {
     title: 'Configurações',
     subtitle: 'Guardadas neste computador.',
@@ -680,5 +703,12 @@ export const ptBR: Catalogue = {
     AGENT_INCOMPATIBLE: 'O agente do servidor é incompatível com esta versão do Ultrabase.',
     FORWARD_FAILED: 'Não foi possível abrir o túnel SSH.',
     SSH_CONFIG_UNREADABLE: 'Não foi possível ler o arquivo ~/.ssh/config.',
+    INVALID_PUBLIC_KEY:
+      'A chave pública não pode ser usada; cole uma linha de chave pública OpenSSH.',
+    ACCOUNT_EXISTS: 'O servidor já tem uma conta Linux com este nome; escolha outro.',
+    STAFF_UNSUPPORTED:
+      'O agente deste servidor não pode criar logins de equipe (ele precisa rodar como root).',
+    FORWARDING_REFUSED:
+      'Este login não pode abrir túneis, então projetos privados não abrem daqui. Abra projetos públicos pela URL deles, ou peça a um administrador.',
   },
 };

@@ -10,6 +10,7 @@ import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
 import { Field, inputBase, inputClass } from '../ui/Field';
 import { PageHeader, Panel } from '../ui/Panel';
+import { StaffSection } from './StaffSection';
 
 export function usernameProblem(name: string): string | null {
   if (name === '') return null;
@@ -318,6 +319,7 @@ export function UsersPage({ serverId: wanted }: { serverId?: string | undefined 
               </ul>
             )}
           </Panel>
+          <StaffSection serverId={serverId} />
         </div>
       )}
     </>

@@ -1,4 +1,4 @@
-import type { Role, UserPublic } from '@contract/api';
+import type { Role, StaffMember, UserPublic } from '@contract/api';
 import { toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/error-messages';
@@ -18,7 +18,19 @@ export interface UsersSlice {
   ): Promise<void>;
   deleteUser(serverId: string, username: string): Promise<void>;
   setGrant(serverId: string, username: string, instanceId: string, granted: boolean): Promise<void>;
+  /** Staff members: their own restricted SSH login plus an agent user (docs/staff-accounts.md). */
+  staff: Record<string, StaffMember[]>;
+  staffError: Record<string, ApiError>;
+  loadStaff(serverId: string): Promise<void>;
+  addStaff(
+    serverId: string,
+    input: { username: string; password: string; role: Role; publicKey: string },
+  ): Promise<void>;
+  removeStaff(serverId: string, username: string): Promise<void>;
 }
+
+const byName = (a: { username: string }, b: { username: string }) =>
+  a.username.localeCompare(b.username);
 
 function replaceUser(list: UserPublic[] | undefined, user: UserPublic): UserPublic[] {
   const rest = (list ?? []).filter((u) => u.username !== user.username);
@@ -41,6 +53,53 @@ export const createUsersSlice: Slice<UsersSlice> = (set, get) => {
   return {
     users: {},
     usersError: {},
+    staff: {},
+    staffError: {},
+
+    async loadStaff(serverId) {
+      try {
+        const list = await get().api.listStaff(serverId);
+        set((s) => ({
+          staff: { ...s.staff, [serverId]: [...list].sort(byName) },
+          staffError: Object.fromEntries(
+            Object.entries(s.staffError).filter(([k]) => k !== serverId),
+          ),
+        }));
+      } catch (raw) {
+        set((s) => ({ staffError: { ...s.staffError, [serverId]: toApiError(raw) } }));
+      }
+    },
+
+    addStaff: (serverId, input) =>
+      change(t('staff.added', { name: input.username }), async () => {
+        const { member, user } = await get().api.addStaff(serverId, input);
+        set((s) => ({
+          staff: {
+            ...s.staff,
+            [serverId]: [
+              ...(s.staff[serverId] ?? []).filter((m) => m.username !== member.username),
+              member,
+            ].sort(byName),
+          },
+          // The agent user was made with the account: the accounts list shows it at once.
+          users: { ...s.users, [serverId]: replaceUser(s.users[serverId], user) },
+        }));
+      }),
+
+    removeStaff: (serverId, username) =>
+      change(t('staff.removed', { name: username }), async () => {
+        await get().api.removeStaff(serverId, username);
+        set((s) => ({
+          staff: {
+            ...s.staff,
+            [serverId]: (s.staff[serverId] ?? []).filter((m) => m.username !== username),
+          },
+          users: {
+            ...s.users,
+            [serverId]: (s.users[serverId] ?? []).filter((u) => u.username !== username),
+          },
+        }));
+      }),
 
     async loadUsers(serverId) {
       try {

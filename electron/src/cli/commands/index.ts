@@ -3,6 +3,7 @@ import { connectionCommands } from './connection';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
 import { serverCommands } from './servers';
+import { staffCommands } from './staff';
 import { userCommands } from './users';
 
 /** Every command of `ultrabase`, in the order the usage text lists them. */
@@ -12,4 +13,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...projectCommands,
   ...logCommands,
   ...userCommands,
+  ...staffCommands,
 ];

@@ -21,6 +21,8 @@ const serversAdd = defineCommand({
     'ssh-password-stdin': { type: 'boolean' },
     'key-passphrase-stdin': { type: 'boolean' },
     'agent-password-stdin': { type: 'boolean' },
+    // A staff member's own restricted login (docs/staff-accounts.md): no bootstrap, no tunnels.
+    staff: { type: 'boolean' },
   },
   help: 'help.serversAdd',
   async run(ctx, { args, flags }) {
@@ -35,6 +37,7 @@ const serversAdd = defineCommand({
     if (flags.user) input.username = flags.user;
     if (flags.key) input.keyPath = flags.key;
     if (flags['agent-user']) input.agentUsername = flags['agent-user'];
+    if (flags.staff) input.access = 'staff';
     if (flags.jump) input.jumpServerId = (await resolveServer(ctx.desktop, flags.jump)).id;
     // Read in the documented order: SSH password, key passphrase, agent password.
     const secrets: NonNullable<ServerInput['secrets']> = {};

@@ -43,6 +43,10 @@ export const en = {
     usersGrant: 'give a user access to a project',
     usersRevoke: "take away a user's access to a project",
     usersDelete: 'delete a user',
+    staffList: "list the staff members' own SSH logins (admins)",
+    staffAdd:
+      'add a staff member: a restricted SSH login for their public key plus an agent user (admins)',
+    staffRemove: "remove a staff member's SSH login and agent user (admins)",
   },
   usageErrors: {
     noCommand: 'no command given',
@@ -71,6 +75,7 @@ export const en = {
       "Agent password for {{user}} (becomes the first admin's password on a new server)",
     userPassword: 'Password',
     stdinPassword: 'the password',
+    staffPassword: 'Agent password for {{user}}',
     yesNo: '[y/N]',
   },
   progress: {
@@ -148,6 +153,10 @@ export const en = {
     userDeleted: 'deleted {{user}}',
     granted: '{{user}}: granted {{project}}',
     revoked: '{{user}}: revoked {{project}}',
+    staffAdded:
+      'added staff member {{user}} ({{role}}), key {{fingerprint}}; on their computer: ultrabase servers add <name> --host <host> --user {{user}} --agent-user {{user}} --key <their private key> --staff',
+    staffRemoved: 'removed staff member {{user}} (SSH login and agent user)',
+    staffAgentUserGone: 'no (run staff remove again)',
     yes: 'yes',
     no: 'no',
     thisComputer: '(this computer)',
@@ -203,6 +212,8 @@ export const en = {
     role: 'ROLE',
     disabled: 'DISABLED',
     grants: 'GRANTS',
+    uid: 'UID',
+    agentUser: 'AGENT USER',
   },
   errorPrefix: 'error {{code}}: {{message}}',
   /** Codes a person meets most; anything else shows the agent's or core's English sentence. */
@@ -252,6 +263,13 @@ export const en = {
     AGENT_INCOMPATIBLE:
       'The agent on the server does not match this version of Ultrabase: {{message}}',
     FORWARD_FAILED: 'The local port forward could not be opened: {{message}}',
+    FORWARDING_REFUSED:
+      'The server refuses port forwarding for this login, so private projects cannot be opened from here. Open a public project by its URL, or ask an admin.',
+    PROTOCOL_MISMATCH: '{{message}}',
+    INVALID_PUBLIC_KEY: 'The public key cannot be used: {{message}}',
+    ACCOUNT_EXISTS:
+      'The server already has a Linux account with this name; choose another name for the staff member.',
+    STAFF_UNSUPPORTED: 'This server cannot create staff logins: {{message}}',
     CANCELLED: 'Cancelled.',
     INTERNAL: 'Something went wrong inside Ultrabase: {{message}}',
   },

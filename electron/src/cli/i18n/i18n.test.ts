@@ -36,7 +36,7 @@ describe('CLI catalogues', () => {
     // Only names and codes may read the same in both languages.
     expect(
       same.every((k) =>
-        /^(headers\.(id|host|api|postgres|status)|steps\.docker|progress\.(state|healthy|stepDetail)|results\.importedLine|trust\.presented)$/.test(
+        /^(headers\.(id|host|api|postgres|status|uid)|steps\.docker|progress\.(state|healthy|stepDetail)|results\.importedLine|trust\.presented)$/.test(
           k,
         ),
       ),

@@ -38,6 +38,11 @@ export const ptBR: Catalogue = {
     usersGrant: 'dar a um usuário acesso a um projeto',
     usersRevoke: 'tirar o acesso de um usuário a um projeto',
     usersDelete: 'excluir um usuário',
+    staffList: 'listar os logins SSH próprios dos membros da equipe (administradores)',
+    staffAdd:
+      'adicionar um membro da equipe: um login SSH restrito para a chave pública dele e um usuário do agente (administradores)',
+    staffRemove:
+      'remover o login SSH e o usuário do agente de um membro da equipe (administradores)',
   },
   usageErrors: {
     noCommand: 'nenhum comando informado',
@@ -66,6 +71,7 @@ export const ptBR: Catalogue = {
     agentPassword:
       'Senha do agente para {{user}} (vira a senha do primeiro administrador em um servidor novo)',
     userPassword: 'Senha',
+    staffPassword: 'Senha do agente para {{user}}',
     stdinPassword: 'a senha',
     yesNo: '[s/N]',
   },
@@ -144,6 +150,10 @@ export const ptBR: Catalogue = {
     userDeleted: '{{user}} excluído',
     granted: '{{user}}: acesso a {{project}} concedido',
     revoked: '{{user}}: acesso a {{project}} revogado',
+    staffAdded:
+      'membro da equipe {{user}} adicionado ({{role}}), chave {{fingerprint}}; no computador dele: ultrabase servers add <nome> --host <host> --user {{user}} --agent-user {{user}} --key <chave privada dele> --staff',
+    staffRemoved: 'membro da equipe {{user}} removido (login SSH e usuário do agente)',
+    staffAgentUserGone: 'não (rode staff remove de novo)',
     yes: 'sim',
     no: 'não',
     thisComputer: '(este computador)',
@@ -199,6 +209,8 @@ export const ptBR: Catalogue = {
     role: 'PERFIL',
     disabled: 'DESATIVADO',
     grants: 'ACESSOS',
+    uid: 'UID',
+    agentUser: 'USUÁRIO DO AGENTE',
   },
   errorPrefix: 'erro {{code}}: {{message}}',
   errorCodes: {
@@ -247,6 +259,13 @@ export const ptBR: Catalogue = {
     AGENT_INCOMPATIBLE:
       'O agente no servidor não combina com esta versão do Ultrabase: {{message}}',
     FORWARD_FAILED: 'Não foi possível abrir o encaminhamento de porta local: {{message}}',
+    FORWARDING_REFUSED:
+      'O servidor recusa o encaminhamento de portas para este login, então projetos privados não abrem daqui. Abra um projeto público pela URL dele, ou peça a um administrador.',
+    PROTOCOL_MISMATCH: 'O agente deste servidor fala outra versão do protocolo: {{message}}',
+    INVALID_PUBLIC_KEY: 'A chave pública não pode ser usada: {{message}}',
+    ACCOUNT_EXISTS:
+      'O servidor já tem uma conta Linux com este nome; escolha outro nome para o membro da equipe.',
+    STAFF_UNSUPPORTED: 'Este servidor não pode criar logins de equipe: {{message}}',
     CANCELLED: 'Cancelado.',
     INTERNAL: 'Algo deu errado dentro do Ultrabase: {{message}}',
   },

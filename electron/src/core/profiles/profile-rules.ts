@@ -40,11 +40,16 @@ export function profileFromInput(
     port: input.port ?? 22,
     username: input.username?.trim() || 'root',
     auth: input.auth,
-    agentUsername: input.agentUsername?.trim() || DEFAULT_AGENT_USERNAME,
+    // A staff member's agent user carries her SSH login's name (staff.add makes both at once).
+    agentUsername:
+      input.agentUsername?.trim() ||
+      (input.access === 'staff' && input.username?.trim()) ||
+      DEFAULT_AGENT_USERNAME,
     createdAt: now.toISOString(),
   };
   if (input.keyPath) profile.keyPath = input.keyPath;
   if (input.jumpServerId) profile.jumpServerId = input.jumpServerId;
+  if (input.access === 'staff') profile.access = 'staff';
   validateProfile(profile, existing);
   return profile;
 }

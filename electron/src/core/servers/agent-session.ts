@@ -253,7 +253,8 @@ export class AgentSession {
       // Forget it before closing, so its close handler does not start a second reconnect loop.
       if (this.rpc === rpc) this.rpc = undefined;
       rpc?.close();
-      const e = asError(err);
+      const raw = asError(err);
+      const e = this.options.link.explainFailure?.(raw) ?? raw;
       if (!reconnecting) {
         this.setStatus({ state: 'error', error: e.toJSON() });
         await this.options.link.close().catch(() => {});

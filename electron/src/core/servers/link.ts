@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { UltrabaseError } from '@contract/errors';
 
 /**
  * How a session reaches its agent: over SSH (bootstrap, then a tunnel) or as a local child
@@ -11,5 +12,7 @@ export interface AgentLink {
   forward?(host: string, port: number): Promise<Duplex>;
   /** Registers a callback for the link dying underneath (SSH connection lost, child exited). */
   onDown(listener: () => void): void;
+  /** Rewrites a connect failure the link knows more about (a staff login cannot upgrade). */
+  explainFailure?(err: UltrabaseError): UltrabaseError;
   close(): Promise<void>;
 }

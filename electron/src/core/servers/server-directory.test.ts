@@ -49,6 +49,23 @@ describe('ServerDirectory', () => {
     expect(await secrets.get(p.id, 'sshPassword')).toBeUndefined();
   });
 
+  it('keeps the staff flag, defaults a staff agent user to the SSH user, and can clear it', async () => {
+    const { dir, store } = directory();
+    const p = await dir.add({
+      name: 's',
+      host: 's.example',
+      auth: 'agent',
+      username: 'ana',
+      access: 'staff',
+    });
+    expect(p).toMatchObject({ access: 'staff', username: 'ana', agentUsername: 'ana' });
+    expect(store.list().find((x) => x.id === p.id)?.access).toBe('staff');
+    const full = await dir.update(p.id, { access: 'full' });
+    expect(full.access).toBeUndefined();
+    const plain = await dir.add({ name: 'p', host: 'p.example', auth: 'agent', username: 'ana' });
+    expect(plain.agentUsername).toBe('admin');
+  });
+
   it('forgets a pinned host key when the address changes, not when the name does', async () => {
     const { dir, store } = directory();
     const p = await dir.add({ name: 'a', host: 'a.example', auth: 'agent' });

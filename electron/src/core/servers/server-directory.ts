@@ -100,6 +100,8 @@ export class ServerDirectory {
     if (patch.keyPath !== undefined) next.keyPath = patch.keyPath;
     if (patch.jumpServerId !== undefined) next.jumpServerId = patch.jumpServerId;
     if (patch.agentUsername !== undefined) next.agentUsername = patch.agentUsername.trim();
+    if (patch.access === 'staff') next.access = 'staff';
+    else if (patch.access === 'full') delete next.access;
     // A pinned key belongs to one address: pointing the profile elsewhere needs a new confirmation.
     if (next.host !== current.host || next.port !== current.port) delete next.hostKey;
     validateProfile(next, this.options.store.list());

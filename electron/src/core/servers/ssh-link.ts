@@ -6,7 +6,7 @@ import type { ServerProfile } from '@contract/api';
 import type { SecretStore } from '../profiles/secret-store';
 import { checkPrivateKey, connectSsh, type SshCredentials } from '../ssh/connect';
 import type { KnownHostEntry } from '../ssh/known-hosts';
-import { forwardTcp, openTunnel, type TunnelKind } from '../tunnel/open-tunnel';
+import { forwardTcp, openStaffDial, openTunnel, type TunnelKind } from '../tunnel/open-tunnel';
 import { ensureAgent, type BootstrapOutcome } from '../bootstrap/install';
 import type { LocalAgent } from '../bootstrap/plan';
 import type { AgentLink } from './link';
@@ -124,6 +124,16 @@ export async function connectProfile(
   }
 }
 
+/** What a staff login gets for a private project's port forward (docs/staff-accounts.md). */
+export function staffForwardingRefused(serverId: string, port?: number): UltrabaseError {
+  return new UltrabaseError(
+    'FORWARDING_REFUSED',
+    'A staff login cannot open private projects: the server refuses port forwarding for it. ' +
+      'Open a public project by its URL, or ask an admin.',
+    { serverId, staff: true, ...(port === undefined ? {} : { port }) },
+  );
+}
+
 export class SshLink implements AgentLink {
   private client: Client | undefined;
   private readonly downListeners = new Set<() => void>();
@@ -138,11 +148,12 @@ export class SshLink implements AgentLink {
     private readonly agentUsername: () => string,
   ) {}
 
-  async open(onStep?: (step: string) => void): Promise<Duplex> {
-    this.closing = false;
-    // Reading the bundle's version spawns a local node: overlap it with the SSH handshake.
-    const local = this.deps.localAgent();
-    local.catch(() => {});
+  /** A staff member's restricted login (docs/staff-accounts.md): read per call, profiles change. */
+  private get staff(): boolean {
+    return this.deps.profile(this.serverId)?.access === 'staff';
+  }
+
+  private async connect(onStep?: (step: string) => void): Promise<Client> {
     if (!this.client) {
       onStep?.('ssh');
       const { client } = await connectProfile(this.serverId, this.deps);
@@ -153,7 +164,24 @@ export class SshLink implements AgentLink {
       });
       client.on('error', () => {});
     }
-    const client = this.client;
+    return this.client;
+  }
+
+  async open(onStep?: (step: string) => void): Promise<Duplex> {
+    this.closing = false;
+    if (this.staff) {
+      // The key's forced command runs `dial` whatever is asked and `restrict` refuses socket
+      // forwarding: no probe, no upload, no admin create, and straight to the exec channel.
+      const client = await this.connect(onStep);
+      onStep?.('tunnel');
+      this.bootstrap = undefined;
+      this.tunnel = 'dial';
+      return openStaffDial(client);
+    }
+    // Reading the bundle's version spawns a local node: overlap it with the SSH handshake.
+    const local = this.deps.localAgent();
+    local.catch(() => {});
+    const client = await this.connect(onStep);
     const outcome = await ensureAgent(client, {
       local: await local,
       agentUsername: this.agentUsername(),
@@ -192,10 +220,19 @@ export class SshLink implements AgentLink {
   }
 
   async forward(host: string, port: number): Promise<Duplex> {
+    // `restrict` refuses every forward; asking would only fail later, as a stalled browser tab.
+    if (this.staff) throw staffForwardingRefused(this.serverId, port);
     if (!this.client) throw new UltrabaseError('NOT_CONNECTED', 'The server is not connected.');
     try {
       return await forwardTcp(this.client, host, port);
     } catch (err) {
+      if (/prohibited/i.test((err as Error).message)) {
+        throw new UltrabaseError(
+          'FORWARDING_REFUSED',
+          `The server refuses port forwarding for this SSH login (${(err as Error).message}).`,
+          { serverId: this.serverId, port },
+        );
+      }
       throw new UltrabaseError(
         'FORWARD_FAILED',
         `The server could not open ${host}:${port} (${(err as Error).message}).`,
@@ -204,6 +241,22 @@ export class SshLink implements AgentLink {
         },
       );
     }
+  }
+
+  /**
+   * A staff login cannot upgrade the agent, so an agent of another protocol is a job for an
+   * admin: say so instead of the generic mismatch.
+   */
+  explainFailure(err: UltrabaseError): UltrabaseError {
+    if (!this.staff) return err;
+    if (err.code !== 'PROTOCOL_MISMATCH' && err.code !== 'AGENT_INCOMPATIBLE') return err;
+    const name = this.deps.profile(this.serverId)?.name ?? 'this server';
+    return new UltrabaseError(
+      'PROTOCOL_MISMATCH',
+      `The agent on ${name} speaks another protocol version than this app, and a staff login ` +
+        `cannot update it: ask an admin to connect to ${name} with this app to update the agent.`,
+      { ...(err.data ?? {}), serverId: this.serverId, staff: true },
+    );
   }
 
   onDown(listener: () => void): void {

@@ -42,6 +42,16 @@ export async function openTunnel(
   return { channel, kind: 'dial' };
 }
 
+/**
+ * The agent channel of a staff login: its key's forced command runs the agent's `dial` whatever
+ * the exec request says, so the request names only `dial` (no paths the account cannot know).
+ */
+export async function openStaffDial(client: Client): Promise<ClientChannel> {
+  const channel = await openExec(client, 'dial');
+  channel.stderr.resume();
+  return channel;
+}
+
 export function forwardTcp(client: Client, host: string, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {
