@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Role, StaffMember } from '@contract/api';
 import { ACCOUNT_NAME_RE, PASSWORD_MIN } from '@protocol/validation';
 import { useApp } from '../app/store';
-import { errorText } from '../i18n/errors';
+import { errorText } from '../i18n/error-messages';
 import { t as translate } from '../i18n/i18n';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
