@@ -524,6 +524,9 @@ export const en = {
     agentPassword: 'Agent password',
     agentStoredKeep: 'Stored; leave empty to keep it.',
     agentFirstAdmin: 'On a new server this creates the first admin.',
+    staffLogin: 'Staff login (my own restricted account)',
+    staffLoginHint:
+      'An admin added you as a staff member with your public key: Ultrabase reaches only the agent, installs nothing and opens no tunnels.',
     jumpHost: 'Jump host (optional)',
     direct: 'None: connect directly',
   },

@@ -528,6 +528,9 @@ export const ptBR: Catalogue = {
     agentPassword: 'Senha do agente',
     agentStoredKeep: 'Guardada; deixe vazio para mantê-la.',
     agentFirstAdmin: 'Em um servidor novo, isto cria o primeiro administrador.',
+    staffLogin: 'Acesso de equipe (minha própria conta restrita)',
+    staffLoginHint:
+      'Um administrador cadastrou você na equipe com a sua chave pública: o Ultrabase acessa só o agente, não instala nada e não abre túneis.',
     jumpHost: 'Host intermediário (opcional)',
     direct: 'Nenhum: conectar diretamente',
   },

@@ -20,9 +20,13 @@ interface FormState {
   sshPassword: string;
   keyPassphrase: string;
   agentPassword: string;
+  /** A staff login: the person's own restricted account, reaching only the agent (no bootstrap). */
+  staff: boolean;
+  /** The profile was a staff login when the dialog opened (so unticking clears it). */
+  wasStaff: boolean;
 }
 
-const EMPTY: FormState = {
+export const EMPTY_SERVER_FORM: FormState = {
   name: '',
   host: '',
   port: '22',
@@ -34,6 +38,8 @@ const EMPTY: FormState = {
   sshPassword: '',
   keyPassphrase: '',
   agentPassword: '',
+  staff: false,
+  wasStaff: false,
 };
 
 /** Which field a refusal belongs under, so the reason shows where the person will fix it. */
@@ -57,8 +63,11 @@ export function toServerInput(form: FormState, editing: boolean): ServerInput {
     port: Number(form.port) || 22,
     username: form.username.trim() || 'root',
     auth: form.auth,
-    agentUsername: form.agentUsername.trim() || 'admin',
+    // A staff member's agent account is made together with her SSH account, under one name.
+    agentUsername: form.agentUsername.trim() || (form.staff ? form.username.trim() : 'admin'),
   };
+  if (form.staff) input.access = 'staff';
+  else if (editing && form.wasStaff) input.access = 'full';
   if (form.auth === 'key' && form.keyPath.trim()) input.keyPath = form.keyPath.trim();
   if (form.jumpServerId) input.jumpServerId = form.jumpServerId;
   const secrets: NonNullable<ServerInput['secrets']> = {};
@@ -81,7 +90,7 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
   const [form, setForm] = useState<FormState>(() =>
     editing
       ? {
-          ...EMPTY,
+          ...EMPTY_SERVER_FORM,
           name: editing.name,
           host: editing.host,
           port: String(editing.port),
@@ -90,8 +99,10 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
           keyPath: editing.keyPath ?? '',
           jumpServerId: editing.jumpServerId ?? '',
           agentUsername: editing.agentUsername,
+          staff: editing.access === 'staff',
+          wasStaff: editing.access === 'staff',
         }
-      : EMPTY,
+      : EMPTY_SERVER_FORM,
   );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -311,6 +322,18 @@ export function ServerDialog({ serverId }: { serverId?: string }) {
               : t('serverDialog.agentFirstAdmin')
           }
         />
+        <label className="col-span-2 mb-3 flex items-start gap-2 text-xs">
+          <input
+            type="checkbox"
+            checked={form.staff}
+            onChange={(e) => set({ staff: e.target.checked })}
+            className="mt-0.5 accent-[var(--brand)]"
+          />
+          <span>
+            <span className="font-medium">{t('serverDialog.staffLogin')}</span>
+            <span className="block text-muted">{t('serverDialog.staffLoginHint')}</span>
+          </span>
+        </label>
         {servers.filter((s) => s.id !== serverId && s.kind === 'ssh').length > 0 && (
           <div className="col-span-2">
             <Select
