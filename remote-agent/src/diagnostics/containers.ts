@@ -1,17 +1,6 @@
 import type { ServiceState } from '@protocol/types';
+import { isCrashLoopingNow } from '../instances/state';
 import type { CheckOutcome } from './run';
-
-/** Restarts at which a service that is still not ready counts as crash-looping. */
-export const CRASH_LOOP_RESTARTS = 3;
-
-/** Up, and healthy where the service has a healthcheck. */
-export function isServiceReady(s: ServiceState): boolean {
-  return s.state === 'running' && (s.health === 'healthy' || s.health === 'none');
-}
-
-export function isCrashLooping(s: ServiceState): boolean {
-  return !isServiceReady(s) && (s.state === 'restarting' || s.restarts >= CRASH_LOOP_RESTARTS);
-}
 
 /** What Docker's view of one service's container says, as a check outcome. */
 export function judgeContainer(s: ServiceState): CheckOutcome {
@@ -23,7 +12,7 @@ export function judgeContainer(s: ServiceState): CheckOutcome {
       fix: 'Run a repair: "compose up" recreates the container from the compose file.',
     };
   }
-  if (isCrashLooping(s)) {
+  if (isCrashLoopingNow(s)) {
     return {
       status: 'fail',
       evidence: `Crash loop: ${facts}.`,

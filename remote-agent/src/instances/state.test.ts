@@ -4,6 +4,7 @@ import {
   checkOperation,
   InstanceLocks,
   isCrashLooping,
+  isCrashLoopingNow,
   settledStatus,
   type Operation,
 } from './state';
@@ -32,6 +33,11 @@ describe('instance status rules', () => {
     expect(isCrashLooping(s('dead'))).toBe(true);
     // Ready is never a crash loop, whatever happened before.
     expect(isCrashLooping(s('running', 'healthy', 9))).toBe(false);
+    // On a snapshot (diagnosis, repair plan): restarting now, or restarted often, and not ready.
+    expect(isCrashLoopingNow(s('restarting'))).toBe(true);
+    expect(isCrashLoopingNow(s('exited', 'none', 3))).toBe(true);
+    expect(isCrashLoopingNow(s('exited', 'none', 2))).toBe(false);
+    expect(isCrashLoopingNow(s('running', 'healthy', 9))).toBe(false);
   });
 
   it('says what Docker shows after an operation: ready, partly up, or down', () => {

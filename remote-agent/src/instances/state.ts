@@ -23,6 +23,15 @@ export function isCrashLooping(s: ServiceState, restartsBefore = 0): boolean {
   return s.state === 'dead' || s.restarts - restartsBefore >= CRASH_LOOP_RESTARTS;
 }
 
+/**
+ * The same judgement on a snapshot, where there is no "before" to count from (a diagnosis, a
+ * repair plan): Docker is restarting it right now, or it has restarted this often without
+ * being ready.
+ */
+export function isCrashLoopingNow(s: ServiceState): boolean {
+  return !isReady(s) && (s.state === 'restarting' || s.restarts >= CRASH_LOOP_RESTARTS);
+}
+
 export function allReady(states: readonly ServiceState[]): boolean {
   return states.length > 0 && states.every(isReady);
 }

@@ -1,4 +1,4 @@
-import { isCrashLooping } from '../diagnostics/containers';
+import { isCrashLoopingNow } from '../instances/state';
 import type { OrphanProject } from '../diagnostics/orphans';
 import type { NetworkFacts } from '../diagnostics/stack-facts';
 import type { RepairAction, ServiceState } from '@protocol/types';
@@ -74,7 +74,7 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
     });
   }
   const down = facts.states.filter(
-    (s) => s.state !== 'running' && s.state !== 'restarting' && !isCrashLooping(s),
+    (s) => s.state !== 'running' && s.state !== 'restarting' && !isCrashLoopingNow(s),
   );
   const configChanged = (facts.fileDiffs ?? []).some(
     (d) => d.path === 'docker-compose.yml' || d.path === '.env',
@@ -92,7 +92,7 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
   // Recreating the network restarts every container anyway.
   if (!networkBroken) {
     for (const s of facts.states) {
-      if (isCrashLooping(s) || restartedNotReady(s)) restart.add(s.service);
+      if (isCrashLoopingNow(s) || restartedNotReady(s)) restart.add(s.service);
       else if (s.state === 'running' && s.health === 'unhealthy') restart.add(s.service);
     }
     for (const service of [...restart].sort()) {
@@ -103,7 +103,7 @@ export function planRepair(facts: RepairFacts): RepairAction[] {
         target: service,
         reason: !s
           ? 'Re-read its re-rendered configuration.'
-          : isCrashLooping(s) || restartedNotReady(s)
+          : isCrashLoopingNow(s) || restartedNotReady(s)
             ? `Keeps failing (${s.state}, ${s.restarts} restarts).`
             : s.health === 'unhealthy'
               ? 'Its healthcheck fails.'
