@@ -9,7 +9,12 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MethodParams, PUBLIC_METHODS, type MethodName } from '@protocol/methods';
+import {
+  BEFORE_HELLO_METHODS,
+  MethodParams,
+  PUBLIC_METHODS,
+  type MethodName,
+} from '@protocol/methods';
 import type { AuditEntry, Instance } from '@protocol/types';
 import {
   adminCreate,
@@ -189,11 +194,13 @@ describe('hostile input on the agent socket', () => {
 
   it('before hello and before login, every method is refused without a word about params', async () => {
     const c = await connect();
-    for (const method of METHODS.filter((m) => m !== 'session.hello' && m !== 'system.ping')) {
+    for (const method of METHODS.filter((m) => !BEFORE_HELLO_METHODS.includes(m))) {
       expect(`${method} ${await codeOf(c, method, { id: '../../x', bogus: 1 })}`).toBe(
         `${method} HELLO_REQUIRED`,
       );
     }
+    // The pre-hello methods check their (public, tiny) params: a bogus bind binds nothing.
+    expect(await codeOf(c, 'session.bind', { id: '../../x', bogus: 1 })).toBe('INVALID_PARAMS');
     await c.hello();
     for (const method of METHODS.filter((m) => !PUBLIC_METHODS.includes(m))) {
       for (const params of [{}, { id: project.id }, { id: 'x'.repeat(500), extra: [1] }, null]) {

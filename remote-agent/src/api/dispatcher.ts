@@ -3,13 +3,16 @@ import type { AuthService, Caller } from '../auth/service';
 import { refuseSelfLockout } from '../auth/users';
 import type { Logger } from '../log/logger';
 import { ErrorCode } from '@protocol/error-codes';
-import { MethodParams, PUBLIC_METHODS, type MethodName } from '@protocol/methods';
+import {
+  BEFORE_HELLO_METHODS,
+  MethodParams,
+  PUBLIC_METHODS,
+  type MethodName,
+} from '@protocol/methods';
 import type { Dispatch } from '../rpc/connection';
 import type { AuditLog } from '../state/audit-log';
 import { AUDITED } from './audit-policy';
 import type { ClientSession, Handler, Handlers } from './context';
-
-const BEFORE_HELLO: readonly string[] = ['session.hello', 'session.bind', 'system.ping'];
 
 /**
  * The boundary every call crosses: known method, hello done, session valid (re-read on each
@@ -31,7 +34,7 @@ export function createDispatcher(options: {
       throw new AgentError(ErrorCode.METHOD_NOT_FOUND, `There is no method "${shown}".`);
     }
     const name = method as MethodName;
-    if (!session.hello && !BEFORE_HELLO.includes(name)) {
+    if (!session.hello && !(BEFORE_HELLO_METHODS as readonly string[]).includes(name)) {
       throw new AgentError(ErrorCode.HELLO_REQUIRED, 'Send session.hello first.');
     }
     // Identity before params: a caller who has not logged in learns nothing of the schemas.

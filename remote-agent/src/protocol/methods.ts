@@ -170,6 +170,16 @@ export interface MethodResults {
 
 export type ResultOf<M extends MethodName> = MethodResults[M];
 
+/**
+ * Methods allowed before `session.hello`: the hello itself, a ping, and the bind a staff
+ * member's forced `dial` sends first (it can only narrow what the connection may do).
+ */
+export const BEFORE_HELLO_METHODS: readonly MethodName[] = [
+  'session.hello',
+  'session.bind',
+  'system.ping',
+];
+
 /** Methods allowed before `auth.login`/`auth.resume`. */
 export const PUBLIC_METHODS: readonly MethodName[] = [
   'session.hello',
