@@ -28,7 +28,9 @@ export function useOpenProject() {
 }
 
 const STOPPABLE = new Set(['running', 'degraded']);
-const STARTABLE = new Set(['stopped', 'failed']);
+// A failed creation cannot be started (the agent refuses: create it again, so the limit,
+// the resource check and the queue apply); delete it instead.
+const STARTABLE = new Set(['stopped']);
 
 export const ProjectCard = memo(function ProjectCard({ project: p }: { project: ProjectView }) {
   const { t } = useTranslation();

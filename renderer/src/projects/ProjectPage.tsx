@@ -121,9 +121,7 @@ export function ProjectPage({
               ) : (
                 <Button
                   busy={pending === 'start'}
-                  disabled={
-                    pending !== undefined || !(p.status === 'stopped' || p.status === 'failed')
-                  }
+                  disabled={pending !== undefined || p.status !== 'stopped'}
                   onClick={() => void run(serverId, instanceId, 'start')}
                 >
                   {t('common.start')}
