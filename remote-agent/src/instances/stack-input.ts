@@ -27,5 +27,6 @@ export function stackInputFor(
     externalHost: settings.externalHost ?? null,
     secrets,
     imageOverrides: settings.images,
+    projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
   };
 }
