@@ -38,6 +38,7 @@ import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
+import { createSettingsService } from './settings/wiring';
 
 export interface Clock {
   now(): Date;
@@ -197,6 +198,18 @@ async function assemble(
     staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
     now,
+    settings: createSettingsService({
+      registry,
+      files,
+      docker,
+      locks,
+      stack,
+      emit: (event) => bus.emit(event),
+      see: (caller, id) => instances.get(caller, id),
+      redact: (value) => logger.redactor.addSecret(value),
+      healthTimeoutMs: options.healthTimeoutMs,
+      now,
+    }),
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();
