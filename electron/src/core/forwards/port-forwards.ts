@@ -14,6 +14,8 @@ export interface ForwardHandle {
 export async function startPortForward(
   open: () => Promise<Duplex>,
   onError?: (err: Error) => void,
+  /** Local ports to try first, in order (taken or forbidden ones are skipped); then any. */
+  preferredPorts: readonly number[] = [],
 ): Promise<ForwardHandle> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -35,10 +37,7 @@ export async function startPortForward(
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  await listenOnFirstFree(server, [...preferredPorts, 0]);
   const address = server.address();
   const localPort = typeof address === 'object' && address ? address.port : 0;
   return {
@@ -49,6 +48,26 @@ export async function startPortForward(
         server.close(() => resolve());
       }),
   };
+}
+
+async function listenOnFirstFree(server: Server, ports: readonly number[]): Promise<void> {
+  for (const [i, port] of ports.entries()) {
+    const last = i === ports.length - 1;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (error) {
+      // Taken (EADDRINUSE) or privileged (EACCES): the next choice. Anything else is real.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (last || (code !== 'EADDRINUSE' && code !== 'EACCES')) throw error;
+    }
+  }
 }
 
 /** Rewrites an instance URL (bound to the server's loopback) to go through a local forward. */

@@ -10,6 +10,7 @@ import {
   urlPort,
   type ForwardHandle,
 } from '../forwards/port-forwards';
+import { RememberedPorts } from '../forwards/remembered-ports';
 import type { NodeSpawner } from '../bootstrap/node-spawner';
 import { AgentSession } from './agent-session';
 import type { AgentLink } from './link';
@@ -48,6 +49,7 @@ export class ConnectionPool {
   private readonly connections = new Map<string, Connection>();
   private readonly streamOwner = new Map<string, string>();
   private readonly forwards = new Map<string, Promise<ForwardHandle>>();
+  private rememberedPorts: RememberedPorts | undefined;
 
   constructor(private readonly options: ConnectionPoolOptions) {}
 
@@ -140,6 +142,13 @@ export class ConnectionPool {
     let handle = this.forwards.get(key);
     if (!handle) {
       const forward = link.forward.bind(link);
+      this.rememberedPorts ??= new RememberedPorts(join(this.options.home, 'forward-ports.json'));
+      const remembered = this.rememberedPorts;
+      // The port used last time, else the server's own number: the project's URLs name
+      // 127.0.0.1:<server port>, so they work here as they are whenever that port is free.
+      const preferred = [remembered.get(key), remotePort].filter(
+        (p): p is number => p !== undefined,
+      );
       handle = startPortForward(
         () => forward('127.0.0.1', remotePort),
         (err) =>
@@ -148,7 +157,9 @@ export class ConnectionPool {
             remotePort,
             error: err.message,
           }),
+        preferred,
       );
+      void handle.then((h) => remembered.set(key, h.localPort)).catch(() => undefined);
       this.forwards.set(key, handle);
       handle.catch(() => this.forwards.delete(key));
     }
