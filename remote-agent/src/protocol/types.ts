@@ -93,6 +93,8 @@ export interface Instance {
   error?: InstanceFailure;
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
+  /** The stack release it runs (`stack.releases`); absent on projects older than releases. */
+  release?: string;
 }
 
 export interface InstanceCredentials {

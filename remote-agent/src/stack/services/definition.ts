@@ -1,4 +1,5 @@
 import type { Exposure, InstancePorts } from '@protocol/types';
+import type { StackRelease } from '../releases/schema';
 import type { YamlValue } from '../yaml';
 
 export type StackServiceName =
@@ -26,6 +27,8 @@ export interface ComposeInput {
   apiUrl: string;
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs: boolean;
+  /** The release whose images the services run; the newest built-in one when absent. */
+  stackRelease?: StackRelease;
 }
 
 /** The facts of one instance a service's compose body may depend on. */
