@@ -110,6 +110,7 @@ export const en = {
     health: 'health',
     done: 'done',
     rollback: 'rollback',
+    backup: 'backup',
   },
   stepStatus: {
     started: 'starting',

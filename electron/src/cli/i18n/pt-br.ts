@@ -107,6 +107,7 @@ export const ptBR: Catalogue = {
     health: 'saúde',
     done: 'concluído',
     rollback: 'reversão',
+    backup: 'backup',
   },
   stepStatus: {
     started: 'iniciando',
