@@ -45,6 +45,10 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'instances.upgrade': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ release: p.release ?? 'newest' }),
+  },
 };
 
 function str(value: unknown): string | undefined {

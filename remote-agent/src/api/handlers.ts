@@ -9,6 +9,8 @@ import { bindConnection, checkBoundIdentity } from '../staff/connection-identity
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
+import { LEGACY_RELEASE_ID } from '../stack/releases';
+import { releaseSummary } from '../upgrades/plan';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -18,6 +20,13 @@ function staffOf(s: AgentServices): NonNullable<AgentServices['staff']> {
     throw new AgentError(ErrorCode.STAFF_UNSUPPORTED, 'This agent manages no staff accounts.');
   }
   return s.staff;
+}
+
+function upgradesOf(s: AgentServices): NonNullable<AgentServices['upgrades']> {
+  if (!s.upgrades) {
+    throw new AgentError(ErrorCode.INTERNAL, 'This agent was started without stack releases.');
+  }
+  return s.upgrades;
 }
 
 /** One function per wire method; the dispatcher has already validated params and the session. */
@@ -173,6 +182,24 @@ export function createHandlers(s: AgentServices): Handlers {
         automatic: false,
         includeOrphans: caller.role === 'admin',
       });
+    },
+
+    'stack.releases': () => {
+      const { catalog } = upgradesOf(s);
+      return {
+        releases: catalog.list().map(releaseSummary),
+        newest: catalog.newest().id,
+        legacy: LEGACY_RELEASE_ID,
+      };
+    },
+    'instances.upgradePlan': async ({ id, release }, ctx) => {
+      s.instances.get(callerOf(ctx), id);
+      return { plan: await upgradesOf(s).upgrader.plan(id, release) };
+    },
+    'instances.upgrade': async ({ id, release }, ctx) => {
+      const caller = callerOf(ctx);
+      s.instances.get(caller, id);
+      return upgradesOf(s).upgrader.upgrade(id, release, caller.username);
     },
 
     'logs.follow': ({ id, ...options }, ctx) => {

@@ -107,7 +107,7 @@ export const ptBR: Catalogue = {
     health: 'saúde',
     done: 'concluído',
     rollback: 'reversão',
-    backup: 'backup',
+    backup: 'cópia de segurança',
   },
   stepStatus: {
     started: 'iniciando',
