@@ -3,7 +3,7 @@ import { ErrorCode } from '@protocol/error-codes';
 import type { StackReleaseSummary, UpgradePlan } from '@protocol/types';
 import { resolveImage } from '../stack/images';
 import type { RenderedStack } from '../stack/render';
-import { postgresMajorOf, type ReleaseCatalog, type StackRelease } from '../stack/releases';
+import { releasePostgresMajor, type ReleaseCatalog, type StackRelease } from '../stack/releases';
 import { STACK_SERVICES } from '../stack/services';
 
 export interface PlanInput {
@@ -24,8 +24,8 @@ export interface PlanInput {
  */
 export function planUpgrade(input: PlanInput): UpgradePlan {
   const { from, to } = input;
-  const fromMajor = postgresMajorOf(from.images.db);
-  const toMajor = postgresMajorOf(to.images.db);
+  const fromMajor = releasePostgresMajor(from);
+  const toMajor = releasePostgresMajor(to);
   if (fromMajor !== toMajor) {
     throw new AgentError(
       ErrorCode.POSTGRES_MAJOR_CHANGE,
@@ -62,7 +62,7 @@ export function releaseSummary(release: StackRelease): StackReleaseSummary {
     date: release.date,
     notes: [...release.notes],
     images: { ...release.images },
-    postgresMajor: postgresMajorOf(release.images.db) ?? 0,
+    postgresMajor: releasePostgresMajor(release),
     advisories: (release.advisories ?? []).map((a) => ({ ...a, affects: [...a.affects] })),
   };
 }

@@ -222,9 +222,9 @@ describe('upgrading a project to another stack release', () => {
     expect(instance).toMatchObject({ status: 'running', release: 'test-b' });
     expect(registry.get('proj001')!.release).toBe('test-b');
     expect(imageOnDisk('proj001', 'auth')).toBe('example/auth:b');
-    expect(await readFile(path.join(dir('proj001'), 'volumes/functions/hello/index.ts'), 'utf8')).toBe(
-      '// hello from B\n',
-    );
+    expect(
+      await readFile(path.join(dir('proj001'), 'volumes/functions/hello/index.ts'), 'utf8'),
+    ).toBe('// hello from B\n');
     expect(engine.images.has('example/auth:b')).toBe(true);
     expect(steps('proj001')).toEqual([
       'backup:started',

@@ -2,7 +2,12 @@ import { ErrorCode } from '@protocol/error-codes';
 import { StackError } from '../stack-error';
 import { RELEASE_2026_02_16 } from './r2026-02-16';
 import { RELEASE_2026_06_03 } from './r2026-06-03';
-import { stackReleaseSchema, type Advisory, type StackRelease } from './schema';
+import {
+  releasePostgresMajor,
+  stackReleaseSchema,
+  type Advisory,
+  type StackRelease,
+} from './schema';
 
 /** Built into the agent, oldest first. A new release is a new file here plus this line. */
 export const BUILTIN_RELEASES: readonly StackRelease[] = [RELEASE_2026_02_16, RELEASE_2026_06_03];
@@ -70,8 +75,8 @@ export class ReleaseCatalog {
 
   /** The newest release on the same Postgres major as `release` (a normal upgrade's target). */
   newestFor(release: StackRelease): StackRelease {
-    const major = postgresMajor(release);
-    return this.list().find((r) => postgresMajor(r) === major) ?? release;
+    const major = releasePostgresMajor(release);
+    return this.list().find((r) => releasePostgresMajor(r) === major) ?? release;
   }
 
   /** Advisories that any release declares against `releaseId`. */
@@ -84,11 +89,6 @@ export class ReleaseCatalog {
     }
     return out;
   }
-}
-
-function postgresMajor(release: StackRelease): string {
-  const tag = release.images.db.slice(release.images.db.lastIndexOf(':') + 1);
-  return tag.split('.')[0]!;
 }
 
 let builtin: ReleaseCatalog | undefined;

@@ -72,14 +72,20 @@ export const stackReleaseSchema = z
       .max(50)
       .optional(),
     advisories: z.array(advisorySchema).max(50).optional(),
+    /** Postgres major of the db image, when its tag does not say (a mirror's own tags). */
+    postgresMajor: z.number().int().min(12).max(99).optional(),
   })
   .strict()
   .superRefine((release, ctx) => {
-    if (postgresMajorOf(release.images.db ?? '') === undefined) {
+    if (
+      release.postgresMajor === undefined &&
+      postgresMajorOf(release.images.db ?? '') === undefined
+    ) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         path: ['images', 'db'],
-        message: 'the db tag must start with the Postgres major version (15.x, 17.x)',
+        message:
+          'the db tag must start with the Postgres major version (15.x, 17.x), or set postgresMajor',
       });
     }
   });
@@ -88,6 +94,13 @@ export type StackRelease = Omit<z.infer<typeof stackReleaseSchema>, 'images'> & 
   images: Readonly<Record<StackServiceName, string>>;
 };
 export type Advisory = z.infer<typeof advisorySchema>;
+
+/** The Postgres major a release runs: declared, else read from the db image's tag. */
+export function releasePostgresMajor(
+  release: Pick<StackRelease, 'images' | 'postgresMajor'>,
+): number {
+  return release.postgresMajor ?? postgresMajorOf(release.images.db) ?? 0;
+}
 
 /** `supabase/postgres:15.8.1.085` → 15. A Postgres major never changes in a normal upgrade. */
 export function postgresMajorOf(dbImage: string): number | undefined {
