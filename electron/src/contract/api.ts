@@ -12,8 +12,11 @@ import type {
   RepairResult,
   Role,
   ServiceStats,
+  StackAdvisory,
+  StackReleaseSummary,
   StaffMember,
   SystemResources,
+  UpgradePlan,
   UserPublic,
 } from '@protocol/types';
 
@@ -28,8 +31,11 @@ export type {
   RepairResult,
   Role,
   ServiceStats,
+  StackAdvisory,
+  StackReleaseSummary,
   StaffMember,
   SystemResources,
+  UpgradePlan,
   UserPublic,
 };
 
@@ -198,6 +204,9 @@ const settingsArg = z
   })
   .strict();
 const project = [idArg, idArg] as const;
+const releaseOption = z
+  .object({ release: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/).optional() })
+  .strict();
 
 /**
  * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
@@ -261,6 +270,20 @@ export const desktopMethods = {
     idArg,
     idArg,
     z.enum(['studio', 'api', 'database']),
+  ]),
+
+  // stack releases and upgrades
+  /** The releases the server's agent knows, newest first, with their notes and advisories. */
+  stackReleases: defineMethod<{
+    releases: StackReleaseSummary[];
+    newest: string;
+    legacy: string;
+  }>()([idArg]),
+  /** What upgrading to a release (default: the newest on its Postgres major) changes. */
+  upgradePlan: defineMethod<UpgradePlan>()(project, [releaseOption]),
+  /** Resolves healthy on the new release, or rejects UPGRADE_ROLLED_BACK (back on the old one). */
+  upgradeProject: defineMethod<{ project: ProjectView; plan: UpgradePlan }>()(project, [
+    releaseOption,
   ]),
 
   // logs (data arrives as 'stream.data' events)
