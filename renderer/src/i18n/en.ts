@@ -679,6 +679,9 @@ export const en = {
     CONFIG_INVALID: 'The agent’s configuration on the server is invalid.',
     DATA_DIR_LOCKED: 'Another agent is using the data folder on the server.',
     DISK_FULL: 'The server’s disk is full.',
+    RELEASE_NOT_FOUND: 'The server does not know this stack release.',
+    POSTGRES_MAJOR_CHANGE: 'This changes the Postgres major version: that is a separate operation.',
+    UPGRADE_ROLLED_BACK: 'The upgrade failed; the project is back on its previous release.',
     INTERNAL: 'Something went wrong inside Ultrabase.',
     SERVER_NOT_FOUND: 'This server is no longer in Ultrabase.',
     SERVER_EXISTS: 'A server with this name already exists.',
@@ -706,6 +709,29 @@ export const en = {
     STAFF_UNSUPPORTED: 'This server’s agent cannot create staff logins (it must run as root).',
     FORWARDING_REFUSED:
       'This login may not open tunnels, so private projects cannot be opened from here. Open public projects by their URL, or ask an admin.',
+  },
+  upgrades: {
+    title: 'Stack release',
+    runs: 'Runs release',
+    upToDate: 'up to date',
+    updateBadge: 'update',
+    securityBadge: 'security',
+    available: 'Update available: release {{release}} ({{date}})',
+    upgradeTo: 'Upgrade to {{release}}',
+    confirm:
+      'Upgrade {{name}} to release {{release}}? It restarts its services; if the new release does not become healthy, the project goes back to the current one.',
+    done: '{{name}} now runs release {{release}}',
+    failed: 'Upgrade failed',
+    service: 'Service',
+    from: 'From',
+    to: 'To',
+    fixedIn: 'Fixed in {{release}}.',
+    databaseChanges: 'The database image changes: it restarts first, after a backup.',
+    rollbackNote:
+      'Images are downloaded first while the project keeps running; any failure restores the current release.',
+    columnRelease: 'Release',
+    securityCount_one: '{{count}} project needs the security update',
+    securityCount_other: '{{count}} projects need the security update',
   },
 } as const;
 

@@ -684,6 +684,9 @@ export const ptBR: Catalogue = {
     CONFIG_INVALID: 'A configuração do agente no servidor é inválida.',
     DATA_DIR_LOCKED: 'Outro agente está usando a pasta de dados no servidor.',
     DISK_FULL: 'O disco do servidor está cheio.',
+    RELEASE_NOT_FOUND: 'O servidor não conhece esta versão da stack.',
+    POSTGRES_MAJOR_CHANGE: 'Isto muda a versão principal do Postgres: é uma operação à parte.',
+    UPGRADE_ROLLED_BACK: 'A atualização falhou; o projeto voltou para a versão anterior.',
     INTERNAL: 'Algo deu errado dentro do Ultrabase.',
     SERVER_NOT_FOUND: 'Este servidor não está mais no Ultrabase.',
     SERVER_EXISTS: 'Já existe um servidor com este nome.',
@@ -713,5 +716,28 @@ export const ptBR: Catalogue = {
       'O agente deste servidor não pode criar logins de equipe (ele precisa rodar como root).',
     FORWARDING_REFUSED:
       'Este login não pode abrir túneis, então projetos privados não abrem daqui. Abra projetos públicos pela URL deles, ou peça a um administrador.',
+  },
+  upgrades: {
+    title: 'Versão da stack',
+    runs: 'Roda a versão',
+    upToDate: 'em dia',
+    updateBadge: 'atualização',
+    securityBadge: 'segurança',
+    available: 'Atualização disponível: versão {{release}} ({{date}})',
+    upgradeTo: 'Atualizar para {{release}}',
+    confirm:
+      'Atualizar {{name}} para a versão {{release}}? Os serviços serão reiniciados; se a nova versão não ficar saudável, o projeto volta para a atual.',
+    done: '{{name}} agora roda a versão {{release}}',
+    failed: 'A atualização falhou',
+    service: 'Serviço',
+    from: 'De',
+    to: 'Para',
+    fixedIn: 'Corrigido na {{release}}.',
+    databaseChanges: 'A imagem do banco de dados muda: ele reinicia primeiro, depois de um backup.',
+    rollbackNote:
+      'As imagens são baixadas antes, com o projeto ainda no ar; qualquer falha restaura a versão atual.',
+    columnRelease: 'Versão',
+    securityCount_one: '{{count}} projeto precisa da atualização de segurança',
+    securityCount_other: '{{count}} projetos precisam da atualização de segurança',
   },
 };

@@ -14,6 +14,7 @@ import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { ReleasePanel } from '../upgrades/ReleasePanel';
 import { needsTunnel } from './tunnelsSlice';
 import { errorText } from '../i18n/error-messages';
 import type { en } from '../i18n/en';
@@ -256,6 +257,7 @@ export function ProjectPage({
               <p className="mt-1 text-[11px] text-muted">{t('project.studioLogin')}</p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
+            {!creating && <ReleasePanel project={p} />}
             {p.services && p.services.length > 0 && (
               <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">
