@@ -205,7 +205,12 @@ const settingsArg = z
   .strict();
 const project = [idArg, idArg] as const;
 const releaseOption = z
-  .object({ release: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/).optional() })
+  .object({
+    release: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,40}$/)
+      .optional(),
+  })
   .strict();
 
 /**
