@@ -39,6 +39,10 @@ import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
 import { createSettingsService } from './settings/wiring';
+import { renderStack } from './stack/render';
+import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/releases';
+import { stackInputFor } from './instances/stack-input';
+import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 
 export interface Clock {
   now(): Date;
@@ -68,6 +72,8 @@ export interface CreateAgentOptions {
   >;
   /** The socket this agent serves; staff accounts' forced `dial` points at it. */
   socketPath?: string;
+  /** Runs before an upgrade changes anything: the seam for "backup first" (issue 17). */
+  beforeUpgrade?: BeforeUpgrade;
 }
 
 export interface Agent {
@@ -121,9 +127,14 @@ async function assemble(
       );
   const registry = new StoreInstanceRegistry(store, (e) => bus.emit(e), now);
   const files = new InstanceFiles(dataDir);
+  const releases = new ReleaseCatalog([
+    ...BUILTIN_RELEASES,
+    ...(config.releasesDir ? await loadReleaseFiles(config.releasesDir) : []),
+  ]);
   const stack: StackSettings = {
     images: config.images,
     externalHost: config.externalHost ?? (options.detectExternalHost ?? detectExternalHost)(),
+    releases,
   };
   const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
   const admission = new Admission(config.limits);
@@ -165,6 +176,19 @@ async function assemble(
     lifecycle,
     config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
     now,
+    newestRelease: () => releases.newest().id,
+  });
+  const upgrader = new Upgrader({
+    driver: lifecycle.driver,
+    locks,
+    catalog: releases,
+    overrides: config.images,
+    readSecrets: (id) => files.readSecrets(id),
+    render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+    audit: appendAudit,
+    concurrency: config.upgradeConcurrency,
+    // The backups work (issue 17) hooks its "backup first" in here.
+    beforeUpgrade: options.beforeUpgrade,
   });
   const health = createAgentHealth({
     registry,
@@ -186,6 +210,7 @@ async function assemble(
   await lifecycle.reconcile();
 
   const services: AgentServices = {
+    upgrades: { catalog: releases, upgrader },
     auth,
     instances,
     registry,

@@ -110,6 +110,53 @@ const STATUSES: InstanceStatus[] = [
   'running',
   'creating',
 ];
+/** Two releases as the agent lists them (newest first); the older one with a demo advisory. */
+const PREVIEW_RELEASES = [
+  {
+    id: '2026.06.03',
+    date: '2026-06-03',
+    notes: [
+      'Kong 3.9.1 replaces Kong 2.8.1.',
+      'Auth v2.189.0, Realtime v2.102.3, Storage v1.60.4.',
+    ],
+    images: { auth: 'supabase/gotrue:v2.189.0', kong: 'kong/kong:3.9.1' },
+    postgresMajor: 15,
+    advisories: [
+      {
+        id: 'UB-DEMO-1',
+        severity: 'high' as const,
+        summary: 'Preview data: an issue of the older release that this one fixes.',
+        affects: ['2026.02.16'],
+      },
+    ],
+  },
+  {
+    id: '2026.02.16',
+    date: '2026-02-16',
+    notes: ['The first pinned stack.'],
+    images: { auth: 'supabase/gotrue:v2.186.0', kong: 'kong:2.8.1' },
+    postgresMajor: 15,
+    advisories: [],
+  },
+];
+const previewPlan = (id: string, from: string) => ({
+  instanceId: id,
+  from,
+  to: PREVIEW_RELEASES[0]!.id,
+  upToDate: from === PREVIEW_RELEASES[0]!.id,
+  images:
+    from === PREVIEW_RELEASES[0]!.id
+      ? []
+      : [
+          { service: 'auth', from: 'supabase/gotrue:v2.186.0', to: 'supabase/gotrue:v2.189.0' },
+          { service: 'kong', from: 'kong:2.8.1', to: 'kong/kong:3.9.1' },
+        ],
+  files: ['docker-compose.yml'],
+  databaseChanges: false,
+  notes: from === PREVIEW_RELEASES[0]!.id ? [] : PREVIEW_RELEASES[0]!.notes,
+  fixes: from === PREVIEW_RELEASES[0]!.id ? [] : ['UB-DEMO-1'],
+});
+
 const projects: ProjectView[] = Array.from({ length: projectCount }, (_, i) => {
   const server = servers[i % 2]!;
   const status = STATUSES[i % STATUSES.length]!;
@@ -133,6 +180,7 @@ const projects: ProjectView[] = Array.from({ length: projectCount }, (_, i) => {
       database: `postgresql://postgres@127.0.0.1:${5400 + i}/postgres`,
     },
     project: `ub_p${i}`,
+    release: i % 3 === 0 ? PREVIEW_RELEASES[1]!.id : PREVIEW_RELEASES[0]!.id,
     serverId: server.id,
     serverName: server.name,
     services: [
@@ -519,6 +567,20 @@ const api: DesktopApi = {
   sendTestEmail: async () => {
     await wait(300);
     return { messageId: '<preview@ultrabase>' };
+  },
+  stackReleases: async () => ({
+    releases: PREVIEW_RELEASES,
+    newest: PREVIEW_RELEASES[0]!.id,
+    legacy: PREVIEW_RELEASES[1]!.id,
+  }),
+  upgradePlan: async (sid, id) => previewPlan(id, find(sid, id).release ?? PREVIEW_RELEASES[1]!.id),
+  upgradeProject: async (sid, id) => {
+    const p = find(sid, id);
+    const plan = previewPlan(id, p.release ?? PREVIEW_RELEASES[1]!.id);
+    setStatus(p, 'restarting');
+    await wait(1500);
+    p.release = plan.to;
+    return { project: setStatus(p, 'running'), plan };
   },
   projectStats: async () =>
     ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({

@@ -498,6 +498,7 @@ describe('stand-in images', () => {
       [
         'darthsim/imgproxy',
         'kong',
+        'kong/kong',
         'postgrest/postgrest',
         'supabase/edge-runtime',
         'supabase/gotrue',

@@ -21,6 +21,12 @@ const run = promisify(execFile);
 export const IMAGES_JSON = join(import.meta.dirname, 'images.json');
 export const IMAGES_EXTRA_JSON = join(import.meta.dirname, 'images-extra.json');
 
+/**
+ * Other official names of the same service across stack releases: the kit moved from Docker's
+ * `kong` to Kong's own `kong/kong` (Kong 3.9.1, March 2026); older releases still name `kong`.
+ */
+const OFFICIAL_ALIASES: Record<string, string[]> = { kong: ['kong/kong'] };
+
 export interface StandinImages {
   /** Official image name (without tag) → stand-in tag. */
   images: Record<string, string>;
@@ -91,6 +97,7 @@ export async function ensureStandinImages(
   for (const spec of IMAGE_SPECS) {
     const tag = tags.get(spec.short) ?? '';
     if (spec.official) images[spec.official] = tag;
+    for (const alias of OFFICIAL_ALIASES[spec.official ?? ''] ?? []) images[alias] = tag;
     if (spec.extraKey) extra[spec.extraKey] = tag;
   }
   writeJsonIfChanged(IMAGES_JSON, images);

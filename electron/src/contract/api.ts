@@ -12,8 +12,11 @@ import type {
   RepairResult,
   Role,
   ServiceStats,
+  StackAdvisory,
+  StackReleaseSummary,
   StaffMember,
   SystemResources,
+  UpgradePlan,
   UserPublic,
 } from '@protocol/types';
 import type {
@@ -42,8 +45,11 @@ export type {
   RepairResult,
   Role,
   ServiceStats,
+  StackAdvisory,
+  StackReleaseSummary,
   StaffMember,
   SystemResources,
+  UpgradePlan,
   UserPublic,
 };
 
@@ -217,6 +223,14 @@ const settingValueArg = z
   .union([text(8192), z.number(), z.boolean(), z.array(text(2048)).max(200)])
   .nullable();
 const dryRunArg = z.object({ dryRun: z.boolean().optional() }).strict();
+const releaseOption = z
+  .object({
+    release: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,40}$/)
+      .optional(),
+  })
+  .strict();
 
 /**
  * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
@@ -293,6 +307,20 @@ export const desktopMethods = {
     idArg,
     idArg,
     z.enum(['studio', 'api', 'database']),
+  ]),
+
+  // stack releases and upgrades
+  /** The releases the server's agent knows, newest first, with their notes and advisories. */
+  stackReleases: defineMethod<{
+    releases: StackReleaseSummary[];
+    newest: string;
+    legacy: string;
+  }>()([idArg]),
+  /** What upgrading to a release (default: the newest on its Postgres major) changes. */
+  upgradePlan: defineMethod<UpgradePlan>()(project, [releaseOption]),
+  /** Resolves healthy on the new release, or rejects UPGRADE_ROLLED_BACK (back on the old one). */
+  upgradeProject: defineMethod<{ project: ProjectView; plan: UpgradePlan }>()(project, [
+    releaseOption,
   ]),
 
   // logs (data arrives as 'stream.data' events)

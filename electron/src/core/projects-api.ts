@@ -32,6 +32,7 @@ function route<M extends MethodName, A extends unknown[], R>(
 }
 
 const DOCKER_OPERATION_MS = 600_000;
+const UPGRADE_MS = 3_600_000;
 const byId = (instanceId: string) => ({ id: instanceId });
 
 /**
@@ -118,6 +119,24 @@ export const PROJECT_ROUTES = {
     params: (instanceId: string, to: string) => ({ id: instanceId, to }),
     timeoutMs: 60_000,
     pick: (r) => r,
+  }),
+  stackReleases: route('stack.releases', { params: () => ({}), pick: (r) => r }),
+  upgradePlan: route('instances.upgradePlan', {
+    params: (instanceId: string, options?: { release?: string }) => ({
+      id: instanceId,
+      release: options?.release,
+    }),
+    pick: (r) => r.plan,
+  }),
+  // Pulls, restarts a whole stack, maybe rolls back; in a bulk upgrade it may also wait for
+  // the agent's upgrade slots first.
+  upgradeProject: route('instances.upgrade', {
+    params: (instanceId: string, options?: { release?: string }) => ({
+      id: instanceId,
+      release: options?.release,
+    }),
+    timeoutMs: UPGRADE_MS,
+    pick: (r, ctx) => ({ project: ctx.project(r.instance), plan: r.plan }),
   }),
   listUsers: route('users.list', { params: () => ({}), pick: (r) => r.users }),
   createUser: route('users.create', {

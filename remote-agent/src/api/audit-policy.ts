@@ -58,6 +58,10 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     detail: (p) => ({ secret: p.secret, dryRun: p.dryRun === true }),
   },
   'instances.settings.testEmail': byId,
+  'instances.upgrade': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ release: p.release ?? 'newest' }),
+  },
 };
 
 function str(value: unknown): string | undefined {

@@ -13,6 +13,8 @@ import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
 import type { SettingsService } from '../settings/service';
+import type { ReleaseCatalog } from '../stack/releases';
+import type { Upgrader } from '../upgrades/upgrader';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -49,6 +51,8 @@ export function callerOf(ctx: HandlerContext): Caller {
 
 /** Everything the method handlers use; built once by server.ts. */
 export interface AgentServices {
+  /** Stack releases and upgrades (remote-agent/src/upgrades/); absent in tests without Docker. */
+  upgrades?: { catalog: ReleaseCatalog; upgrader: Upgrader };
   auth: AuthService;
   instances: InstanceService;
   registry: StoreInstanceRegistry;

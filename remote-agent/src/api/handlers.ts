@@ -9,6 +9,8 @@ import { bindConnection, checkBoundIdentity } from '../staff/connection-identity
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
+import { LEGACY_RELEASE_ID } from '../stack/releases';
+import { releaseSummary } from '../upgrades/plan';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -23,6 +25,13 @@ function staffOf(s: AgentServices): NonNullable<AgentServices['staff']> {
 function settingsOf(s: AgentServices): NonNullable<AgentServices['settings']> {
   if (!s.settings) throw new AgentError(ErrorCode.INTERNAL, 'This agent has no settings service.');
   return s.settings;
+}
+
+function upgradesOf(s: AgentServices): NonNullable<AgentServices['upgrades']> {
+  if (!s.upgrades) {
+    throw new AgentError(ErrorCode.INTERNAL, 'This agent was started without stack releases.');
+  }
+  return s.upgrades;
 }
 
 /** One function per wire method; the dispatcher has already validated params and the session. */
@@ -188,6 +197,24 @@ export function createHandlers(s: AgentServices): Handlers {
       settingsOf(s).rotate(callerOf(ctx), id, secret, dryRun ?? false),
     'instances.settings.testEmail': ({ id, to }, ctx) =>
       settingsOf(s).testEmail(callerOf(ctx), id, to),
+
+    'stack.releases': () => {
+      const { catalog } = upgradesOf(s);
+      return {
+        releases: catalog.list().map(releaseSummary),
+        newest: catalog.newest().id,
+        legacy: LEGACY_RELEASE_ID,
+      };
+    },
+    'instances.upgradePlan': async ({ id, release }, ctx) => {
+      s.instances.get(callerOf(ctx), id);
+      return { plan: await upgradesOf(s).upgrader.plan(id, release) };
+    },
+    'instances.upgrade': async ({ id, release }, ctx) => {
+      const caller = callerOf(ctx);
+      s.instances.get(caller, id);
+      return upgradesOf(s).upgrader.upgrade(id, release, caller.username);
+    },
 
     'logs.follow': ({ id, ...options }, ctx) => {
       const caller = callerOf(ctx);

@@ -77,6 +77,8 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
       diagnosticIntervalMs: file.diagnosticIntervalMs,
       autoRepair: file.autoRepair,
       socketGroup: file.socketGroup,
+      releasesDir: file.releasesDir,
+      upgradeConcurrency: file.upgradeConcurrency,
     }),
     portRanges: { ...DEFAULT_CONFIG.portRanges, ...stripUndefined(file.portRanges ?? {}) },
     resources: { ...DEFAULT_CONFIG.resources, ...stripUndefined(file.resources ?? {}) },

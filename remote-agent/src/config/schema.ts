@@ -23,6 +23,10 @@ export interface AgentConfig {
    * `ultrabase` group when it exists and the agent runs as root, else the agent's own group.
    */
   socketGroup?: string;
+  /** A directory of extra stack releases (`<id>.json`, remote-agent/src/stack/releases/). */
+  releasesDir?: string;
+  /** Upgrades running at once on this server; more wait their turn (default 2). */
+  upgradeConcurrency?: number;
 }
 
 /** What anyone who can open the socket may cost the agent, before and after login. */
@@ -163,6 +167,8 @@ export const ConfigFileSchema = z
       .string()
       .regex(/^([a-z_][a-z0-9_.-]{0,31}|\d{1,10})$/, 'a group name or number')
       .optional(),
+    releasesDir: z.string().min(1).max(4096).regex(/^\//, 'an absolute path').optional(),
+    upgradeConcurrency: z.number().int().min(1).max(16).optional(),
     images: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'an image name without tag'),

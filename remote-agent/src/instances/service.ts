@@ -12,6 +12,7 @@ import type {
 } from '@protocol/types';
 import type { PortAllocator } from '../ports/allocator';
 import { projectName } from '../stack/render';
+import { STACK_VERSION } from '../stack/images';
 import { connectionStrings, instanceUrls } from '../stack/urls';
 import type { InstanceFiles, StackFileWriter } from './files';
 import { newInstanceId } from './ids';
@@ -31,6 +32,8 @@ export interface InstanceServiceDeps {
   config: { maxInstances: number; externalHost?: string };
   now: () => Date;
   newId?: () => string;
+  /** The release a new project runs: the newest one the agent knows. */
+  newestRelease?: () => string;
 }
 
 export interface CreateRequest {
@@ -110,6 +113,7 @@ export class InstanceService {
           secrets.poolerTenantId,
         ),
         project: projectName(id),
+        release: this.deps.newestRelease?.() ?? STACK_VERSION,
       };
       const dir = await files.create(id);
       await files.writeSecrets(id, secrets);

@@ -1,12 +1,15 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import type { Instance } from '@protocol/types';
 import type { StackInput } from '../stack/render';
+import { builtinCatalog, type ReleaseCatalog } from '../stack/releases/catalog';
 
 /** What the agent renders every instance's stack with: read once at start, shared by all. */
 export interface StackSettings {
   images: Readonly<Record<string, string>>;
   /** The configured external host, else the detected one; undefined when neither exists. */
   externalHost: string | undefined;
+  /** The releases this agent knows; the built-in ones when absent. */
+  releases?: ReleaseCatalog;
 }
 
 /**
@@ -28,5 +31,7 @@ export function stackInputFor(
     secrets,
     imageOverrides: settings.images,
     projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
+    // The project's own release, so repair and diagnose never revert an upgrade.
+    stackRelease: (settings.releases ?? builtinCatalog()).releaseOf(instance),
   };
 }

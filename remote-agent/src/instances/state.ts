@@ -77,7 +77,9 @@ export type Operation =
   | 'delete'
   | 'repair'
   /** A stack change (settings, rotation, size, domain) applied with the smallest restart. */
-  | 'apply';
+  | 'apply'
+  /** Moving to another stack release (remote-agent/src/upgrades/). */
+  | 'upgrade';
 
 /** Statuses an operation in flight owns: another operation would race it. */
 const IN_FLIGHT = new Set<InstanceStatus>([
@@ -96,6 +98,8 @@ const ALLOWED_FROM: Record<Exclude<Operation, 'create' | 'delete'>, ReadonlySet<
   restart: new Set(['running', 'degraded', 'stopped']),
   repair: new Set(['running', 'degraded', 'stopped']),
   apply: new Set(['running', 'degraded', 'stopped']),
+  // A stopped project is started on its new release: the person sees it healthy or rolled back.
+  upgrade: new Set(['running', 'degraded', 'stopped']),
 };
 
 /**

@@ -25,6 +25,8 @@ export interface LifecycleOptions {
 export interface DockerLifecycle extends Lifecycle {
   /** Resolves when no creation runs or waits. */
   idle(): Promise<void>;
+  /** The shared driver (Docker view, health waits, progress), for operations built on it. */
+  readonly driver: StackDriver;
 }
 
 /**
@@ -140,6 +142,7 @@ export function createLifecycle(
     progress: (id) => progress.get(id),
     reconcile,
     idle: () => queue.idle(),
+    driver,
 
     followLogs(instanceId, opts, sink) {
       const inst = driver.mustGet(instanceId);

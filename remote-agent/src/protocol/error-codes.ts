@@ -50,6 +50,12 @@ export const ErrorCode = {
   DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',
   DISK_FULL: 'DISK_FULL',
   INTERNAL: 'INTERNAL',
+  // stack releases and upgrades
+  RELEASE_NOT_FOUND: 'RELEASE_NOT_FOUND',
+  /** The target release runs another Postgres major: that is its own explicit operation. */
+  POSTGRES_MAJOR_CHANGE: 'POSTGRES_MAJOR_CHANGE',
+  /** The upgrade failed and the project is back on its previous release. */
+  UPGRADE_ROLLED_BACK: 'UPGRADE_ROLLED_BACK',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -9,8 +9,10 @@ import type {
   RepairResult,
   StackChangePlan,
   ServiceStats,
+  StackReleaseSummary,
   StaffMember,
   SystemResources,
+  UpgradePlan,
   UserPublic,
 } from './types';
 import {
@@ -37,6 +39,7 @@ const settingValue = z.union([
   z.boolean(),
   z.array(z.string().max(2048)).max(200),
 ]);
+const releaseId = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/, 'a stack release id');
 
 export const MethodParams = {
   'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
@@ -140,6 +143,12 @@ export const MethodParams = {
   'stream.cancel': z.object({ stream: streamId }).strict(),
   /** Trivial round trip, for keepalive and benchmarks. */
   'system.ping': z.object({}).strict(),
+  /** The stack releases this agent knows, newest first. */
+  'stack.releases': z.object({}).strict(),
+  /** What upgrading to `release` (default: the newest on the same Postgres major) changes. */
+  'instances.upgradePlan': z.object({ id, release: releaseId.optional() }).strict(),
+  /** Upgrades and resolves when healthy on the new release, or rolled back (UPGRADE_ROLLED_BACK). */
+  'instances.upgrade': z.object({ id, release: releaseId.optional() }).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -205,6 +214,14 @@ export interface MethodResults {
   'audit.list': { entries: AuditEntry[] };
   'stream.cancel': { ok: true };
   'system.ping': { now: string };
+  'stack.releases': {
+    releases: StackReleaseSummary[];
+    newest: string;
+    /** What a project without a recorded release runs. */
+    legacy: string;
+  };
+  'instances.upgradePlan': { plan: UpgradePlan };
+  'instances.upgrade': { instance: Instance; plan: UpgradePlan };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

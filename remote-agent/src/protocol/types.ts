@@ -98,6 +98,8 @@ export interface Instance {
    * keys someone changed. Rendering takes them as input, so repair and upgrades keep them.
    */
   settings?: Record<string, SettingValue>;
+  /** The stack release it runs (`stack.releases`); absent on projects older than releases. */
+  release?: string;
 }
 
 export interface InstanceCredentials {
@@ -125,7 +127,9 @@ export type CreationStep =
   | 'start'
   | 'health'
   | 'done'
-  | 'rollback';
+  | 'rollback'
+  /** Upgrades: the backup taken before anything changes. */
+  | 'backup';
 
 export interface ProgressEvent {
   instanceId: string;
@@ -272,3 +276,43 @@ export interface ApplyProgress {
 }
 
 export type SecretRotation = 'jwt' | 'db-password' | 'dashboard-password';
+
+/** A stack release as the app shows it (`stack.releases`): a named, dated set of images. */
+export interface StackReleaseSummary {
+  id: string;
+  /** YYYY-MM-DD; the newest date is the newest release. */
+  date: string;
+  notes: string[];
+  /** Service → image the release pins (before the agent's `images` overrides). */
+  images: Record<string, string>;
+  postgresMajor: number;
+  /** Known issues of earlier releases that this one fixes. */
+  advisories: StackAdvisory[];
+}
+
+export interface StackAdvisory {
+  id: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  summary: string;
+  /** Release ids with the issue. */
+  affects: string[];
+  url?: string;
+}
+
+/** What upgrading a project to a release changes (`instances.upgradePlan`). */
+export interface UpgradePlan {
+  instanceId: string;
+  from: string;
+  to: string;
+  /** Already on `to`: nothing to do. */
+  upToDate: boolean;
+  /** Services whose image changes, with the images as this server runs them. */
+  images: Array<{ service: string; from: string; to: string }>;
+  /** Stack files (relative paths) whose content changes. */
+  files: string[];
+  /** The database image changes: it is recreated first, and a backup is needed to roll back. */
+  databaseChanges: boolean;
+  notes: string[];
+  /** Advisory ids against `from` that `to` fixes. */
+  fixes: string[];
+}

@@ -25,14 +25,14 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
   const services: Record<string, YamlValue> = {};
   for (const service of stackServices(input.enableLogs)) {
     services[service.name] = {
-      image: resolveImage(service.name, input.imageOverrides),
+      image: resolveImage(service.name, input.imageOverrides, input.stackRelease?.images),
       restart: 'unless-stopped',
       // A tiny init as PID 1 forwards SIGTERM and reaps children, so `stop` does not sit out
       // the 10 s timeout for processes (sh, node) that ignore signals as PID 1.
       init: true,
       labels: {
         [INSTANCE_LABEL]: input.instanceId,
-        [STACK_VERSION_LABEL]: STACK_VERSION,
+        [STACK_VERSION_LABEL]: input.stackRelease?.id ?? STACK_VERSION,
       },
       // Dozens of instances × a dozen services: unbounded json logs would fill the disk.
       logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },

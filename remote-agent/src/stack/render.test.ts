@@ -157,7 +157,7 @@ describe('renderStack: multi-instance traps', () => {
   });
 
   it('applies image overrides keyed by official name without tag', () => {
-    const overrides = { 'supabase/postgres': 'local/pg-standin:1', kong: 'local/kong:2' };
+    const overrides = { 'supabase/postgres': 'local/pg-standin:1', 'kong/kong': 'local/kong:2' };
     const d = doc({ imageOverrides: overrides });
     expect(d.services.db!.image).toBe('local/pg-standin:1');
     expect(d.services.kong!.image).toBe('local/kong:2');

@@ -15,6 +15,7 @@ import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
+import { ReleasePanel } from '../upgrades/ReleasePanel';
 import { needsTunnel } from './tunnelsSlice';
 import { errorText } from '../i18n/error-messages';
 import type { en } from '../i18n/en';
@@ -257,6 +258,7 @@ export function ProjectPage({
               <p className="mt-1 text-[11px] text-muted">{t('project.studioLogin')}</p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
+            {!creating && <ReleasePanel project={p} />}
             {p.services && p.services.length > 0 && (
               <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">

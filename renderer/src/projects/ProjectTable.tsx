@@ -14,6 +14,8 @@ import { useApp } from '../app/store';
 import { timeAgo } from '../i18n/format';
 import { StatusBadge } from '../ui/Badge';
 import { attentionRank, byAttention } from './fleet';
+import { ReleaseCell } from '../upgrades/ReleaseCell';
+import { useReleases } from '../upgrades/useReleases';
 
 const ROW_HEIGHT = 36;
 
@@ -36,6 +38,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
   const [active, setActive] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
   const data = useMemo(() => [...projects].sort(byAttention), [projects]);
+  const releases = useReleases(projects.map((p) => p.serverId));
 
   const columns = useMemo<ColumnDef<ProjectView>[]>(
     () => [
@@ -97,6 +100,14 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
         cell: ({ row }) => t(`exposure.${row.original.exposure}`),
       },
       {
+        id: 'release',
+        header: t('upgrades.columnRelease'),
+        accessorFn: (p) => p.release ?? '',
+        cell: ({ row }) => (
+          <ReleaseCell project={row.original} info={releases[row.original.serverId]} />
+        ),
+      },
+      {
         id: 'owner',
         header: t('fleet.columns.owner'),
         accessorFn: (p) => p.owner,
@@ -113,7 +124,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
         ),
       },
     ],
-    [t, navigate],
+    [t, navigate, releases],
   );
 
   const table = useReactTable({

@@ -8,6 +8,7 @@ import { PageHeader } from '../ui/Panel';
 import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
 import { ProjectTable } from './ProjectTable';
+import { SecurityBanner } from '../upgrades/SecurityBanner';
 import { loadLayout, saveLayout, statusCounts, type ProjectsLayout } from './fleet';
 
 const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
@@ -171,6 +172,11 @@ export function ProjectsPage() {
           </>
         }
       />
+      {hasProjects && (
+        <div className="shrink-0 px-6 pt-4 empty:hidden">
+          <SecurityBanner projects={Object.values(projects)} />
+        </div>
+      )}
       {hasProjects && (
         <div className="flex shrink-0 flex-wrap items-center gap-2 px-6 pt-4">
           <div role="group" aria-label={t('fleet.statusFilter')} className="flex flex-wrap gap-1.5">

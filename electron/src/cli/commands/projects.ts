@@ -6,6 +6,7 @@ import { projectsTable, table } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { projectsCancel } from './project-cancel';
 import { projectsCreate } from './project-create';
+import { projectsReleases, projectsUpgrade } from './project-upgrade';
 import { connectedServer, serverAndProject } from './lookup';
 
 const projectArgs = [{ name: 'server' }, { name: 'project' }] as const;
@@ -206,4 +207,6 @@ export const projectCommands: AnyCommand[] = [
   projectsDiagnose,
   projectsRepair,
   projectsOpen,
+  projectsUpgrade,
+  projectsReleases,
 ];

@@ -36,6 +36,9 @@ export const en = {
     projectsDiagnose: 'diagnose a project',
     projectsRepair: 'repair a project (--dry-run shows what it would do)',
     projectsOpen: 'print the address of Studio, the API or the database',
+    projectsUpgrade:
+      'upgrade a project to the newest stack release (--to R, --plan shows the changes, --all every project)',
+    projectsReleases: 'list the stack releases a server knows',
     logs: "show a project's logs (--follow keeps them coming)",
     usersList: "list the agent's users",
     usersCreate: 'create a user',
@@ -110,6 +113,7 @@ export const en = {
     health: 'health',
     done: 'done',
     rollback: 'rollback',
+    backup: 'backup',
   },
   stepStatus: {
     started: 'starting',
@@ -186,6 +190,30 @@ export const en = {
     confirmMismatch: 'The name typed does not match; the pinned key was kept.',
     replaceNeedsTerminal:
       'Replacing a pinned key needs a terminal to confirm on, or --fingerprint with the new key.',
+  },
+  upgrades: {
+    release: 'RELEASE',
+    date: 'DATE',
+    postgres: 'PG MAJOR',
+    notes: 'NOTES',
+    service: 'SERVICE',
+    from: 'FROM',
+    to: 'TO',
+    newest: 'newest',
+    upgrading: 'upgrading {{name}} (backup, pull, restart, health check)…',
+    upToDate: '{{name}} is already on release {{release}}',
+    done: '{{name}} now runs release {{release}}, healthy',
+    planLine: '{{name}}: release {{from}} → {{to}}',
+    databaseChanges: 'The database image changes: it restarts first, after a backup.',
+    noProjects: 'no project to upgrade',
+    projectOrAll: 'name a project, or pass --all for every project of the server',
+    notBoth: 'name a project or pass --all, not both',
+    results: {
+      upgraded: 'upgraded',
+      'up-to-date': 'up to date',
+      'rolled-back': 'failed, rolled back',
+      failed: 'failed',
+    },
   },
   headers: {
     name: 'NAME',
@@ -271,6 +299,10 @@ export const en = {
       'The server already has a Linux account with this name; choose another name for the staff member.',
     STAFF_UNSUPPORTED: 'This server cannot create staff logins: {{message}}',
     CANCELLED: 'Cancelled.',
+    UPGRADE_ROLLED_BACK: 'Upgrade rolled back: {{message}}',
+    POSTGRES_MAJOR_CHANGE: 'Not a normal upgrade: {{message}}',
+    RELEASE_NOT_FOUND:
+      'The server does not know this release (see: ultrabase projects releases <server>).',
     INTERNAL: 'Something went wrong inside Ultrabase: {{message}}',
   },
   settings: {

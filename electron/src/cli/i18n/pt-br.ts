@@ -31,6 +31,9 @@ export const ptBR: Catalogue = {
     projectsDiagnose: 'diagnosticar um projeto',
     projectsRepair: 'reparar um projeto (--dry-run mostra o que seria feito)',
     projectsOpen: 'mostrar o endereço do Studio, da API ou do banco de dados',
+    projectsUpgrade:
+      'atualizar um projeto para a versão mais nova da stack (--to R; --plan mostra as mudanças; --all, todos os projetos)',
+    projectsReleases: 'listar as versões da stack que um servidor conhece',
     logs: 'mostrar os logs de um projeto (--follow continua acompanhando)',
     usersList: 'listar os usuários do agente',
     usersCreate: 'criar um usuário',
@@ -107,6 +110,7 @@ export const ptBR: Catalogue = {
     health: 'saúde',
     done: 'concluído',
     rollback: 'reversão',
+    backup: 'cópia de segurança',
   },
   stepStatus: {
     started: 'iniciando',
@@ -183,6 +187,30 @@ export const ptBR: Catalogue = {
     confirmMismatch: 'O nome digitado não confere; a chave fixada foi mantida.',
     replaceNeedsTerminal:
       'Substituir uma chave fixada exige um terminal para confirmar, ou --fingerprint com a nova chave.',
+  },
+  upgrades: {
+    release: 'VERSÃO',
+    date: 'DATA',
+    postgres: 'PG (VERSÃO PRINCIPAL)',
+    notes: 'NOTAS',
+    service: 'SERVIÇO',
+    from: 'DE',
+    to: 'PARA',
+    newest: 'mais nova',
+    upgrading: 'atualizando {{name}} (backup, download, reinício, verificação de saúde)…',
+    upToDate: '{{name}} já está na versão {{release}}',
+    done: '{{name}} agora roda a versão {{release}}, saudável',
+    planLine: '{{name}}: versão {{from}} → {{to}}',
+    databaseChanges: 'A imagem do banco de dados muda: ele reinicia primeiro, depois de um backup.',
+    noProjects: 'nenhum projeto para atualizar',
+    projectOrAll: 'informe um projeto, ou use --all para todos os projetos do servidor',
+    notBoth: 'informe um projeto ou use --all, não os dois',
+    results: {
+      upgraded: 'atualizado',
+      'up-to-date': 'em dia',
+      'rolled-back': 'falhou, revertido',
+      failed: 'falhou',
+    },
   },
   headers: {
     name: 'NOME',
@@ -267,6 +295,10 @@ export const ptBR: Catalogue = {
       'O servidor já tem uma conta Linux com este nome; escolha outro nome para o membro da equipe.',
     STAFF_UNSUPPORTED: 'Este servidor não pode criar logins de equipe: {{message}}',
     CANCELLED: 'Cancelado.',
+    UPGRADE_ROLLED_BACK: 'Atualização revertida: {{message}}',
+    POSTGRES_MAJOR_CHANGE: 'Não é uma atualização comum: {{message}}',
+    RELEASE_NOT_FOUND:
+      'O servidor não conhece esta versão (veja: ultrabase projects releases <servidor>).',
     INTERNAL: 'Algo deu errado dentro do Ultrabase: {{message}}',
   },
   settings: {

@@ -1,5 +1,6 @@
 import type { Exposure, InstancePorts } from '@protocol/types';
 import type { StackSettingsInput } from '../../settings/render-env';
+import type { StackRelease } from '../releases/schema';
 import type { YamlValue } from '../yaml';
 
 export type StackServiceName =
@@ -29,6 +30,8 @@ export interface ComposeInput {
   enableLogs: boolean;
   /** The project's settings (auth URLs, SMTP, overrides…); absent: the kit's values. */
   settings?: StackSettingsInput;
+  /** The release whose images the services run; the newest built-in one when absent. */
+  stackRelease?: StackRelease;
 }
 
 /** The facts of one instance a service's compose body may depend on. */

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { UpgradePlan } from '@contract/api';
+import { UltrabaseError } from '@contract/errors';
+import { fakeDesktop, project, run } from '../cli-test-kit';
+
+function plan(id: string, patch: Partial<UpgradePlan> = {}): UpgradePlan {
+  return {
+    instanceId: id,
+    from: '2026.02.16',
+    to: '2026.06.03',
+    upToDate: false,
+    images: [{ service: 'auth', from: 'supabase/gotrue:v2.186.0', to: 'supabase/gotrue:v2.189.0' }],
+    files: ['docker-compose.yml'],
+    databaseChanges: false,
+    notes: ['Auth v2.189.0'],
+    fixes: [],
+    ...patch,
+  };
+}
+
+function withUpgrades(projects: string[], outcome: Record<string, 'ok' | 'current' | 'rollback'>) {
+  const d = fakeDesktop({ projects: projects.map((name) => project({ name })) });
+  let running = 0;
+  let peak = 0;
+  Object.assign(d, {
+    async upgradePlan(_s: string, id: string, options?: { release?: string }) {
+      d.calls.push(['upgradePlan', id, options]);
+      return plan(id, { upToDate: outcome[id] === 'current' });
+    },
+    async upgradeProject(_s: string, id: string, options?: { release?: string }) {
+      d.calls.push(['upgradeProject', id, options]);
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      if (outcome[id] === 'rollback') {
+        throw new UltrabaseError(
+          'UPGRADE_ROLLED_BACK',
+          'auth did not become healthy; back on 2026.02.16',
+          {
+            rolledBack: true,
+          },
+        );
+      }
+      return { project: d.projects.find((p) => p.id === id)!, plan: plan(id) };
+    },
+  });
+  return { d, peak: () => peak };
+}
+
+describe('projects upgrade', () => {
+  it('upgrades one project to the release given, --json printing the plan', async () => {
+    const { d } = withUpgrades(['shop'], { 'inst-shop': 'ok' });
+    const r = await run(['projects', 'upgrade', 'web', 'shop', '--to', '2026.06.03', '--json'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ plan: { from: '2026.02.16', to: '2026.06.03' } });
+    expect(d.calls).toContainEqual(['upgradeProject', 'inst-shop', { release: '2026.06.03' }]);
+  });
+
+  it('shows the plan without upgrading with --plan', async () => {
+    const { d } = withUpgrades(['shop'], {});
+    const r = await run(['projects', 'upgrade', 'web', 'shop', '--plan'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('shop: release 2026.02.16 → 2026.06.03');
+    expect(r.stdout).toContain('supabase/gotrue:v2.189.0');
+    expect(d.calls.some((c) => c[0] === 'upgradeProject')).toBe(false);
+  });
+
+  it('upgrades every project with --all, two at a time, and exits 1 when one rolled back', async () => {
+    const { d, peak } = withUpgrades(['a', 'b', 'c', 'd'], {
+      'inst-a': 'ok',
+      'inst-b': 'rollback',
+      'inst-c': 'current',
+      'inst-d': 'ok',
+    });
+    const r = await run(['projects', 'upgrade', 'web', '--all', '--json'], d);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      server: 'web',
+      planOnly: false,
+      results: [
+        { project: 'a', id: 'inst-a', from: '2026.02.16', to: '2026.06.03', result: 'upgraded' },
+        {
+          project: 'b',
+          id: 'inst-b',
+          from: '',
+          result: 'rolled-back',
+          code: 'UPGRADE_ROLLED_BACK',
+          message: 'auth did not become healthy; back on 2026.02.16',
+        },
+        { project: 'c', id: 'inst-c', from: '2026.02.16', result: 'up-to-date' },
+        { project: 'd', id: 'inst-d', from: '2026.02.16', to: '2026.06.03', result: 'upgraded' },
+      ],
+    });
+    expect(peak()).toBe(2);
+  });
+
+  it('needs a project or --all, not both', async () => {
+    const { d } = withUpgrades(['shop'], {});
+    expect((await run(['projects', 'upgrade', 'web'], d)).code).toBe(2);
+    expect((await run(['projects', 'upgrade', 'web', 'shop', '--all'], d)).code).toBe(2);
+  });
+});

@@ -1,0 +1,156 @@
+import type { ProjectView, UpgradePlan } from '@contract/api';
+import type { UltrabaseError } from '@contract/errors';
+import { defineCommand, type CommandContext } from '../command-table';
+import { table } from '../output';
+import { UsageError } from '../usage-error';
+import { connectedServer, serverAndProject } from './lookup';
+
+/** How one project of a bulk upgrade ended; `--json` prints these as they are. */
+interface BulkOutcome {
+  project: string;
+  id: string;
+  from: string;
+  to?: string;
+  result: 'upgraded' | 'up-to-date' | 'rolled-back' | 'failed';
+  code?: string;
+  message?: string;
+}
+
+const releaseFlag = { type: 'string', placeholder: 'release' } as const;
+
+export const projectsReleases = defineCommand({
+  path: ['projects', 'releases'],
+  args: [{ name: 'server' }],
+  flags: {},
+  help: 'help.projectsReleases',
+  async run(ctx, { args }) {
+    const { t } = ctx.messages;
+    const server = await connectedServer(ctx, args.server);
+    const r = await ctx.desktop.stackReleases(server.id);
+    return {
+      data: r,
+      human: () =>
+        table(
+          [t('upgrades.release'), t('upgrades.date'), t('upgrades.postgres'), t('upgrades.notes')],
+          r.releases.map((x) => [
+            x.id + (x.id === r.newest ? ` (${t('upgrades.newest')})` : ''),
+            x.date,
+            String(x.postgresMajor),
+            x.notes[0] ?? '',
+          ]),
+        ),
+    };
+  },
+});
+
+/**
+ * `projects upgrade <server> <project> [--to R] [--plan]`, or every project of the server with
+ * `--all` (the agent runs at most its upgradeConcurrency at once; the rest wait their turn).
+ */
+export const projectsUpgrade = defineCommand({
+  path: ['projects', 'upgrade'],
+  args: [{ name: 'server' }, { name: 'project', optional: true }],
+  flags: {
+    to: releaseFlag,
+    all: { type: 'boolean' },
+    plan: { type: 'boolean' },
+    concurrency: { type: 'number', placeholder: 'n' },
+  },
+  help: 'help.projectsUpgrade',
+  async run(ctx, { args, flags }) {
+    const options = flags.to ? { release: flags.to } : {};
+    if (flags.all || !args.project) {
+      if (!flags.all) throw new UsageError('MISSING_ARGUMENT', 'upgrades.projectOrAll');
+      if (args.project) throw new UsageError('UNEXPECTED_ARGUMENT', 'upgrades.notBoth');
+      return bulk(ctx, args.server, options, flags.plan, flags.concurrency ?? 2);
+    }
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    if (flags.plan) {
+      const plan = await ctx.desktop.upgradePlan(server.id, project.id, options);
+      return { data: plan, human: () => describePlan(ctx, project, plan) };
+    }
+    ctx.note(ctx.messages.t('upgrades.upgrading', { name: project.name }));
+    const r = await ctx.desktop.upgradeProject(server.id, project.id, options);
+    return {
+      data: r,
+      human: () =>
+        r.plan.upToDate
+          ? ctx.messages.t('upgrades.upToDate', { name: project.name, release: r.plan.from })
+          : describePlan(ctx, r.project, r.plan) +
+            '\n' +
+            ctx.messages.t('upgrades.done', { name: project.name, release: r.plan.to }),
+    };
+  },
+});
+
+async function bulk(
+  ctx: CommandContext,
+  serverName: string,
+  options: { release?: string },
+  planOnly: boolean,
+  concurrency: number,
+) {
+  const { t } = ctx.messages;
+  const server = await connectedServer(ctx, serverName);
+  const projects = (await ctx.desktop.listProjects(server.id)).filter((p) =>
+    ['running', 'degraded', 'stopped'].includes(p.status),
+  );
+  const outcomes: BulkOutcome[] = [];
+  const queue = [...projects];
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) outcomes.push(await one(ctx, server.id, p));
+  };
+  async function one(c: CommandContext, serverId: string, p: ProjectView): Promise<BulkOutcome> {
+    const base = { project: p.name, id: p.id, from: p.release ?? '' };
+    try {
+      const plan = await c.desktop.upgradePlan(serverId, p.id, options);
+      if (plan.upToDate) return { ...base, from: plan.from, result: 'up-to-date' };
+      if (planOnly) return { ...base, from: plan.from, to: plan.to, result: 'upgraded' };
+      c.note(t('upgrades.upgrading', { name: p.name }));
+      const r = await c.desktop.upgradeProject(serverId, p.id, options);
+      return { ...base, from: r.plan.from, to: r.plan.to, result: 'upgraded' };
+    } catch (err) {
+      const e = err as UltrabaseError;
+      return {
+        ...base,
+        result: e.code === 'UPGRADE_ROLLED_BACK' ? 'rolled-back' : 'failed',
+        code: e.code,
+        message: e.message,
+      };
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, 16)) }, worker));
+  const order = new Map(projects.map((p, i) => [p.id, i]));
+  outcomes.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const failed = outcomes.some((o) => o.result === 'failed' || o.result === 'rolled-back');
+  return {
+    data: { server: server.name, planOnly, results: outcomes },
+    exitCode: failed ? 1 : 0,
+    human: () =>
+      outcomes.length === 0
+        ? t('upgrades.noProjects')
+        : table(
+            [t('headers.name'), t('upgrades.from'), t('upgrades.to'), t('headers.status')],
+            outcomes.map((o) => [
+              o.project,
+              o.from,
+              o.to ?? '',
+              t(`upgrades.results.${o.result}`) + (o.code ? ` (${o.code})` : ''),
+            ]),
+          ),
+  };
+}
+
+function describePlan(ctx: CommandContext, project: ProjectView, plan: UpgradePlan): string {
+  const { t } = ctx.messages;
+  if (plan.upToDate) return t('upgrades.upToDate', { name: project.name, release: plan.from });
+  return [
+    t('upgrades.planLine', { name: project.name, from: plan.from, to: plan.to }),
+    ...plan.notes.map((n) => `  - ${n}`),
+    table(
+      [t('upgrades.service'), t('upgrades.from'), t('upgrades.to')],
+      plan.images.map((c) => [c.service, c.from, c.to]),
+    ),
+    ...(plan.databaseChanges ? [t('upgrades.databaseChanges')] : []),
+  ].join('\n');
+}

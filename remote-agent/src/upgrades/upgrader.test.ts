@@ -1,0 +1,326 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateCredentials } from '../credentials/generate';
+import type { InstanceSecrets } from '../credentials/secrets';
+import { DockerError } from '../docker/docker-error';
+import { FakeCompose, FakeDockerEngine } from '../docker/fake-engine';
+import type { Compose } from '../docker/compose';
+import { createDockerHost, type DockerHost } from '../docker/host';
+import { stackInputFor } from '../instances/stack-input';
+import { InstanceLocks } from '../instances/state';
+import { createLifecycle, type DockerLifecycle } from '../lifecycle/lifecycle';
+import type { InstanceRegistry } from '../lifecycle/types';
+import { ErrorCode } from '@protocol/error-codes';
+import type { Instance } from '@protocol/types';
+import { renderStack, writeStackFiles } from '../stack';
+import {
+  BUILTIN_RELEASES,
+  LEGACY_RELEASE_ID,
+  ReleaseCatalog,
+  type StackRelease,
+} from '../stack/releases';
+import { Slots } from './limit';
+import { Upgrader } from './upgrader';
+
+// The upgrade over an in-memory Docker that runs what the rendered compose file names: a
+// service whose image is "…:bad" never turns healthy. The rig test runs the same on real Docker.
+
+class Registry implements InstanceRegistry {
+  readonly items = new Map<string, Instance>();
+  get(id: string) {
+    const i = this.items.get(id);
+    return i ? structuredClone(i) : undefined;
+  }
+  list() {
+    return [...this.items.values()].map((i) => structuredClone(i));
+  }
+  async update(id: string, patch: Partial<Instance>) {
+    const next = { ...this.items.get(id)!, ...patch } as Instance;
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete (next as unknown as Record<string, unknown>)[k];
+    }
+    this.items.set(id, next);
+    return structuredClone(next);
+  }
+}
+
+const base = BUILTIN_RELEASES.find((r) => r.id === LEGACY_RELEASE_ID)!;
+const A: StackRelease = { ...base, id: 'test-a', date: '2026-01-01', notes: ['A'] };
+const B: StackRelease = {
+  ...base,
+  id: 'test-b',
+  date: '2026-02-01',
+  notes: ['B'],
+  images: { ...base.images, auth: 'example/auth:b', rest: 'example/rest:b' },
+  files: [{ path: 'volumes/functions/hello/index.ts', content: '// hello from B\n' }],
+};
+const BAD: StackRelease = {
+  ...B,
+  id: 'test-bad',
+  date: '2026-03-01',
+  images: { ...B.images, auth: 'example/auth:bad' },
+};
+const DB: StackRelease = {
+  ...B,
+  id: 'test-db',
+  date: '2026-04-01',
+  images: { ...B.images, db: 'supabase/postgres:15.8.1.999' },
+};
+const PG17: StackRelease = {
+  ...B,
+  id: 'test-pg17',
+  date: '2026-05-01',
+  images: { ...B.images, db: 'supabase/postgres:17.6.1.136' },
+};
+
+let dataDir: string;
+let engine: FakeDockerEngine;
+let registry: Registry;
+let docker: DockerHost;
+let lifecycle: DockerLifecycle;
+let upgrader: Upgrader;
+let secrets: InstanceSecrets;
+let composeCalls: string[];
+let audits: Array<{ action: string; result: string; code?: string }>;
+let hookSaw: string | undefined;
+const catalog = new ReleaseCatalog([A, B, BAD, DB, PG17]);
+const dir = (id: string) => path.join(dataDir, 'instances', id);
+const render = (i: Instance, s: InstanceSecrets) =>
+  renderStack(stackInputFor(i, s, { images: {}, externalHost: undefined, releases: catalog }));
+
+/** The image the project's compose file names for a service right now. */
+function imageOnDisk(id: string, service: string): string {
+  const text = readFileSync(path.join(dir(id), 'docker-compose.yml'), 'utf8');
+  const block = text.split(/\n {2}(?=\w)/).find((b) => b.startsWith(`${service}:`)) ?? '';
+  return /image: "?([^"\n]+)"?/.exec(block)?.[1] ?? '';
+}
+
+async function running(id: string): Promise<Instance> {
+  const at = new Date().toISOString();
+  const inst: Instance = {
+    id,
+    name: id,
+    owner: 'admin',
+    status: 'running',
+    createdAt: at,
+    updatedAt: at,
+    exposure: 'private',
+    ports: { kongHttp: 8001, kongHttps: 8401, postgres: 5401, poolerTransaction: 6401 },
+    urls: { api: '', studio: '', database: '', poolerTransaction: '' } as Instance['urls'],
+    project: `ub_${id}`,
+    release: A.id,
+  };
+  registry.items.set(id, inst);
+  await writeStackFiles(dir(id), render(inst, secrets));
+  const cmp = await docker.compose();
+  await cmp.run({ name: inst.project, dir: dir(id) }, 'up');
+  return inst;
+}
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'ub-upg-'));
+  engine = new FakeDockerEngine();
+  engine.healthOnStart = (service) =>
+    [...registry.items.keys()].some((id) => imageOnDisk(id, service).endsWith(':bad'))
+      ? 'unhealthy'
+      : 'healthy';
+  const fake = new FakeCompose(engine);
+  composeCalls = [];
+  const compose: Compose = {
+    version: fake.version,
+    run: (project, action, opts) => {
+      composeCalls.push([action, ...(opts?.extra ?? [])].join(' '));
+      return fake.run(project, action);
+    },
+  };
+  registry = new Registry();
+  secrets = generateCredentials();
+  docker = createDockerHost({
+    dataDir,
+    engine,
+    compose,
+    readHost: async () => ({
+      cpus: 2,
+      load1: 0,
+      memoryTotalMb: 8000,
+      memoryAvailableMb: 6000,
+      diskTotalMb: 50_000,
+      diskFreeMb: 40_000,
+    }),
+  });
+  const locks = new InstanceLocks();
+  audits = [];
+  lifecycle = createLifecycle(
+    {
+      registry,
+      docker,
+      locks,
+      instanceDir: dir,
+      emit: () => {},
+      audit: (e) => audits.push(e),
+      config: {
+        creationConcurrency: 1,
+        resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 100 },
+        dataDir,
+        healthTimeoutMs: 300,
+      },
+    },
+    { attempts: 1, retryBaseMs: 1 },
+  );
+  hookSaw = undefined;
+  upgrader = new Upgrader({
+    driver: lifecycle.driver,
+    locks,
+    catalog,
+    overrides: {},
+    readSecrets: async () => secrets,
+    render,
+    audit: (e) => audits.push(e),
+    beforeUpgrade: async (inst) => {
+      hookSaw = imageOnDisk(inst.id, 'auth');
+    },
+  });
+});
+
+afterEach(async () => {
+  await lifecycle.close();
+  await docker.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const steps = (id: string) =>
+  lifecycle
+    .progress(id)
+    .events.filter((e) => e.status !== 'progress')
+    .map((e) => `${e.step}:${e.status}`);
+
+describe('upgrading a project to another stack release', () => {
+  it('plans the image and file changes and the notes, without touching anything', async () => {
+    await running('proj001');
+    const plan = await upgrader.plan('proj001', B.id);
+    expect(plan).toMatchObject({
+      from: 'test-a',
+      to: 'test-b',
+      upToDate: false,
+      databaseChanges: false,
+    });
+    expect(plan.images.map((c) => c.service).sort()).toEqual(['auth', 'rest']);
+    expect(plan.files).toEqual(
+      expect.arrayContaining(['docker-compose.yml', 'volumes/functions/hello/index.ts']),
+    );
+    expect(plan.notes).toEqual(['B']);
+    expect(imageOnDisk('proj001', 'auth')).toBe(A.images.auth);
+  });
+
+  it('backs up first, pulls, writes the new files, ends healthy and records the release', async () => {
+    await running('proj001');
+    const { instance } = await upgrader.upgrade('proj001', B.id, 'admin');
+    expect(hookSaw).toBe(A.images.auth);
+    expect(instance).toMatchObject({ status: 'running', release: 'test-b' });
+    expect(registry.get('proj001')!.release).toBe('test-b');
+    expect(imageOnDisk('proj001', 'auth')).toBe('example/auth:b');
+    expect(
+      await readFile(path.join(dir('proj001'), 'volumes/functions/hello/index.ts'), 'utf8'),
+    ).toBe('// hello from B\n');
+    expect(engine.images.has('example/auth:b')).toBe(true);
+    expect(steps('proj001')).toEqual([
+      'backup:started',
+      'backup:done',
+      'pull:started',
+      'pull:done',
+      'files:started',
+      'files:done',
+      'start:started',
+      'start:done',
+      'health:started',
+      'health:done',
+      'done:done',
+    ]);
+    // The database image did not change: no database-first step.
+    expect(composeCalls.filter((c) => c.includes('db'))).toEqual([]);
+    expect(audits.at(-1)).toMatchObject({ action: 'instances.upgrade.finish', result: 'ok' });
+  });
+
+  it('recreates the database first, alone, when its image changes', async () => {
+    await running('proj001');
+    composeCalls.length = 0;
+    await upgrader.upgrade('proj001', DB.id, 'admin');
+    expect(composeCalls).toEqual(['up --no-deps db', 'up']);
+  });
+
+  it('rolls back to the previous release when a new image never turns healthy', async () => {
+    await running('proj001');
+    const filesBefore = render(registry.get('proj001')!, secrets).files;
+    const error = await upgrader.upgrade('proj001', BAD.id, 'admin').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { cause: ErrorCode.UNHEALTHY, service: 'auth', rolledBack: true, from: 'test-a' },
+    });
+    const after = registry.get('proj001')!;
+    expect(after).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(after.error?.code).toBe(ErrorCode.UPGRADE_ROLLED_BACK);
+    for (const f of filesBefore) {
+      expect(await readFile(path.join(dir('proj001'), f.path), 'utf8')).toBe(f.content);
+    }
+    expect(steps('proj001').slice(-2)).toEqual(['rollback:started', 'rollback:done']);
+    expect(audits.at(-1)).toMatchObject({ result: 'error' });
+  });
+
+  it('leaves the project untouched when an image cannot be pulled', async () => {
+    await running('proj001');
+    engine.pullImage = async () => {
+      throw new DockerError(ErrorCode.PULL_FAILED, 'manifest unknown');
+    };
+    await expect(upgrader.upgrade('proj001', B.id, 'admin')).rejects.toMatchObject({
+      code: ErrorCode.PULL_FAILED,
+    });
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(imageOnDisk('proj001', 'auth')).toBe(A.images.auth);
+  });
+
+  it('never changes the Postgres major, and refuses an unknown release', async () => {
+    await running('proj001');
+    await expect(upgrader.upgrade('proj001', PG17.id, 'admin')).rejects.toMatchObject({
+      code: ErrorCode.POSTGRES_MAJOR_CHANGE,
+    });
+    await expect(upgrader.upgrade('proj001', 'nope', 'admin')).rejects.toMatchObject({
+      code: ErrorCode.RELEASE_NOT_FOUND,
+    });
+    expect(registry.get('proj001')!.release).toBe('test-a');
+    // Without --to: the newest release on the same major (test-db), not test-pg17.
+    expect((await upgrader.plan('proj001')).to).toBe('test-db');
+  });
+
+  it('does nothing for a project already on the release', async () => {
+    await running('proj001');
+    composeCalls.length = 0;
+    const { plan } = await upgrader.upgrade('proj001', A.id, 'admin');
+    expect(plan.upToDate).toBe(true);
+    expect(composeCalls).toEqual([]);
+  });
+});
+
+describe('Slots', () => {
+  it('runs at most `size` at once, the rest in call order', async () => {
+    const slots = new Slots(2);
+    let now = 0;
+    let peak = 0;
+    const order: number[] = [];
+    await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        slots.run(async () => {
+          now++;
+          peak = Math.max(peak, now);
+          order.push(n);
+          await new Promise((r) => setTimeout(r, 5));
+          now--;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -1,0 +1,272 @@
+import { AgentError, describeError } from '@common/coded-error';
+import type { InstanceSecrets } from '../credentials/secrets';
+import { checkOperation, type InstanceLocks, type Lease } from '../instances/state';
+import { waitUntilHealthy } from '../lifecycle/health';
+import type { StackDriver } from '../lifecycle/stack-driver';
+import { ErrorCode } from '@protocol/error-codes';
+import type { Instance, UpgradePlan } from '@protocol/types';
+import { writeStackFiles } from '../stack/files';
+import type { RenderedStack } from '../stack/render';
+import type { ReleaseCatalog } from '../stack/releases';
+import type { AuditInput } from '../state/audit-log';
+import { Slots } from './limit';
+import { planUpgrade } from './plan';
+import { pullForUpgrade } from './pull';
+
+/**
+ * The seam before an upgrade changes anything: the backups work takes a backup of the project
+ * here (issue 17). What it returns may put the database back when the rollback needs it (the
+ * new database image ran its migrations before a later service failed).
+ */
+export interface BeforeUpgrade {
+  (
+    instance: Instance,
+    plan: UpgradePlan,
+  ): Promise<{ restoreDatabase?: () => Promise<void> } | void>;
+}
+
+export interface UpgraderDeps {
+  driver: StackDriver;
+  locks: InstanceLocks;
+  catalog: ReleaseCatalog;
+  overrides: Readonly<Record<string, string>>;
+  readSecrets(instanceId: string): Promise<InstanceSecrets>;
+  /** The one rendering of a project's facts (creation, diagnosis and repair use the same). */
+  render(instance: Instance, secrets: InstanceSecrets): RenderedStack;
+  audit(entry: AuditInput): void;
+  /** Upgrades running at once on this server (default 2); the rest wait in call order. */
+  concurrency?: number;
+  beforeUpgrade?: BeforeUpgrade;
+}
+
+export interface UpgradeResult {
+  instance: Instance;
+  plan: UpgradePlan;
+}
+
+/**
+ * Moves a project to another stack release: plan (refusing a Postgres major change), backup
+ * hook, pull every new image with progress while the project still runs, write the new files,
+ * recreate the database first when its image changes (and wait for it), then the rest, wait
+ * for every service's health. Any failure after the pull puts back the previous release's
+ * files and images (and the database, through the hook), waits for health again, and answers
+ * UPGRADE_ROLLED_BACK with the cause. The registry records the new release only on success.
+ */
+export class Upgrader {
+  private readonly slots: Slots;
+
+  constructor(private readonly deps: UpgraderDeps) {
+    this.slots = new Slots(deps.concurrency ?? 2);
+  }
+
+  async plan(instanceId: string, to?: string): Promise<UpgradePlan> {
+    const instance = this.deps.driver.mustGet(instanceId);
+    const secrets = await this.deps.readSecrets(instanceId);
+    return this.planFor(instance, secrets, to).plan;
+  }
+
+  async upgrade(instanceId: string, to: string | undefined, actor: string): Promise<UpgradeResult> {
+    const first = this.deps.driver.mustGet(instanceId);
+    checkOperation(first, 'upgrade');
+    // Refused at once (unknown release, Postgres major) rather than after waiting for a slot.
+    const early = this.planFor(first, await this.deps.readSecrets(instanceId), to);
+    if (early.plan.upToDate) return { instance: first, plan: early.plan };
+    return this.slots.run(() =>
+      this.deps.locks.run(instanceId, 'upgrade', async (lease) => {
+        const instance = this.deps.driver.mustGet(instanceId);
+        checkOperation(instance, 'upgrade');
+        const secrets = await this.deps.readSecrets(instanceId);
+        return this.run(instance, this.planFor(instance, secrets, to), actor, lease);
+      }),
+    );
+  }
+
+  private planFor(instance: Instance, secrets: InstanceSecrets, to: string | undefined) {
+    const { catalog } = this.deps;
+    const from = catalog.releaseOf(instance);
+    const target = to ? catalog.get(to) : catalog.newestFor(from);
+    const before = this.deps.render(instance, secrets);
+    const next: Instance = { ...instance, release: target.id };
+    const after = this.deps.render(next, secrets);
+    const plan = planUpgrade({
+      instanceId: instance.id,
+      from,
+      to: target,
+      overrides: this.deps.overrides,
+      before,
+      after,
+      catalog,
+    });
+    return { plan, from, target, before, after, next };
+  }
+
+  private async run(
+    instance: Instance,
+    planned: ReturnType<Upgrader['planFor']>,
+    actor: string,
+    lease: Lease,
+  ): Promise<UpgradeResult> {
+    const { driver } = this.deps;
+    const { registry } = driver.deps;
+    const { plan, before, after } = planned;
+    const id = instance.id;
+    const progress = driver.progress;
+    const dir = driver.deps.instanceDir(id);
+    const started = Date.now();
+    progress.begin(id);
+    const audit = (result: 'ok' | 'error', code?: string) =>
+      this.deps.audit({
+        actor,
+        action: 'instances.upgrade.finish',
+        target: id,
+        result,
+        ...(code ? { code } : {}),
+        detail: { from: plan.from, to: plan.to, ms: Date.now() - started },
+      });
+
+    // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
+    progress.record(id, { step: 'backup', status: 'started' });
+    let restoreDatabase: (() => Promise<void>) | undefined;
+    try {
+      restoreDatabase = (await this.deps.beforeUpgrade?.(instance, plan))?.restoreDatabase;
+      progress.record(id, {
+        step: 'backup',
+        status: 'done',
+        message: this.deps.beforeUpgrade ? undefined : 'No backup step on this agent.',
+      });
+      // 2. Pull while the project still serves on its old release.
+      progress.record(id, { step: 'pull', status: 'started' });
+      const pulled = await pullForUpgrade(
+        driver.docker.engine,
+        progress,
+        id,
+        plan.images.map((c) => c.to),
+        { attempts: driver.options.attempts, baseDelayMs: driver.options.retryBaseMs },
+      );
+      progress.record(id, {
+        step: 'pull',
+        status: 'done',
+        message: `Pulled ${pulled} of ${plan.images.length} new images.`,
+      });
+    } catch (err) {
+      const { code, message } = describeError(err);
+      progress.record(id, { step: 'pull', status: 'failed', error: { code, message } });
+      progress.finish(id);
+      audit('error', code);
+      throw err;
+    }
+
+    await registry.update(id, { status: 'restarting' });
+    try {
+      progress.record(id, { step: 'files', status: 'started' });
+      await writeStackFiles(dir, after);
+      progress.record(id, { step: 'files', status: 'done', message: plan.files.join(', ') });
+      const cmp = await driver.docker.compose();
+      if (plan.databaseChanges) {
+        // The database first, alone: every other service waits for it anyway, and a new
+        // Postgres image that does not start must not take the others down with it.
+        progress.record(id, { step: 'start', status: 'started', service: 'db' });
+        await cmp.run(driver.projectOf(instance), 'up', {
+          extra: ['--no-deps', 'db'],
+          timeoutMs: driver.healthTimeoutMs() + 60_000,
+        });
+        await waitUntilHealthy({
+          read: async () => (await driver.states(instance)).filter((s) => s.service === 'db'),
+          waitForChange: (ms) => driver.signals.next(instance.project, ms),
+          timeoutMs: driver.healthTimeoutMs(),
+        });
+      }
+      progress.record(id, { step: 'start', status: 'started' });
+      await driver.upUntilSettled(instance, cmp, (attempt, message) =>
+        progress.record(id, { step: 'start', status: 'retry', attempt, message }),
+      );
+      progress.record(id, { step: 'start', status: 'done' });
+      progress.record(id, { step: 'health', status: 'started' });
+      const ready = await driver.waitHealthy(instance, (s) =>
+        progress.record(id, {
+          step: 'health',
+          status: 'progress',
+          service: s.service,
+          health: s.health,
+        }),
+      );
+      progress.record(id, { step: 'health', status: 'done' });
+      // The lock goes in the same tick as `running` shows: a client may act on it at once.
+      const updated = await lease.finish(() =>
+        registry.update(id, {
+          status: 'running',
+          services: ready,
+          release: plan.to,
+          error: undefined,
+        }),
+      );
+      progress.record(id, { step: 'done', status: 'done', message: `Now on release ${plan.to}.` });
+      progress.finish(id);
+      audit('ok');
+      return { instance: updated, plan };
+    } catch (err) {
+      const failure = await driver.failureOf(instance, err);
+      progress.record(id, {
+        step: 'rollback',
+        status: 'started',
+        error: { code: failure.code, message: failure.reason },
+        ...(failure.service ? { service: failure.service } : {}),
+      });
+      const rollbackError = await this.rollBack(instance, before, plan, restoreDatabase).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const now = await driver.states(instance).catch(() => []);
+      const healthy = !rollbackError;
+      await lease.finish(() =>
+        registry.update(id, {
+          status: healthy ? 'running' : now.length ? 'degraded' : 'stopped',
+          services: now,
+          release: plan.from,
+          error: { ...failure, code: ErrorCode.UPGRADE_ROLLED_BACK },
+        }),
+      );
+      progress.record(id, {
+        step: 'rollback',
+        status: healthy ? 'done' : 'failed',
+        message: healthy
+          ? `Back on release ${plan.from}, healthy.`
+          : `Rolling back failed too: ${describeError(rollbackError).message}`,
+      });
+      progress.finish(id);
+      audit('error', failure.code);
+      throw new AgentError(
+        ErrorCode.UPGRADE_ROLLED_BACK,
+        `The upgrade to ${plan.to} failed: ${failure.reason} ` +
+          (healthy
+            ? `The project is back on ${plan.from} and healthy.`
+            : 'Rolling back failed too: run a diagnosis and a repair.'),
+        {
+          cause: failure.code,
+          ...(failure.service ? { service: failure.service } : {}),
+          from: plan.from,
+          to: plan.to,
+          rolledBack: healthy,
+        },
+      );
+    }
+  }
+
+  /** The previous release's files and images, the database too when its image had changed. */
+  private async rollBack(
+    instance: Instance,
+    before: RenderedStack,
+    plan: UpgradePlan,
+    restoreDatabase: (() => Promise<void>) | undefined,
+  ): Promise<void> {
+    const { driver } = this.deps;
+    await writeStackFiles(driver.deps.instanceDir(instance.id), before);
+    const cmp = await driver.docker.compose();
+    if (plan.databaseChanges && restoreDatabase) {
+      await cmp.run(driver.projectOf(instance), 'up', { extra: ['--no-deps', 'db'] });
+      await restoreDatabase();
+    }
+    await driver.upUntilSettled(instance, cmp);
+    await driver.waitHealthy(instance);
+  }
+}

@@ -1,0 +1,229 @@
+// Upgrading a real stack on stand-in images (test/rig/images.json) between two stand-in
+// releases: release B retags two images and changes one kit file (the sample function). A
+// project with data moves from A to B and keeps every row and its secrets; then an upgrade
+// whose auth image never turns healthy (images-extra.json `unhealthy`) rolls back to B,
+// healthy, with the rows intact.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCredentials, type InstanceSecrets } from '../../remote-agent/src/credentials';
+import { createDockerEngine, type DockerEngine } from '../../remote-agent/src/docker/engine';
+import { createDockerHost, type DockerHost } from '../../remote-agent/src/docker/host';
+import { stackInputFor } from '../../remote-agent/src/instances/stack-input';
+import { InstanceLocks } from '../../remote-agent/src/instances/state';
+import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';
+import type { LifecycleDeps } from '../../remote-agent/src/lifecycle/types';
+import { imageName, renderStack, writeStackFiles } from '../../remote-agent/src/stack';
+import {
+  BUILTIN_RELEASES,
+  LEGACY_RELEASE_ID,
+  ReleaseCatalog,
+  type StackRelease,
+} from '../../remote-agent/src/stack/releases';
+import { Upgrader } from '../../remote-agent/src/upgrades/upgrader';
+import { ErrorCode } from '@protocol/error-codes';
+import type { Instance } from '@protocol/types';
+import { ensureStandinImages } from '../rig/images';
+import { MemoryRegistry, freePorts, instanceStatusEvent, newInstance } from './lifecycle-helpers';
+
+function docker(args: string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', args, { timeout: timeoutMs }, (err, stdout, stderr) =>
+      err
+        ? reject(new Error(`docker ${args.join(' ')}: ${err.message}\n${stderr}`))
+        : resolve(stdout),
+    ),
+  );
+}
+
+describe('upgrading a project between stand-in releases on the real engine', () => {
+  let engine: DockerEngine;
+  let host: DockerHost;
+  let lifecycle: DockerLifecycle;
+  let registry: MemoryRegistry;
+  let upgrader: Upgrader;
+  let dataDir: string;
+  let config: LifecycleDeps['config'];
+  let catalog: ReleaseCatalog;
+  let secrets: InstanceSecrets;
+  let inst: Instance;
+  const retagged: string[] = [];
+  const instanceDir = (id: string) => join(dataDir, 'instances', id);
+  const render = (i: Instance, s: InstanceSecrets) =>
+    renderStack(stackInputFor(i, s, { images: {}, externalHost: undefined, releases: catalog }));
+
+  async function containerOf(service: string) {
+    const all = await engine.listContainers({ project: inst.project });
+    return all.find((c) => c.Labels['com.docker.compose.service'] === service)!;
+  }
+  async function sql(query: string): Promise<string> {
+    const db = await containerOf('db');
+    const out = await docker([
+      'exec',
+      db.Id,
+      '/usr/lib/postgresql/15/bin/psql',
+      '-h',
+      'localhost',
+      '-U',
+      'postgres',
+      '-d',
+      'postgres',
+      '-tAc',
+      query,
+    ]);
+    return out.trim();
+  }
+
+  beforeAll(async () => {
+    const { images, extra } = await ensureStandinImages();
+    const legacy = BUILTIN_RELEASES.find((r) => r.id === LEGACY_RELEASE_ID)!;
+    const standin = (ref: string) => images[imageName(ref)]!;
+    const imagesA = Object.fromEntries(
+      Object.entries(legacy.images).map(([s, ref]) => [s, standin(ref)]),
+    ) as StackRelease['images'];
+    // Release B: two images under new tags (the same stand-in content, as a patch release
+    // often is), and one changed kit file.
+    const retag = async (ref: string) => {
+      const tag = `${imageName(ref)}:release-b`;
+      await docker(['tag', ref, tag]);
+      retagged.push(tag);
+      return tag;
+    };
+    // Stand-in tags are content hashes: the Postgres major is declared.
+    const A: StackRelease = {
+      ...legacy,
+      id: 'standin-a',
+      date: '2026-01-01',
+      images: imagesA,
+      postgresMajor: 15,
+    };
+    const B: StackRelease = {
+      ...A,
+      id: 'standin-b',
+      date: '2026-02-01',
+      notes: ['Stand-in release B'],
+      images: { ...imagesA, auth: await retag(imagesA.auth), rest: await retag(imagesA.rest) },
+      files: [{ path: 'volumes/functions/hello/index.ts', content: '// standin B\n' }],
+    };
+    const BAD: StackRelease = {
+      ...B,
+      id: 'standin-bad',
+      date: '2026-03-01',
+      images: { ...B.images, auth: extra.unhealthy! },
+    };
+    catalog = new ReleaseCatalog([A, B, BAD]);
+
+    dataDir = await mkdtemp(join(tmpdir(), 'ubt-upgrade-'));
+    engine = createDockerEngine();
+    registry = new MemoryRegistry();
+    config = {
+      creationConcurrency: 1,
+      resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+      dataDir,
+      healthTimeoutMs: 240_000,
+    };
+    host = createDockerHost({ dataDir, engine });
+    const locks = new InstanceLocks();
+    lifecycle = createLifecycle({
+      registry,
+      docker: host,
+      locks,
+      instanceDir,
+      emit: (e) => registry.emit(e),
+      audit: () => {},
+      config,
+    });
+    await host.versions();
+    upgrader = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: () => {},
+    });
+
+    const id = `upg${Date.now().toString(36)}`;
+    const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
+    const ports = {
+      kongHttp: kongHttp!,
+      kongHttps: kongHttps!,
+      postgres: postgres!,
+      poolerTransaction: poolerTransaction!,
+    };
+    secrets = generateCredentials();
+    inst = { ...newInstance(id, ports), release: 'standin-a' };
+    await writeStackFiles(instanceDir(id), render(inst, secrets));
+    registry.add(inst);
+    lifecycle.enqueueCreate(id);
+    await registry.waitFor(
+      (e) =>
+        e.type === 'instance.changed' &&
+        e.instance.id === id &&
+        ['running', 'failed'].includes(e.instance.status),
+      300_000,
+    );
+    expect(registry.get(id)?.error).toBeUndefined();
+  }, 360_000);
+
+  afterAll(async () => {
+    if (inst) {
+      const cmp = await host.compose().catch(() => undefined);
+      await cmp
+        ?.run({ name: inst.project, dir: instanceDir(inst.id) }, 'down', { timeoutMs: 120_000 })
+        .catch(() => undefined);
+    }
+    await lifecycle?.close();
+    await host?.close();
+    for (const tag of retagged) await docker(['rmi', tag]).catch(() => undefined);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('moves a project with data to release B: every row and its secrets kept, healthy', async () => {
+    await sql('create table upgrade_rows (n int primary key, note text)');
+    await sql("insert into upgrade_rows select g, 'row ' || g from generate_series(1, 5000) g");
+    const envBefore = await readFile(join(instanceDir(inst.id), '.env'), 'utf8');
+    const plan = await upgrader.plan(inst.id, 'standin-b');
+    expect(plan.images.map((c) => c.service).sort()).toEqual(['auth', 'rest']);
+    expect(plan.databaseChanges).toBe(false);
+
+    const t0 = performance.now();
+    const { instance } = await upgrader.upgrade(inst.id, 'standin-b', 'admin');
+    console.log(`[upgrade timing] A → B: ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(instance).toMatchObject({ status: 'running', release: 'standin-b' });
+    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
+    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    expect(await sql('select note from upgrade_rows where n = 4321')).toBe('row 4321');
+    expect(await readFile(join(instanceDir(inst.id), '.env'), 'utf8')).toBe(envBefore);
+    expect(
+      await readFile(join(instanceDir(inst.id), 'volumes/functions/hello/index.ts'), 'utf8'),
+    ).toBe('// standin B\n');
+    const services = registry.get(inst.id)!.services!;
+    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
+  }, 360_000);
+
+  it('rolls an upgrade whose new image never turns healthy back to B, healthy, data intact', async () => {
+    config.healthTimeoutMs = 30_000;
+    const mark = registry.events.length;
+    const t0 = performance.now();
+    const error = await upgrader
+      .upgrade(inst.id, 'standin-bad', 'admin')
+      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
+    console.log(
+      `[upgrade timing] failed upgrade + rollback: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { rolledBack: true, from: 'standin-b', to: 'standin-bad' },
+    });
+    await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
+    expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
+    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
+    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    const services = registry.get(inst.id)!.services!;
+    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
+  }, 360_000);
+});
