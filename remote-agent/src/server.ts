@@ -22,6 +22,8 @@ import {
 } from './lifecycle/lifecycle';
 import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
+import { SubnetAllocator } from './network/allocator';
+import { readHostRoutes } from './network/host-routes';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
 import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from '@protocol/rpc';
@@ -152,11 +154,19 @@ async function assemble(
     publishedPorts: () => docker.publishedPorts(),
     isBindable: options.isPortBindable ?? isPortBindable,
   });
+  const subnets = new SubnetAllocator({
+    pool: config.networks.pool,
+    prefix: config.networks.subnetPrefix,
+    registrySubnets: () => registry.heldSubnets(),
+    engineSubnets: () => docker.engine.networkSubnets(),
+    hostRoutes: () => readHostRoutes(),
+  });
   const instances = new InstanceService({
     registry,
     files,
     stack: options.stackWriter ?? stackFileWriter(stack),
     ports,
+    subnets,
     generateSecrets: options.generateSecrets ?? (() => generateCredentials()),
     onSecrets: (secrets) => {
       for (const value of secretValues(secrets)) logger.redactor.addSecret(value);

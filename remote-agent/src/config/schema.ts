@@ -23,6 +23,15 @@ export interface AgentConfig {
    * `ultrabase` group when it exists and the agent runs as root, else the agent's own group.
    */
   socketGroup?: string;
+  /** Where project networks get their subnets (network/allocator.ts). */
+  networks: NetworkConfig;
+}
+
+export interface NetworkConfig {
+  /** A private IPv4 range, outside the engine's default pools. */
+  pool: string;
+  /** Prefix length of each project's subnet. */
+  subnetPrefix: number;
 }
 
 /** What anyone who can open the socket may cost the agent, before and after login. */
@@ -82,6 +91,8 @@ export const DEFAULT_CONFIG: AgentConfig = {
     loginSlowLaneMs: 30_000,
   },
   audit: { maxBytes: 8 * 1024 * 1024, keepFiles: 4, refusedSummaryMs: 60_000 },
+  // 2,048 subnets of 32 addresses: a project has at most 13 containers.
+  networks: { pool: '10.231.0.0/16', subnetPrefix: 27 },
 };
 
 const count = (max: number) => z.number().int().min(1).max(max).optional();
@@ -162,6 +173,16 @@ export const ConfigFileSchema = z
     socketGroup: z
       .string()
       .regex(/^([a-z_][a-z0-9_.-]{0,31}|\d{1,10})$/, 'a group name or number')
+      .optional(),
+    networks: z
+      .object({
+        pool: z
+          .string()
+          .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 range like 10.231.0.0/16')
+          .optional(),
+        subnetPrefix: z.number().int().min(16).max(28).optional(),
+      })
+      .strict()
       .optional(),
     images: z
       .record(

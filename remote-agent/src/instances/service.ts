@@ -10,6 +10,7 @@ import type {
   ProgressEvent,
   ServiceStats,
 } from '@protocol/types';
+import type { SubnetAllocator, SubnetLease } from '../network/allocator';
 import type { PortAllocator } from '../ports/allocator';
 import { projectName } from '../stack/render';
 import { connectionStrings, instanceUrls } from '../stack/urls';
@@ -24,6 +25,8 @@ export interface InstanceServiceDeps {
   files: InstanceFiles;
   stack: StackFileWriter;
   ports: PortAllocator;
+  /** Absent: projects get the engine's choice of subnet (tests that do not care). */
+  subnets?: SubnetAllocator;
   generateSecrets(): InstanceSecrets;
   /** Every generated secret is registered here so the log guard can cut it out. */
   onSecrets(secrets: InstanceSecrets): void;
@@ -88,8 +91,10 @@ export class InstanceService {
     checkRoom(registry.list());
 
     const lease = await this.deps.ports.allocate();
+    let subnetLease: SubnetLease | undefined;
     let id: string | undefined;
     try {
+      subnetLease = await this.deps.subnets?.allocate();
       const secrets = this.deps.generateSecrets();
       this.deps.onSecrets(secrets);
       id = this.uniqueId();
@@ -110,6 +115,7 @@ export class InstanceService {
           secrets.poolerTenantId,
         ),
         project: projectName(id),
+        ...(subnetLease ? { subnet: subnetLease.subnet } : {}),
       };
       const dir = await files.create(id);
       await files.writeSecrets(id, secrets);
@@ -121,10 +127,12 @@ export class InstanceService {
         checkRoom(Object.values(current));
       });
       lease.release();
+      subnetLease?.release();
       const queuePosition = dryRun ? 0 : this.deps.lifecycle.enqueueCreate(id).queuePosition;
       return { instance, queuePosition };
     } catch (error) {
       lease.release();
+      subnetLease?.release();
       if (id && !registry.get(id)) await files.remove(id).catch(() => undefined);
       throw error;
     }

@@ -27,5 +27,6 @@ export function stackInputFor(
     externalHost: settings.externalHost ?? null,
     secrets,
     imageOverrides: settings.images,
+    ...(instance.subnet ? { subnet: instance.subnet } : {}),
   };
 }

@@ -93,6 +93,11 @@ export interface Instance {
   error?: InstanceFailure;
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
+  /**
+   * The project network's IPv4 subnet, allocated by the agent (network/allocator.ts). Absent on
+   * projects created before: their network keeps the engine's choice.
+   */
+  subnet?: string;
 }
 
 export interface InstanceCredentials {

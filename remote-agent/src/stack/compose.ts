@@ -41,7 +41,19 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
   }
   // No top-level `name:` and no `container_name`: the project name (`-p ub_<id>`) scopes
   // containers, the network and volumes, so instances side by side never collide.
-  return { services, volumes: { 'db-config': {}, 'deno-cache': {} } };
+  return {
+    services,
+    volumes: { 'db-config': {}, 'deno-cache': {} },
+    ...(input.subnet ? { networks: projectNetwork(input.subnet) } : {}),
+  };
+}
+
+/**
+ * The default network with the subnet the agent allocated: named subnets out of the agent's own
+ * range are what lets a server hold hundreds of projects (the engine's default pools give ~30).
+ */
+function projectNetwork(subnet: string): YamlValue {
+  return { default: { ipam: { config: [{ subnet }] } } };
 }
 
 function publish(input: ComposeInput, port: PublishedPort): string {

@@ -25,6 +25,8 @@ export interface StackInput {
   /** Official image name without tag → full replacement image (agent config `images`). */
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs?: boolean;
+  /** The project network's subnet from the agent's allocator; absent: the engine picks one. */
+  subnet?: string;
 }
 
 export interface StackFile {
@@ -67,6 +69,7 @@ export function renderStack(input: StackInput): RenderedStack {
       apiUrl: api,
       imageOverrides: input.imageOverrides,
       enableLogs,
+      subnet: input.subnet,
     }),
     [
       `Supabase stack of Ultrabase instance ${input.instanceId} (kit ${STACK_VERSION}).`,

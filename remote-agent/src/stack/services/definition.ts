@@ -26,6 +26,8 @@ export interface ComposeInput {
   apiUrl: string;
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs: boolean;
+  /** The project network's subnet; absent: the engine picks one from its default pools. */
+  subnet?: string;
 }
 
 /** The facts of one instance a service's compose body may depend on. */
