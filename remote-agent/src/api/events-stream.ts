@@ -48,6 +48,8 @@ export function pipeEvents(options: {
       case 'instance.diagnosed':
       case 'instance.repaired':
         return seeId(event.instanceId);
+      case 'instance.applying':
+        return seeId(event.event.instanceId);
       case 'audit':
         return (
           event.entry.actor === caller.username ||

@@ -28,5 +28,6 @@ export function stackInputFor(
     secrets,
     imageOverrides: settings.images,
     ...(instance.subnet ? { subnet: instance.subnet } : {}),
+    projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
   };
 }

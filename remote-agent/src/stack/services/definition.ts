@@ -1,4 +1,5 @@
 import type { Exposure, InstancePorts } from '@protocol/types';
+import type { StackSettingsInput } from '../../settings/render-env';
 import type { YamlValue } from '../yaml';
 
 export type StackServiceName =
@@ -28,6 +29,8 @@ export interface ComposeInput {
   enableLogs: boolean;
   /** The project network's subnet; absent: the engine picks one from its default pools. */
   subnet?: string;
+  /** The project's settings (auth URLs, SMTP, overrides…); absent: the kit's values. */
+  settings?: StackSettingsInput;
 }
 
 /** The facts of one instance a service's compose body may depend on. */
