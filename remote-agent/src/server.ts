@@ -23,6 +23,8 @@ import {
 import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { SubnetAllocator } from './network/allocator';
+import { CapacityService } from './sizing/service';
+import { applyStackChange, capacityApplyDeps, portsLeft } from './sizing/wiring';
 import { readHostRoutes } from './network/host-routes';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
@@ -173,7 +175,31 @@ async function assemble(
     },
     lifecycle,
     config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
+    capacity: {
+      memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
+      overcommit: config.capacity.memoryOvercommit,
+    },
     now,
+  });
+  const applyDeps = capacityApplyDeps({
+    registry,
+    files,
+    docker,
+    locks,
+    stack,
+    emit: (event) => bus.emit(event),
+    now,
+    healthTimeoutMs: options.healthTimeoutMs,
+  });
+  const capacity = new CapacityService({
+    instances,
+    registryList: () => registry.list(),
+    memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
+    overcommit: config.capacity.memoryOvercommit,
+    subnets,
+    portsLeft: () => portsLeft(config, registry.heldPorts()),
+    apply: (change) => applyStackChange(change, applyDeps),
+    stackChanged: (id) => lifecycle.stackChanged(id),
   });
   const health = createAgentHealth({
     registry,
@@ -207,6 +233,7 @@ async function assemble(
     staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
     now,
+    capacity,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();

@@ -45,6 +45,14 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'instances.reshape': {
+    target: (p) => str(p.id),
+    detail: (p) => ({
+      ...(p.size !== undefined ? { size: p.size } : {}),
+      ...(p.optionalServices !== undefined ? { optionalServices: p.optionalServices } : {}),
+      dryRun: p.dryRun === true,
+    }),
+  },
 };
 
 function str(value: unknown): string | undefined {

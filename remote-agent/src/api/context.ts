@@ -1,3 +1,4 @@
+import type { CapacityService } from '../sizing/service';
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
 import type { z } from 'zod';
@@ -61,4 +62,6 @@ export interface AgentServices {
   staff?: StaffService;
   readHost(): Promise<HostReadings>;
   now(): Date;
+  /** Sizes, optional services and the capacity summary (sizing/); absent in some tests. */
+  capacity?: CapacityService;
 }

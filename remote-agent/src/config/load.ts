@@ -85,6 +85,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     limits: { ...DEFAULT_CONFIG.limits, ...stripUndefined(file.limits ?? {}) },
     audit: { ...DEFAULT_CONFIG.audit, ...stripUndefined(file.audit ?? {}) },
     networks: { ...DEFAULT_CONFIG.networks, ...stripUndefined(file.networks ?? {}) },
+    capacity: { ...DEFAULT_CONFIG.capacity, ...stripUndefined(file.capacity ?? {}) },
   };
 
   if (env.MAX_INSTANCES !== undefined) {

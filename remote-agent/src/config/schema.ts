@@ -25,6 +25,8 @@ export interface AgentConfig {
   socketGroup?: string;
   /** Where project networks get their subnets (network/allocator.ts). */
   networks: NetworkConfig;
+  /** Memory accounting of project sizes (sizing/capacity.ts). */
+  capacity: { memoryOvercommit: number };
 }
 
 export interface NetworkConfig {
@@ -93,6 +95,9 @@ export const DEFAULT_CONFIG: AgentConfig = {
   audit: { maxBytes: 8 * 1024 * 1024, keepFiles: 4, refusedSummaryMs: 60_000 },
   // 2,048 subnets of 32 addresses: a project has at most 13 containers.
   networks: { pool: '10.231.0.0/16', subnetPrefix: 27 },
+  // Limits are ceilings and idle projects use well under half of them: the limits may add up
+  // to twice physical memory (docs/capacity.md).
+  capacity: { memoryOvercommit: 2 },
 };
 
 const count = (max: number) => z.number().int().min(1).max(max).optional();
@@ -182,6 +187,10 @@ export const ConfigFileSchema = z
           .optional(),
         subnetPrefix: z.number().int().min(16).max(28).optional(),
       })
+      .strict()
+      .optional(),
+    capacity: z
+      .object({ memoryOvercommit: z.number().min(0.1).max(100).optional() })
       .strict()
       .optional(),
     images: z

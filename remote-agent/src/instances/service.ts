@@ -7,11 +7,18 @@ import type {
   Exposure,
   Instance,
   InstanceCredentials,
+  OptionalServices,
   ProgressEvent,
+  ProjectSize,
   ServiceStats,
 } from '@protocol/types';
 import type { SubnetAllocator, SubnetLease } from '../network/allocator';
 import type { PortAllocator } from '../ports/allocator';
+import { checkCapacity } from '../sizing/capacity';
+import { DEFAULT_SIZE } from '../sizing/profiles';
+import { checkSize } from '../sizing/validate';
+import { STACK_SERVICES } from '../stack/services';
+import { resolveOptional, selectServices } from '../stack/services/selection';
 import { projectName } from '../stack/render';
 import { connectionStrings, instanceUrls } from '../stack/urls';
 import type { InstanceFiles, StackFileWriter } from './files';
@@ -27,6 +34,8 @@ export interface InstanceServiceDeps {
   ports: PortAllocator;
   /** Absent: projects get the engine's choice of subnet (tests that do not care). */
   subnets?: SubnetAllocator;
+  /** Absent: no memory accounting (tests that do not care). */
+  capacity?: { memoryTotalMb(): Promise<number>; overcommit: number };
   generateSecrets(): InstanceSecrets;
   /** Every generated secret is registered here so the log guard can cut it out. */
   onSecrets(secrets: InstanceSecrets): void;
@@ -40,6 +49,10 @@ export interface CreateRequest {
   name: string;
   exposure?: Exposure;
   dryRun?: boolean;
+  /** Absent: DEFAULT_SIZE (sizing/profiles.ts). */
+  size?: ProjectSize;
+  /** Absent keys: OPTIONAL_SERVICE_DEFAULTS. */
+  optionalServices?: OptionalServices;
 }
 
 /** Entries that count against MAX_INSTANCES: dry-run entries and failed ones run nothing. */
@@ -89,6 +102,20 @@ export class InstanceService {
         ? this.checkDryRuns(current, caller.username)
         : (this.checkLimit(current), this.checkFailed(current, caller.username));
     checkRoom(registry.list());
+    const size = checkSize(request.size ?? DEFAULT_SIZE);
+    const optionalServices = resolveOptional(request.optionalServices);
+    const capacity = this.deps.capacity;
+    const memoryTotalMb = capacity && !dryRun ? await capacity.memoryTotalMb() : undefined;
+    const checkMemory = (current: Instance[]) => {
+      if (memoryTotalMb === undefined) return;
+      const services = selectServices(STACK_SERVICES, optionalServices).map((s) => s.name);
+      checkCapacity(
+        { instances: current, memoryTotalMb, overcommit: capacity!.overcommit },
+        size,
+        services,
+      );
+    };
+    checkMemory(registry.list());
 
     const lease = await this.deps.ports.allocate();
     let subnetLease: SubnetLease | undefined;
@@ -116,6 +143,8 @@ export class InstanceService {
         ),
         project: projectName(id),
         ...(subnetLease ? { subnet: subnetLease.subnet } : {}),
+        size,
+        optionalServices,
       };
       const dir = await files.create(id);
       await files.writeSecrets(id, secrets);
@@ -125,6 +154,7 @@ export class InstanceService {
       await registry.insert(instance, (current) => {
         checkInstanceName(request.name, caller.username, Object.values(current));
         checkRoom(Object.values(current));
+        checkMemory(Object.values(current));
       });
       lease.release();
       subnetLease?.release();

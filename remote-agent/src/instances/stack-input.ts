@@ -28,6 +28,8 @@ export function stackInputFor(
     secrets,
     imageOverrides: settings.images,
     ...(instance.subnet ? { subnet: instance.subnet } : {}),
+    ...(instance.size ? { size: instance.size } : {}),
+    ...(instance.optionalServices ? { optionalServices: instance.optionalServices } : {}),
     projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
   };
 }

@@ -11,6 +11,7 @@ import { LifecycleError } from './lifecycle-error';
 import { CreationQueue } from './queue';
 import { reconciler } from './reconciler';
 import { StackDriver } from './stack-driver';
+import { readStack } from './stack-file';
 import type { Lifecycle, LifecycleDeps } from './types';
 
 export interface LifecycleOptions {
@@ -25,6 +26,8 @@ export interface LifecycleOptions {
 export interface DockerLifecycle extends Lifecycle {
   /** Resolves when no creation runs or waits. */
   idle(): Promise<void>;
+  /** Re-reads the services of a stack whose compose file changed (an optional service turned off). */
+  stackChanged(instanceId: string): Promise<void>;
 }
 
 /**
@@ -181,6 +184,14 @@ export function createLifecycle(
       return out
         .filter((s): s is ServiceStats => s !== undefined)
         .sort((a, b) => a.service.localeCompare(b.service));
+    },
+
+    async stackChanged(id) {
+      const services = await readStack(deps.instanceDir(id)).then(
+        (stack) => stack.services,
+        () => undefined,
+      );
+      if (services) driver.rememberServices(id, services);
     },
 
     async close() {

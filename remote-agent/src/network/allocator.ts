@@ -58,6 +58,10 @@ export class SubnetAllocator {
     return new Set([...this.deps.registrySubnets(), ...this.leased]).size;
   }
 
+  describe(): { pool: string; subnetPrefix: number } {
+    return { pool: this.deps.pool, subnetPrefix: this.deps.prefix };
+  }
+
   allocate(): Promise<SubnetLease> {
     return this.mutex.run(async () => {
       const taken = new Set([...this.deps.registrySubnets(), ...this.leased]);

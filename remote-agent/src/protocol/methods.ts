@@ -6,11 +6,14 @@ import type {
   InstanceCredentials,
   ProgressEvent,
   RepairResult,
+  ServerCapacity,
   ServiceStats,
+  StackChangePlan,
   StaffMember,
   SystemResources,
   UserPublic,
 } from './types';
+import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from './types';
 import {
   ACCOUNT_NAME_RE,
   INSTANCE_NAME_MAX,
@@ -28,6 +31,17 @@ const username = z.string().regex(USERNAME_RE, 'a lowercase username (a-z, 0-9, 
 const password = z.string().min(1).max(PASSWORD_MAX);
 const role = z.enum(['admin', 'user']);
 const streamId = z.string().min(1).max(64);
+// The agent checks the numbers of a custom size itself, to answer INVALID_PARAMS with a reason.
+const projectSize = z
+  .object({
+    profile: z.enum(SIZE_PROFILES),
+    memoryMb: z.number().optional(),
+    cpus: z.number().optional(),
+  })
+  .strict();
+const optionalServices = z
+  .object(Object.fromEntries(OPTIONAL_SERVICES.map((s) => [s, z.boolean().optional()])))
+  .strict() as z.ZodType<OptionalServices>;
 
 export const MethodParams = {
   'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
@@ -78,6 +92,8 @@ export const MethodParams = {
       name: z.string().max(INSTANCE_NAME_MAX * 4),
       exposure: z.enum(['private', 'public']).optional(),
       dryRun: z.boolean().optional(),
+      size: projectSize.optional(),
+      optionalServices: optionalServices.optional(),
     })
     .strict(),
   'instances.start': z.object({ id }).strict(),
@@ -89,6 +105,17 @@ export const MethodParams = {
   'instances.progress': z.object({ id }).strict(),
   'instances.diagnose': z.object({ id }).strict(),
   'instances.repair': z.object({ id, dryRun: z.boolean().optional() }).strict(),
+  /** Size and optional services after creation: applied with the smallest recreate. */
+  'instances.reshape': z
+    .object({
+      id,
+      size: projectSize.optional(),
+      optionalServices: optionalServices.optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  /** Memory committed by limits, projects per size, networks, ports: the server's capacity. */
+  'system.capacity': z.object({}).strict(),
 
   'logs.follow': z
     .object({
@@ -157,6 +184,8 @@ export interface MethodResults {
   'instances.progress': { events: ProgressEvent[]; finished: boolean };
   'instances.diagnose': { report: DiagnosticReport };
   'instances.repair': RepairResult;
+  'instances.reshape': { instance: Instance; plan: StackChangePlan; dryRun: boolean };
+  'system.capacity': ServerCapacity;
   /** Stream data: `LogLine[]` batches. */
   'logs.follow': { stream: string };
   'stats.instance': { services: ServiceStats[] };

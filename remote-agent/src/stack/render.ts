@@ -1,7 +1,9 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import { instanceSecretsSchema } from '../credentials/secrets';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Exposure, InstancePorts } from '@protocol/types';
+import type { Exposure, InstancePorts, OptionalServices, ProjectSize } from '@protocol/types';
+import { STACK_SERVICES } from './services';
+import { resolveOptional, runsService } from './services/selection';
 import { composeDocument } from './compose';
 import { renderEnv } from './env';
 import { StackError } from './stack-error';
@@ -28,6 +30,10 @@ export interface StackInput {
   enableLogs?: boolean;
   /** The project network's subnet from the agent's allocator; absent: the engine picks one. */
   subnet?: string;
+  /** Memory and CPU limits per service (sizing/profiles.ts); absent: none. */
+  size?: ProjectSize;
+  /** Which optional services run; absent: all but the logs pair (`enableLogs` decides those). */
+  optionalServices?: OptionalServices;
   /** The project's settings; absent: the kit's values (settings/render-env.ts). */
   projectSettings?: StackSettingsInput;
 }
@@ -64,7 +70,9 @@ export function projectName(instanceId: string): string {
  */
 export function renderStack(input: StackInput): RenderedStack {
   validate(input);
-  const enableLogs = input.enableLogs ?? false;
+  const enableLogs = input.optionalServices
+    ? resolveOptional(input.optionalServices).logs
+    : (input.enableLogs ?? false);
   const project = projectName(input.instanceId);
   const { api } = instanceUrls(input.ports, input.exposure, input.externalHost);
 
@@ -78,6 +86,8 @@ export function renderStack(input: StackInput): RenderedStack {
     enableLogs,
     settings: input.projectSettings,
     subnet: input.subnet,
+    size: input.size,
+    optionalServices: input.optionalServices,
   });
   const compose = toYaml(
     document,
@@ -99,7 +109,7 @@ export function renderStack(input: StackInput): RenderedStack {
     { path: ENV_FILE, content: renderEnv(input.secrets, input.instanceId), mode: 0o600 },
     {
       path: 'volumes/api/kong.yml',
-      content: renderKongConfig(input.secrets),
+      content: renderKongConfig(input.secrets, absentServices(input.optionalServices)),
       mode: 0o644,
     },
     ...renderDbFiles().map((f) => ({ ...f, mode: 0o644 })),
@@ -122,6 +132,12 @@ export function renderStack(input: StackInput): RenderedStack {
     Object.entries(services).map(([name, body]) => [name, JSON.stringify(body)]),
   );
   return { files, project, serviceDefinitions };
+}
+
+/** The stack services a project with these choices does not run (Kong drops their routes). */
+function absentServices(chosen: OptionalServices | undefined): string[] {
+  if (!chosen) return [];
+  return STACK_SERVICES.filter((s) => !runsService(s.name, chosen)).map((s) => s.name);
 }
 
 function validate(input: StackInput): void {

@@ -1,4 +1,4 @@
-import type { Exposure, InstancePorts } from '@protocol/types';
+import type { Exposure, InstancePorts, OptionalServices, ProjectSize } from '@protocol/types';
 import type { StackSettingsInput } from '../../settings/render-env';
 import type { YamlValue } from '../yaml';
 
@@ -29,6 +29,10 @@ export interface ComposeInput {
   enableLogs: boolean;
   /** The project network's subnet; absent: the engine picks one from its default pools. */
   subnet?: string;
+  /** Memory and CPU limits per service; absent: none (projects from before sizes). */
+  size?: ProjectSize;
+  /** Which optional services run; absent: all but the logs pair, as `enableLogs` says. */
+  optionalServices?: OptionalServices;
   /** The project's settings (auth URLs, SMTP, overrides…); absent: the kit's values. */
   settings?: StackSettingsInput;
 }
