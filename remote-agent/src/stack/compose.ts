@@ -1,3 +1,4 @@
+import { cpus as hostCpus } from 'node:os';
 import { settingsEnvironment } from '../settings/render-env';
 import { resolveImage, STACK_VERSION } from './images';
 import { stackServices, type ComposeInput, type PublishedPort } from './services';
@@ -68,7 +69,9 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
  */
 function limitsOf(limits: ServiceLimits): { [key: string]: YamlValue } {
   const memory = `${limits.memoryMb}m`;
-  return { mem_limit: memory, memswap_limit: memory, cpus: limits.cpus };
+  // The engine refuses a CPU limit above the host's core count (a large db wants 4).
+  const cpus = Math.min(limits.cpus, Math.max(1, hostCpus().length));
+  return { mem_limit: memory, memswap_limit: memory, cpus };
 }
 
 /**
