@@ -22,6 +22,10 @@ import {
 } from './lifecycle/lifecycle';
 import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
+import { SubnetAllocator } from './network/allocator';
+import { CapacityService } from './sizing/service';
+import { applyStackChange, capacityApplyDeps, portsLeft } from './sizing/wiring';
+import { readHostRoutes } from './network/host-routes';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
 import { MAX_MESSAGE_BYTES, STREAM_WINDOW_BYTES } from '@protocol/rpc';
@@ -164,19 +168,41 @@ async function assemble(
     publishedPorts: () => docker.publishedPorts(),
     isBindable: options.isPortBindable ?? isPortBindable,
   });
+  const subnets = new SubnetAllocator({
+    pool: config.networks.pool,
+    prefix: config.networks.subnetPrefix,
+    registrySubnets: () => registry.heldSubnets(),
+    engineSubnets: () => docker.engine.networkSubnets(),
+    hostRoutes: () => readHostRoutes(),
+  });
   const instances = new InstanceService({
     registry,
     files,
     stack: options.stackWriter ?? stackFileWriter(stack),
     ports,
+    subnets,
     generateSecrets: options.generateSecrets ?? (() => generateCredentials()),
     onSecrets: (secrets) => {
       for (const value of secretValues(secrets)) logger.redactor.addSecret(value);
     },
     lifecycle,
     config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
+    capacity: {
+      memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
+      overcommit: config.capacity.memoryOvercommit,
+    },
     now,
     newestRelease: () => releases.newest().id,
+  });
+  const applyDeps = capacityApplyDeps({
+    registry,
+    files,
+    docker,
+    locks,
+    stack,
+    emit: (event) => bus.emit(event),
+    now,
+    healthTimeoutMs: options.healthTimeoutMs,
   });
   const upgrader = new Upgrader({
     driver: lifecycle.driver,
@@ -189,6 +215,16 @@ async function assemble(
     concurrency: config.upgradeConcurrency,
     // The backups work (issue 17) hooks its "backup first" in here.
     beforeUpgrade: options.beforeUpgrade,
+  });
+  const capacity = new CapacityService({
+    instances,
+    registryList: () => registry.list(),
+    memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
+    overcommit: config.capacity.memoryOvercommit,
+    subnets,
+    portsLeft: () => portsLeft(config, registry.heldPorts()),
+    apply: (change) => applyStackChange(change, applyDeps),
+    stackChanged: (id) => lifecycle.stackChanged(id),
   });
   const health = createAgentHealth({
     registry,
@@ -235,6 +271,7 @@ async function assemble(
       healthTimeoutMs: options.healthTimeoutMs,
       now,
     }),
+    capacity,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();

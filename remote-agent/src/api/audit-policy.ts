@@ -62,6 +62,14 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     target: (p) => str(p.id),
     detail: (p) => ({ release: p.release ?? 'newest' }),
   },
+  'instances.reshape': {
+    target: (p) => str(p.id),
+    detail: (p) => ({
+      ...(p.size !== undefined ? { size: p.size } : {}),
+      ...(p.optionalServices !== undefined ? { optionalServices: p.optionalServices } : {}),
+      dryRun: p.dryRun === true,
+    }),
+  },
 };
 
 function str(value: unknown): string | undefined {

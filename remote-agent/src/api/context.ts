@@ -1,3 +1,4 @@
+import type { CapacityService } from '../sizing/service';
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
 import type { z } from 'zod';
@@ -68,4 +69,6 @@ export interface AgentServices {
   now(): Date;
   /** Project settings and secret rotation (settings/); absent in tests that do not need them. */
   settings?: SettingsService;
+  /** Sizes, optional services and the capacity summary (sizing/); absent in some tests. */
+  capacity?: CapacityService;
 }

@@ -34,6 +34,12 @@ function upgradesOf(s: AgentServices): NonNullable<AgentServices['upgrades']> {
   return s.upgrades;
 }
 
+function capacityOf(s: AgentServices): NonNullable<AgentServices['capacity']> {
+  if (!s.capacity)
+    throw new AgentError(ErrorCode.INTERNAL, 'This agent keeps no capacity accounting.');
+  return s.capacity;
+}
+
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
   return {
@@ -252,6 +258,8 @@ export function createHandlers(s: AgentServices): Handlers {
     'stats.instance': async ({ id }, ctx) => ({
       services: await s.instances.stats(callerOf(ctx), id),
     }),
+    'instances.reshape': (params, ctx) => capacityOf(s).reshape(callerOf(ctx), params),
+    'system.capacity': (_p, ctx) => capacityOf(s).summary(callerOf(ctx)),
     'system.resources': async (_p, ctx) => {
       const caller = callerOf(ctx);
       const counted = s.registry.list().filter(countsAgainstLimit);

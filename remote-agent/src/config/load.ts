@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { AgentError } from '../agent-error';
 import { ErrorCode } from '@protocol/error-codes';
+import { networkPoolProblem } from '../network/pool-check';
 import {
   ConfigFileSchema,
   DEFAULT_CONFIG,
@@ -85,6 +86,8 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     images: { ...(file.images ?? {}) },
     limits: { ...DEFAULT_CONFIG.limits, ...stripUndefined(file.limits ?? {}) },
     audit: { ...DEFAULT_CONFIG.audit, ...stripUndefined(file.audit ?? {}) },
+    networks: { ...DEFAULT_CONFIG.networks, ...stripUndefined(file.networks ?? {}) },
+    capacity: { ...DEFAULT_CONFIG.capacity, ...stripUndefined(file.capacity ?? {}) },
   };
 
   if (env.MAX_INSTANCES !== undefined) {
@@ -114,6 +117,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     );
   }
   checkRangesDisjoint(config, source);
+  checkNetworkPool(config.networks, source);
   return config;
 }
 
@@ -146,4 +150,9 @@ function checkRangesDisjoint(config: AgentConfig, source: string): void {
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkNetworkPool(networks: AgentConfig['networks'], source: string): void {
+  const problem = networkPoolProblem(networks.pool, networks.subnetPrefix);
+  if (problem) throw configError('networks.pool', problem, source);
 }

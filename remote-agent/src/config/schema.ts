@@ -27,6 +27,17 @@ export interface AgentConfig {
   releasesDir?: string;
   /** Upgrades running at once on this server; more wait their turn (default 2). */
   upgradeConcurrency?: number;
+  /** Where project networks get their subnets (network/allocator.ts). */
+  networks: NetworkConfig;
+  /** Memory accounting of project sizes (sizing/capacity.ts). */
+  capacity: { memoryOvercommit: number };
+}
+
+export interface NetworkConfig {
+  /** A private IPv4 range, outside the engine's default pools. */
+  pool: string;
+  /** Prefix length of each project's subnet. */
+  subnetPrefix: number;
 }
 
 /** What anyone who can open the socket may cost the agent, before and after login. */
@@ -86,6 +97,11 @@ export const DEFAULT_CONFIG: AgentConfig = {
     loginSlowLaneMs: 30_000,
   },
   audit: { maxBytes: 8 * 1024 * 1024, keepFiles: 4, refusedSummaryMs: 60_000 },
+  // 2,048 subnets of 32 addresses: a project has at most 13 containers.
+  networks: { pool: '10.231.0.0/16', subnetPrefix: 27 },
+  // Limits are ceilings and idle projects use well under half of them: the limits may add up
+  // to twice physical memory (docs/capacity.md).
+  capacity: { memoryOvercommit: 2 },
 };
 
 const count = (max: number) => z.number().int().min(1).max(max).optional();
@@ -169,6 +185,20 @@ export const ConfigFileSchema = z
       .optional(),
     releasesDir: z.string().min(1).max(4096).regex(/^\//, 'an absolute path').optional(),
     upgradeConcurrency: z.number().int().min(1).max(16).optional(),
+    networks: z
+      .object({
+        pool: z
+          .string()
+          .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 range like 10.231.0.0/16')
+          .optional(),
+        subnetPrefix: z.number().int().min(16).max(28).optional(),
+      })
+      .strict()
+      .optional(),
+    capacity: z
+      .object({ memoryOvercommit: z.number().min(0.1).max(100).optional() })
+      .strict()
+      .optional(),
     images: z
       .record(
         z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, 'an image name without tag'),

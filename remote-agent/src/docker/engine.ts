@@ -73,6 +73,8 @@ export interface DockerEngine {
   events(filters: Record<string, string[]>): Promise<IncomingMessage>;
   listNetworks(project: string): Promise<LabelledObject[]>;
   removeNetwork(idOrName: string): Promise<void>;
+  /** The IPv4 and IPv6 subnets of every network on the engine (the subnet allocator avoids them). */
+  networkSubnets(): Promise<string[]>;
   listVolumes(project: string): Promise<LabelledObject[]>;
   removeVolume(name: string): Promise<void>;
 }
@@ -207,6 +209,12 @@ export function createDockerEngine(transport: EngineTransport = createTransport(
     },
     async removeNetwork(idOrName) {
       await transport.json({ method: 'DELETE', path: `/networks/${idOrName}` }).catch(ignore404);
+    },
+    async networkSubnets() {
+      const { body } = await transport.json<
+        { IPAM?: { Config?: { Subnet?: string }[] | null } | null }[]
+      >({ path: '/networks' });
+      return body.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => c.Subnet ?? []));
     },
     async listVolumes(project) {
       const { body } = await transport.json<{ Volumes: LabelledObject[] | null }>({

@@ -196,6 +196,12 @@ export class FakeDockerEngine implements DockerEngine {
     this.enter('listNetworks');
     return [...this.networks.values()].filter((n) => n.Labels?.[COMPOSE_PROJECT_LABEL] === project);
   }
+  /** Subnets the test claims the engine holds besides its projects' networks. */
+  readonly foreignSubnets: string[] = [];
+  async networkSubnets(): Promise<string[]> {
+    this.enter('networkSubnets');
+    return [...this.foreignSubnets];
+  }
   async removeNetwork(idOrName: string): Promise<void> {
     this.enter('removeNetwork');
     for (const [name, n] of this.networks) {

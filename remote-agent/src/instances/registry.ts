@@ -73,6 +73,15 @@ export class StoreInstanceRegistry implements InstanceRegistry {
     }
     return ports;
   }
+
+  /** Network subnets of every entry, until it is deleted (like ports). */
+  heldSubnets(): Set<string> {
+    const subnets = new Set<string>();
+    for (const instance of Object.values(this.store.read().instances)) {
+      if (instance.subnet) subnets.add(instance.subnet);
+    }
+    return subnets;
+  }
 }
 
 /** The instance with this id, or NOT_FOUND: for callers that already checked who may see it. */

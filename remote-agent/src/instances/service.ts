@@ -7,10 +7,18 @@ import type {
   Exposure,
   Instance,
   InstanceCredentials,
+  OptionalServices,
   ProgressEvent,
+  ProjectSize,
   ServiceStats,
 } from '@protocol/types';
+import type { SubnetAllocator, SubnetLease } from '../network/allocator';
 import type { PortAllocator } from '../ports/allocator';
+import { checkCapacity } from '../sizing/capacity';
+import { DEFAULT_SIZE } from '../sizing/profiles';
+import { checkSize } from '../sizing/validate';
+import { STACK_SERVICES } from '../stack/services';
+import { resolveOptional, selectServices } from '../stack/services/selection';
 import { projectName } from '../stack/render';
 import { STACK_VERSION } from '../stack/images';
 import { connectionStrings, instanceUrls } from '../stack/urls';
@@ -25,6 +33,10 @@ export interface InstanceServiceDeps {
   files: InstanceFiles;
   stack: StackFileWriter;
   ports: PortAllocator;
+  /** Absent: projects get the engine's choice of subnet (tests that do not care). */
+  subnets?: SubnetAllocator;
+  /** Absent: no memory accounting (tests that do not care). */
+  capacity?: { memoryTotalMb(): Promise<number>; overcommit: number };
   generateSecrets(): InstanceSecrets;
   /** Every generated secret is registered here so the log guard can cut it out. */
   onSecrets(secrets: InstanceSecrets): void;
@@ -40,6 +52,10 @@ export interface CreateRequest {
   name: string;
   exposure?: Exposure;
   dryRun?: boolean;
+  /** Absent: DEFAULT_SIZE (sizing/profiles.ts). */
+  size?: ProjectSize;
+  /** Absent keys: OPTIONAL_SERVICE_DEFAULTS. */
+  optionalServices?: OptionalServices;
 }
 
 /** Entries that count against MAX_INSTANCES: dry-run entries and failed ones run nothing. */
@@ -89,10 +105,26 @@ export class InstanceService {
         ? this.checkDryRuns(current, caller.username)
         : (this.checkLimit(current), this.checkFailed(current, caller.username));
     checkRoom(registry.list());
+    const size = checkSize(request.size ?? DEFAULT_SIZE);
+    const optionalServices = resolveOptional(request.optionalServices);
+    const capacity = this.deps.capacity;
+    const memoryTotalMb = capacity && !dryRun ? await capacity.memoryTotalMb() : undefined;
+    const checkMemory = (current: Instance[]) => {
+      if (memoryTotalMb === undefined) return;
+      const services = selectServices(STACK_SERVICES, optionalServices).map((s) => s.name);
+      checkCapacity(
+        { instances: current, memoryTotalMb, overcommit: capacity!.overcommit },
+        size,
+        services,
+      );
+    };
+    checkMemory(registry.list());
 
     const lease = await this.deps.ports.allocate();
+    let subnetLease: SubnetLease | undefined;
     let id: string | undefined;
     try {
+      subnetLease = await this.deps.subnets?.allocate();
       const secrets = this.deps.generateSecrets();
       this.deps.onSecrets(secrets);
       id = this.uniqueId();
@@ -114,6 +146,9 @@ export class InstanceService {
         ),
         project: projectName(id),
         release: this.deps.newestRelease?.() ?? STACK_VERSION,
+        ...(subnetLease ? { subnet: subnetLease.subnet } : {}),
+        size,
+        optionalServices,
       };
       const dir = await files.create(id);
       await files.writeSecrets(id, secrets);
@@ -123,12 +158,15 @@ export class InstanceService {
       await registry.insert(instance, (current) => {
         checkInstanceName(request.name, caller.username, Object.values(current));
         checkRoom(Object.values(current));
+        checkMemory(Object.values(current));
       });
       lease.release();
+      subnetLease?.release();
       const queuePosition = dryRun ? 0 : this.deps.lifecycle.enqueueCreate(id).queuePosition;
       return { instance, queuePosition };
     } catch (error) {
       lease.release();
+      subnetLease?.release();
       if (id && !registry.get(id)) await files.remove(id).catch(() => undefined);
       throw error;
     }

@@ -30,6 +30,9 @@ export function stackInputFor(
     externalHost: settings.externalHost ?? null,
     secrets,
     imageOverrides: settings.images,
+    ...(instance.subnet ? { subnet: instance.subnet } : {}),
+    ...(instance.size ? { size: instance.size } : {}),
+    ...(instance.optionalServices ? { optionalServices: instance.optionalServices } : {}),
     projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
     // The project's own release, so repair and diagnose never revert an upgrade.
     stackRelease: (settings.releases ?? builtinCatalog()).releaseOf(instance),

@@ -11,6 +11,7 @@ import { LifecycleError } from './lifecycle-error';
 import { CreationQueue } from './queue';
 import { reconciler } from './reconciler';
 import { StackDriver } from './stack-driver';
+import { readStack } from './stack-file';
 import type { Lifecycle, LifecycleDeps } from './types';
 
 export interface LifecycleOptions {
@@ -27,6 +28,8 @@ export interface DockerLifecycle extends Lifecycle {
   idle(): Promise<void>;
   /** The shared driver (Docker view, health waits, progress), for operations built on it. */
   readonly driver: StackDriver;
+  /** Re-reads the services of a stack whose compose file changed (an optional service turned off). */
+  stackChanged(instanceId: string): Promise<void>;
 }
 
 /**
@@ -184,6 +187,14 @@ export function createLifecycle(
       return out
         .filter((s): s is ServiceStats => s !== undefined)
         .sort((a, b) => a.service.localeCompare(b.service));
+    },
+
+    async stackChanged(id) {
+      const services = await readStack(deps.instanceDir(id)).then(
+        (stack) => stack.services,
+        () => undefined,
+      );
+      if (services) driver.rememberServices(id, services);
     },
 
     async close() {

@@ -56,6 +56,8 @@ export const ErrorCode = {
   POSTGRES_MAJOR_CHANGE: 'POSTGRES_MAJOR_CHANGE',
   /** The upgrade failed and the project is back on its previous release. */
   UPGRADE_ROLLED_BACK: 'UPGRADE_ROLLED_BACK',
+  // capacity: project networks
+  SUBNETS_EXHAUSTED: 'SUBNETS_EXHAUSTED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,14 +7,16 @@ import type {
   InstanceSettingsView,
   ProgressEvent,
   RepairResult,
-  StackChangePlan,
-  ServiceStats,
   StackReleaseSummary,
+  ServerCapacity,
+  ServiceStats,
+  StackChangePlan,
   StaffMember,
   SystemResources,
   UpgradePlan,
   UserPublic,
 } from './types';
+import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from './types';
 import {
   ACCOUNT_NAME_RE,
   INSTANCE_NAME_MAX,
@@ -40,6 +42,17 @@ const settingValue = z.union([
   z.array(z.string().max(2048)).max(200),
 ]);
 const releaseId = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,40}$/, 'a stack release id');
+// The agent checks the numbers of a custom size itself, to answer INVALID_PARAMS with a reason.
+const projectSize = z
+  .object({
+    profile: z.enum(SIZE_PROFILES),
+    memoryMb: z.number().optional(),
+    cpus: z.number().optional(),
+  })
+  .strict();
+const optionalServices = z
+  .object(Object.fromEntries(OPTIONAL_SERVICES.map((s) => [s, z.boolean().optional()])))
+  .strict() as z.ZodType<OptionalServices>;
 
 export const MethodParams = {
   'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
@@ -90,6 +103,8 @@ export const MethodParams = {
       name: z.string().max(INSTANCE_NAME_MAX * 4),
       exposure: z.enum(['private', 'public']).optional(),
       dryRun: z.boolean().optional(),
+      size: projectSize.optional(),
+      optionalServices: optionalServices.optional(),
     })
     .strict(),
   'instances.start': z.object({ id }).strict(),
@@ -122,6 +137,17 @@ export const MethodParams = {
     })
     .strict(),
   'instances.settings.testEmail': z.object({ id, to: z.string().max(320) }).strict(),
+  /** Size and optional services after creation: applied with the smallest recreate. */
+  'instances.reshape': z
+    .object({
+      id,
+      size: projectSize.optional(),
+      optionalServices: optionalServices.optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  /** Memory committed by limits, projects per size, networks, ports: the server's capacity. */
+  'system.capacity': z.object({}).strict(),
 
   'logs.follow': z
     .object({
@@ -205,6 +231,8 @@ export interface MethodResults {
   };
   'instances.settings.rotate': { plan: StackChangePlan; dryRun: boolean };
   'instances.settings.testEmail': { messageId: string };
+  'instances.reshape': { instance: Instance; plan: StackChangePlan; dryRun: boolean };
+  'system.capacity': ServerCapacity;
   /** Stream data: `LogLine[]` batches. */
   'logs.follow': { stream: string };
   'stats.instance': { services: ServiceStats[] };

@@ -94,6 +94,15 @@ export interface Instance {
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
   /**
+   * The project network's IPv4 subnet, allocated by the agent (network/allocator.ts). Absent on
+   * projects created before: their network keeps the engine's choice.
+   */
+  subnet?: string;
+  /** Memory and CPU limits of every service (sizing/profiles.ts). Absent: no limits (older projects). */
+  size?: ProjectSize;
+  /** Which optional services the project runs; absent keys take OPTIONAL_SERVICE_DEFAULTS. */
+  optionalServices?: OptionalServices;
+  /**
    * The project's non-secret settings (`auth.siteUrl`, `smtp.host`, `env.auth.NAME`…): only the
    * keys someone changed. Rendering takes them as input, so repair and upgrades keep them.
    */
@@ -315,4 +324,47 @@ export interface UpgradePlan {
   notes: string[];
   /** Advisory ids against `from` that `to` fixes. */
   fixes: string[];
+}
+
+/** Resource profiles: each sets a memory limit and a CPU limit per service (docs/capacity.md). */
+export const SIZE_PROFILES = ['small', 'medium', 'large', 'custom'] as const;
+export type SizeProfile = (typeof SIZE_PROFILES)[number];
+
+/** A project's size; `custom` says the project's total memory and each service's CPU cap. */
+export interface ProjectSize {
+  profile: SizeProfile;
+  /** custom only: memory for the whole project, split over its services like `medium`. */
+  memoryMb?: number;
+  /** custom only: the most CPU cores any one service may use. */
+  cpus?: number;
+}
+
+/** Services a project may go without; the logs pair is Analytics + Vector. */
+export const OPTIONAL_SERVICES = ['functions', 'realtime', 'imgproxy', 'studio', 'logs'] as const;
+export type OptionalService = (typeof OPTIONAL_SERVICES)[number];
+export type OptionalServices = Partial<Record<OptionalService, boolean>>;
+
+/** What a project without a choice runs: everything but the logs pair (upstream's default). */
+export const OPTIONAL_SERVICE_DEFAULTS: Readonly<Record<OptionalService, boolean>> = {
+  functions: true,
+  realtime: true,
+  imgproxy: true,
+  studio: true,
+  logs: false,
+};
+
+/** `system.capacity`: what the server holds and how much more fits (sizing/capacity.ts). */
+export interface ServerCapacity {
+  memoryTotalMb: number;
+  overcommit: number;
+  memoryAllowedMb: number;
+  memoryCommittedMb: number;
+  memoryFreeMb: number;
+  /** Projects that count (not dry runs or failed creations), per size; `none` = from before sizes. */
+  projectsBySize: Record<SizeProfile | 'none', number>;
+  /** How many more projects of each size (default services) fit in the memory left. */
+  fits: Record<'small' | 'medium' | 'large', number>;
+  networks: { pool: string; subnetPrefix: number; used: number; capacity: number };
+  /** Per port range: how many ports are left for new projects. */
+  portsLeft: Record<string, number>;
 }

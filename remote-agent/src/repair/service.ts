@@ -1,3 +1,4 @@
+import { expectedServicesFor } from '../diagnostics/expected-stack';
 import type { DiagnoseOptions } from '../diagnostics/diagnose';
 import { mustGetInstance } from '../instances/registry';
 import { checkOperation, type InstanceLocks } from '../instances/state';
@@ -58,6 +59,8 @@ export function createHealthService(deps: HealthServiceDeps): HealthService {
       return deps.locks.run(id, 'repair', async (lease) => {
         const outcome = await repair(instance, request, {
           ...deps.repairDeps,
+          // Only the services this instance runs: one turned off is not "down".
+          expectedServices: expectedServicesFor(instance),
           findOrphans: request.includeOrphans ? deps.findOrphans : () => Promise.resolve([]),
           diagnose: deps.diagnose,
         });

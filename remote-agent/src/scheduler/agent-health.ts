@@ -1,6 +1,10 @@
 import type { AgentConfig } from '../config/schema';
 import { diagnose } from '../diagnostics/diagnose';
-import { EXPECTED_SERVICES, expectedStack } from '../diagnostics/expected-stack';
+import {
+  EXPECTED_SERVICES,
+  expectedServicesFor,
+  expectedStack,
+} from '../diagnostics/expected-stack';
 import { httpGet } from '../diagnostics/http';
 import { findOrphans } from '../diagnostics/orphans';
 import { pgQuery } from '@common/pg-client';
@@ -70,7 +74,12 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
   const service = createHealthService({
     registry: options.registry,
     locks: options.locks,
-    diagnose: (instance, diagnoseOptions) => diagnose(instance, diagnoseDeps, diagnoseOptions),
+    diagnose: (instance, diagnoseOptions) =>
+      diagnose(
+        instance,
+        { ...diagnoseDeps, expectedServices: expectedServicesFor(instance) },
+        diagnoseOptions,
+      ),
     findOrphans: orphans,
     repairDeps: {
       engine: docker.engine,

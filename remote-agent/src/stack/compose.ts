@@ -1,8 +1,11 @@
+import { cpus as hostCpus } from 'node:os';
 import { settingsEnvironment } from '../settings/render-env';
 import { resolveImage, STACK_VERSION } from './images';
 import { stackServices, type ComposeInput, type PublishedPort } from './services';
 import type { ComposeBody } from './services/definition';
+import { selectServices, withoutAbsent } from './services/selection';
 import { literal } from './services/shared';
+import { serviceLimits, type ServiceLimits } from '../sizing/profiles';
 import { publishAddress } from './urls';
 import type { YamlValue } from './yaml';
 
@@ -23,7 +26,12 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
     enableLogs: input.enableLogs,
   };
   const services: Record<string, YamlValue> = {};
-  for (const service of stackServices(input.enableLogs)) {
+  const selected = input.optionalServices
+    ? selectServices(stackServices(true), input.optionalServices)
+    : stackServices(input.enableLogs);
+  const present = new Set<string>(selected.map((s) => s.name));
+  const names = selected.map((s) => s.name);
+  for (const service of selected) {
     services[service.name] = {
       image: resolveImage(service.name, input.imageOverrides, input.stackRelease?.images),
       restart: 'unless-stopped',
@@ -38,12 +46,40 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
       logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
       ...(service.published ? { ports: service.published.map((p) => publish(input, p)) } : {}),
       ...(service.healthcheck ? { healthcheck: service.healthcheck } : {}),
-      ...withSettings(service.name, service.compose(context), input),
+      ...(input.size ? limitsOf(serviceLimits(input.size, service.name, names)) : {}),
+      ...withSettings(
+        service.name,
+        withoutAbsent(service.name, service.compose(context), present),
+        input,
+      ),
     };
   }
   // No top-level `name:` and no `container_name`: the project name (`-p ub_<id>`) scopes
   // containers, the network and volumes, so instances side by side never collide.
-  return { services, volumes: { 'db-config': {}, 'deno-cache': {} } };
+  return {
+    services,
+    volumes: { 'db-config': {}, 'deno-cache': {} },
+    ...(input.subnet ? { networks: projectNetwork(input.subnet) } : {}),
+  };
+}
+
+/**
+ * A hard memory cap (swap included, so a capped service cannot page the host to death) and a
+ * CPU cap: one noisy project can no longer starve the others (sizing/profiles.ts).
+ */
+function limitsOf(limits: ServiceLimits): { [key: string]: YamlValue } {
+  const memory = `${limits.memoryMb}m`;
+  // The engine refuses a CPU limit above the host's core count (a large db wants 4).
+  const cpus = Math.min(limits.cpus, Math.max(1, hostCpus().length));
+  return { mem_limit: memory, memswap_limit: memory, cpus };
+}
+
+/**
+ * The default network with the subnet the agent allocated: named subnets out of the agent's own
+ * range are what lets a server hold hundreds of projects (the engine's default pools give ~30).
+ */
+function projectNetwork(subnet: string): YamlValue {
+  return { default: { ipam: { config: [{ subnet }] } } };
 }
 
 /**

@@ -1,7 +1,9 @@
 import type { InstanceSecrets } from '../credentials/secrets';
 import { instanceSecretsSchema } from '../credentials/secrets';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Exposure, InstancePorts } from '@protocol/types';
+import type { Exposure, InstancePorts, OptionalServices, ProjectSize } from '@protocol/types';
+import { STACK_SERVICES } from './services';
+import { resolveOptional, runsService } from './services/selection';
 import { composeDocument } from './compose';
 import { renderEnv } from './env';
 import { StackError } from './stack-error';
@@ -27,6 +29,12 @@ export interface StackInput {
   /** Official image name without tag → full replacement image (agent config `images`). */
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs?: boolean;
+  /** The project network's subnet from the agent's allocator; absent: the engine picks one. */
+  subnet?: string;
+  /** Memory and CPU limits per service (sizing/profiles.ts); absent: none. */
+  size?: ProjectSize;
+  /** Which optional services run; absent: all but the logs pair (`enableLogs` decides those). */
+  optionalServices?: OptionalServices;
   /** The project's settings; absent: the kit's values (settings/render-env.ts). */
   projectSettings?: StackSettingsInput;
   /** The project's stack release; the newest built-in one when absent. */
@@ -65,7 +73,9 @@ export function projectName(instanceId: string): string {
  */
 export function renderStack(input: StackInput): RenderedStack {
   validate(input);
-  const enableLogs = input.enableLogs ?? false;
+  const enableLogs = input.optionalServices
+    ? resolveOptional(input.optionalServices).logs
+    : (input.enableLogs ?? false);
   const project = projectName(input.instanceId);
   const { api } = instanceUrls(input.ports, input.exposure, input.externalHost);
 
@@ -79,6 +89,9 @@ export function renderStack(input: StackInput): RenderedStack {
     enableLogs,
     settings: input.projectSettings,
     stackRelease: input.stackRelease,
+    subnet: input.subnet,
+    size: input.size,
+    optionalServices: input.optionalServices,
   });
   const compose = toYaml(
     document,
@@ -100,7 +113,7 @@ export function renderStack(input: StackInput): RenderedStack {
     { path: ENV_FILE, content: renderEnv(input.secrets, input.instanceId), mode: 0o600 },
     {
       path: 'volumes/api/kong.yml',
-      content: renderKongConfig(input.secrets),
+      content: renderKongConfig(input.secrets, absentServices(input.optionalServices)),
       mode: 0o644,
     },
     ...renderDbFiles().map((f) => ({ ...f, mode: 0o644 })),
@@ -137,6 +150,12 @@ function withReleaseFiles(files: StackFile[], release: StackRelease | undefined)
     if (!files.some((f) => f.path === path)) out.push({ path, content, mode: 0o644 });
   }
   return out;
+}
+
+/** The stack services a project with these choices does not run (Kong drops their routes). */
+function absentServices(chosen: OptionalServices | undefined): string[] {
+  if (!chosen) return [];
+  return STACK_SERVICES.filter((s) => !runsService(s.name, chosen)).map((s) => s.name);
 }
 
 function validate(input: StackInput): void {

@@ -1,4 +1,4 @@
-import type { Exposure, InstancePorts } from '@protocol/types';
+import type { Exposure, InstancePorts, OptionalServices, ProjectSize } from '@protocol/types';
 import type { StackSettingsInput } from '../../settings/render-env';
 import type { StackRelease } from '../releases/schema';
 import type { YamlValue } from '../yaml';
@@ -28,6 +28,12 @@ export interface ComposeInput {
   apiUrl: string;
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs: boolean;
+  /** The project network's subnet; absent: the engine picks one from its default pools. */
+  subnet?: string;
+  /** Memory and CPU limits per service; absent: none (projects from before sizes). */
+  size?: ProjectSize;
+  /** Which optional services run; absent: all but the logs pair, as `enableLogs` says. */
+  optionalServices?: OptionalServices;
   /** The project's settings (auth URLs, SMTP, overrides…); absent: the kit's values. */
   settings?: StackSettingsInput;
   /** The release whose images the services run; the newest built-in one when absent. */

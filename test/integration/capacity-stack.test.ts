@@ -1,0 +1,252 @@
+// Sizes, optional services and the project subnet on one real instance: the agent creates the
+// full stack on the rig's stand-in images under the machine's dockerd and docker-compose v1 as
+// `small` with Functions and imgproxy off. Every container must carry the small limits (docker
+// inspect), the two services must have no container and no Kong route, diagnostics must be clean
+// and repair must not bring them back; a lost network comes back with the same subnet; changing
+// the size to `medium` recreates the services with the new limits and keeps a row written
+// before; turning Functions on later starts it.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
+import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
+import { pgQuery } from '@common/pg-client';
+import { InstanceFiles } from '../../remote-agent/src/instances/files';
+import type { DiagnosticReport, Instance } from '@protocol/types';
+import { createAgent, type Agent } from '../../remote-agent/src/server';
+import { MEMORY_MB } from '../../remote-agent/src/sizing/profiles';
+import type { StackServiceName } from '../../remote-agent/src/stack/services/definition';
+import { ensureStandinImages } from '../rig/images';
+import { RpcClient } from './agent-harness';
+
+function run(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(file, args, { timeout: 300_000 }, (err, stdout, stderr) =>
+      err
+        ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
+        : resolve(stdout),
+    ),
+  );
+}
+const docker = (...args: string[]) => run('docker', args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+const ROW = `sized-${process.pid}`;
+let dataDir: string;
+let agent: Agent;
+let client: RpcClient;
+let instance: Instance;
+let secrets: InstanceSecrets;
+
+interface Inspected {
+  Config: { Labels: Record<string, string> };
+  HostConfig: { Memory: number; MemorySwap: number; NanoCpus: number };
+}
+
+/** Every container of the project, by service: what docker inspect says about its limits. */
+async function containers(): Promise<Map<string, Inspected['HostConfig']>> {
+  const ids = (
+    await docker('ps', '-aq', '--filter', `label=com.docker.compose.project=${instance.project}`)
+  )
+    .split('\n')
+    .filter(Boolean);
+  const out = new Map<string, Inspected['HostConfig']>();
+  if (ids.length === 0) return out;
+  for (const c of JSON.parse(await docker('inspect', ...ids)) as Inspected[]) {
+    out.set(c.Config.Labels['com.docker.compose.service']!, c.HostConfig);
+  }
+  return out;
+}
+
+function db(statements: string[]) {
+  return pgQuery(
+    {
+      host: '127.0.0.1',
+      port: instance.ports.postgres,
+      user: `postgres.${secrets.poolerTenantId}`,
+      password: secrets.postgresPassword,
+      database: 'postgres',
+    },
+    statements,
+    { timeoutMs: 10_000 },
+  );
+}
+
+function failing(report: DiagnosticReport): string[] {
+  return report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
+}
+
+async function waitRunning(id: string): Promise<Instance> {
+  return waitFor(
+    'the instance to run',
+    async () => {
+      const { instance: i } = await client.call<{ instance: Instance }>('instances.get', { id });
+      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
+      return i.status === 'running' ? i : undefined;
+    },
+    600_000,
+  );
+}
+
+function expectLimits(
+  found: Map<string, Inspected['HostConfig']>,
+  profile: 'small' | 'medium',
+): void {
+  for (const [service, hc] of found) {
+    const mb = MEMORY_MB[service as StackServiceName][profile];
+    expect({ service, memory: hc.Memory, swap: hc.MemorySwap }).toEqual({
+      service,
+      memory: mb * 1024 * 1024,
+      swap: mb * 1024 * 1024,
+    });
+    expect(hc.NanoCpus, service).toBeGreaterThan(0);
+  }
+}
+
+beforeAll(async () => {
+  const { images } = await ensureStandinImages();
+  dataDir = await mkdtemp(join(tmpdir(), 'ubt-capstack-'));
+  const config: AgentConfig = {
+    ...DEFAULT_CONFIG,
+    images,
+    resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
+    portRanges: {
+      kongHttp: [23000, 23099],
+      kongHttps: [23100, 23199],
+      postgres: [23200, 23299],
+      poolerTransaction: [23300, 23399],
+    },
+  };
+  agent = await createAgent({
+    dataDir,
+    config,
+    healthTimeoutMs: 300_000,
+    startScheduler: false,
+  });
+  await agent.auth.createUser('admin', 'correct horse battery', 'admin');
+  const toAgent = new PassThrough();
+  const fromAgent = new PassThrough();
+  agent.connect(toAgent, fromAgent);
+  client = new RpcClient(fromAgent, toAgent);
+  await client.login('admin', 'correct horse battery');
+  const created = await client.call<{ instance: Instance }>('instances.create', {
+    name: 'sized',
+    size: { profile: 'small' },
+    optionalServices: { functions: false, imgproxy: false },
+  });
+  instance = await waitRunning(created.instance.id);
+  secrets = await new InstanceFiles(dataDir).readSecrets(instance.id);
+}, 900_000);
+
+afterAll(async () => {
+  if (instance) await client.call('instances.delete', { id: instance.id }).catch(() => undefined);
+  client?.close();
+  await agent?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}, 300_000);
+
+describe('a small project without Functions and imgproxy', () => {
+  it('has small memory limits on every service and no container for the two', async () => {
+    expect(instance.size).toEqual({ profile: 'small' });
+    const found = await containers();
+    expect([...found.keys()].sort()).toEqual(
+      ['auth', 'db', 'kong', 'meta', 'realtime', 'rest', 'storage', 'studio', 'supavisor'].sort(),
+    );
+    expectLimits(found, 'small');
+  });
+
+  it('has no Kong route to them, and diagnoses clean', async () => {
+    const kong = await readFile(
+      join(dataDir, 'instances', instance.id, 'volumes/api/kong.yml'),
+      'utf8',
+    );
+    expect(kong).not.toMatch(/functions|imgproxy/);
+    const { report } = await client.call<{ report: DiagnosticReport }>('instances.diagnose', {
+      id: instance.id,
+    });
+    expect(failing(report)).toEqual([]);
+    expect(report.checks.map((c) => c.id).join(' ')).not.toMatch(/functions|imgproxy/);
+  });
+
+  it('repair recreates a lost network with the same subnet and does not bring them back', async () => {
+    const network = `${instance.project}_default`;
+    const subnetOf = async () =>
+      (
+        JSON.parse(await docker('network', 'inspect', network)) as {
+          IPAM: { Config: { Subnet: string }[] };
+        }[]
+      )[0]!.IPAM.Config.map((c) => c.Subnet);
+    expect(instance.subnet).toMatch(/^10\.231\./);
+    expect(await subnetOf()).toEqual([instance.subnet]);
+    await db([
+      'CREATE TABLE ub_size_probe (v text)',
+      `INSERT INTO ub_size_probe VALUES ('${ROW}')`,
+    ]);
+    for (const id of (await docker('ps', '-q', '--filter', `network=${network}`)).split('\n')) {
+      if (id) await docker('network', 'disconnect', '-f', network, id);
+    }
+    await docker('network', 'rm', network);
+    const result = await client.call<{ actions: { kind: string }[] }>('instances.repair', {
+      id: instance.id,
+    });
+    expect(result.actions.map((a) => a.kind)).toContain('recreate-network');
+    expect(await subnetOf()).toEqual([instance.subnet]);
+    const found = await containers();
+    expect(found.has('functions')).toBe(false);
+    expect(found.has('imgproxy')).toBe(false);
+  }, 600_000);
+
+  it('changing the size to medium recreates the services with the new limits, data kept', async () => {
+    const { instance: after } = await client.call<{ instance: Instance }>('instances.reshape', {
+      id: instance.id,
+      size: { profile: 'medium' },
+    });
+    expect(after.size).toEqual({ profile: 'medium' });
+    const found = await containers();
+    expect(found.size).toBe(9);
+    expectLimits(found, 'medium');
+    const rows = await waitFor(
+      'the database to answer',
+      () =>
+        db(['SELECT v FROM ub_size_probe']).then(
+          (r) => r[0]!.rows,
+          () => undefined,
+        ),
+      60_000,
+    );
+    expect(rows).toEqual([[ROW]]);
+  }, 600_000);
+
+  it('turning Functions on later starts it with a Kong route', async () => {
+    await client.call('instances.reshape', {
+      id: instance.id,
+      optionalServices: { functions: true },
+    });
+    const found = await containers();
+    expect(found.has('functions')).toBe(true);
+    expect(found.has('imgproxy')).toBe(false);
+    const kong = await readFile(
+      join(dataDir, 'instances', instance.id, 'volumes/api/kong.yml'),
+      'utf8',
+    );
+    expect(kong).toMatch(/functions-v1/);
+    expect((await agent.registry.get(instance.id))!.status).toBe('running');
+  }, 600_000);
+});
