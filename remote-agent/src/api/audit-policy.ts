@@ -45,6 +45,14 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'alerts.channels.set': {
+    target: (_p, result) => (result as { channel?: { id?: string } } | undefined)?.channel?.id,
+    detail: (p) => ({ type: (p.channel as { config?: { type?: unknown } }).config?.type }),
+  },
+  'alerts.channels.delete': byId,
+  'alerts.rules.set': { target: () => undefined },
+  'alerts.settings.set': { target: () => undefined },
+  'alerts.test': byId,
 };
 
 function str(value: unknown): string | undefined {

@@ -1,6 +1,7 @@
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
 import type { z } from 'zod';
+import type { AlertService } from '../alerts/service';
 import type { AuthService, Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
@@ -59,6 +60,8 @@ export interface AgentServices {
   agentVersion: string;
   /** Staff members' own Linux logins (staff/); absent in tests that do not need them. */
   staff?: StaffService;
+  /** Notifications to people (alerts/); absent in tests that do not need them. */
+  alerts?: AlertService;
   readHost(): Promise<HostReadings>;
   now(): Date;
 }

@@ -45,6 +45,8 @@ export const ErrorCode = {
   DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',
   DISK_FULL: 'DISK_FULL',
   INTERNAL: 'INTERNAL',
+  // alerts
+  ALERT_DELIVERY_FAILED: 'ALERT_DELIVERY_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

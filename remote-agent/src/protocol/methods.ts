@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertMethodParams, type AlertMethodResults } from './alerts';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -110,6 +111,7 @@ export const MethodParams = {
   'stream.cancel': z.object({ stream: streamId }).strict(),
   /** Trivial round trip, for keepalive and benchmarks. */
   'system.ping': z.object({}).strict(),
+  ...AlertMethodParams,
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -121,7 +123,7 @@ export interface SessionInfo {
   user: UserPublic;
 }
 
-export interface MethodResults {
+export interface MethodResults extends AlertMethodResults {
   'session.hello': { agentVersion: string; protocol: number; capabilities: string[] };
   'session.bind': { ok: true };
   'auth.login': SessionInfo;
