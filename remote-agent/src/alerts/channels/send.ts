@@ -43,7 +43,11 @@ async function sendEmail(config: Extract<ChannelConfig, { type: 'email' }>, out:
       text: parts.text,
       html: parts.html,
       messageId: `<${out.deliveryId}@ultrabase.alerts>`,
-      headers: { 'X-Ultrabase-Delivery': out.deliveryId },
+      headers: {
+        'X-Ultrabase-Delivery': out.deliveryId,
+        // For mail filters: which kinds of happening this message reports.
+        'X-Ultrabase-Kinds': [...new Set(out.events.map((e) => e.kind))].join(', ') || 'test',
+      },
     });
   } finally {
     transport.close();
