@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AlertEvent } from '@protocol/alerts';
+import { ALERT_SEVERITY, type AlertEvent } from '@protocol/alerts';
 import type { OutboxItem, QueueFile } from './types';
 
 /** Event keys are remembered this long: a repeat within it is the same notification. */
@@ -37,8 +37,13 @@ export function accept(queue: QueueFile, events: readonly AlertEvent[], o: Accep
       const open = queue.outbox.find(
         (i) => i.channelId === channelId && i.attempts === 0 && !o.isSending(i),
       );
-      if (open) open.events.push(event);
-      else {
+      if (open) {
+        open.events.push(event);
+        // A critical event does not wait for the quiet hours or a long hold of its group.
+        if (ALERT_SEVERITY[event.kind] === 'critical') {
+          open.nextAttemptAt = Math.min(open.nextAttemptAt, o.now + o.groupWindowMs);
+        }
+      } else {
         queue.outbox.push({
           id: (o.newId ?? newDeliveryId)(),
           channelId,

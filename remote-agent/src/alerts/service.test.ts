@@ -106,9 +106,14 @@ describe('alerts from the agent’s own events', () => {
     const { alerts, dataDir } = await setup(world, FAST, [webhookChannel('hook')]);
     world.set(instance('bbbbbb', 'degraded', 'blog'));
     await waitFor(() => alerts.stores.log.value.entries.some((e) => e.result === 'failed'));
+    await alerts.stores.queue.save(); // the failure is on disk, as the log line implies
     // A snapshot of the files at this instant is what a kill -9 leaves behind.
     const crashed = await tempDir();
-    await cp(dataDir, crashed, { recursive: true });
+    // (Temp files of a write in flight are what a crash leaves too; the agent removes them.)
+    await cp(dataDir, crashed, {
+      recursive: true,
+      filter: (src) => !src.includes('.tmp-'),
+    });
     await alerts.deliverer.stop();
     world.failing = false;
     const revived = new FakeWorld();

@@ -89,6 +89,7 @@ export async function startAlerts(deps: AlertServiceDeps): Promise<AlertService>
   const commit = (change: (queue: QueueFile) => AlertEvent[]) =>
     exclusive(async () => {
       const queue = stores.queue.value;
+      const before = JSON.stringify(queue);
       const events = change(queue);
       accept(queue, events, {
         now: now(),
@@ -96,7 +97,8 @@ export async function startAlerts(deps: AlertServiceDeps): Promise<AlertService>
         route: (e) => channelsFor(e, rules(), channels()),
         isSending: (item) => deliverer.isSending(item),
       });
-      await stores.queue.save();
+      // Most ticks change nothing: no write then.
+      if (JSON.stringify(queue) !== before) await stores.queue.save();
       if (events.length) {
         deps.logger.info('alert events', { kinds: events.map((e) => e.kind).join(',') });
         deliverer.kick();
