@@ -15,6 +15,7 @@ import type {
   ServerView,
 } from '@contract/api';
 import type { InstanceStatus, StaffMember } from '@protocol/types';
+import { previewAlerts } from './preview-alerts';
 
 // Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
 const STREAM_WINDOW_BYTES = 256 * 1024;
@@ -559,6 +560,7 @@ const api: DesktopApi = {
   },
   getSettings: async () => settings,
   updateSettings: async (patch) => (settings = { ...settings, ...patch }),
+  ...previewAlerts(),
   onEvent: (l) => {
     listeners.add(l);
     return () => listeners.delete(l);
