@@ -133,4 +133,22 @@ describe('alerts from the agent’s own events', () => {
     expect(downLog.deliveryId).toBe(failedId);
     expect(world.sent).toEqual([]);
   });
+
+  it('other parts of the agent notify through it (backups, upgrades, certificates)', async () => {
+    const world = new FakeWorld();
+    const { alerts } = await setup(world);
+    const event = {
+      kind: 'backup.failed' as const,
+      key: 'backup.failed:aaaaaa:2026-12-02',
+      instanceId: 'aaaaaa',
+      project: 'shop',
+      detail: 'restic: repository is locked',
+    };
+    await alerts.notify(event);
+    await alerts.notify(event); // the same key twice is one notification
+    await waitFor(() => world.sent.length === 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(world.sent.map((s) => s.channel.type).sort()).toEqual(['email', 'webhook']);
+    expect(world.sent[0]!.out.message.title).toBe('The backup of shop failed');
+  });
 });

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { AlertEvent } from '@protocol/alerts';
 import { discordBody, emailParts, slackBody, telegramBody, webhookBody } from '../messages/formats';
 import type { RenderedMessage } from '../messages/render';
@@ -23,6 +22,9 @@ export interface Outgoing {
 export type Sender = (config: ChannelConfig, out: Outgoing) => Promise<void>;
 
 async function sendEmail(config: Extract<ChannelConfig, { type: 'email' }>, out: Outgoing) {
+  // Loaded on the first email, not at agent start: most servers never send one, and nodemailer
+  // is most of the agent's bundle.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,
