@@ -773,6 +773,10 @@ export const en = {
     pending_other: '{{count}} messages waiting to be sent (retrying, grouped or in quiet hours).',
     results: { sent: 'sent', failed: 'failed', dropped: 'dropped' },
     testMessage: 'Test message',
+    quietFrom: 'Quiet hours from (optional)',
+    quietTo: 'Quiet hours until',
+    quietHint:
+      'Server time. Only critical alerts go out then; the rest wait and go as one message.',
   },
 } as const;
 

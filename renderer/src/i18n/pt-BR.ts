@@ -782,5 +782,9 @@ export const ptBR: Catalogue = {
       '{{count}} mensagens aguardando envio (nova tentativa, agrupamento ou horário de silêncio).',
     results: { sent: 'enviado', failed: 'falhou', dropped: 'descartado' },
     testMessage: 'Mensagem de teste',
+    quietFrom: 'Horário de silêncio a partir de (opcional)',
+    quietTo: 'Horário de silêncio até',
+    quietHint:
+      'Hora do servidor. Nesse horário só saem alertas críticos; o resto espera e sai numa mensagem só.',
   },
 };

@@ -46,6 +46,8 @@ function ChannelForm({ serverId, onSaved }: { serverId: string; onSaved(): void 
   const [url, setUrl] = useState('');
   const [chatId, setChatId] = useState('');
   const [secret, setSecret] = useState('');
+  const [quietFrom, setQuietFrom] = useState('');
+  const [quietTo, setQuietTo] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -78,7 +80,12 @@ function ChannelForm({ serverId, onSaved }: { serverId: string; onSaved(): void 
     setBusy(true);
     setError(null);
     try {
-      await api.setAlertChannel(serverId, { name, enabled: true, config: config() });
+      await api.setAlertChannel(serverId, {
+        name,
+        enabled: true,
+        ...(quietFrom && quietTo ? { quietHours: { from: quietFrom, to: quietTo } } : {}),
+        config: config(),
+      });
       setName('');
       setSecret('');
       onSaved();
@@ -185,6 +192,21 @@ function ChannelForm({ serverId, onSaved }: { serverId: string; onSaved(): void 
           onChange={(e) => setSecret(e.target.value)}
         />
       )}
+      <div className="grid grid-cols-2 gap-3">
+        <Field
+          label={t('notifications.quietFrom')}
+          hint={t('notifications.quietHint')}
+          type="time"
+          value={quietFrom}
+          onChange={(e) => setQuietFrom(e.target.value)}
+        />
+        <Field
+          label={t('notifications.quietTo')}
+          type="time"
+          value={quietTo}
+          onChange={(e) => setQuietTo(e.target.value)}
+        />
+      </div>
       {error && (
         <p role="alert" className="text-xs text-danger">
           {error}
@@ -195,7 +217,7 @@ function ChannelForm({ serverId, onSaved }: { serverId: string; onSaved(): void 
           variant="primary"
           type="submit"
           busy={busy}
-          disabled={!name || (needsSecret && !secret)}
+          disabled={!name || (needsSecret && !secret) || !quietFrom !== !quietTo}
         >
           {t('notifications.addChannel')}
         </Button>
