@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { startAlerts, type AlertService } from './alerts/service';
 import { ClientSession, type AgentServices } from './api/context';
 import { createDispatcher } from './api/dispatcher';
 import { createHandlers } from './api/handlers';
@@ -78,6 +79,8 @@ export interface CreateAgentOptions {
   socketPath?: string;
   /** Runs before an upgrade changes anything: the seam for "backup first" (issue 17). */
   beforeUpgrade?: BeforeUpgrade;
+  /** Alerts run with the agent unless a test says false (default true). */
+  alerts?: boolean;
 }
 
 export interface Agent {
@@ -88,6 +91,8 @@ export interface Agent {
   readonly lifecycle: DockerLifecycle;
   /** Every agent event (instance changes, progress, repairs, audit entries) as it happens. */
   readonly events: EventBus;
+  /** Notifications to people; undefined when turned off or when its files could not be read. */
+  readonly alerts: AlertService | undefined;
   /** Serves one JSON-RPC session over a byte stream pair (socket, stdio, SSH channel). */
   connect(input: Readable, output: Writable): RpcConnection;
   close(): Promise<void>;
@@ -244,6 +249,20 @@ async function assemble(
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
   await lifecycle.reconcile();
+  const alerts =
+    options.alerts === false
+      ? undefined
+      : await startAlerts({
+          dataDir,
+          bus,
+          instances: () => registry.list(),
+          readHost: () => docker.readHost(),
+          logger,
+        }).catch((error: unknown) => {
+          // Alerts must never keep the agent itself from serving.
+          logger.error('alerts did not start', errorFields(error));
+          return undefined;
+        });
 
   const services: AgentServices = {
     upgrades: { catalog: releases, upgrader },
@@ -272,6 +291,7 @@ async function assemble(
       now,
     }),
     capacity,
+    alerts,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();
@@ -286,6 +306,7 @@ async function assemble(
     health,
     lifecycle,
     events: bus,
+    alerts,
     connect(input, output) {
       const id = `c${++counter}`;
       const session = new ClientSession();
@@ -319,6 +340,7 @@ async function assemble(
     async close() {
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
+      await alerts?.close();
       await lifecycle.close();
       await docker.close();
       await audit.close();

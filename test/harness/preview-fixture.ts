@@ -16,6 +16,7 @@ import type {
   SettingValue,
 } from '@contract/api';
 import type { InstanceStatus, StaffMember } from '@protocol/types';
+import { previewAlerts } from './preview-alerts';
 
 // Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
 const STREAM_WINDOW_BYTES = 256 * 1024;
@@ -679,6 +680,7 @@ const api: DesktopApi = {
   },
   getSettings: async () => settings,
   updateSettings: async (patch) => (settings = { ...settings, ...patch }),
+  ...previewAlerts(),
   onEvent: (l) => {
     listeners.add(l);
     return () => listeners.delete(l);

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { PUBLIC_KEY_MAX } from '@protocol/validation';
+import {
+  AlertSettingsSchema,
+  ChannelInputSchema,
+  RuleSchema,
+  type AlertMethodResults,
+  type AlertsOverview,
+  type ChannelPublic,
+} from '@protocol/alerts';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -360,6 +368,27 @@ export const desktopMethods = {
   listStaff: defineMethod<StaffMember[]>()([idArg]),
   addStaff: defineMethod<{ member: StaffMember; user: UserPublic }>()([idArg, staffInput]),
   removeStaff: defineMethod<void>()([idArg, text(64)]),
+
+  // alerts (admins): channels, rules, settings and the delivery log of one server's agent
+  getAlerts: defineMethod<AlertsOverview>()([idArg]),
+  setAlertChannel: defineMethod<ChannelPublic>()([idArg, ChannelInputSchema]),
+  deleteAlertChannel: defineMethod<void>()([idArg, text(40)]),
+  setAlertRules: defineMethod<AlertMethodResults['alerts.rules.set']['rules']>()([
+    idArg,
+    z.array(RuleSchema).max(100),
+  ]),
+  updateAlertSettings: defineMethod<AlertMethodResults['alerts.settings.set']['settings']>()([
+    idArg,
+    AlertSettingsSchema.partial(),
+  ]),
+  testAlertChannel: defineMethod<AlertMethodResults['alerts.test']>()([idArg, text(40)]),
+  alertLog: defineMethod<AlertMethodResults['alerts.log']>()([
+    idArg,
+    z
+      .object({ limit: z.number().int().min(1).max(500).optional() })
+      .strict()
+      .optional(),
+  ]),
 
   // settings
   getSettings: defineMethod<AppSettings>()(),

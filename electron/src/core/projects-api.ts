@@ -1,6 +1,7 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
 import type { Instance, SecretRotation, SettingValue } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
+import { ALERT_ROUTES } from './alerts-api';
 import type { AgentSession } from './servers/agent-session';
 
 /** What a result picker may use besides the agent's answer. */
@@ -22,6 +23,8 @@ export interface Route<M extends MethodName, A extends unknown[], R> {
   /** Operations that run Docker take minutes; the default is the client's 30 s. */
   timeoutMs?: number;
   pick(result: ResultOf<M>, ctx: RouteContext): R;
+  /** Secret values among the arguments (nested ones too), remembered before they travel. */
+  secrets?(...args: A): string[];
 }
 
 function route<M extends MethodName, A extends unknown[], R>(
@@ -171,6 +174,7 @@ export const PROJECT_ROUTES = {
     timeoutMs: 120_000,
     pick: (): void => undefined,
   }),
+  ...ALERT_ROUTES,
 };
 
 type Routes = typeof PROJECT_ROUTES;
@@ -194,6 +198,7 @@ export function createProjectsApi(deps: {
     api[name] = async (serverId: string, ...args: unknown[]) => {
       const ctx = deps.context(serverId);
       for (const arg of args) rememberSecrets(arg, ctx);
+      for (const secret of r.secrets?.(...args) ?? []) ctx.remember(secret);
       const params = r.params(...args);
       const options = r.timeoutMs === undefined ? undefined : { timeoutMs: r.timeoutMs };
       const result = await deps.session(serverId).call(r.rpc, params as never, options);

@@ -70,6 +70,14 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
       dryRun: p.dryRun === true,
     }),
   },
+  'alerts.channels.set': {
+    target: (_p, result) => (result as { channel?: { id?: string } } | undefined)?.channel?.id,
+    detail: (p) => ({ type: (p.channel as { config?: { type?: unknown } }).config?.type }),
+  },
+  'alerts.channels.delete': byId,
+  'alerts.rules.set': { target: () => undefined },
+  'alerts.settings.set': { target: () => undefined },
+  'alerts.test': byId,
 };
 
 function str(value: unknown): string | undefined {

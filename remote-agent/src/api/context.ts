@@ -2,6 +2,7 @@ import type { CapacityService } from '../sizing/service';
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
 import type { z } from 'zod';
+import type { AlertService } from '../alerts/service';
 import type { AuthService, Caller } from '../auth/service';
 import type { AgentConfig } from '../config/schema';
 import type { EventBus } from '../events/bus';
@@ -65,6 +66,8 @@ export interface AgentServices {
   agentVersion: string;
   /** Staff members' own Linux logins (staff/); absent in tests that do not need them. */
   staff?: StaffService;
+  /** Notifications to people (alerts/); absent in tests that do not need them. */
+  alerts?: AlertService;
   readHost(): Promise<HostReadings>;
   now(): Date;
   /** Project settings and secret rotation (settings/); absent in tests that do not need them. */

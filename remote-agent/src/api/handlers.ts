@@ -1,4 +1,5 @@
 import { AgentError } from '../agent-error';
+import { alertWireHandlers } from '../alerts/wire';
 import { hashToken } from '../auth/tokens';
 import { canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
@@ -305,5 +306,6 @@ export function createHandlers(s: AgentServices): Handlers {
       throw new AgentError(ErrorCode.STREAM_NOT_FOUND, `There is no open stream "${stream}".`);
     },
     'system.ping': () => ({ now: s.now().toISOString() }),
+    ...alertWireHandlers(s.alerts),
   };
 }

@@ -58,6 +58,8 @@ export const ErrorCode = {
   UPGRADE_ROLLED_BACK: 'UPGRADE_ROLLED_BACK',
   // capacity: project networks
   SUBNETS_EXHAUSTED: 'SUBNETS_EXHAUSTED',
+  // alerts
+  ALERT_DELIVERY_FAILED: 'ALERT_DELIVERY_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

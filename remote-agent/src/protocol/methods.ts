@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertMethodParams, type AlertMethodResults } from './alerts';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -175,6 +176,7 @@ export const MethodParams = {
   'instances.upgradePlan': z.object({ id, release: releaseId.optional() }).strict(),
   /** Upgrades and resolves when healthy on the new release, or rolled back (UPGRADE_ROLLED_BACK). */
   'instances.upgrade': z.object({ id, release: releaseId.optional() }).strict(),
+  ...AlertMethodParams,
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -186,7 +188,7 @@ export interface SessionInfo {
   user: UserPublic;
 }
 
-export interface MethodResults {
+export interface MethodResults extends AlertMethodResults {
   'session.hello': { agentVersion: string; protocol: number; capabilities: string[] };
   'session.bind': { ok: true };
   'auth.login': SessionInfo;

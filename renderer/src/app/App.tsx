@@ -12,6 +12,7 @@ import { DeleteProjectDialog } from '../projects/DeleteProjectDialog';
 import { CreateDialog } from '../create/CreateDialog';
 import { LogsPage } from '../logs/LogsPage';
 import { UsersPage } from '../users/UsersPage';
+import { NotificationsPage } from '../notifications/NotificationsPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { Toaster } from '../ui/Toaster';
 import { ShortcutsDialog } from './ShortcutsDialog';
@@ -54,6 +55,8 @@ function Main() {
       return <ServerPage serverId={view.serverId} />;
     case 'users':
       return <UsersPage serverId={view.serverId} />;
+    case 'notifications':
+      return <NotificationsPage serverId={view.serverId} />;
     case 'settings':
       return <SettingsPage />;
     case 'logs':

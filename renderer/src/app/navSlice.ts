@@ -6,6 +6,7 @@ export type View =
   | { kind: 'server'; serverId: string }
   | { kind: 'logs' }
   | { kind: 'users'; serverId?: string }
+  | { kind: 'notifications'; serverId: string }
   | { kind: 'settings' };
 
 export type ProjectTab = 'overview' | 'diagnostics' | 'usage' | 'activity' | 'settings';

@@ -201,6 +201,11 @@ export function ServerPage({ serverId }: { serverId: string }) {
                     {t('servers.manageUsers')}
                   </Button>
                 )}
+                {isAdmin && (
+                  <Button size="sm" onClick={() => navigate({ kind: 'notifications', serverId })}>
+                    {t('notifications.open')}
+                  </Button>
+                )}
               </div>
             </Panel>
             <Panel title={t('servers.recentActivity')} className="xl:col-span-3">

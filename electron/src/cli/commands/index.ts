@@ -1,4 +1,5 @@
 import type { AnyCommand } from '../command-table';
+import { alertCommands } from './alerts';
 import { connectionCommands } from './connection';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...userCommands,
   ...staffCommands,
   ...settingsCommands,
+  ...alertCommands,
 ];

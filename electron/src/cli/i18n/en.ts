@@ -332,6 +332,55 @@ export const en = {
     notConfirmed: 'not confirmed; nothing was rotated (use --yes to skip the question)',
     emailSent: 'test email sent to {{to}}',
   },
+  alerts: {
+    help: {
+      channelsList: "list a server's alert channels (admins)",
+      channelsAdd:
+        'add or replace an alert channel: email, webhook, slack, discord or telegram; its secret is read from stdin (--secret-stdin) or asked for',
+      channelsRemove: 'remove an alert channel (and it from every rule)',
+      rulesList: 'list which events go to which channels',
+      rulesAdd: 'add or replace a rule: --events kind,kind --channels id,id (or *)',
+      rulesRemove: 'remove a rule',
+      settings: 'show or change the alert settings (language, server name, seconds before "down")',
+      test: 'send a test message through a channel now',
+      log: 'show the delivery log and what is still waiting to be sent',
+    },
+    headers: {
+      id: 'ID',
+      name: 'NAME',
+      type: 'TYPE',
+      target: 'SENDS TO',
+      enabled: 'ON',
+      events: 'EVENTS',
+      channels: 'CHANNELS',
+      scope: 'PROJECTS',
+      when: 'WHEN (UTC)',
+      channel: 'CHANNEL',
+      result: 'RESULT',
+      message: 'MESSAGE',
+    },
+    secrets: {
+      smtpPassword: 'SMTP password',
+      webhookSecret: 'Signing secret for the webhook (the receiver checks the HMAC with it)',
+      hookUrl: 'Incoming webhook URL',
+      botToken: 'Telegram bot token',
+    },
+    usage: {
+      needs: 'a {{type}} channel needs {{flags}}',
+      quietHours: '--quiet-hours is HH:MM-HH:MM, e.g. 22:00-07:00',
+      unknownEvent: 'unknown event "{{event}}"; one of: {{kinds}}',
+    },
+    results: {
+      channelSaved:
+        'saved alert channel {{id}} on {{server}}; try it: ultrabase alerts test {{server}} {{id}}',
+      channelRemoved: 'removed alert channel {{id}}',
+      testSent: 'test message sent through {{id}} ({{ms}} ms)',
+      pending: '{{n}} message(s) waiting to be sent (retrying, grouped or in quiet hours)',
+    },
+    yes: 'yes',
+    no: 'no',
+    allProjects: 'all',
+  },
 } as const satisfies Record<string, unknown> & {
   errorCodes: Partial<Record<DesktopErrorCode, string>>;
 };

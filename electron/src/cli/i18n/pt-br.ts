@@ -328,4 +328,55 @@ export const ptBR: Catalogue = {
     notConfirmed: 'não confirmado; nada foi trocado (use --yes para pular a pergunta)',
     emailSent: 'e-mail de teste enviado para {{to}}',
   },
+  alerts: {
+    help: {
+      channelsList: 'lista os canais de alerta de um servidor (administradores)',
+      channelsAdd:
+        'adiciona ou substitui um canal de alerta: email, webhook, slack, discord ou telegram; o segredo vem do stdin (--secret-stdin) ou é perguntado',
+      channelsRemove: 'remove um canal de alerta (e o tira de todas as regras)',
+      rulesList: 'lista quais eventos vão para quais canais',
+      rulesAdd: 'adiciona ou substitui uma regra: --events tipo,tipo --channels id,id (ou *)',
+      rulesRemove: 'remove uma regra',
+      settings:
+        'mostra ou altera as configurações de alerta (idioma, nome do servidor, segundos até "fora do ar")',
+      test: 'envia agora uma mensagem de teste por um canal',
+      log: 'mostra o histórico de envios e o que ainda está na fila',
+    },
+    headers: {
+      id: 'IDENTIFICADOR',
+      name: 'NOME',
+      type: 'TIPO',
+      target: 'ENVIA PARA',
+      enabled: 'ATIVO',
+      events: 'EVENTOS',
+      channels: 'CANAIS',
+      scope: 'PROJETOS',
+      when: 'QUANDO (UTC)',
+      channel: 'CANAL',
+      result: 'RESULTADO',
+      message: 'MENSAGEM',
+    },
+    secrets: {
+      smtpPassword: 'Senha do SMTP',
+      webhookSecret: 'Segredo de assinatura do webhook (quem recebe confere o HMAC com ele)',
+      hookUrl: 'URL do webhook de entrada',
+      botToken: 'Token do bot do Telegram',
+    },
+    usage: {
+      needs: 'um canal {{type}} precisa de {{flags}}',
+      quietHours: '--quiet-hours é HH:MM-HH:MM, por exemplo 22:00-07:00',
+      unknownEvent: 'evento desconhecido "{{event}}"; use um destes: {{kinds}}',
+    },
+    results: {
+      channelSaved:
+        'canal de alerta {{id}} salvo em {{server}}; teste com: ultrabase alerts test {{server}} {{id}}',
+      channelRemoved: 'canal de alerta {{id}} removido',
+      testSent: 'mensagem de teste enviada por {{id}} ({{ms}} ms)',
+      pending:
+        '{{n}} mensagem(ns) aguardando envio (nova tentativa, agrupamento ou horário de silêncio)',
+    },
+    yes: 'sim',
+    no: 'não',
+    allProjects: 'todos',
+  },
 };
