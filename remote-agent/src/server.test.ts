@@ -12,7 +12,9 @@ import { createDockerHost } from './docker/host';
 import { InstanceFiles } from './instances/files';
 import { createLogger } from './log/logger';
 import { ErrorCode } from '@protocol/error-codes';
-import type { DiagnosticReport, Instance, RepairResult } from '@protocol/types';
+import type { DiagnosticReport, Instance, RepairResult, UpgradePlan } from '@protocol/types';
+import { STACK_VERSION } from './stack/images';
+import { LEGACY_RELEASE_ID } from './stack/releases';
 import { MAX_LOG_STREAMS_PER_SESSION } from './api/handlers';
 import { createAgent, type Agent } from './server';
 import { dialSocket } from './transport/dial';
@@ -275,6 +277,38 @@ describe('agent composition (fake Docker)', () => {
     const written = logLines.join('');
     expect(written).toContain('container said something');
     for (const value of values) expect(written).not.toContain(value);
+  });
+
+  it('creates on the newest release; a project from before releases runs the legacy one and upgrades over RPC', async () => {
+    const first = await start();
+    const fresh = await createRunning(first.agent, first.client, { name: 'New shop' });
+    expect(fresh.release).toBe(STACK_VERSION);
+    const listed = await first.client.call<{ newest: string; legacy: string; releases: unknown[] }>(
+      'stack.releases',
+    );
+    expect(listed).toMatchObject({ newest: STACK_VERSION, legacy: LEGACY_RELEASE_ID });
+
+    // A state file written before releases existed: no `release` field, legacy files on disk.
+    await first.agent.registry.update(fresh.id, { release: undefined });
+    await first.agent.close();
+    agents = [];
+    const { agent, client } = await start();
+    const old = agent.registry.get(fresh.id)!;
+    expect(old.release).toBeUndefined();
+    const { plan } = await client.call<{ plan: UpgradePlan }>('instances.upgradePlan', {
+      id: old.id,
+    });
+    expect(plan).toMatchObject({ from: LEGACY_RELEASE_ID, to: STACK_VERSION, upToDate: false });
+    expect(
+      await codeOf(client.call('instances.upgrade', { id: old.id, release: 'no-such-release' })),
+    ).toBe(ErrorCode.RELEASE_NOT_FOUND);
+
+    const done = await client.call<{ instance: Instance }>('instances.upgrade', { id: old.id });
+    expect(done.instance).toMatchObject({ status: 'running', release: STACK_VERSION });
+    const { report } = await client.call<{ report: DiagnosticReport }>('instances.diagnose', {
+      id: old.id,
+    });
+    expect(report.checks.find((c) => c.id === 'files')).toMatchObject({ status: 'ok' });
   });
 
   it('records a failed creation with the real code of the error, not INTERNAL', async () => {

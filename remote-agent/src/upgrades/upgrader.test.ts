@@ -237,7 +237,6 @@ describe('upgrading a project to another stack release', () => {
       'start:done',
       'health:started',
       'health:done',
-      'done:done',
     ]);
     // The database image did not change: no database-first step.
     expect(composeCalls.filter((c) => c.includes('db'))).toEqual([]);

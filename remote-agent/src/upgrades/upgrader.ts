@@ -150,7 +150,9 @@ export class Upgrader {
       });
     } catch (err) {
       const { code, message } = describeError(err);
-      progress.record(id, { step: 'pull', status: 'failed', error: { code, message } });
+      // The cause goes in the message, not `error`: the app toasts an `error` as a failed
+      // creation; the caller of the upgrade gets the error itself.
+      progress.record(id, { step: 'pull', status: 'failed', message: `${code}: ${message}` });
       progress.finish(id);
       audit('error', code);
       throw err;
@@ -190,7 +192,6 @@ export class Upgrader {
           health: s.health,
         }),
       );
-      progress.record(id, { step: 'health', status: 'done' });
       // The lock goes in the same tick as `running` shows: a client may act on it at once.
       const updated = await lease.finish(() =>
         registry.update(id, {
@@ -200,7 +201,12 @@ export class Upgrader {
           error: undefined,
         }),
       );
-      progress.record(id, { step: 'done', status: 'done', message: `Now on release ${plan.to}.` });
+      // No `done` step: the app reads `done:done` as "a creation finished" (create/createSlice).
+      progress.record(id, {
+        step: 'health',
+        status: 'done',
+        message: `Now on release ${plan.to}.`,
+      });
       progress.finish(id);
       audit('ok');
       return { instance: updated, plan };
