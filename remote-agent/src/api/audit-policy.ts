@@ -45,6 +45,12 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'instances.setTags': { target: (p) => str(p.id), detail: (p) => ({ tags: p.tags }) },
+  // Each item is audited by the bulk runner as it finishes (bulk/runner.ts).
+  'bulk.start': {
+    target: () => undefined,
+    detail: (p) => ({ action: p.action, count: Array.isArray(p.ids) ? p.ids.length : 0 }),
+  },
 };
 
 function str(value: unknown): string | undefined {

@@ -60,5 +60,7 @@ export interface AgentServices {
   /** Staff members' own Linux logins (staff/); absent in tests that do not need them. */
   staff?: StaffService;
   readHost(): Promise<HostReadings>;
+  /** Docker engine and Compose versions (docker/host.ts); absent in tests that do not need them. */
+  readVersions?(): Promise<{ docker?: string; compose?: string }>;
   now(): Date;
 }

@@ -48,6 +48,8 @@ export function pipeEvents(options: {
       case 'instance.diagnosed':
       case 'instance.repaired':
         return seeId(event.instanceId);
+      case 'bulk.progress':
+        return event.job.actor === caller.username;
       case 'audit':
         return (
           event.entry.actor === caller.username ||

@@ -9,6 +9,7 @@ import { bindConnection, checkBoundIdentity } from '../staff/connection-identity
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
+import { createFleetHandlers } from '../bulk/handlers';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -219,6 +220,7 @@ export function createHandlers(s: AgentServices): Handlers {
         maxInstances: s.config.maxInstances,
         thresholds: s.config.resources,
         agentVersion: s.agentVersion,
+        ...(await readVersions(s)),
       });
       if (caller.role === 'admin') return summary;
       // How many projects other tenants run is not a user's business: they see their own
@@ -256,5 +258,19 @@ export function createHandlers(s: AgentServices): Handlers {
       throw new AgentError(ErrorCode.STREAM_NOT_FOUND, `There is no open stream "${stream}".`);
     },
     'system.ping': () => ({ now: s.now().toISOString() }),
+    ...createFleetHandlers(s),
+  };
+}
+
+/** Docker's and Compose's versions for the server page; absent ones are simply not sent. */
+async function readVersions(
+  s: AgentServices,
+): Promise<{ dockerVersion?: string; composeVersion?: string }> {
+  type Versions = { docker?: string; compose?: string };
+  const none: Versions = {};
+  const v = await (s.readVersions?.() ?? Promise.resolve(none)).catch(() => none);
+  return {
+    ...(v.docker ? { dockerVersion: v.docker } : {}),
+    ...(v.compose ? { composeVersion: v.compose } : {}),
   };
 }

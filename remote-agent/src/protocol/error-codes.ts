@@ -40,6 +40,8 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   CANCELLED: 'CANCELLED',
   STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  // fleet: project tags (protocol/tags.ts)
+  INVALID_TAG: 'INVALID_TAG',
   // agent process and disk
   CONFIG_INVALID: 'CONFIG_INVALID',
   DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',

@@ -3,3 +3,5 @@ export * from './rpc';
 export * from './types';
 export * from './methods';
 export * from './validation';
+export * from './bulk';
+export * from './tags';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BULK_ACTIONS, BULK_MAX_ITEMS, type BulkJob, type BulkJobSummary } from './bulk';
+import { TAGS_MAX } from './tags';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -110,6 +112,19 @@ export const MethodParams = {
   'stream.cancel': z.object({ stream: streamId }).strict(),
   /** Trivial round trip, for keepalive and benchmarks. */
   'system.ping': z.object({}).strict(),
+
+  // fleet: tags and bulk operations (instances/tags.ts, bulk/)
+  /** Replaces the project's tags; the agent normalises them and answers INVALID_TAG with a reason. */
+  'instances.setTags': z
+    .object({ id, tags: z.array(z.string().max(200)).max(TAGS_MAX * 4) })
+    .strict(),
+  /** Begins a bulk job and answers at once; it runs on in the agent without the caller. */
+  'bulk.start': z
+    .object({ action: z.enum(BULK_ACTIONS), ids: z.array(id).min(1).max(BULK_MAX_ITEMS) })
+    .strict(),
+  'bulk.get': z.object({ job: z.string().regex(/^b[a-z0-9]{6,32}$/, 'a bulk job id') }).strict(),
+  /** The caller's recent bulk jobs (an admin's: everyone's), newest first, without their items. */
+  'bulk.list': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -166,6 +181,10 @@ export interface MethodResults {
   'audit.list': { entries: AuditEntry[] };
   'stream.cancel': { ok: true };
   'system.ping': { now: string };
+  'instances.setTags': { instance: Instance };
+  'bulk.start': { job: BulkJob };
+  'bulk.get': { job: BulkJob };
+  'bulk.list': { jobs: BulkJobSummary[] };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

@@ -1,4 +1,5 @@
 /** Domain types shared by the agent and the desktop. Plain data only: everything is JSON. */
+import type { BulkItem, BulkJobSummary } from './bulk';
 
 export type Role = 'admin' | 'user';
 
@@ -93,6 +94,8 @@ export interface Instance {
   error?: InstanceFailure;
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
+  /** Labels the team set (`cliente:acme`, `env:staging`), normalised and sorted (protocol/tags.ts). */
+  tags?: string[];
 }
 
 export interface InstanceCredentials {
@@ -234,4 +237,6 @@ export type AgentEvent =
   | { type: 'instance.progress'; event: ProgressEvent }
   | { type: 'instance.diagnosed'; instanceId: string; report: DiagnosticReport; changed: boolean }
   | { type: 'instance.repaired'; instanceId: string; result: RepairResult; automatic: boolean }
-  | { type: 'audit'; entry: AuditEntry };
+  | { type: 'audit'; entry: AuditEntry }
+  /** A bulk job moved: `item` is the one that changed; none when the job began or finished. */
+  | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem };
