@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { PUBLIC_KEY_MAX } from '@protocol/validation';
+import {
+  BULK_ACTIONS,
+  BULK_MAX_ITEMS,
+  type BulkAction,
+  type BulkItem,
+  type BulkJob,
+  type BulkJobSummary,
+} from '@protocol/bulk';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -17,6 +25,7 @@ import type {
   UserPublic,
 } from '@protocol/types';
 
+export type { BulkAction, BulkItem, BulkJob, BulkJobSummary };
 export type {
   AuditEntry,
   DiagnosticReport,
@@ -151,7 +160,9 @@ export type DesktopEvent =
     }
   /** Log stream data; the receiver acknowledges with `ackStream` once it has rendered it. */
   | { type: 'stream.data'; stream: string; lines: LogLine[]; bytes: number }
-  | { type: 'stream.end'; stream: string; error?: { code: string; message: string } };
+  | { type: 'stream.end'; stream: string; error?: { code: string; message: string } }
+  /** A bulk job this person began moved (`item`: the one that changed). */
+  | { type: 'bulk.progress'; serverId: string; job: BulkJobSummary; item?: BulkItem };
 
 // ---- argument schemas: main (IPC) and the harness validate every call with these ----
 
@@ -300,6 +311,18 @@ export const desktopMethods = {
   listStaff: defineMethod<StaffMember[]>()([idArg]),
   addStaff: defineMethod<{ member: StaffMember; user: UserPublic }>()([idArg, staffInput]),
   removeStaff: defineMethod<void>()([idArg, text(64)]),
+
+  // fleet: tags and bulk jobs (run by the agent, one job per server)
+  /** Replaces a project's tags; the agent normalises them (INVALID_TAG with a reason). */
+  setProjectTags: defineMethod<ProjectView>()([idArg, idArg, z.array(text(200)).max(64)]),
+  /** Begins a bulk job on one server and resolves at once; progress comes as `bulk.progress`. */
+  startBulk: defineMethod<BulkJob>()([
+    idArg,
+    z.enum(BULK_ACTIONS),
+    z.array(idArg).min(1).max(BULK_MAX_ITEMS),
+  ]),
+  /** A bulk job as it stands (after a reconnect, or to draw the summary). */
+  bulkJob: defineMethod<BulkJob>()([idArg, idArg]),
 
   // settings
   getSettings: defineMethod<AppSettings>()(),

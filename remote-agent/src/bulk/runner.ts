@@ -1,6 +1,7 @@
 import { AgentError, asCodedError } from '@common/coded-error';
 import type { Caller } from '../auth/service';
 import {
+  BULK_SKIP_TEXT,
   bulkSkipReason,
   type BulkAction,
   type BulkItem,
@@ -100,7 +101,8 @@ export class BulkRunner {
           instanceId: id,
           name: instance.name,
           status: 'skipped',
-          error: { code: ErrorCode.INVALID_STATE, message: skip },
+          skip,
+          error: { code: ErrorCode.INVALID_STATE, message: BULK_SKIP_TEXT[skip] },
         }
       : { instanceId: id, name: instance.name, status: 'pending' };
   }

@@ -22,6 +22,8 @@ export interface BulkItem {
   error?: { code: string; message: string };
   /** `diagnose`: the verdict of the diagnosis. */
   verdict?: 'ok' | 'warn' | 'fail';
+  /** Why it was skipped, as a code a client can put in words. */
+  skip?: BulkSkip;
 }
 
 export interface BulkJobSummary {
@@ -41,14 +43,24 @@ export interface BulkJob extends BulkJobSummary {
   items: BulkItem[];
 }
 
+export type BulkSkip = 'already-running' | 'already-stopped' | 'dry-run' | 'failed-creation';
+
+/** The agent's English sentence for each skip (clients show their own words by code). */
+export const BULK_SKIP_TEXT: Record<BulkSkip, string> = {
+  'already-running': 'It is already running.',
+  'already-stopped': 'It is already stopped.',
+  'dry-run': 'It is a dry run that was never created.',
+  'failed-creation': 'Its creation failed: delete it and create it again.',
+};
+
 /**
  * Why an instance in this status is left out of the action, or undefined when the action
  * applies. Shared so the confirmation the person reads says what the agent will do.
  */
-export function bulkSkipReason(action: BulkAction, status: InstanceStatus): string | undefined {
-  if (action === 'start' && status === 'running') return 'already running';
-  if (action === 'stop' && status === 'stopped') return 'already stopped';
-  if (status === 'created') return 'a dry run, never created';
-  if (status === 'failed' && action !== 'diagnose') return 'its creation failed';
+export function bulkSkipReason(action: BulkAction, status: InstanceStatus): BulkSkip | undefined {
+  if (action === 'start' && status === 'running') return 'already-running';
+  if (action === 'stop' && status === 'stopped') return 'already-stopped';
+  if (status === 'created') return 'dry-run';
+  if (status === 'failed' && action !== 'diagnose') return 'failed-creation';
   return undefined;
 }

@@ -5,6 +5,7 @@ import { defineCommand, type AnyCommand, type CommandContext } from '../command-
 import { projectsTable, table } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { projectsCancel } from './project-cancel';
+import { fleetCommands } from './project-fleet';
 import { projectsCreate } from './project-create';
 import { connectedServer, serverAndProject } from './lookup';
 
@@ -206,4 +207,5 @@ export const projectCommands: AnyCommand[] = [
   projectsDiagnose,
   projectsRepair,
   projectsOpen,
+  ...fleetCommands,
 ];
