@@ -356,8 +356,11 @@ const api: DesktopApi = {
       target: a.split(' ')[1],
       result: i === 3 ? ('error' as const) : ('ok' as const),
     })),
-  listProjects: async (sid) =>
-    projects.filter((p) => !sid || p.serverId === sid).map((p) => ({ ...p })),
+  listProjects: async (sid) => {
+    // The fleet benchmark times the table from here to its rows in the DOM.
+    performance.mark('ub-projects-listed');
+    return projects.filter((p) => !sid || p.serverId === sid).map((p) => ({ ...p }));
+  },
   createProject: async (sid, input) => {
     if (projects.some((p) => p.name === input.name))
       throw error('INVALID_NAME', `A project named "${input.name}" already exists on this server.`);
