@@ -131,6 +131,8 @@ export interface AppSettings {
   logTail: number;
   /** The UI language; absent until the person picks one, so the OS language applies. */
   language?: UiLanguage;
+  /** How the projects page shows the fleet; absent until the person switches once. */
+  projectsLayout?: 'cards' | 'table';
 }
 
 /** The languages the renderer has catalogues for. */
@@ -206,6 +208,7 @@ const settingsArg = z
     defaultExposure: exposure.optional(),
     logTail: z.number().int().min(0).max(100_000).optional(),
     language: z.enum(['en', 'pt-BR']).optional(),
+    projectsLayout: z.enum(['cards', 'table']).optional(),
   })
   .strict();
 const project = [idArg, idArg] as const;

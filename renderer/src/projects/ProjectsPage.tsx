@@ -29,10 +29,14 @@ export function ProjectsPage() {
     () => statusCounts(visibleProjects(projects, { ...filter, status: 'all' })),
     [projects, filter],
   );
-  const [layout, setLayoutState] = useState<ProjectsLayout>(() => loadLayout(storage));
+  // Remembered in the settings file (with the theme and the language); a choice made before
+  // that, kept in this window's storage, still counts until the person switches again.
+  const savedLayout = useApp((s) => s.settings.projectsLayout);
+  const updateSettings = useApp((s) => s.updateSettings);
+  const layout: ProjectsLayout = savedLayout ?? loadLayout(storage);
   const setLayout = (next: ProjectsLayout) => {
-    setLayoutState(next);
     saveLayout(storage, next);
+    void updateSettings({ projectsLayout: next });
   };
   const connected = servers.filter((s) => s.state === 'connected');
   const search = useRef<HTMLInputElement>(null);
