@@ -307,7 +307,7 @@ export function ProjectTable({
                 data-testid="project-row"
                 data-name={row.original.name}
                 data-status={row.original.status}
-                aria-selected={selected.has(row.id)}
+                data-selected={selected.has(row.id) ? 'true' : undefined}
                 style={{ height: ROW_HEIGHT }}
                 className={item.index === current ? 'bg-raised' : 'hover:bg-raised'}
               >
