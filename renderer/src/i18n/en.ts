@@ -737,6 +737,8 @@ export const en = {
     NOT_FOUND: 'It no longer exists on the server.',
     BUSY: 'Another operation is running on it; try again when it finishes.',
     INVALID_STATE: 'Not possible in its current state.',
+    INVALID_TAG:
+      'A tag is not valid: use lowercase letters, digits, "_", "." and "-", optionally key:value (cliente:acme).',
     LIMIT_REACHED: 'The server has reached its project limit.',
     PORTS_EXHAUSTED: 'The server has no free ports left for a new project.',
     INSUFFICIENT_RESOURCES: 'The server lacks memory, disk or CPU for this.',

@@ -742,6 +742,8 @@ export const ptBR: Catalogue = {
     NOT_FOUND: 'Isso não existe mais no servidor.',
     BUSY: 'Outra operação está em andamento; tente de novo quando ela terminar.',
     INVALID_STATE: 'Não é possível no estado atual.',
+    INVALID_TAG:
+      'Uma tag não é válida: use letras minúsculas, números, "_", "." e "-", opcionalmente chave:valor (cliente:acme).',
     LIMIT_REACHED: 'O servidor atingiu o limite de projetos.',
     PORTS_EXHAUSTED: 'O servidor não tem mais portas livres para um novo projeto.',
     INSUFFICIENT_RESOURCES: 'Falta memória, disco ou CPU no servidor para isso.',
