@@ -277,6 +277,7 @@ async function assemble(
     agentVersion: AGENT_VERSION,
     staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
+    readVersions: () => docker.versions(),
     now,
     settings: createSettingsService({
       registry,

@@ -21,6 +21,7 @@ import { measureCreation } from './measures/creation';
 import { measureLogs } from './measures/logs';
 import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
 import { rendererRows, runRendererBench } from './measures/renderer';
+import { fleetRows, runFleetBench } from './measures/fleet';
 import { measureRoundTrip } from './measures/roundtrip';
 import { measureStatus } from './measures/status';
 import { formatDocument, formatNotes, formatTable, type Row } from './report';
@@ -206,6 +207,8 @@ async function main(): Promise<void> {
       log(`renderer: test/harness/bench.ts --runs ${plan.rendererRuns}`);
       const r = await runRendererBench(plan.rendererRuns, 10 * 60_000);
       rows.push(...rendererRows(r, rawCat));
+      log(`fleet table: test/harness/fleet-bench.ts --runs ${plan.rendererRuns + 2}`);
+      rows.push(...fleetRows(await runFleetBench(plan.rendererRuns + 2, 10 * 60_000)));
     }
 
     const table = formatTable(rows);

@@ -7,6 +7,8 @@
  */
 import type {
   AppSettings,
+  BulkJob,
+  BulkJobSummary,
   DesktopApi,
   DesktopEvent,
   LogLine,
@@ -158,8 +160,12 @@ const previewPlan = (id: string, from: string) => ({
   fixes: from === PREVIEW_RELEASES[0]!.id ? [] : ['UB-DEMO-1'],
 });
 
+// `servers=3` spreads the projects over all three servers (the fleet benchmark: 500 over 3).
+const serverSpread = Math.min(servers.length, Number(params.get('servers') ?? 2));
+const CLIENTS = ['acme', 'padaria-sol', 'loja-bela', 'clinica-vida'];
+const ENVS = ['prod', 'staging', 'dev'];
 const projects: ProjectView[] = Array.from({ length: projectCount }, (_, i) => {
-  const server = servers[i % 2]!;
+  const server = servers[i % serverSpread]!;
   const status = STATUSES[i % STATUSES.length]!;
   const p: ProjectView = {
     id: `p${String(i).padStart(4, '0')}`,
@@ -182,6 +188,7 @@ const projects: ProjectView[] = Array.from({ length: projectCount }, (_, i) => {
     },
     project: `ub_p${i}`,
     release: i % 3 === 0 ? PREVIEW_RELEASES[1]!.id : PREVIEW_RELEASES[0]!.id,
+    tags: [`cliente:${CLIENTS[i % CLIENTS.length]}`, `env:${ENVS[i % ENVS.length]}`],
     serverId: server.id,
     serverName: server.name,
     services: [
@@ -243,6 +250,8 @@ const setStatus = (p: ProjectView, status: InstanceStatus) => {
   return { ...p };
 };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bulkJobs = new Map<string, BulkJob>();
+const summary = ({ items: _items, ...rest }: BulkJob): BulkJobSummary => rest;
 
 // ---- log streams, flow-controlled like the agent: stop when a window is unacknowledged ----
 const streams = new Map<
@@ -418,8 +427,11 @@ const api: DesktopApi = {
       target: a.split(' ')[1],
       result: i === 3 ? ('error' as const) : ('ok' as const),
     })),
-  listProjects: async (sid) =>
-    projects.filter((p) => !sid || p.serverId === sid).map((p) => ({ ...p })),
+  listProjects: async (sid) => {
+    // The fleet benchmark times the table from here to its rows in the DOM.
+    performance.mark('ub-projects-listed');
+    return projects.filter((p) => !sid || p.serverId === sid).map((p) => ({ ...p }));
+  },
   createProject: async (sid, input) => {
     if (projects.some((p) => p.name === input.name))
       throw error('INVALID_NAME', `A project named "${input.name}" already exists on this server.`);
@@ -443,6 +455,44 @@ const api: DesktopApi = {
     return { project: p, queuePosition: 0 };
   },
   projectProgress: async (_sid, id) => ({ events: progressFor(id), finished: false }),
+  setProjectTags: async (sid, id, tags) => {
+    const p = find(sid, id);
+    p.tags = [...new Set(tags.map((x) => x.trim().toLowerCase()))].sort();
+    emit({ type: 'project.changed', project: { ...p } });
+    return { ...p };
+  },
+  // A bulk job played out like the agent's: a few items at a time, an event per change.
+  startBulk: async (sid, action, ids) => {
+    const job: BulkJob = {
+      id: `b${Date.now().toString(36)}`,
+      action,
+      actor: 'ana',
+      createdAt: new Date().toISOString(),
+      total: ids.length,
+      done: 0,
+      failed: 0,
+      skipped: 0,
+      items: ids.map((id) => ({ instanceId: id, name: find(sid, id).name, status: 'pending' })),
+    };
+    bulkJobs.set(job.id, job);
+    void (async () => {
+      for (const item of job.items) {
+        item.status = 'running';
+        emit({ type: 'bulk.progress', serverId: sid, job: summary(job), item: { ...item } });
+        await wait(150);
+        const failed = find(sid, item.instanceId).status === 'failed';
+        item.status = failed ? 'failed' : 'done';
+        if (failed) item.error = { code: 'INVALID_STATE', message: 'Its creation failed.' };
+        else job.done += 1;
+        job.failed += failed ? 1 : 0;
+        emit({ type: 'bulk.progress', serverId: sid, job: summary(job), item: { ...item } });
+      }
+      job.finishedAt = new Date().toISOString();
+      emit({ type: 'bulk.progress', serverId: sid, job: summary(job) });
+    })();
+    return structuredClone(job);
+  },
+  bulkJob: async (_sid, id) => structuredClone(bulkJobs.get(id)!),
   startProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'running')),
   stopProject: async (sid, id) => (await wait(600), setStatus(find(sid, id), 'stopped')),
   restartProject: async (sid, id) => (await wait(900), setStatus(find(sid, id), 'running')),

@@ -8,6 +8,14 @@ import {
   type AlertsOverview,
   type ChannelPublic,
 } from '@protocol/alerts';
+import {
+  BULK_ACTIONS,
+  BULK_MAX_ITEMS,
+  type BulkAction,
+  type BulkItem,
+  type BulkJob,
+  type BulkJobSummary,
+} from '@protocol/bulk';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -42,6 +50,7 @@ export interface ProjectSettingsResult {
   settings: InstanceSettingsView;
 }
 
+export type { BulkAction, BulkItem, BulkJob, BulkJobSummary };
 export type {
   AuditEntry,
   DiagnosticReport,
@@ -150,6 +159,8 @@ export interface AppSettings {
   logTail: number;
   /** The UI language; absent until the person picks one, so the OS language applies. */
   language?: UiLanguage;
+  /** How the projects page shows the fleet; absent until the person switches once. */
+  projectsLayout?: 'cards' | 'table';
 }
 
 /** The languages the renderer has catalogues for. */
@@ -179,7 +190,9 @@ export type DesktopEvent =
     }
   /** Log stream data; the receiver acknowledges with `ackStream` once it has rendered it. */
   | { type: 'stream.data'; stream: string; lines: LogLine[]; bytes: number }
-  | { type: 'stream.end'; stream: string; error?: { code: string; message: string } };
+  | { type: 'stream.end'; stream: string; error?: { code: string; message: string } }
+  /** A bulk job this person began moved (`item`: the one that changed). */
+  | { type: 'bulk.progress'; serverId: string; job: BulkJobSummary; item?: BulkItem };
 
 // ---- argument schemas: main (IPC) and the harness validate every call with these ----
 
@@ -223,6 +236,7 @@ const settingsArg = z
     defaultExposure: exposure.optional(),
     logTail: z.number().int().min(0).max(100_000).optional(),
     language: z.enum(['en', 'pt-BR']).optional(),
+    projectsLayout: z.enum(['cards', 'table']).optional(),
   })
   .strict();
 const project = [idArg, idArg] as const;
@@ -389,6 +403,17 @@ export const desktopMethods = {
       .strict()
       .optional(),
   ]),
+  // fleet: tags and bulk jobs (run by the agent, one job per server)
+  /** Replaces a project's tags; the agent normalises them (INVALID_TAG with a reason). */
+  setProjectTags: defineMethod<ProjectView>()([idArg, idArg, z.array(text(200)).max(64)]),
+  /** Begins a bulk job on one server and resolves at once; progress comes as `bulk.progress`. */
+  startBulk: defineMethod<BulkJob>()([
+    idArg,
+    z.enum(BULK_ACTIONS),
+    z.array(idArg).min(1).max(BULK_MAX_ITEMS),
+  ]),
+  /** A bulk job as it stands (after a reconnect, or to draw the summary). */
+  bulkJob: defineMethod<BulkJob>()([idArg, idArg]),
 
   // settings
   getSettings: defineMethod<AppSettings>()(),

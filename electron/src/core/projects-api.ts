@@ -1,5 +1,6 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
 import type { Instance, SecretRotation, SettingValue } from '@protocol/types';
+import type { BulkAction } from '@protocol/bulk';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { ALERT_ROUTES } from './alerts-api';
 import type { AgentSession } from './servers/agent-session';
@@ -162,6 +163,15 @@ export const PROJECT_ROUTES = {
     params: (username: string, instanceId: string) => ({ username, instanceId }),
     pick: (r) => r.user,
   }),
+  setProjectTags: route('instances.setTags', {
+    params: (instanceId: string, tags: string[]) => ({ id: instanceId, tags }),
+    pick: (r, ctx) => ctx.project(r.instance),
+  }),
+  startBulk: route('bulk.start', {
+    params: (action: BulkAction, ids: string[]) => ({ action, ids }),
+    pick: (r) => r.job,
+  }),
+  bulkJob: route('bulk.get', { params: (job: string) => ({ job }), pick: (r) => r.job }),
   listStaff: route('staff.list', { params: () => ({}), pick: (r) => r.staff }),
   // useradd and the dial-path checks run on the server: more than the default 30 s on a slow host.
   addStaff: route('staff.add', {

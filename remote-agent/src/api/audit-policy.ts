@@ -78,6 +78,12 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'alerts.rules.set': { target: () => undefined },
   'alerts.settings.set': { target: () => undefined },
   'alerts.test': byId,
+  'instances.setTags': { target: (p) => str(p.id), detail: (p) => ({ tags: p.tags }) },
+  // Each item is audited by the bulk runner as it finishes (bulk/runner.ts).
+  'bulk.start': {
+    target: () => undefined,
+    detail: (p) => ({ action: p.action, count: Array.isArray(p.ids) ? p.ids.length : 0 }),
+  },
 };
 
 function str(value: unknown): string | undefined {

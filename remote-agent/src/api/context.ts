@@ -69,6 +69,8 @@ export interface AgentServices {
   /** Notifications to people (alerts/); absent in tests that do not need them. */
   alerts?: AlertService;
   readHost(): Promise<HostReadings>;
+  /** Docker engine and Compose versions (docker/host.ts); absent in tests that do not need them. */
+  readVersions?(): Promise<{ docker?: string; compose?: string }>;
   now(): Date;
   /** Project settings and secret rotation (settings/); absent in tests that do not need them. */
   settings?: SettingsService;

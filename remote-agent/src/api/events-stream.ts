@@ -50,6 +50,8 @@ export function pipeEvents(options: {
         return seeId(event.instanceId);
       case 'instance.applying':
         return seeId(event.event.instanceId);
+      case 'bulk.progress':
+        return event.job.actor === caller.username;
       case 'audit':
         return (
           event.entry.actor === caller.username ||

@@ -12,6 +12,7 @@ import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
 import { LEGACY_RELEASE_ID } from '../stack/releases';
 import { releaseSummary } from '../upgrades/plan';
+import { createFleetHandlers } from '../bulk/handlers';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -269,6 +270,7 @@ export function createHandlers(s: AgentServices): Handlers {
         maxInstances: s.config.maxInstances,
         thresholds: s.config.resources,
         agentVersion: s.agentVersion,
+        ...(await readVersions(s)),
       });
       if (caller.role === 'admin') return summary;
       // How many projects other tenants run is not a user's business: they see their own
@@ -307,5 +309,19 @@ export function createHandlers(s: AgentServices): Handlers {
     },
     'system.ping': () => ({ now: s.now().toISOString() }),
     ...alertWireHandlers(s.alerts),
+    ...createFleetHandlers(s),
+  };
+}
+
+/** Docker's and Compose's versions for the server page; absent ones are simply not sent. */
+async function readVersions(
+  s: AgentServices,
+): Promise<{ dockerVersion?: string; composeVersion?: string }> {
+  type Versions = { docker?: string; compose?: string };
+  const none: Versions = {};
+  const v = await (s.readVersions?.() ?? Promise.resolve(none)).catch(() => none);
+  return {
+    ...(v.docker ? { dockerVersion: v.docker } : {}),
+    ...(v.compose ? { composeVersion: v.compose } : {}),
   };
 }

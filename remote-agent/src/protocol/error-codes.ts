@@ -45,6 +45,8 @@ export const ErrorCode = {
   MANAGED_SETTING: 'MANAGED_SETTING',
   APPLY_FAILED: 'APPLY_FAILED',
   EMAIL_FAILED: 'EMAIL_FAILED',
+  // fleet: project tags (protocol/tags.ts)
+  INVALID_TAG: 'INVALID_TAG',
   // agent process and disk
   CONFIG_INVALID: 'CONFIG_INVALID',
   DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',

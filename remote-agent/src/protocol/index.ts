@@ -4,3 +4,5 @@ export * from './types';
 export * from './methods';
 export * from './validation';
 export * from './alerts';
+export * from './bulk';
+export * from './tags';

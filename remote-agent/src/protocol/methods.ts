@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AlertMethodParams, type AlertMethodResults } from './alerts';
+import { BULK_ACTIONS, BULK_MAX_ITEMS, type BulkJob, type BulkJobSummary } from './bulk';
+import { TAGS_MAX } from './tags';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -177,6 +179,19 @@ export const MethodParams = {
   /** Upgrades and resolves when healthy on the new release, or rolled back (UPGRADE_ROLLED_BACK). */
   'instances.upgrade': z.object({ id, release: releaseId.optional() }).strict(),
   ...AlertMethodParams,
+
+  // fleet: tags and bulk operations (instances/tags.ts, bulk/)
+  /** Replaces the project's tags; the agent normalises them and answers INVALID_TAG with a reason. */
+  'instances.setTags': z
+    .object({ id, tags: z.array(z.string().max(200)).max(TAGS_MAX * 4) })
+    .strict(),
+  /** Begins a bulk job and answers at once; it runs on in the agent without the caller. */
+  'bulk.start': z
+    .object({ action: z.enum(BULK_ACTIONS), ids: z.array(id).min(1).max(BULK_MAX_ITEMS) })
+    .strict(),
+  'bulk.get': z.object({ job: z.string().regex(/^b[a-z0-9]{6,32}$/, 'a bulk job id') }).strict(),
+  /** The caller's recent bulk jobs (an admin's: everyone's), newest first, without their items. */
+  'bulk.list': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -252,6 +267,10 @@ export interface MethodResults extends AlertMethodResults {
   };
   'instances.upgradePlan': { plan: UpgradePlan };
   'instances.upgrade': { instance: Instance; plan: UpgradePlan };
+  'instances.setTags': { instance: Instance };
+  'bulk.start': { job: BulkJob };
+  'bulk.get': { job: BulkJob };
+  'bulk.list': { jobs: BulkJobSummary[] };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

@@ -1,4 +1,5 @@
 /** Domain types shared by the agent and the desktop. Plain data only: everything is JSON. */
+import type { BulkItem, BulkJobSummary } from './bulk';
 
 export type Role = 'admin' | 'user';
 
@@ -109,6 +110,8 @@ export interface Instance {
   settings?: Record<string, SettingValue>;
   /** The stack release it runs (`stack.releases`); absent on projects older than releases. */
   release?: string;
+  /** Labels the team set (`cliente:acme`, `env:staging`), normalised and sorted (protocol/tags.ts). */
+  tags?: string[];
 }
 
 export interface InstanceCredentials {
@@ -253,7 +256,9 @@ export type AgentEvent =
   | { type: 'instance.diagnosed'; instanceId: string; report: DiagnosticReport; changed: boolean }
   | { type: 'instance.repaired'; instanceId: string; result: RepairResult; automatic: boolean }
   | { type: 'audit'; entry: AuditEntry }
-  | { type: 'instance.applying'; event: ApplyProgress };
+  | { type: 'instance.applying'; event: ApplyProgress }
+  /** A bulk job moved: `item` is the one that changed; none when the job began or finished. */
+  | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem };
 
 /** A project setting's value: see remote-agent/src/settings/keys.ts for every key. */
 export type SettingValue = string | number | boolean | string[];

@@ -83,6 +83,8 @@ export function summarizeResources(
     maxInstances: number;
     thresholds: SystemResources['thresholds'];
     agentVersion: string;
+    dockerVersion?: string;
+    composeVersion?: string;
   },
 ): SystemResources {
   const { thresholds } = input;
@@ -100,5 +102,7 @@ export function summarizeResources(
     fitsMore: overloaded || diskShort ? 0 : Math.min(underLimit, byMemory),
     thresholds,
     agentVersion: input.agentVersion,
+    ...(input.dockerVersion ? { dockerVersion: input.dockerVersion } : {}),
+    ...(input.composeVersion ? { composeVersion: input.composeVersion } : {}),
   };
 }

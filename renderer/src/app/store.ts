@@ -12,6 +12,7 @@ import { createUsersSlice, type UsersSlice } from '../users/usersSlice';
 import { createSettingsSlice, type SettingsSlice } from '../settings/settingsSlice';
 import { createTunnelsSlice, type TunnelsSlice } from '../projects/tunnelsSlice';
 import { dispatchStreamEvent } from '../logs/streamRouter';
+import { createBulkSlice, type BulkSlice } from '../projects/bulkSlice';
 
 interface Base {
   /** The one way out of the renderer (injected so slices can be tested with a small fake). */
@@ -30,7 +31,8 @@ export type AppState = Base &
   DiagnosticsSlice &
   UsersSlice &
   SettingsSlice &
-  TunnelsSlice;
+  TunnelsSlice &
+  BulkSlice;
 
 /** A feature's part of the one store; it may read the whole state through `get`. */
 export type Slice<T> = StateCreator<AppState, [], [], T>;
@@ -68,6 +70,9 @@ export function createAppStore(api: DesktopApi): AppStore {
         case 'stream.end':
           dispatchStreamEvent(event);
           break;
+        case 'bulk.progress':
+          s.applyBulkProgress(event.serverId, event.job, event.item);
+          break;
       }
     },
     ...createNavSlice(set, get, store),
@@ -80,6 +85,7 @@ export function createAppStore(api: DesktopApi): AppStore {
     ...createUsersSlice(set, get, store),
     ...createSettingsSlice(set, get, store),
     ...createTunnelsSlice(set, get, store),
+    ...createBulkSlice(set, get, store),
   }));
 }
 

@@ -1,4 +1,5 @@
-import { memo } from 'react';
+import { memo, useState } from 'react';
+import { TagChips, TagsDialog } from './TagsDialog';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/error-messages';
 import { t as translate } from '../i18n/i18n';
@@ -32,7 +33,14 @@ const STOPPABLE = new Set(['running', 'degraded']);
 // the resource check and the queue apply); delete it instead.
 const STARTABLE = new Set(['stopped']);
 
-export const ProjectCard = memo(function ProjectCard({ project: p }: { project: ProjectView }) {
+export const ProjectCard = memo(function ProjectCard({
+  project: p,
+  onPickTag,
+}: {
+  project: ProjectView;
+  /** A click on a tag filters the list by it. */
+  onPickTag?: (tag: string) => void;
+}) {
   const { t } = useTranslation();
   const pending = useApp((s) => s.pendingActions[projectKey(p.serverId, p.id)]);
   const run = useApp((s) => s.runProjectAction);
@@ -43,6 +51,7 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
   const reachableUrl = useApp((s) => s.reachableUrl);
   const toast = useApp((s) => s.toast);
   const up = STOPPABLE.has(p.status);
+  const [tagging, setTagging] = useState(false);
 
   return (
     <article
@@ -63,6 +72,19 @@ export const ProjectCard = memo(function ProjectCard({ project: p }: { project: 
           </p>
         </button>
         <StatusBadge status={p.status} />
+      </div>
+      <div className="flex items-center gap-1 px-4 pt-1.5">
+        <TagChips tags={p.tags} onPick={onPickTag} />
+        <button
+          type="button"
+          aria-label={`${t('fleet.tags.edit')}: ${p.name}`}
+          title={t('fleet.tags.edit')}
+          onClick={() => setTagging(true)}
+          className="rounded px-1 text-[11px] text-muted hover:text-fg"
+        >
+          {p.tags && p.tags.length > 0 ? '✎' : `✎ ${t('fleet.tags.edit')}`}
+        </button>
+        {tagging && <TagsDialog project={p} onClose={() => setTagging(false)} />}
       </div>
       {p.needsAttention && (
         <p className="mx-4 mt-2 rounded bg-amber-500/10 px-2 py-1 text-[11px] text-warn">

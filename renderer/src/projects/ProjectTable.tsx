@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   flexRender,
@@ -11,11 +11,13 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ProjectView } from '@contract/api';
 import { useApp } from '../app/store';
-import { timeAgo } from '../i18n/format';
+import { formatBytes, formatPercent, timeAgo } from '../i18n/format';
 import { StatusBadge } from '../ui/Badge';
 import { attentionRank, byAttention } from './fleet';
 import { ReleaseCell } from '../upgrades/ReleaseCell';
 import { useReleases } from '../upgrades/useReleases';
+import { useFleetUsage, type ProjectUsage } from './fleetUsage';
+import { TagChips, TagsDialog } from './TagsDialog';
 
 const ROW_HEIGHT = 36;
 
@@ -31,17 +33,59 @@ function serviceHealth(p: ProjectView): { up: number; total: number } | null {
  * attention first" until the person sorts, and virtualised (only the rows in view are in the
  * DOM), so 500 projects scroll like 10.
  */
-export function ProjectTable({ projects }: { projects: ProjectView[] }) {
+export function ProjectTable({
+  projects,
+  selected,
+  onSelect,
+  onPickTag,
+}: {
+  projects: ProjectView[];
+  /** Keys `serverId/instanceId` of the rows ticked for a bulk action. */
+  selected: ReadonlySet<string>;
+  onSelect(keys: string[], on: boolean): void;
+  onPickTag(tag: string): void;
+}) {
   const { t } = useTranslation();
   const navigate = useApp((s) => s.navigate);
+  const api = useApp((s) => s.api);
   const [sorting, setSorting] = useState<SortingState>([]);
   const [active, setActive] = useState(0);
+  const [tagging, setTagging] = useState<ProjectView | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const data = useMemo(() => [...projects].sort(byAttention), [projects]);
   const releases = useReleases(projects.map((p) => p.serverId));
+  const [inView, setInView] = useState<ProjectView[]>([]);
+  const usage = useFleetUsage(api, inView);
+  // Columns read usage through a ref, so a new reading re-renders cells, not the column set.
+  const usageRef = useRef<Record<string, ProjectUsage>>(usage);
+  usageRef.current = usage;
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  const allKeys = useMemo(() => data.map(rowKey), [data]);
+  const allOn = allKeys.length > 0 && allKeys.every((k) => selected.has(k));
 
   const columns = useMemo<ColumnDef<ProjectView>[]>(
     () => [
+      {
+        id: 'select',
+        enableSorting: false,
+        header: () => (
+          <input
+            type="checkbox"
+            aria-label={t('fleet.selectAll')}
+            checked={allOn}
+            onChange={(e) => onSelect(allKeys, e.target.checked)}
+          />
+        ),
+        cell: ({ row }) => (
+          <input
+            type="checkbox"
+            aria-label={t('fleet.selectRow', { name: row.original.name })}
+            checked={selectedRef.current.has(row.id)}
+            onChange={(e) => onSelect([row.id], e.target.checked)}
+          />
+        ),
+      },
       {
         id: 'name',
         header: t('fleet.columns.name'),
@@ -60,6 +104,25 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
           >
             {row.original.name}
           </button>
+        ),
+      },
+      {
+        id: 'tags',
+        header: t('fleet.columnsMore.tags'),
+        accessorFn: (p) => p.tags?.join(' ') ?? '',
+        cell: ({ row }) => (
+          <span className="flex items-center gap-1">
+            <TagChips tags={row.original.tags} onPick={onPickTag} />
+            <button
+              type="button"
+              aria-label={`${t('fleet.tags.edit')}: ${row.original.name}`}
+              title={t('fleet.tags.edit')}
+              onClick={() => setTagging(row.original)}
+              className="rounded px-1 text-muted hover:text-fg"
+            >
+              ✎
+            </button>
+          </span>
         ),
       },
       {
@@ -94,6 +157,23 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
         },
       },
       {
+        id: 'cpu',
+        header: t('fleet.columnsMore.cpu'),
+        // Unread rows sort after every reading, whichever the direction.
+        accessorFn: (p) => usageRef.current[rowKey(p)]?.cpuPercent,
+        sortUndefined: 'last',
+        cell: ({ row }) => <UsageCell value={usageRef.current[row.id]?.cpuPercent} kind="cpu" />,
+      },
+      {
+        id: 'memory',
+        header: t('fleet.columnsMore.memory'),
+        accessorFn: (p) => usageRef.current[rowKey(p)]?.memoryBytes,
+        sortUndefined: 'last',
+        cell: ({ row }) => (
+          <UsageCell value={usageRef.current[row.id]?.memoryBytes} kind="memory" />
+        ),
+      },
+      {
         id: 'exposure',
         header: t('fleet.columns.exposure'),
         accessorFn: (p) => p.exposure,
@@ -124,7 +204,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
         ),
       },
     ],
-    [t, navigate, releases],
+    [t, navigate, releases, allOn, allKeys, onSelect, onPickTag],
   );
 
   const table = useReactTable({
@@ -134,7 +214,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
     onSortingChange: setSorting,
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
-    getRowId: (p) => `${p.serverId}/${p.id}`,
+    getRowId: rowKey,
   });
   const rows = table.getRowModel().rows;
   const virtual = useVirtualizer({
@@ -144,12 +224,19 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
     overscan: 12,
   });
   const items = virtual.getVirtualItems();
+  const firstIndex = items[0]?.index ?? 0;
+  const lastIndex = items[items.length - 1]?.index ?? -1;
+  // The rows in view are the ones whose CPU and memory are read (see fleetUsage.ts).
+  useEffect(() => {
+    setInView(rows.slice(firstIndex, lastIndex + 1).map((r) => r.original));
+  }, [rows, firstIndex, lastIndex]);
   const padTop = items[0]?.start ?? 0;
   const padBottom = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
   const width = table.getVisibleLeafColumns().length;
   const current = Math.min(active, rows.length - 1);
 
-  // Arrows move through the rows, Enter opens the project (focus the table first: click or Tab).
+  // Arrows move through the rows, Enter opens the project, Space ticks it (focus the table
+  // first: click or Tab).
   function onKeyDown(e: KeyboardEvent) {
     if (e.target !== e.currentTarget || rows.length === 0) return;
     const step = (
@@ -163,6 +250,10 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
     } else if (e.key === 'Enter') {
       const p = rows[current]?.original;
       if (p) navigate({ kind: 'project', serverId: p.serverId, instanceId: p.id });
+    } else if (e.key === ' ') {
+      e.preventDefault();
+      const row = rows[current];
+      if (row) onSelect([row.id], !selected.has(row.id));
     }
   }
 
@@ -189,18 +280,23 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
                     aria-sort={
                       sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
                     }
+                    style={{ width: COLUMN_WIDTH[header.column.id] }}
                     className="border-b border-line py-2 pr-3 text-left font-medium text-muted"
                   >
-                    <button
-                      type="button"
-                      className="inline-flex items-center gap-1 hover:text-fg"
-                      onClick={header.column.getToggleSortingHandler()}
-                    >
-                      {flexRender(header.column.columnDef.header, header.getContext())}
-                      <span aria-hidden>
-                        {sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''}
-                      </span>
-                    </button>
+                    {header.column.getCanSort() ? (
+                      <button
+                        type="button"
+                        className="inline-flex items-center gap-1 hover:text-fg"
+                        onClick={header.column.getToggleSortingHandler()}
+                      >
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        <span aria-hidden>
+                          {sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''}
+                        </span>
+                      </button>
+                    ) : (
+                      flexRender(header.column.columnDef.header, header.getContext())
+                    )}
                   </th>
                 );
               })}
@@ -222,6 +318,7 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
                 data-testid="project-row"
                 data-name={row.original.name}
                 data-status={row.original.status}
+                data-selected={selected.has(row.id) ? 'true' : undefined}
                 style={{ height: ROW_HEIGHT }}
                 className={item.index === current ? 'bg-raised' : 'hover:bg-raised'}
               >
@@ -240,6 +337,31 @@ export function ProjectTable({ projects }: { projects: ProjectView[] }) {
           )}
         </tbody>
       </table>
+      {tagging && <TagsDialog project={tagging} onClose={() => setTagging(null)} />}
     </div>
+  );
+}
+
+const rowKey = (p: ProjectView) => `${p.serverId}/${p.id}`;
+
+/** Narrow columns get a fixed width; the rest share what is left. */
+const COLUMN_WIDTH: Record<string, number | undefined> = {
+  select: 32,
+  status: 110,
+  cpu: 72,
+  memory: 88,
+  exposure: 84,
+};
+
+function UsageCell({ value, kind }: { value: number | undefined; kind: 'cpu' | 'memory' }) {
+  const { t } = useTranslation();
+  if (value === undefined || Number.isNaN(value))
+    return (
+      <span className="text-muted" title={t('fleet.usageUnknown')}>
+        {t('common.none')}
+      </span>
+    );
+  return (
+    <span className="font-mono">{kind === 'cpu' ? formatPercent(value) : formatBytes(value)}</span>
   );
 }

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useEffect, useState } from 'react';
+import { useCallback, useMemo, useRef, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../app/store';
 import { Button } from '../ui/Button';
@@ -9,7 +9,8 @@ import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
 import { ProjectTable } from './ProjectTable';
 import { SecurityBanner } from '../upgrades/SecurityBanner';
-import { loadLayout, saveLayout, statusCounts, type ProjectsLayout } from './fleet';
+import { BulkBar, BulkProgress } from './BulkActions';
+import { loadLayout, saveLayout, statusCounts, tagChoices, type ProjectsLayout } from './fleet';
 
 const storage = typeof localStorage === 'undefined' ? undefined : localStorage;
 
@@ -29,13 +30,35 @@ export function ProjectsPage() {
     () => statusCounts(visibleProjects(projects, { ...filter, status: 'all' })),
     [projects, filter],
   );
-  const [layout, setLayoutState] = useState<ProjectsLayout>(() => loadLayout(storage));
+  // Remembered in the settings file (with the theme and the language); a choice made before
+  // that, kept in this window's storage, still counts until the person switches again.
+  const savedLayout = useApp((s) => s.settings.projectsLayout);
+  const updateSettings = useApp((s) => s.updateSettings);
+  const layout: ProjectsLayout = savedLayout ?? loadLayout(storage);
   const setLayout = (next: ProjectsLayout) => {
-    setLayoutState(next);
     saveLayout(storage, next);
+    void updateSettings({ projectsLayout: next });
   };
   const connected = servers.filter((s) => s.state === 'connected');
   const search = useRef<HTMLInputElement>(null);
+  const tags = useMemo(() => tagChoices(Object.values(projects)), [projects]);
+  const pickTag = useCallback((tag: string) => setFilter({ tag }), [setFilter]);
+  // Ticked rows, by `serverId/instanceId`; only those still shown take part in a bulk action.
+  const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
+  const select = useCallback((keys: string[], on: boolean) => {
+    setSelection((current) => {
+      const next = new Set(current);
+      for (const k of keys) {
+        if (on) next.add(k);
+        else next.delete(k);
+      }
+      return next;
+    });
+  }, []);
+  const selected = useMemo(
+    () => cards.filter((p) => selection.has(`${p.serverId}/${p.id}`)),
+    [cards, selection],
+  );
 
   useEffect(() => {
     // "/" jumps to the search box, as in most dashboards.
@@ -104,14 +127,16 @@ export function ProjectsPage() {
         title={t('projects.emptyNoMatch.title')}
         body={t('projects.emptyNoMatch.body')}
         action={
-          <Button onClick={() => setFilter({ query: '', serverId: 'all', status: 'all' })}>
+          <Button onClick={() => setFilter({ query: '', serverId: 'all', status: 'all', tag: '' })}>
             {t('projects.emptyNoMatch.clear')}
           </Button>
         }
       />
     );
   } else if (layout === 'table') {
-    body = <ProjectTable projects={cards} />;
+    body = (
+      <ProjectTable projects={cards} selected={selection} onSelect={select} onPickTag={pickTag} />
+    );
   } else {
     body = (
       <div
@@ -119,7 +144,7 @@ export function ProjectsPage() {
         data-testid="project-grid"
       >
         {cards.map((p) => (
-          <ProjectCard key={`${p.serverId}/${p.id}`} project={p} />
+          <ProjectCard key={`${p.serverId}/${p.id}`} project={p} onPickTag={pickTag} />
         ))}
       </div>
     );
@@ -161,6 +186,22 @@ export function ProjectsPage() {
                 </option>
               ))}
             </select>
+            {tags.length > 0 && (
+              <select
+                aria-label={t('fleet.tags.filter')}
+                value={filter.tag ?? ''}
+                onChange={(e) => setFilter({ tag: e.target.value })}
+                className={`${inputBase} h-8 w-40`}
+                data-testid="tag-filter"
+              >
+                <option value="">{t('fleet.tags.all')}</option>
+                {tags.map((tag) => (
+                  <option key={tag} value={tag}>
+                    {tag}
+                  </option>
+                ))}
+              </select>
+            )}
             <Button
               variant="primary"
               disabled={connected.length === 0}
@@ -223,6 +264,10 @@ export function ProjectsPage() {
           </div>
         </div>
       )}
+      {layout === 'table' && (
+        <BulkBar selected={selected} onClear={() => setSelection(new Set())} />
+      )}
+      <BulkProgress />
       {body}
     </>
   );

@@ -40,10 +40,28 @@ export function statusCounts(projects: readonly ProjectView[]): [InstanceStatus,
   return [...counts].sort(([a], [b]) => RANK[a] - RANK[b]);
 }
 
-/** Search across the project's name and its server's name, case-insensitive. */
+/** Search across the project's name, its server's name and its tags, case-insensitive. */
 export function matchesQuery(p: ProjectView, query: string): boolean {
   const q = query.trim().toLowerCase();
-  return q === '' || p.name.toLowerCase().includes(q) || p.serverName.toLowerCase().includes(q);
+  return (
+    q === '' ||
+    p.name.toLowerCase().includes(q) ||
+    p.serverName.toLowerCase().includes(q) ||
+    (p.tags?.some((tag) => tag.includes(q)) ?? false)
+  );
+}
+
+/** Every tag in use, for the tag filter: `cliente:acme` and its key `cliente` both listed. */
+export function tagChoices(projects: readonly ProjectView[]): string[] {
+  const out = new Set<string>();
+  for (const p of projects) {
+    for (const tag of p.tags ?? []) {
+      out.add(tag);
+      const colon = tag.indexOf(':');
+      if (colon > 0) out.add(tag.slice(0, colon));
+    }
+  }
+  return [...out].sort();
 }
 
 export type ProjectsLayout = 'cards' | 'table';

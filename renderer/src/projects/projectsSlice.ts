@@ -2,6 +2,7 @@ import type { ProjectView } from '@contract/api';
 import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
 import type { InstanceStatus } from '@protocol/types';
+import { hasTag } from '@protocol/tags';
 import { matchesQuery } from './fleet';
 import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
@@ -15,6 +16,8 @@ export interface ProjectFilter {
   query: string;
   /** 'all' or one status (the chips over the list). */
   status?: InstanceStatus | 'all';
+  /** A tag (`cliente:acme`) or a tag key (`cliente`); absent or '' for every project. */
+  tag?: string;
 }
 
 export interface ProjectsSlice {
@@ -38,6 +41,7 @@ export function visibleProjects(
   return Object.values(projects)
     .filter((p) => filter.serverId === 'all' || p.serverId === filter.serverId)
     .filter((p) => !filter.status || filter.status === 'all' || p.status === filter.status)
+    .filter((p) => !filter.tag || hasTag(p.tags, filter.tag))
     .filter((p) => matchesQuery(p, filter.query))
     .sort(
       (a, b) =>

@@ -5,6 +5,7 @@ import { defineCommand, type AnyCommand, type CommandContext } from '../command-
 import { projectsTable, table } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { projectsCancel } from './project-cancel';
+import { fleetCommands } from './project-fleet';
 import { projectsCreate } from './project-create';
 import { projectsReleases, projectsUpgrade } from './project-upgrade';
 import { connectedServer, serverAndProject } from './lookup';
@@ -209,4 +210,5 @@ export const projectCommands: AnyCommand[] = [
   projectsOpen,
   projectsUpgrade,
   projectsReleases,
+  ...fleetCommands,
 ];

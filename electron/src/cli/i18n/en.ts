@@ -381,6 +381,18 @@ export const en = {
     no: 'no',
     allProjects: 'all',
   },
+  fleet: {
+    helpTag:
+      'show or change the tags of a project (--add cliente:acme,env:staging, --remove, --clear)',
+    helpBulk:
+      'start, stop, restart or diagnose many projects at once (--projects a,b,c); the server runs it even if this command ends',
+    tags: '{{name}} tags: {{tags}}',
+    noTags: '{{name}} has no tags',
+    badAction: 'the action must be one of: {{actions}}',
+    bulkStarted: 'bulk job {{job}} started for {{total}} projects (it goes on if you press Ctrl-C)',
+    bulkSummary: '{{done}} done, {{failed}} failed, {{skipped}} skipped of {{total}}',
+    headerCode: 'CODE',
+  },
 } as const satisfies Record<string, unknown> & {
   errorCodes: Partial<Record<DesktopErrorCode, string>>;
 };

@@ -379,4 +379,17 @@ export const ptBR: Catalogue = {
     no: 'não',
     allProjects: 'todos',
   },
+  fleet: {
+    helpTag:
+      'mostrar ou alterar as tags de um projeto (--add cliente:acme,env:staging, --remove, --clear)',
+    helpBulk:
+      'iniciar, parar, reiniciar ou diagnosticar vários projetos de uma vez (--projects a,b,c); o servidor continua mesmo se este comando terminar',
+    tags: 'tags de {{name}}: {{tags}}',
+    noTags: '{{name}} não tem tags',
+    badAction: 'a ação precisa ser uma destas: {{actions}}',
+    bulkStarted:
+      'ação em lote {{job}} iniciada para {{total}} projetos (ela continua se você apertar Ctrl-C)',
+    bulkSummary: '{{done}} concluídos, {{failed}} com falha, {{skipped}} ignorados de {{total}}',
+    headerCode: 'CÓDIGO',
+  },
 };

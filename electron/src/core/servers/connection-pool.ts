@@ -284,6 +284,13 @@ function toDesktopEvent(
         result: event.result,
         automatic: event.automatic,
       };
+    case 'bulk.progress':
+      return {
+        type: 'bulk.progress',
+        serverId,
+        job: event.job,
+        ...(event.item ? { item: event.item } : {}),
+      };
     default:
       return undefined;
   }
