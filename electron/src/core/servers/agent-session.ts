@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UltrabaseError } from '@contract/errors';
 import type { ConnectionState, UserPublic } from '@contract/api';
-import type { AgentEvent, LogLine } from '@protocol/types';
+import type { AgentEvent, LogLine, LogSource } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
@@ -9,6 +9,7 @@ import { backoffDelay, isRetryable } from '../ssh/backoff';
 import type { Logger } from '../logging/logger';
 import type { AgentLink } from './link';
 import { LogCursor } from './log-resume';
+import { linesOfBatch } from './log-batch';
 
 export interface SessionStatus {
   state: ConnectionState;
@@ -48,6 +49,8 @@ interface LogSubscription {
   unacked: number;
   /** Bytes delivered on an agent stream that no longer exists (before a reconnect). */
   staleUnacked: number;
+  /** How the agent reads this log (its file or the Engine API), once it said so. */
+  source?: LogSource;
 }
 
 /** History replayed when a log stream is reopened after a reconnect, to bridge the gap. */
@@ -143,7 +146,7 @@ export class AgentSession {
     await new Promise<void>((resolve, reject) =>
       rpc.attachStream('logs.follow', stream, {
         data: (p) => {
-          lines.push(...(p.data ?? []));
+          lines.push(...linesOfBatch(p.data).lines);
           rpc.ack(stream, p.bytes);
         },
         end: (error) => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
@@ -296,7 +299,12 @@ export class AgentSession {
       sub.staleUnacked += sub.unacked;
       sub.unacked = 0;
     }
-    const params: ParamsOf<'logs.follow'> = { id: sub.instanceId, follow: true };
+    // Records: the agent ships the container's json-file lines as read (logs/json-file-*.ts).
+    const params: ParamsOf<'logs.follow'> = {
+      id: sub.instanceId,
+      follow: true,
+      format: 'records',
+    };
     if (sub.service !== undefined) params.service = sub.service;
     const tail = resume ? Math.max(sub.tail ?? 0, RESUME_TAIL) : sub.tail;
     if (tail !== undefined) params.tail = tail;
@@ -304,7 +312,16 @@ export class AgentSession {
     sub.agentStream = stream;
     rpc.attachStream('logs.follow', stream, {
       data: (p) => {
-        const lines = sub.cursor.accept(p.data ?? []);
+        const batch = linesOfBatch(p.data);
+        if (batch.source && batch.source !== sub.source) {
+          sub.source = batch.source;
+          this.options.logger.info('log stream source', {
+            serverId: this.options.serverId,
+            instanceId: sub.instanceId,
+            source: batch.source === 'file' ? 'container log file' : 'Docker Engine API',
+          });
+        }
+        const lines = sub.cursor.accept(batch.lines);
         if (lines.length === 0) {
           rpc.ack(stream, p.bytes);
           return;
