@@ -12,6 +12,7 @@ import {
 } from '../forwards/port-forwards';
 import type { NodeSpawner } from '../bootstrap/node-spawner';
 import { AgentSession } from './agent-session';
+import { agentTokenStore } from './agent-token-store';
 import type { AgentLink } from './link';
 import { LocalLink } from './local-link';
 import { SshLink, type SshLinkDeps } from './ssh-link';
@@ -90,6 +91,12 @@ export class ConnectionPool {
 
   /** Disconnects and drops the session (the server is being removed). */
   async drop(serverId: string): Promise<void> {
+    const c = this.connections.get(serverId);
+    // Removing the server ends its agent session too (a plain disconnect keeps it to resume).
+    if (c?.session.connected) {
+      await this.releaseForwards(serverId);
+      await c.session.disconnect({ logout: true });
+    }
     await this.disconnect(serverId);
     this.connections.delete(serverId);
   }
@@ -190,6 +197,12 @@ export class ConnectionPool {
       link,
       clientName: this.options.clientName,
       logger,
+      tokenStore: agentTokenStore(
+        serverId,
+        secrets,
+        remember,
+        () => directory.get(serverId)?.agentUsername,
+      ),
       credentials: async () => {
         const p = directory.require(serverId);
         const password =
