@@ -17,6 +17,16 @@ import {
 } from './docker';
 import { describeMachine, loadAverage } from './machine';
 import { measureConnect } from './measures/connect';
+import { addProfilesOfSameHost, measureConnectMany } from './measures/connect-many';
+import {
+  addServers,
+  fillTo,
+  measureManyServers,
+  removeServers,
+  rss500Row,
+  type ExtraServer,
+} from './measures/many-servers';
+import { markRunning, measureStatusChange } from './measures/status-change';
 import { measureCreation } from './measures/creation';
 import { measureLogs } from './measures/logs';
 import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
@@ -50,6 +60,9 @@ const plan = quick
       statusNew: 3,
       logRuns: 1,
       rendererRuns: 1,
+      connectMany: 2,
+      statusChanges: 4,
+      manyServers: 3,
     }
   : {
       connect: 9,
@@ -60,6 +73,9 @@ const plan = quick
       statusNew: 9,
       logRuns: 3,
       rendererRuns: 3,
+      connectMany: 5,
+      statusChanges: 20,
+      manyServers: 9,
     };
 
 const startedAt = new Date();
@@ -123,6 +139,13 @@ async function main(): Promise<void> {
 
     log(`connect: ${plan.connect} rounds`);
     const connect = await measureConnect(ctx, plan.connect);
+    // Performance II (issue 21): first cards of 5 servers connected at once. The 4 extra
+    // profiles are of the same VPS; they are removed again so no later row counts them.
+    log(`connect of 5 servers at once: ${plan.connectMany} rounds`);
+    const profiles = await addProfilesOfSameHost(ctx, 5);
+    const connectMany = await measureConnectMany(ctx, profiles, plan.connectMany);
+    for (const id of profiles.slice(1)) await ctx.desktop.removeServer(id);
+
     log(`round trip: ${plan.pings} pings and echoes`);
     const roundTrip = await measureRoundTrip(ctx, plan.pings);
 
@@ -180,6 +203,52 @@ async function main(): Promise<void> {
     });
     const rawCat = Number((logs[0]?.baseline ?? '').replace(/[^0-9]/g, ''));
 
+    // Performance II (issue 21): a status change reaching the desktop, then 500 projects
+    // across 3 servers and the agent with 500 registered. Each failure is a row, not the end.
+    const perf2: Row[] = [];
+    const failedRow = (metric: string, target: string, err: unknown): Row => ({
+      metric,
+      ours: 'n/a',
+      baseline: '—',
+      ratio: '—',
+      target,
+      met: false,
+      whenMissed: `the measure failed: ${(err as Error).message}`,
+    });
+    try {
+      log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
+      await markRunning(ctx, ids[1] as string);
+      perf2.push(
+        await measureStatusChange(ctx, {
+          instanceId: ids[1] as string,
+          containerId: containerIds[1] as string,
+          rounds: plan.statusChanges,
+        }),
+      );
+    } catch (err) {
+      log(`status change failed: ${(err as Error).message}`);
+      perf2.push(failedRow('status change → desktop', 'p95 ≤ 100 ms', err));
+    }
+    let extra: ExtraServer[] = [];
+    try {
+      log('500 projects across 3 servers: two more rig VPSs, dry runs to 300 + 100 + 100');
+      extra = await addServers(ctx, 2);
+      await fillTo(ctx, ctx.serverId, 300, 'bm');
+      for (const e of extra) await fillTo(ctx, e.serverId, 100, 'bx');
+      perf2.push(await measureManyServers(ctx, extra, plan.manyServers));
+      await removeServers(extra);
+      extra = [];
+      log('agent RSS with 500 registered');
+      await fillTo(ctx, ctx.serverId, 500, 'br');
+      await sleep(3000);
+      perf2.push(rss500Row(await agentRssBytes(ctx), 500));
+    } catch (err) {
+      log(`500 projects failed: ${(err as Error).message}`);
+      perf2.push(failedRow('500 projects across 3 servers, listProjects', '≥ 50× faster', err));
+    } finally {
+      await removeServers(extra);
+    }
+
     const rows: Row[] = [
       ...status,
       ...roundTrip,
@@ -188,6 +257,8 @@ async function main(): Promise<void> {
       ...rssRows(idleRss, loadedRss, INSTANCES),
       await bundleRow(ctx.bundlePath),
       connect,
+      connectMany,
+      ...perf2,
     ];
     const setup = [...ctx.setup];
     setup.push(
