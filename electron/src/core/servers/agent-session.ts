@@ -199,6 +199,11 @@ export class AgentSession {
     return lines;
   }
 
+  /** How the agent reads a followed log: its file on disk or the Engine API (once it said). */
+  logSource(stream: string): LogSource | undefined {
+    return this.logs.get(stream)?.source;
+  }
+
   hasStream(stream: string): boolean {
     return this.logs.has(stream);
   }
