@@ -232,11 +232,11 @@ async function main(): Promise<void> {
     });
     try {
       log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
-      await markRunning(ctx, ids[1] as string);
+      const survivor = await markRunning(ctx, ids[1] as string, containerIds[1] as string, image);
       perf2.push(
         await measureStatusChange(ctx, {
           instanceId: ids[1] as string,
-          containerId: containerIds[1] as string,
+          containerId: survivor,
           rounds: plan.statusChanges,
         }),
       );
@@ -248,13 +248,13 @@ async function main(): Promise<void> {
     try {
       log('500 projects across 3 servers: two more rig VPSs, dry runs to 300 + 100 + 100');
       extra = await addServers(ctx, 2);
-      await fillTo(ctx, ctx.serverId, 300, 'bm');
-      for (const e of extra) await fillTo(ctx, e.serverId, 100, 'bx');
+      await fillTo(ctx, ctx, 300);
+      for (const e of extra) await fillTo(ctx, e, 100);
       perf2.push(await measureManyServers(ctx, extra, plan.manyServers));
       await removeServers(extra);
       extra = [];
       log('agent RSS with 500 registered');
-      await fillTo(ctx, ctx.serverId, 500, 'br');
+      await fillTo(ctx, ctx, 500);
       await sleep(3000);
       perf2.push(rss500Row(await agentRssBytes(ctx), 500));
     } catch (err) {

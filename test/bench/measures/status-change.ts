@@ -10,10 +10,10 @@
 // in state.json (as a finished creation would have), and lets the desktop's reconnect start the
 // agent again. What is measured after that is the real path, untouched.
 import { request } from 'node:http';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DesktopEvent } from '../../../electron/src/contract/api';
-import { agentPid, type BenchContext } from '../setup';
+import type { BenchContext } from '../setup';
+import { BENCH_LABEL, docker } from '../docker';
+import { editAgentState, until } from './agent-state';
 import { fmtMs, fmtRatio, type Row } from '../report';
 import { DOCKER_PS } from './status';
 import { median, now, percentileSorted } from '../stats';
@@ -33,38 +33,44 @@ function engine(method: string, path: string): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-/** Makes `instanceId` an instance at rest (see the set-up note above). */
-export async function markRunning(ctx: BenchContext, instanceId: string): Promise<void> {
-  const pid = await agentPid(ctx);
-  process.kill(pid, 'SIGTERM');
-  await until(
-    async () => !(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')),
-    30_000,
-    'the agent to stop',
-  );
-  const file = join(ctx.host.dirs.varLib, 'state.json');
-  const state = JSON.parse(await readFile(file, 'utf8')) as {
-    instances: Record<string, { status: string }>;
-  };
-  const inst = state.instances[instanceId];
-  if (!inst) throw new Error(`no instance ${instanceId} in state.json`);
-  inst.status = 'running';
-  await writeFile(file, JSON.stringify(state), { mode: 0o600 });
-  // The desktop notices the lost tunnel and reconnects, which starts the agent again.
-  await until(
-    () => ctx.desktop.inspect(ctx.serverId).session?.status.state === 'connected',
-    120_000,
-    'the desktop to reconnect',
-  );
-  await sleep(2_000); // the agent's reconcile at start settles
+/**
+ * Makes `instanceId` an instance at rest with a container that survives a kill: the bench's
+ * containers run with --rm, so this one is replaced by a copy without it.
+ */
+export async function markRunning(
+  ctx: BenchContext,
+  instanceId: string,
+  oldContainer: string,
+  image: string,
+): Promise<string> {
+  await docker(['rm', '-f', oldContainer]);
+  const id = (
+    await docker([
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--log-driver',
+      'json-file',
+      '--label',
+      `com.docker.compose.project=ub_${instanceId}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '--label',
+      'com.docker.compose.oneoff=False',
+      '--label',
+      `${BENCH_LABEL}=${process.pid}`,
+      image,
+      'sleep',
+      '1800',
+    ])
+  ).trim();
+  await editAgentState(ctx.host, ctx.desktop, ctx.serverId, (state) => {
+    const inst = state.instances[instanceId];
+    if (!inst) throw new Error(`no instance ${instanceId} in state.json`);
+    inst.status = 'running';
+  });
+  return id;
 }
 
 export async function measureStatusChange(
