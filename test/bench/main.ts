@@ -98,15 +98,23 @@ function findingsFrom(rows: readonly Row[]): string[] {
     '**`listProjects` read settings.json once per instance (fixed).** `conf` re-reads and ' +
       're-parses the file on every `get`; the core now resolves the server’s profile once per ' +
       'list. Compare the status row with the “instances.list RPC alone” row for what remains.',
-    '**Docker’s log API is slower than the network.** `ssh host docker logs -f` reaches ' +
+    '**Docker’s log API is slower than the network (worked around).** `ssh host docker logs ' +
+      '-f` reaches ' +
       baselineOf('log streaming to the client vs ssh docker logs -f') +
       ' where `ssh host cat` of the same bytes reaches ' +
       baselineOf('log streaming to the client vs raw ssh cat') +
-      ': dockerd decodes its json-file log line by line. Anything that reads logs through the ' +
-      'Engine API (the agent, `docker logs`) is capped there, so “≥ 50% of raw `cat`” cannot be ' +
-      'met that way; the agent would have to read the json-file (or `local` driver) log file ' +
-      'itself, which it can as root (`LogPath` from inspect), and add less per line than it ' +
-      'does now (compare ours with `docker logs -f`).',
+      ': dockerd decodes its json-file log line by line. The agent now reads the container’s ' +
+      'json-file itself (`LogPath` from inspect; rotated files, rotation and truncation ' +
+      'followed), checks each line is a whole record without parsing it, and embeds the ' +
+      'records unchanged in its stream messages; the Engine API remains the fallback for ' +
+      'other log drivers or an unreadable file, and each batch says which path it came by.',
+    '**A resumed session instead of a login, and no install probe on reconnect.** A connect ' +
+      'used to run the install probe (an exec channel and a shell script), then hello, a ' +
+      'scrypt login, the event subscription and the list, one after the other. The core now ' +
+      'opens the tunnel straight to the agent that answered at the pinned version last time ' +
+      '(probing again only if hello fails or another version answers), keeps the agent ' +
+      'session token in the keychain, and writes hello, auth.resume, events.subscribe and ' +
+      'instances.list at once.',
   ];
 }
 
