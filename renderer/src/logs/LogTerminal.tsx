@@ -122,8 +122,13 @@ export function LogTerminal({
       // One write per frame, sized to what xterm parses within it (logPump.ts).
       (run) => requestAnimationFrame(run),
       () => performance.now(),
-      // All caught up: show the final count now rather than at the next tick of the counter.
-      () => report({ shown: state.pump.shownLines, received: state.pump.receivedLines }),
+      // All caught up: show the final count without waiting for the counter's tick, once no
+      // more data came for a frame (during a flood this never fires: no re-render per batch).
+      () =>
+        requestAnimationFrame(() => {
+          if (closed || state.pump.queuedChunks > 0 || state.pump.writing) return;
+          report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
+        }),
     );
     parts.current = state;
     setReady(true);
