@@ -17,6 +17,16 @@ import {
 } from './docker';
 import { describeMachine, loadAverage } from './machine';
 import { measureConnect } from './measures/connect';
+import { addProfilesOfSameHost, measureConnectMany } from './measures/connect-many';
+import {
+  addServers,
+  fillTo,
+  measureManyServers,
+  removeServers,
+  rss500Row,
+  type ExtraServer,
+} from './measures/many-servers';
+import { markRunning, measureStatusChange } from './measures/status-change';
 import { measureCreation } from './measures/creation';
 import { measureLogs } from './measures/logs';
 import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
@@ -51,6 +61,9 @@ const plan = quick
       statusNew: 3,
       logRuns: 1,
       rendererRuns: 1,
+      connectMany: 2,
+      statusChanges: 4,
+      manyServers: 3,
     }
   : {
       connect: 9,
@@ -61,6 +74,9 @@ const plan = quick
       statusNew: 9,
       logRuns: 3,
       rendererRuns: 3,
+      connectMany: 5,
+      statusChanges: 20,
+      manyServers: 9,
     };
 
 const startedAt = new Date();
@@ -83,15 +99,23 @@ function findingsFrom(rows: readonly Row[]): string[] {
     '**`listProjects` read settings.json once per instance (fixed).** `conf` re-reads and ' +
       're-parses the file on every `get`; the core now resolves the server’s profile once per ' +
       'list. Compare the status row with the “instances.list RPC alone” row for what remains.',
-    '**Docker’s log API is slower than the network.** `ssh host docker logs -f` reaches ' +
+    '**Docker’s log API is slower than the network (worked around).** `ssh host docker logs ' +
+      '-f` reaches ' +
       baselineOf('log streaming to the client vs ssh docker logs -f') +
       ' where `ssh host cat` of the same bytes reaches ' +
       baselineOf('log streaming to the client vs raw ssh cat') +
-      ': dockerd decodes its json-file log line by line. Anything that reads logs through the ' +
-      'Engine API (the agent, `docker logs`) is capped there, so “≥ 50% of raw `cat`” cannot be ' +
-      'met that way; the agent would have to read the json-file (or `local` driver) log file ' +
-      'itself, which it can as root (`LogPath` from inspect), and add less per line than it ' +
-      'does now (compare ours with `docker logs -f`).',
+      ': dockerd decodes its json-file log line by line. The agent now reads the container’s ' +
+      'json-file itself (`LogPath` from inspect; rotated files, rotation and truncation ' +
+      'followed), checks each line is a whole record without parsing it, and embeds the ' +
+      'records unchanged in its stream messages; the Engine API remains the fallback for ' +
+      'other log drivers or an unreadable file, and each batch says which path it came by.',
+    '**A resumed session instead of a login, and no install probe on reconnect.** A connect ' +
+      'used to run the install probe (an exec channel and a shell script), then hello, a ' +
+      'scrypt login, the event subscription and the list, one after the other. The core now ' +
+      'opens the tunnel straight to the agent that answered at the pinned version last time ' +
+      '(probing again only if hello fails or another version answers), keeps the agent ' +
+      'session token in the keychain, and writes hello, auth.resume, events.subscribe and ' +
+      'instances.list at once.',
   ];
 }
 
@@ -124,6 +148,28 @@ async function main(): Promise<void> {
 
     log(`connect: ${plan.connect} rounds`);
     const connect = await measureConnect(ctx, plan.connect);
+    // Performance II (issue 21): first cards of 5 servers connected at once. The 4 extra
+    // profiles are of the same VPS; they are removed again so no later row counts them.
+    log(`connect of 5 servers at once: ${plan.connectMany} rounds`);
+    let connectMany: Row;
+    try {
+      const profiles = await addProfilesOfSameHost(ctx, 5);
+      connectMany = await measureConnectMany(ctx, profiles, plan.connectMany);
+      for (const id of profiles.slice(1)) await ctx.desktop.removeServer(id);
+      await ctx.desktop.connectServer(ctx.serverId);
+    } catch (err) {
+      log(`connect of 5 failed: ${(err as Error).message}`);
+      connectMany = {
+        metric: 'connect 5 servers at once → every first card',
+        ours: 'n/a',
+        baseline: '—',
+        ratio: '—',
+        target: '≤ 1.0× ssh',
+        met: false,
+        whenMissed: `the measure failed: ${(err as Error).message}`,
+      };
+    }
+
     log(`round trip: ${plan.pings} pings and echoes`);
     const roundTrip = await measureRoundTrip(ctx, plan.pings);
 
@@ -181,6 +227,52 @@ async function main(): Promise<void> {
     });
     const rawCat = Number((logs[0]?.baseline ?? '').replace(/[^0-9]/g, ''));
 
+    // Performance II (issue 21): a status change reaching the desktop, then 500 projects
+    // across 3 servers and the agent with 500 registered. Each failure is a row, not the end.
+    const perf2: Row[] = [];
+    const failedRow = (metric: string, target: string, err: unknown): Row => ({
+      metric,
+      ours: 'n/a',
+      baseline: '—',
+      ratio: '—',
+      target,
+      met: false,
+      whenMissed: `the measure failed: ${(err as Error).message}`,
+    });
+    try {
+      log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
+      const survivor = await markRunning(ctx, ids[1] as string, containerIds[1] as string, image);
+      perf2.push(
+        await measureStatusChange(ctx, {
+          instanceId: ids[1] as string,
+          containerId: survivor,
+          rounds: plan.statusChanges,
+        }),
+      );
+    } catch (err) {
+      log(`status change failed: ${(err as Error).message}`);
+      perf2.push(failedRow('status change → desktop', 'p95 ≤ 100 ms', err));
+    }
+    let extra: ExtraServer[] = [];
+    try {
+      log('500 projects across 3 servers: two more rig VPSs, dry runs to 300 + 100 + 100');
+      extra = await addServers(ctx, 2);
+      await fillTo(ctx, ctx, 300);
+      for (const e of extra) await fillTo(ctx, e, 100);
+      perf2.push(await measureManyServers(ctx, extra, plan.manyServers));
+      await removeServers(extra);
+      extra = [];
+      log('agent RSS with 500 registered');
+      await fillTo(ctx, ctx, 500);
+      await sleep(3000);
+      perf2.push(rss500Row(await agentRssBytes(ctx), 500));
+    } catch (err) {
+      log(`500 projects failed: ${(err as Error).message}`);
+      perf2.push(failedRow('500 projects across 3 servers, listProjects', '≥ 50× faster', err));
+    } finally {
+      await removeServers(extra);
+    }
+
     const rows: Row[] = [
       ...status,
       ...roundTrip,
@@ -189,6 +281,8 @@ async function main(): Promise<void> {
       ...rssRows(idleRss, loadedRss, INSTANCES),
       await bundleRow(ctx.bundlePath),
       connect,
+      connectMany,
+      ...perf2,
     ];
     const setup = [...ctx.setup];
     setup.push(

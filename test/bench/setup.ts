@@ -31,6 +31,8 @@ export interface BenchContext {
   bundlePath: string;
   keychain: 'system' | 'memory';
   bootstrapMs: number;
+  /** The first admin's password: more profiles of the same agent (connect of 5 servers). */
+  agentPassword: string;
   log(message: string): void;
   /** Lines for the document's "What was set up" section. */
   setup: string[];
@@ -93,12 +95,13 @@ async function bootstrapOurSide(
     clientName: 'ultrabase-bench',
     ...(keychain === 'memory' ? { secrets: memorySecrets() } : {}),
   });
+  const agentPassword = 'bench-admin-' + Math.random().toString(36).slice(2, 14);
   const server = await desktop.addServer({
     name: 'bench',
     host: host.address,
     auth: 'key',
     keyPath: host.rootKeyPath,
-    secrets: { agentPassword: 'bench-admin-' + Math.random().toString(36).slice(2, 14) },
+    secrets: { agentPassword },
   });
   await desktop.trustHostKey(server.id, host.hostKeyFingerprint);
   log('bootstrapping the agent through the desktop core');
@@ -132,6 +135,7 @@ async function bootstrapOurSide(
     bundlePath,
     keychain,
     bootstrapMs,
+    agentPassword,
     log,
     setup: [
       `One rig VPS: sshd ${host.address}:${host.port} in network namespace ${host.netns ?? '(root)'}; ` +

@@ -16,6 +16,41 @@ function arg(name: string, fallback: number): number {
 const CARDS = arg('cards', 200);
 const LINES = arg('lines', 100_000);
 const RUNS = arg('runs', 3);
+/** --profile: a CPU profile of the first log flood, summarised by self time (what limits it). */
+const PROFILE = process.argv.includes('--profile');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (and per script), the largest first. */
+function summarise(profile: CpuProfile, top = 15): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id);
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    total += dt;
+    if (!n) return;
+    const file = n.callFrame.url.split('/').pop() || '(native)';
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(
+      ([k, ms]) =>
+        `${((ms / total) * 100).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms  ${k}`,
+    );
+}
 
 /** Installed before the app: records when N cards first exist, and every frame's duration. */
 function probe(): void {
@@ -82,13 +117,19 @@ async function cardsRun(page: Page, url: string) {
   };
 }
 
-async function logsRun(page: Page, url: string) {
+async function logsRun(page: Page, url: string, profile = false) {
   await page.goto(`${url}?projects=9&lines=${LINES}&theme=dark`);
   await page.locator('[data-testid="project-card"]').first().waitFor();
   const t0 = await page.evaluate(() => {
     (window as unknown as { __frames: number[] }).__frames = [];
     return performance.now();
   });
+  const cdp = profile ? await page.context().newCDPSession(page) : undefined;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   await page
     .locator('[data-testid="project-card"]')
     .first()
@@ -98,13 +139,19 @@ async function logsRun(page: Page, url: string) {
     (n) =>
       Number(document.querySelector('[data-testid="log-status"]')?.getAttribute('data-shown')) >= n,
     LINES,
-    { timeout: 600_000, polling: 100 },
+    { timeout: 600_000, polling: 20 },
   );
   const r = await page.evaluate(() => ({
     t: performance.now(),
     frames: (window as unknown as { __frames: number[] }).__frames,
   }));
   const seconds = (r.t - t0) / 1000;
+  if (cdp) {
+    const { profile: p } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+    console.log('\nCPU profile of the log flood (renderer main thread, self time):');
+    for (const l of summarise(p)) console.log(`  ${l}`);
+    await cdp.detach();
+  }
   return {
     seconds,
     linesPerSecond: LINES / seconds,
@@ -123,7 +170,7 @@ try {
   const cards = [];
   const logs = [];
   for (let i = 0; i < RUNS; i++) cards.push(await cardsRun(page, harness.url));
-  for (let i = 0; i < RUNS; i++) logs.push(await logsRun(page, harness.url));
+  for (let i = 0; i < RUNS; i++) logs.push(await logsRun(page, harness.url, PROFILE && i === 0));
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   const rows: [string, string][] = [
     [

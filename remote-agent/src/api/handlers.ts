@@ -5,7 +5,8 @@ import { canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
-import type { AuditEntry, LogLine } from '@protocol/types';
+import type { AuditEntry, LogLine, LogSource } from '@protocol/types';
+import { encodeRecordBatch } from '../logs/json-file-records';
 import { bindConnection, checkBoundIdentity } from '../staff/connection-identity';
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
@@ -243,8 +244,14 @@ export function createHandlers(s: AgentServices): Handlers {
         open = false;
       };
       const stream = ctx.call.openStream();
+      const records = options.format === 'records';
       const handle = s.instances.followLogs(caller, id, options, {
-        write: (lines: LogLine[]) => stream.send(lines),
+        write: (lines: LogLine[], source?: LogSource) =>
+          stream.send(records ? { source: source ?? 'engine', lines } : lines),
+        ...(records && {
+          writeRecords: (service: string, lines: Buffer[], bytes: number) =>
+            stream.sendEncoded(encodeRecordBatch(service, lines, bytes)),
+        }),
         onDrain: (resume) => stream.onDrain(resume),
         end: (error) => {
           closed();

@@ -35,7 +35,9 @@ export interface ContainerInspect {
     Health?: { Status: 'starting' | 'healthy' | 'unhealthy' };
   };
   Config: { Tty: boolean; Labels: Record<string, string>; Healthcheck?: { Test?: string[] } };
-  HostConfig: { RestartPolicy?: { Name: string } };
+  HostConfig: { RestartPolicy?: { Name: string }; LogConfig?: { Type: string } };
+  /** The json-file driver's log on the host (empty for other drivers). */
+  LogPath?: string;
 }
 
 export interface DockerEvent {

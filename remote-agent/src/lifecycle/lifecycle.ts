@@ -154,7 +154,10 @@ export function createLifecycle(
         inst.project,
         opts,
         {
-          write: (lines) => sink.write(lines),
+          write: (lines, source) => sink.write(lines, source),
+          ...(sink.writeRecords && {
+            writeRecords: sink.writeRecords.bind(sink),
+          }),
           onDrain: (resume) => sink.onDrain(resume),
           end: (error) => {
             logFollows.delete(handle);

@@ -3,12 +3,17 @@ import type { Instance } from '@protocol/types';
 import type { StackDriver } from './stack-driver';
 
 /**
- * Keeps the registry's status of instances at rest in line with Docker's events: a burst of
- * events (a stack stopping) is coalesced into one look, and an instance some operation holds
- * (create, start, repair…) is left to that operation.
+ * Keeps the registry's status of instances at rest in line with Docker's events. The first
+ * event of a project is looked at at once (a status change should reach the UI within 100 ms);
+ * the rest of a burst (a stack stopping) is coalesced into one more look after `debounceMs`.
+ * An instance some operation holds (create, start, repair…) is left to that operation.
  */
 export class LiveStatus {
-  private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly pending = new Map<
+    string,
+    { again: boolean; timer?: ReturnType<typeof setTimeout> }
+  >();
+  private closed = false;
 
   constructor(
     private readonly driver: StackDriver,
@@ -17,16 +22,28 @@ export class LiveStatus {
 
   onEvent(project: string): void {
     this.driver.signals.notify(project);
-    if (this.pending.has(project)) return;
-    this.pending.set(
-      project,
-      setTimeout(() => {
-        this.pending.delete(project);
-        void this.refresh(project).catch(() => {
-          // Docker went away between the event and our look; the reconnect will reconcile.
-        });
-      }, this.debounceMs),
-    );
+    const busy = this.pending.get(project);
+    if (busy) {
+      busy.again = true;
+      return;
+    }
+    const entry: { again: boolean; timer?: ReturnType<typeof setTimeout> } = { again: false };
+    this.pending.set(project, entry);
+    void this.refresh(project)
+      .catch(() => {
+        // Docker went away between the event and our look; the reconnect will reconcile.
+      })
+      .finally(() => {
+        if (this.closed || this.pending.get(project) !== entry) return;
+        if (!entry.again) {
+          this.pending.delete(project);
+          return;
+        }
+        entry.timer = setTimeout(() => {
+          this.pending.delete(project);
+          if (!this.closed) this.onEvent(project);
+        }, this.debounceMs);
+      });
   }
 
   private async refresh(project: string): Promise<void> {
@@ -48,7 +65,8 @@ export class LiveStatus {
   }
 
   close(): void {
-    for (const t of this.pending.values()) clearTimeout(t);
+    this.closed = true;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
     this.pending.clear();
   }
 }

@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCode } from '@protocol/error-codes';
-import type { LogLine } from '@protocol/types';
+import type { LogLine, LogSource } from '@protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
 import { FrameDemuxer } from '../docker/frames';
+import { JsonFileFollower } from '../logs/json-file-follower';
+import { parseRecords } from '../logs/json-file-records';
 import { describeError } from './lifecycle-error';
 import type { LogSink } from './types';
 
@@ -10,6 +12,8 @@ export interface FollowOptions {
   service?: string;
   tail?: number;
   follow?: boolean;
+  /** "records": one followed container's json-file records go out as read (`sink.writeRecords`). */
+  format?: 'lines' | 'records';
 }
 
 const MAX_LINES_PER_BATCH = 1000;
@@ -89,6 +93,9 @@ export function followLogs(
   waitForChange?: (ms: number) => Promise<void>,
 ): { cancel(): void } {
   const streams: IncomingMessage[] = [];
+  const files: JsonFileFollower[] = [];
+  // How the lines in hand were read: "engine" as soon as one container is read through dockerd.
+  let source: LogSource = 'file';
   let cancelled = false;
   let paused = false;
   let ended = false;
@@ -108,6 +115,7 @@ export function followLogs(
     if (!paused || cancelled) return;
     paused = false;
     for (const s of streams) s.resume();
+    for (const f of files) f.resume();
     drain();
   };
   sink.onDrain(resume);
@@ -116,7 +124,7 @@ export function followLogs(
   function drain() {
     while (pending.length > 0 && !paused && !cancelled) {
       const chunk = takeChunk();
-      if (!sink.write(chunk)) {
+      if (!sink.write(chunk, source)) {
         paused = true;
         for (const s of streams) s.pause();
       }
@@ -124,6 +132,7 @@ export function followLogs(
     if (pending.length === 0 && endRequested && !ended && !cancelled) {
       ended = true;
       for (const s of streams) s.destroy();
+      for (const f of files) f.cancel();
       sink.end(endRequested.error);
     }
   }
@@ -164,6 +173,51 @@ export function followLogs(
     return false;
   }
 
+  /**
+   * Follows (or reads) the container's json-file log from disk; false when it cannot (another
+   * log driver, no permission), and the Engine API takes over. Resolves when the file is done.
+   */
+  async function readLogFile(
+    info: Awaited<ReturnType<DockerEngine['inspectContainer']>>,
+    service: string,
+    raw: boolean,
+    collected: BoundedTail[],
+  ): Promise<boolean> {
+    const driver = info.HostConfig.LogConfig?.Type ?? 'json-file';
+    if (driver !== 'json-file' || !info.LogPath || cancelled || ended) return false;
+    const kept = new BoundedTail();
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    let follower: JsonFileFollower;
+    try {
+      follower = await JsonFileFollower.start(
+        { path: info.LogPath, tail: options.tail, follow: options.follow === true },
+        {
+          lines: (records, bytes) => {
+            if (cancelled || ended) return true;
+            if (raw && sink.writeRecords) {
+              if (!sink.writeRecords(service, records, bytes)) paused = true;
+              return !paused;
+            }
+            const lines = parseRecords(service, records).map((l) => ({ ...l, text: clip(l.text) }));
+            if (options.follow) queue(lines);
+            else kept.push(lines);
+            return !paused;
+          },
+          end: () => done(),
+        },
+      );
+    } catch {
+      return false;
+    }
+    if (cancelled || ended) follower.cancel();
+    files.push(follower);
+    collected.push(kept);
+    await finished;
+    files.splice(files.indexOf(follower), 1);
+    return true;
+  }
+
   void (async () => {
     const containers = (await engine.listContainers({ project, all: true })).filter(
       (c) =>
@@ -185,6 +239,16 @@ export function followLogs(
       containers.map(async (c) => {
         const service = c.Labels[COMPOSE_SERVICE_LABEL] as string;
         const info = await engine.inspectContainer(c.Id);
+        const raw =
+          options.follow === true &&
+          options.format === 'records' &&
+          sink.writeRecords !== undefined &&
+          containers.length === 1;
+        if (await readLogFile(info, service, raw, collected)) {
+          open -= 1;
+          return;
+        }
+        source = 'engine';
         let last = '';
         let first = true;
         const kept = new BoundedTail();
@@ -246,6 +310,7 @@ export function followLogs(
     cancel() {
       cancelled = true;
       for (const s of streams) s.destroy();
+      for (const f of files) f.cancel();
     },
   };
 }

@@ -1,6 +1,13 @@
 import type { DockerHost } from '../docker/host';
 import type { InstanceLocks } from '../instances/state';
-import type { AgentEvent, Instance, LogLine, ProgressEvent, ServiceStats } from '@protocol/types';
+import type {
+  AgentEvent,
+  Instance,
+  LogLine,
+  LogSource,
+  ProgressEvent,
+  ServiceStats,
+} from '@protocol/types';
 import type { AuditInput } from '../state/audit-log';
 
 /**
@@ -43,7 +50,13 @@ export interface Lifecycle {
 
 /** Flow-controlled sink: `write` returns false when the consumer wants the source paused. */
 export interface LogSink {
-  write(lines: LogLine[]): boolean;
+  /** `source`: how the lines were read (the container's log file or the Engine API). */
+  write(lines: LogLine[], source?: LogSource): boolean;
+  /**
+   * Whole json-file records of one service, sent as read (see logs/json-file-records.ts); only
+   * a sink of a `format: "records"` follow has it.
+   */
+  writeRecords?(service: string, records: Buffer[], bytes: number): boolean;
   onDrain(resume: () => void): void;
   end(error?: { code: string; message: string }): void;
 }

@@ -161,6 +161,8 @@ export const MethodParams = {
         .optional(),
       tail: z.number().int().min(0).max(100_000).optional(),
       follow: z.boolean().optional(),
+      /** "records": data comes as `LogBatch` (types.ts); default "lines": `LogLine[]`. */
+      format: z.enum(['lines', 'records']).optional(),
     })
     .strict(),
   'stats.instance': z.object({ id }).strict(),
@@ -250,7 +252,7 @@ export interface MethodResults extends AlertMethodResults {
   'instances.settings.testEmail': { messageId: string };
   'instances.reshape': { instance: Instance; plan: StackChangePlan; dryRun: boolean };
   'system.capacity': ServerCapacity;
-  /** Stream data: `LogLine[]` batches. */
+  /** Stream data: `LogLine[]` batches, or `LogBatch` with `format: "records"`. */
   'logs.follow': { stream: string };
   'stats.instance': { services: ServiceStats[] };
   'system.resources': SystemResources;

@@ -237,6 +237,25 @@ export interface LogLine {
   text: string;
 }
 
+/** Where the agent reads a container's log: its json-file on disk, or the Engine API. */
+export type LogSource = 'file' | 'engine';
+
+/** One json-file record as Docker wrote it (`log` keeps its final newline). */
+export interface LogRecord {
+  log: string;
+  stream: 'stdout' | 'stderr';
+  time: string;
+}
+
+/**
+ * A `logs.follow` batch when the client asked for `format: "records"`: one service's records
+ * straight from its json-file (sent as read, not re-encoded), or parsed lines with the path
+ * they came by.
+ */
+export type LogBatch =
+  | { source: 'file'; service: string; records: LogRecord[] }
+  | { source: LogSource; lines: LogLine[] };
+
 export interface AuditEntry {
   seq: number;
   at: string;

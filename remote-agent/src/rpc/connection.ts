@@ -111,9 +111,10 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
   // Backpressure: a peer that does not read its replies stops being read from, and replies
   // that pile up anyway (answers already in progress) are bounded: past the cap, it is closed.
   let waitingForDrain = false;
-  const write = (message: unknown): void => {
+  const write = (message: unknown): void => writeEncoded(encodeLine(message));
+  const writeEncoded = (line: string | Buffer): void => {
     if (!open || output.destroyed || output.writableEnded) return;
-    const fits = output.write(encodeLine(message));
+    const fits = output.write(line);
     if (output.writableLength > limits.maxBufferedBytes) {
       abort();
       return;
@@ -129,7 +130,17 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
   };
   const notify = (method: string, params: unknown): void =>
     write({ jsonrpc: '2.0', method, params });
-  const streams = new StreamSet(notify, options.windowBytes, limits.maxStreams);
+  // Stream data already encoded as JSON (log records read from disk) goes out without being
+  // parsed and encoded again.
+  const notifyEncoded = (method: string, paramsJson: Buffer): void =>
+    writeEncoded(
+      Buffer.concat([
+        Buffer.from(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":`),
+        paramsJson,
+        Buffer.from('}\n'),
+      ]),
+    );
+  const streams = new StreamSet(notify, options.windowBytes, limits.maxStreams, notifyEncoded);
 
   const fail = (id: RequestId | null, error: unknown): void => {
     const failure: JsonRpcFailure = { jsonrpc: '2.0', id, error: toRpcError(error) };

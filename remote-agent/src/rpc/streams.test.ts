@@ -66,3 +66,23 @@ describe('StreamSet', () => {
     expect(s.send('x')).toBe(false);
   });
 });
+
+describe('StreamSet with an encoded-notification writer', () => {
+  it('sends data encoded once, counts its bytes, and keeps the window', () => {
+    const raw: string[] = [];
+    const set = new StreamSet(
+      () => {
+        throw new Error('every notification goes out pre-encoded');
+      },
+      20,
+      Infinity,
+      (method, paramsJson) => raw.push(`${method} ${paramsJson.toString('utf8')}`),
+    );
+    const s = set.open();
+    expect(s.sendEncoded(Buffer.from('{"records":[{"log":"x"}]}'))).toBe(false); // 25 bytes
+    expect(s.send({ x: 1 })).toBe(false);
+    const [first, second] = raw.map((r) => JSON.parse(r.slice('stream.data '.length)));
+    expect(first).toEqual({ stream: s.id, seq: 1, bytes: 25, data: { records: [{ log: 'x' }] } });
+    expect(second).toEqual({ stream: s.id, seq: 2, bytes: 7, data: { x: 1 } });
+  });
+});

@@ -12,6 +12,8 @@ import type { StreamDataParams, StreamEndParams } from '@protocol/rpc';
 export interface OutboundStream {
   readonly id: string;
   send(data: unknown): boolean;
+  /** As `send`, for data that is already one JSON value (UTF-8): it is not encoded again. */
+  sendEncoded(dataJson: Buffer): boolean;
   /** Called once each time the window reopens after `send` returned false. */
   onDrain(listener: () => void): void;
   /** The client cancelled or disconnected: stop the source. */
@@ -21,6 +23,8 @@ export interface OutboundStream {
 }
 
 export type NotificationWriter = (method: string, params: unknown) => void;
+/** Writes a notification whose params are already JSON text. */
+export type EncodedNotificationWriter = (method: string, paramsJson: Buffer) => void;
 
 export class StreamSet {
   private readonly streams = new Map<string, ManagedStream>();
@@ -31,6 +35,8 @@ export class StreamSet {
     private readonly windowBytes: number,
     /** Each open stream is filtered and buffered for separately: a connection gets a few. */
     private readonly maxStreams = Infinity,
+    /** Without it, pre-encoded data is parsed and sent as any other. */
+    private readonly notifyEncoded?: EncodedNotificationWriter,
   ) {}
 
   open(): OutboundStream {
@@ -42,8 +48,12 @@ export class StreamSet {
       );
     }
     const id = `s${++this.counter}`;
-    const stream = new ManagedStream(id, this.notify, this.windowBytes, () =>
-      this.streams.delete(id),
+    const stream = new ManagedStream(
+      id,
+      this.notify,
+      this.windowBytes,
+      () => this.streams.delete(id),
+      this.notifyEncoded,
     );
     this.streams.set(id, stream);
     return stream;
@@ -88,14 +98,35 @@ class ManagedStream implements OutboundStream {
     private readonly notify: NotificationWriter,
     private readonly windowBytes: number,
     private readonly forget: () => void,
+    private readonly notifyEncoded?: EncodedNotificationWriter,
   ) {}
 
   send(data: unknown): boolean {
     if (this.ended) return false;
-    const bytes = Buffer.byteLength(JSON.stringify(data) ?? 'null');
+    // Encoded once: the size is that of the text that goes out.
+    const json = Buffer.from(JSON.stringify(data) ?? 'null');
+    if (this.notifyEncoded) return this.sendEncoded(json);
+    const bytes = json.length;
     this.sent += bytes;
     const params: StreamDataParams = { stream: this.id, seq: ++this.seq, bytes, data };
     this.notify('stream.data', params);
+    return this.window();
+  }
+
+  sendEncoded(dataJson: Buffer): boolean {
+    if (this.ended) return false;
+    if (!this.notifyEncoded) return this.send(JSON.parse(dataJson.toString('utf8')));
+    const bytes = dataJson.length;
+    this.sent += bytes;
+    const head = `{"stream":${JSON.stringify(this.id)},"seq":${++this.seq},"bytes":${bytes},"data":`;
+    this.notifyEncoded(
+      'stream.data',
+      Buffer.concat([Buffer.from(head), dataJson, Buffer.from('}')]),
+    );
+    return this.window();
+  }
+
+  private window(): boolean {
     if (this.sent - this.acked >= this.windowBytes) this.paused = true;
     return !this.paused;
   }

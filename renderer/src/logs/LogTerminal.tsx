@@ -3,6 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
+import { attachWebglRenderer } from './webglRenderer';
 import type { LogLine } from '@contract/api';
 import { toApiError } from '../api';
 import { errorText } from '../i18n/error-messages';
@@ -78,6 +79,7 @@ export function LogTerminal({
     term.loadAddon(search);
     term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')));
     term.open(host.current!);
+    const webgl = attachWebglRenderer(term);
     const lines: LogLine[] = [];
     const state = { term, fit, search, lines, follow: true } as {
       term: Terminal;
@@ -117,9 +119,16 @@ export function LogTerminal({
       },
       // The width when the line is formatted: lines already shown keep their wrapping on a resize.
       (line) => formatLogLine(line, tab.service === undefined, term.cols),
-      // A macrotask, not a frame: xterm already slices its parsing per frame, and requestAnimationFrame
-      // would cap the flow at one batch per frame.
-      (run) => setTimeout(run, 0),
+      // One write per frame, sized to what xterm parses within it (logPump.ts).
+      (run) => requestAnimationFrame(run),
+      () => performance.now(),
+      // All caught up: show the final count without waiting for the counter's tick, once no
+      // more data came for a frame (during a flood this never fires: no re-render per batch).
+      () =>
+        requestAnimationFrame(() => {
+          if (closed || state.pump.queuedChunks > 0 || state.pump.writing) return;
+          report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
+        }),
     );
     parts.current = state;
     setReady(true);
@@ -166,6 +175,7 @@ export function LogTerminal({
       release?.();
       state.pump.close();
       if (stream) void api.closeStream(stream).catch(() => undefined);
+      webgl?.dispose();
       term.dispose();
       parts.current = null;
     };

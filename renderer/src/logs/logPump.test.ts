@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '@contract/api';
-import { LogPump, MAX_BATCH_CHARS, MAX_IN_FLIGHT_CHARS } from './logPump';
+import {
+  INITIAL_FRAME_CHARS,
+  LogPump,
+  MAX_FRAME_CHARS,
+  MIN_FRAME_CHARS,
+  PARSE_BUDGET_MS,
+} from './logPump';
 
 function line(text: string): LogLine {
   return { service: 'db', stream: 'stdout', time: '2026-01-01T00:00:00Z', text };
@@ -64,28 +70,61 @@ describe('LogPump', () => {
     expect(acks).toEqual([30]);
   });
 
-  it('bounds the text xterm has not parsed yet, and resumes as it catches up', () => {
+  it('writes once per frame, keeps one write in xterm at a time, and sizes it to the frame', () => {
     const term = fakeTerminal();
-    const clock = manualScheduler();
-    const acks: number[] = [];
+    const frames = manualScheduler();
+    let clock = 0;
     const pump = new LogPump(
       term.sink,
-      (b) => acks.push(b),
+      () => {},
       (l) => l.text,
-      clock.schedule,
+      frames.schedule,
+      () => clock,
     );
-    const big = 'x'.repeat(MAX_BATCH_CHARS);
-    const n = MAX_IN_FLIGHT_CHARS / MAX_BATCH_CHARS + 2;
-    for (let i = 0; i < n; i++) pump.push([line(big)], 1);
-    clock.tick();
-    expect(term.writes).toHaveLength(n - 2);
-    expect(pump.charsInFlight).toBe(MAX_IN_FLIGHT_CHARS);
-    expect(acks).toEqual([]);
+    const chunk = 'x'.repeat(16 * 1024);
+    for (let i = 0; i < 40; i++) pump.push([line(chunk)], 1);
+    frames.tick();
+    expect(term.writes).toHaveLength(1);
+    expect(term.writes[0]!.data.length).toBe(INITIAL_FRAME_CHARS);
+    // Nothing more is written while xterm still parses, however many frames pass.
+    expect(frames.queue).toHaveLength(0);
+    // Parsed in 2 × the budget: the next frame carries less (halfway to what fits).
+    clock += PARSE_BUDGET_MS * 2;
     term.writes[0]!.done();
-    expect(acks).toEqual([1]);
-    clock.tick();
-    expect(term.writes).toHaveLength(n - 1);
-    expect(pump.queuedChunks).toBe(1);
+    expect(pump.frameChars).toBe((INITIAL_FRAME_CHARS + INITIAL_FRAME_CHARS / 2) / 2);
+    frames.tick();
+    expect(term.writes[1]!.data.length).toBeLessThanOrEqual(pump.frameChars);
+    // A fast parse lets the frames grow, never past the cap.
+    for (let i = 1; i < 30 && term.writes[i]; i++) {
+      clock += 0.1;
+      term.writes[i]!.done();
+      frames.tick();
+    }
+    expect(pump.frameChars).toBe(MAX_FRAME_CHARS);
+    expect(pump.frameChars).toBeGreaterThan(MIN_FRAME_CHARS);
+  });
+
+  it('reports when everything received has been parsed', () => {
+    const term = fakeTerminal();
+    const frames = manualScheduler();
+    let idle = 0;
+    const pump = new LogPump(
+      term.sink,
+      () => {},
+      (l) => l.text,
+      frames.schedule,
+      () => 0,
+      () => (idle += 1),
+    );
+    pump.push([line('a')], 1);
+    frames.tick();
+    pump.push([line('b')], 1);
+    term.writes[0]!.done();
+    expect(idle).toBe(0);
+    frames.tick();
+    term.writes[1]!.done();
+    expect(idle).toBe(1);
+    expect(pump.shownLines).toBe(2);
   });
 
   it('stops writing and acknowledging while paused, so the agent throttles at the source', () => {

@@ -5,16 +5,19 @@ export interface LogSink {
   write(data: string, done: () => void): void;
 }
 
+/** Runs `run` once, at the next animation frame in the app (a manual tick in tests). */
 export type Scheduler = (run: () => void) => void;
 
-/** One write to xterm carries at most this much text. */
-export const MAX_BATCH_CHARS = 128 * 1024;
 /**
- * Text handed to xterm but not yet parsed. xterm parses its queue in time slices of a few
- * milliseconds per frame, so the window stays responsive however much is queued; this bound only
- * keeps memory flat and makes backpressure reach the agent instead of piling up here.
+ * How long xterm may spend parsing one frame's write. A frame is 16.7 ms at 60 Hz; the rest is
+ * left for xterm's render of the viewport and for the app.
  */
-export const MAX_IN_FLIGHT_CHARS = 512 * 1024;
+export const PARSE_BUDGET_MS = 8;
+/** The first frame's write, before the pump knows how fast this terminal parses. */
+export const INITIAL_FRAME_CHARS = 64 * 1024;
+/** Bounds of one frame's write, whatever the measured speed. */
+export const MIN_FRAME_CHARS = 8 * 1024;
+export const MAX_FRAME_CHARS = 1024 * 1024;
 
 interface Chunk {
   text: string;
@@ -23,17 +26,23 @@ interface Chunk {
 }
 
 /**
- * Moves log data from the stream to the terminal in batches and acknowledges each batch's bytes
- * only after xterm has parsed it (its write callback). The agent stops reading its source when too
- * many bytes are unacknowledged, so a flood is throttled where it starts. Pausing stops writing,
- * and so stops acknowledging: the agent pauses too.
+ * Moves log data from the stream to the terminal, one write per animation frame, and
+ * acknowledges each batch's bytes only after xterm has parsed it (its write callback). Each
+ * frame's write is sized from how long the previous one took to parse, so a flood fills every
+ * frame without making it long: xterm's own time slicing (12 ms, then a macrotask) would
+ * otherwise stack its parse and its render into 30 ms frames. The agent stops reading its source
+ * when too many bytes are unacknowledged, so a flood is throttled where it starts. Pausing stops
+ * writing, and so stops acknowledging: the agent pauses too.
  */
 export class LogPump {
   private queue: Chunk[] = [];
-  private inFlightChars = 0;
+  private queuedChars = 0;
+  private inFlight = false;
   private scheduled = false;
   private paused = false;
   private closed = false;
+  /** Characters one frame's write may carry, adapted to this terminal's parse speed. */
+  frameChars = INITIAL_FRAME_CHARS;
   shownLines = 0;
   receivedLines = 0;
 
@@ -42,6 +51,9 @@ export class LogPump {
     private readonly ack: (bytes: number) => void,
     private readonly format: (line: LogLine) => string,
     private readonly schedule: Scheduler,
+    private readonly now: () => number = () => performance.now(),
+    /** After each write is parsed: the queue drained (a status line can say "all shown"). */
+    private readonly onIdle: () => void = () => {},
   ) {}
 
   push(lines: LogLine[], bytes: number): void {
@@ -50,6 +62,7 @@ export class LogPump {
     for (const line of lines) text += this.format(line);
     this.receivedLines += lines.length;
     this.queue.push({ text, bytes, lines: lines.length });
+    this.queuedChars += text.length;
     this.kick();
   }
 
@@ -66,19 +79,24 @@ export class LogPump {
     return this.queue.length;
   }
 
-  get charsInFlight(): number {
-    return this.inFlightChars;
+  get charsQueued(): number {
+    return this.queuedChars;
+  }
+
+  get writing(): boolean {
+    return this.inFlight;
   }
 
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.queuedChars = 0;
   }
 
-  /** Coalesces everything that arrives in one task into as few writes as possible. */
+  /** At most one write waits in xterm: the next frame writes once it is parsed. */
   private kick(): void {
-    if (this.scheduled || this.paused || this.closed || this.queue.length === 0) return;
-    if (this.inFlightChars >= MAX_IN_FLIGHT_CHARS) return;
+    if (this.scheduled || this.inFlight || this.paused || this.closed) return;
+    if (this.queue.length === 0) return;
     this.scheduled = true;
     this.schedule(() => {
       this.scheduled = false;
@@ -87,33 +105,42 @@ export class LogPump {
   }
 
   private flush(): void {
-    while (
-      !this.paused &&
-      !this.closed &&
-      this.queue.length > 0 &&
-      this.inFlightChars < MAX_IN_FLIGHT_CHARS
-    ) {
-      let text = '';
-      let bytes = 0;
-      let lines = 0;
-      // Whole chunks only: a chunk's bytes are acknowledged once, after all of it is parsed.
-      while (this.queue.length > 0) {
-        const next = this.queue[0]!;
-        if (text.length > 0 && text.length + next.text.length > MAX_BATCH_CHARS) break;
-        this.queue.shift();
-        text += next.text;
-        bytes += next.bytes;
-        lines += next.lines;
-      }
-      const size = text.length;
-      this.inFlightChars += size;
-      this.sink.write(text, () => {
-        if (this.closed) return;
-        this.inFlightChars -= size;
-        this.shownLines += lines;
-        if (bytes > 0) this.ack(bytes);
-        this.kick();
-      });
+    if (this.paused || this.closed || this.inFlight || this.queue.length === 0) return;
+    const parts: string[] = [];
+    let size = 0;
+    let bytes = 0;
+    let lines = 0;
+    // Whole chunks only: a chunk's bytes are acknowledged once, after all of it is parsed.
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (size > 0 && size + next.text.length > this.frameChars) break;
+      this.queue.shift();
+      parts.push(next.text);
+      size += next.text.length;
+      bytes += next.bytes;
+      lines += next.lines;
     }
+    this.queuedChars -= size;
+    this.inFlight = true;
+    const started = this.now();
+    this.sink.write(parts.join(''), () => {
+      if (this.closed) return;
+      this.inFlight = false;
+      this.adapt(size, this.now() - started);
+      this.shownLines += lines;
+      if (bytes > 0) this.ack(bytes);
+      if (this.queue.length === 0) this.onIdle();
+      this.kick();
+    });
+  }
+
+  /** Next frame's size from this one's parse speed; a write smaller than its frame says little. */
+  private adapt(chars: number, ms: number): void {
+    if (ms <= 0) return;
+    if (chars < this.frameChars / 2 && ms < PARSE_BUDGET_MS) return;
+    const fitting = (chars / ms) * PARSE_BUDGET_MS;
+    // Move halfway there: one slow frame (a GC, a resize) should not halve the next one.
+    const next = (this.frameChars + fitting) / 2;
+    this.frameChars = Math.round(Math.min(MAX_FRAME_CHARS, Math.max(MIN_FRAME_CHARS, next)));
   }
 }

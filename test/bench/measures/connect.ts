@@ -1,15 +1,45 @@
-// Connect with the agent already installed: from a saved profile to the first answer (the
-// project list), against `ssh host true` on a new connection. Ours includes everything a
-// reconnect does: SSH handshake and key check, the install probe, the tunnel, session.hello,
-// auth.login (scrypt on the agent), the event subscription and instances.list.
+// Connect with the agent installed: from a saved profile to the first answer (the project
+// list), against `ssh host true` on a new connection. Ours includes everything a reconnect
+// does: SSH handshake and key check, the tunnel, and hello + auth.resume + events.subscribe +
+// instances.list written together (the install probe is skipped when the pinned agent answered
+// last time; a kept session token replaces the scrypt login). The ssh2 handshake alone is timed
+// too, so the note can say how the time splits.
+import { readFile } from 'node:fs/promises';
+import { Client } from 'ssh2';
 import type { BenchContext } from '../setup';
 import { fmtMs, fmtRatio, type Row } from '../report';
 import { median, timed } from '../stats';
 
+/** A bare ssh2 connection to the rig host (key auth, no exec): the JavaScript handshake alone. */
+async function ssh2Handshake(ctx: BenchContext, privateKey: Buffer): Promise<number> {
+  const { ms } = await timed(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const c = new Client();
+        c.on('ready', () => {
+          c.end();
+          resolve();
+        });
+        c.on('error', reject);
+        c.connect({
+          host: ctx.host.address,
+          port: ctx.host.port,
+          username: 'root',
+          privateKey,
+          hostVerifier: () => true,
+          readyTimeout: 20_000,
+        });
+      }),
+  );
+  return ms;
+}
+
 export async function measureConnect(ctx: BenchContext, rounds: number): Promise<Row> {
   const { desktop, serverId, ssh } = ctx;
+  const key = await readFile(ctx.host.rootKeyPath);
   const ours: number[] = [];
   const base: number[] = [];
+  const handshake: number[] = [];
   for (let i = 0; i < rounds; i++) {
     await desktop.disconnectServer(serverId);
     const o = await timed(async () => {
@@ -20,24 +50,29 @@ export async function measureConnect(ctx: BenchContext, rounds: number): Promise
     const b = await ssh.run(['true'], { mux: false });
     if (b.code !== 0) throw new Error(`ssh host true failed: ${b.stderr}`);
     base.push(b.ms);
+    handshake.push(await ssh2Handshake(ctx, key));
   }
   const o = median(ours);
   const b = median(base);
+  const h = median(handshake);
   return {
     metric: 'connect, agent installed → first answer',
     ours: fmtMs(o),
     baseline: `${fmtMs(b)} (ssh host true)`,
     ratio: fmtRatio(o / b, '× ssh'),
-    target: '≤ 1.5× ssh',
-    met: o / b <= 1.5,
-    method: `median of ${rounds} rounds; ours = connectServer + listProjects on a new SSH connection.`,
+    target: '≤ 1.0× ssh',
+    met: o / b <= 1.0,
+    method:
+      `median of ${rounds} rounds; ours = connectServer + listProjects on a new SSH ` +
+      `connection. Of ours, the ssh2 handshake alone (key exchange + key auth, no channel) ` +
+      `takes ${fmtMs(h)}; the rest (${fmtMs(Math.max(0, o - h))}) is the keychain read, the ` +
+      'tunnel channel and the one pipelined round of hello, resume, subscribe and list.',
     whenMissed:
-      'a reconnect is several sequential exchanges more than `ssh host true`: the install ' +
-      'probe (an exec channel running a shell script), the tunnel open, `session.hello`, ' +
-      '`auth.login` (scrypt on the agent), `events.subscribe` and the list; with Nagle on (see ' +
-      'Findings) each can also wait ~40 ms for a delayed ACK. Closing the gap: TCP_NODELAY, ' +
-      'skip the probe when the pinned agent version answered `session.hello` last time (probe ' +
-      'only when hello fails), `auth.resume` with the stored token instead of a scrypt login, ' +
-      'and hello + resume + events.subscribe written at once instead of one after the other.',
+      `the SSH handshake: ssh2 does it in JavaScript in ${fmtMs(h)} where OpenSSH’s whole ` +
+      `\`ssh host true\` (handshake, auth, a session channel, exec) takes ${fmtMs(b)}, so even a ` +
+      'connect with nothing after the handshake would be over the bar. The agent part is now ' +
+      'one round trip. Closing the gap: keep the SSH connection across app restarts is not ' +
+      'possible, but reusing an OpenSSH ControlMaster socket when the user has one, or ' +
+      'connecting every saved server at app start before the first card is asked for, would.',
   };
 }

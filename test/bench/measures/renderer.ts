@@ -73,34 +73,39 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
       ours: `${r.logSeconds.toFixed(2)} s (${Math.round(r.logLinesPerSecond).toLocaleString('en')} lines/s)`,
       baseline: `${Math.round(rawCatLinesPerSecond).toLocaleString('en')} lines/s (ssh cat)`,
       ratio: fmtRatio(share * 100, '% of raw'),
-      target: '≥ 50% of raw',
-      met: share >= 0.5,
+      target: '≥ 100,000 lines/s',
+      met: r.logLinesPerSecond >= 100_000,
       method:
         'open a log terminal on a fixture stream → every line parsed by xterm (the ' +
-        '`data-shown` counter); the fixture holds back when 1 MiB is unacknowledged, like the ' +
-        'agent. Compared with the raw `ssh cat` rate measured above, because the terminal is ' +
-        'the last stage of “log streaming to the terminal”.',
+        '`data-shown` counter, updated as soon as the pump is idle); the fixture holds back ' +
+        'when a window is unacknowledged, like the agent, and sends 500 lines a message. The ' +
+        'pump writes once per animation frame, sized to what xterm parsed within ~8 ms the ' +
+        'frame before; xterm draws with WebGL where a GPU renders it (not in this headless ' +
+        'Chromium, started with --disable-gpu: the DOM renderer draws). Compared with the raw ' +
+        '`ssh cat` rate measured above, because the terminal is the last stage.',
       whenMissed:
-        'xterm parses and lays out every line on the renderer’s one thread, which in headless ' +
-        'Chromium on a loaded 2-core machine shares the CPU with everything else; the pump acks ' +
-        'only after xterm’s write callback, so the terminal sets the pace. Closing the gap: ' +
-        'fewer, larger writes into xterm while the view follows the bottom, and xterm’s WebGL ' +
-        'renderer where a GPU exists; measure each with test/harness/bench.ts.',
+        'a CPU profile of the flood (`npx tsx test/harness/bench.ts --profile`) puts about ' +
+        'half the main thread in native rendering — style, layout and paint of the DOM ' +
+        'renderer’s rows (`(program)`, `replaceChildren`, `createRow`) — and only about a ' +
+        'tenth in xterm’s parser; on a loaded 2-core machine without a GPU each frame’s redraw ' +
+        'of the viewport costs more than the parse of the lines behind it. Closing the gap: ' +
+        'the WebGL renderer (loaded where a hardware context exists) takes the DOM work away; ' +
+        'this harness cannot show it without a GPU.',
     },
     {
       metric: 'renderer: frames during the log flood',
       ours: `p95 ${r.p95FrameMs.toFixed(0)} ms`,
       baseline: '—',
       ratio: `longest ${r.maxFrameMs.toFixed(0)} ms`,
-      target: 'p95 ≤ 50 ms',
-      met: r.p95FrameMs <= 50,
+      target: 'p95 ≤ 17 ms',
+      met: r.p95FrameMs <= 17,
       method:
         '“the UI staying responsive” as a number: requestAnimationFrame intervals while the ' +
-        'lines pour in. 50 ms (20 fps) is our threshold; DESIGN.md gives none.',
+        'lines pour in. 17 ms is one frame at 60 Hz (issue 21).',
       whenMissed:
-        'long frames mean xterm’s parse + render of one batch outlasts a frame. Closing the ' +
-        'gap: cap the bytes handed to xterm per animation frame (the pump already acks per ' +
-        'batch, so it can simply write less per frame and keep the rest queued).',
+        'the pump already caps each frame’s write to ~8 ms of parsing; what remains is the DOM ' +
+        'renderer redrawing the whole viewport each frame while the view follows the bottom ' +
+        '(see the profile in the row above), which alone outlasts 17 ms on this machine.',
     },
   ];
 }

@@ -1,4 +1,4 @@
-import type { AgentEvent, LogLine } from '@protocol/types';
+import type { AgentEvent, LogBatch, LogLine } from '@protocol/types';
 import type { MethodName } from '@protocol/methods';
 
 /**
@@ -7,7 +7,8 @@ import type { MethodName } from '@protocol/methods';
  * consumers are typed in one place instead of casting `unknown` at each use.
  */
 export interface StreamPayloads {
-  'logs.follow': LogLine[];
+  /** `LogBatch` when the follow asked for `format: "records"`. */
+  'logs.follow': LogLine[] | LogBatch;
   'events.subscribe': AgentEvent;
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UltrabaseError } from '@contract/errors';
 import type { ConnectionState, UserPublic } from '@contract/api';
-import type { AgentEvent, LogLine } from '@protocol/types';
+import type { AgentEvent, LogLine, LogSource } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
@@ -9,6 +9,7 @@ import { backoffDelay, isRetryable } from '../ssh/backoff';
 import type { Logger } from '../logging/logger';
 import type { AgentLink } from './link';
 import { LogCursor } from './log-resume';
+import { linesOfBatch } from './log-batch';
 
 export interface SessionStatus {
   state: ConnectionState;
@@ -35,7 +36,28 @@ export interface SessionOptions {
   reconnectWaitMs?: number;
   /** Milliseconds before reconnect attempt n (from 0); default exponential backoff with jitter. */
   retryDelay?(attempt: number): number;
+  /**
+   * Where the agent session token outlives this process (the keychain), so the next connect
+   * resumes it instead of a scrypt login. Without it the token lives in memory only.
+   */
+  tokenStore?: TokenStore;
 }
+
+/** The agent session token of one server, kept in the OS keychain. */
+export interface TokenStore {
+  get(): Promise<string | undefined>;
+  set(token: string): Promise<void>;
+  clear(): Promise<void>;
+}
+
+/** A project list sent with the connect is handed to the first list call within this long. */
+const PREFETCH_TTL_MS = 2_000;
+
+type Sent = {
+  resume?: Promise<ResultOf<'auth.resume'>>;
+  subscribe?: Promise<ResultOf<'events.subscribe'>>;
+  list?: Promise<ResultOf<'instances.list'>>;
+};
 
 interface LogSubscription {
   id: string;
@@ -48,6 +70,8 @@ interface LogSubscription {
   unacked: number;
   /** Bytes delivered on an agent stream that no longer exists (before a reconnect). */
   staleUnacked: number;
+  /** How the agent reads this log (its file or the Engine API), once it said so. */
+  source?: LogSource;
 }
 
 /** History replayed when a log stream is reopened after a reconnect, to bridge the gap. */
@@ -70,6 +94,8 @@ export class AgentSession {
   private connecting: Promise<void> | undefined;
   private readonly logs = new Map<string, LogSubscription>();
   private readonly waiters = new Set<() => void>();
+  /** `instances.list` sent along with the connect, for the first list call (the first cards). */
+  private prefetched: { at: number; result: Promise<ResultOf<'instances.list'>> } | undefined;
 
   constructor(private readonly options: SessionOptions) {
     options.link.onDown(() => this.rpc?.close());
@@ -88,17 +114,30 @@ export class AgentSession {
     return this.connecting;
   }
 
-  async disconnect(): Promise<void> {
+  /**
+   * Closes the connection. The agent session survives it (until its 24 h expiry, a password
+   * change or the user's disabling), so the next connect resumes it; `logout` ends it too
+   * (the server is being removed).
+   */
+  async disconnect(options: { logout?: boolean } = {}): Promise<void> {
     this.wanted = false;
     const rpc = this.rpc;
     this.rpc = undefined;
-    if (rpc && this.token) await rpc.call('auth.logout', {}, { timeoutMs: 2000 }).catch(() => {});
+    this.prefetched = undefined;
+    if (options.logout) {
+      if (rpc && this.token) {
+        await rpc.call('auth.logout', {}, { timeoutMs: 2000 }).catch(() => {});
+      }
+      await this.options.tokenStore?.clear().catch(() => {});
+    }
+    // A kept token is read from the store on the next connect, which checks it still belongs
+    // to the profile's agent user (the profile may change meanwhile).
+    if (options.logout || this.options.tokenStore) this.token = undefined;
     rpc?.close();
     await this.options.link.close();
     for (const sub of this.logs.values())
       this.options.hooks.onLogEnd(sub.id, { code: 'NOT_CONNECTED', message: 'Disconnected.' });
     this.logs.clear();
-    this.token = undefined;
     this.setStatus({ state: 'disconnected' });
   }
 
@@ -108,6 +147,14 @@ export class AgentSession {
     options?: CallOptions,
   ): Promise<ResultOf<M>> {
     const rpc = await this.ready();
+    const early = this.prefetched;
+    if (early && method === 'instances.list' && Object.keys(params ?? {}).length === 0) {
+      this.prefetched = undefined;
+      if (Date.now() - early.at <= PREFETCH_TTL_MS) {
+        const result = await early.result.catch(() => undefined);
+        if (result) return result as ResultOf<M>;
+      }
+    }
     return rpc.call(method, params, options);
   }
 
@@ -143,13 +190,18 @@ export class AgentSession {
     await new Promise<void>((resolve, reject) =>
       rpc.attachStream('logs.follow', stream, {
         data: (p) => {
-          lines.push(...(p.data ?? []));
+          lines.push(...linesOfBatch(p.data).lines);
           rpc.ack(stream, p.bytes);
         },
         end: (error) => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
       }),
     );
     return lines;
+  }
+
+  /** How the agent reads a followed log: its file on disk or the Engine API (once it said). */
+  logSource(stream: string): LogSource | undefined {
+    return this.logs.get(stream)?.source;
   }
 
   hasStream(stream: string): boolean {
@@ -215,34 +267,24 @@ export class AgentSession {
     this.setStatus({ state: reconnecting ? 'reconnecting' : 'connecting' });
     let rpc: RpcClient | undefined;
     try {
-      const channel = await this.options.link.open((step) => {
-        if (
-          !reconnecting &&
-          step !== 'ssh' &&
-          step !== 'probe' &&
-          step !== 'tunnel' &&
-          this.status.state !== 'bootstrapping'
-        ) {
-          this.setStatus({ state: 'bootstrapping' });
-        }
-      });
-      rpc = new RpcClient(channel);
-      const hello = await rpc.call(
-        'session.hello',
-        { protocol: PROTOCOL_VERSION, client: this.options.clientName },
-        { timeoutMs: 15_000 },
-      );
-      if (hello.protocol !== PROTOCOL_VERSION) {
-        throw new UltrabaseError(
-          'AGENT_INCOMPATIBLE',
-          `The agent speaks protocol ${hello.protocol}; this app speaks ${PROTOCOL_VERSION}.`,
-        );
+      // The keychain read overlaps the SSH handshake.
+      const stored = this.token
+        ? Promise.resolve(this.token)
+        : (this.options.tokenStore?.get().catch(() => undefined) ?? Promise.resolve(undefined));
+      let opened = await this.openAndGreet(reconnecting, stored);
+      if (!opened.confirmed) {
+        // A shortcut open reached an agent of another version: open again, checking in full.
+        opened.rpc.close();
+        opened = await this.openAndGreet(reconnecting, Promise.resolve(this.token));
       }
-      const session = await this.authenticate(rpc);
+      rpc = opened.rpc;
+      const { hello, sent } = opened;
+      const session = await this.authenticate(rpc, sent.resume);
       this.rpc = rpc;
       const mine = rpc;
       rpc.onClose(() => this.lost(mine));
-      await this.subscribeEvents(rpc);
+      await this.subscribeEvents(rpc, session.resumed ? sent.subscribe : undefined);
+      if (session.resumed && sent.list) this.prefetched = { at: Date.now(), result: sent.list };
       for (const sub of this.logs.values()) await this.openLog(rpc, sub, true);
       this.setStatus({
         state: 'connected',
@@ -263,24 +305,93 @@ export class AgentSession {
     }
   }
 
-  private async authenticate(rpc: RpcClient) {
-    if (this.token) {
+  /**
+   * Opens a channel and writes hello, and with a token also auth.resume, events.subscribe and
+   * instances.list, all at once: the agent handles a connection's messages in order, so the
+   * connect costs one round trip instead of four. A hello that fails after a shortcut open
+   * (the link skipped its install probe) opens again the long way.
+   */
+  private async openAndGreet(
+    reconnecting: boolean,
+    tokenLookup: Promise<string | undefined>,
+  ): Promise<{ rpc: RpcClient; hello: ResultOf<'session.hello'>; confirmed: boolean; sent: Sent }> {
+    for (let attempt = 0; ; attempt++) {
+      const channel = await this.options.link.open((step) => {
+        if (
+          !reconnecting &&
+          step !== 'ssh' &&
+          step !== 'probe' &&
+          step !== 'tunnel' &&
+          this.status.state !== 'bootstrapping'
+        ) {
+          this.setStatus({ state: 'bootstrapping' });
+        }
+      });
+      const rpc = new RpcClient(channel);
+      const hello = rpc.call(
+        'session.hello',
+        { protocol: PROTOCOL_VERSION, client: this.options.clientName },
+        { timeoutMs: 15_000 },
+      );
+      const sent: Sent = {};
+      const token = await tokenLookup;
+      if (token) {
+        sent.resume = rpc.call('auth.resume', { token });
+        sent.subscribe = rpc.call('events.subscribe', {});
+        sent.list = rpc.call('instances.list', {});
+        // Whoever does not use them must not see an unhandled rejection.
+        for (const p of [sent.resume, sent.subscribe, sent.list]) p.catch(() => {});
+      }
       try {
-        const resumed = await rpc.call('auth.resume', { token: this.token });
+        const answer = await hello;
+        if (answer.protocol !== PROTOCOL_VERSION) {
+          throw new UltrabaseError(
+            'AGENT_INCOMPATIBLE',
+            `The agent speaks protocol ${answer.protocol}; this app speaks ${PROTOCOL_VERSION}.`,
+          );
+        }
+        const confirmed = this.options.link.agentAnswered?.(answer.agentVersion) ?? true;
+        return { rpc, hello: answer, confirmed, sent };
+      } catch (err) {
+        rpc.close();
+        if (attempt === 0 && this.options.link.forgetShortcut?.()) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async authenticate(
+    rpc: RpcClient,
+    resuming: Promise<ResultOf<'auth.resume'>> | undefined,
+  ): Promise<ResultOf<'auth.login'> & { resumed: boolean }> {
+    if (resuming) {
+      try {
+        const resumed = await resuming;
         this.token = resumed.token;
-        return resumed;
+        return { ...resumed, resumed: true };
       } catch {
         this.token = undefined;
+        await this.options.tokenStore?.clear().catch(() => {});
       }
     }
     const { username, password } = await this.options.credentials();
     const session = await rpc.call('auth.login', { username, password });
     this.token = session.token;
-    return session;
+    await this.options.tokenStore?.set(session.token).catch((err: unknown) =>
+      this.options.logger.warn('could not keep the agent session in the keychain', {
+        serverId: this.options.serverId,
+        error: (err as Error).message,
+      }),
+    );
+    return { ...session, resumed: false };
   }
 
-  private async subscribeEvents(rpc: RpcClient): Promise<void> {
-    const { stream } = await rpc.call('events.subscribe', {});
+  private async subscribeEvents(
+    rpc: RpcClient,
+    sent?: Promise<ResultOf<'events.subscribe'>>,
+  ): Promise<void> {
+    const early = await sent?.catch(() => undefined);
+    const { stream } = early ?? (await rpc.call('events.subscribe', {}));
     rpc.attachStream('events.subscribe', stream, {
       data: (p) => {
         rpc.ack(stream, p.bytes);
@@ -296,7 +407,12 @@ export class AgentSession {
       sub.staleUnacked += sub.unacked;
       sub.unacked = 0;
     }
-    const params: ParamsOf<'logs.follow'> = { id: sub.instanceId, follow: true };
+    // Records: the agent ships the container's json-file lines as read (logs/json-file-*.ts).
+    const params: ParamsOf<'logs.follow'> = {
+      id: sub.instanceId,
+      follow: true,
+      format: 'records',
+    };
     if (sub.service !== undefined) params.service = sub.service;
     const tail = resume ? Math.max(sub.tail ?? 0, RESUME_TAIL) : sub.tail;
     if (tail !== undefined) params.tail = tail;
@@ -304,7 +420,16 @@ export class AgentSession {
     sub.agentStream = stream;
     rpc.attachStream('logs.follow', stream, {
       data: (p) => {
-        const lines = sub.cursor.accept(p.data ?? []);
+        const batch = linesOfBatch(p.data);
+        if (batch.source && batch.source !== sub.source) {
+          sub.source = batch.source;
+          this.options.logger.info('log stream source', {
+            serverId: this.options.serverId,
+            instanceId: sub.instanceId,
+            source: batch.source === 'file' ? 'container log file' : 'Docker Engine API',
+          });
+        }
+        const lines = sub.cursor.accept(batch.lines);
         if (lines.length === 0) {
           rpc.ack(stream, p.bytes);
           return;

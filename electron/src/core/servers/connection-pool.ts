@@ -13,6 +13,7 @@ import {
 import { RememberedPorts } from '../forwards/remembered-ports';
 import type { NodeSpawner } from '../bootstrap/node-spawner';
 import { AgentSession } from './agent-session';
+import { agentTokenStore } from './agent-token-store';
 import type { AgentLink } from './link';
 import { LocalLink } from './local-link';
 import { SshLink, type SshLinkDeps } from './ssh-link';
@@ -92,6 +93,12 @@ export class ConnectionPool {
 
   /** Disconnects and drops the session (the server is being removed). */
   async drop(serverId: string): Promise<void> {
+    const c = this.connections.get(serverId);
+    // Removing the server ends its agent session too (a plain disconnect keeps it to resume).
+    if (c?.session.connected) {
+      await this.releaseForwards(serverId);
+      await c.session.disconnect({ logout: true });
+    }
     await this.disconnect(serverId);
     this.connections.delete(serverId);
   }
@@ -201,6 +208,12 @@ export class ConnectionPool {
       link,
       clientName: this.options.clientName,
       logger,
+      tokenStore: agentTokenStore(
+        serverId,
+        secrets,
+        remember,
+        () => directory.get(serverId)?.agentUsername,
+      ),
       credentials: async () => {
         const p = directory.require(serverId);
         const password =

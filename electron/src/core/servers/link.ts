@@ -14,5 +14,13 @@ export interface AgentLink {
   onDown(listener: () => void): void;
   /** Rewrites a connect failure the link knows more about (a staff login cannot upgrade). */
   explainFailure?(err: UltrabaseError): UltrabaseError;
+  /**
+   * The agent behind the channel `open` returned answered hello with this version. False: the
+   * link skipped a check it should not have (an agent of another version answered a shortcut
+   * open), and the session must open again, which then checks in full.
+   */
+  agentAnswered?(agentVersion: string): boolean;
+  /** The last `open` took a shortcut that a failed hello may mean was wrong: forget it. */
+  forgetShortcut?(): boolean;
   close(): Promise<void>;
 }

@@ -134,8 +134,22 @@ export function staffForwardingRefused(serverId: string, port?: number): Ultraba
   );
 }
 
+/**
+ * Where the agent was found running at the version this app pins, the last time it answered
+ * hello. A reconnect opens the tunnel straight there: the install probe (an exec channel
+ * running a shell script) costs more than the rest of a reconnect together.
+ */
+interface KnownAgent {
+  version: string;
+  target: { socketPath: string; nodePath: string; bundlePath: string };
+  outcome: BootstrapOutcome;
+}
+
 export class SshLink implements AgentLink {
   private client: Client | undefined;
+  private known: KnownAgent | undefined;
+  /** The last open skipped the probe (and so must be confirmed by hello). */
+  private shortcut = false;
   private readonly downListeners = new Set<() => void>();
   private closing = false;
   bootstrap: BootstrapOutcome | undefined;
@@ -182,6 +196,19 @@ export class SshLink implements AgentLink {
     const local = this.deps.localAgent();
     local.catch(() => {});
     const client = await this.connect(onStep);
+    this.shortcut = false;
+    const known = this.known;
+    if (known && known.version === (await local).version) {
+      onStep?.('tunnel');
+      const opened = await openTunnel(client, known.target, this.preferred).catch(() => undefined);
+      if (opened) {
+        this.shortcut = true;
+        this.bootstrap = known.outcome;
+        this.tunnel = opened.kind;
+        return opened.channel;
+      }
+      this.known = undefined; // no socket there any more: probe, and install if need be
+    }
     const outcome = await ensureAgent(client, {
       local: await local,
       agentUsername: this.agentUsername(),
@@ -204,19 +231,38 @@ export class SshLink implements AgentLink {
     });
     this.bootstrap = outcome;
     onStep?.('tunnel');
-    const { channel, kind } = await openTunnel(
-      client,
-      {
-        socketPath: outcome.layout.socketPath,
-        nodePath: outcome.nodePath,
-        bundlePath: outcome.layout.bundlePath,
-      },
-      this.preferred,
-    );
+    const target = {
+      socketPath: outcome.layout.socketPath,
+      nodePath: outcome.nodePath,
+      bundlePath: outcome.layout.bundlePath,
+    };
+    const { channel, kind } = await openTunnel(client, target, this.preferred);
     // Once a server refused socket forwarding, do not ask again on every reconnect.
     this.preferred = kind;
     this.tunnel = kind;
+    this.pending = { version: (await local).version, target, outcome };
     return channel;
+  }
+
+  /** What the last full open found, until hello confirms the agent answers at that version. */
+  private pending: KnownAgent | undefined;
+
+  agentAnswered(agentVersion: string): boolean {
+    if (this.shortcut) {
+      if (this.known?.version === agentVersion) return true;
+      this.known = undefined;
+      return false;
+    }
+    if (this.pending?.version === agentVersion) this.known = this.pending;
+    this.pending = undefined;
+    return true;
+  }
+
+  forgetShortcut(): boolean {
+    const was = this.shortcut;
+    this.shortcut = false;
+    if (was) this.known = undefined;
+    return was;
   }
 
   async forward(host: string, port: number): Promise<Duplex> {

@@ -1,0 +1,278 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { isWholeRecord } from './json-file-records';
+
+/**
+ * Reads a container's json-file log (`LogPath` from inspect) straight from disk, as `cat` would,
+ * instead of through dockerd's log API, which decodes and re-frames every line and caps a
+ * follow at a fraction of the disk's speed. The tail spans the rotated files (`<path>.1`, … —
+ * compressed ones are not read), a follow notices rotation (a new inode at the path) and
+ * truncation, and only whole lines are handed on, in chunks of about `chunkBytes`.
+ */
+export interface JsonFileConsumer {
+  /** Whole records, oldest first, each without its newline. False: pause until `resume()`. */
+  lines(lines: Buffer[], bytes: number): boolean;
+  /**
+   * Called once when reading is over: the log is gone (container removed), a read without
+   * follow reached the end, reading failed, or the follow was cancelled.
+   */
+  end(error?: Error): void;
+}
+
+export interface JsonFileFollowOptions {
+  path: string;
+  /** The last `tail` lines first; undefined: the whole log, rotated files included. */
+  tail?: number;
+  follow: boolean;
+  chunkBytes?: number;
+  /** How often a follow looks at the file when no change notification came (missed events). */
+  pollMs?: number;
+}
+
+const NEWLINE = 0x0a;
+const MAX_ROTATED_FILES = 20;
+const BACKWARD_BLOCK = 64 * 1024;
+const DEFAULT_CHUNK = 64 * 1024;
+const MAX_PARTIAL_BYTES = 1024 * 1024;
+
+interface Segment {
+  path: string;
+  start: number;
+}
+
+/** Offset where the last `n` whole lines of `handle` (`size` bytes) begin, and how many it has. */
+async function tailStart(
+  handle: FileHandle,
+  size: number,
+  n: number,
+): Promise<{ start: number; lines: number }> {
+  if (n === 0) return { start: size, lines: 0 };
+  const block = Buffer.allocUnsafe(BACKWARD_BLOCK);
+  let seen = 0;
+  let end = size;
+  while (end > 0) {
+    const from = Math.max(0, end - BACKWARD_BLOCK);
+    const { bytesRead } = await handle.read(block, 0, end - from, from);
+    for (let i = bytesRead - 1; i >= 0; i--) {
+      if (block[i] !== NEWLINE) continue;
+      seen += 1;
+      // The (n+1)-th newline from the end closes the line before the ones we want.
+      if (seen === n + 1) return { start: from + i + 1, lines: n };
+    }
+    end = from;
+  }
+  return { start: 0, lines: seen };
+}
+
+/** The rotated files that hold older lines, newest first, as long as they are plain files. */
+async function rotatedFiles(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 1; i <= MAX_ROTATED_FILES; i++) {
+    const p = `${path}.${i}`;
+    const s = await stat(p).catch(() => undefined);
+    if (!s?.isFile()) break;
+    out.push(p);
+  }
+  return out;
+}
+
+export class JsonFileFollower {
+  private cancelled = false;
+  private resumeWaiter: (() => void) | undefined;
+  private changeWaiter: (() => void) | undefined;
+  private watcher: FSWatcher | undefined;
+  private rest: Buffer = Buffer.alloc(0);
+  private readonly chunkBytes: number;
+
+  private constructor(
+    private readonly options: JsonFileFollowOptions,
+    private readonly consumer: JsonFileConsumer,
+    private handle: FileHandle,
+    private ino: number,
+  ) {
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
+  }
+
+  /**
+   * Opens the log or throws (no such file, no permission): the caller then falls back to the
+   * Engine API. Reading starts at once.
+   */
+  static async start(
+    options: JsonFileFollowOptions,
+    consumer: JsonFileConsumer,
+  ): Promise<JsonFileFollower> {
+    const handle = await open(options.path, 'r');
+    try {
+      const s = await handle.stat();
+      const follower = new JsonFileFollower(options, consumer, handle, s.ino);
+      void follower.run(s.size).then(
+        () => follower.finish(),
+        (err: unknown) => follower.finish(err instanceof Error ? err : new Error(String(err))),
+      );
+      return follower;
+    } catch (err) {
+      await handle.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  resume(): void {
+    const w = this.resumeWaiter;
+    this.resumeWaiter = undefined;
+    w?.();
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.resume();
+    this.wake();
+  }
+
+  private finished = false;
+  private finish(error?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.watcher?.close();
+    void this.handle.close().catch(() => {});
+    this.consumer.end(this.cancelled ? undefined : error);
+  }
+
+  private wake(): void {
+    const w = this.changeWaiter;
+    this.changeWaiter = undefined;
+    w?.();
+  }
+
+  private async run(size: number): Promise<void> {
+    const { tail } = this.options;
+    const segments: Segment[] = [];
+    if (tail === undefined) {
+      for (const p of (await rotatedFiles(this.options.path)).reverse()) {
+        segments.push({ path: p, start: 0 });
+      }
+    } else {
+      const here = await tailStart(this.handle, size, tail);
+      let missing = tail - here.lines;
+      for (const p of missing > 0 ? await rotatedFiles(this.options.path) : []) {
+        if (missing <= 0) break;
+        const h = await open(p, 'r').catch(() => undefined);
+        if (!h) break;
+        try {
+          const t = await tailStart(h, (await h.stat()).size, missing);
+          segments.unshift({ path: p, start: t.start });
+          missing -= t.lines;
+        } finally {
+          await h.close();
+        }
+      }
+      segments.push({ path: this.options.path, start: here.start });
+    }
+    if (tail === undefined) segments.push({ path: this.options.path, start: 0 });
+
+    // Older files first, read to their end and closed.
+    for (const seg of segments.slice(0, -1)) {
+      if (this.cancelled) return;
+      const h = await open(seg.path, 'r').catch(() => undefined);
+      if (!h) continue;
+      try {
+        await this.readToEnd(h, seg.start);
+      } finally {
+        await h.close();
+      }
+      this.rest = Buffer.alloc(0); // a rotated file ends with a whole line
+    }
+    const current = segments.at(-1) as Segment;
+    let pos = await this.readToEnd(this.handle, current.start);
+    if (!this.options.follow) return;
+
+    this.watcher = this.watchDirectory();
+    while (!this.cancelled) {
+      const s = await stat(this.options.path).catch(() => undefined);
+      if (!s) {
+        // Rotation leaves the path empty for an instant; a removed container takes its folder.
+        const dir = await stat(dirname(this.options.path)).catch(() => undefined);
+        if (!dir) return;
+      } else if (s.ino !== this.ino) {
+        await this.readToEnd(this.handle, pos); // what was written before the rename
+        const next = await open(this.options.path, 'r').catch(() => undefined);
+        if (next) {
+          await this.handle.close().catch(() => {});
+          this.handle = next;
+          this.ino = (await next.stat()).ino;
+          this.rest = Buffer.alloc(0);
+          pos = await this.readToEnd(next, 0);
+          continue;
+        }
+      } else if (s.size < pos) {
+        pos = 0; // truncated in place
+        this.rest = Buffer.alloc(0);
+        continue;
+      } else if (s.size > pos) {
+        pos = await this.readToEnd(this.handle, pos);
+        continue;
+      }
+      await this.changed();
+    }
+  }
+
+  /** Resolves at the next change in the container's folder, or after the poll interval. */
+  private changed(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake(), this.options.pollMs ?? 1_000);
+      this.changeWaiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      if (this.cancelled) this.wake();
+    });
+  }
+
+  private watchDirectory(): FSWatcher | undefined {
+    try {
+      const w = watch(dirname(this.options.path), { persistent: false }, () => this.wake());
+      w.on('error', () => {});
+      return w;
+    } catch {
+      return undefined; // polling alone still follows
+    }
+  }
+
+  /** Reads from `pos` to the current end, handing on whole lines; returns the new position. */
+  private async readToEnd(handle: FileHandle, pos: number): Promise<number> {
+    for (;;) {
+      if (this.cancelled) return pos;
+      const buf = Buffer.allocUnsafe(this.chunkBytes);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return pos;
+      pos += bytesRead;
+      await this.hand(buf.subarray(0, bytesRead));
+    }
+  }
+
+  private async hand(chunk: Buffer): Promise<void> {
+    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
+    const lines: Buffer[] = [];
+    let bytes = 0;
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      const line = data.subarray(start, nl);
+      if (isWholeRecord(line)) {
+        lines.push(line);
+        bytes += line.length;
+      }
+      start = nl + 1;
+    }
+    // Keep the partial last line; copy it so the big read buffer can be collected. Docker
+    // splits longer messages at 16 KiB, so a "line" past the cap is not a record: drop it.
+    this.rest =
+      data.length - start > MAX_PARTIAL_BYTES ? Buffer.alloc(0) : Buffer.from(data.subarray(start));
+    if (lines.length === 0) return;
+    if (!this.consumer.lines(lines, bytes) && !this.cancelled) {
+      await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// A status change reaching the desktop (issue 21, target 5): from killing one service's
+// container to the core's `project.changed` event showing it (Docker event → agent → tunnel →
+// core; the renderer's share is the card re-render, measured by the renderer rows), and back
+// when the container starts again. The usual way is a panel polling `docker ps` over ssh every
+// 5 s: a change waits for the next poll (uniformly 0–5 s), then for the poll itself.
+//
+// Set-up note: only an instance at rest (running, degraded, stopped) follows Docker; the bench's
+// instances are dry runs (`created`) with a stand-in busybox container, since a real stack
+// needs the full stand-in images. So the bench stops the agent, marks one instance `running`
+// in state.json (as a finished creation would have), and lets the desktop's reconnect start the
+// agent again. What is measured after that is the real path, untouched.
+import { request } from 'node:http';
+import type { DesktopEvent } from '../../../electron/src/contract/api';
+import type { BenchContext } from '../setup';
+import { BENCH_LABEL, docker } from '../docker';
+import { editAgentState, until } from './agent-state';
+import { fmtMs, fmtRatio, type Row } from '../report';
+import { DOCKER_PS } from './status';
+import { median, now, percentileSorted } from '../stats';
+
+const POLL_INTERVAL_MS = 5_000;
+
+/** Arrival times (here) of the Engine API's events for one container, by action. */
+function dockerEvents(container: string): { at: Map<string, bigint>; close(): void } {
+  const at = new Map<string, bigint>();
+  const filters = encodeURIComponent(JSON.stringify({ container: [container] }));
+  const req = request(
+    { socketPath: '/var/run/docker.sock', method: 'GET', path: `/events?filters=${filters}` },
+    (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const t = now();
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) !== -1) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            const e = JSON.parse(line) as { Action?: string };
+            if (e.Action && !at.has(e.Action)) at.set(e.Action, t);
+          } catch {
+            // not an event line
+          }
+        }
+      });
+    },
+  );
+  req.on('error', () => {});
+  req.end();
+  return { at, close: () => req.destroy() };
+}
+
+function engine(method: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: '/var/run/docker.sock', method, path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Makes `instanceId` an instance at rest with a container that survives a kill: the bench's
+ * containers run with --rm, so this one is replaced by a copy without it.
+ */
+export async function markRunning(
+  ctx: BenchContext,
+  instanceId: string,
+  oldContainer: string,
+  image: string,
+): Promise<string> {
+  await docker(['rm', '-f', oldContainer]);
+  const id = (
+    await docker([
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--log-driver',
+      'json-file',
+      '--label',
+      `com.docker.compose.project=ub_${instanceId}`,
+      '--label',
+      'com.docker.compose.service=db',
+      '--label',
+      'com.docker.compose.oneoff=False',
+      '--label',
+      `${BENCH_LABEL}=${process.pid}`,
+      image,
+      'sleep',
+      '1800',
+    ])
+  ).trim();
+  await editAgentState(ctx.host, ctx.desktop, ctx.serverId, (state) => {
+    const inst = state.instances[instanceId];
+    if (!inst) throw new Error(`no instance ${instanceId} in state.json`);
+    inst.status = 'running';
+  });
+  return id;
+}
+
+export async function measureStatusChange(
+  ctx: BenchContext,
+  opts: { instanceId: string; containerId: string; rounds: number },
+): Promise<Row> {
+  const { desktop } = ctx;
+  const seen: { state?: string; at?: bigint } = {};
+  const off = desktop.onEvent((e: DesktopEvent) => {
+    if (e.type !== 'project.changed' || e.project.id !== opts.instanceId) return;
+    const db = e.project.services?.find((s) => s.service === 'db');
+    if (db && db.state !== seen.state) {
+      seen.state = db.state;
+      seen.at = now();
+    }
+  });
+  const samples: number[] = [];
+  const killSamples: number[] = [];
+  const dockerPart: number[] = [];
+  const ourPart: number[] = [];
+  const events = dockerEvents(opts.containerId);
+  await sleep(300); // the events stream is open
+  try {
+    for (let r = 0; r < opts.rounds; r++) {
+      for (const [action, expect] of [
+        ['kill', (s?: string) => s !== undefined && s !== 'running'],
+        ['start', (s?: string) => s === 'running'],
+      ] as const) {
+        delete seen.at;
+        events.at.clear();
+        const t0 = now();
+        const code = await engine('POST', `/containers/${opts.containerId}/${action}`);
+        if (code >= 300 && code !== 304) throw new Error(`docker ${action}: HTTP ${code}`);
+        await until(() => seen.at !== undefined && expect(seen.state), 10_000, `the ${action}`);
+        const shown = seen.at as unknown as bigint;
+        samples.push(Number(shown - t0) / 1e6);
+        if (action === 'kill') killSamples.push(Number(shown - t0) / 1e6);
+        const dockerAt = events.at.get(action === 'kill' ? 'die' : 'start');
+        if (dockerAt !== undefined) {
+          dockerPart.push(Number(dockerAt - t0) / 1e6);
+          ourPart.push(Number(shown - dockerAt) / 1e6);
+        }
+        await sleep(300); // the restart policy of a real stack would act here; let events settle
+      }
+    }
+  } finally {
+    off();
+    events.close();
+  }
+  const pct = (xs: number[], p: number) =>
+    percentileSorted(
+      [...xs].sort((a, b) => a - b),
+      p,
+    );
+  const s = { p50: pct(samples, 0.5), p95: pct(samples, 0.95) };
+  const split =
+    `Split at the moment the Docker event reached this process: dockerd’s part (request → ` +
+    `event) p50 ${fmtMs(pct(dockerPart, 0.5))}, p95 ${fmtMs(pct(dockerPart, 0.95))}; ours ` +
+    `(Docker event → agent → tunnel → core event) p50 ${fmtMs(pct(ourPart, 0.5))}, p95 ` +
+    `${fmtMs(pct(ourPart, 0.95))}. Kills alone: p50 ${fmtMs(pct(killSamples, 0.5))}, p95 ` +
+    `${fmtMs(pct(killSamples, 0.95))}.`;
+  const polls: number[] = [];
+  for (let i = 0; i < 5; i++) polls.push((await ctx.ssh.run(DOCKER_PS, { mux: true })).ms);
+  const psMuxMs = median(polls);
+  // The usual way: uniformly 0–5 s until the next poll, then the poll (ssh mux + docker ps).
+  const baselineP50 = POLL_INTERVAL_MS / 2 + psMuxMs;
+  const baselineP95 = POLL_INTERVAL_MS * 0.95 + psMuxMs;
+  return {
+    metric: 'status change → desktop (docker kill/start → event)',
+    ours: `p95 ${fmtMs(s.p95)} (p50 ${fmtMs(s.p50)})`,
+    baseline: `p95 ${fmtMs(baselineP95)} (p50 ${fmtMs(baselineP50)}; docker ps every 5 s)`,
+    ratio: fmtRatio(baselineP95 / s.p95, '× faster'),
+    target: 'p95 ≤ 100 ms',
+    met: s.p95 <= 100,
+    method:
+      `${samples.length} changes (${opts.rounds} kills and starts of one instance’s \`db\` ` +
+      'container through the Engine API), each timed from the request to the core’s ' +
+      '`project.changed` event showing the new container state. The baseline polls ' +
+      '`docker ps` over a multiplexed ssh every 5 s: the wait for the next poll is uniform, ' +
+      `plus the poll itself (${fmtMs(psMuxMs)} measured above). The instance was marked ` +
+      '`running` in state.json with the agent stopped (dry runs do not follow Docker); the ' +
+      'path measured is the real one. ' +
+      split,
+    whenMissed:
+      'see the split in the note above: what dockerd takes from the request to its own event ' +
+      '(a `die` comes only once the process is reaped and containerd has cleaned up; a start ' +
+      'sets up the namespaces), and what remains ours: the agent’s list + inspect of the ' +
+      'project’s containers (Engine API calls to the same busy dockerd) and the state write ' +
+      'before the event goes out (an atomic write with fsync: p50 3 ms, p90 10 ms on this ' +
+      'disk, measured separately).',
+  };
+}
