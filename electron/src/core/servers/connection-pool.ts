@@ -284,6 +284,8 @@ function toDesktopEvent(
         result: event.result,
         automatic: event.automatic,
       };
+    case 'instance.applying':
+      return { type: 'project.applying', serverId, event: event.event };
     default:
       return undefined;
   }
