@@ -416,6 +416,40 @@ describe('project settings on a running stack', () => {
     expect(await containerIds()).toEqual(ids);
   });
 
+  it('rolls back files, settings and the container when auth does not come up with a change', async () => {
+    const disk = await diskState();
+    const ids = await containerIds();
+    const started = Date.now();
+    // The stand-in's own fault switch: with it, Auth exits a second after starting.
+    const error = await settingsSet({ 'env.auth.STANDIN_FAULT': 'crashloop' }).then(
+      () => undefined,
+      (e: RpcError) => e,
+    );
+    timings.push({ step: 'failed change + rollback', seconds: (Date.now() - started) / 1000 });
+    expect(error?.code).toBe('APPLY_FAILED');
+    expect(error?.error.data).toMatchObject({ rolledBack: true, services: ['auth'] });
+    expect(await diskState()).toEqual(disk);
+    const { settings } = await client.call<{ settings: InstanceSettingsView }>(
+      'instances.settings.get',
+      { id: instance.id },
+    );
+    expect(settings.values).not.toHaveProperty('env.auth.STANDIN_FAULT');
+    const env = await envOf('auth');
+    expect(env.STANDIN_FAULT).toBeUndefined();
+    expect(env.GOTRUE_SITE_URL).toBe('https://app.example.com');
+    const after = await containerIds();
+    expect(changed(ids, after)).toEqual(['auth']);
+    await diagnoseClean();
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'instance.applying' &&
+          e.event.step === 'rollback' &&
+          e.event.status === 'done',
+      ),
+    ).toBe(true);
+  });
+
   it('rotates the JWT secret: Kong refuses the old anon key and accepts the new one', async () => {
     const old = await secrets();
     expect(await kongStatus('/auth/v1/health', { apikey: old.anonKey })).toBe(200);

@@ -36,12 +36,13 @@ import type {
   UserPublic,
 } from '@protocol/types';
 import type {
+  ApplyProgress,
   InstanceSettingsView,
   SecretRotation,
   SettingValue,
   StackChangePlan,
 } from '@protocol/types';
-export type { InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
+export type { ApplyProgress, InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
 
 /** What changing a project's settings answers: the plan, and the settings after it. */
 export interface ProjectSettingsResult {
@@ -188,6 +189,8 @@ export type DesktopEvent =
       result: RepairResult;
       automatic: boolean;
     }
+  /** A step of applying a stack change (settings, rotation) to a project. */
+  | { type: 'project.applying'; serverId: string; event: ApplyProgress }
   /** Log stream data; the receiver acknowledges with `ackStream` once it has rendered it. */
   | { type: 'stream.data'; stream: string; lines: LogLine[]; bytes: number }
   | { type: 'stream.end'; stream: string; error?: { code: string; message: string } }

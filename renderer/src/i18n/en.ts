@@ -879,6 +879,14 @@ export const en = {
     applied: 'Settings applied',
     notApplied: 'Settings not applied',
     restarted: 'Restarted: {{services}}',
+    steps: {
+      files: 'Writing the files…',
+      database: 'Changing the password in the database…',
+      recreate: 'Recreating {{services}}…',
+      health: 'Waiting for {{services}} to be healthy…',
+      rollback: 'Putting the previous settings back…',
+      done: 'Done',
+    },
     noRestart: 'nothing',
   },
   upgrades: {

@@ -886,6 +886,14 @@ export const ptBR: Catalogue = {
     applied: 'Configurações aplicadas',
     notApplied: 'Configurações não aplicadas',
     restarted: 'Reiniciados: {{services}}',
+    steps: {
+      files: 'Gravando os arquivos…',
+      database: 'Trocando a senha no banco de dados…',
+      recreate: 'Recriando {{services}}…',
+      health: 'Esperando {{services}} ficarem saudáveis…',
+      rollback: 'Voltando às configurações anteriores…',
+      done: 'Pronto',
+    },
     noRestart: 'nada',
   },
   upgrades: {

@@ -304,6 +304,8 @@ function toDesktopEvent(
         job: event.job,
         ...(event.item ? { item: event.item } : {}),
       };
+    case 'instance.applying':
+      return { type: 'project.applying', serverId, event: event.event };
     default:
       return undefined;
   }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type {
+  ApplyProgress,
   InstanceSettingsView,
   SecretRotation,
   SettingValue,
@@ -52,6 +53,18 @@ export function ProjectSettingsPanel({
   const [confirming, setConfirming] = useState<SecretRotation | null>(null);
   const [mailTo, setMailTo] = useState('');
   const [newEnv, setNewEnv] = useState({ service: 'auth', name: '', value: '' });
+  const [step, setStep] = useState<ApplyProgress | null>(null);
+
+  // The agent's steps while a change applies (files, recreate, health, rollback).
+  useEffect(
+    () =>
+      api.onEvent((e) => {
+        if (e.type === 'project.applying' && e.serverId === serverId) {
+          if (e.event.instanceId === instanceId) setStep(e.event.step === 'done' ? null : e.event);
+        }
+      }),
+    [api, serverId, instanceId],
+  );
 
   const load = useCallback(async () => {
     try {
@@ -351,6 +364,13 @@ export function ProjectSettingsPanel({
               </li>
             ))}
           </ul>
+          {step && busy !== null && (
+            <p className="text-[13px] text-muted" role="status">
+              {t(`projectSettings.steps.${step.step}`, {
+                services: step.services?.join(', ') ?? '',
+              })}
+            </p>
+          )}
           {plan && (
             <p className="text-[13px]" role="status">
               {plan.services.length > 0
