@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PUBLIC_KEY_MAX } from '@protocol/validation';
+import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from '@protocol/types';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -11,6 +12,7 @@ import type {
   ProgressEvent,
   RepairResult,
   Role,
+  ServerCapacity,
   ServiceStats,
   StaffMember,
   SystemResources,
@@ -27,6 +29,7 @@ export type {
   ProgressEvent,
   RepairResult,
   Role,
+  ServerCapacity,
   ServiceStats,
   StaffMember,
   SystemResources,
@@ -198,6 +201,21 @@ const settingsArg = z
   })
   .strict();
 const project = [idArg, idArg] as const;
+const projectSize = z
+  .object({
+    profile: z.enum(SIZE_PROFILES),
+    memoryMb: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .optional(),
+    cpus: z.number().min(0.1).max(256).optional(),
+  })
+  .strict();
+const optionalServices = z
+  .object(Object.fromEntries(OPTIONAL_SERVICES.map((s) => [s, z.boolean().optional()])))
+  .strict() as z.ZodType<OptionalServices>;
 
 /**
  * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
@@ -222,6 +240,8 @@ export const desktopMethods = {
   trustHostKey: defineMethod<ServerView>()([idArg, text(200)]),
   disconnectServer: defineMethod<void>()([idArg]),
   serverResources: defineMethod<SystemResources>()([idArg]),
+  /** Memory committed by limits, projects per size, how many more fit, networks, ports. */
+  serverCapacity: defineMethod<ServerCapacity>()([idArg]),
   serverAudit: defineMethod<AuditEntry[]>()(
     [idArg],
     [
@@ -238,7 +258,14 @@ export const desktopMethods = {
   listProjects: defineMethod<ProjectView[]>()([], [idArg]),
   createProject: defineMethod<{ project: ProjectView; queuePosition: number }>()([
     idArg,
-    z.object({ name: text(200), exposure: exposure.optional() }).strict(),
+    z
+      .object({
+        name: text(200),
+        exposure: exposure.optional(),
+        size: projectSize.optional(),
+        optionalServices: optionalServices.optional(),
+      })
+      .strict(),
   ]),
   projectProgress: defineMethod<{ events: ProgressEvent[]; finished: boolean }>()(project),
   startProject: defineMethod<ProjectView>()(project),
@@ -256,6 +283,12 @@ export const desktopMethods = {
     z.object({ dryRun: z.boolean().optional() }).strict(),
   ]),
   projectStats: defineMethod<ServiceStats[]>()(project),
+  /** Changes size and/or optional services: the smallest recreate, rolled back on failure. */
+  reshapeProject: defineMethod<ProjectView>()(project, [
+    z
+      .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
+      .strict(),
+  ]),
   /** Private projects open through a local port forward; returns the URL to open on this machine. */
   openProject: defineMethod<{ url: string }>()([
     idArg,

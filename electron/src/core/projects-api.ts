@@ -1,5 +1,5 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
-import type { Instance } from '@protocol/types';
+import type { Instance, OptionalServices, ProjectSize } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import type { AgentSession } from './servers/agent-session';
 
@@ -40,6 +40,15 @@ const byId = (instanceId: string) => ({ id: instanceId });
  */
 export const PROJECT_ROUTES = {
   serverResources: route('system.resources', { params: () => ({}), pick: (r) => r }),
+  serverCapacity: route('system.capacity', { params: () => ({}), pick: (r) => r }),
+  reshapeProject: route('instances.reshape', {
+    params: (
+      instanceId: string,
+      change: { size?: ProjectSize; optionalServices?: OptionalServices } = {},
+    ) => ({ id: instanceId, size: change.size, optionalServices: change.optionalServices }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r, ctx) => ctx.project(r.instance),
+  }),
   serverAudit: route('audit.list', {
     params: (options?: { instanceId?: string; limit?: number }) => ({
       instanceId: options?.instanceId,

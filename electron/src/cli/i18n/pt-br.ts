@@ -269,4 +269,10 @@ export const ptBR: Catalogue = {
     CANCELLED: 'Cancelado.',
     INTERNAL: 'Algo deu errado dentro do Ultrabase: {{message}}',
   },
+  capacity: {
+    placed:
+      'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}} ({{otherCount}} em {{other}})',
+    placedOnly: 'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}}',
+    skipped: '{{server}} ficou fora da escolha: não conectou',
+  },
 };
