@@ -707,6 +707,21 @@ export const en = {
     FORWARDING_REFUSED:
       'This login may not open tunnels, so private projects cannot be opened from here. Open public projects by their URL, or ask an admin.',
   },
+  capacity: {
+    title: 'Capacity by limits',
+    committed: 'Memory committed by limits',
+    committedDetail:
+      '{{committed}} of {{allowed}} allowed ({{total}} physical × {{ratio}} overcommit)',
+    networks: 'Project networks',
+    networksDetail: '{{used}} of {{capacity}} subnets in {{pool}}',
+    size: { small: 'Small', medium: 'Medium', large: 'Large' },
+    fitMore_one: '{{count}} more fits',
+    fitMore_other: '{{count}} more fit',
+    running_one: '{{count}} project now',
+    running_other: '{{count}} projects now',
+    portsLeft: 'Ports left for {{ports}} more projects',
+    reading: 'Reading the capacity…',
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

@@ -714,4 +714,19 @@ export const ptBR: Catalogue = {
     FORWARDING_REFUSED:
       'Este login não pode abrir túneis, então projetos privados não abrem daqui. Abra projetos públicos pela URL deles, ou peça a um administrador.',
   },
+  capacity: {
+    title: 'Capacidade pelos limites',
+    committed: 'Memória reservada pelos limites',
+    committedDetail:
+      '{{committed}} de {{allowed}} permitidos ({{total}} físicos × {{ratio}} de sobrealocação)',
+    networks: 'Redes dos projetos',
+    networksDetail: '{{used}} de {{capacity}} sub-redes em {{pool}}',
+    size: { small: 'Pequeno', medium: 'Médio', large: 'Grande' },
+    fitMore_one: 'cabe mais {{count}}',
+    fitMore_other: 'cabem mais {{count}}',
+    running_one: '{{count}} projeto agora',
+    running_other: '{{count}} projetos agora',
+    portsLeft: 'Portas livres para mais {{ports}} projetos',
+    reading: 'Lendo a capacidade…',
+  },
 };
