@@ -721,6 +721,11 @@ export const en = {
     running_other: '{{count}} projects now',
     portsLeft: 'Ports left for {{ports}} more projects',
     reading: 'Reading the capacity…',
+    sizeLabel: 'Size (memory and CPU limits)',
+    sizeOption_one: '{{size}}: {{count}} more fits on this server',
+    sizeOption_other: '{{size}}: {{count}} more fit on this server',
+    bestFit: 'Best fit (now: {{name}})',
+    bestFitNone: 'Best fit (no server has room)',
   },
 } as const;
 

@@ -728,5 +728,10 @@ export const ptBR: Catalogue = {
     running_other: '{{count}} projetos agora',
     portsLeft: 'Portas livres para mais {{ports}} projetos',
     reading: 'Lendo a capacidade…',
+    sizeLabel: 'Tamanho (limites de memória e CPU)',
+    sizeOption_one: '{{size}}: cabe mais {{count}} neste servidor',
+    sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
+    bestFit: 'Melhor opção (agora: {{name}})',
+    bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
   },
 };
