@@ -425,6 +425,17 @@ const api: DesktopApi = {
     dockerVersion: '26.1.5',
     composeVersion: '2.27.0',
   }),
+  serverCapacity: async () => ({
+    memoryTotalMb: 32_000,
+    overcommit: 2,
+    memoryAllowedMb: 64_000,
+    memoryCommittedMb: 27_072,
+    memoryFreeMb: 36_928,
+    projectsBySize: { small: 3, medium: 5, large: 1, custom: 0, none: 0 },
+    fits: { small: 24, medium: 12, large: 6 },
+    networks: { pool: '10.231.0.0/16', subnetPrefix: 27, used: 9, capacity: 2048 },
+    portsLeft: { kongHttp: 391, kongHttps: 391, postgres: 391, poolerTransaction: 391 },
+  }),
   serverAudit: async () =>
     [
       'instances.create acme-shop',
@@ -646,6 +657,7 @@ const api: DesktopApi = {
     p.release = plan.to;
     return { project: setStatus(p, 'running'), plan };
   },
+  reshapeProject: async (_sid, id) => ({ ...projects.find((p) => p.id === id)! }),
   projectStats: async () =>
     ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({
       service,

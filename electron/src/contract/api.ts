@@ -16,6 +16,7 @@ import {
   type BulkJob,
   type BulkJobSummary,
 } from '@protocol/bulk';
+import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from '@protocol/types';
 import { defineMethod, type MethodDef } from './define-method';
 import type {
   AuditEntry,
@@ -27,6 +28,7 @@ import type {
   ProgressEvent,
   RepairResult,
   Role,
+  ServerCapacity,
   ServiceStats,
   StackAdvisory,
   StackReleaseSummary,
@@ -62,6 +64,7 @@ export type {
   ProgressEvent,
   RepairResult,
   Role,
+  ServerCapacity,
   ServiceStats,
   StackAdvisory,
   StackReleaseSummary,
@@ -256,6 +259,21 @@ const releaseOption = z
       .optional(),
   })
   .strict();
+const projectSize = z
+  .object({
+    profile: z.enum(SIZE_PROFILES),
+    memoryMb: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .optional(),
+    cpus: z.number().min(0.1).max(256).optional(),
+  })
+  .strict();
+const optionalServices = z
+  .object(Object.fromEntries(OPTIONAL_SERVICES.map((s) => [s, z.boolean().optional()])))
+  .strict() as z.ZodType<OptionalServices>;
 
 /**
  * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
@@ -280,6 +298,8 @@ export const desktopMethods = {
   trustHostKey: defineMethod<ServerView>()([idArg, text(200)]),
   disconnectServer: defineMethod<void>()([idArg]),
   serverResources: defineMethod<SystemResources>()([idArg]),
+  /** Memory committed by limits, projects per size, how many more fit, networks, ports. */
+  serverCapacity: defineMethod<ServerCapacity>()([idArg]),
   serverAudit: defineMethod<AuditEntry[]>()(
     [idArg],
     [
@@ -296,7 +316,14 @@ export const desktopMethods = {
   listProjects: defineMethod<ProjectView[]>()([], [idArg]),
   createProject: defineMethod<{ project: ProjectView; queuePosition: number }>()([
     idArg,
-    z.object({ name: text(200), exposure: exposure.optional() }).strict(),
+    z
+      .object({
+        name: text(200),
+        exposure: exposure.optional(),
+        size: projectSize.optional(),
+        optionalServices: optionalServices.optional(),
+      })
+      .strict(),
   ]),
   projectProgress: defineMethod<{ events: ProgressEvent[]; finished: boolean }>()(project),
   startProject: defineMethod<ProjectView>()(project),
@@ -327,6 +354,12 @@ export const desktopMethods = {
   ),
   /** Sends one message with the project's saved SMTP settings, from the server. */
   sendTestEmail: defineMethod<{ messageId: string }>()([idArg, idArg, text(320)]),
+  /** Changes size and/or optional services: the smallest recreate, rolled back on failure. */
+  reshapeProject: defineMethod<ProjectView>()(project, [
+    z
+      .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
+      .strict(),
+  ]),
   /** Private projects open through a local port forward; returns the URL to open on this machine. */
   openProject: defineMethod<{ url: string }>()([
     idArg,

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { UltrabaseError } from '@contract/errors';
 import type { DesktopApi, DesktopEvent, Exposure, ProjectView, LogLine } from '@contract/api';
-import type { Instance } from '@protocol/types';
+import type { Instance, OptionalServices, ProjectSize } from '@protocol/types';
 import { createProfileStore } from './profiles/profile-store';
 import { createKeytarSecretStore, type SecretStore } from './profiles/secret-store';
 import { readSshConfig } from './profiles/ssh-config';
@@ -51,6 +51,10 @@ export interface CreateProjectInput {
   exposure?: Exposure;
   /** Files and registry entry only, no containers (the agent's dry run). */
   dryRun?: boolean;
+  /** Absent: the agent's default size. */
+  size?: ProjectSize;
+  /** Absent keys: the agent's defaults (everything but the logs pair). */
+  optionalServices?: OptionalServices;
 }
 
 /**
@@ -235,6 +239,8 @@ export function createDesktop(options: DesktopOptions): Desktop {
           name: input.name,
           exposure: input.exposure ?? directory.settings().defaultExposure,
           ...(input.dryRun ? { dryRun: true } : {}),
+          ...(input.size ? { size: input.size } : {}),
+          ...(input.optionalServices ? { optionalServices: input.optionalServices } : {}),
         },
         { timeoutMs: 120_000 },
       );

@@ -1,5 +1,11 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
-import type { Instance, SecretRotation, SettingValue } from '@protocol/types';
+import type {
+  Instance,
+  OptionalServices,
+  ProjectSize,
+  SecretRotation,
+  SettingValue,
+} from '@protocol/types';
 import type { BulkAction } from '@protocol/bulk';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { ALERT_ROUTES } from './alerts-api';
@@ -45,6 +51,15 @@ const byId = (instanceId: string) => ({ id: instanceId });
  */
 export const PROJECT_ROUTES = {
   serverResources: route('system.resources', { params: () => ({}), pick: (r) => r }),
+  serverCapacity: route('system.capacity', { params: () => ({}), pick: (r) => r }),
+  reshapeProject: route('instances.reshape', {
+    params: (
+      instanceId: string,
+      change: { size?: ProjectSize; optionalServices?: OptionalServices } = {},
+    ) => ({ id: instanceId, size: change.size, optionalServices: change.optionalServices }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r, ctx) => ctx.project(r.instance),
+  }),
   serverAudit: route('audit.list', {
     params: (options?: { instanceId?: string; limit?: number }) => ({
       instanceId: options?.instanceId,

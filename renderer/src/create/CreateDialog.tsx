@@ -1,4 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
+import { BEST_FIT, bestFit, useCapacities, type FixedSize } from './capacity-hints';
 import { useTranslation } from 'react-i18next';
 import { errorText } from '../i18n/error-messages';
 import type { Exposure } from '@contract/api';
@@ -43,6 +44,13 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   const [serverId, setServerId] = useState(initialServer ?? connected[0]?.id ?? '');
   const [exposure, setExposure] = useState<Exposure>(settings.defaultExposure);
   const [busy, setBusy] = useState(false);
+  const [size, setSize] = useState<FixedSize>('medium');
+  const api = useApp((s) => s.api);
+  const capacities = useCapacities(
+    api,
+    connected.map((s) => s.id),
+  );
+  const best = bestFit(capacities, size);
 
   const problem = touched || name !== '' ? localNameProblem(name) : null;
   const serverProblem = createError?.code === 'INVALID_NAME' ? null : createError;
@@ -57,9 +65,10 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
   async function submit(e: FormEvent) {
     e.preventDefault();
     setTouched(true);
-    if (localNameProblem(name) || !serverId) return;
+    const target = serverId === BEST_FIT ? best?.serverId : serverId;
+    if (localNameProblem(name) || !target) return;
     setBusy(true);
-    await createProject(serverId, name, exposure);
+    await createProject(target, name, exposure, { size: { profile: size } });
     setBusy(false);
   }
 
@@ -110,7 +119,9 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
             type="submit"
             form="create-form"
             busy={busy}
-            disabled={!serverId || (touched && problem !== null)}
+            disabled={
+              !serverId || (serverId === BEST_FIT && !best) || (touched && problem !== null)
+            }
           >
             {t('create.submit')}
           </Button>
@@ -139,10 +150,40 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
             label={t('create.server')}
             value={serverId}
             onChange={setServerId}
-            options={connected.map((s) => ({
-              value: s.id,
-              label: t('create.serverOption', { name: s.name, host: s.host }),
-            }))}
+            options={[
+              ...connected.map((s) => ({
+                value: s.id,
+                label: t('create.serverOption', { name: s.name, host: s.host }),
+              })),
+              ...(connected.length > 1
+                ? [
+                    {
+                      value: BEST_FIT,
+                      label: best
+                        ? t('capacity.bestFit', {
+                            name: connected.find((s) => s.id === best.serverId)?.name ?? '',
+                          })
+                        : t('capacity.bestFitNone'),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          <Select
+            label={t('capacity.sizeLabel')}
+            value={size}
+            onChange={(v) => setSize(v as FixedSize)}
+            options={(['small', 'medium', 'large'] as const).map((value) => {
+              const target = serverId === BEST_FIT ? best?.serverId : serverId;
+              const fits = target ? capacities[target]?.fits[value] : undefined;
+              return {
+                value,
+                label:
+                  fits === undefined
+                    ? t(`capacity.size.${value}`)
+                    : t('capacity.sizeOption', { size: t(`capacity.size.${value}`), count: fits }),
+              };
+            })}
           />
           <fieldset className="mt-3 flex flex-col gap-2">
             <legend className="mb-1 text-xs font-medium text-muted">{t('create.exposure')}</legend>

@@ -1,4 +1,5 @@
 import type { Exposure, ProgressEvent } from '@contract/api';
+import type { ProjectSize } from '@protocol/types';
 import { projectKey, toApiError, type ApiError } from '../api';
 import type { Slice } from '../app/store';
 import { errorText } from '../i18n/error-messages';
@@ -10,7 +11,12 @@ export interface CreateSlice {
   /** The creation the dialog is showing, once the agent accepted it. */
   activeCreation: { serverId: string; instanceId: string; queuePosition: number } | null;
   createError: ApiError | null;
-  createProject(serverId: string, name: string, exposure: Exposure): Promise<boolean>;
+  createProject(
+    serverId: string,
+    name: string,
+    exposure: Exposure,
+    options?: { size?: ProjectSize },
+  ): Promise<boolean>;
   applyProgress(serverId: string, event: ProgressEvent): void;
   resetCreation(): void;
   /** Project keys whose creation is being cancelled (the agent answers after the rollback). */
@@ -33,12 +39,13 @@ export const createCreateSlice: Slice<CreateSlice> = (set, get) => ({
   createError: null,
   cancellingCreations: {},
 
-  async createProject(serverId, name, exposure) {
+  async createProject(serverId, name, exposure, options) {
     set({ createError: null });
     try {
       const { project, queuePosition } = await get().api.createProject(serverId, {
         name,
         exposure,
+        ...(options?.size ? { size: options.size } : {}),
       });
       get().upsertProject(project);
       set({ activeCreation: { serverId, instanceId: project.id, queuePosition } });

@@ -983,6 +983,26 @@ export const en = {
     quietHint:
       'Server time. Only critical alerts go out then; the rest wait and go as one message.',
   },
+  capacity: {
+    title: 'Capacity by limits',
+    committed: 'Memory committed by limits',
+    committedDetail:
+      '{{committed}} of {{allowed}} allowed ({{total}} physical × {{ratio}} overcommit)',
+    networks: 'Project networks',
+    networksDetail: '{{used}} of {{capacity}} subnets in {{pool}}',
+    size: { small: 'Small', medium: 'Medium', large: 'Large' },
+    fitMore_one: '{{count}} more fits',
+    fitMore_other: '{{count}} more fit',
+    running_one: '{{count}} project now',
+    running_other: '{{count}} projects now',
+    portsLeft: 'Ports left for {{ports}} more projects',
+    reading: 'Reading the capacity…',
+    sizeLabel: 'Size (memory and CPU limits)',
+    sizeOption_one: '{{size}}: {{count}} more fits on this server',
+    sizeOption_other: '{{size}}: {{count}} more fit on this server',
+    bestFit: 'Best fit (now: {{name}})',
+    bestFitNone: 'Best fit (no server has room)',
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

@@ -992,4 +992,24 @@ export const ptBR: Catalogue = {
     quietHint:
       'Hora do servidor. Nesse horário só saem alertas críticos; o resto espera e sai numa mensagem só.',
   },
+  capacity: {
+    title: 'Capacidade pelos limites',
+    committed: 'Memória reservada pelos limites',
+    committedDetail:
+      '{{committed}} de {{allowed}} permitidos ({{total}} físicos × {{ratio}} de sobrealocação)',
+    networks: 'Redes dos projetos',
+    networksDetail: '{{used}} de {{capacity}} sub-redes em {{pool}}',
+    size: { small: 'Pequeno', medium: 'Médio', large: 'Grande' },
+    fitMore_one: 'cabe mais {{count}}',
+    fitMore_other: 'cabem mais {{count}}',
+    running_one: '{{count}} projeto agora',
+    running_other: '{{count}} projetos agora',
+    portsLeft: 'Portas livres para mais {{ports}} projetos',
+    reading: 'Lendo a capacidade…',
+    sizeLabel: 'Tamanho (limites de memória e CPU)',
+    sizeOption_one: '{{size}}: cabe mais {{count}} neste servidor',
+    sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
+    bestFit: 'Melhor opção (agora: {{name}})',
+    bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
+  },
 };

@@ -8,6 +8,7 @@ import { formatMb, formatNumber } from '../i18n/format';
 import { errorText } from '../i18n/error-messages';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
+import { CapacityPanel } from './CapacityPanel';
 import { loadMeter } from './capacity';
 import { hostKeyOutcome } from './serversSlice';
 import { toApiError } from '../api';
@@ -208,6 +209,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
                 )}
               </div>
             </Panel>
+            <CapacityPanel serverId={serverId} />
             <Panel title={t('servers.recentActivity')} className="xl:col-span-3">
               <AuditList entries={audit} />
             </Panel>

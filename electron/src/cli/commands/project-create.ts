@@ -5,7 +5,10 @@ import { defineCommand, type CommandContext } from '../command-table';
 import { CreationProgress } from '../creation-progress';
 import { projectsTable } from '../output';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
+import type { CreateProjectInput } from '../../core/desktop';
+import { OPTIONAL_SERVICES, type OptionalServices, type ProjectSize } from '@protocol/types';
 import { connectedServer, resolveProject } from './lookup';
+import { placeProject } from './placement';
 
 /** How often `--wait` asks the agent for progress. */
 export const PROGRESS_POLL_MS = 1000;
@@ -17,15 +20,27 @@ export const projectsCreate = defineCommand({
     public: { type: 'boolean' },
     wait: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
+    size: { type: 'choice', choices: ['small', 'medium', 'large'] },
+    without: { type: 'string', placeholder: 'functions,realtime,imgproxy,studio' },
+    'with-logs': { type: 'boolean' },
   },
   help: 'help.projectsCreate',
   interruptible: true,
   async run(ctx, { args, flags }) {
     const { t } = ctx.messages;
-    const server = await connectedServer(ctx, args.server);
-    const input: { name: string; exposure: 'public' | 'private'; dryRun?: boolean } = {
+    const size: ProjectSize | undefined = flags.size
+      ? { profile: flags.size as ProjectSize['profile'] }
+      : undefined;
+    const optionalServices = optionalServicesOf(flags.without, flags['with-logs']);
+    const server =
+      args.server === 'auto'
+        ? await placeProject(ctx, size ?? { profile: 'medium' })
+        : await connectedServer(ctx, args.server);
+    const input: CreateProjectInput = {
       name: args.name,
       exposure: flags.public ? 'public' : 'private',
+      ...(size ? { size } : {}),
+      ...(optionalServices ? { optionalServices } : {}),
     };
     if (flags['dry-run']) input.dryRun = true;
     const created = await ctx.desktop.createProject(server.id, input);
@@ -122,4 +137,27 @@ function sleepUnlessAborted(ctx: CommandContext, ms: number): Promise<void> {
     ctx.signal.addEventListener('abort', done);
     void ctx.io.sleep(ms).then(done);
   });
+}
+
+/** `--without functions,imgproxy` and `--with-logs` as the agent's optional-service choices. */
+function optionalServicesOf(
+  without: string | undefined,
+  withLogs: boolean | undefined,
+): OptionalServices | undefined {
+  if (!without && !withLogs) return undefined;
+  const chosen: OptionalServices = {};
+  for (const raw of (without ?? '').split(',')) {
+    const name = raw.trim();
+    if (!name) continue;
+    if (!(OPTIONAL_SERVICES as readonly string[]).includes(name) || name === 'logs') {
+      throw new UltrabaseError(
+        'INVALID_PARAMS',
+        `"${name}" is not a service that can be turned off (functions, realtime, imgproxy, studio).`,
+        { field: 'without' },
+      );
+    }
+    chosen[name as keyof OptionalServices] = false;
+  }
+  if (withLogs) chosen.logs = true;
+  return chosen;
 }

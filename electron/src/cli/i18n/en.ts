@@ -393,6 +393,12 @@ export const en = {
     bulkSummary: '{{done}} done, {{failed}} failed, {{skipped}} skipped of {{total}}',
     headerCode: 'CODE',
   },
+  capacity: {
+    placed:
+      'best fit: {{server}}, where {{count}} more {{size}} projects fit ({{otherCount}} on {{other}})',
+    placedOnly: 'best fit: {{server}}, where {{count}} more {{size}} projects fit',
+    skipped: '{{server}} left out of the placement: it did not connect',
+  },
 } as const satisfies Record<string, unknown> & {
   errorCodes: Partial<Record<DesktopErrorCode, string>>;
 };

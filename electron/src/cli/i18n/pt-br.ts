@@ -392,4 +392,10 @@ export const ptBR: Catalogue = {
     bulkSummary: '{{done}} concluídos, {{failed}} com falha, {{skipped}} ignorados de {{total}}',
     headerCode: 'CÓDIGO',
   },
+  capacity: {
+    placed:
+      'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}} ({{otherCount}} em {{other}})',
+    placedOnly: 'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}}',
+    skipped: '{{server}} ficou fora da escolha: não conectou',
+  },
 };
