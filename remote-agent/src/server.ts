@@ -38,6 +38,7 @@ import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
+import { startDomains } from './domains';
 
 export interface Clock {
   now(): Date;
@@ -183,6 +184,18 @@ async function assemble(
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
   await lifecycle.reconcile();
+  const domains = await startDomains({
+    dataDir,
+    config,
+    docker,
+    registry,
+    files,
+    locks,
+    stack,
+    bus,
+    logger,
+    now,
+  });
 
   const services: AgentServices = {
     auth,
@@ -197,9 +210,13 @@ async function assemble(
     staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
     now,
+    domains: domains.service,
   };
   const handlers = createHandlers(services);
-  if (options.startScheduler !== false) health.scheduler.start();
+  if (options.startScheduler !== false) {
+    health.scheduler.start();
+    domains.expiry.start();
+  }
   const connections = new Set<RpcConnection>();
   let counter = 0;
   logger.info('agent started', { version: AGENT_VERSION, dataDir, pid: process.pid });
@@ -244,6 +261,7 @@ async function assemble(
     async close() {
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
+      domains.expiry.stop();
       await lifecycle.close();
       await docker.close();
       await audit.close();

@@ -12,6 +12,7 @@ import type { StoreInstanceRegistry } from '../instances/registry';
 import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
+import type { DomainService } from '../domains/service';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -59,6 +60,8 @@ export interface AgentServices {
   agentVersion: string;
   /** Staff members' own Linux logins (staff/); absent in tests that do not need them. */
   staff?: StaffService;
+  /** Custom domains and the reverse proxy (domains/); absent in tests that do not need them. */
+  domains?: DomainService;
   readHost(): Promise<HostReadings>;
   now(): Date;
 }

@@ -256,5 +256,22 @@ export function createHandlers(s: AgentServices): Handlers {
       throw new AgentError(ErrorCode.STREAM_NOT_FOUND, `There is no open stream "${stream}".`);
     },
     'system.ping': () => ({ now: s.now().toISOString() }),
+    'domains.list': async ({ id }, ctx) => ({
+      domains: await domainsOf(s).list(callerOf(ctx), id),
+    }),
+    'domains.add': async ({ id, ...request }, ctx) => ({
+      domain: await domainsOf(s).add(callerOf(ctx), id, request),
+    }),
+    'domains.remove': async ({ id, hostname }, ctx) => {
+      await domainsOf(s).remove(callerOf(ctx), id, hostname);
+      return { ok: true };
+    },
   };
+}
+
+function domainsOf(s: AgentServices): NonNullable<AgentServices['domains']> {
+  if (!s.domains) {
+    throw new AgentError(ErrorCode.METHOD_NOT_FOUND, 'This agent manages no custom domains.');
+  }
+  return s.domains;
 }

@@ -83,6 +83,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     images: { ...(file.images ?? {}) },
     limits: { ...DEFAULT_CONFIG.limits, ...stripUndefined(file.limits ?? {}) },
     audit: { ...DEFAULT_CONFIG.audit, ...stripUndefined(file.audit ?? {}) },
+    ...(file.proxy ? { proxy: file.proxy } : {}),
   };
 
   if (env.MAX_INSTANCES !== undefined) {

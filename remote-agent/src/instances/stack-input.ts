@@ -7,6 +7,8 @@ export interface StackSettings {
   images: Readonly<Record<string, string>>;
   /** The configured external host, else the detected one; undefined when neither exists. */
   externalHost: string | undefined;
+  /** The project's domain URL when it has one (domains/); set once the domains are loaded. */
+  publicUrlOf?: (instanceId: string) => string | undefined;
 }
 
 /**
@@ -27,5 +29,8 @@ export function stackInputFor(
     externalHost: settings.externalHost ?? null,
     secrets,
     imageOverrides: settings.images,
+    ...(settings.publicUrlOf?.(instance.id)
+      ? { publicUrl: settings.publicUrlOf(instance.id) }
+      : {}),
   };
 }

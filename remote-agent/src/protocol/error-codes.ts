@@ -40,6 +40,11 @@ export const ErrorCode = {
   TIMEOUT: 'TIMEOUT',
   CANCELLED: 'CANCELLED',
   STREAM_NOT_FOUND: 'STREAM_NOT_FOUND',
+  // custom domains (remote-agent/src/domains, remote-agent/src/proxy)
+  INVALID_HOSTNAME: 'INVALID_HOSTNAME',
+  DOMAIN_EXISTS: 'DOMAIN_EXISTS',
+  DOMAIN_DNS_MISMATCH: 'DOMAIN_DNS_MISMATCH',
+  PROXY_FAILED: 'PROXY_FAILED',
   // agent process and disk
   CONFIG_INVALID: 'CONFIG_INVALID',
   DATA_DIR_LOCKED: 'DATA_DIR_LOCKED',

@@ -7,6 +7,7 @@ import type {
   ProgressEvent,
   RepairResult,
   ServiceStats,
+  DomainView,
   StaffMember,
   SystemResources,
   UserPublic,
@@ -110,6 +111,19 @@ export const MethodParams = {
   'stream.cancel': z.object({ stream: streamId }).strict(),
   /** Trivial round trip, for keepalive and benchmarks. */
   'system.ping': z.object({}).strict(),
+
+  // Custom domains. The agent checks hostnames itself to answer INVALID_HOSTNAME with a reason.
+  'domains.list': z.object({ id }).strict(),
+  'domains.add': z
+    .object({
+      id,
+      hostname: z.string().max(300),
+      target: z.enum(['api', 'studio', 'both']).optional(),
+      hsts: z.boolean().optional(),
+      studioAllowIps: z.array(z.string().max(64)).max(64).optional(),
+    })
+    .strict(),
+  'domains.remove': z.object({ id, hostname: z.string().max(300) }).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -166,6 +180,15 @@ export interface MethodResults {
   'audit.list': { entries: AuditEntry[] };
   'stream.cancel': { ok: true };
   'system.ping': { now: string };
+  'domains.list': { domains: DomainView[] };
+  /**
+   * Checks DNS first (DOMAIN_DNS_MISMATCH with the records to create), then routes the name
+   * through the server's proxy and switches the project's public URLs; the certificate follows
+   * asynchronously (see `certificate` in `domains.list`).
+   */
+  'domains.add': { domain: DomainView };
+  /** Removes the route and the certificate; the public URLs switch back. */
+  'domains.remove': { ok: true };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

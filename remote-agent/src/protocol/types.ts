@@ -234,4 +234,39 @@ export type AgentEvent =
   | { type: 'instance.progress'; event: ProgressEvent }
   | { type: 'instance.diagnosed'; instanceId: string; report: DiagnosticReport; changed: boolean }
   | { type: 'instance.repaired'; instanceId: string; result: RepairResult; automatic: boolean }
-  | { type: 'audit'; entry: AuditEntry };
+  | { type: 'audit'; entry: AuditEntry }
+  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView };
+
+/** Where a custom domain sends its traffic (remote-agent/src/domains). */
+export type DomainTarget = 'api' | 'studio' | 'both';
+
+/** A record the owner of the name must create so it resolves to the server. */
+export interface DnsRecord {
+  type: 'A' | 'AAAA';
+  name: string;
+  value: string;
+}
+
+export interface CertificateStatus {
+  /** pending: no certificate yet, no error; failed: the last order failed and none is held. */
+  state: 'pending' | 'active' | 'expiring' | 'expired' | 'failed';
+  issuer?: string;
+  /** The held certificate's notBefore: when it was last issued or renewed. */
+  renewedAt?: string;
+  expiresAt?: string;
+  /** The last issuance error Caddy logged for this name (rate limit, DNS, challenge). */
+  lastError?: { at: string; message: string };
+}
+
+export interface DomainView {
+  hostname: string;
+  target: DomainTarget;
+  hsts: boolean;
+  /** CIDR ranges allowed to reach Studio; empty: everyone (Studio keeps its basic auth). */
+  studioAllowIps: string[];
+  addedAt: string;
+  addedBy: string;
+  /** The records that make the name resolve to this server (for the DNS instruction). */
+  records: DnsRecord[];
+  certificate: CertificateStatus;
+}

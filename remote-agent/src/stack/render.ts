@@ -25,6 +25,8 @@ export interface StackInput {
   /** Official image name without tag → full replacement image (agent config `images`). */
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs?: boolean;
+  /** `https://<domain>` once the project has an API domain (domains/): the stack's public URL. */
+  publicUrl?: string;
 }
 
 export interface StackFile {
@@ -64,7 +66,7 @@ export function renderStack(input: StackInput): RenderedStack {
       name: input.name,
       ports: input.ports,
       exposure: input.exposure,
-      apiUrl: api,
+      apiUrl: input.publicUrl ?? api,
       imageOverrides: input.imageOverrides,
       enableLogs,
     }),
