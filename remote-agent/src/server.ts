@@ -39,6 +39,7 @@ import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
 import { startDomains } from './domains';
+import { createSettingsService } from './settings/wiring';
 
 export interface Clock {
   now(): Date;
@@ -195,6 +196,7 @@ async function assemble(
     bus,
     logger,
     now,
+    healthTimeoutMs: options.healthTimeoutMs,
   });
 
   const services: AgentServices = {
@@ -211,6 +213,18 @@ async function assemble(
     readHost: () => docker.readHost(),
     now,
     domains: domains.service,
+    settings: createSettingsService({
+      registry,
+      files,
+      docker,
+      locks,
+      stack,
+      emit: (event) => bus.emit(event),
+      see: (caller, id) => instances.get(caller, id),
+      redact: (value) => logger.redactor.addSecret(value),
+      healthTimeoutMs: options.healthTimeoutMs,
+      now,
+    }),
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) {

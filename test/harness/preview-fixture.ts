@@ -13,6 +13,7 @@ import type {
   ProgressEvent,
   ProjectView,
   ServerView,
+  SettingValue,
 } from '@contract/api';
 import type { InstanceStatus, StaffMember } from '@protocol/types';
 
@@ -261,6 +262,27 @@ function progressFor(instanceId: string): ProgressEvent[] {
   }));
 }
 
+/** Settings of every preview project (one shared set is enough for the preview). */
+const previewSettings: { values: Record<string, SettingValue>; secretsSet: string[] } = {
+  values: {
+    'auth.siteUrl': 'http://localhost:3000',
+    'auth.redirectUrls': [],
+    'auth.disableSignup': false,
+    'auth.emailAutoconfirm': false,
+    'auth.anonymousSignIns': false,
+    'auth.jwtExpiry': 3600,
+    'smtp.host': 'supabase-mail',
+    'smtp.port': 2500,
+    'smtp.user': 'fake_mail_user',
+    'smtp.adminEmail': 'admin@example.com',
+    'smtp.senderName': 'fake_sender',
+    'api.schemas': ['public', 'storage', 'graphql_public'],
+    'api.maxRows': 1000,
+    'storage.fileSizeLimit': 52428800,
+  },
+  secretsSet: [],
+};
+
 const api: DesktopApi = {
   listServers: async () => servers.map((s) => ({ ...s })),
   addServer: async (input) => {
@@ -461,6 +483,42 @@ const api: DesktopApi = {
     return o?.dryRun
       ? { instanceId: id, dryRun: true, actions }
       : { instanceId: id, dryRun: false, actions: actions.map((a) => ({ ...a, done: true })) };
+  },
+  projectSettings: async () => ({ ...previewSettings }),
+  setProjectSettings: async (_sid, _id, changes, o) => {
+    await wait(300);
+    const keys = Object.keys(changes).filter(
+      (k) => JSON.stringify(previewSettings.values[k]) !== JSON.stringify(changes[k]),
+    );
+    const services = keys.some((k) => k.startsWith('api.'))
+      ? ['auth', 'rest', 'studio']
+      : keys.length > 0
+        ? ['auth']
+        : [];
+    if (!o?.dryRun) {
+      for (const [k, v] of Object.entries(changes)) {
+        if (/\.(password|secret|authToken)$/.test(k)) {
+          if (v) previewSettings.secretsSet = [...new Set([...previewSettings.secretsSet, k])];
+        } else if (v !== null) previewSettings.values = { ...previewSettings.values, [k]: v };
+      }
+    }
+    return {
+      plan: { keys, files: keys.length ? ['docker-compose.yml'] : [], services },
+      dryRun: o?.dryRun === true,
+      settings: { ...previewSettings },
+    };
+  },
+  rotateProjectSecret: async (_sid, _id, secret, o) => {
+    await wait(400);
+    const services = secret === 'dashboard-password' ? ['kong'] : ['db', 'kong', 'auth', 'rest'];
+    return {
+      plan: { keys: [`secrets.${secret}`], files: ['.env'], services },
+      dryRun: o?.dryRun === true,
+    };
+  },
+  sendTestEmail: async () => {
+    await wait(300);
+    return { messageId: '<preview@ultrabase>' };
   },
   projectStats: async () =>
     ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({

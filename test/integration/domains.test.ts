@@ -376,6 +376,8 @@ describe('custom domains with a real ACME server and Caddy', () => {
     expect(await envOf(first.project, 'studio', 'SUPABASE_PUBLIC_URL')).toBe(
       'https://api.acme.test',
     );
+    // The site URL had its default: it follows the domain too.
+    expect(await envOf(first.project, 'auth', 'GOTRUE_SITE_URL')).toBe('https://api.acme.test');
     // The smallest restart: only the services carrying the URL were recreated.
     const after = await containerIds(first.project);
     const recreated = Object.keys(before)
@@ -527,6 +529,7 @@ describe('custom domains with a real ACME server and Caddy', () => {
     });
     expect(instance.urls.api).toBe(first.urls.api);
     expect(await envOf(first.project, 'auth', 'API_EXTERNAL_URL')).toBe(first.urls.api);
+    expect(await envOf(first.project, 'auth', 'GOTRUE_SITE_URL')).toBe('http://localhost:3000');
     // The other project's name is untouched.
     expect((await httpsGet('blog.acme.test', '/rest/v1/', issuingRoot)).status).toBe(401);
   }, 300_000);

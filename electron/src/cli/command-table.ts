@@ -15,6 +15,8 @@ export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 export interface ArgSpec {
   readonly name: string;
   readonly optional?: boolean;
+  /** The last argument only: it takes every remaining word (`Parsed.rest` holds them all). */
+  readonly variadic?: boolean;
 }
 
 type FlagValue<S extends FlagSpec> = S extends { type: 'boolean' }
@@ -31,6 +33,8 @@ type FlagValue<S extends FlagSpec> = S extends { type: 'boolean' }
 export interface Parsed<A extends readonly ArgSpec[], F extends FlagSpecs> {
   args: { [K in A[number] as K['name']]: K['optional'] extends true ? string | undefined : string };
   flags: { [K in keyof F]: FlagValue<F[K]> };
+  /** Every word a variadic last argument took, in order. */
+  rest?: readonly string[];
 }
 
 export interface CommandContext {
@@ -82,6 +86,7 @@ export interface AnyCommand {
 export interface GenericParsed {
   args: Record<string, string | undefined>;
   flags: Record<string, string | number | boolean | undefined>;
+  rest?: readonly string[];
 }
 
 export function defineCommand<const A extends readonly ArgSpec[], const F extends FlagSpecs>(

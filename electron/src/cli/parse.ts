@@ -126,6 +126,9 @@ function parseFor(command: AnyCommand, tokens: readonly string[]): GenericParsed
       throw new UsageError('MISSING_ARGUMENT', 'usageErrors.missingArgument', { name: arg.name });
     args[arg.name] = value;
   });
+  if (command.args[command.args.length - 1]?.variadic) {
+    return { args, flags, rest: positional.slice(command.args.length - 1) };
+  }
   const extra = positional[command.args.length];
   if (extra !== undefined)
     throw new UsageError('UNEXPECTED_ARGUMENT', 'usageErrors.unexpectedArgument', { value: extra });

@@ -20,7 +20,9 @@ function flagUsage(flag: string, spec: FlagSpec): string {
 export function commandLine(command: AnyCommand): string {
   return [
     ...command.path,
-    ...command.args.map((a) => (a.optional ? `[${a.name}]` : `<${a.name}>`)),
+    ...command.args.map((a) =>
+      a.optional ? `[${a.name}]` : a.variadic ? `<${a.name}>…` : `<${a.name}>`,
+    ),
     ...Object.entries(command.flags).map(([flag, spec]) => flagUsage(flag, spec)),
   ].join(' ');
 }

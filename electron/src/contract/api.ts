@@ -16,6 +16,20 @@ import type {
   SystemResources,
   UserPublic,
 } from '@protocol/types';
+import type {
+  InstanceSettingsView,
+  SecretRotation,
+  SettingValue,
+  StackChangePlan,
+} from '@protocol/types';
+export type { InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
+
+/** What changing a project's settings answers: the plan, and the settings after it. */
+export interface ProjectSettingsResult {
+  plan: StackChangePlan;
+  dryRun: boolean;
+  settings: InstanceSettingsView;
+}
 
 export type {
   AuditEntry,
@@ -198,6 +212,11 @@ const settingsArg = z
   })
   .strict();
 const project = [idArg, idArg] as const;
+/** A project setting's value (the agent checks each key's own rules); null resets it. */
+const settingValueArg = z
+  .union([text(8192), z.number(), z.boolean(), z.array(text(2048)).max(200)])
+  .nullable();
+const dryRunArg = z.object({ dryRun: z.boolean().optional() }).strict();
 
 /**
  * Every DesktopApi method, defined once: argument schemas (required, then the optional tail)
@@ -256,6 +275,19 @@ export const desktopMethods = {
     z.object({ dryRun: z.boolean().optional() }).strict(),
   ]),
   projectStats: defineMethod<ServiceStats[]>()(project),
+  /** Project settings (auth URLs, SMTP, providers, API, overrides); secret values never come back. */
+  projectSettings: defineMethod<InstanceSettingsView>()(project),
+  /** Applies with the smallest restart; `dryRun` only returns the plan. */
+  setProjectSettings: defineMethod<ProjectSettingsResult>()(
+    [idArg, idArg, z.record(text(200), settingValueArg)],
+    [dryRunArg],
+  ),
+  rotateProjectSecret: defineMethod<{ plan: StackChangePlan; dryRun: boolean }>()(
+    [idArg, idArg, z.enum(['jwt', 'db-password', 'dashboard-password'])],
+    [dryRunArg],
+  ),
+  /** Sends one message with the project's saved SMTP settings, from the server. */
+  sendTestEmail: defineMethod<{ messageId: string }>()([idArg, idArg, text(320)]),
   /** Private projects open through a local port forward; returns the URL to open on this machine. */
   openProject: defineMethod<{ url: string }>()([
     idArg,

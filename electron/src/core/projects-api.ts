@@ -1,5 +1,5 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
-import type { Instance } from '@protocol/types';
+import type { Instance, SecretRotation, SettingValue } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import type { AgentSession } from './servers/agent-session';
 
@@ -95,6 +95,30 @@ export const PROJECT_ROUTES = {
     pick: (r) => r,
   }),
   projectStats: route('stats.instance', { params: byId, pick: (r) => r.services }),
+  projectSettings: route('instances.settings.get', { params: byId, pick: (r) => r.settings }),
+  setProjectSettings: route('instances.settings.set', {
+    params: (
+      instanceId: string,
+      changes: Record<string, SettingValue | null>,
+      options?: { dryRun?: boolean },
+    ) => ({ id: instanceId, changes, dryRun: options?.dryRun }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r) => r,
+  }),
+  rotateProjectSecret: route('instances.settings.rotate', {
+    params: (instanceId: string, secret: SecretRotation, options?: { dryRun?: boolean }) => ({
+      id: instanceId,
+      secret,
+      dryRun: options?.dryRun,
+    }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r) => r,
+  }),
+  sendTestEmail: route('instances.settings.testEmail', {
+    params: (instanceId: string, to: string) => ({ id: instanceId, to }),
+    timeoutMs: 60_000,
+    pick: (r) => r,
+  }),
   listUsers: route('users.list', { params: () => ({}), pick: (r) => r.users }),
   createUser: route('users.create', {
     params: (input: ParamsOf<'users.create'>) => input,
@@ -160,8 +184,14 @@ export function createProjectsApi(deps: {
   return api as ProjectsApi;
 }
 
+/** Setting keys whose values are secrets (`smtp.password`, `auth.external.google.secret`…). */
+const SECRET_SETTING = /\.(password|secret|authToken)$/;
+
 function rememberSecrets(arg: unknown, ctx: RouteContext): void {
   if (typeof arg !== 'object' || arg === null) return;
+  for (const [key, value] of Object.entries(arg as Record<string, unknown>)) {
+    if (SECRET_SETTING.test(key) && typeof value === 'string' && value !== '') ctx.remember(value);
+  }
   for (const field of SECRET_FIELDS) {
     const value = (arg as Record<string, unknown>)[field];
     if (typeof value === 'string' && value !== '') ctx.remember(value);

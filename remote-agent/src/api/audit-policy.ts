@@ -50,6 +50,19 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     detail: (p) => ({ hostname: p.hostname, target: p.target ?? 'api' }),
   },
   'domains.remove': { target: (p) => str(p.id), detail: (p) => ({ hostname: p.hostname }) },
+  // The keys that changed, never their values (some are passwords).
+  'instances.settings.set': {
+    target: (p) => str(p.id),
+    detail: (p) => ({
+      keys: Object.keys((p.changes ?? {}) as Record<string, unknown>).sort(),
+      dryRun: p.dryRun === true,
+    }),
+  },
+  'instances.settings.rotate': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ secret: p.secret, dryRun: p.dryRun === true }),
+  },
+  'instances.settings.testEmail': byId,
 };
 
 function str(value: unknown): string | undefined {

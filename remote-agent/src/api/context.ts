@@ -13,6 +13,7 @@ import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
 import type { DomainService } from '../domains/service';
+import type { SettingsService } from '../settings/service';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -64,4 +65,6 @@ export interface AgentServices {
   domains?: DomainService;
   readHost(): Promise<HostReadings>;
   now(): Date;
+  /** Project settings and secret rotation (settings/); absent in tests that do not need them. */
+  settings?: SettingsService;
 }

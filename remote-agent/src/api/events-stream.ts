@@ -49,6 +49,8 @@ export function pipeEvents(options: {
       case 'instance.repaired':
       case 'domain.certificateExpiring':
         return seeId(event.instanceId);
+      case 'instance.applying':
+        return seeId(event.event.instanceId);
       case 'audit':
         return (
           event.entry.actor === caller.username ||

@@ -20,6 +20,11 @@ function staffOf(s: AgentServices): NonNullable<AgentServices['staff']> {
   return s.staff;
 }
 
+function settingsOf(s: AgentServices): NonNullable<AgentServices['settings']> {
+  if (!s.settings) throw new AgentError(ErrorCode.INTERNAL, 'This agent has no settings service.');
+  return s.settings;
+}
+
 /** One function per wire method; the dispatcher has already validated params and the session. */
 export function createHandlers(s: AgentServices): Handlers {
   return {
@@ -174,6 +179,15 @@ export function createHandlers(s: AgentServices): Handlers {
         includeOrphans: caller.role === 'admin',
       });
     },
+    'instances.settings.get': async ({ id }, ctx) => ({
+      settings: await settingsOf(s).get(callerOf(ctx), id),
+    }),
+    'instances.settings.set': ({ id, changes, dryRun }, ctx) =>
+      settingsOf(s).set(callerOf(ctx), id, changes, dryRun ?? false),
+    'instances.settings.rotate': ({ id, secret, dryRun }, ctx) =>
+      settingsOf(s).rotate(callerOf(ctx), id, secret, dryRun ?? false),
+    'instances.settings.testEmail': ({ id, to }, ctx) =>
+      settingsOf(s).testEmail(callerOf(ctx), id, to),
 
     'logs.follow': ({ id, ...options }, ctx) => {
       const caller = callerOf(ctx);

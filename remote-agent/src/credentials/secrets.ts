@@ -33,6 +33,8 @@ export const instanceSecretsSchema = z
     /** Storage's S3 protocol endpoint credentials. */
     s3AccessKeyId: z.string().length(32).regex(hex),
     s3AccessKeySecret: z.string().length(64).regex(hex),
+    /** Secret project settings by key (`smtp.password`…): see settings/keys.ts. */
+    settings: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -40,6 +42,11 @@ export type InstanceSecrets = z.infer<typeof instanceSecretsSchema>;
 
 /** Every secret value, for checks that nothing is shared between instances or leaked to logs. */
 export function secretValues(secrets: InstanceSecrets): string[] {
-  const { dashboardUsername: _notSecret, poolerTenantId: _alsoNotSecret, ...rest } = secrets;
-  return Object.values(rest);
+  const {
+    dashboardUsername: _notSecret,
+    poolerTenantId: _alsoNotSecret,
+    settings = {},
+    ...rest
+  } = secrets;
+  return [...Object.values(rest), ...Object.values(settings)];
 }

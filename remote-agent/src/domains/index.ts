@@ -5,7 +5,7 @@ import type { InstanceFiles } from '../instances/files';
 import type { StoreInstanceRegistry } from '../instances/registry';
 import type { StackSettings } from '../instances/stack-input';
 import type { InstanceLocks } from '../instances/state';
-import { stackFileWriter } from '../instances/stack-writer';
+import { applyStackChange } from '../lifecycle/apply';
 import { errorFields, type Logger } from '../log/logger';
 import { ReverseProxy } from '../proxy/reverse-proxy';
 import { acmeSettings } from '../proxy/settings';
@@ -14,7 +14,8 @@ import { dnsLookup, serverAddresses } from './dns-check';
 import { expiryWatch, type ExpiryWatch } from './expiry-watch';
 import { DomainService } from './service';
 import { DomainStore } from './store';
-import { recreatingApplier } from './url-applier';
+import { createApplyDeps } from '../settings/wiring';
+import { stackChangeApplier } from './url-applier';
 
 export { DomainService } from './service';
 
@@ -26,8 +27,8 @@ export interface Domains {
 
 /**
  * Custom domains, wired: the store, the server's reverse proxy, the DNS check, the URL switch
- * and the expiry watch. The stack settings learn each instance's public URL from here, so
- * creation, diagnosis and repair render the same files the domain switch wrote.
+ * and the expiry watch. The public URL is a fact of the instance (`publicUrl`), changed through
+ * the settings apply path, so diagnosis and repair render the same files the switch wrote.
  */
 export async function startDomains(deps: {
   dataDir: string;
@@ -40,6 +41,7 @@ export async function startDomains(deps: {
   bus: EventBus;
   logger: Logger;
   now: () => Date;
+  healthTimeoutMs?: number;
 }): Promise<Domains> {
   const store = await DomainStore.open(deps.dataDir);
   const proxy = new ReverseProxy({
@@ -49,6 +51,16 @@ export async function startDomains(deps: {
     acme: acmeSettings(deps.config.proxy),
   });
   const lookup = dnsLookup(deps.config.proxy?.dnsServers);
+  const applyDeps = createApplyDeps({
+    registry: deps.registry,
+    files: deps.files,
+    docker: deps.docker,
+    locks: deps.locks,
+    stack: deps.stack,
+    emit: (event) => deps.bus.emit(event),
+    healthTimeoutMs: deps.healthTimeoutMs,
+    now: deps.now,
+  });
   const service = new DomainService({
     store,
     proxy,
@@ -63,15 +75,9 @@ export async function startDomains(deps: {
       const plain = instanceUrls(instance.ports, instance.exposure, deps.stack.externalHost);
       return { ...instance.urls, api: plain.api, studio: plain.studio };
     },
-    urls: recreatingApplier({
-      files: deps.files,
-      writer: stackFileWriter(deps.stack),
-      locks: deps.locks,
-      compose: () => deps.docker.compose(),
-    }),
+    urls: stackChangeApplier((change) => applyStackChange(change, applyDeps)),
     now: deps.now,
   });
-  deps.stack.publicUrlOf = (id) => service.publicUrlOf(id);
   deps.bus.subscribe((event) => {
     if (event.type !== 'instance.deleted') return;
     service.forgetInstance(event.instanceId).catch((error: unknown) =>

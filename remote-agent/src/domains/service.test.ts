@@ -35,7 +35,7 @@ let dir: string;
 let instances: Map<string, Instance>;
 let applied: ProxyRoute[][];
 let removedCerts: string[];
-let urlApplies: { id: string; api: string }[];
+let urlApplies: { id: string; publicUrl: string | undefined }[];
 let dnsAsked: string[];
 let proxyFails: boolean;
 let answers: Record<string, string[]>;
@@ -66,11 +66,6 @@ async function service(): Promise<DomainService> {
     registry: {
       get: (id) => structuredClone(instances.get(id)),
       list: () => [...instances.values()],
-      async update(id, patch) {
-        const next = { ...instances.get(id)!, ...patch };
-        instances.set(id, next);
-        return structuredClone(next);
-      },
     },
     lookup,
     serverAddresses: async () => [SERVER],
@@ -79,9 +74,14 @@ async function service(): Promise<DomainService> {
       api: `http://127.0.0.1:${i.ports.kongHttp}`,
       studio: `http://127.0.0.1:${i.ports.kongHttp}`,
     }),
+    // The apply path's part: the facts change (the rig test covers the stack side).
     urls: {
-      async apply(i) {
-        urlApplies.push({ id: i.id, api: i.urls.api });
+      async apply(id, target) {
+        const next: Instance = { ...instances.get(id)!, urls: target.urls };
+        if (target.publicUrl) next.publicUrl = target.publicUrl;
+        else delete next.publicUrl;
+        instances.set(id, next);
+        urlApplies.push({ id, publicUrl: target.publicUrl });
       },
     },
     now: () => new Date(clock++ * 1000),
@@ -130,8 +130,8 @@ describe('DomainService', () => {
     ]);
     expect(instances.get('inst01a')!.urls.api).toBe('https://api.acme.test');
     expect(instances.get('inst01a')!.urls.database).toContain('127.0.0.1:5400');
-    expect(urlApplies).toEqual([{ id: 'inst01a', api: 'https://api.acme.test' }]);
-    expect(domains.publicUrlOf('inst01a')).toBe('https://api.acme.test');
+    expect(urlApplies).toEqual([{ id: 'inst01a', publicUrl: 'https://api.acme.test' }]);
+    expect(instances.get('inst01a')!.publicUrl).toBe('https://api.acme.test');
     const file = path.join(dir, 'domains.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8')).domains[0].hostname).toBe('api.acme.test');
@@ -157,7 +157,8 @@ describe('DomainService', () => {
     });
     expect(instances.get('inst01a')!.urls.studio).toBe('https://studio.acme.test');
     expect(instances.get('inst01a')!.urls.api).toBe('http://127.0.0.1:8101');
-    expect(urlApplies).toEqual([]);
+    expect(urlApplies).toEqual([{ id: 'inst01a', publicUrl: undefined }]);
+    expect(instances.get('inst01a')!.publicUrl).toBeUndefined();
     expect(applied.at(-1)![0]!.studioAllowIps).toEqual(['10.0.0.0/8']);
   });
 
@@ -168,8 +169,8 @@ describe('DomainService', () => {
     expect(applied.at(-1)).toEqual([]);
     expect(removedCerts).toEqual(['api.acme.test']);
     expect(instances.get('inst01a')!.urls.api).toBe('http://127.0.0.1:8101');
-    expect(urlApplies.at(-1)).toEqual({ id: 'inst01a', api: 'http://127.0.0.1:8101' });
-    expect(domains.publicUrlOf('inst01a')).toBeUndefined();
+    expect(urlApplies.at(-1)).toEqual({ id: 'inst01a', publicUrl: undefined });
+    expect(instances.get('inst01a')!.publicUrl).toBeUndefined();
   });
 
   it('keeps every project’s routes when another one changes', async () => {
@@ -225,11 +226,16 @@ describe('DomainService', () => {
   it('reads back what an earlier agent saved, and starts empty without a file', async () => {
     const first = await service();
     await first.add(ana, 'inst01a', { hostname: 'api.acme.test' });
+    applied = [];
     const second = await service();
-    expect(second.publicUrlOf('inst01a')).toBe('https://api.acme.test');
+    expect((await second.list(ana, 'inst01a')).map((d) => d.hostname)).toEqual(['api.acme.test']);
     await second.resume();
     expect(applied.at(-1)!.map((r) => r.hostname)).toEqual(['api.acme.test']);
     rmSync(path.join(dir, 'domains.json'));
-    expect((await service()).publicUrlOf('inst01a')).toBeUndefined();
+    applied = [];
+    const third = await service();
+    expect(await third.list(ana, 'inst01a')).toEqual([]);
+    await third.resume();
+    expect(applied).toEqual([]);
   });
 });

@@ -14,7 +14,6 @@ import type { PublicUrlApplier } from './url-applier';
 export interface DomainRegistry {
   get(id: string): Instance | undefined;
   list(): Instance[];
-  update(id: string, patch: Partial<Instance>): Promise<Instance>;
 }
 
 export interface DomainServiceDeps {
@@ -49,11 +48,6 @@ export class DomainService {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: DomainServiceDeps) {}
-
-  /** The public URL an instance's stack is rendered with; undefined: its address and port. */
-  publicUrlOf(instanceId: string): string | undefined {
-    return publicUrlOf(this.deps.store.forInstance(instanceId));
-  }
 
   async list(caller: Caller, instanceId: string): Promise<DomainView[]> {
     this.visible(caller, instanceId);
@@ -164,13 +158,14 @@ export class DomainService {
     const instance = this.deps.registry.get(instanceId);
     if (!instance) return;
     const records = this.deps.store.forInstance(instanceId);
-    const urls = urlsWithDomains(this.deps.baseUrls(instance), records);
-    const stackUrlChanged = instance.urls.api !== urls.api;
-    const updated =
-      JSON.stringify(urls) === JSON.stringify(instance.urls)
-        ? instance
-        : await this.deps.registry.update(instanceId, { urls });
-    if (stackUrlChanged) await this.deps.urls.apply(updated);
+    const target = {
+      publicUrl: publicUrlOf(records),
+      urls: urlsWithDomains(this.deps.baseUrls(instance), records),
+    };
+    const unchanged =
+      target.publicUrl === instance.publicUrl &&
+      JSON.stringify(target.urls) === JSON.stringify(instance.urls);
+    if (!unchanged) await this.deps.urls.apply(instanceId, target);
   }
 
   private routes(records: readonly DomainRecord[]): ProxyRoute[] {

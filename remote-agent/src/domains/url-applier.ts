@@ -1,44 +1,40 @@
-import type { Compose } from '../docker/compose';
-import type { InstanceFiles, StackFileWriter } from '../instances/files';
-import type { InstanceLocks } from '../instances/state';
-import type { Instance } from '@protocol/types';
+import type { StackChange, StackChangeResult } from '../lifecycle/apply';
+import type { InstanceUrls } from '@protocol/types';
 
-/**
- * The services whose environment carries the public URL (auth: API_EXTERNAL_URL; studio and
- * functions: SUPABASE_PUBLIC_URL; storage: STORAGE_PUBLIC_URL). Only these are recreated when
- * it changes; the database, Kong and the rest keep running.
- */
-export const PUBLIC_URL_SERVICES = ['auth', 'storage', 'studio', 'functions'] as const;
+/** Where an instance's URLs go after its domains changed. */
+export interface UrlTarget {
+  /** `https://<API domain>`, or undefined for the address-and-port URL. */
+  publicUrl: string | undefined;
+  urls: InstanceUrls;
+}
 
-/** Puts an instance's re-rendered stack into effect after its public URL changed. */
+/** Puts an instance's new URLs into effect: its registry facts and its running stack. */
 export interface PublicUrlApplier {
-  apply(instance: Instance): Promise<void>;
+  apply(instanceId: string, target: UrlTarget): Promise<void>;
 }
 
 /**
- * The smallest restart available without the settings apply path: the stack files are rendered
- * again (now with the domain's URL), then `compose up --no-deps` on the services that carry the
- * URL, which recreates those containers only. A stopped instance just gets its files: it starts
- * with them. Runs under the instance's lock, so it never races a start, stop or repair.
+ * Through the settings apply path (lifecycle/apply.ts): the public URL is a fact of the
+ * instance, so the stack is rendered again from it, only the services whose definition changed
+ * (auth, storage, studio, functions: API_EXTERNAL_URL, SUPABASE_PUBLIC_URL, STORAGE_PUBLIC_URL,
+ * and the site URL while it has its default) are recreated, health is awaited, and facts and
+ * files roll back together when they do not come up. A stopped project just gets its files.
  */
-export function recreatingApplier(deps: {
-  files: InstanceFiles;
-  writer: StackFileWriter;
-  locks: InstanceLocks;
-  compose(): Promise<Compose>;
-}): PublicUrlApplier {
+export function stackChangeApplier(
+  applyStackChange: (change: StackChange) => Promise<StackChangeResult>,
+): PublicUrlApplier {
   return {
-    async apply(instance) {
-      await deps.locks.run(instance.id, 'restart', async () => {
-        const secrets = await deps.files.readSecrets(instance.id);
-        const dir = deps.files.dir(instance.id);
-        await deps.writer.write(dir, { instance, secrets });
-        if (instance.status !== 'running' && instance.status !== 'degraded') return;
-        const compose = await deps.compose();
-        await compose.run({ name: instance.project, dir }, 'up', {
-          extra: ['--no-deps', ...PUBLIC_URL_SERVICES],
-          timeoutMs: 5 * 60_000,
-        });
+    async apply(instanceId, target) {
+      await applyStackChange({
+        instanceId,
+        keys: ['domain.publicUrl'],
+        dryRun: false,
+        next: (current) => {
+          const instance = { ...current.instance, urls: target.urls };
+          if (target.publicUrl) instance.publicUrl = target.publicUrl;
+          else delete instance.publicUrl;
+          return { ...current, instance };
+        },
       });
     },
   };

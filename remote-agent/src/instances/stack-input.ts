@@ -7,8 +7,6 @@ export interface StackSettings {
   images: Readonly<Record<string, string>>;
   /** The configured external host, else the detected one; undefined when neither exists. */
   externalHost: string | undefined;
-  /** The project's domain URL when it has one (domains/); set once the domains are loaded. */
-  publicUrlOf?: (instanceId: string) => string | undefined;
 }
 
 /**
@@ -29,8 +27,14 @@ export function stackInputFor(
     externalHost: settings.externalHost ?? null,
     secrets,
     imageOverrides: settings.images,
-    ...(settings.publicUrlOf?.(instance.id)
-      ? { publicUrl: settings.publicUrlOf(instance.id) }
-      : {}),
+    ...(instance.publicUrl ? { publicUrl: instance.publicUrl } : {}),
+    projectSettings: {
+      // With a domain, the site URL's default is the domain too (a value set by hand wins).
+      values: {
+        ...(instance.publicUrl ? { 'auth.siteUrl': instance.publicUrl } : {}),
+        ...instance.settings,
+      },
+      secrets: secrets.settings ?? {},
+    },
   };
 }

@@ -69,7 +69,15 @@ export function settledStatus(
   return view === 'ready' ? 'running' : view === 'partial' ? 'degraded' : whenDown;
 }
 
-export type Operation = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'repair';
+export type Operation =
+  | 'create'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'delete'
+  | 'repair'
+  /** A stack change (settings, rotation, size, domain) applied with the smallest restart. */
+  | 'apply';
 
 /** Statuses an operation in flight owns: another operation would race it. */
 const IN_FLIGHT = new Set<InstanceStatus>([
@@ -87,6 +95,7 @@ const ALLOWED_FROM: Record<Exclude<Operation, 'create' | 'delete'>, ReadonlySet<
   stop: new Set(['running', 'degraded', 'stopped']),
   restart: new Set(['running', 'degraded', 'stopped']),
   repair: new Set(['running', 'degraded', 'stopped']),
+  apply: new Set(['running', 'degraded', 'stopped']),
 };
 
 /**

@@ -4,8 +4,10 @@ import type {
   DiagnosticReport,
   Instance,
   InstanceCredentials,
+  InstanceSettingsView,
   ProgressEvent,
   RepairResult,
+  StackChangePlan,
   ServiceStats,
   DomainView,
   StaffMember,
@@ -29,6 +31,13 @@ const username = z.string().regex(USERNAME_RE, 'a lowercase username (a-z, 0-9, 
 const password = z.string().min(1).max(PASSWORD_MAX);
 const role = z.enum(['admin', 'user']);
 const streamId = z.string().min(1).max(64);
+/** A setting's value; the agent checks each key's own rules (settings/validate.ts). */
+const settingValue = z.union([
+  z.string().max(8192),
+  z.number(),
+  z.boolean(),
+  z.array(z.string().max(2048)).max(200),
+]);
 
 export const MethodParams = {
   'session.hello': z.object({ protocol: z.number().int(), client: z.string().max(200) }).strict(),
@@ -90,6 +99,27 @@ export const MethodParams = {
   'instances.progress': z.object({ id }).strict(),
   'instances.diagnose': z.object({ id }).strict(),
   'instances.repair': z.object({ id, dryRun: z.boolean().optional() }).strict(),
+  'instances.settings.get': z.object({ id }).strict(),
+  /** `null` puts a key back to its default. Secret keys travel here too, never in a log. */
+  'instances.settings.set': z
+    .object({
+      id,
+      changes: z
+        .record(z.string().max(200), settingValue.nullable())
+        .refine((c) => Object.keys(c).length > 0 && Object.keys(c).length <= 200, {
+          message: '1 to 200 changes',
+        }),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  'instances.settings.rotate': z
+    .object({
+      id,
+      secret: z.enum(['jwt', 'db-password', 'dashboard-password']),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
+  'instances.settings.testEmail': z.object({ id, to: z.string().max(320) }).strict(),
 
   'logs.follow': z
     .object({
@@ -171,6 +201,15 @@ export interface MethodResults {
   'instances.progress': { events: ProgressEvent[]; finished: boolean };
   'instances.diagnose': { report: DiagnosticReport };
   'instances.repair': RepairResult;
+  'instances.settings.get': { settings: InstanceSettingsView };
+  /** Applied with the smallest restart, rolled back when a service does not turn healthy. */
+  'instances.settings.set': {
+    plan: StackChangePlan;
+    dryRun: boolean;
+    settings: InstanceSettingsView;
+  };
+  'instances.settings.rotate': { plan: StackChangePlan; dryRun: boolean };
+  'instances.settings.testEmail': { messageId: string };
   /** Stream data: `LogLine[]` batches. */
   'logs.follow': { stream: string };
   'stats.instance': { services: ServiceStats[] };

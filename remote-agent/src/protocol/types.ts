@@ -87,12 +87,19 @@ export interface Instance {
   exposure: Exposure;
   ports: InstancePorts;
   urls: InstanceUrls;
+  /** `https://<API domain>` while the project has one (domains/): the stack's public URL. */
+  publicUrl?: string;
   /** The compose project name: ub_<id>. */
   project: string;
   services?: ServiceState[];
   error?: InstanceFailure;
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
+  /**
+   * The project's non-secret settings (`auth.siteUrl`, `smtp.host`, `env.auth.NAME`…): only the
+   * keys someone changed. Rendering takes them as input, so repair and upgrades keep them.
+   */
+  settings?: Record<string, SettingValue>;
 }
 
 export interface InstanceCredentials {
@@ -235,7 +242,8 @@ export type AgentEvent =
   | { type: 'instance.diagnosed'; instanceId: string; report: DiagnosticReport; changed: boolean }
   | { type: 'instance.repaired'; instanceId: string; result: RepairResult; automatic: boolean }
   | { type: 'audit'; entry: AuditEntry }
-  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView };
+  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView }
+  | { type: 'instance.applying'; event: ApplyProgress };
 
 /** Where a custom domain sends its traffic (remote-agent/src/domains). */
 export type DomainTarget = 'api' | 'studio' | 'both';
@@ -270,3 +278,34 @@ export interface DomainView {
   records: DnsRecord[];
   certificate: CertificateStatus;
 }
+
+/** A project setting's value: see remote-agent/src/settings/keys.ts for every key. */
+export type SettingValue = string | number | boolean | string[];
+
+/** `instances.settings.get`: values (defaults filled in) and which secret keys hold a value. */
+export interface InstanceSettingsView {
+  values: Record<string, SettingValue>;
+  /** Secret keys (e.g. `smtp.password`) that hold a value; the values never leave the agent. */
+  secretsSet: string[];
+}
+
+/** What applying a stack change does: which keys change, which files and services it touches. */
+export interface StackChangePlan {
+  /** Setting keys (or facts such as `secrets.jwt`) whose value changes. Never values. */
+  keys: string[];
+  files: string[];
+  /** Services recreated, in compose order; the others keep their containers. */
+  services: string[];
+}
+
+/** One step of applying a stack change, pushed as `instance.applying`. */
+export interface ApplyProgress {
+  instanceId: string;
+  at: string;
+  step: 'files' | 'database' | 'recreate' | 'health' | 'rollback' | 'done';
+  status: 'started' | 'done' | 'failed';
+  services?: string[];
+  error?: { code: string; message: string };
+}
+
+export type SecretRotation = 'jwt' | 'db-password' | 'dashboard-password';

@@ -1,5 +1,7 @@
+import { settingsEnvironment } from '../settings/render-env';
 import { resolveImage, STACK_VERSION } from './images';
 import { stackServices, type ComposeInput, type PublishedPort } from './services';
+import type { ComposeBody } from './services/definition';
 import { literal } from './services/shared';
 import { publishAddress } from './urls';
 import type { YamlValue } from './yaml';
@@ -36,12 +38,26 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
       logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
       ...(service.published ? { ports: service.published.map((p) => publish(input, p)) } : {}),
       ...(service.healthcheck ? { healthcheck: service.healthcheck } : {}),
-      ...service.compose(context),
+      ...withSettings(service.name, service.compose(context), input),
     };
   }
   // No top-level `name:` and no `container_name`: the project name (`-p ub_<id>`) scopes
   // containers, the network and volumes, so instances side by side never collide.
   return { services, volumes: { 'db-config': {}, 'deno-cache': {} } };
+}
+
+/**
+ * The service's body with the project's settings written over its environment. A variable the
+ * definition already has keeps its place (so a file without settings is byte-identical to one
+ * rendered before settings existed); new ones follow.
+ */
+function withSettings(service: string, body: ComposeBody, input: ComposeInput): ComposeBody {
+  const overrides = settingsEnvironment(service, input.settings);
+  if (Object.keys(overrides).length === 0) return body;
+  const base = (body.environment ?? {}) as Record<string, YamlValue>;
+  const environment: Record<string, YamlValue> = { ...base };
+  for (const [name, value] of Object.entries(overrides)) environment[name] = literal(value);
+  return { ...body, environment };
 }
 
 function publish(input: ComposeInput, port: PublishedPort): string {

@@ -22,7 +22,10 @@ export const ENV_NAMES = {
   poolerTenantId: 'POOLER_TENANT_ID',
   s3AccessKeyId: 'S3_PROTOCOL_ACCESS_KEY_ID',
   s3AccessKeySecret: 'S3_PROTOCOL_ACCESS_KEY_SECRET',
-} as const satisfies Record<keyof InstanceSecrets, string>;
+} as const satisfies Record<GeneratedSecret, string>;
+
+/** The generated secrets; secret settings (`settings`) go into the compose file instead. */
+type GeneratedSecret = Exclude<keyof InstanceSecrets, 'settings'>;
 
 export type EnvName = (typeof ENV_NAMES)[keyof typeof ENV_NAMES];
 
@@ -41,7 +44,7 @@ export function renderEnv(secrets: InstanceSecrets, instanceId: string): string 
     '# Postgres role passwords were set once, when the database was first initialised: editing',
     '# POSTGRES_PASSWORD here does not change them (that needs an ALTER ROLE through psql).',
   ];
-  for (const [key, name] of Object.entries(ENV_NAMES) as [keyof InstanceSecrets, EnvName][]) {
+  for (const [key, name] of Object.entries(ENV_NAMES) as [GeneratedSecret, EnvName][]) {
     const value = secrets[key];
     if (!ENV_SAFE.test(value)) {
       throw new Error(`Secret ${name} has characters a .env file cannot carry safely.`);

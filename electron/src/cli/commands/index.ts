@@ -3,6 +3,7 @@ import { connectionCommands } from './connection';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
 import { serverCommands } from './servers';
+import { settingsCommands } from './settings';
 import { staffCommands } from './staff';
 import { userCommands } from './users';
 
@@ -14,4 +15,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...logCommands,
   ...userCommands,
   ...staffCommands,
+  ...settingsCommands,
 ];

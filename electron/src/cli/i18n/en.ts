@@ -273,6 +273,33 @@ export const en = {
     CANCELLED: 'Cancelled.',
     INTERNAL: 'Something went wrong inside Ultrabase: {{message}}',
   },
+  settings: {
+    helpShow: "show a project's settings (auth, email, providers, API, overrides)",
+    helpSet:
+      'change settings: key=value words (auth.siteUrl=https://…, smtp.port=587, env.auth.NAME=…); secret keys such as smtp.password are named without a value and asked for (or read from stdin with --secrets-stdin)',
+    helpRotate:
+      'rotate a secret: jwt (new API keys), db-password or dashboard-password; asks first unless --yes',
+    helpTestEmail: "send a test email with the project's saved SMTP settings",
+    secretsSet: 'secrets set: {{keys}}',
+    secretValue: 'Value of {{key}}',
+    secretOnCommandLine:
+      '{{key}} is a secret: write it without "=value" to be asked for it, or use --secrets-stdin',
+    expectedKeyValue: 'expected key=value, got "{{value}}"',
+    unknownSecret: '"{{value}}" cannot be rotated; choose one of: {{choices}}',
+    nothingChanges: 'nothing changes',
+    wouldChange: 'would change: {{keys}}',
+    wouldRestart: 'would restart: {{services}}',
+    changed: 'changed: {{keys}}',
+    restarted: 'restarted: {{services}}',
+    confirm: {
+      jwt: 'Rotate the JWT secret of {{project}}? The current anon and service keys stop working at once.',
+      'db-password':
+        'Rotate the database password of {{project}}? Connection strings with the old one stop working.',
+      'dashboard-password': 'Rotate the Studio dashboard password of {{project}}?',
+    },
+    notConfirmed: 'not confirmed; nothing was rotated (use --yes to skip the question)',
+    emailSent: 'test email sent to {{to}}',
+  },
 } as const satisfies Record<string, unknown> & {
   errorCodes: Partial<Record<DesktopErrorCode, string>>;
 };

@@ -269,4 +269,31 @@ export const ptBR: Catalogue = {
     CANCELLED: 'Cancelado.',
     INTERNAL: 'Algo deu errado dentro do Ultrabase: {{message}}',
   },
+  settings: {
+    helpShow: 'mostra as configurações de um projeto (auth, e-mail, provedores, API, variáveis)',
+    helpSet:
+      'altera configurações: palavras chave=valor (auth.siteUrl=https://…, smtp.port=587, env.auth.NOME=…); chaves secretas como smtp.password vão sem valor e são perguntadas (ou lidas da entrada padrão com --secrets-stdin)',
+    helpRotate:
+      'troca um segredo: jwt (novas chaves de API), db-password ou dashboard-password; pergunta antes, a não ser com --yes',
+    helpTestEmail: 'envia um e-mail de teste com as configurações SMTP salvas do projeto',
+    secretsSet: 'segredos definidos: {{keys}}',
+    secretValue: 'Valor de {{key}}',
+    secretOnCommandLine:
+      '{{key}} é um segredo: escreva sem "=valor" para ele ser perguntado, ou use --secrets-stdin',
+    expectedKeyValue: 'esperava chave=valor, veio "{{value}}"',
+    unknownSecret: 'não dá para trocar "{{value}}"; escolha um de: {{choices}}',
+    nothingChanges: 'nada muda',
+    wouldChange: 'mudaria: {{keys}}',
+    wouldRestart: 'reiniciaria: {{services}}',
+    changed: 'alterado: {{keys}}',
+    restarted: 'reiniciado: {{services}}',
+    confirm: {
+      jwt: 'Trocar o segredo JWT de {{project}}? As chaves anon e service atuais param de funcionar na hora.',
+      'db-password':
+        'Trocar a senha do banco de {{project}}? Strings de conexão com a senha antiga param de funcionar.',
+      'dashboard-password': 'Trocar a senha do painel do Studio de {{project}}?',
+    },
+    notConfirmed: 'não confirmado; nada foi trocado (use --yes para pular a pergunta)',
+    emailSent: 'e-mail de teste enviado para {{to}}',
+  },
 };

@@ -1,4 +1,5 @@
 import type { Exposure, InstancePorts } from '@protocol/types';
+import type { StackSettingsInput } from '../../settings/render-env';
 import type { YamlValue } from '../yaml';
 
 export type StackServiceName =
@@ -26,6 +27,8 @@ export interface ComposeInput {
   apiUrl: string;
   imageOverrides: Readonly<Record<string, string>>;
   enableLogs: boolean;
+  /** The project's settings (auth URLs, SMTP, overrides…); absent: the kit's values. */
+  settings?: StackSettingsInput;
 }
 
 /** The facts of one instance a service's compose body may depend on. */
