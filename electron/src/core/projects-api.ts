@@ -1,5 +1,5 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
-import type { Instance, SecretRotation, SettingValue } from '@protocol/types';
+import type { DomainTarget, Instance, SecretRotation, SettingValue } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import type { AgentSession } from './servers/agent-session';
 
@@ -118,6 +118,22 @@ export const PROJECT_ROUTES = {
     params: (instanceId: string, to: string) => ({ id: instanceId, to }),
     timeoutMs: 60_000,
     pick: (r) => r,
+  }),
+  projectDomains: route('domains.list', { params: byId, pick: (r) => r.domains }),
+  // Adding or removing a name may recreate the services that carry the public URL.
+  addProjectDomain: route('domains.add', {
+    params: (
+      instanceId: string,
+      hostname: string,
+      options?: { target?: DomainTarget; hsts?: boolean; studioAllowIps?: string[] },
+    ) => ({ id: instanceId, hostname, ...options }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r) => r.domain,
+  }),
+  removeProjectDomain: route('domains.remove', {
+    params: (instanceId: string, hostname: string) => ({ id: instanceId, hostname }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (): void => undefined,
   }),
   listUsers: route('users.list', { params: () => ({}), pick: (r) => r.users }),
   createUser: route('users.create', {

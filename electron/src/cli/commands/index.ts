@@ -1,5 +1,6 @@
 import type { AnyCommand } from '../command-table';
 import { connectionCommands } from './connection';
+import { domainsCommands } from './domains';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
 import { serverCommands } from './servers';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...userCommands,
   ...staffCommands,
   ...settingsCommands,
+  ...domainsCommands,
 ];
