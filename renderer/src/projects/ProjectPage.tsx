@@ -12,6 +12,7 @@ import { CopyButton } from '../ui/CopyButton';
 import { EmptyState } from '../ui/EmptyState';
 import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
+import { DomainsPanel } from '../domains/DomainsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
@@ -257,6 +258,7 @@ export function ProjectPage({
               <p className="mt-1 text-[11px] text-muted">{t('project.studioLogin')}</p>
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
+            <DomainsPanel serverId={serverId} instanceId={instanceId} />
             {p.services && p.services.length > 0 && (
               <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">
