@@ -43,6 +43,7 @@ import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
+import { startDomains } from './domains';
 import { createSettingsService } from './settings/wiring';
 import { renderStack } from './stack/render';
 import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/releases';
@@ -263,6 +264,19 @@ async function assemble(
           logger.error('alerts did not start', errorFields(error));
           return undefined;
         });
+  const domains = await startDomains({
+    dataDir,
+    config,
+    docker,
+    registry,
+    files,
+    locks,
+    stack,
+    bus,
+    logger,
+    now,
+    healthTimeoutMs: options.healthTimeoutMs,
+  });
 
   const services: AgentServices = {
     upgrades: { catalog: releases, upgrader },
@@ -279,6 +293,7 @@ async function assemble(
     readHost: () => docker.readHost(),
     readVersions: () => docker.versions(),
     now,
+    domains: domains.service,
     settings: createSettingsService({
       registry,
       files,
@@ -295,7 +310,10 @@ async function assemble(
     alerts,
   };
   const handlers = createHandlers(services);
-  if (options.startScheduler !== false) health.scheduler.start();
+  if (options.startScheduler !== false) {
+    health.scheduler.start();
+    domains.expiry.start();
+  }
   const connections = new Set<RpcConnection>();
   let counter = 0;
   logger.info('agent started', { version: AGENT_VERSION, dataDir, pid: process.pid });
@@ -342,6 +360,7 @@ async function assemble(
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
       await alerts?.close();
+      domains.expiry.stop();
       await lifecycle.close();
       await docker.close();
       await audit.close();

@@ -17,8 +17,8 @@ import type {
   ServerView,
   SettingValue,
 } from '@contract/api';
-import type { InstanceStatus, StaffMember } from '@protocol/types';
 import { previewAlerts } from './preview-alerts';
+import type { DomainView, InstanceStatus, StaffMember } from '@protocol/types';
 
 // Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
 const STREAM_WINDOW_BYTES = 256 * 1024;
@@ -354,6 +354,9 @@ const previewSettings: { values: Record<string, SettingValue>; secretsSet: strin
   secretsSet: [],
 };
 
+/** Custom domains per project id, added in the preview. */
+const previewDomains = new Map<string, DomainView[]>();
+
 const api: DesktopApi = {
   listServers: async () => servers.map((s) => ({ ...s })),
   addServer: async (input) => {
@@ -638,6 +641,28 @@ const api: DesktopApi = {
       plan: { keys: [`secrets.${secret}`], files: ['.env'], services },
       dryRun: o?.dryRun === true,
     };
+  },
+  projectDomains: async (_sid, id) => (previewDomains.get(id) ?? []).map((d) => ({ ...d })),
+  addProjectDomain: async (_sid, id, hostname, options) => {
+    await wait(300);
+    const domain: DomainView = {
+      hostname,
+      target: options?.target ?? 'api',
+      hsts: options?.hsts ?? false,
+      studioAllowIps: options?.studioAllowIps ?? [],
+      addedAt: new Date().toISOString(),
+      addedBy: 'ana',
+      records: [{ type: 'A', name: hostname, value: '203.0.113.10' }],
+      certificate: { state: 'pending' },
+    };
+    previewDomains.set(id, [...(previewDomains.get(id) ?? []), domain]);
+    return domain;
+  },
+  removeProjectDomain: async (_sid, id, hostname) => {
+    previewDomains.set(
+      id,
+      (previewDomains.get(id) ?? []).filter((d) => d.hostname !== hostname),
+    );
   },
   sendTestEmail: async () => {
     await wait(300);

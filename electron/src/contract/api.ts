@@ -45,6 +45,8 @@ import type {
   StackChangePlan,
 } from '@protocol/types';
 export type { ApplyProgress, InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
+import type { DomainTarget, DomainView } from '@protocol/types';
+export type { DomainTarget, DomainView };
 
 /** What changing a project's settings answers: the plan, and the settings after it. */
 export interface ProjectSettingsResult {
@@ -360,6 +362,22 @@ export const desktopMethods = {
       .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
       .strict(),
   ]),
+  /** Custom domains with their certificate state and the DNS records that make them resolve. */
+  projectDomains: defineMethod<DomainView[]>()(project),
+  /** Checks DNS first (DOMAIN_DNS_MISMATCH names the record to create), then routes the name. */
+  addProjectDomain: defineMethod<DomainView>()(
+    [idArg, idArg, text(300)],
+    [
+      z
+        .object({
+          target: z.enum(['api', 'studio', 'both']).optional(),
+          hsts: z.boolean().optional(),
+          studioAllowIps: z.array(text(64)).max(64).optional(),
+        })
+        .strict(),
+    ],
+  ),
+  removeProjectDomain: defineMethod<void>()([idArg, idArg, text(300)]),
   /** Private projects open through a local port forward; returns the URL to open on this machine. */
   openProject: defineMethod<{ url: string }>()([
     idArg,

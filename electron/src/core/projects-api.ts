@@ -1,5 +1,6 @@
 import type { DesktopApi, ProjectView } from '@contract/api';
 import type {
+  DomainTarget,
   Instance,
   OptionalServices,
   ProjectSize,
@@ -156,6 +157,22 @@ export const PROJECT_ROUTES = {
     }),
     timeoutMs: UPGRADE_MS,
     pick: (r, ctx) => ({ project: ctx.project(r.instance), plan: r.plan }),
+  }),
+  projectDomains: route('domains.list', { params: byId, pick: (r) => r.domains }),
+  // Adding or removing a name may recreate the services that carry the public URL.
+  addProjectDomain: route('domains.add', {
+    params: (
+      instanceId: string,
+      hostname: string,
+      options?: { target?: DomainTarget; hsts?: boolean; studioAllowIps?: string[] },
+    ) => ({ id: instanceId, hostname, ...options }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r) => r.domain,
+  }),
+  removeProjectDomain: route('domains.remove', {
+    params: (instanceId: string, hostname: string) => ({ id: instanceId, hostname }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (): void => undefined,
   }),
   listUsers: route('users.list', { params: () => ({}), pick: (r) => r.users }),
   createUser: route('users.create', {

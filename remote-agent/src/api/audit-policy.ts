@@ -45,6 +45,11 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'domains.add': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ hostname: p.hostname, target: p.target ?? 'api' }),
+  },
+  'domains.remove': { target: (p) => str(p.id), detail: (p) => ({ hostname: p.hostname }) },
   // The keys that changed, never their values (some are passwords).
   'instances.settings.set': {
     target: (p) => str(p.id),

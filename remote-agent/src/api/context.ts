@@ -14,6 +14,7 @@ import type { StoreInstanceRegistry } from '../instances/registry';
 import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
+import type { DomainService } from '../domains/service';
 import type { SettingsService } from '../settings/service';
 import type { ReleaseCatalog } from '../stack/releases';
 import type { Upgrader } from '../upgrades/upgrader';
@@ -68,6 +69,8 @@ export interface AgentServices {
   staff?: StaffService;
   /** Notifications to people (alerts/); absent in tests that do not need them. */
   alerts?: AlertService;
+  /** Custom domains and the reverse proxy (domains/); absent in tests that do not need them. */
+  domains?: DomainService;
   readHost(): Promise<HostReadings>;
   /** Docker engine and Compose versions (docker/host.ts); absent in tests that do not need them. */
   readVersions?(): Promise<{ docker?: string; compose?: string }>;

@@ -47,6 +47,7 @@ export function pipeEvents(options: {
         return seeId(event.event.instanceId);
       case 'instance.diagnosed':
       case 'instance.repaired':
+      case 'domain.certificateExpiring':
         return seeId(event.instanceId);
       case 'instance.applying':
         return seeId(event.event.instanceId);

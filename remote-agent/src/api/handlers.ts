@@ -317,6 +317,16 @@ export function createHandlers(s: AgentServices): Handlers {
     'system.ping': () => ({ now: s.now().toISOString() }),
     ...alertWireHandlers(s.alerts),
     ...createFleetHandlers(s),
+    'domains.list': async ({ id }, ctx) => ({
+      domains: await domainsOf(s).list(callerOf(ctx), id),
+    }),
+    'domains.add': async ({ id, ...request }, ctx) => ({
+      domain: await domainsOf(s).add(callerOf(ctx), id, request),
+    }),
+    'domains.remove': async ({ id, hostname }, ctx) => {
+      await domainsOf(s).remove(callerOf(ctx), id, hostname);
+      return { ok: true };
+    },
   };
 }
 
@@ -331,4 +341,11 @@ async function readVersions(
     ...(v.docker ? { dockerVersion: v.docker } : {}),
     ...(v.compose ? { composeVersion: v.compose } : {}),
   };
+}
+
+function domainsOf(s: AgentServices): NonNullable<AgentServices['domains']> {
+  if (!s.domains) {
+    throw new AgentError(ErrorCode.METHOD_NOT_FOUND, 'This agent manages no custom domains.');
+  }
+  return s.domains;
 }

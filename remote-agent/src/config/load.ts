@@ -88,6 +88,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     audit: { ...DEFAULT_CONFIG.audit, ...stripUndefined(file.audit ?? {}) },
     networks: { ...DEFAULT_CONFIG.networks, ...stripUndefined(file.networks ?? {}) },
     capacity: { ...DEFAULT_CONFIG.capacity, ...stripUndefined(file.capacity ?? {}) },
+    ...(file.proxy ? { proxy: file.proxy } : {}),
   };
 
   if (env.MAX_INSTANCES !== undefined) {

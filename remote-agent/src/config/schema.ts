@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProxyConfigSchema, type ProxyConfig } from '../proxy/settings';
 
 /** The four published host ports of an instance, each from its own range. */
 export const PORT_KINDS = ['kongHttp', 'kongHttps', 'postgres', 'poolerTransaction'] as const;
@@ -23,6 +24,8 @@ export interface AgentConfig {
    * `ultrabase` group when it exists and the agent runs as root, else the agent's own group.
    */
   socketGroup?: string;
+  /** The reverse proxy of custom domains: ACME directory, its CA, the DNS check. */
+  proxy?: ProxyConfig;
   /** A directory of extra stack releases (`<id>.json`, remote-agent/src/stack/releases/). */
   releasesDir?: string;
   /** Upgrades running at once on this server; more wait their turn (default 2). */
@@ -205,6 +208,7 @@ export const ConfigFileSchema = z
         z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'an image reference'),
       )
       .optional(),
+    proxy: ProxyConfigSchema.optional(),
   })
   .strict();
 

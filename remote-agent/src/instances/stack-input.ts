@@ -33,7 +33,15 @@ export function stackInputFor(
     ...(instance.subnet ? { subnet: instance.subnet } : {}),
     ...(instance.size ? { size: instance.size } : {}),
     ...(instance.optionalServices ? { optionalServices: instance.optionalServices } : {}),
-    projectSettings: { values: instance.settings ?? {}, secrets: secrets.settings ?? {} },
+    ...(instance.publicUrl ? { publicUrl: instance.publicUrl } : {}),
+    projectSettings: {
+      // With a domain, the site URL's default is the domain too (a value set by hand wins).
+      values: {
+        ...(instance.publicUrl ? { 'auth.siteUrl': instance.publicUrl } : {}),
+        ...instance.settings,
+      },
+      secrets: secrets.settings ?? {},
+    },
     // The project's own release, so repair and diagnose never revert an upgrade.
     stackRelease: (settings.releases ?? builtinCatalog()).releaseOf(instance),
   };

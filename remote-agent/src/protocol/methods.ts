@@ -14,6 +14,7 @@ import type {
   ServerCapacity,
   ServiceStats,
   StackChangePlan,
+  DomainView,
   StaffMember,
   SystemResources,
   UpgradePlan,
@@ -194,6 +195,19 @@ export const MethodParams = {
   'bulk.get': z.object({ job: z.string().regex(/^b[a-z0-9]{6,32}$/, 'a bulk job id') }).strict(),
   /** The caller's recent bulk jobs (an admin's: everyone's), newest first, without their items. */
   'bulk.list': z.object({}).strict(),
+
+  // Custom domains. The agent checks hostnames itself to answer INVALID_HOSTNAME with a reason.
+  'domains.list': z.object({ id }).strict(),
+  'domains.add': z
+    .object({
+      id,
+      hostname: z.string().max(300),
+      target: z.enum(['api', 'studio', 'both']).optional(),
+      hsts: z.boolean().optional(),
+      studioAllowIps: z.array(z.string().max(64)).max(64).optional(),
+    })
+    .strict(),
+  'domains.remove': z.object({ id, hostname: z.string().max(300) }).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -273,6 +287,15 @@ export interface MethodResults extends AlertMethodResults {
   'bulk.start': { job: BulkJob };
   'bulk.get': { job: BulkJob };
   'bulk.list': { jobs: BulkJobSummary[] };
+  'domains.list': { domains: DomainView[] };
+  /**
+   * Checks DNS first (DOMAIN_DNS_MISMATCH with the records to create), then routes the name
+   * through the server's proxy and switches the project's public URLs; the certificate follows
+   * asynchronously (see `certificate` in `domains.list`).
+   */
+  'domains.add': { domain: DomainView };
+  /** Removes the route and the certificate; the public URLs switch back. */
+  'domains.remove': { ok: true };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

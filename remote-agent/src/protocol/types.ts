@@ -88,6 +88,8 @@ export interface Instance {
   exposure: Exposure;
   ports: InstancePorts;
   urls: InstanceUrls;
+  /** `https://<API domain>` while the project has one (domains/): the stack's public URL. */
+  publicUrl?: string;
   /** The compose project name: ub_<id>. */
   project: string;
   services?: ServiceState[];
@@ -277,7 +279,42 @@ export type AgentEvent =
   | { type: 'audit'; entry: AuditEntry }
   | { type: 'instance.applying'; event: ApplyProgress }
   /** A bulk job moved: `item` is the one that changed; none when the job began or finished. */
-  | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem };
+  | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem }
+  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView };
+
+/** Where a custom domain sends its traffic (remote-agent/src/domains). */
+export type DomainTarget = 'api' | 'studio' | 'both';
+
+/** A record the owner of the name must create so it resolves to the server. */
+export interface DnsRecord {
+  type: 'A' | 'AAAA';
+  name: string;
+  value: string;
+}
+
+export interface CertificateStatus {
+  /** pending: no certificate yet, no error; failed: the last order failed and none is held. */
+  state: 'pending' | 'active' | 'expiring' | 'expired' | 'failed';
+  issuer?: string;
+  /** The held certificate's notBefore: when it was last issued or renewed. */
+  renewedAt?: string;
+  expiresAt?: string;
+  /** The last issuance error Caddy logged for this name (rate limit, DNS, challenge). */
+  lastError?: { at: string; message: string };
+}
+
+export interface DomainView {
+  hostname: string;
+  target: DomainTarget;
+  hsts: boolean;
+  /** CIDR ranges allowed to reach Studio; empty: everyone (Studio keeps its basic auth). */
+  studioAllowIps: string[];
+  addedAt: string;
+  addedBy: string;
+  /** The records that make the name resolve to this server (for the DNS instruction). */
+  records: DnsRecord[];
+  certificate: CertificateStatus;
+}
 
 /** A project setting's value: see remote-agent/src/settings/keys.ts for every key. */
 export type SettingValue = string | number | boolean | string[];

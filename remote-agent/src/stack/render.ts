@@ -35,6 +35,8 @@ export interface StackInput {
   size?: ProjectSize;
   /** Which optional services run; absent: all but the logs pair (`enableLogs` decides those). */
   optionalServices?: OptionalServices;
+  /** `https://<domain>` once the project has an API domain (domains/): the stack's public URL. */
+  publicUrl?: string;
   /** The project's settings; absent: the kit's values (settings/render-env.ts). */
   projectSettings?: StackSettingsInput;
   /** The project's stack release; the newest built-in one when absent. */
@@ -84,7 +86,7 @@ export function renderStack(input: StackInput): RenderedStack {
     name: input.name,
     ports: input.ports,
     exposure: input.exposure,
-    apiUrl: api,
+    apiUrl: input.publicUrl ?? api,
     imageOverrides: input.imageOverrides,
     enableLogs,
     settings: input.projectSettings,

@@ -1003,6 +1003,30 @@ export const en = {
     bestFit: 'Best fit (now: {{name}})',
     bestFitNone: 'Best fit (no server has room)',
   },
+  domains: {
+    title: 'Domains',
+    none: 'No custom domain yet: the project is reached at its address and port.',
+    placeholder: 'api.example.com',
+    hostname: 'Domain name',
+    hint: 'Point it to this server first (an A or AAAA record); HTTPS certificates are automatic.',
+    targetLabel: 'Serves',
+    target: { api: 'API', studio: 'Studio', both: 'API and Studio' },
+    hsts: 'HSTS (browsers insist on HTTPS)',
+    add: 'Add domain',
+    remove: 'Remove',
+    removeFailed: 'Domain not removed',
+    dnsMismatch:
+      'This name does not point to this server yet. Create this DNS record at its provider, wait for it to spread, then add it again:',
+    expires: 'expires {{date}}',
+    renewed: 'issued {{date}}',
+    state: {
+      pending: 'Certificate being issued',
+      active: 'Certificate valid',
+      expiring: 'Certificate expires soon and was not renewed',
+      expired: 'Certificate expired',
+      failed: 'Certificate not issued',
+    },
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

@@ -1012,4 +1012,28 @@ export const ptBR: Catalogue = {
     bestFit: 'Melhor opção (agora: {{name}})',
     bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
   },
+  domains: {
+    title: 'Domínios',
+    none: 'Nenhum domínio próprio ainda: o projeto é acessado pelo endereço e porta.',
+    placeholder: 'api.exemplo.com.br',
+    hostname: 'Nome de domínio',
+    hint: 'Aponte-o para este servidor antes (um registro A ou AAAA); os certificados HTTPS são automáticos.',
+    targetLabel: 'Atende',
+    target: { api: 'API', studio: 'Studio', both: 'API e Studio' },
+    hsts: 'HSTS (navegadores exigem HTTPS)',
+    add: 'Adicionar domínio',
+    remove: 'Remover',
+    removeFailed: 'Domínio não removido',
+    dnsMismatch:
+      'Este nome ainda não aponta para este servidor. Crie este registro DNS no provedor, espere ele se propagar e adicione de novo:',
+    expires: 'vence em {{date}}',
+    renewed: 'emitido em {{date}}',
+    state: {
+      pending: 'Certificado sendo emitido',
+      active: 'Certificado válido',
+      expiring: 'Certificado vence em breve e não foi renovado',
+      expired: 'Certificado vencido',
+      failed: 'Certificado não emitido',
+    },
+  },
 };

@@ -12,6 +12,7 @@ import { CopyButton } from '../ui/CopyButton';
 import { EmptyState } from '../ui/EmptyState';
 import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
+import { DomainsPanel } from '../domains/DomainsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
@@ -259,6 +260,7 @@ export function ProjectPage({
             </Panel>
             <CredentialsPanel serverId={serverId} instanceId={instanceId} />
             {!creating && <ReleasePanel project={p} />}
+            <DomainsPanel serverId={serverId} instanceId={instanceId} />
             {p.services && p.services.length > 0 && (
               <Panel title={t('project.services')}>
                 <ul className="grid grid-cols-[repeat(auto-fill,minmax(200px,1fr))] gap-2">

@@ -1,6 +1,7 @@
 import type { AnyCommand } from '../command-table';
 import { alertCommands } from './alerts';
 import { connectionCommands } from './connection';
+import { domainsCommands } from './domains';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
 import { serverCommands } from './servers';
@@ -18,4 +19,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...staffCommands,
   ...settingsCommands,
   ...alertCommands,
+  ...domainsCommands,
 ];

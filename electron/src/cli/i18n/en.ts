@@ -298,6 +298,9 @@ export const en = {
     ACCOUNT_EXISTS:
       'The server already has a Linux account with this name; choose another name for the staff member.',
     STAFF_UNSUPPORTED: 'This server cannot create staff logins: {{message}}',
+    INVALID_HOSTNAME: 'This is not a domain name a certificate can be issued for: {{message}}',
+    DOMAIN_EXISTS: '{{hostname}} is already a domain on this server.',
+    PROXY_FAILED: 'The server’s reverse proxy did not take the change: {{message}}',
     CANCELLED: 'Cancelled.',
     UPGRADE_ROLLED_BACK: 'Upgrade rolled back: {{message}}',
     POSTGRES_MAJOR_CHANGE: 'Not a normal upgrade: {{message}}',
@@ -398,6 +401,29 @@ export const en = {
       'best fit: {{server}}, where {{count}} more {{size}} projects fit ({{otherCount}} on {{other}})',
     placedOnly: 'best fit: {{server}}, where {{count}} more {{size}} projects fit',
     skipped: '{{server}} left out of the placement: it did not connect',
+  },
+  domains: {
+    helpList: "list a project's custom domains, their certificates and the DNS records to create",
+    helpAdd:
+      'add a custom domain with automatic HTTPS (--target api|studio|both, --hsts, --allow-ip CIDR,… for Studio); the name must already point to the server',
+    helpRemove: 'remove a custom domain: its route and certificate go, the URLs switch back',
+    none: 'no custom domains',
+    headerName: 'DOMAIN',
+    headerTarget: 'TARGET',
+    headerCertificate: 'CERTIFICATE',
+    until: 'until {{date}}',
+    dnsRecords: 'DNS records (at the provider of each name):',
+    added: '{{hostname}} now routes to the {{target}}; certificate: {{state}}',
+    removed: '{{hostname}} removed',
+    dnsMismatch:
+      '{{hostname}} does not point to this server yet. Create this DNS record, wait for it to spread, then try again:\n{{records}}',
+    state: {
+      pending: 'being issued',
+      active: 'valid',
+      expiring: 'expires soon',
+      expired: 'expired',
+      failed: 'failed',
+    },
   },
 } as const satisfies Record<string, unknown> & {
   errorCodes: Partial<Record<DesktopErrorCode, string>>;

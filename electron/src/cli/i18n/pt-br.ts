@@ -294,6 +294,10 @@ export const ptBR: Catalogue = {
     ACCOUNT_EXISTS:
       'O servidor já tem uma conta Linux com este nome; escolha outro nome para o membro da equipe.',
     STAFF_UNSUPPORTED: 'Este servidor não pode criar logins de equipe: {{message}}',
+    INVALID_HOSTNAME:
+      'Este não é um nome de domínio para o qual se possa emitir certificado: {{message}}',
+    DOMAIN_EXISTS: '{{hostname}} já é um domínio neste servidor.',
+    PROXY_FAILED: 'O proxy reverso do servidor não aceitou a mudança: {{message}}',
     CANCELLED: 'Cancelado.',
     UPGRADE_ROLLED_BACK: 'Atualização revertida: {{message}}',
     POSTGRES_MAJOR_CHANGE: 'Não é uma atualização comum: {{message}}',
@@ -397,5 +401,30 @@ export const ptBR: Catalogue = {
       'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}} ({{otherCount}} em {{other}})',
     placedOnly: 'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}}',
     skipped: '{{server}} ficou fora da escolha: não conectou',
+  },
+  domains: {
+    helpList:
+      'lista os domínios próprios de um projeto, os certificados e os registros DNS a criar',
+    helpAdd:
+      'adiciona um domínio próprio com HTTPS automático (--target api|studio|both, --hsts, --allow-ip CIDR,… para o Studio); o nome já precisa apontar para o servidor',
+    helpRemove:
+      'remove um domínio próprio: a rota e o certificado saem, as URLs voltam ao que eram',
+    none: 'nenhum domínio próprio',
+    headerName: 'DOMÍNIO',
+    headerTarget: 'DESTINO',
+    headerCertificate: 'CERTIFICADO',
+    until: 'até {{date}}',
+    dnsRecords: 'Registros DNS (no provedor de cada nome):',
+    added: '{{hostname}} agora leva para {{target}}; certificado: {{state}}',
+    removed: '{{hostname}} removido',
+    dnsMismatch:
+      '{{hostname}} ainda não aponta para este servidor. Crie este registro DNS, espere ele se propagar e tente de novo:\n{{records}}',
+    state: {
+      pending: 'sendo emitido',
+      active: 'válido',
+      expiring: 'vence em breve',
+      expired: 'vencido',
+      failed: 'falhou',
+    },
   },
 };

@@ -1,0 +1,101 @@
+import type { AgentConfig } from '../config/schema';
+import type { DockerHost } from '../docker/host';
+import type { EventBus } from '../events/bus';
+import type { InstanceFiles } from '../instances/files';
+import type { StoreInstanceRegistry } from '../instances/registry';
+import type { StackSettings } from '../instances/stack-input';
+import type { InstanceLocks } from '../instances/state';
+import { applyStackChange } from '../lifecycle/apply';
+import { errorFields, type Logger } from '../log/logger';
+import { ReverseProxy } from '../proxy/reverse-proxy';
+import { acmeSettings } from '../proxy/settings';
+import { instanceUrls } from '../stack/urls';
+import { dnsLookup, serverAddresses } from './dns-check';
+import { expiryWatch, type ExpiryWatch } from './expiry-watch';
+import { DomainService } from './service';
+import { DomainStore } from './store';
+import { createApplyDeps } from '../settings/wiring';
+import { stackChangeApplier } from './url-applier';
+
+export { DomainService } from './service';
+
+export interface Domains {
+  service: DomainService;
+  expiry: ExpiryWatch;
+  proxy: ReverseProxy;
+}
+
+/**
+ * Custom domains, wired: the store, the server's reverse proxy, the DNS check, the URL switch
+ * and the expiry watch. The public URL is a fact of the instance (`publicUrl`), changed through
+ * the settings apply path, so diagnosis and repair render the same files the switch wrote.
+ */
+export async function startDomains(deps: {
+  dataDir: string;
+  config: AgentConfig;
+  docker: DockerHost;
+  registry: StoreInstanceRegistry;
+  files: InstanceFiles;
+  locks: InstanceLocks;
+  stack: StackSettings;
+  bus: EventBus;
+  logger: Logger;
+  now: () => Date;
+  healthTimeoutMs?: number;
+}): Promise<Domains> {
+  const store = await DomainStore.open(deps.dataDir);
+  const proxy = new ReverseProxy({
+    dataDir: deps.dataDir,
+    compose: () => deps.docker.compose(),
+    images: deps.config.images,
+    acme: acmeSettings(deps.config.proxy),
+  });
+  const lookup = dnsLookup(deps.config.proxy?.dnsServers);
+  const applyDeps = createApplyDeps({
+    registry: deps.registry,
+    files: deps.files,
+    docker: deps.docker,
+    locks: deps.locks,
+    stack: deps.stack,
+    emit: (event) => deps.bus.emit(event),
+    healthTimeoutMs: deps.healthTimeoutMs,
+    now: deps.now,
+  });
+  const service = new DomainService({
+    store,
+    proxy,
+    registry: deps.registry,
+    lookup,
+    serverAddresses: () =>
+      serverAddresses(
+        { configured: deps.config.proxy?.serverAddresses, externalHost: deps.stack.externalHost },
+        lookup,
+      ),
+    baseUrls: (instance) => {
+      const plain = instanceUrls(instance.ports, instance.exposure, deps.stack.externalHost);
+      return { ...instance.urls, api: plain.api, studio: plain.studio };
+    },
+    urls: stackChangeApplier((change) => applyStackChange(change, applyDeps)),
+    now: deps.now,
+  });
+  deps.bus.subscribe((event) => {
+    if (event.type !== 'instance.deleted') return;
+    service.forgetInstance(event.instanceId).catch((error: unknown) =>
+      deps.logger.warn('removing a deleted project’s domains failed', {
+        ...errorFields(error),
+        instance: event.instanceId,
+      }),
+    );
+  });
+  service
+    .resume()
+    .catch((error: unknown) =>
+      deps.logger.warn('the reverse proxy did not take the saved domains', errorFields(error)),
+    );
+  const expiry = expiryWatch({
+    domains: () => service.all(),
+    emit: (event) => deps.bus.emit(event),
+    warn: (message, fields) => deps.logger.warn(message, fields),
+  });
+  return { service, expiry, proxy };
+}
