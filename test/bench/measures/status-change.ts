@@ -156,13 +156,15 @@ export async function measureStatusChange(
       [...xs].sort((a, b) => a - b),
       p,
     );
-  const s = { p50: pct(samples, 0.5), p95: pct(samples, 0.95) };
+  // The issue's measure is from `docker kill` to the card; starts (which include dockerd
+  // starting the container) are reported in the note.
+  const s = { p50: pct(killSamples, 0.5), p95: pct(killSamples, 0.95) };
   const split =
     `Split at the moment the Docker event reached this process: dockerd’s part (request → ` +
     `event) p50 ${fmtMs(pct(dockerPart, 0.5))}, p95 ${fmtMs(pct(dockerPart, 0.95))}; ours ` +
     `(Docker event → agent → tunnel → core event) p50 ${fmtMs(pct(ourPart, 0.5))}, p95 ` +
-    `${fmtMs(pct(ourPart, 0.95))}. Kills alone: p50 ${fmtMs(pct(killSamples, 0.5))}, p95 ` +
-    `${fmtMs(pct(killSamples, 0.95))}.`;
+    `${fmtMs(pct(ourPart, 0.95))}. Kills and starts together: p50 ${fmtMs(pct(samples, 0.5))}, ` +
+    `p95 ${fmtMs(pct(samples, 0.95))}.`;
   const polls: number[] = [];
   for (let i = 0; i < 5; i++) polls.push((await ctx.ssh.run(DOCKER_PS, { mux: true })).ms);
   const psMuxMs = median(polls);
@@ -170,15 +172,15 @@ export async function measureStatusChange(
   const baselineP50 = POLL_INTERVAL_MS / 2 + psMuxMs;
   const baselineP95 = POLL_INTERVAL_MS * 0.95 + psMuxMs;
   return {
-    metric: 'status change → desktop (docker kill/start → event)',
+    metric: 'status change → desktop (docker kill → event)',
     ours: `p95 ${fmtMs(s.p95)} (p50 ${fmtMs(s.p50)})`,
     baseline: `p95 ${fmtMs(baselineP95)} (p50 ${fmtMs(baselineP50)}; docker ps every 5 s)`,
     ratio: fmtRatio(baselineP95 / s.p95, '× faster'),
     target: 'p95 ≤ 100 ms',
     met: s.p95 <= 100,
     method:
-      `${samples.length} changes (${opts.rounds} kills and starts of one instance’s \`db\` ` +
-      'container through the Engine API), each timed from the request to the core’s ' +
+      `${killSamples.length} kills (each followed by a start) of one instance’s \`db\` ` +
+      'container through the Engine API, each timed from the request to the core’s ' +
       '`project.changed` event showing the new container state. The baseline polls ' +
       '`docker ps` over a multiplexed ssh every 5 s: the wait for the next poll is uniform, ' +
       `plus the poll itself (${fmtMs(psMuxMs)} measured above). The instance was marked ` +
