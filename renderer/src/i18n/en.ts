@@ -90,7 +90,7 @@ export const en = {
     subtitle_one: '{{count}} shown · {{connected}} of {{servers}} servers connected',
     subtitle_other: '{{count}} shown · {{connected}} of {{servers}} servers connected',
     search: 'Search projects',
-    searchPlaceholder: 'Search by name or server',
+    searchPlaceholder: 'Search by name, server or tag',
     searchShortcut: 'Search projects (press / anywhere)',
     filterByServer: 'Filter by server',
     allServers: 'All servers',

@@ -91,7 +91,7 @@ export const ptBR: Catalogue = {
     subtitle_one: '{{count}} exibido · {{connected}} de {{servers}} servidores conectados',
     subtitle_other: '{{count}} exibidos · {{connected}} de {{servers}} servidores conectados',
     search: 'Buscar projetos',
-    searchPlaceholder: 'Buscar por nome ou servidor',
+    searchPlaceholder: 'Buscar por nome, servidor ou tag',
     searchShortcut: 'Buscar projetos (tecle / em qualquer lugar)',
     filterByServer: 'Filtrar por servidor',
     allServers: 'Todos os servidores',

@@ -111,7 +111,7 @@ export function ProjectTable({
         header: t('fleet.columnsMore.tags'),
         accessorFn: (p) => p.tags?.join(' ') ?? '',
         cell: ({ row }) => (
-          <span className="flex items-center gap-1">
+          <span className="flex min-w-0 items-center gap-1">
             <TagChips tags={row.original.tags} onPick={onPickTag} />
             <button
               type="button"
@@ -347,6 +347,7 @@ const rowKey = (p: ProjectView) => `${p.serverId}/${p.id}`;
 /** Narrow columns get a fixed width; the rest share what is left. */
 const COLUMN_WIDTH: Record<string, number | undefined> = {
   select: 32,
+  tags: 200,
   status: 110,
   cpu: 72,
   memory: 88,

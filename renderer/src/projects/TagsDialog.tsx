@@ -86,13 +86,18 @@ export function TagChips({
 }) {
   if (!tags || tags.length === 0) return null;
   return (
-    <span className="inline-flex min-w-0 flex-wrap gap-1" data-testid="tag-chips">
+    // One line, never taller than a table row (the virtualiser counts on 36 px); all in the title.
+    <span
+      className="inline-flex min-w-0 flex-nowrap gap-1 overflow-hidden"
+      title={tags.join(', ')}
+      data-testid="tag-chips"
+    >
       {tags.map((tag) => (
         <button
           key={tag}
           type="button"
           onClick={onPick ? () => onPick(tag) : undefined}
-          className="max-w-full truncate rounded border border-line px-1.5 py-px text-[11px] leading-4 text-muted hover:text-fg"
+          className="max-w-[12rem] shrink-0 truncate rounded border border-line px-1.5 py-px text-[11px] leading-4 text-muted hover:text-fg"
         >
           {tag}
         </button>
