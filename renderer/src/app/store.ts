@@ -73,6 +73,9 @@ export function createAppStore(api: DesktopApi): AppStore {
         case 'bulk.progress':
           s.applyBulkProgress(event.serverId, event.job, event.item);
           break;
+        case 'project.applying':
+          // The Settings panel that started the change follows these itself.
+          break;
       }
     },
     ...createNavSlice(set, get, store),
