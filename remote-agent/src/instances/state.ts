@@ -69,7 +69,16 @@ export function settledStatus(
   return view === 'ready' ? 'running' : view === 'partial' ? 'degraded' : whenDown;
 }
 
-export type Operation = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'repair';
+export type Operation =
+  | 'create'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'delete'
+  | 'repair'
+  // backups/: a dump must not race a stop, a restore must not race anything
+  | 'backup'
+  | 'restore';
 
 /** Statuses an operation in flight owns: another operation would race it. */
 const IN_FLIGHT = new Set<InstanceStatus>([
@@ -87,6 +96,8 @@ const ALLOWED_FROM: Record<Exclude<Operation, 'create' | 'delete'>, ReadonlySet<
   stop: new Set(['running', 'degraded', 'stopped']),
   restart: new Set(['running', 'degraded', 'stopped']),
   repair: new Set(['running', 'degraded', 'stopped']),
+  backup: new Set(['running', 'degraded']),
+  restore: new Set(['running', 'degraded']),
 };
 
 /**

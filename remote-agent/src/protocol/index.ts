@@ -3,3 +3,4 @@ export * from './rpc';
 export * from './types';
 export * from './methods';
 export * from './validation';
+export * from './backups';

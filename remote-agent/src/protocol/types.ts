@@ -1,4 +1,5 @@
 /** Domain types shared by the agent and the desktop. Plain data only: everything is JSON. */
+import type { BackupProgress } from './backups';
 
 export type Role = 'admin' | 'user';
 
@@ -234,4 +235,5 @@ export type AgentEvent =
   | { type: 'instance.progress'; event: ProgressEvent }
   | { type: 'instance.diagnosed'; instanceId: string; report: DiagnosticReport; changed: boolean }
   | { type: 'instance.repaired'; instanceId: string; result: RepairResult; automatic: boolean }
-  | { type: 'audit'; entry: AuditEntry };
+  | { type: 'audit'; entry: AuditEntry }
+  | { type: 'backup.progress'; event: BackupProgress };

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { ContentHash } from './hash';
 import { Rootfs, sharedLibraries } from './rootfs';
+import { resticStandin } from './restic';
 
 const run = promisify(execFile);
 
@@ -443,6 +444,7 @@ export const IMAGE_SPECS: ImageSpec[] = [
   faultImage('unhealthy'),
   faultImage('crashloop'),
   faultImage('hang'),
+  resticStandin,
 ];
 
 /** One LABEL instruction: each instruction costs the legacy builder a container commit. */

@@ -1,0 +1,358 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AgentError, CodedError, asCodedError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/error-codes';
+import type {
+  BackupDestinationPublic,
+  BackupJobKind,
+  BackupKind,
+  BackupProgress,
+  BackupSummary,
+} from '@protocol/backups';
+import type { AgentEvent, Instance } from '@protocol/types';
+import type { Compose } from '../docker/compose';
+import type { InstanceLocks } from '../instances/state';
+import { checkOperation } from '../instances/state';
+import { runBackup, type BackupResult } from './backup-job';
+import { BackupIndex, summarize, type IndexEntry } from './backup-index';
+import type { DbTarget } from './database';
+import {
+  DestinationStore,
+  LOCAL_DESTINATION_ID,
+  type Destination,
+  type DestinationInput,
+} from './destinations';
+import { JobQueue, type QueuedJob } from './job-queue';
+import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job';
+import { Restic, RESTIC_IMAGE } from './restic';
+import { RepositoryPassword } from './repository-password';
+import { dbContainer, startAll, stopAllButDb } from './project-stack';
+
+export interface BackupServiceDeps {
+  dataDir: string;
+  /** Config `images` (an override for `restic/restic` points at a mirror or a stand-in). */
+  images: Record<string, string>;
+  agentVersion: string;
+  getInstance(id: string): Instance | undefined;
+  instanceDir(id: string): string;
+  postgresPassword(id: string): Promise<string>;
+  compose(): Promise<Compose>;
+  locks: InstanceLocks;
+  emit(event: AgentEvent): void;
+  now(): Date;
+}
+
+interface Job extends QueuedJob {
+  kind: BackupJobKind;
+}
+
+export interface JobHandle<T> {
+  jobId: string;
+  queuePosition: number;
+  done: Promise<T>;
+}
+
+export class BackupService {
+  readonly destinations: DestinationStore;
+  readonly password: RepositoryPassword;
+  readonly index: BackupIndex;
+  private readonly restic: Restic;
+  private readonly backupsDir: string;
+  private readonly queue: JobQueue<Job>;
+
+  constructor(private readonly deps: BackupServiceDeps) {
+    this.backupsDir = path.join(deps.dataDir, 'backups');
+    this.destinations = new DestinationStore(this.backupsDir);
+    this.password = new RepositoryPassword(this.backupsDir);
+    this.index = new BackupIndex(path.join(this.backupsDir, 'index'));
+    this.restic = new Restic({
+      image: deps.images['restic/restic'] ?? RESTIC_IMAGE,
+      passwordFile: this.password.file,
+      cacheDir: path.join(this.backupsDir, 'cache'),
+    });
+    this.queue = new JobQueue<Job>((job, position) =>
+      this.progress(job, { phase: 'queued', queuePosition: position }),
+    );
+  }
+
+  async listDestinations(): Promise<BackupDestinationPublic[]> {
+    return this.destinations.list();
+  }
+
+  addDestination(input: DestinationInput): Promise<Destination> {
+    return this.destinations.add(input);
+  }
+
+  /** Backs a project up (queued); `done` resolves with what was written. */
+  backup(
+    instanceId: string,
+    options: { kind?: BackupKind; destinations?: string[] } = {},
+  ): JobHandle<BackupResult> {
+    const instance = this.mustGet(instanceId);
+    checkOperation(instance, 'backup');
+    return this.enqueue(instanceId, 'backup', async (job) => {
+      const lease = this.deps.locks.acquire(instanceId, 'backup');
+      try {
+        return await this.backupNow(job, this.mustGet(instanceId), options);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  async list(instanceId: string): Promise<BackupSummary[]> {
+    this.mustGet(instanceId);
+    return (await this.index.list(instanceId)).map(summarize);
+  }
+
+  /**
+   * Restores a backup over the project itself, after checking that it reads back intact and
+   * after a safety backup of what is there now. `confirm` must be the project's name.
+   */
+  restore(
+    instanceId: string,
+    backupId: string,
+    options: { confirm: string; destination?: string },
+  ): JobHandle<{ safetyBackupId: string }> {
+    const instance = this.mustGet(instanceId);
+    if (options.confirm !== instance.name) {
+      throw new AgentError(
+        ErrorCode.CONFIRMATION_MISMATCH,
+        `Type the project's name ("${instance.name}") to confirm: its data will be replaced.`,
+      );
+    }
+    checkOperation(instance, 'restore');
+    return this.enqueue(instanceId, 'restore', async (job) => {
+      const lease = this.deps.locks.acquire(instanceId, 'restore');
+      try {
+        return await this.restoreNow(job, instanceId, backupId, options.destination);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  /** A restore drill without a database: reads the whole backup back and checks it. */
+  verify(
+    instanceId: string,
+    backupId: string,
+    destination?: string,
+  ): JobHandle<{ verifiedAt: string }> {
+    this.mustGet(instanceId);
+    return this.enqueue(instanceId, 'verify', async (job) => {
+      const entry = await this.mustGetEntry(instanceId, backupId);
+      const staging = this.stagingDir(job.id);
+      try {
+        await this.readBack(job, entry, destination, staging);
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+      const verifiedAt = this.deps.now().toISOString();
+      await this.index.put({ ...entry, verifiedAt });
+      return { verifiedAt };
+    });
+  }
+
+  private async backupNow(
+    job: Job,
+    instance: Instance,
+    options: { kind?: BackupKind; destinations?: string[] },
+  ): Promise<BackupResult> {
+    await this.password.ensure();
+    const chosen = await this.chooseDestinations(options.destinations);
+    const workDir = path.join(this.backupsDir, 'work');
+    await fs.mkdir(workDir, { recursive: true, mode: 0o700 });
+    const result = await runBackup(
+      {
+        restic: this.restic,
+        workDir,
+        agentVersion: this.deps.agentVersion,
+        now: this.deps.now,
+        progress: (p) => this.progress(job, p),
+      },
+      {
+        instance,
+        projectDir: this.deps.instanceDir(instance.id),
+        db: await this.dbTarget(instance),
+        kind: options.kind ?? 'manual',
+        destinations: await Promise.all(
+          chosen.map(async (destination) => ({
+            destination,
+            target: await this.destinations.target(destination),
+          })),
+        ),
+      },
+    );
+    await this.index.put({ manifest: result.manifest, added: result.added });
+    this.progress(job, { phase: 'done', backupId: result.manifest.id, percent: 100 });
+    return result;
+  }
+
+  private async restoreNow(
+    job: Job,
+    instanceId: string,
+    backupId: string,
+    destinationId: string | undefined,
+  ): Promise<{ safetyBackupId: string }> {
+    const entry = await this.mustGetEntry(instanceId, backupId);
+    const staging = this.stagingDir(job.id);
+    const safetyStaging = this.stagingDir(`${job.id}-safety`);
+    try {
+      // 1. Read the backup back in full: a bad password or a damaged repository stops here.
+      const verified = await this.readBack(job, entry, destinationId, staging);
+      // 2. A backup of what is there now, so the restore itself can be undone.
+      this.progress(job, { phase: 'safety-backup', message: 'Backing up the current state first' });
+      const instance = this.mustGet(instanceId);
+      const safety = await this.backupNow(job, instance, {
+        kind: 'safety',
+        destinations: [LOCAL_DESTINATION_ID],
+      });
+      // 3. Replace, with nothing but the database running; on failure, put the safety back.
+      const project = { name: instance.project, dir: this.deps.instanceDir(instanceId) };
+      const compose = await this.deps.compose();
+      const db = await this.dbTarget(instance);
+      await stopAllButDb(compose, project);
+      try {
+        await applyBackup(this.restoreDeps(job), {
+          backup: verified,
+          db,
+          projectDir: project.dir,
+          keepRolePasswords: false,
+        });
+      } catch (error) {
+        this.progress(job, {
+          phase: 'restoring-database',
+          message: 'The restore failed; putting the safety backup back',
+        });
+        const undo = await this.readBack(
+          job,
+          { manifest: safety.manifest, added: safety.added },
+          LOCAL_DESTINATION_ID,
+          safetyStaging,
+        );
+        await applyBackup(this.restoreDeps(job), {
+          backup: undo,
+          db,
+          projectDir: project.dir,
+          keepRolePasswords: false,
+        });
+        await startAll(compose, project);
+        throw error;
+      }
+      this.progress(job, { phase: 'starting', message: 'Starting the project again' });
+      await startAll(compose, project);
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { safetyBackupId: safety.manifest.id };
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+      await fs.rm(safetyStaging, { recursive: true, force: true });
+    }
+  }
+
+  private async readBack(
+    job: Job,
+    entry: IndexEntry,
+    destinationId: string | undefined,
+    staging: string,
+  ): Promise<VerifiedBackup> {
+    const id = destinationId ?? this.preferredDestination(entry);
+    const destination = await this.destinations.get(id);
+    return readBackBackup(this.restoreDeps(job), {
+      manifest: entry.manifest,
+      destinationId: id,
+      target: await this.destinations.target(destination),
+      staging,
+    });
+  }
+
+  private restoreDeps(job: Job) {
+    return { restic: this.restic, progress: (p: ProgressInput) => this.progress(job, p) };
+  }
+
+  private preferredDestination(entry: IndexEntry): string {
+    const ids = Object.keys(entry.manifest.snapshots);
+    return ids.includes(LOCAL_DESTINATION_ID)
+      ? LOCAL_DESTINATION_ID
+      : (ids[0] ?? LOCAL_DESTINATION_ID);
+  }
+
+  private async chooseDestinations(ids: string[] | undefined): Promise<Destination[]> {
+    const all = await this.destinations.list();
+    if (!ids || ids.length === 0) return all;
+    return Promise.all(ids.map((id) => this.destinations.get(id)));
+  }
+
+  private async dbTarget(instance: Instance): Promise<DbTarget> {
+    return {
+      container: await dbContainer(instance.project),
+      password: await this.deps.postgresPassword(instance.id),
+    };
+  }
+
+  private stagingDir(jobId: string): string {
+    return path.join(this.backupsDir, 'staging', jobId);
+  }
+
+  private mustGet(id: string): Instance {
+    const instance = this.deps.getInstance(id);
+    if (!instance)
+      throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${id}".`, { id });
+    return instance;
+  }
+
+  private async mustGetEntry(instanceId: string, backupId: string): Promise<IndexEntry> {
+    const entry = await this.index.get(instanceId, backupId);
+    if (!entry) {
+      throw new CodedError(
+        ErrorCode.BACKUP_NOT_FOUND,
+        `There is no backup "${backupId}" of this project.`,
+        {
+          backupId,
+        },
+      );
+    }
+    return entry;
+  }
+
+  private enqueue<T>(
+    instanceId: string,
+    kind: BackupJobKind,
+    work: (job: Job) => Promise<T>,
+  ): JobHandle<T> {
+    const job: Job = { id: `j${randomBytes(5).toString('hex')}`, instanceId, kind };
+    const { position, done } = this.queue.run(job, async () => {
+      try {
+        return await work(job);
+      } catch (error) {
+        const coded = asCodedError(error);
+        this.progress(job, {
+          phase: 'failed',
+          error: {
+            code: coded?.code ?? ErrorCode.INTERNAL,
+            message: coded?.message ?? 'The job failed; details are in the agent log.',
+          },
+        });
+        throw error;
+      }
+    });
+    if (position > 0) this.progress(job, { phase: 'queued', queuePosition: position });
+    done.catch(() => undefined);
+    return { jobId: job.id, queuePosition: position, done };
+  }
+
+  private progress(job: Job, p: ProgressInput): void {
+    this.deps.emit({
+      type: 'backup.progress',
+      event: {
+        jobId: job.id,
+        instanceId: job.instanceId,
+        job: job.kind,
+        at: this.deps.now().toISOString(),
+        ...p,
+      },
+    });
+  }
+}
+
+type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;
