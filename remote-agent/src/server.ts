@@ -38,6 +38,7 @@ import { StateStore } from './state/store';
 import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
+import { BackupService } from './backups/service';
 
 export interface Clock {
   now(): Date;
@@ -179,6 +180,21 @@ async function assemble(
     ...options.health,
   });
 
+  const backups = new BackupService({
+    dataDir,
+    images: config.images,
+    agentVersion: AGENT_VERSION,
+    getInstance: (id) => registry.get(id),
+    instanceDir: (id) => files.dir(id),
+    postgresPassword: async (id) => (await files.readSecrets(id)).postgresPassword,
+    compose: () => docker.compose(),
+    locks,
+    emit: (event) => bus.emit(event),
+    now,
+  });
+  // The repository password must never reach the log, even inside a restic error line.
+  logger.redactor.addSecret(await backups.password.read());
+
   await auth.pruneSessions();
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
@@ -197,6 +213,7 @@ async function assemble(
     staff: await startStaff({ dataDir, socketPath: options.socketPath, auth, logger, now }),
     readHost: () => docker.readHost(),
     now,
+    backups,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();

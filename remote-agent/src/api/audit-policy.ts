@@ -45,6 +45,17 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'instances.delete': byId,
   'instances.cancel': byId,
   'instances.repair': { target: (p) => str(p.id), detail: (p) => ({ dryRun: p.dryRun === true }) },
+  'backups.create': byId,
+  'backups.restore': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
+  'backups.verify': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
+  'backups.destinations.add': {
+    target: (_p, result) =>
+      (result as { destination?: { id?: string } } | undefined)?.destination?.id,
+    detail: (p) => ({ kind: (p.destination as { kind?: unknown } | undefined)?.kind }),
+  },
+  'backups.destinations.remove': byId,
+  // Who fetched the repository password, never the password.
+  'backups.key': { target: () => undefined },
 };
 
 function str(value: unknown): string | undefined {

@@ -12,6 +12,7 @@ import type { StoreInstanceRegistry } from '../instances/registry';
 import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
+import type { BackupService } from '../backups/service';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -61,4 +62,6 @@ export interface AgentServices {
   staff?: StaffService;
   readHost(): Promise<HostReadings>;
   now(): Date;
+  /** Backups, restores and drills (backups/); absent in tests that do not need them. */
+  backups?: BackupService;
 }

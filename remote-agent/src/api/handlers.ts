@@ -9,6 +9,7 @@ import { bindConnection, checkBoundIdentity } from '../staff/connection-identity
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
 import { pipeEvents } from './events-stream';
+import { backupHandlers } from '../backups/handlers';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -256,5 +257,6 @@ export function createHandlers(s: AgentServices): Handlers {
       throw new AgentError(ErrorCode.STREAM_NOT_FOUND, `There is no open stream "${stream}".`);
     },
     'system.ping': () => ({ now: s.now().toISOString() }),
+    ...backupHandlers(s),
   };
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AgentError } from '@common/coded-error';
 import { writeFileAtomic } from '@common/atomic-write';
 import { ErrorCode } from '@protocol/error-codes';
+import { destinationInput, s3DestinationInput, sftpDestinationInput } from '@protocol/backups';
 
 /**
  * Where backups go. Every server has the local destination (a restic repository in the agent's
@@ -17,54 +18,8 @@ import { ErrorCode } from '@protocol/error-codes';
  */
 export const LOCAL_DESTINATION_ID = 'local';
 
-const hostname = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/, 'a host name or address');
-// restic splits `sftp.command` on spaces and reads the path from a URL: no spaces, no quotes.
-const repoPath = z
-  .string()
-  .min(2)
-  .max(400)
-  .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path of letters, digits, . _ - and /');
-const destinationName = z.string().min(1).max(64);
+export { destinationInput, sftpDestinationInput, s3DestinationInput };
 
-export const sftpDestinationInput = z
-  .object({
-    kind: z.literal('sftp'),
-    name: destinationName,
-    host: hostname,
-    port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a login name'),
-    path: repoPath,
-    /** OpenSSH private key (the agent stores it 0600). */
-    privateKey: z.string().min(40).max(16_000),
-    /** A known_hosts line for the server; without one, the first key seen is trusted and kept. */
-    knownHosts: z.string().max(16_000).optional(),
-  })
-  .strict();
-
-export const s3DestinationInput = z
-  .object({
-    kind: z.literal('s3'),
-    name: destinationName,
-    /** e.g. https://s3.eu-central-1.amazonaws.com or https://minio.example.com:9000 */
-    endpoint: z.string().url().max(400),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a bucket name'),
-    prefix: z
-      .string()
-      .regex(/^[A-Za-z0-9._/-]{0,200}$/)
-      .optional(),
-    accessKeyId: z.string().min(1).max(200),
-    secretAccessKey: z.string().min(1).max(400),
-  })
-  .strict();
-
-export const destinationInput = z.discriminatedUnion('kind', [
-  sftpDestinationInput,
-  s3DestinationInput,
-]);
 export type DestinationInput = z.input<typeof destinationInput>;
 
 /** What the list file holds and clients see: no secret. */

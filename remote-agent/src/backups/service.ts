@@ -47,6 +47,17 @@ interface Job extends QueuedJob {
   kind: BackupJobKind;
 }
 
+export interface JobRecord {
+  instanceId: string;
+  events: BackupProgress[];
+  finished: boolean;
+  backupId?: string;
+  error?: { code: string; message: string };
+}
+
+const MAX_JOBS_KEPT = 200;
+const MAX_EVENTS_PER_JOB = 500;
+
 export interface JobHandle<T> {
   jobId: string;
   queuePosition: number;
@@ -60,6 +71,8 @@ export class BackupService {
   private readonly restic: Restic;
   private readonly backupsDir: string;
   private readonly queue: JobQueue<Job>;
+  /** Recent jobs' progress, for `backups.job` (the newest MAX_JOBS_KEPT). */
+  private readonly jobs = new Map<string, JobRecord>();
 
   constructor(private readonly deps: BackupServiceDeps) {
     this.backupsDir = path.join(deps.dataDir, 'backups');
@@ -315,24 +328,49 @@ export class BackupService {
     return entry;
   }
 
+  /** A recent job's progress (what `backups.job` answers), or undefined when unknown. */
+  job(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** The repository password for the desktop's keychain; says whether it is the first fetch. */
+  async key(): Promise<{ password: string; firstTime: boolean }> {
+    const password = await this.password.read();
+    const marker = path.join(this.backupsDir, 'repository-password.delivered');
+    const firstTime = await fs.access(marker).then(
+      () => false,
+      () => true,
+    );
+    if (firstTime) await fs.writeFile(marker, this.deps.now().toISOString(), { mode: 0o600 });
+    return { password, firstTime };
+  }
+
   private enqueue<T>(
     instanceId: string,
     kind: BackupJobKind,
     work: (job: Job) => Promise<T>,
   ): JobHandle<T> {
     const job: Job = { id: `j${randomBytes(5).toString('hex')}`, instanceId, kind };
+    const record: JobRecord = { instanceId, events: [], finished: false };
+    this.jobs.set(job.id, record);
+    for (const old of this.jobs.keys()) {
+      if (this.jobs.size <= MAX_JOBS_KEPT) break;
+      this.jobs.delete(old);
+    }
     const { position, done } = this.queue.run(job, async () => {
       try {
-        return await work(job);
+        const result = await work(job);
+        record.finished = true;
+        record.backupId = backupIdOf(result);
+        return result;
       } catch (error) {
         const coded = asCodedError(error);
-        this.progress(job, {
-          phase: 'failed',
-          error: {
-            code: coded?.code ?? ErrorCode.INTERNAL,
-            message: coded?.message ?? 'The job failed; details are in the agent log.',
-          },
-        });
+        record.finished = true;
+        record.error = {
+          code: coded?.code ?? ErrorCode.INTERNAL,
+          message: coded?.message ?? 'The job failed; details are in the agent log.',
+        };
+        this.progress(job, { phase: 'failed', error: record.error });
         throw error;
       }
     });
@@ -342,17 +380,22 @@ export class BackupService {
   }
 
   private progress(job: Job, p: ProgressInput): void {
-    this.deps.emit({
-      type: 'backup.progress',
-      event: {
-        jobId: job.id,
-        instanceId: job.instanceId,
-        job: job.kind,
-        at: this.deps.now().toISOString(),
-        ...p,
-      },
-    });
+    const event: BackupProgress = {
+      jobId: job.id,
+      instanceId: job.instanceId,
+      job: job.kind,
+      at: this.deps.now().toISOString(),
+      ...p,
+    };
+    const record = this.jobs.get(job.id);
+    if (record && record.events.length < MAX_EVENTS_PER_JOB) record.events.push(event);
+    this.deps.emit({ type: 'backup.progress', event });
   }
+}
+
+function backupIdOf(result: unknown): string | undefined {
+  const r = result as { manifest?: { id?: string }; safetyBackupId?: string } | undefined;
+  return r?.manifest?.id ?? r?.safetyBackupId;
 }
 
 type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;

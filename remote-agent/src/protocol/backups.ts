@@ -1,4 +1,5 @@
 /** Backups on the wire (agent and desktop): plain data, see remote-agent/src/backups/. */
+import { z } from 'zod';
 
 export type BackupKind = 'manual' | 'scheduled' | 'safety';
 
@@ -102,3 +103,53 @@ export interface BackupDestinationPublic {
   bucket?: string;
   prefix?: string;
 }
+
+/** What an admin gives to add a backup destination (secrets go to the agent's 0600 files). */
+const hostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/, 'a host name or address');
+// restic splits `sftp.command` on spaces and reads the path from a URL: no spaces, no quotes.
+const repoPath = z
+  .string()
+  .min(2)
+  .max(400)
+  .regex(/^\/[A-Za-z0-9._/-]+$/, 'an absolute path of letters, digits, . _ - and /');
+const destinationName = z.string().min(1).max(64);
+
+export const sftpDestinationInput = z
+  .object({
+    kind: z.literal('sftp'),
+    name: destinationName,
+    host: hostname,
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a login name'),
+    path: repoPath,
+    /** OpenSSH private key (the agent stores it 0600). */
+    privateKey: z.string().min(40).max(16_000),
+    /** A known_hosts line for the server; without one, the first key seen is trusted and kept. */
+    knownHosts: z.string().max(16_000).optional(),
+  })
+  .strict();
+
+export const s3DestinationInput = z
+  .object({
+    kind: z.literal('s3'),
+    name: destinationName,
+    /** e.g. https://s3.eu-central-1.amazonaws.com or https://minio.example.com:9000 */
+    endpoint: z.string().url().max(400),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'a bucket name'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]{0,200}$/)
+      .optional(),
+    accessKeyId: z.string().min(1).max(200),
+    secretAccessKey: z.string().min(1).max(400),
+  })
+  .strict();
+
+export const destinationInput = z.discriminatedUnion('kind', [
+  sftpDestinationInput,
+  s3DestinationInput,
+]);

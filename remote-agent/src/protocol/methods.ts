@@ -18,6 +18,12 @@ import {
   PUBLIC_KEY_MAX,
   USERNAME_RE,
 } from './validation';
+import {
+  destinationInput,
+  type BackupDestinationPublic,
+  type BackupProgress,
+  type BackupSummary,
+} from './backups';
 
 /**
  * Every method's params schema (validated by the agent at the boundary) and result type.
@@ -110,6 +116,34 @@ export const MethodParams = {
   'stream.cancel': z.object({ stream: streamId }).strict(),
   /** Trivial round trip, for keepalive and benchmarks. */
   'system.ping': z.object({}).strict(),
+
+  // backups (remote-agent/src/backups/)
+  'backups.destinations.list': z.object({}).strict(),
+  'backups.destinations.add': z.object({ destination: destinationInput }).strict(),
+  'backups.destinations.remove': z.object({ id: z.string().regex(/^d[0-9a-f]{10}$/) }).strict(),
+  'backups.create': z
+    .object({ id, destinations: z.array(z.string().max(32)).max(16).optional() })
+    .strict(),
+  'backups.list': z.object({ id }).strict(),
+  'backups.restore': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      /** The project's name, typed by the person: the restore replaces its data. */
+      confirm: z.string().max(INSTANCE_NAME_MAX * 4),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
+  'backups.verify': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
+  'backups.job': z.object({ jobId: z.string().regex(/^j[0-9a-f]{10}$/) }).strict(),
+  /** The repository password, for the desktop's keychain (admin only). */
+  'backups.key': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -166,6 +200,24 @@ export interface MethodResults {
   'audit.list': { entries: AuditEntry[] };
   'stream.cancel': { ok: true };
   'system.ping': { now: string };
+  'backups.destinations.list': { destinations: BackupDestinationPublic[] };
+  'backups.destinations.add': { destination: BackupDestinationPublic };
+  'backups.destinations.remove': { ok: true };
+  /** Returns at once; the job runs in the server's backup queue (watch `backups.job` / events). */
+  'backups.create': { jobId: string; queuePosition: number };
+  'backups.list': { backups: BackupSummary[] };
+  'backups.restore': { jobId: string; queuePosition: number };
+  'backups.verify': { jobId: string; queuePosition: number };
+  'backups.job': {
+    instanceId: string;
+    events: BackupProgress[];
+    finished: boolean;
+    /** Set when the job finished well: the backup it wrote (create) or the safety backup (restore). */
+    backupId?: string;
+    error?: { code: string; message: string };
+  };
+  /** `firstTime`: no client had fetched it before (the desktop shows it once for the vault). */
+  'backups.key': { password: string; firstTime: boolean };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];
