@@ -51,22 +51,28 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
   let sftpHost: VpsHost;
   let sftpId: string;
   let instance: Instance;
-  let secrets: InstanceSecrets;
+  let images: Record<string, string>;
+  const secretsOf = new Map<string, InstanceSecrets>();
+  const projects: string[] = [];
   const progress: BackupProgress[] = [];
   const instanceDir = (id: string) => join(dataDir, 'instances', id);
   const storageDir = () => join(instanceDir(instance.id), 'volumes/storage');
 
-  async function sql(query: string): Promise<string> {
-    const container = (
+  async function dbOf(project: string): Promise<string> {
+    return (
       await run('docker', [
         'ps',
         '-q',
         '--filter',
-        `label=com.docker.compose.project=${instance.project}`,
+        `label=com.docker.compose.project=${project}`,
         '--filter',
         'label=com.docker.compose.service=db',
       ])
     ).trim();
+  }
+
+  async function sqlIn(project: string, query: string): Promise<string> {
+    const container = await dbOf(project);
     return (
       await run('docker', [
         'exec',
@@ -88,11 +94,54 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     ).trim();
   }
 
+  const sql = (query: string) => sqlIn(instance.project, query);
+
+  /** Creates a project with the lifecycle on the stand-in images and waits until it runs. */
+  async function createProject(prefix: string): Promise<Instance> {
+    const id = `${prefix}${Date.now().toString(36)}`;
+    const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
+    const ports = {
+      kongHttp: kongHttp!,
+      kongHttps: kongHttps!,
+      postgres: postgres!,
+      poolerTransaction: poolerTransaction!,
+    };
+    const projectSecrets = generateCredentials();
+    secretsOf.set(id, projectSecrets);
+    await writeStackFiles(
+      instanceDir(id),
+      renderStack({
+        instanceId: id,
+        name: `backups ${id}`,
+        ports,
+        exposure: 'private',
+        secrets: projectSecrets,
+        imageOverrides: images,
+      }),
+    );
+    registry.add(newInstance(id, ports));
+    projects.push(`ub_${id}`);
+    lifecycle.enqueueCreate(id);
+    await registry.waitFor(
+      (e: AgentEvent) =>
+        e.type === 'instance.changed' &&
+        e.instance.id === id &&
+        (e.instance.status === 'running' || e.instance.status === 'failed'),
+      300_000,
+    );
+    expect(registry.get(id)?.error).toBeUndefined();
+    return registry.get(id)!;
+  }
+
   /** Independent of the agent: one md5 over every row in key order. */
-  const tableChecksum = () =>
-    sql(`SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY id)) FROM public.items t`);
-  const canSignIn = () =>
-    sql(
+  const tableChecksum = (project = instance.project) =>
+    sqlIn(
+      project,
+      `SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY id)) FROM public.items t`,
+    );
+  const canSignIn = (project = instance.project) =>
+    sqlIn(
+      project,
       `SELECT encrypted_password = extensions.crypt('${USER_PASSWORD}', encrypted_password) ` +
         `FROM auth.users WHERE email = '${USER_EMAIL}'`,
     );
@@ -123,7 +172,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
   }
 
   beforeAll(async () => {
-    const { images } = await ensureStandinImages();
+    ({ images } = await ensureStandinImages());
     const resticImage = await ensureResticStandin();
     dataDir = await mkdtemp(join(tmpdir(), 'ubt-backups-'));
     registry = new MemoryRegistry();
@@ -144,38 +193,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       },
     });
 
-    const id = `bk${Date.now().toString(36)}`;
-    const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
-    const ports = {
-      kongHttp: kongHttp!,
-      kongHttps: kongHttps!,
-      postgres: postgres!,
-      poolerTransaction: poolerTransaction!,
-    };
-    secrets = generateCredentials();
-    await writeStackFiles(
-      instanceDir(id),
-      renderStack({
-        instanceId: id,
-        name: `backups ${id}`,
-        ports,
-        exposure: 'private',
-        secrets,
-        imageOverrides: images,
-      }),
-    );
-    instance = newInstance(id, ports);
-    registry.add(instance);
-    lifecycle.enqueueCreate(id);
-    await registry.waitFor(
-      (e: AgentEvent) =>
-        e.type === 'instance.changed' &&
-        e.instance.id === id &&
-        (e.instance.status === 'running' || e.instance.status === 'failed'),
-      300_000,
-    );
-    expect(registry.get(id)?.error).toBeUndefined();
-    instance = registry.get(id)!;
+    instance = await createProject('bk');
 
     backups = new BackupService({
       dataDir,
@@ -183,7 +201,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       agentVersion: 'test',
       getInstance: (i) => registry.get(i),
       instanceDir,
-      postgresPassword: () => Promise.resolve(secrets.postgresPassword),
+      postgresPassword: (i) => Promise.resolve(secretsOf.get(i)!.postgresPassword),
       compose: () => host.compose(),
       locks,
       emit: (e) => {
@@ -229,19 +247,19 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
   afterAll(async () => {
     await lifecycle?.close();
     await host?.close();
-    if (instance) {
+    for (const project of projects) {
       const cs = (
         await run('docker', [
           'ps',
           '-aq',
           '--filter',
-          `label=com.docker.compose.project=${instance.project}`,
+          `label=com.docker.compose.project=${project}`,
         ])
       )
         .split('\n')
         .filter(Boolean);
       if (cs.length) await run('docker', ['rm', '-fv', ...cs]).catch(() => {});
-      await run('docker', ['network', 'rm', `${instance.project}_default`]).catch(() => {});
+      await run('docker', ['network', 'rm', `${project}_default`]).catch(() => {});
     }
     await sftpHost?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -274,8 +292,8 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     expect(manifest.files.entries.some((e) => e.path.startsWith('volumes/functions/'))).toBe(true);
     expect(Object.keys(manifest.snapshots).sort()).toEqual(['local', sftpId].sort());
     for (const snaps of Object.values(manifest.snapshots)) {
-      expect(snaps.db).toMatch(/^[0-9a-f]{64}$/);
-      expect(snaps.files).toMatch(/^[0-9a-f]{64}$/);
+      expect(snaps.db).toMatch(/^[0-9a-f]{8,64}$/);
+      expect(snaps.files).toMatch(/^[0-9a-f]{8,64}$/);
     }
     const listed = await backups.list(instance.id);
     expect(listed.map((b) => b.id)).toEqual([backupId]);
@@ -351,6 +369,57 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     expect(states.every((s) => s === 'running')).toBe(true);
     console.log(
       `[backups] in-place restore from SFTP (read-back check + safety backup + apply): ${ms} ms`,
+    );
+  });
+
+  it('clones the backup into a new project with its own ports, network and role passwords', async () => {
+    const copy = await createProject('bc');
+    const t0 = Date.now();
+    const job = backups.clone(instance.id, backupId, copy.id, { destination: sftpId });
+    expect(await job.done).toEqual({ instanceId: copy.id, backupId });
+    const ms = Date.now() - t0;
+    expect(await tableChecksum(copy.project)).toBe(before.table);
+    const copyStorage = join(instanceDir(copy.id), 'volumes/storage');
+    expect(await checksumTree(copyStorage, copyStorage)).toEqual(before.files);
+    expect(await canSignIn(copy.project)).toBe('t');
+    // its own ports and network
+    const ports = new Set([...Object.values(instance.ports), ...Object.values(copy.ports)]);
+    expect(ports.size).toBe(8);
+    const networks = await run('docker', ['network', 'ls', '--format', '{{.Name}}']);
+    expect(networks).toContain(`${copy.project}_default`);
+    // the roles its services log in with kept the clone's own password, not the source's
+    const login = async (password: string) => {
+      const container = await dbOf(copy.project);
+      return run('docker', [
+        'exec',
+        '-e',
+        `PGPASSWORD=${password}`,
+        container,
+        'sh',
+        '-c',
+        'psql -h "$(hostname -i)" -U authenticator -d postgres -X -At -c "select 1"',
+      ]).then(
+        (out) => out.trim(),
+        () => 'refused',
+      );
+    };
+    expect(await login(secretsOf.get(copy.id)!.postgresPassword)).toBe('1');
+    expect(await login(secretsOf.get(instance.id)!.postgresPassword)).toBe('refused');
+    const states = (
+      await run('docker', [
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${copy.project}`,
+        '--format',
+        '{{.State}}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(states.every((st) => st === 'running')).toBe(true);
+    console.log(
+      `[backups] clone into a new project on the same host (read-back + apply): ${ms} ms`,
     );
   });
 

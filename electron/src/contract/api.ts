@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PUBLIC_KEY_MAX } from '@protocol/validation';
 import { defineMethod, type MethodDef } from './define-method';
+import { backupDesktopMethods } from './backups';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -304,6 +305,8 @@ export const desktopMethods = {
   // settings
   getSettings: defineMethod<AppSettings>()(),
   updateSettings: defineMethod<AppSettings>()([settingsArg]),
+
+  ...backupDesktopMethods,
 } as const;
 
 export type DesktopMethod = keyof typeof desktopMethods;

@@ -2,6 +2,7 @@ import type { DesktopApi, ProjectView } from '@contract/api';
 import type { Instance } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import type { AgentSession } from './servers/agent-session';
+import { BACKUP_ROUTES } from './backups-api';
 
 /** What a result picker may use besides the agent's answer. */
 export interface RouteContext {
@@ -128,6 +129,7 @@ export const PROJECT_ROUTES = {
     timeoutMs: 120_000,
     pick: (): void => undefined,
   }),
+  ...BACKUP_ROUTES,
 };
 
 type Routes = typeof PROJECT_ROUTES;

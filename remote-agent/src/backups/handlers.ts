@@ -3,6 +3,8 @@ import { ErrorCode } from '@protocol/error-codes';
 import type { AgentServices, Handlers } from '../api/context';
 import { callerOf } from '../api/context';
 import { canDelete, requireAdmin } from '../instances/permissions';
+import type { EventBus } from '../events/bus';
+import { CodedError } from '@common/coded-error';
 import type { BackupService } from './service';
 
 type BackupMethods =
@@ -13,6 +15,7 @@ type BackupMethods =
   | 'backups.list'
   | 'backups.restore'
   | 'backups.verify'
+  | 'backups.clone'
   | 'backups.job'
   | 'backups.key';
 
@@ -68,6 +71,18 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
       const job = backupsOf(s).verify(id, backupId, destination);
       return { jobId: job.jobId, queuePosition: job.queuePosition };
     },
+    'backups.clone': async ({ id, backupId, name, destination }, ctx) => {
+      const caller = callerOf(ctx);
+      // The source may be gone (a deleted project's backups stay): then only an admin clones it.
+      if (s.registry.get(id)) s.instances.get(caller, id);
+      else if (caller.role !== 'admin') {
+        throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${id}".`, { id });
+      }
+      const created = await s.instances.create(caller, { name });
+      const ready = untilRunning(s.bus, created.instance.id);
+      const job = backupsOf(s).clone(id, backupId, created.instance.id, { destination, ready });
+      return { jobId: job.jobId, queuePosition: job.queuePosition, instance: created.instance };
+    },
     'backups.job': ({ jobId }, ctx) => {
       const record = backupsOf(s).job(jobId);
       if (!record) throw new AgentError(ErrorCode.NOT_FOUND, `There is no backup job "${jobId}".`);
@@ -90,4 +105,30 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
       return backupsOf(s).key();
     },
   };
+}
+
+/** Resolves when the instance reaches `running`; rejects with its failure when it fails. */
+function untilRunning(bus: EventBus, instanceId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = bus.subscribe((event) => {
+      if (event.type === 'instance.deleted' && event.instanceId === instanceId) {
+        stop();
+        reject(new CodedError(ErrorCode.NOT_FOUND, 'The new project was deleted before it ran.'));
+      }
+      if (event.type !== 'instance.changed' || event.instance.id !== instanceId) return;
+      if (event.instance.status === 'running') {
+        stop();
+        resolve();
+      } else if (event.instance.status === 'failed') {
+        stop();
+        const failure = event.instance.error;
+        reject(
+          new CodedError(
+            (failure?.code as ErrorCode | undefined) ?? ErrorCode.START_FAILED,
+            `The new project could not be created: ${failure?.reason ?? 'see its page'}`,
+          ),
+        );
+      }
+    });
+  });
 }

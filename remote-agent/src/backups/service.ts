@@ -146,6 +146,55 @@ export class BackupService {
     });
   }
 
+  /**
+   * Restores a backup into another project (a clone: dev → staging → prod, or a project brought
+   * back after its server is gone). The target keeps its own ports, network and secrets: the
+   * roles keep the target's password, everything else is the backup's. `ready` settles when
+   * the target exists and runs (a new project is still being created when this is called).
+   */
+  clone(
+    sourceInstanceId: string,
+    backupId: string,
+    targetInstanceId: string,
+    options: { destination?: string; ready?: Promise<unknown> } = {},
+  ): JobHandle<{ instanceId: string; backupId: string }> {
+    return this.enqueue(
+      targetInstanceId,
+      'clone',
+      async (job) => {
+        const entry = await this.mustGetEntry(sourceInstanceId, backupId);
+        const target = this.mustGet(targetInstanceId);
+        checkOperation(target, 'restore');
+        const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+        const staging = this.stagingDir(job.id);
+        try {
+          const verified = await this.readBack(job, entry, options.destination, staging);
+          const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
+          const compose = await this.deps.compose();
+          const db = await this.dbTarget(target);
+          await stopAllButDb(compose, project);
+          try {
+            await applyBackup(this.restoreDeps(job), {
+              backup: verified,
+              db,
+              projectDir: project.dir,
+              keepRolePasswords: true,
+            });
+          } finally {
+            this.progress(job, { phase: 'starting', message: 'Starting the project' });
+            await startAll(compose, project);
+          }
+          this.progress(job, { phase: 'done', backupId, percent: 100 });
+          return { instanceId: target.id, backupId };
+        } finally {
+          lease.release();
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+      },
+      options.ready,
+    );
+  }
+
   /** A restore drill without a database: reads the whole backup back and checks it. */
   verify(
     instanceId: string,
@@ -345,10 +394,15 @@ export class BackupService {
     return { password, firstTime };
   }
 
+  /**
+   * Queues a job. With `before`, the job joins the queue only once that settles (a clone waits
+   * for its new project's creation outside the queue, so other backups are not held up).
+   */
   private enqueue<T>(
     instanceId: string,
     kind: BackupJobKind,
     work: (job: Job) => Promise<T>,
+    before?: Promise<unknown>,
   ): JobHandle<T> {
     const job: Job = { id: `j${randomBytes(5).toString('hex')}`, instanceId, kind };
     const record: JobRecord = { instanceId, events: [], finished: false };
@@ -357,24 +411,39 @@ export class BackupService {
       if (this.jobs.size <= MAX_JOBS_KEPT) break;
       this.jobs.delete(old);
     }
-    const { position, done } = this.queue.run(job, async () => {
+    const failed = (error: unknown): never => {
+      const coded = asCodedError(error);
+      record.finished = true;
+      record.error = {
+        code: coded?.code ?? ErrorCode.INTERNAL,
+        message: coded?.message ?? 'The job failed; details are in the agent log.',
+      };
+      this.progress(job, { phase: 'failed', error: record.error });
+      throw error;
+    };
+    const wrapped = async (): Promise<T> => {
       try {
         const result = await work(job);
         record.finished = true;
         record.backupId = backupIdOf(result);
         return result;
       } catch (error) {
-        const coded = asCodedError(error);
-        record.finished = true;
-        record.error = {
-          code: coded?.code ?? ErrorCode.INTERNAL,
-          message: coded?.message ?? 'The job failed; details are in the agent log.',
-        };
-        this.progress(job, { phase: 'failed', error: record.error });
-        throw error;
+        return failed(error);
       }
-    });
-    if (position > 0) this.progress(job, { phase: 'queued', queuePosition: position });
+    };
+    let position: number;
+    let done: Promise<T>;
+    if (before) {
+      position = this.queue.length;
+      this.progress(job, { phase: 'queued', message: 'Waiting for the new project to be ready' });
+      done = before.then(
+        () => this.queue.run(job, wrapped).done,
+        (error: unknown) => failed(error),
+      );
+    } else {
+      ({ position, done } = this.queue.run(job, wrapped));
+      if (position > 0) this.progress(job, { phase: 'queued', queuePosition: position });
+    }
     done.catch(() => undefined);
     return { jobId: job.id, queuePosition: position, done };
   }
@@ -394,8 +463,9 @@ export class BackupService {
 }
 
 function backupIdOf(result: unknown): string | undefined {
-  const r = result as { manifest?: { id?: string }; safetyBackupId?: string } | undefined;
-  return r?.manifest?.id ?? r?.safetyBackupId;
+  const r = result as
+    { manifest?: { id?: string }; safetyBackupId?: string; backupId?: string } | undefined;
+  return r?.manifest?.id ?? r?.safetyBackupId ?? r?.backupId;
 }
 
 type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;

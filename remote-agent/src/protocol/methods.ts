@@ -141,6 +141,15 @@ export const MethodParams = {
       destination: z.string().max(32).optional(),
     })
     .strict(),
+  /** Restores a backup into a NEW project named `name` (its own ports, network, secrets). */
+  'backups.clone': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      name: z.string().max(INSTANCE_NAME_MAX * 4),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
   'backups.job': z.object({ jobId: z.string().regex(/^j[0-9a-f]{10}$/) }).strict(),
   /** The repository password, for the desktop's keychain (admin only). */
   'backups.key': z.object({}).strict(),
@@ -208,6 +217,8 @@ export interface MethodResults {
   'backups.list': { backups: BackupSummary[] };
   'backups.restore': { jobId: string; queuePosition: number };
   'backups.verify': { jobId: string; queuePosition: number };
+  /** The new project (being created) and the job that fills it once it runs. */
+  'backups.clone': { jobId: string; queuePosition: number; instance: Instance };
   'backups.job': {
     instanceId: string;
     events: BackupProgress[];

@@ -1,4 +1,5 @@
 import type { AnyCommand } from '../command-table';
+import { backupCommands } from './backups';
 import { connectionCommands } from './connection';
 import { logCommands } from './logs';
 import { projectCommands } from './projects';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...logCommands,
   ...userCommands,
   ...staffCommands,
+  ...backupCommands,
 ];
