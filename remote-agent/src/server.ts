@@ -39,6 +39,7 @@ import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
 import { BackupService } from './backups/service';
+import { createBackupScheduler } from './scheduler/backup-scheduler';
 
 export interface Clock {
   now(): Date;
@@ -194,6 +195,20 @@ async function assemble(
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());
+  const backupScheduler = createBackupScheduler({
+    schedules: () => backups.schedules.all(),
+    isRunning: (id) => ['running', 'degraded'].includes(registry.get(id)?.status ?? ''),
+    lastBackupAt: (id) => backups.lastBackupAt(id),
+    lastDrillAt: (id) => backups.lastDrillAt(id),
+    backup: async (id, schedule) => {
+      await backups.backup(id, { kind: 'scheduled' }).done;
+      await backups.prune(id, schedule.retention);
+    },
+    drill: (id) => backups.drillLatest(id),
+    now: () => now().getTime(),
+    onError: (error, instance, what) =>
+      logger.warn(`scheduled ${what} failed`, { ...errorFields(error), instance }),
+  });
 
   await auth.pruneSessions();
   await guardExistingSecrets({ registry, files, logger });
@@ -217,6 +232,7 @@ async function assemble(
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) health.scheduler.start();
+  if (options.startScheduler !== false) backupScheduler.start();
   const connections = new Set<RpcConnection>();
   let counter = 0;
   logger.info('agent started', { version: AGENT_VERSION, dataDir, pid: process.pid });
@@ -261,6 +277,7 @@ async function assemble(
     async close() {
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
+      await backupScheduler.stop();
       await lifecycle.close();
       await docker.close();
       await audit.close();

@@ -54,6 +54,10 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     detail: (p) => ({ kind: (p.destination as { kind?: unknown } | undefined)?.kind }),
   },
   'backups.destinations.remove': byId,
+  'backups.schedule': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ schedule: p.schedule === undefined ? 'read' : (p.schedule ?? 'removed') }),
+  },
   'backups.clone': {
     target: (p) => str(p.id),
     detail: (p) => ({ backupId: p.backupId, name: p.name }),

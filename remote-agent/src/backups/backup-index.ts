@@ -39,6 +39,10 @@ export class BackupIndex {
     }
   }
 
+  async remove(instanceId: string, backupId: string): Promise<void> {
+    await fs.rm(this.file(instanceId, backupId), { force: true });
+  }
+
   async list(instanceId: string): Promise<IndexEntry[]> {
     let names: string[];
     try {

@@ -16,6 +16,7 @@ type BackupMethods =
   | 'backups.restore'
   | 'backups.verify'
   | 'backups.clone'
+  | 'backups.schedule'
   | 'backups.job'
   | 'backups.key';
 
@@ -82,6 +83,20 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
       const ready = untilRunning(s.bus, created.instance.id);
       const job = backupsOf(s).clone(id, backupId, created.instance.id, { destination, ready });
       return { jobId: job.jobId, queuePosition: job.queuePosition, instance: created.instance };
+    },
+    'backups.schedule': async ({ id, schedule }, ctx) => {
+      const caller = callerOf(ctx);
+      const instance = s.instances.get(caller, id);
+      const service = backupsOf(s);
+      if (schedule === undefined) return { schedule: (await service.schedules.get(id)) ?? null };
+      // Retention deletes backups: the same rule as a restore.
+      if (!canDelete(caller, instance)) {
+        throw new AgentError(
+          ErrorCode.FORBIDDEN,
+          "Only the owner of this project or an admin may change its backups' schedule.",
+        );
+      }
+      return { schedule: (await service.setSchedule(id, schedule ?? undefined)) ?? null };
     },
     'backups.job': ({ jobId }, ctx) => {
       const record = backupsOf(s).job(jobId);

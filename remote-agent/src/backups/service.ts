@@ -28,6 +28,9 @@ import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job'
 import { Restic, RESTIC_IMAGE } from './restic';
 import { RepositoryPassword } from './repository-password';
 import { dbContainer, startAll, stopAllButDb } from './project-stack';
+import { backupsToKeep, type RetentionPolicy } from './retention';
+import type { BackupSchedule } from './schedule';
+import { ScheduleStore, type StoredSchedule } from './schedule-store';
 
 export interface BackupServiceDeps {
   dataDir: string;
@@ -68,6 +71,7 @@ export class BackupService {
   readonly destinations: DestinationStore;
   readonly password: RepositoryPassword;
   readonly index: BackupIndex;
+  readonly schedules: ScheduleStore;
   private readonly restic: Restic;
   private readonly backupsDir: string;
   private readonly queue: JobQueue<Job>;
@@ -79,6 +83,7 @@ export class BackupService {
     this.destinations = new DestinationStore(this.backupsDir);
     this.password = new RepositoryPassword(this.backupsDir);
     this.index = new BackupIndex(path.join(this.backupsDir, 'index'));
+    this.schedules = new ScheduleStore(this.backupsDir);
     this.restic = new Restic({
       image: deps.images['restic/restic'] ?? RESTIC_IMAGE,
       passwordFile: this.password.file,
@@ -375,6 +380,70 @@ export class BackupService {
       );
     }
     return entry;
+  }
+
+  /** Sets (or with undefined, removes) a project's schedule. */
+  async setSchedule(
+    instanceId: string,
+    schedule: BackupSchedule | undefined,
+  ): Promise<StoredSchedule | undefined> {
+    this.mustGet(instanceId);
+    const stored = schedule ? { ...schedule, since: this.deps.now().toISOString() } : undefined;
+    await this.schedules.set(instanceId, stored);
+    return stored;
+  }
+
+  /**
+   * Forgets the backups a retention policy does not keep: their snapshots on every destination
+   * (restic `forget --prune`), then their index entries. Returns the ids removed.
+   */
+  async prune(instanceId: string, policy: RetentionPolicy): Promise<string[]> {
+    const entries = await this.index.list(instanceId);
+    const keep = backupsToKeep(
+      entries.map((e) => ({ id: e.manifest.id, startedAt: e.manifest.startedAt })),
+      policy,
+    );
+    const gone = entries.filter((e) => !keep.has(e.manifest.id));
+    if (gone.length === 0) return [];
+    const byDestination = new Map<string, string[]>();
+    for (const entry of gone) {
+      for (const [dest, snaps] of Object.entries(entry.manifest.snapshots)) {
+        const ids = byDestination.get(dest) ?? [];
+        ids.push(...[snaps.db, snaps.files].filter(Boolean));
+        byDestination.set(dest, ids);
+      }
+    }
+    for (const [dest, ids] of byDestination) {
+      const destination = await this.destinations.get(dest).catch(() => undefined);
+      if (!destination) continue; // removed since: nothing left to forget there
+      await this.restic.run(await this.destinations.target(destination), [
+        'forget',
+        '--prune',
+        ...ids,
+      ]);
+    }
+    for (const entry of gone) await this.index.remove(instanceId, entry.manifest.id);
+    return gone.map((e) => e.manifest.id);
+  }
+
+  /** The newest backup that was not a safety backup (what a schedule counts from). */
+  async lastBackupAt(instanceId: string): Promise<string | undefined> {
+    return (await this.index.list(instanceId)).find((e) => e.manifest.kind !== 'safety')?.manifest
+      .startedAt;
+  }
+
+  async lastDrillAt(instanceId: string): Promise<string | undefined> {
+    const verified = (await this.index.list(instanceId))
+      .map((e) => e.verifiedAt)
+      .filter((v): v is string => v !== undefined)
+      .sort();
+    return verified.at(-1);
+  }
+
+  /** A restore drill of the newest backup (read back in full and checked). */
+  async drillLatest(instanceId: string): Promise<void> {
+    const latest = (await this.index.list(instanceId))[0];
+    if (latest) await this.verify(instanceId, latest.manifest.id).done;
   }
 
   /** A recent job's progress (what `backups.job` answers), or undefined when unknown. */

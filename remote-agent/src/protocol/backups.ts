@@ -153,3 +153,20 @@ export const destinationInput = z.discriminatedUnion('kind', [
   sftpDestinationInput,
   s3DestinationInput,
 ]);
+
+/** A project's backup schedule: how often, what to keep, and whether drills run weekly. */
+export const backupScheduleInput = z
+  .object({
+    frequency: z.enum(['hourly', 'daily', 'weekly']),
+    retention: z
+      .object({
+        last: z.number().int().min(0).max(1000).optional(),
+        daily: z.number().int().min(0).max(1000).optional(),
+        weekly: z.number().int().min(0).max(1000).optional(),
+        monthly: z.number().int().min(0).max(1000).optional(),
+      })
+      .strict(),
+    drill: z.enum(['weekly', 'off']),
+  })
+  .strict();
+export type BackupScheduleView = z.infer<typeof backupScheduleInput> & { since: string };

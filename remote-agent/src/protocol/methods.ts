@@ -19,6 +19,8 @@ import {
   USERNAME_RE,
 } from './validation';
 import {
+  backupScheduleInput,
+  type BackupScheduleView,
   destinationInput,
   type BackupDestinationPublic,
   type BackupProgress,
@@ -151,6 +153,10 @@ export const MethodParams = {
     })
     .strict(),
   'backups.job': z.object({ jobId: z.string().regex(/^j[0-9a-f]{10}$/) }).strict(),
+  /** Without `schedule`: reads it. With one: sets it. With null: removes it. */
+  'backups.schedule': z
+    .object({ id, schedule: backupScheduleInput.nullable().optional() })
+    .strict(),
   /** The repository password, for the desktop's keychain (admin only). */
   'backups.key': z.object({}).strict(),
 } as const;
@@ -229,6 +235,7 @@ export interface MethodResults {
   };
   /** `firstTime`: no client had fetched it before (the desktop shows it once for the vault). */
   'backups.key': { password: string; firstTime: boolean };
+  'backups.schedule': { schedule: BackupScheduleView | null };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];
