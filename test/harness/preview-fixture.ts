@@ -590,6 +590,12 @@ const api: DesktopApi = {
     { id: 'local', kind: 'local' as const, name: 'This server' },
   ],
   saveBackupKey: async () => ({ stored: true as const }),
+  backupSchedule: async () => ({
+    frequency: 'daily' as const,
+    retention: { daily: 7, weekly: 4, monthly: 6 },
+    drill: 'weekly' as const,
+    since: iso(30 * 86_400_000),
+  }),
   onEvent: (l) => {
     listeners.add(l);
     return () => listeners.delete(l);

@@ -494,6 +494,27 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     expect(await tableChecksum()).toBe(before.table);
   });
 
+  it('retention forgets whole backups on every destination and keeps what it should', async () => {
+    const before = await backups.list(instance.id);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const removed = await backups.prune(instance.id, { last: 1 });
+    const after = await backups.list(instance.id);
+    expect(after.map((b) => b.id)).toEqual([before[0]!.id]);
+    expect(removed.sort()).toEqual(
+      before
+        .slice(1)
+        .map((b) => b.id)
+        .sort(),
+    );
+    await expectCode(
+      backups.restore(instance.id, backupId, { confirm: instance.name }).done,
+      'BACKUP_NOT_FOUND',
+    );
+    // the kept backup still reads back whole from the repository after the prune
+    await backups.verify(instance.id, after[0]!.id).done;
+    expect((await backups.list(instance.id))[0]!.verifiedAt).toBeDefined();
+  });
+
   it('a damaged repository gives BACKUP_REPOSITORY_DAMAGED before anything live is touched', async () => {
     await sql('UPDATE public.items SET body = body WHERE id = 1'); // live writes still work
     const live = await tableChecksum();
@@ -503,8 +524,9 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       for (let i = 64; i < bytes.length; i += 512) bytes[i] = bytes[i]! ^ 0xff;
       await writeFile(file, bytes);
     }
+    const kept = (await backups.list(instance.id))[0]!.id;
     await expectCode(
-      backups.restore(instance.id, backupId, { confirm: instance.name, destination: 'local' }).done,
+      backups.restore(instance.id, kept, { confirm: instance.name, destination: 'local' }).done,
       'BACKUP_REPOSITORY_DAMAGED',
     );
     expect(await tableChecksum()).toBe(live);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import type { BackupDestinationPublic, BackupProgress, BackupSummary } from '@protocol/backups';
+import {
+  backupScheduleInput,
+  type BackupDestinationPublic,
+  type BackupProgress,
+  type BackupScheduleView,
+  type BackupSummary,
+} from '@protocol/backups';
 import { defineMethod } from './define-method';
 import type { ProjectView } from './api';
 
@@ -41,6 +47,11 @@ export const backupDesktopMethods = {
     [z.object({ destination }).strict()],
   ),
   backupJob: defineMethod<BackupJobView>()([idArg, z.string().regex(/^j[0-9a-f]{10}$/)]),
+  /** Reads (no third argument), sets, or with null removes a project's backup schedule. */
+  backupSchedule: defineMethod<BackupScheduleView | null>()(
+    [idArg, idArg],
+    [backupScheduleInput.nullable()],
+  ),
   listBackupDestinations: defineMethod<BackupDestinationPublic[]>()([idArg]),
   /**
    * Fetches the server's repository password into this computer's keychain (admins). Returns

@@ -1,4 +1,5 @@
 import type { MethodName } from '@protocol/methods';
+import type { BackupScheduleInput } from '@protocol/backups';
 import type { Route, RouteContext } from './projects-api';
 import type { SecretStore } from './profiles/secret-store';
 import type { AgentSession } from './servers/agent-session';
@@ -56,6 +57,13 @@ export const BACKUP_ROUTES = {
     pick: started,
   }),
   backupJob: route('backups.job', { params: (jobId: string) => ({ jobId }), pick: (r) => r }),
+  backupSchedule: route('backups.schedule', {
+    params: (instanceId: string, schedule?: BackupScheduleInput | null) => ({
+      id: instanceId,
+      schedule,
+    }),
+    pick: (r) => r.schedule,
+  }),
   listBackupDestinations: route('backups.destinations.list', {
     params: () => ({}),
     pick: (r) => r.destinations,

@@ -169,4 +169,5 @@ export const backupScheduleInput = z
     drill: z.enum(['weekly', 'off']),
   })
   .strict();
-export type BackupScheduleView = z.infer<typeof backupScheduleInput> & { since: string };
+export type BackupScheduleInput = z.infer<typeof backupScheduleInput>;
+export type BackupScheduleView = BackupScheduleInput & { since: string };

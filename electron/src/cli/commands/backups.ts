@@ -200,10 +200,65 @@ export const backupsKey = defineCommand({
   },
 });
 
+export const backupsSchedule = defineCommand({
+  path: ['backups', 'schedule'],
+  args: [{ name: 'server' }, { name: 'project' }],
+  flags: {
+    every: { type: 'choice', choices: ['hourly', 'daily', 'weekly'] },
+    'keep-last': { type: 'number', placeholder: 'N' },
+    'keep-daily': { type: 'number', placeholder: 'N' },
+    'keep-weekly': { type: 'number', placeholder: 'N' },
+    'keep-monthly': { type: 'number', placeholder: 'N' },
+    'no-drills': { type: 'boolean' },
+    off: { type: 'boolean' },
+  },
+  help: 'backups.help.schedule',
+  async run(ctx, { args, flags }) {
+    const { t } = ctx.messages;
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    let change: Parameters<typeof ctx.desktop.backupSchedule>[2];
+    if (flags.off) change = null;
+    else if (flags.every) {
+      const keep = {
+        last: flags['keep-last'],
+        daily: flags['keep-daily'],
+        weekly: flags['keep-weekly'],
+        monthly: flags['keep-monthly'],
+      };
+      const given = Object.values(keep).some((v) => v !== undefined);
+      change = {
+        frequency: flags.every,
+        retention: given ? keep : { last: 3, daily: 7, weekly: 4, monthly: 6 },
+        drill: flags['no-drills'] ? 'off' : 'weekly',
+      };
+    }
+    const schedule =
+      change === undefined
+        ? await ctx.desktop.backupSchedule(server.id, project.id)
+        : await ctx.desktop.backupSchedule(server.id, project.id, change);
+    return {
+      data: schedule,
+      human: () =>
+        schedule
+          ? t('backups.scheduleLine', {
+              name: project.name,
+              every: schedule.frequency,
+              keep: Object.entries(schedule.retention)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', '),
+              drill: schedule.drill,
+            })
+          : t('backups.noSchedule', { name: project.name }),
+    };
+  },
+});
+
 export const backupCommands = [
   backupsCreate,
   backupsList,
   backupsRestore,
   backupsVerify,
   backupsKey,
+  backupsSchedule,
 ];

@@ -286,6 +286,8 @@ export const en = {
   },
   backups: {
     help: {
+      schedule:
+        "show or set a project's backup schedule (--every daily --keep-daily 7 …, --off removes it)",
       create: 'back a project up now (--wait follows it to the end)',
       list: "list a project's backups",
       restore:
@@ -325,6 +327,8 @@ export const en = {
       '{{name}} is restored from {{id}}. What was there before is in safety backup {{safety}}.',
     cloned: 'The new project {{name}} holds backup {{id}}.',
     verified: 'Backup {{id}} read back intact.',
+    scheduleLine: '{{name}}: backed up {{every}}, keeping {{keep}}; restore drills {{drill}}.',
+    noSchedule: '{{name}} has no backup schedule.',
     keyStored: "The backup repository password is in this computer's keychain.",
     keyShownOnce:
       "The backup repository password is in this computer's keychain. Keep a copy in your own vault too; it is shown only this once:\n{{password}}",

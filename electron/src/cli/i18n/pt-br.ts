@@ -282,6 +282,8 @@ export const ptBR: Catalogue = {
   },
   backups: {
     help: {
+      schedule:
+        'mostra ou define a agenda de backups de um projeto (--every daily --keep-daily 7 …, --off remove)',
       create: 'faz o backup de um projeto agora (--wait acompanha até o fim)',
       list: 'lista os backups de um projeto',
       restore:
@@ -321,6 +323,8 @@ export const ptBR: Catalogue = {
       '{{name}} foi restaurado a partir de {{id}}. O que havia antes está no backup de segurança {{safety}}.',
     cloned: 'O projeto novo {{name}} tem os dados do backup {{id}}.',
     verified: 'O backup {{id}} foi lido de volta sem erros.',
+    scheduleLine: '{{name}}: backup {{every}}, mantendo {{keep}}; testes de restauração {{drill}}.',
+    noSchedule: '{{name}} não tem agenda de backups.',
     keyStored: 'A senha do repositório de backups está no chaveiro deste computador.',
     keyShownOnce:
       'A senha do repositório de backups está no chaveiro deste computador. Guarde uma cópia no cofre de senhas da agência também; ela só aparece desta vez:\n{{password}}',
