@@ -8,7 +8,7 @@ export type View =
   | { kind: 'users'; serverId?: string }
   | { kind: 'settings' };
 
-export type ProjectTab = 'overview' | 'diagnostics' | 'usage' | 'activity';
+export type ProjectTab = 'overview' | 'diagnostics' | 'usage' | 'activity' | 'backups';
 
 export type DialogState =
   | { kind: 'addServer' }

@@ -707,6 +707,40 @@ export const en = {
     FORWARDING_REFUSED:
       'This login may not open tunnels, so private projects cannot be opened from here. Open public projects by their URL, or ask an admin.',
   },
+  backups: {
+    tab: 'Backups',
+    title: 'Backups',
+    backupNow: 'Back up now',
+    none: 'No backups yet.',
+    when: 'Taken',
+    size: 'Size',
+    duration: 'Took',
+    destinations: 'Destinations',
+    verified: 'Verified',
+    safety: 'safety backup',
+    seconds: '{{s}} s',
+    restore: 'Restore…',
+    restoreWarning:
+      'Restoring replaces the data and files of "{{name}}". A safety backup of what is there now is taken first. Type the project name to confirm.',
+    typeName: 'Project name, to confirm',
+    restoreHere: 'Restore over this project',
+    cloneHint: 'Or restore into a new project (a clone) with this name:',
+    cloneName: 'Name of the new project',
+    clone: 'Restore into a new project',
+    phase: {
+      queued: 'Waiting in the server’s backup queue…',
+      preparing: 'Opening the repositories…',
+      database: 'Backing up the database…',
+      files: 'Backing up the files…',
+      'safety-backup': 'Taking a safety backup…',
+      verifying: 'Reading the backup back…',
+      'restoring-database': 'Restoring the database…',
+      'restoring-files': 'Restoring the files…',
+      starting: 'Starting the project…',
+      done: 'Done.',
+      failed: 'Failed.',
+    },
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

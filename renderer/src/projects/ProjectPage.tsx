@@ -14,11 +14,12 @@ import { PageHeader, Panel } from '../ui/Panel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { BackupsPanel } from '../backups/BackupsPanel';
 import { needsTunnel } from './tunnelsSlice';
 import { errorText } from '../i18n/error-messages';
 import type { en } from '../i18n/en';
 
-const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity'];
+const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity', 'backups'];
 const IN_CREATION = new Set(['queued', 'creating', 'failed']);
 
 export function ProjectPage({
@@ -159,7 +160,7 @@ export function ProjectPage({
               onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
               className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
             >
-              {t(`project.tabs.${id}`)}
+              {id === 'backups' ? t('backups.tab') : t(`project.tabs.${id}`)}
             </button>
           ))}
         </div>
@@ -296,6 +297,9 @@ export function ProjectPage({
         )}
         {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'backups' && (
+          <BackupsPanel serverId={serverId} instanceId={instanceId} projectName={p.name} />
+        )}
         {tab === 'activity' && (
           <Panel title={t('project.recentActivity')}>
             <AuditList entries={audit} />
