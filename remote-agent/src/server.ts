@@ -49,6 +49,8 @@ import { renderStack } from './stack/render';
 import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/releases';
 import { stackInputFor } from './instances/stack-input';
 import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
+import { BackupService } from './backups/service';
+import { createBackupScheduler } from './scheduler/backup-scheduler';
 
 export interface Clock {
   now(): Date;
@@ -246,6 +248,35 @@ async function assemble(
     ...options.health,
   });
 
+  const backups = new BackupService({
+    dataDir,
+    images: config.images,
+    agentVersion: AGENT_VERSION,
+    getInstance: (id) => registry.get(id),
+    instanceDir: (id) => files.dir(id),
+    postgresPassword: async (id) => (await files.readSecrets(id)).postgresPassword,
+    compose: () => docker.compose(),
+    locks,
+    emit: (event) => bus.emit(event),
+    now,
+  });
+  // The repository password must never reach the log, even inside a restic error line.
+  logger.redactor.addSecret(await backups.password.read());
+  const backupScheduler = createBackupScheduler({
+    schedules: () => backups.schedules.all(),
+    isRunning: (id) => ['running', 'degraded'].includes(registry.get(id)?.status ?? ''),
+    lastBackupAt: (id) => backups.lastBackupAt(id),
+    lastDrillAt: (id) => backups.lastDrillAt(id),
+    backup: async (id, schedule) => {
+      await backups.backup(id, { kind: 'scheduled' }).done;
+      await backups.prune(id, schedule.retention);
+    },
+    drill: (id) => backups.drillLatest(id),
+    now: () => now().getTime(),
+    onError: (error, instance, what) =>
+      logger.warn(`scheduled ${what} failed`, { ...errorFields(error), instance }),
+  });
+
   await auth.pruneSessions();
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
@@ -308,11 +339,13 @@ async function assemble(
     }),
     capacity,
     alerts,
+    backups,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) {
     health.scheduler.start();
     domains.expiry.start();
+    backupScheduler.start();
   }
   const connections = new Set<RpcConnection>();
   let counter = 0;
@@ -361,6 +394,7 @@ async function assemble(
       await health.scheduler.stop();
       await alerts?.close();
       domains.expiry.stop();
+      await backupScheduler.stop();
       await lifecycle.close();
       await docker.close();
       await audit.close();

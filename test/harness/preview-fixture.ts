@@ -781,6 +781,43 @@ const api: DesktopApi = {
   getSettings: async () => settings,
   updateSettings: async (patch) => (settings = { ...settings, ...patch }),
   ...previewAlerts(),
+  // backups: two invented backups per project, jobs that finish at once
+  listBackups: async (_sid, instanceId) =>
+    [0, 1].map((i) => ({
+      id: `b2026120${2 - i}t030000z-a1b2c${i}`,
+      kind: 'scheduled' as const,
+      instanceId,
+      instanceName: instanceId,
+      startedAt: iso(86_400_000 * i + 3_600_000),
+      finishedAt: iso(86_400_000 * i + 3_590_000),
+      durationMs: 10_000 + i * 1200,
+      bytes: 48_000_000 - i * 400_000,
+      added: { local: 2_100_000 },
+      destinations: ['local'],
+      tables: 41,
+      rows: 120_000,
+      files: 50,
+      ...(i === 1 ? { verifiedAt: iso(80_000_000) } : {}),
+    })),
+  createBackup: async () => ({ jobId: 'j0000000001', queuePosition: 0 }),
+  restoreBackup: async () => ({ jobId: 'j0000000002', queuePosition: 0 }),
+  cloneBackup: async (sid) => ({
+    jobId: 'j0000000003',
+    queuePosition: 0,
+    project: (await api.listProjects(sid))[0]!,
+  }),
+  verifyBackup: async () => ({ jobId: 'j0000000004', queuePosition: 0 }),
+  backupJob: async () => ({ instanceId: 'x', events: [], finished: true }),
+  listBackupDestinations: async () => [
+    { id: 'local', kind: 'local' as const, name: 'This server' },
+  ],
+  saveBackupKey: async () => ({ stored: true as const }),
+  backupSchedule: async () => ({
+    frequency: 'daily' as const,
+    retention: { daily: 7, weekly: 4, monthly: 6 },
+    drill: 'weekly' as const,
+    since: iso(30 * 86_400_000),
+  }),
   onEvent: (l) => {
     listeners.add(l);
     return () => listeners.delete(l);

@@ -211,3 +211,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(1);
   });
 }
+
+/**
+ * The restic stand-in's tag (Debian's restic in an image shaped like `restic/restic`), built
+ * with the other stand-ins. It is in neither JSON file: no stack service uses it, only the
+ * agent's backups (its config `backups.resticImage`).
+ */
+export async function ensureResticStandin(): Promise<string> {
+  await ensureStandinImages();
+  const tag = (await imageTags()).get('restic');
+  if (!tag) throw new Error('no restic stand-in spec');
+  return tag;
+}

@@ -18,6 +18,7 @@ import {
 } from '@protocol/bulk';
 import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from '@protocol/types';
 import { defineMethod, type MethodDef } from './define-method';
+import { backupDesktopMethods } from './backups';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -472,6 +473,8 @@ export const desktopMethods = {
   // settings
   getSettings: defineMethod<AppSettings>()(),
   updateSettings: defineMethod<AppSettings>()([settingsArg]),
+
+  ...backupDesktopMethods,
 } as const;
 
 export type DesktopMethod = keyof typeof desktopMethods;

@@ -19,6 +19,7 @@ import type { AgentLink } from './servers/link';
 import { ServerDirectory } from './servers/server-directory';
 import { ConnectionPool, toProjectView } from './servers/connection-pool';
 import { createProjectsApi } from './projects-api';
+import { saveBackupKey } from './backups-api';
 import { guardErrors } from './guard-errors';
 
 export interface DesktopOptions {
@@ -276,6 +277,9 @@ export function createDesktop(options: DesktopOptions): Desktop {
     },
 
     inspect: (serverId) => pool.inspect(serverId),
+
+    saveBackupKey: (serverId) =>
+      saveBackupKey({ serverId, session: pool.connected(serverId), secrets, remember }),
 
     async close() {
       if (closed) return;

@@ -11,6 +11,7 @@ import type { BulkAction } from '@protocol/bulk';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { ALERT_ROUTES } from './alerts-api';
 import type { AgentSession } from './servers/agent-session';
+import { BACKUP_ROUTES } from './backups-api';
 
 /** What a result picker may use besides the agent's answer. */
 export interface RouteContext {
@@ -217,6 +218,7 @@ export const PROJECT_ROUTES = {
     pick: (): void => undefined,
   }),
   ...ALERT_ROUTES,
+  ...BACKUP_ROUTES,
 };
 
 type Routes = typeof PROJECT_ROUTES;

@@ -89,6 +89,25 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     target: () => undefined,
     detail: (p) => ({ action: p.action, count: Array.isArray(p.ids) ? p.ids.length : 0 }),
   },
+  'backups.create': byId,
+  'backups.restore': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
+  'backups.verify': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
+  'backups.destinations.add': {
+    target: (_p, result) =>
+      (result as { destination?: { id?: string } } | undefined)?.destination?.id,
+    detail: (p) => ({ kind: (p.destination as { kind?: unknown } | undefined)?.kind }),
+  },
+  'backups.destinations.remove': byId,
+  'backups.schedule': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ schedule: p.schedule === undefined ? 'read' : (p.schedule ?? 'removed') }),
+  },
+  'backups.clone': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ backupId: p.backupId, name: p.name }),
+  },
+  // Who fetched the repository password, never the password.
+  'backups.key': { target: () => undefined },
 };
 
 function str(value: unknown): string | undefined {

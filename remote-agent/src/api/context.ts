@@ -18,6 +18,7 @@ import type { DomainService } from '../domains/service';
 import type { SettingsService } from '../settings/service';
 import type { ReleaseCatalog } from '../stack/releases';
 import type { Upgrader } from '../upgrades/upgrader';
+import type { BackupService } from '../backups/service';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -79,4 +80,6 @@ export interface AgentServices {
   settings?: SettingsService;
   /** Sizes, optional services and the capacity summary (sizing/); absent in some tests. */
   capacity?: CapacityService;
+  /** Backups, restores and drills (backups/); absent in tests that do not need them. */
+  backups?: BackupService;
 }

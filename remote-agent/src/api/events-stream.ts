@@ -45,6 +45,8 @@ export function pipeEvents(options: {
       }
       case 'instance.progress':
         return seeId(event.event.instanceId);
+      case 'backup.progress':
+        return seeId(event.event.instanceId);
       case 'instance.diagnosed':
       case 'instance.repaired':
       case 'domain.certificateExpiring':

@@ -14,6 +14,7 @@ import { pipeEvents } from './events-stream';
 import { LEGACY_RELEASE_ID } from '../stack/releases';
 import { releaseSummary } from '../upgrades/plan';
 import { createFleetHandlers } from '../bulk/handlers';
+import { backupHandlers } from '../backups/handlers';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -327,6 +328,7 @@ export function createHandlers(s: AgentServices): Handlers {
       await domainsOf(s).remove(callerOf(ctx), id, hostname);
       return { ok: true };
     },
+    ...backupHandlers(s),
   };
 }
 

@@ -79,7 +79,10 @@ export type Operation =
   /** A stack change (settings, rotation, size, domain) applied with the smallest restart. */
   | 'apply'
   /** Moving to another stack release (remote-agent/src/upgrades/). */
-  | 'upgrade';
+  | 'upgrade'
+  // backups/: a dump must not race a stop, a restore must not race anything
+  | 'backup'
+  | 'restore';
 
 /** Statuses an operation in flight owns: another operation would race it. */
 const IN_FLIGHT = new Set<InstanceStatus>([
@@ -100,6 +103,8 @@ const ALLOWED_FROM: Record<Exclude<Operation, 'create' | 'delete'>, ReadonlySet<
   apply: new Set(['running', 'degraded', 'stopped']),
   // A stopped project is started on its new release: the person sees it healthy or rolled back.
   upgrade: new Set(['running', 'degraded', 'stopped']),
+  backup: new Set(['running', 'degraded']),
+  restore: new Set(['running', 'degraded']),
 };
 
 /**

@@ -6,3 +6,4 @@ export * from './validation';
 export * from './alerts';
 export * from './bulk';
 export * from './tags';
+export * from './backups';

@@ -28,6 +28,14 @@ import {
   PUBLIC_KEY_MAX,
   USERNAME_RE,
 } from './validation';
+import {
+  backupScheduleInput,
+  type BackupScheduleView,
+  destinationInput,
+  type BackupDestinationPublic,
+  type BackupProgress,
+  type BackupSummary,
+} from './backups';
 
 /**
  * Every method's params schema (validated by the agent at the boundary) and result type.
@@ -208,6 +216,47 @@ export const MethodParams = {
     })
     .strict(),
   'domains.remove': z.object({ id, hostname: z.string().max(300) }).strict(),
+
+  // backups (remote-agent/src/backups/)
+  'backups.destinations.list': z.object({}).strict(),
+  'backups.destinations.add': z.object({ destination: destinationInput }).strict(),
+  'backups.destinations.remove': z.object({ id: z.string().regex(/^d[0-9a-f]{10}$/) }).strict(),
+  'backups.create': z
+    .object({ id, destinations: z.array(z.string().max(32)).max(16).optional() })
+    .strict(),
+  'backups.list': z.object({ id }).strict(),
+  'backups.restore': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      /** The project's name, typed by the person: the restore replaces its data. */
+      confirm: z.string().max(INSTANCE_NAME_MAX * 4),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
+  'backups.verify': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
+  /** Restores a backup into a NEW project named `name` (its own ports, network, secrets). */
+  'backups.clone': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      name: z.string().max(INSTANCE_NAME_MAX * 4),
+      destination: z.string().max(32).optional(),
+    })
+    .strict(),
+  'backups.job': z.object({ jobId: z.string().regex(/^j[0-9a-f]{10}$/) }).strict(),
+  /** Without `schedule`: reads it. With one: sets it. With null: removes it. */
+  'backups.schedule': z
+    .object({ id, schedule: backupScheduleInput.nullable().optional() })
+    .strict(),
+  /** The repository password, for the desktop's keychain (admin only). */
+  'backups.key': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -296,6 +345,27 @@ export interface MethodResults extends AlertMethodResults {
   'domains.add': { domain: DomainView };
   /** Removes the route and the certificate; the public URLs switch back. */
   'domains.remove': { ok: true };
+  'backups.destinations.list': { destinations: BackupDestinationPublic[] };
+  'backups.destinations.add': { destination: BackupDestinationPublic };
+  'backups.destinations.remove': { ok: true };
+  /** Returns at once; the job runs in the server's backup queue (watch `backups.job` / events). */
+  'backups.create': { jobId: string; queuePosition: number };
+  'backups.list': { backups: BackupSummary[] };
+  'backups.restore': { jobId: string; queuePosition: number };
+  'backups.verify': { jobId: string; queuePosition: number };
+  /** The new project (being created) and the job that fills it once it runs. */
+  'backups.clone': { jobId: string; queuePosition: number; instance: Instance };
+  'backups.job': {
+    instanceId: string;
+    events: BackupProgress[];
+    finished: boolean;
+    /** Set when the job finished well: the backup it wrote (create) or the safety backup (restore). */
+    backupId?: string;
+    error?: { code: string; message: string };
+  };
+  /** `firstTime`: no client had fetched it before (the desktop shows it once for the vault). */
+  'backups.key': { password: string; firstTime: boolean };
+  'backups.schedule': { schedule: BackupScheduleView | null };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

@@ -1,5 +1,6 @@
 /** Domain types shared by the agent and the desktop. Plain data only: everything is JSON. */
 import type { BulkItem, BulkJobSummary } from './bulk';
+import type { BackupProgress } from './backups';
 
 export type Role = 'admin' | 'user';
 
@@ -280,7 +281,8 @@ export type AgentEvent =
   | { type: 'instance.applying'; event: ApplyProgress }
   /** A bulk job moved: `item` is the one that changed; none when the job began or finished. */
   | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem }
-  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView };
+  | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView }
+  | { type: 'backup.progress'; event: BackupProgress };
 
 /** Where a custom domain sends its traffic (remote-agent/src/domains). */
 export type DomainTarget = 'api' | 'studio' | 'both';

@@ -9,7 +9,7 @@ export type View =
   | { kind: 'notifications'; serverId: string }
   | { kind: 'settings' };
 
-export type ProjectTab = 'overview' | 'diagnostics' | 'usage' | 'activity' | 'settings';
+export type ProjectTab = 'overview' | 'diagnostics' | 'usage' | 'activity' | 'settings' | 'backups';
 
 export type DialogState =
   | { kind: 'addServer' }

@@ -17,11 +17,12 @@ import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
 import { ReleasePanel } from '../upgrades/ReleasePanel';
+import { BackupsPanel } from '../backups/BackupsPanel';
 import { needsTunnel } from './tunnelsSlice';
 import { errorText } from '../i18n/error-messages';
 import type { en } from '../i18n/en';
 
-const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity', 'settings'];
+const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity', 'settings', 'backups'];
 const IN_CREATION = new Set(['queued', 'creating', 'failed']);
 
 export function ProjectPage({
@@ -162,7 +163,11 @@ export function ProjectPage({
               onClick={() => navigate({ kind: 'project', serverId, instanceId, tab: id })}
               className={`-mb-px border-b-2 px-3 py-2 text-[13px] ${tab === id ? 'border-brand font-medium text-fg' : 'border-transparent text-muted hover:text-fg'}`}
             >
-              {id === 'settings' ? t('projectSettings.tab') : t(`project.tabs.${id}`)}
+              {id === 'settings'
+                ? t('projectSettings.tab')
+                : id === 'backups'
+                  ? t('backups.tab')
+                  : t(`project.tabs.${id}`)}
             </button>
           ))}
         </div>
@@ -302,6 +307,9 @@ export function ProjectPage({
         {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'settings' && <ProjectSettingsPanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'backups' && (
+          <BackupsPanel serverId={serverId} instanceId={instanceId} projectName={p.name} />
+        )}
         {tab === 'activity' && (
           <Panel title={t('project.recentActivity')}>
             <AuditList entries={audit} />

@@ -1,5 +1,6 @@
 import type { AnyCommand } from '../command-table';
 import { alertCommands } from './alerts';
+import { backupCommands } from './backups';
 import { connectionCommands } from './connection';
 import { domainsCommands } from './domains';
 import { logCommands } from './logs';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...settingsCommands,
   ...alertCommands,
   ...domainsCommands,
+  ...backupCommands,
 ];

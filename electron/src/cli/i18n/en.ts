@@ -307,6 +307,66 @@ export const en = {
     RELEASE_NOT_FOUND:
       'The server does not know this release (see: ultrabase projects releases <server>).',
     INTERNAL: 'Something went wrong inside Ultrabase: {{message}}',
+    BACKUP_NOT_FOUND: 'There is no such backup: {{message}}',
+    BACKUP_WRONG_PASSWORD:
+      "The password does not open this backup repository. Use the one Ultrabase keeps in the keychain (or your agency's vault).",
+    BACKUP_REPOSITORY_DAMAGED:
+      'The backup repository is damaged; nothing was changed on the project. Run "backups verify" and take a new backup.',
+    BACKUP_DESTINATION_FULL: 'The backup destination is full. Free space there and try again.',
+    BACKUP_DESTINATION_UNREACHABLE:
+      'The backup destination cannot be reached. Check its address, port, key and host key.',
+    BACKUP_FAILED: 'The backup failed: {{message}}',
+    RESTORE_FAILED: 'The restore failed: {{message}}',
+    CONFIRMATION_MISMATCH: "Type the project's name exactly as it is to confirm.",
+  },
+  backups: {
+    help: {
+      schedule:
+        "show or set a project's backup schedule (--every daily --keep-daily 7 …, --off removes it)",
+      create: 'back a project up now (--wait follows it to the end)',
+      list: "list a project's backups",
+      restore:
+        'restore a backup: over the project (--confirm <its name>, after a safety backup) or into a new project (--into <name>)',
+      verify: 'read a backup back in full and check it against its manifest',
+      key: "keep the server's backup repository password in this computer's keychain",
+    },
+    phase: {
+      queued: 'waiting',
+      preparing: 'opening the repositories',
+      database: 'database',
+      files: 'files',
+      'safety-backup': 'safety backup',
+      verifying: 'reading the backup back',
+      'restoring-database': 'restoring the database',
+      'restoring-files': 'restoring files',
+      starting: 'starting the project',
+      done: 'done',
+      failed: 'failed',
+    },
+    headers: {
+      id: 'BACKUP',
+      when: 'TAKEN',
+      kind: 'KIND',
+      size: 'SIZE',
+      duration: 'TOOK',
+      destinations: 'DESTINATIONS',
+      verified: 'VERIFIED',
+    },
+    queuedAt: 'waiting, number {{position}} in line',
+    started: 'Backup queued as job {{job}} (position {{position}}).',
+    created: 'Backup {{id}} of {{name}} is done.',
+    none: 'No backups yet.',
+    confirmNeeded:
+      'Restoring replaces the data of "{{name}}". Type its name to confirm: --confirm "{{name}}" (or restore into a new project with --into <name>).',
+    restored:
+      '{{name}} is restored from {{id}}. What was there before is in safety backup {{safety}}.',
+    cloned: 'The new project {{name}} holds backup {{id}}.',
+    verified: 'Backup {{id}} read back intact.',
+    scheduleLine: '{{name}}: backed up {{every}}, keeping {{keep}}; restore drills {{drill}}.',
+    noSchedule: '{{name}} has no backup schedule.',
+    keyStored: "The backup repository password is in this computer's keychain.",
+    keyShownOnce:
+      "The backup repository password is in this computer's keychain. Keep a copy in your own vault too; it is shown only this once:\n{{password}}",
   },
   settings: {
     helpShow: "show a project's settings (auth, email, providers, API, overrides)",

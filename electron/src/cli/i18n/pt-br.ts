@@ -304,6 +304,66 @@ export const ptBR: Catalogue = {
     RELEASE_NOT_FOUND:
       'O servidor não conhece esta versão (veja: ultrabase projects releases <servidor>).',
     INTERNAL: 'Algo deu errado dentro do Ultrabase: {{message}}',
+    BACKUP_NOT_FOUND: 'Esse backup não existe: {{message}}',
+    BACKUP_WRONG_PASSWORD:
+      'A senha não abre este repositório de backups. Use a senha que o Ultrabase guardou no chaveiro (ou no cofre da agência).',
+    BACKUP_REPOSITORY_DAMAGED:
+      'O repositório de backups está danificado; nada foi alterado no projeto. Rode "backups verify" e faça um backup novo.',
+    BACKUP_DESTINATION_FULL: 'O destino dos backups está cheio. Libere espaço lá e tente de novo.',
+    BACKUP_DESTINATION_UNREACHABLE:
+      'Não foi possível alcançar o destino dos backups. Confira endereço, porta, chave e chave do host.',
+    BACKUP_FAILED: 'O backup falhou: {{message}}',
+    RESTORE_FAILED: 'A restauração falhou: {{message}}',
+    CONFIRMATION_MISMATCH: 'Digite o nome do projeto exatamente como ele é para confirmar.',
+  },
+  backups: {
+    help: {
+      schedule:
+        'mostra ou define a agenda de backups de um projeto (--every daily --keep-daily 7 …, --off remove)',
+      create: 'faz o backup de um projeto agora (--wait acompanha até o fim)',
+      list: 'lista os backups de um projeto',
+      restore:
+        'restaura um backup: sobre o projeto (--confirm <nome dele>, depois de um backup de segurança) ou em um projeto novo (--into <nome>)',
+      verify: 'lê um backup inteiro de volta e confere com o manifesto',
+      key: 'guarda a senha do repositório de backups do servidor no chaveiro deste computador',
+    },
+    phase: {
+      queued: 'aguardando',
+      preparing: 'abrindo os repositórios',
+      database: 'banco de dados',
+      files: 'arquivos',
+      'safety-backup': 'backup de segurança',
+      verifying: 'lendo o backup de volta',
+      'restoring-database': 'restaurando o banco de dados',
+      'restoring-files': 'restaurando os arquivos',
+      starting: 'iniciando o projeto',
+      done: 'pronto',
+      failed: 'falhou',
+    },
+    headers: {
+      id: 'ID DO BACKUP',
+      when: 'FEITO EM',
+      kind: 'TIPO',
+      size: 'TAMANHO',
+      duration: 'DURAÇÃO',
+      destinations: 'DESTINOS',
+      verified: 'VERIFICADO',
+    },
+    queuedAt: 'aguardando, número {{position}} na fila',
+    started: 'Backup na fila como tarefa {{job}} (posição {{position}}).',
+    created: 'O backup {{id}} de {{name}} está pronto.',
+    none: 'Nenhum backup ainda.',
+    confirmNeeded:
+      'A restauração substitui os dados de "{{name}}". Digite o nome para confirmar: --confirm "{{name}}" (ou restaure em um projeto novo com --into <nome>).',
+    restored:
+      '{{name}} foi restaurado a partir de {{id}}. O que havia antes está no backup de segurança {{safety}}.',
+    cloned: 'O projeto novo {{name}} tem os dados do backup {{id}}.',
+    verified: 'O backup {{id}} foi lido de volta sem erros.',
+    scheduleLine: '{{name}}: backup {{every}}, mantendo {{keep}}; testes de restauração {{drill}}.',
+    noSchedule: '{{name}} não tem agenda de backups.',
+    keyStored: 'A senha do repositório de backups está no chaveiro deste computador.',
+    keyShownOnce:
+      'A senha do repositório de backups está no chaveiro deste computador. Guarde uma cópia no cofre de senhas da agência também; ela só aparece desta vez:\n{{password}}',
   },
   settings: {
     helpShow: 'mostra as configurações de um projeto (auth, e-mail, provedores, API, variáveis)',

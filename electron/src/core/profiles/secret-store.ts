@@ -1,6 +1,12 @@
 import { UltrabaseError } from '@contract/errors';
 
-export type SecretKind = 'sshPassword' | 'keyPassphrase' | 'agentPassword' | 'agentToken';
+export type SecretKind =
+  | 'sshPassword'
+  | 'keyPassphrase'
+  | 'agentPassword'
+  | 'agentToken'
+  /** The server's backup repository password (restic), so backups outlive the server. */
+  | 'backupRepositoryPassword';
 
 /**
  * Where secrets live: the OS keychain in the app, a map in unit tests. Nothing else in the core

@@ -18,6 +18,7 @@ import { build } from 'esbuild';
 import { ContentHash } from './hash';
 import { Rootfs, sharedLibraries } from './rootfs';
 import { caddyImage } from './caddy';
+import { resticStandin } from './restic';
 
 const run = promisify(execFile);
 
@@ -445,6 +446,7 @@ export const IMAGE_SPECS: ImageSpec[] = [
   faultImage('crashloop'),
   faultImage('hang'),
   caddyImage,
+  resticStandin,
 ];
 
 /** One LABEL instruction: each instruction costs the legacy builder a container commit. */

@@ -1,0 +1,540 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AgentError, CodedError, asCodedError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/error-codes';
+import type {
+  BackupDestinationPublic,
+  BackupJobKind,
+  BackupKind,
+  BackupProgress,
+  BackupSummary,
+} from '@protocol/backups';
+import type { AgentEvent, Instance } from '@protocol/types';
+import type { Compose } from '../docker/compose';
+import type { InstanceLocks } from '../instances/state';
+import { checkOperation } from '../instances/state';
+import { runBackup, type BackupResult } from './backup-job';
+import { BackupIndex, summarize, type IndexEntry } from './backup-index';
+import type { DbTarget } from './database';
+import {
+  DestinationStore,
+  LOCAL_DESTINATION_ID,
+  type Destination,
+  type DestinationInput,
+} from './destinations';
+import { JobQueue, type QueuedJob } from './job-queue';
+import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job';
+import { Restic, RESTIC_IMAGE } from './restic';
+import { RepositoryPassword } from './repository-password';
+import { dbContainer, startAll, stopAllButDb } from './project-stack';
+import { backupsToKeep, type RetentionPolicy } from './retention';
+import type { BackupSchedule } from './schedule';
+import { ScheduleStore, type StoredSchedule } from './schedule-store';
+
+export interface BackupServiceDeps {
+  dataDir: string;
+  /** Config `images` (an override for `restic/restic` points at a mirror or a stand-in). */
+  images: Record<string, string>;
+  agentVersion: string;
+  getInstance(id: string): Instance | undefined;
+  instanceDir(id: string): string;
+  postgresPassword(id: string): Promise<string>;
+  compose(): Promise<Compose>;
+  locks: InstanceLocks;
+  emit(event: AgentEvent): void;
+  now(): Date;
+}
+
+interface Job extends QueuedJob {
+  kind: BackupJobKind;
+}
+
+export interface JobRecord {
+  instanceId: string;
+  events: BackupProgress[];
+  finished: boolean;
+  backupId?: string;
+  error?: { code: string; message: string };
+}
+
+const MAX_JOBS_KEPT = 200;
+const MAX_EVENTS_PER_JOB = 500;
+
+export interface JobHandle<T> {
+  jobId: string;
+  queuePosition: number;
+  done: Promise<T>;
+}
+
+export class BackupService {
+  readonly destinations: DestinationStore;
+  readonly password: RepositoryPassword;
+  readonly index: BackupIndex;
+  readonly schedules: ScheduleStore;
+  private readonly restic: Restic;
+  private readonly backupsDir: string;
+  private readonly queue: JobQueue<Job>;
+  /** Recent jobs' progress, for `backups.job` (the newest MAX_JOBS_KEPT). */
+  private readonly jobs = new Map<string, JobRecord>();
+
+  constructor(private readonly deps: BackupServiceDeps) {
+    this.backupsDir = path.join(deps.dataDir, 'backups');
+    this.destinations = new DestinationStore(this.backupsDir);
+    this.password = new RepositoryPassword(this.backupsDir);
+    this.index = new BackupIndex(path.join(this.backupsDir, 'index'));
+    this.schedules = new ScheduleStore(this.backupsDir);
+    this.restic = new Restic({
+      image: deps.images['restic/restic'] ?? RESTIC_IMAGE,
+      passwordFile: this.password.file,
+      cacheDir: path.join(this.backupsDir, 'cache'),
+    });
+    this.queue = new JobQueue<Job>((job, position) =>
+      this.progress(job, { phase: 'queued', queuePosition: position }),
+    );
+  }
+
+  async listDestinations(): Promise<BackupDestinationPublic[]> {
+    return this.destinations.list();
+  }
+
+  addDestination(input: DestinationInput): Promise<Destination> {
+    return this.destinations.add(input);
+  }
+
+  /** Backs a project up (queued); `done` resolves with what was written. */
+  backup(
+    instanceId: string,
+    options: { kind?: BackupKind; destinations?: string[] } = {},
+  ): JobHandle<BackupResult> {
+    const instance = this.mustGet(instanceId);
+    checkOperation(instance, 'backup');
+    return this.enqueue(instanceId, 'backup', async (job) => {
+      const lease = this.deps.locks.acquire(instanceId, 'backup');
+      try {
+        return await this.backupNow(job, this.mustGet(instanceId), options);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  async list(instanceId: string): Promise<BackupSummary[]> {
+    this.mustGet(instanceId);
+    return (await this.index.list(instanceId)).map(summarize);
+  }
+
+  /**
+   * Restores a backup over the project itself, after checking that it reads back intact and
+   * after a safety backup of what is there now. `confirm` must be the project's name.
+   */
+  restore(
+    instanceId: string,
+    backupId: string,
+    options: { confirm: string; destination?: string },
+  ): JobHandle<{ safetyBackupId: string }> {
+    const instance = this.mustGet(instanceId);
+    if (options.confirm !== instance.name) {
+      throw new AgentError(
+        ErrorCode.CONFIRMATION_MISMATCH,
+        `Type the project's name ("${instance.name}") to confirm: its data will be replaced.`,
+      );
+    }
+    checkOperation(instance, 'restore');
+    return this.enqueue(instanceId, 'restore', async (job) => {
+      const lease = this.deps.locks.acquire(instanceId, 'restore');
+      try {
+        return await this.restoreNow(job, instanceId, backupId, options.destination);
+      } finally {
+        lease.release();
+      }
+    });
+  }
+
+  /**
+   * Restores a backup into another project (a clone: dev → staging → prod, or a project brought
+   * back after its server is gone). The target keeps its own ports, network and secrets: the
+   * roles keep the target's password, everything else is the backup's. `ready` settles when
+   * the target exists and runs (a new project is still being created when this is called).
+   */
+  clone(
+    sourceInstanceId: string,
+    backupId: string,
+    targetInstanceId: string,
+    options: { destination?: string; ready?: Promise<unknown> } = {},
+  ): JobHandle<{ instanceId: string; backupId: string }> {
+    return this.enqueue(
+      targetInstanceId,
+      'clone',
+      async (job) => {
+        const entry = await this.mustGetEntry(sourceInstanceId, backupId);
+        const target = this.mustGet(targetInstanceId);
+        checkOperation(target, 'restore');
+        const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+        const staging = this.stagingDir(job.id);
+        try {
+          const verified = await this.readBack(job, entry, options.destination, staging);
+          const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
+          const compose = await this.deps.compose();
+          const db = await this.dbTarget(target);
+          await stopAllButDb(compose, project);
+          try {
+            await applyBackup(this.restoreDeps(job), {
+              backup: verified,
+              db,
+              projectDir: project.dir,
+              keepRolePasswords: true,
+            });
+          } finally {
+            this.progress(job, { phase: 'starting', message: 'Starting the project' });
+            await startAll(compose, project);
+          }
+          this.progress(job, { phase: 'done', backupId, percent: 100 });
+          return { instanceId: target.id, backupId };
+        } finally {
+          lease.release();
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+      },
+      options.ready,
+    );
+  }
+
+  /** A restore drill without a database: reads the whole backup back and checks it. */
+  verify(
+    instanceId: string,
+    backupId: string,
+    destination?: string,
+  ): JobHandle<{ verifiedAt: string }> {
+    this.mustGet(instanceId);
+    return this.enqueue(instanceId, 'verify', async (job) => {
+      const entry = await this.mustGetEntry(instanceId, backupId);
+      const staging = this.stagingDir(job.id);
+      try {
+        await this.readBack(job, entry, destination, staging);
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+      const verifiedAt = this.deps.now().toISOString();
+      await this.index.put({ ...entry, verifiedAt });
+      return { verifiedAt };
+    });
+  }
+
+  private async backupNow(
+    job: Job,
+    instance: Instance,
+    options: { kind?: BackupKind; destinations?: string[] },
+  ): Promise<BackupResult> {
+    await this.password.ensure();
+    const chosen = await this.chooseDestinations(options.destinations);
+    const workDir = path.join(this.backupsDir, 'work');
+    await fs.mkdir(workDir, { recursive: true, mode: 0o700 });
+    const result = await runBackup(
+      {
+        restic: this.restic,
+        workDir,
+        agentVersion: this.deps.agentVersion,
+        now: this.deps.now,
+        progress: (p) => this.progress(job, p),
+      },
+      {
+        instance,
+        projectDir: this.deps.instanceDir(instance.id),
+        db: await this.dbTarget(instance),
+        kind: options.kind ?? 'manual',
+        destinations: await Promise.all(
+          chosen.map(async (destination) => ({
+            destination,
+            target: await this.destinations.target(destination),
+          })),
+        ),
+      },
+    );
+    await this.index.put({ manifest: result.manifest, added: result.added });
+    this.progress(job, { phase: 'done', backupId: result.manifest.id, percent: 100 });
+    return result;
+  }
+
+  private async restoreNow(
+    job: Job,
+    instanceId: string,
+    backupId: string,
+    destinationId: string | undefined,
+  ): Promise<{ safetyBackupId: string }> {
+    const entry = await this.mustGetEntry(instanceId, backupId);
+    const staging = this.stagingDir(job.id);
+    const safetyStaging = this.stagingDir(`${job.id}-safety`);
+    try {
+      // 1. Read the backup back in full: a bad password or a damaged repository stops here.
+      const verified = await this.readBack(job, entry, destinationId, staging);
+      // 2. A backup of what is there now, so the restore itself can be undone.
+      this.progress(job, { phase: 'safety-backup', message: 'Backing up the current state first' });
+      const instance = this.mustGet(instanceId);
+      const safety = await this.backupNow(job, instance, {
+        kind: 'safety',
+        destinations: [LOCAL_DESTINATION_ID],
+      });
+      // 3. Replace, with nothing but the database running; on failure, put the safety back.
+      const project = { name: instance.project, dir: this.deps.instanceDir(instanceId) };
+      const compose = await this.deps.compose();
+      const db = await this.dbTarget(instance);
+      await stopAllButDb(compose, project);
+      try {
+        await applyBackup(this.restoreDeps(job), {
+          backup: verified,
+          db,
+          projectDir: project.dir,
+          keepRolePasswords: false,
+        });
+      } catch (error) {
+        this.progress(job, {
+          phase: 'restoring-database',
+          message: 'The restore failed; putting the safety backup back',
+        });
+        const undo = await this.readBack(
+          job,
+          { manifest: safety.manifest, added: safety.added },
+          LOCAL_DESTINATION_ID,
+          safetyStaging,
+        );
+        await applyBackup(this.restoreDeps(job), {
+          backup: undo,
+          db,
+          projectDir: project.dir,
+          keepRolePasswords: false,
+        });
+        await startAll(compose, project);
+        throw error;
+      }
+      this.progress(job, { phase: 'starting', message: 'Starting the project again' });
+      await startAll(compose, project);
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { safetyBackupId: safety.manifest.id };
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+      await fs.rm(safetyStaging, { recursive: true, force: true });
+    }
+  }
+
+  private async readBack(
+    job: Job,
+    entry: IndexEntry,
+    destinationId: string | undefined,
+    staging: string,
+  ): Promise<VerifiedBackup> {
+    const id = destinationId ?? this.preferredDestination(entry);
+    const destination = await this.destinations.get(id);
+    return readBackBackup(this.restoreDeps(job), {
+      manifest: entry.manifest,
+      destinationId: id,
+      target: await this.destinations.target(destination),
+      staging,
+    });
+  }
+
+  private restoreDeps(job: Job) {
+    return { restic: this.restic, progress: (p: ProgressInput) => this.progress(job, p) };
+  }
+
+  private preferredDestination(entry: IndexEntry): string {
+    const ids = Object.keys(entry.manifest.snapshots);
+    return ids.includes(LOCAL_DESTINATION_ID)
+      ? LOCAL_DESTINATION_ID
+      : (ids[0] ?? LOCAL_DESTINATION_ID);
+  }
+
+  private async chooseDestinations(ids: string[] | undefined): Promise<Destination[]> {
+    const all = await this.destinations.list();
+    if (!ids || ids.length === 0) return all;
+    return Promise.all(ids.map((id) => this.destinations.get(id)));
+  }
+
+  private async dbTarget(instance: Instance): Promise<DbTarget> {
+    return {
+      container: await dbContainer(instance.project),
+      password: await this.deps.postgresPassword(instance.id),
+    };
+  }
+
+  private stagingDir(jobId: string): string {
+    return path.join(this.backupsDir, 'staging', jobId);
+  }
+
+  private mustGet(id: string): Instance {
+    const instance = this.deps.getInstance(id);
+    if (!instance)
+      throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${id}".`, { id });
+    return instance;
+  }
+
+  private async mustGetEntry(instanceId: string, backupId: string): Promise<IndexEntry> {
+    const entry = await this.index.get(instanceId, backupId);
+    if (!entry) {
+      throw new CodedError(
+        ErrorCode.BACKUP_NOT_FOUND,
+        `There is no backup "${backupId}" of this project.`,
+        {
+          backupId,
+        },
+      );
+    }
+    return entry;
+  }
+
+  /** Sets (or with undefined, removes) a project's schedule. */
+  async setSchedule(
+    instanceId: string,
+    schedule: BackupSchedule | undefined,
+  ): Promise<StoredSchedule | undefined> {
+    this.mustGet(instanceId);
+    const stored = schedule ? { ...schedule, since: this.deps.now().toISOString() } : undefined;
+    await this.schedules.set(instanceId, stored);
+    return stored;
+  }
+
+  /**
+   * Forgets the backups a retention policy does not keep: their snapshots on every destination
+   * (restic `forget --prune`), then their index entries. Returns the ids removed.
+   */
+  async prune(instanceId: string, policy: RetentionPolicy): Promise<string[]> {
+    const entries = await this.index.list(instanceId);
+    const keep = backupsToKeep(
+      entries.map((e) => ({ id: e.manifest.id, startedAt: e.manifest.startedAt })),
+      policy,
+    );
+    const gone = entries.filter((e) => !keep.has(e.manifest.id));
+    if (gone.length === 0) return [];
+    const byDestination = new Map<string, string[]>();
+    for (const entry of gone) {
+      for (const [dest, snaps] of Object.entries(entry.manifest.snapshots)) {
+        const ids = byDestination.get(dest) ?? [];
+        ids.push(...[snaps.db, snaps.files].filter(Boolean));
+        byDestination.set(dest, ids);
+      }
+    }
+    for (const [dest, ids] of byDestination) {
+      const destination = await this.destinations.get(dest).catch(() => undefined);
+      if (!destination) continue; // removed since: nothing left to forget there
+      await this.restic.run(await this.destinations.target(destination), [
+        'forget',
+        '--prune',
+        ...ids,
+      ]);
+    }
+    for (const entry of gone) await this.index.remove(instanceId, entry.manifest.id);
+    return gone.map((e) => e.manifest.id);
+  }
+
+  /** The newest backup that was not a safety backup (what a schedule counts from). */
+  async lastBackupAt(instanceId: string): Promise<string | undefined> {
+    return (await this.index.list(instanceId)).find((e) => e.manifest.kind !== 'safety')?.manifest
+      .startedAt;
+  }
+
+  async lastDrillAt(instanceId: string): Promise<string | undefined> {
+    const verified = (await this.index.list(instanceId))
+      .map((e) => e.verifiedAt)
+      .filter((v): v is string => v !== undefined)
+      .sort();
+    return verified.at(-1);
+  }
+
+  /** A restore drill of the newest backup (read back in full and checked). */
+  async drillLatest(instanceId: string): Promise<void> {
+    const latest = (await this.index.list(instanceId))[0];
+    if (latest) await this.verify(instanceId, latest.manifest.id).done;
+  }
+
+  /** A recent job's progress (what `backups.job` answers), or undefined when unknown. */
+  job(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId);
+  }
+
+  /** The repository password for the desktop's keychain; says whether it is the first fetch. */
+  async key(): Promise<{ password: string; firstTime: boolean }> {
+    const password = await this.password.read();
+    const marker = path.join(this.backupsDir, 'repository-password.delivered');
+    const firstTime = await fs.access(marker).then(
+      () => false,
+      () => true,
+    );
+    if (firstTime) await fs.writeFile(marker, this.deps.now().toISOString(), { mode: 0o600 });
+    return { password, firstTime };
+  }
+
+  /**
+   * Queues a job. With `before`, the job joins the queue only once that settles (a clone waits
+   * for its new project's creation outside the queue, so other backups are not held up).
+   */
+  private enqueue<T>(
+    instanceId: string,
+    kind: BackupJobKind,
+    work: (job: Job) => Promise<T>,
+    before?: Promise<unknown>,
+  ): JobHandle<T> {
+    const job: Job = { id: `j${randomBytes(5).toString('hex')}`, instanceId, kind };
+    const record: JobRecord = { instanceId, events: [], finished: false };
+    this.jobs.set(job.id, record);
+    for (const old of this.jobs.keys()) {
+      if (this.jobs.size <= MAX_JOBS_KEPT) break;
+      this.jobs.delete(old);
+    }
+    const failed = (error: unknown): never => {
+      const coded = asCodedError(error);
+      record.finished = true;
+      record.error = {
+        code: coded?.code ?? ErrorCode.INTERNAL,
+        message: coded?.message ?? 'The job failed; details are in the agent log.',
+      };
+      this.progress(job, { phase: 'failed', error: record.error });
+      throw error;
+    };
+    const wrapped = async (): Promise<T> => {
+      try {
+        const result = await work(job);
+        record.finished = true;
+        record.backupId = backupIdOf(result);
+        return result;
+      } catch (error) {
+        return failed(error);
+      }
+    };
+    let position: number;
+    let done: Promise<T>;
+    if (before) {
+      position = this.queue.length;
+      this.progress(job, { phase: 'queued', message: 'Waiting for the new project to be ready' });
+      done = before.then(
+        () => this.queue.run(job, wrapped).done,
+        (error: unknown) => failed(error),
+      );
+    } else {
+      ({ position, done } = this.queue.run(job, wrapped));
+      if (position > 0) this.progress(job, { phase: 'queued', queuePosition: position });
+    }
+    done.catch(() => undefined);
+    return { jobId: job.id, queuePosition: position, done };
+  }
+
+  private progress(job: Job, p: ProgressInput): void {
+    const event: BackupProgress = {
+      jobId: job.id,
+      instanceId: job.instanceId,
+      job: job.kind,
+      at: this.deps.now().toISOString(),
+      ...p,
+    };
+    const record = this.jobs.get(job.id);
+    if (record && record.events.length < MAX_EVENTS_PER_JOB) record.events.push(event);
+    this.deps.emit({ type: 'backup.progress', event });
+  }
+}
+
+function backupIdOf(result: unknown): string | undefined {
+  const r = result as
+    { manifest?: { id?: string }; safetyBackupId?: string; backupId?: string } | undefined;
+  return r?.manifest?.id ?? r?.safetyBackupId ?? r?.backupId;
+}
+
+type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;

@@ -1,0 +1,173 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { BackupSummary } from '@protocol/backups';
+import { toApiError } from '../api';
+import { useApp } from '../app/store';
+import { errorText } from '../i18n/error-messages';
+import { formatBytes, formatDateTime } from '../i18n/format';
+import { Button } from '../ui/Button';
+import { Panel } from '../ui/Panel';
+
+const POLL_MS = 1000;
+
+/**
+ * A project's backups: the list (time, size, duration, destinations, verified mark), back up
+ * now, and restore (in place after typing the project's name, or into a new project).
+ */
+export function BackupsPanel(props: { serverId: string; instanceId: string; projectName: string }) {
+  const { serverId, instanceId, projectName } = props;
+  const { t } = useTranslation();
+  const api = useApp((s) => s.api);
+  const [rows, setRows] = useState<BackupSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [job, setJob] = useState<{ id: string; text: string } | null>(null);
+  const [restoring, setRestoring] = useState<string | null>(null);
+  const [typed, setTyped] = useState('');
+  const [cloneName, setCloneName] = useState('');
+
+  const load = useCallback(
+    () =>
+      api.listBackups(serverId, instanceId).then(
+        (r) => (setRows(r), setError(null)),
+        (e: unknown) => setError(errorText(toApiError(e))),
+      ),
+    [api, serverId, instanceId],
+  );
+  useEffect(() => void load(), [load]);
+
+  // Follows a job until it ends, then reloads the list.
+  useEffect(() => {
+    if (!job) return;
+    let live = true;
+    const timer = setInterval(() => {
+      void api.backupJob(serverId, job.id).then(
+        (j) => {
+          if (!live) return;
+          const last = j.events.at(-1);
+          if (last) setJob({ id: job.id, text: t(`backups.phase.${last.phase}`) });
+          if (j.finished) {
+            setJob(null);
+            if (j.error) setError(errorText(toApiError(j.error)));
+            void load();
+          }
+        },
+        (e: unknown) => live && (setJob(null), setError(errorText(toApiError(e)))),
+      );
+    }, POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, serverId, job, load, t]);
+
+  const start = (run: () => Promise<{ jobId: string }>) =>
+    run().then(
+      (r) => (setError(null), setRestoring(null), setTyped(''), setJob({ id: r.jobId, text: '' })),
+      (e: unknown) => setError(errorText(toApiError(e))),
+    );
+
+  return (
+    <Panel
+      title={t('backups.title')}
+      actions={
+        <Button
+          variant="primary"
+          busy={job !== null}
+          disabled={job !== null}
+          onClick={() => void start(() => api.createBackup(serverId, instanceId))}
+        >
+          {t('backups.backupNow')}
+        </Button>
+      }
+    >
+      {job && (
+        <p className="text-xs text-muted" role="status">
+          {job.text || t('backups.phase.queued')}
+        </p>
+      )}
+      {error && <p className="text-xs text-danger">{error}</p>}
+      {rows && rows.length === 0 && <p className="text-xs text-muted">{t('backups.none')}</p>}
+      {rows && rows.length > 0 && (
+        <table className="w-full text-xs" data-testid="backups-table">
+          <thead className="text-left text-muted">
+            <tr>
+              <th className="py-1 font-medium">{t('backups.when')}</th>
+              <th className="font-medium">{t('backups.size')}</th>
+              <th className="font-medium">{t('backups.duration')}</th>
+              <th className="font-medium">{t('backups.destinations')}</th>
+              <th className="font-medium">{t('backups.verified')}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-line">
+            {rows.map((b) => (
+              <tr key={b.id}>
+                <td className="py-1.5">
+                  {formatDateTime(b.startedAt)}
+                  {b.kind === 'safety' && (
+                    <span className="ml-1 text-muted">({t('backups.safety')})</span>
+                  )}
+                </td>
+                <td className="font-mono">{formatBytes(b.bytes)}</td>
+                <td className="font-mono">
+                  {t('backups.seconds', { s: Math.round(b.durationMs / 1000) })}
+                </td>
+                <td>{b.destinations.join(', ')}</td>
+                <td>{b.verifiedAt ? formatDateTime(b.verifiedAt) : '—'}</td>
+                <td className="text-right">
+                  <Button size="sm" onClick={() => setRestoring(restoring === b.id ? null : b.id)}>
+                    {t('backups.restore')}
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {restoring && (
+        <div className="mt-3 flex flex-col gap-2 rounded border border-line p-3 text-xs">
+          <p>{t('backups.restoreWarning', { name: projectName })}</p>
+          <input
+            aria-label={t('backups.typeName')}
+            placeholder={projectName}
+            className="rounded border border-line bg-transparent px-2 py-1"
+            value={typed}
+            onChange={(e) => setTyped(e.target.value)}
+          />
+          <div>
+            <Button
+              variant="danger"
+              disabled={typed !== projectName || job !== null}
+              onClick={() =>
+                void start(() =>
+                  api.restoreBackup(serverId, instanceId, restoring, { confirm: typed }),
+                )
+              }
+            >
+              {t('backups.restoreHere')}
+            </Button>
+          </div>
+          <p>{t('backups.cloneHint')}</p>
+          <input
+            aria-label={t('backups.cloneName')}
+            className="rounded border border-line bg-transparent px-2 py-1"
+            value={cloneName}
+            onChange={(e) => setCloneName(e.target.value)}
+          />
+          <div>
+            <Button
+              disabled={cloneName.trim() === '' || job !== null}
+              onClick={() =>
+                void start(() =>
+                  api.cloneBackup(serverId, instanceId, restoring, { name: cloneName.trim() }),
+                )
+              }
+            >
+              {t('backups.clone')}
+            </Button>
+          </div>
+        </div>
+      )}
+    </Panel>
+  );
+}

@@ -1,0 +1,548 @@
+// Backups against the rig with real components: the rendered stack on the stand-in images (a
+// real PostgreSQL 15 in the project's db container), Debian's restic in the restic stand-in
+// image, and a real OpenSSH server (a rig host in its own network namespace) as the SFTP
+// destination. 100,000 rows, an auth user with a bcrypt password and 50 Storage files are
+// backed up, destroyed and restored in place; the repositories hold no plaintext; a wrong
+// password, a damaged repository and a full destination each give their code and leave the
+// live project as it was.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentEvent, Instance } from '@protocol/types';
+import type { BackupProgress } from '@protocol/backups';
+import { generateCredentials } from '../../remote-agent/src/credentials';
+import type { InstanceSecrets } from '../../remote-agent/src/credentials';
+import { renderStack, writeStackFiles } from '../../remote-agent/src/stack';
+import { createDockerEngine } from '../../remote-agent/src/docker/engine';
+import { createLifecycle, type DockerLifecycle } from '../../remote-agent/src/lifecycle';
+import { createDockerHost, type DockerHost } from '../../remote-agent/src/docker/host';
+import { InstanceLocks } from '../../remote-agent/src/instances/state';
+import { BackupService } from '../../remote-agent/src/backups/service';
+import { checksumTree } from '../../remote-agent/src/backups/file-tree';
+import { ensureResticStandin, ensureStandinImages } from '../rig/images';
+import { startHost, type VpsHost } from '../rig/hosts';
+import { MemoryRegistry, freePorts, newInstance } from './lifecycle-helpers';
+
+const run = (file: string, args: string[], timeoutMs = 300_000) =>
+  new Promise<string>((resolve, reject) =>
+    execFile(file, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, out, errOut) =>
+      err
+        ? reject(new Error(`${file} ${args.slice(0, 4).join(' ')}: ${err.message}\n${errOut}`))
+        : resolve(out),
+    ),
+  );
+
+const MARKER = `UB-MARKER-${randomBytes(8).toString('hex')}`;
+const USER_EMAIL = 'ana@example.com';
+const USER_PASSWORD = 'correct horse battery staple';
+const ROWS = 100_000;
+const FILES = 50;
+
+describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () => {
+  let dataDir: string;
+  let registry: MemoryRegistry;
+  let host: DockerHost;
+  let lifecycle: DockerLifecycle;
+  let locks: InstanceLocks;
+  let backups: BackupService;
+  let sftpHost: VpsHost;
+  let sftpId: string;
+  let instance: Instance;
+  let images: Record<string, string>;
+  const secretsOf = new Map<string, InstanceSecrets>();
+  const projects: string[] = [];
+  const progress: BackupProgress[] = [];
+  const instanceDir = (id: string) => join(dataDir, 'instances', id);
+  const storageDir = () => join(instanceDir(instance.id), 'volumes/storage');
+
+  async function dbOf(project: string): Promise<string> {
+    return (
+      await run('docker', [
+        'ps',
+        '-q',
+        '--filter',
+        `label=com.docker.compose.project=${project}`,
+        '--filter',
+        'label=com.docker.compose.service=db',
+      ])
+    ).trim();
+  }
+
+  async function sqlIn(project: string, query: string): Promise<string> {
+    const container = await dbOf(project);
+    return (
+      await run('docker', [
+        'exec',
+        container,
+        'psql',
+        '-h',
+        '/var/run/postgresql',
+        '-U',
+        'supabase_admin',
+        '-d',
+        'postgres',
+        '-X',
+        '-At',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        query,
+      ])
+    ).trim();
+  }
+
+  const sql = (query: string) => sqlIn(instance.project, query);
+
+  /** Creates a project with the lifecycle on the stand-in images and waits until it runs. */
+  async function createProject(prefix: string): Promise<Instance> {
+    const id = `${prefix}${Date.now().toString(36)}`;
+    const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
+    const ports = {
+      kongHttp: kongHttp!,
+      kongHttps: kongHttps!,
+      postgres: postgres!,
+      poolerTransaction: poolerTransaction!,
+    };
+    const projectSecrets = generateCredentials();
+    secretsOf.set(id, projectSecrets);
+    await writeStackFiles(
+      instanceDir(id),
+      renderStack({
+        instanceId: id,
+        name: `backups ${id}`,
+        ports,
+        exposure: 'private',
+        secrets: projectSecrets,
+        imageOverrides: images,
+      }),
+    );
+    registry.add(newInstance(id, ports));
+    projects.push(`ub_${id}`);
+    lifecycle.enqueueCreate(id);
+    await registry.waitFor(
+      (e: AgentEvent) =>
+        e.type === 'instance.changed' &&
+        e.instance.id === id &&
+        (e.instance.status === 'running' || e.instance.status === 'failed'),
+      300_000,
+    );
+    expect(registry.get(id)?.error).toBeUndefined();
+    return registry.get(id)!;
+  }
+
+  /** Independent of the agent: one md5 over every row in key order. */
+  const tableChecksum = (project = instance.project) =>
+    sqlIn(
+      project,
+      `SELECT count(*) || ':' || md5(string_agg(t::text, '|' ORDER BY id)) FROM public.items t`,
+    );
+  const canSignIn = (project = instance.project) =>
+    sqlIn(
+      project,
+      `SELECT encrypted_password = extensions.crypt('${USER_PASSWORD}', encrypted_password) ` +
+        `FROM auth.users WHERE email = '${USER_EMAIL}'`,
+    );
+
+  async function allFiles(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+    }
+    return out;
+  }
+
+  async function containsMarker(dir: string): Promise<string[]> {
+    const hits: string[] = [];
+    for (const file of await allFiles(dir)) {
+      if ((await readFile(file)).includes(MARKER)) hits.push(file);
+    }
+    return hits;
+  }
+
+  async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, `expected ${code}`).toBeDefined();
+    expect((error as { code?: string }).code, String((error as Error).message)).toBe(code);
+  }
+
+  beforeAll(async () => {
+    ({ images } = await ensureStandinImages());
+    const resticImage = await ensureResticStandin();
+    dataDir = await mkdtemp(join(tmpdir(), 'ubt-backups-'));
+    registry = new MemoryRegistry();
+    locks = new InstanceLocks();
+    host = createDockerHost({ dataDir, engine: createDockerEngine() });
+    lifecycle = createLifecycle({
+      registry,
+      docker: host,
+      locks,
+      instanceDir,
+      emit: (e) => registry.emit(e),
+      audit: () => {},
+      config: {
+        creationConcurrency: 1,
+        resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+        dataDir,
+        healthTimeoutMs: 240_000,
+      },
+    });
+
+    instance = await createProject('bk');
+
+    backups = new BackupService({
+      dataDir,
+      images: { 'restic/restic': resticImage },
+      agentVersion: 'test',
+      getInstance: (i) => registry.get(i),
+      instanceDir,
+      postgresPassword: (i) => Promise.resolve(secretsOf.get(i)!.postgresPassword),
+      compose: () => host.compose(),
+      locks,
+      emit: (e) => {
+        if (e.type === 'backup.progress') progress.push(e.event);
+      },
+      now: () => new Date(),
+    });
+
+    sftpHost = await startHost();
+    await sftpHost.exec(['mkdir', '-p', '/root/repo', '/root/full']);
+    sftpId = (
+      await backups.addDestination({
+        kind: 'sftp',
+        name: 'rig sshd',
+        host: sftpHost.address,
+        port: sftpHost.port,
+        user: 'root',
+        path: '/root/repo',
+        privateKey: sftpHost.rootPrivateKey,
+        knownHosts: sftpHost.hostPublicKey,
+      })
+    ).id;
+
+    // The data: 100,000 rows (a few carry the marker), an auth user, 50 Storage files.
+    await sql(
+      'CREATE TABLE public.items (id int PRIMARY KEY, body text NOT NULL, note text);' +
+        `INSERT INTO public.items SELECT g, md5(g::text) || repeat('x', 40), ` +
+        `CASE WHEN g % 10000 = 0 THEN '${MARKER}' END FROM generate_series(1, ${ROWS}) g;`,
+    );
+    await sql(
+      'INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, created_at, updated_at) ' +
+        `VALUES ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', ` +
+        `'authenticated', '${USER_EMAIL}', extensions.crypt('${USER_PASSWORD}', extensions.gen_salt('bf')), now(), now())`,
+    );
+    const bucket = join(storageDir(), 'stub/stub/photos');
+    await mkdir(bucket, { recursive: true });
+    for (let i = 0; i < FILES; i++) {
+      const body = i === 7 ? Buffer.from(`${MARKER} in a file`) : randomBytes(2048 + i * 997);
+      await writeFile(join(bucket, `photo-${i}.bin`), body);
+    }
+  });
+
+  afterAll(async () => {
+    await lifecycle?.close();
+    await host?.close();
+    for (const project of projects) {
+      const cs = (
+        await run('docker', [
+          'ps',
+          '-aq',
+          '--filter',
+          `label=com.docker.compose.project=${project}`,
+        ])
+      )
+        .split('\n')
+        .filter(Boolean);
+      if (cs.length) await run('docker', ['rm', '-fv', ...cs]).catch(() => {});
+      await run('docker', ['network', 'rm', `${project}_default`]).catch(() => {});
+    }
+    await sftpHost?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  let before: { table: string; files: Awaited<ReturnType<typeof checksumTree>> };
+  let backupId: string;
+
+  it('backs up database and files to the local and the SFTP destination', async () => {
+    expect(await tableChecksum()).toMatch(/^100000:/);
+    expect(await canSignIn()).toBe('t');
+    before = {
+      table: await tableChecksum(),
+      files: await checksumTree(storageDir(), storageDir()),
+    };
+    expect(before.files).toHaveLength(FILES);
+
+    const t0 = Date.now();
+    const job = backups.backup(instance.id);
+    expect(job.queuePosition).toBe(0);
+    const { manifest, added } = await job.done;
+    const ms = Date.now() - t0;
+    backupId = manifest.id;
+    const items = manifest.database.tables.find((t) => t.table === 'public.items');
+    expect(items?.rows).toBe(ROWS);
+    expect(manifest.database.tables.find((t) => t.table === 'auth.users')?.rows).toBe(1);
+    const stored = manifest.files.entries.filter((e) => e.path.startsWith('volumes/storage/'));
+    expect(stored).toHaveLength(FILES);
+    // the project's functions folder is in the backup too
+    expect(manifest.files.entries.some((e) => e.path.startsWith('volumes/functions/'))).toBe(true);
+    expect(Object.keys(manifest.snapshots).sort()).toEqual(['local', sftpId].sort());
+    for (const snaps of Object.values(manifest.snapshots)) {
+      expect(snaps.db).toMatch(/^[0-9a-f]{8,64}$/);
+      expect(snaps.files).toMatch(/^[0-9a-f]{8,64}$/);
+    }
+    const listed = await backups.list(instance.id);
+    expect(listed.map((b) => b.id)).toEqual([backupId]);
+    expect(listed[0]!.rows).toBeGreaterThanOrEqual(ROWS + 1);
+    const phases = progress.filter((p) => p.job === 'backup').map((p) => p.phase);
+    expect(phases).toContain('database');
+    expect(phases.at(-1)).toBe('done');
+    console.log(
+      `[backups] backup of ${(manifest.database.bytes / 1e6).toFixed(1)} MB dump + ${FILES} files ` +
+        `to 2 destinations: ${ms} ms (db ${manifest.database.durationMs} ms, files ${manifest.files.durationMs} ms); ` +
+        `added local ${added.local} B, sftp ${added[sftpId]} B`,
+    );
+  });
+
+  it('measures deduplication of a backup after changing 1% of the rows (together, spread)', async () => {
+    const first = (await backups.list(instance.id)).find((b) => b.id === backupId)!;
+    const again = async (change: string) => {
+      await sql(change);
+      const t0 = Date.now();
+      const { manifest, added } = await backups.backup(instance.id, { destinations: ['local'] })
+        .done;
+      return { ms: Date.now() - t0, manifest, ratio: added.local! / first.added.local!, added };
+    };
+    // 1% of the rows, next to each other (recent rows, a batch job): few restic chunks change
+    const together = await again('UPDATE public.items SET body = md5(body) WHERE id <= 1000');
+    // 1% of the rows spread evenly: every ~1 MiB chunk of the dump holds a changed row
+    const spread = await again('UPDATE public.items SET note = md5(body) WHERE id % 100 = 50');
+    // a plain pg_dump | gzip of the same database, for comparison (no network, like local)
+    const g0 = Date.now();
+    const gz = await run('sh', [
+      '-c',
+      `docker exec ${await dbOf(instance.project)} pg_dump -h /var/run/postgresql -U supabase_admin postgres | gzip | wc -c`,
+    ]);
+    const gms = Date.now() - g0;
+    const mb = together.manifest.database.bytes / 1e6;
+    console.log(
+      `[backups] after 1% of rows changed together: added ${together.added.local} B vs first ${first.added.local} B ` +
+        `(${(together.ratio * 100).toFixed(1)}%); spread evenly: ${spread.added.local} B (${(spread.ratio * 100).toFixed(1)}%); ` +
+        `backup of the ${mb.toFixed(1)} MB dump took ${together.ms} ms (${(mb / (together.ms / 1000)).toFixed(1)} MB/s end to end, ` +
+        `fixed costs included); pg_dump | gzip of the same: ${Number(gz.trim())} B in ${gms} ms (${(mb / (gms / 1000)).toFixed(1)} MB/s)`,
+    );
+    // Measured, not yet good: on this 8 MB dump restic's content-defined chunks (512 KiB–8 MiB,
+    // ~1 MiB average) are so few that 1% of changed rows touches most of them (77% and 86% added
+    // on the rig). The issue's target (a small fraction) is NOT met here; see the branch report.
+    expect(together.ratio).toBeLessThan(1);
+    expect(spread.ratio).toBeLessThan(1);
+    // (the restore below brings back the first backup, so the rows compare with `before`)
+  });
+
+  it('keeps no plaintext in either repository (the marker is in no repository file)', async () => {
+    const local = join(dataDir, 'backups/repository');
+    const remote = join(sftpHost.dirs.rootHome, 'repo');
+    expect((await allFiles(local)).length).toBeGreaterThan(5);
+    expect((await allFiles(remote)).length).toBeGreaterThan(5);
+    expect(await containsMarker(local)).toEqual([]);
+    expect(await containsMarker(remote)).toEqual([]);
+    // and the marker really is in what was backed up (the check could find it)
+    expect(await sql(`SELECT count(*) FROM public.items WHERE note = '${MARKER}'`)).toBe('10');
+    // the repository password file is the agent's alone
+    expect((await stat(join(dataDir, 'backups/repository-password'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a restore without the typed project name', async () => {
+    expect(() => backups.restore(instance.id, backupId, { confirm: 'nope' })).toThrow(
+      expect.objectContaining({ code: 'CONFIRMATION_MISMATCH' }),
+    );
+  });
+
+  it('restores in place from the SFTP destination: every row, every file, the sign-in', async () => {
+    await sql('DROP TABLE public.items');
+    await sql(`DELETE FROM auth.users WHERE email = '${USER_EMAIL}'`);
+    await rm(join(storageDir(), 'stub'), { recursive: true, force: true });
+    expect(await sql("SELECT to_regclass('public.items') IS NULL")).toBe('t');
+    expect(await checksumTree(storageDir(), storageDir())).toEqual([]);
+
+    const t0 = Date.now();
+    const job = backups.restore(instance.id, backupId, {
+      confirm: instance.name,
+      destination: sftpId,
+    });
+    const { safetyBackupId } = await job.done;
+    const ms = Date.now() - t0;
+    expect(await tableChecksum()).toBe(before.table);
+    expect(await checksumTree(storageDir(), storageDir())).toEqual(before.files);
+    expect(await canSignIn()).toBe('t');
+    // the safety backup holds the state just before (no items table, no user, no files)
+    const safety = (await backups.list(instance.id)).find((b) => b.id === safetyBackupId);
+    expect(safety?.kind).toBe('safety');
+    const safetyManifest = (await backups.index.get(instance.id, safetyBackupId))!.manifest;
+    expect(
+      safetyManifest.files.entries.filter((e) => e.path.startsWith('volumes/storage/')),
+    ).toEqual([]);
+    expect(safetyManifest.database.tables.find((t) => t.table === 'public.items')).toBeUndefined();
+    // the project's services are up again
+    const states = (
+      await run('docker', [
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${instance.project}`,
+        '--format',
+        '{{.State}}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(states.length).toBeGreaterThan(5);
+    expect(states.every((s) => s === 'running')).toBe(true);
+    console.log(
+      `[backups] in-place restore from SFTP (read-back check + safety backup + apply): ${ms} ms`,
+    );
+  });
+
+  it('clones the backup into a new project with its own ports, network and role passwords', async () => {
+    const copy = await createProject('bc');
+    const t0 = Date.now();
+    const job = backups.clone(instance.id, backupId, copy.id, { destination: sftpId });
+    expect(await job.done).toEqual({ instanceId: copy.id, backupId });
+    const ms = Date.now() - t0;
+    expect(await tableChecksum(copy.project)).toBe(before.table);
+    const copyStorage = join(instanceDir(copy.id), 'volumes/storage');
+    expect(await checksumTree(copyStorage, copyStorage)).toEqual(before.files);
+    expect(await canSignIn(copy.project)).toBe('t');
+    // its own ports and network
+    const ports = new Set([...Object.values(instance.ports), ...Object.values(copy.ports)]);
+    expect(ports.size).toBe(8);
+    const networks = await run('docker', ['network', 'ls', '--format', '{{.Name}}']);
+    expect(networks).toContain(`${copy.project}_default`);
+    // the roles its services log in with kept the clone's own password, not the source's
+    const login = async (password: string) => {
+      const container = await dbOf(copy.project);
+      return run('docker', [
+        'exec',
+        '-e',
+        `PGPASSWORD=${password}`,
+        container,
+        'sh',
+        '-c',
+        'psql -h "$(hostname -i)" -U authenticator -d postgres -X -At -c "select 1"',
+      ]).then(
+        (out) => out.trim(),
+        () => 'refused',
+      );
+    };
+    expect(await login(secretsOf.get(copy.id)!.postgresPassword)).toBe('1');
+    expect(await login(secretsOf.get(instance.id)!.postgresPassword)).toBe('refused');
+    const states = (
+      await run('docker', [
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${copy.project}`,
+        '--format',
+        '{{.State}}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(states.every((st) => st === 'running')).toBe(true);
+    console.log(
+      `[backups] clone into a new project on the same host (read-back + apply): ${ms} ms`,
+    );
+  });
+
+  it('a wrong repository password gives BACKUP_WRONG_PASSWORD and leaves the project as it was', async () => {
+    const file = join(dataDir, 'backups/repository-password');
+    const real = await readFile(file, 'utf8');
+    await writeFile(file, 'not-the-password', { mode: 0o600 });
+    try {
+      await expectCode(
+        backups.restore(instance.id, backupId, { confirm: instance.name }).done,
+        'BACKUP_WRONG_PASSWORD',
+      );
+      await expectCode(backups.backup(instance.id).done, 'BACKUP_WRONG_PASSWORD');
+    } finally {
+      await writeFile(file, real, { mode: 0o600 });
+    }
+    expect(await tableChecksum()).toBe(before.table);
+    expect(await checksumTree(storageDir(), storageDir())).toEqual(before.files);
+  });
+
+  it('a full destination gives BACKUP_DESTINATION_FULL and no backup is recorded', async () => {
+    const mounted = await sftpHost.exec([
+      'mount',
+      '-t',
+      'tmpfs',
+      '-o',
+      'size=2m',
+      'tmpfs',
+      '/root/full',
+    ]);
+    expect(mounted.code, mounted.stderr).toBe(0);
+    const full = await backups.addDestination({
+      kind: 'sftp',
+      name: 'full disk',
+      host: sftpHost.address,
+      port: sftpHost.port,
+      user: 'root',
+      path: '/root/full/repo',
+      privateKey: sftpHost.rootPrivateKey,
+      knownHosts: sftpHost.hostPublicKey,
+    });
+    const count = (await backups.list(instance.id)).length;
+    await expectCode(
+      backups.backup(instance.id, { destinations: [full.id] }).done,
+      'BACKUP_DESTINATION_FULL',
+    );
+    expect((await backups.list(instance.id)).length).toBe(count);
+    expect(await tableChecksum()).toBe(before.table);
+  });
+
+  it('retention forgets whole backups on every destination and keeps what it should', async () => {
+    const before = await backups.list(instance.id);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    const removed = await backups.prune(instance.id, { last: 1 });
+    const after = await backups.list(instance.id);
+    expect(after.map((b) => b.id)).toEqual([before[0]!.id]);
+    expect(removed.sort()).toEqual(
+      before
+        .slice(1)
+        .map((b) => b.id)
+        .sort(),
+    );
+    await expectCode(
+      backups.restore(instance.id, backupId, { confirm: instance.name }).done,
+      'BACKUP_NOT_FOUND',
+    );
+    // the kept backup still reads back whole from the repository after the prune
+    await backups.verify(instance.id, after[0]!.id).done;
+    expect((await backups.list(instance.id))[0]!.verifiedAt).toBeDefined();
+  });
+
+  it('a damaged repository gives BACKUP_REPOSITORY_DAMAGED before anything live is touched', async () => {
+    await sql('UPDATE public.items SET body = body WHERE id = 1'); // live writes still work
+    const live = await tableChecksum();
+    const data = join(dataDir, 'backups/repository/data');
+    for (const file of await allFiles(data)) {
+      const bytes = await readFile(file);
+      for (let i = 64; i < bytes.length; i += 512) bytes[i] = bytes[i]! ^ 0xff;
+      await writeFile(file, bytes);
+    }
+    const kept = (await backups.list(instance.id))[0]!.id;
+    await expectCode(
+      backups.restore(instance.id, kept, { confirm: instance.name, destination: 'local' }).done,
+      'BACKUP_REPOSITORY_DAMAGED',
+    );
+    expect(await tableChecksum()).toBe(live);
+    expect(await checksumTree(storageDir(), storageDir())).toEqual(before.files);
+    const failed = progress.filter((p) => p.phase === 'failed').at(-1);
+    expect(failed?.error?.code).toBe('BACKUP_REPOSITORY_DAMAGED');
+  });
+});
