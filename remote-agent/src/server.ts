@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { bridgeAlerts } from './alerts/bridges';
 import { startAlerts, type AlertService } from './alerts/service';
 import { ClientSession, type AgentServices } from './api/context';
 import { createDispatcher } from './api/dispatcher';
@@ -295,6 +296,16 @@ async function assemble(
           logger.error('alerts did not start', errorFields(error));
           return undefined;
         });
+  if (alerts) {
+    // Backups, drills, upgrades and certificates announce their failures on the bus.
+    bridgeAlerts({
+      bus,
+      notify: (input) => alerts.notify(input),
+      lookup: (id) => registry.get(id),
+      now,
+      onError: (error) => logger.warn('alert not queued', errorFields(error)),
+    });
+  }
   const domains = await startDomains({
     dataDir,
     config,
