@@ -26,7 +26,8 @@ import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { SubnetAllocator } from './network/allocator';
 import { CapacityService } from './sizing/service';
-import { applyStackChange, capacityApplyDeps, portsLeft } from './sizing/wiring';
+import { portsLeft } from './sizing/wiring';
+import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
@@ -45,7 +46,7 @@ import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
 import { startDomains } from './domains';
-import { createSettingsService } from './settings/wiring';
+import { createApplyDeps, createSettingsService } from './settings/wiring';
 import { renderStack } from './stack/render';
 import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/releases';
 import { stackInputFor } from './instances/stack-input';
@@ -203,7 +204,7 @@ async function assemble(
     now,
     newestRelease: () => releases.newest().id,
   });
-  const applyDeps = capacityApplyDeps({
+  const applyDeps = createApplyDeps({
     registry,
     files,
     docker,
