@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { bridgeAlerts } from './alerts/bridges';
 import { startAlerts, type AlertService } from './alerts/service';
 import { ClientSession, type AgentServices } from './api/context';
 import { createDispatcher } from './api/dispatcher';
@@ -25,7 +26,8 @@ import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { SubnetAllocator } from './network/allocator';
 import { CapacityService } from './sizing/service';
-import { applyStackChange, capacityApplyDeps, portsLeft } from './sizing/wiring';
+import { portsLeft } from './sizing/wiring';
+import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
 import { PortAllocator } from './ports/allocator';
 import { isPortBindable } from './ports/probe';
@@ -44,7 +46,7 @@ import { detectExternalHost } from './system/external-host';
 import { AGENT_VERSION } from './version';
 import { startStaff } from './staff';
 import { startDomains } from './domains';
-import { createSettingsService } from './settings/wiring';
+import { createApplyDeps, createSettingsService } from './settings/wiring';
 import { renderStack } from './stack/render';
 import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/releases';
 import { stackInputFor } from './instances/stack-input';
@@ -202,7 +204,7 @@ async function assemble(
     now,
     newestRelease: () => releases.newest().id,
   });
-  const applyDeps = capacityApplyDeps({
+  const applyDeps = createApplyDeps({
     registry,
     files,
     docker,
@@ -295,6 +297,16 @@ async function assemble(
           logger.error('alerts did not start', errorFields(error));
           return undefined;
         });
+  if (alerts) {
+    // Backups, drills, upgrades and certificates announce their failures on the bus.
+    bridgeAlerts({
+      bus,
+      notify: (input) => alerts.notify(input),
+      lookup: (id) => registry.get(id),
+      now,
+      onError: (error) => logger.warn('alert not queued', errorFields(error)),
+    });
+  }
   const domains = await startDomains({
     dataDir,
     config,

@@ -17,6 +17,9 @@ export const AGENT_CONFIG = {
   // The machine is shared and its load average is often far above 2 per core: the resource
   // check must not refuse (dry-run creations skip it anyway; this keeps the agent quiet).
   resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 10_000 },
+  // The bench's stacks are stand-ins of a few MB: the memory account of the default size
+  // (3 GB of limits per project) must not refuse them either.
+  capacity: { memoryOvercommit: 100 },
   // Diagnostics and auto-repair would probe the bench's stand-in containers mid-measurement.
   diagnosticIntervalMs: 3_600_000,
   autoRepair: false,

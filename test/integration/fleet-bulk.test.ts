@@ -132,6 +132,9 @@ beforeAll(async () => {
       },
       // The rig is shared and busy: this test is about bulk jobs, not admission.
       resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 1_000 },
+      // Twenty projects at the default size would commit 60 GB of limits; these are busybox
+      // stacks that use a few MB, so the memory account must not refuse them.
+      capacity: { memoryOvercommit: 100 },
     },
     detectExternalHost: () => '127.0.0.1',
     stackWriter: {

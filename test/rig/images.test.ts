@@ -493,9 +493,11 @@ describe('stand-in images', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('maps every official image of the kit, and the fault images', () => {
+  it('maps every official image of the kit, the proxy, and the fault images', () => {
     expect(Object.keys(built.images).sort()).toEqual(
       [
+        // Not a kit service: the per-server reverse proxy of custom domains (proxy/).
+        'caddy',
         'darthsim/imgproxy',
         'kong',
         'kong/kong',

@@ -8,9 +8,17 @@ type Query = (target: PgTarget, queries: readonly string[]) => Promise<unknown>;
 
 /**
  * The roles whose password is the instance's POSTGRES_PASSWORD: the ones the init SQL sets,
- * and `postgres` (the image creates it with that password).
+ * and `postgres` (the image creates it with that password) — except `pgbouncer`. Supavisor
+ * stores the pgbouncer password in its tenant when the tenant is first created (the kit's
+ * pooler.exs creates it only when missing) and uses it for every auth_query; changing the role
+ * would lock every pooled client out until the tenant is updated. Keeping it is safe: that role
+ * may only read SCRAM verifiers through pgbouncer.get_auth, and a fresh database (init SQL) and
+ * a fresh tenant both take the current password, so they agree again.
  */
-export const ROTATED_ROLES = ['postgres', ...ROLES_WITH_INSTANCE_PASSWORD] as const;
+export const ROTATED_ROLES = [
+  'postgres',
+  ...ROLES_WITH_INSTANCE_PASSWORD.filter((role) => role !== 'pgbouncer'),
+] as const;
 
 /**
  * The live half of a database password rotation: inside the running database, as
