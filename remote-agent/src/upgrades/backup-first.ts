@@ -33,8 +33,10 @@ export function backupFirst(backups: HeldBackups): BeforeUpgrade {
         { cause: code },
       );
     }
-    if (!plan.databaseChanges) return;
+    const message = `Backup ${backupId} taken.`;
+    if (!plan.databaseChanges) return { message };
     return {
+      message,
       restoreDatabase: async () => {
         await backups.restoreDatabaseHeld(instance.id, backupId).done;
       },

@@ -376,6 +376,9 @@ describe('the backup an upgrade takes first (backups service seam)', () => {
       }),
     ]);
     expect(instance).toMatchObject({ status: 'running', release: 'test-b' });
+    expect(
+      lifecycle.progress('proj001').events.find((e) => e.step === 'backup' && e.status === 'done'),
+    ).toMatchObject({ message: 'Backup b1 taken.' });
     // The database image did not change: its data never met a new image, nothing to restore.
     expect(restored).toEqual([]);
     expect(locks.isBusy('proj001')).toBe(false);

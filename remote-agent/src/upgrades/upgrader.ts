@@ -23,7 +23,7 @@ export interface BeforeUpgrade {
   (
     instance: Instance,
     plan: UpgradePlan,
-  ): Promise<{ restoreDatabase?: () => Promise<void> } | void>;
+  ): Promise<{ restoreDatabase?: () => Promise<void>; message?: string } | void>;
 }
 
 export interface UpgraderDeps {
@@ -130,11 +130,12 @@ export class Upgrader {
     let restoreDatabase: (() => Promise<void>) | undefined;
     let step: 'backup' | 'pull' = 'backup';
     try {
-      restoreDatabase = (await this.deps.beforeUpgrade?.(instance, plan))?.restoreDatabase;
+      const hooked = await this.deps.beforeUpgrade?.(instance, plan);
+      restoreDatabase = hooked?.restoreDatabase;
       progress.record(id, {
         step: 'backup',
         status: 'done',
-        message: this.deps.beforeUpgrade ? undefined : 'No backup step on this agent.',
+        message: this.deps.beforeUpgrade ? hooked?.message : 'No backup step on this agent.',
       });
       // 2. Pull while the project still serves on its old release.
       step = 'pull';
