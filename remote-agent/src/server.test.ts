@@ -16,7 +16,7 @@ import type { DiagnosticReport, Instance, RepairResult, UpgradePlan } from '@pro
 import { STACK_VERSION } from './stack/images';
 import { LEGACY_RELEASE_ID } from './stack/releases';
 import { MAX_LOG_STREAMS_PER_SESSION } from './api/handlers';
-import { createAgent, type Agent } from './server';
+import { createAgent, type Agent, type CreateAgentOptions } from './server';
 import { dialSocket } from './transport/dial';
 import { listenOnUnixSocket } from './transport/unix-socket';
 import type { HostReadings } from './system/resources';
@@ -54,8 +54,10 @@ let logLines: string[];
 
 async function start(
   overrides: Partial<AgentConfig> = {},
+  options: Partial<CreateAgentOptions> = {},
 ): Promise<{ agent: Agent; client: RpcClient }> {
   const agent = await createAgent({
+    ...options,
     dataDir,
     config: { ...config, ...overrides },
     docker: createDockerHost({ dataDir, engine, compose, readHost: async () => host }),
@@ -292,7 +294,9 @@ describe('agent composition (fake Docker)', () => {
     await first.agent.registry.update(fresh.id, { release: undefined });
     await first.agent.close();
     agents = [];
-    const { agent, client } = await start();
+    // The backup first is proven below and in upgrades/upgrader.test.ts; fake Docker has no
+    // database container to dump.
+    const { agent, client } = await start({}, { beforeUpgrade: async () => {} });
     const old = agent.registry.get(fresh.id)!;
     expect(old.release).toBeUndefined();
     const { plan } = await client.call<{ plan: UpgradePlan }>('instances.upgradePlan', {
@@ -309,6 +313,24 @@ describe('agent composition (fake Docker)', () => {
       id: old.id,
     });
     expect(report.checks.find((c) => c.id === 'files')).toMatchObject({ status: 'ok' });
+  });
+
+  it('backs up first under the upgrade’s own lock, and a failed backup changes nothing', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Backed up' });
+    await agent.registry.update(inst.id, { release: LEGACY_RELEASE_ID });
+    // The real backups service runs (not refused BUSY by the upgrade's lock) and fails on fake
+    // Docker, which has no database container to dump.
+    const error = await client.call('instances.upgrade', { id: inst.id }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_BACKUP_FAILED,
+      error: { data: { cause: ErrorCode.INVALID_STATE } },
+    });
+    expect(agent.registry.get(inst.id)).toMatchObject({
+      status: 'running',
+      release: LEGACY_RELEASE_ID,
+    });
+    expect(agent.registry.get(inst.id)!.error).toBeUndefined();
   });
 
   it('records a failed creation with the real code of the error, not INTERNAL', async () => {

@@ -52,6 +52,7 @@ import { BUILTIN_RELEASES, loadReleaseFiles, ReleaseCatalog } from './stack/rele
 import { stackInputFor } from './instances/stack-input';
 import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 import { BackupService } from './backups/service';
+import { backupFirst } from './upgrades/backup-first';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 
 export interface Clock {
@@ -223,8 +224,10 @@ async function assemble(
     render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
     audit: appendAudit,
     concurrency: config.upgradeConcurrency,
-    // The backups work (issue 17) hooks its "backup first" in here.
-    beforeUpgrade: options.beforeUpgrade,
+    // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
+    // hook only runs once the agent serves). Tests may put their own hook in.
+    beforeUpgrade:
+      options.beforeUpgrade ?? ((instance, plan) => backupFirst(backups)(instance, plan)),
   });
   const capacity = new CapacityService({
     instances,

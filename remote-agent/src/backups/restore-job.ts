@@ -95,6 +95,8 @@ export interface ApplyInput {
    * not the source's.
    */
   keepRolePasswords: boolean;
+  /** Only the roles and the database, the files stay (an upgrade's rollback: files never moved). */
+  databaseOnly?: boolean;
 }
 
 /**
@@ -144,6 +146,7 @@ export async function applyBackup(deps: RestoreDeps, input: ApplyInput): Promise
     throw error;
   }
 
+  if (input.databaseOnly) return;
   deps.progress({ phase: 'restoring-files', backupId: id, message: 'Restoring Storage files' });
   for (const folder of PROJECT_FOLDERS) {
     const live = path.join(input.projectDir, folder);

@@ -119,6 +119,64 @@ export class BackupService {
     });
   }
 
+  /**
+   * A backup for a caller that already holds the project's lock (an upgrade, before it changes
+   * anything): queued like every job, but the lock and the status belong to the holder, so
+   * neither is taken nor checked here (doing so would refuse the holder BUSY).
+   */
+  backupHeld(instanceId: string, options: { kind: BackupKind }): JobHandle<BackupResult> {
+    this.mustBeHeld(instanceId);
+    return this.enqueue(instanceId, 'backup', (job) =>
+      this.backupNow(job, this.mustGet(instanceId), { kind: options.kind }),
+    );
+  }
+
+  /**
+   * Puts only the roles and the database of a backup back, for a caller that holds the lock (an
+   * upgrade's rollback after the new database image migrated the data). The backup is read back
+   * and checked first; every service but `db` is stopped, and the caller starts them again.
+   */
+  restoreDatabaseHeld(
+    instanceId: string,
+    backupId: string,
+    destination?: string,
+  ): JobHandle<{ backupId: string }> {
+    this.mustBeHeld(instanceId);
+    return this.enqueue(instanceId, 'restore', async (job) => {
+      const entry = await this.mustGetEntry(instanceId, backupId);
+      const staging = this.stagingDir(job.id);
+      try {
+        const verified = await this.readBack(job, entry, destination, staging);
+        const instance = this.mustGet(instanceId);
+        const project = { name: instance.project, dir: this.deps.instanceDir(instanceId) };
+        await stopAllButDb(await this.deps.compose(), project);
+        await applyBackup(this.restoreDeps(job), {
+          backup: verified,
+          db: await this.dbTarget(instance),
+          projectDir: project.dir,
+          keepRolePasswords: false,
+          databaseOnly: true,
+        });
+        this.progress(job, { phase: 'done', backupId, percent: 100 });
+        return { backupId };
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /** The *Held methods trust their caller's lock: without one they would race other work. */
+  private mustBeHeld(instanceId: string): void {
+    this.mustGet(instanceId);
+    if (!this.deps.locks.isBusy(instanceId)) {
+      throw new AgentError(
+        ErrorCode.INTERNAL,
+        'A backup job for a lock holder was started without holding the project lock.',
+        { id: instanceId },
+      );
+    }
+  }
+
   async list(instanceId: string): Promise<BackupSummary[]> {
     this.mustGet(instanceId);
     return (await this.index.list(instanceId)).map(summarize);

@@ -1,7 +1,8 @@
 /** Backups on the wire (agent and desktop): plain data, see remote-agent/src/backups/. */
 import { z } from 'zod';
 
-export type BackupKind = 'manual' | 'scheduled' | 'safety';
+/** `pre-upgrade`: taken by a stack upgrade before it changes anything (its rollback restores it). */
+export type BackupKind = 'manual' | 'scheduled' | 'safety' | 'pre-upgrade';
 
 export interface BackupTable {
   /** `schema.table` as pg_dump names it. */

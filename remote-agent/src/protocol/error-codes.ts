@@ -63,6 +63,8 @@ export const ErrorCode = {
   POSTGRES_MAJOR_CHANGE: 'POSTGRES_MAJOR_CHANGE',
   /** The upgrade failed and the project is back on its previous release. */
   UPGRADE_ROLLED_BACK: 'UPGRADE_ROLLED_BACK',
+  /** The backup an upgrade takes first failed: nothing was changed. */
+  UPGRADE_BACKUP_FAILED: 'UPGRADE_BACKUP_FAILED',
   // capacity: project networks
   SUBNETS_EXHAUSTED: 'SUBNETS_EXHAUSTED',
   // alerts

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateCredentials } from '../credentials/generate';
 import type { InstanceSecrets } from '../credentials/secrets';
+import { CodedError } from '@common/coded-error';
 import { DockerError } from '../docker/docker-error';
 import { FakeCompose, FakeDockerEngine } from '../docker/fake-engine';
 import type { Compose } from '../docker/compose';
@@ -23,6 +24,7 @@ import {
   type StackRelease,
 } from '../stack/releases';
 import { Slots } from './limit';
+import { backupFirst, type HeldBackups } from './backup-first';
 import { Upgrader } from './upgrader';
 
 // The upgrade over an in-memory Docker that runs what the rendered compose file names: a
@@ -69,6 +71,13 @@ const DB: StackRelease = {
   date: '2026-04-01',
   images: { ...B.images, db: 'supabase/postgres:15.8.1.999' },
 };
+/** A new database image and an auth image that never turns healthy: migrations ran, then failure. */
+const DB_BAD: StackRelease = {
+  ...DB,
+  id: 'test-db-bad',
+  date: '2026-03-15',
+  images: { ...DB.images, auth: 'example/auth:bad' },
+};
 const PG17: StackRelease = {
   ...B,
   id: 'test-pg17',
@@ -86,7 +95,8 @@ let secrets: InstanceSecrets;
 let composeCalls: string[];
 let audits: Array<{ action: string; result: string; code?: string }>;
 let hookSaw: string | undefined;
-const catalog = new ReleaseCatalog([A, B, BAD, DB, PG17]);
+let locks: InstanceLocks;
+const catalog = new ReleaseCatalog([A, B, BAD, DB, DB_BAD, PG17]);
 const dir = (id: string) => path.join(dataDir, 'instances', id);
 const render = (i: Instance, s: InstanceSecrets) =>
   renderStack(stackInputFor(i, s, { images: {}, externalHost: undefined, releases: catalog }));
@@ -151,7 +161,7 @@ beforeEach(async () => {
       diskFreeMb: 40_000,
     }),
   });
-  const locks = new InstanceLocks();
+  locks = new InstanceLocks();
   audits = [];
   lifecycle = createLifecycle(
     {
@@ -299,6 +309,135 @@ describe('upgrading a project to another stack release', () => {
     const { plan } = await upgrader.upgrade('proj001', A.id, 'admin');
     expect(plan.upToDate).toBe(true);
     expect(composeCalls).toEqual([]);
+  });
+});
+
+describe('the backup an upgrade takes first (backups service seam)', () => {
+  interface Seen {
+    holder: string | undefined;
+    pulled: boolean;
+    dbImage: string;
+    composeCalls: string[];
+  }
+  let taken: Array<{ id: string; kind: string } & Seen>;
+  let restored: Array<{ id: string; backupId: string } & Seen>;
+  let backupFails: Error | undefined;
+
+  /** Like the service: the *Held calls refuse a caller without the lock, and never take it. */
+  const backups: HeldBackups = {
+    backupHeld: (id, { kind }) => {
+      if (!locks.isBusy(id)) throw new Error('backupHeld without the lock');
+      taken.push({ id, kind, ...seen(id) });
+      return {
+        done: backupFails
+          ? Promise.reject(backupFails)
+          : Promise.resolve({ manifest: { id: 'b1' } }),
+      };
+    },
+    restoreDatabaseHeld: (id, backupId) => {
+      if (!locks.isBusy(id)) throw new Error('restoreDatabaseHeld without the lock');
+      restored.push({ id, backupId, ...seen(id) });
+      return { done: Promise.resolve() };
+    },
+  };
+  const seen = (id: string): Seen => ({
+    holder: locks.holder(id),
+    pulled: engine.images.has('example/auth:b'),
+    dbImage: imageOnDisk(id, 'db'),
+    composeCalls: [...composeCalls],
+  });
+  let withBackups: Upgrader;
+
+  beforeEach(() => {
+    taken = [];
+    restored = [];
+    backupFails = undefined;
+    withBackups = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: (e) => audits.push(e),
+      beforeUpgrade: backupFirst(backups),
+    });
+  });
+
+  it('takes a pre-upgrade backup under the upgrade lock before pulling anything', async () => {
+    await running('proj001');
+    const { instance } = await withBackups.upgrade('proj001', B.id, 'admin');
+    expect(taken).toEqual([
+      expect.objectContaining({
+        id: 'proj001',
+        kind: 'pre-upgrade',
+        holder: 'upgrade',
+        pulled: false,
+      }),
+    ]);
+    expect(instance).toMatchObject({ status: 'running', release: 'test-b' });
+    expect(
+      lifecycle.progress('proj001').events.find((e) => e.step === 'backup' && e.status === 'done'),
+    ).toMatchObject({ message: 'Backup b1 taken.' });
+    // The database image did not change: its data never met a new image, nothing to restore.
+    expect(restored).toEqual([]);
+    expect(locks.isBusy('proj001')).toBe(false);
+  });
+
+  it('stops with UPGRADE_BACKUP_FAILED and changes nothing when the backup fails', async () => {
+    await running('proj001');
+    composeCalls.length = 0;
+    backupFails = new CodedError(
+      ErrorCode.BACKUP_DESTINATION_UNREACHABLE,
+      'The SFTP server did not answer.',
+    );
+    const error = await withBackups.upgrade('proj001', B.id, 'admin').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_BACKUP_FAILED,
+      data: { cause: ErrorCode.BACKUP_DESTINATION_UNREACHABLE },
+    });
+    expect((error as Error).message).toContain('The SFTP server did not answer.');
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(registry.get('proj001')!.error).toBeUndefined();
+    expect(imageOnDisk('proj001', 'auth')).toBe(A.images.auth);
+    expect(engine.images.has('example/auth:b')).toBe(false);
+    expect(composeCalls).toEqual([]);
+    expect(steps('proj001')).toEqual(['backup:started', 'backup:failed']);
+    expect(locks.isBusy('proj001')).toBe(false);
+    expect(audits.at(-1)).toMatchObject({
+      action: 'instances.upgrade.finish',
+      result: 'error',
+      code: ErrorCode.UPGRADE_BACKUP_FAILED,
+    });
+  });
+
+  it('puts the backup’s database back when the new database image ran before a failure', async () => {
+    await running('proj001');
+    composeCalls.length = 0;
+    const error = await withBackups.upgrade('proj001', DB_BAD.id, 'admin').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { cause: ErrorCode.UNHEALTHY, rolledBack: true, from: 'test-a' },
+    });
+    expect(taken.map((t) => t.kind)).toEqual(['pre-upgrade']);
+    // Restored once, from the backup this upgrade took, still under the upgrade's lock, into
+    // the old database image, started alone (and healthy) just before.
+    expect(restored).toEqual([
+      expect.objectContaining({ id: 'proj001', backupId: 'b1', holder: 'upgrade' }),
+    ]);
+    expect(restored[0]!.dbImage).toBe(A.images.db);
+    expect(restored[0]!.composeCalls).toEqual(['up --no-deps db', 'up', 'up --no-deps db']);
+    expect(composeCalls.at(-1)).toBe('up');
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+  });
+
+  it('leaves the database alone in a rollback when its image did not change', async () => {
+    await running('proj001');
+    await expect(withBackups.upgrade('proj001', BAD.id, 'admin')).rejects.toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+    });
+    expect(taken).toHaveLength(1);
+    expect(restored).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { AgentError, describeError } from '@common/coded-error';
 import type { InstanceSecrets } from '../credentials/secrets';
+import type { Compose } from '../docker/compose';
 import { checkOperation, type InstanceLocks, type Lease } from '../instances/state';
 import { waitUntilHealthy } from '../lifecycle/health';
 import type { StackDriver } from '../lifecycle/stack-driver';
@@ -22,7 +23,7 @@ export interface BeforeUpgrade {
   (
     instance: Instance,
     plan: UpgradePlan,
-  ): Promise<{ restoreDatabase?: () => Promise<void> } | void>;
+  ): Promise<{ restoreDatabase?: () => Promise<void>; message?: string } | void>;
 }
 
 export interface UpgraderDeps {
@@ -127,14 +128,17 @@ export class Upgrader {
     // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
     progress.record(id, { step: 'backup', status: 'started' });
     let restoreDatabase: (() => Promise<void>) | undefined;
+    let step: 'backup' | 'pull' = 'backup';
     try {
-      restoreDatabase = (await this.deps.beforeUpgrade?.(instance, plan))?.restoreDatabase;
+      const hooked = await this.deps.beforeUpgrade?.(instance, plan);
+      restoreDatabase = hooked?.restoreDatabase;
       progress.record(id, {
         step: 'backup',
         status: 'done',
-        message: this.deps.beforeUpgrade ? undefined : 'No backup step on this agent.',
+        message: this.deps.beforeUpgrade ? hooked?.message : 'No backup step on this agent.',
       });
       // 2. Pull while the project still serves on its old release.
+      step = 'pull';
       progress.record(id, { step: 'pull', status: 'started' });
       const pulled = await pullForUpgrade(
         driver.docker.engine,
@@ -152,7 +156,7 @@ export class Upgrader {
       const { code, message } = describeError(err);
       // The cause goes in the message, not `error`: the app toasts an `error` as a failed
       // creation; the caller of the upgrade gets the error itself.
-      progress.record(id, { step: 'pull', status: 'failed', message: `${code}: ${message}` });
+      progress.record(id, { step, status: 'failed', message: `${code}: ${message}` });
       progress.finish(id);
       audit('error', code);
       throw err;
@@ -168,15 +172,7 @@ export class Upgrader {
         // The database first, alone: every other service waits for it anyway, and a new
         // Postgres image that does not start must not take the others down with it.
         progress.record(id, { step: 'start', status: 'started', service: 'db' });
-        await cmp.run(driver.projectOf(instance), 'up', {
-          extra: ['--no-deps', 'db'],
-          timeoutMs: driver.healthTimeoutMs() + 60_000,
-        });
-        await waitUntilHealthy({
-          read: async () => (await driver.states(instance)).filter((s) => s.service === 'db'),
-          waitForChange: (ms) => driver.signals.next(instance.project, ms),
-          timeoutMs: driver.healthTimeoutMs(),
-        });
+        await this.databaseAlone(instance, cmp);
       }
       progress.record(id, { step: 'start', status: 'started' });
       await driver.upUntilSettled(instance, cmp, (attempt, message) =>
@@ -269,10 +265,25 @@ export class Upgrader {
     await writeStackFiles(driver.deps.instanceDir(instance.id), before);
     const cmp = await driver.docker.compose();
     if (plan.databaseChanges && restoreDatabase) {
-      await cmp.run(driver.projectOf(instance), 'up', { extra: ['--no-deps', 'db'] });
+      // The old image on the migrated data, healthy before the backup's database replaces it.
+      await this.databaseAlone(instance, cmp);
       await restoreDatabase();
     }
     await driver.upUntilSettled(instance, cmp);
     await driver.waitHealthy(instance);
+  }
+
+  /** (Re)creates only `db` with the image its compose file names now, and waits for health. */
+  private async databaseAlone(instance: Instance, cmp: Compose): Promise<void> {
+    const { driver } = this.deps;
+    await cmp.run(driver.projectOf(instance), 'up', {
+      extra: ['--no-deps', 'db'],
+      timeoutMs: driver.healthTimeoutMs() + 60_000,
+    });
+    await waitUntilHealthy({
+      read: async () => (await driver.states(instance)).filter((s) => s.service === 'db'),
+      waitForChange: (ms) => driver.signals.next(instance.project, ms),
+      timeoutMs: driver.healthTimeoutMs(),
+    });
   }
 }

@@ -107,6 +107,9 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
                   {b.kind === 'safety' && (
                     <span className="ml-1 text-muted">({t('backups.safety')})</span>
                   )}
+                  {b.kind === 'pre-upgrade' && (
+                    <span className="ml-1 text-muted">({t('backups.preUpgrade')})</span>
+                  )}
                 </td>
                 <td className="font-mono">{formatBytes(b.bytes)}</td>
                 <td className="font-mono">

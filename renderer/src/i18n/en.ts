@@ -756,6 +756,7 @@ export const en = {
     RELEASE_NOT_FOUND: 'The server does not know this stack release.',
     POSTGRES_MAJOR_CHANGE: 'This changes the Postgres major version: that is a separate operation.',
     UPGRADE_ROLLED_BACK: 'The upgrade failed; the project is back on its previous release.',
+    UPGRADE_BACKUP_FAILED: 'The backup before the upgrade failed; nothing was changed.',
     INTERNAL: 'Something went wrong inside Ultrabase.',
     SERVER_NOT_FOUND: 'This server is no longer in Ultrabase.',
     SERVER_EXISTS: 'A server with this name already exists.',
@@ -1038,6 +1039,7 @@ export const en = {
     destinations: 'Destinations',
     verified: 'Verified',
     safety: 'safety backup',
+    preUpgrade: 'before an upgrade',
     seconds: '{{s}} s',
     restore: 'Restore…',
     restoreWarning:

@@ -761,6 +761,7 @@ export const ptBR: Catalogue = {
     RELEASE_NOT_FOUND: 'O servidor não conhece esta versão da stack.',
     POSTGRES_MAJOR_CHANGE: 'Isto muda a versão principal do Postgres: é uma operação à parte.',
     UPGRADE_ROLLED_BACK: 'A atualização falhou; o projeto voltou para a versão anterior.',
+    UPGRADE_BACKUP_FAILED: 'O backup antes da atualização falhou; nada foi alterado.',
     INTERNAL: 'Algo deu errado dentro do Ultrabase.',
     SERVER_NOT_FOUND: 'Este servidor não está mais no Ultrabase.',
     SERVER_EXISTS: 'Já existe um servidor com este nome.',
@@ -1047,6 +1048,7 @@ export const ptBR: Catalogue = {
     destinations: 'Destinos',
     verified: 'Verificado',
     safety: 'backup de segurança',
+    preUpgrade: 'antes de uma atualização',
     seconds: '{{s}} s',
     restore: 'Restaurar…',
     restoreWarning:

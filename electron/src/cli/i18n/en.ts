@@ -303,6 +303,7 @@ export const en = {
     PROXY_FAILED: 'The server’s reverse proxy did not take the change: {{message}}',
     CANCELLED: 'Cancelled.',
     UPGRADE_ROLLED_BACK: 'Upgrade rolled back: {{message}}',
+    UPGRADE_BACKUP_FAILED: 'Upgrade not started, the backup before it failed: {{message}}',
     POSTGRES_MAJOR_CHANGE: 'Not a normal upgrade: {{message}}',
     RELEASE_NOT_FOUND:
       'The server does not know this release (see: ultrabase projects releases <server>).',

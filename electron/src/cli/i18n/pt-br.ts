@@ -300,6 +300,7 @@ export const ptBR: Catalogue = {
     PROXY_FAILED: 'O proxy reverso do servidor não aceitou a mudança: {{message}}',
     CANCELLED: 'Cancelado.',
     UPGRADE_ROLLED_BACK: 'Atualização revertida: {{message}}',
+    UPGRADE_BACKUP_FAILED: 'Atualização não iniciada, o backup antes dela falhou: {{message}}',
     POSTGRES_MAJOR_CHANGE: 'Não é uma atualização comum: {{message}}',
     RELEASE_NOT_FOUND:
       'O servidor não conhece esta versão (veja: ultrabase projects releases <servidor>).',
