@@ -26,8 +26,9 @@ describe('socket group', () => {
     expect(lookupGroup('no-such-group-ub')).toBeUndefined();
   });
 
-  // Changing a file's group to one the user is not in needs root; CI and `npm test` run as
-  // root, so this runs there, and a developer's plain `npm run test:unit` skips it.
+  // Skipped unless root. Reason: changing a file's group to one the user is not in needs root.
+  // CI and `npm test` run as root, so it runs there (0 skipped in CI); only a developer's plain
+  // `npm run test:unit` as a normal user skips it.
   it.skipIf(process.getuid?.() !== 0)('gives the socket the group, mode 0660', async () => {
     const other = readFileSync('/etc/group', 'utf8')
       .split('\n')
