@@ -6,6 +6,26 @@ import { currentLocale, t } from './i18n';
  */
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 
+// Building an Intl formatter costs far more than using one (a fleet table of 500 rows formats
+// on every scroll frame): one instance per locale and options, kept for the session.
+const formatters = new Map<
+  string,
+  Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat
+>();
+function cached<F extends Intl.NumberFormat | Intl.RelativeTimeFormat | Intl.DateTimeFormat>(
+  kind: string,
+  locale: string,
+  options: object | undefined,
+  make: () => F,
+): F {
+  const key = `${kind}|${locale}|${JSON.stringify(options ?? {})}`;
+  let f = formatters.get(key) as F | undefined;
+  if (!f) formatters.set(key, (f = make()));
+  return f;
+}
+const numberFormat = (locale: string, options?: Intl.NumberFormatOptions) =>
+  cached('n', locale, options, () => new Intl.NumberFormat(locale, options));
+
 export function formatBytes(bytes: number, locale: string = currentLocale()): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
   let v = bytes;
@@ -14,7 +34,7 @@ export function formatBytes(bytes: number, locale: string = currentLocale()): st
     v /= 1024;
     i++;
   }
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'unit',
     unit: UNITS[i],
     unitDisplay: 'short',
@@ -31,11 +51,11 @@ export function formatNumber(
   locale: string = currentLocale(),
   options?: Intl.NumberFormatOptions,
 ): string {
-  return new Intl.NumberFormat(locale, options).format(n);
+  return numberFormat(locale, options).format(n);
 }
 
 export function formatPercent(percent: number, locale: string = currentLocale()): string {
-  return new Intl.NumberFormat(locale, {
+  return numberFormat(locale, {
     style: 'percent',
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
@@ -45,7 +65,8 @@ export function formatPercent(percent: number, locale: string = currentLocale())
 export function formatDateTime(iso: string, locale: string = currentLocale()): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' }).format(ms);
+  const options = { dateStyle: 'medium', timeStyle: 'medium' } as const;
+  return cached('d', locale, options, () => new Intl.DateTimeFormat(locale, options)).format(ms);
 }
 
 /** "3 min ago" / "há 3 min", against an injectable clock so tests are deterministic. */
@@ -54,7 +75,8 @@ export function timeAgo(iso: string, now = Date.now(), locale: string = currentL
   if (Number.isNaN(at)) return iso;
   const s = Math.max(0, Math.round((now - at) / 1000));
   if (s < 45) return t('time.justNow', { lng: locale });
-  const rtf = new Intl.RelativeTimeFormat(locale, { numeric: 'always', style: 'short' });
+  const options = { numeric: 'always', style: 'short' } as const;
+  const rtf = cached('r', locale, options, () => new Intl.RelativeTimeFormat(locale, options));
   const m = Math.round(s / 60);
   if (m < 60) return rtf.format(-m, 'minute');
   const h = Math.round(m / 60);

@@ -1,4 +1,12 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import {
+  memo,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type CSSProperties,
+  type KeyboardEvent,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import {
   flexRender,
@@ -6,6 +14,7 @@ import {
   getSortedRowModel,
   useReactTable,
   type ColumnDef,
+  type Row,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -15,11 +24,29 @@ import { formatBytes, formatPercent, timeAgo } from '../i18n/format';
 import { StatusBadge } from '../ui/Badge';
 import { attentionRank, byAttention } from './fleet';
 import { ReleaseCell } from '../upgrades/ReleaseCell';
+import type { ServerReleases } from '../upgrades/releaseStatus';
 import { useReleases } from '../upgrades/useReleases';
 import { useFleetUsage, type ProjectUsage } from './fleetUsage';
 import { TagChips, TagsDialog } from './TagsDialog';
 
 const ROW_HEIGHT = 36;
+/** How long the rows in view must stay put before their CPU and memory are read. */
+const IN_VIEW_SETTLE_MS = 250;
+
+/**
+ * What cells read besides their project, current at every render of the table. A row
+ * re-renders only when its own part of it changes (see TableRow), so scrolling renders just
+ * the rows that come into view.
+ */
+interface FleetTableMeta {
+  usage: Record<string, ProjectUsage>;
+  selected: ReadonlySet<string>;
+  releases: Record<string, ServerReleases | undefined>;
+}
+
+function metaOf(table: { options: { meta?: object } }): FleetTableMeta {
+  return table.options.meta as FleetTableMeta;
+}
 
 /** Services up / services known, or null before the agent reported them. */
 function serviceHealth(p: ProjectView): { up: number; total: number } | null {
@@ -56,13 +83,15 @@ export function ProjectTable({
   const releases = useReleases(projects.map((p) => p.serverId));
   const [inView, setInView] = useState<ProjectView[]>([]);
   const usage = useFleetUsage(api, inView);
-  // Columns read usage through a ref, so a new reading re-renders cells, not the column set.
+  // The CPU and memory sort keys read usage through a ref: a new reading re-renders its cells,
+  // not the column set (and does not re-sort rows under the cursor).
   const usageRef = useRef<Record<string, ProjectUsage>>(usage);
   usageRef.current = usage;
-  const selectedRef = useRef(selected);
-  selectedRef.current = selected;
   const allKeys = useMemo(() => data.map(rowKey), [data]);
   const allOn = allKeys.length > 0 && allKeys.every((k) => selected.has(k));
+  // The header's "select all" reads these at render; the column set does not depend on them.
+  const selectAll = useRef({ allOn, allKeys });
+  selectAll.current = { allOn, allKeys };
 
   const columns = useMemo<ColumnDef<ProjectView>[]>(
     () => [
@@ -73,15 +102,15 @@ export function ProjectTable({
           <input
             type="checkbox"
             aria-label={t('fleet.selectAll')}
-            checked={allOn}
-            onChange={(e) => onSelect(allKeys, e.target.checked)}
+            checked={selectAll.current.allOn}
+            onChange={(e) => onSelect(selectAll.current.allKeys, e.target.checked)}
           />
         ),
-        cell: ({ row }) => (
+        cell: ({ row, table }) => (
           <input
             type="checkbox"
             aria-label={t('fleet.selectRow', { name: row.original.name })}
-            checked={selectedRef.current.has(row.id)}
+            checked={metaOf(table).selected.has(row.id)}
             onChange={(e) => onSelect([row.id], e.target.checked)}
           />
         ),
@@ -162,15 +191,17 @@ export function ProjectTable({
         // Unread rows sort after every reading, whichever the direction.
         accessorFn: (p) => usageRef.current[rowKey(p)]?.cpuPercent,
         sortUndefined: 'last',
-        cell: ({ row }) => <UsageCell value={usageRef.current[row.id]?.cpuPercent} kind="cpu" />,
+        cell: ({ row, table }) => (
+          <UsageCell value={metaOf(table).usage[row.id]?.cpuPercent} kind="cpu" />
+        ),
       },
       {
         id: 'memory',
         header: t('fleet.columnsMore.memory'),
         accessorFn: (p) => usageRef.current[rowKey(p)]?.memoryBytes,
         sortUndefined: 'last',
-        cell: ({ row }) => (
-          <UsageCell value={usageRef.current[row.id]?.memoryBytes} kind="memory" />
+        cell: ({ row, table }) => (
+          <UsageCell value={metaOf(table).usage[row.id]?.memoryBytes} kind="memory" />
         ),
       },
       {
@@ -183,8 +214,11 @@ export function ProjectTable({
         id: 'release',
         header: t('upgrades.columnRelease'),
         accessorFn: (p) => p.release ?? '',
-        cell: ({ row }) => (
-          <ReleaseCell project={row.original} info={releases[row.original.serverId]} />
+        cell: ({ row, table }) => (
+          <ReleaseCell
+            project={row.original}
+            info={metaOf(table).releases[row.original.serverId]}
+          />
         ),
       },
       {
@@ -204,7 +238,7 @@ export function ProjectTable({
         ),
       },
     ],
-    [t, navigate, releases, allOn, allKeys, onSelect, onPickTag],
+    [t, navigate, onSelect, onPickTag],
   );
 
   const table = useReactTable({
@@ -215,6 +249,7 @@ export function ProjectTable({
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
     getRowId: rowKey,
+    meta: { usage, selected, releases } satisfies FleetTableMeta,
   });
   const rows = table.getRowModel().rows;
   const virtual = useVirtualizer({
@@ -226,13 +261,15 @@ export function ProjectTable({
   const items = virtual.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
   const lastIndex = items[items.length - 1]?.index ?? -1;
-  // The rows in view are the ones whose CPU and memory are read (see fleetUsage.ts).
+  // The rows in view are the ones whose CPU and memory are read (see fleetUsage.ts), once
+  // scrolling pauses: reading (and re-rendering) on every scrolled row would cost frames.
   useEffect(() => {
-    setInView(rows.slice(firstIndex, lastIndex + 1).map((r) => r.original));
+    const timer = setTimeout(
+      () => setInView(rows.slice(firstIndex, lastIndex + 1).map((r) => r.original)),
+      IN_VIEW_SETTLE_MS,
+    );
+    return () => clearTimeout(timer);
   }, [rows, firstIndex, lastIndex]);
-  const padTop = items[0]?.start ?? 0;
-  const padBottom = virtual.getTotalSize() - (items[items.length - 1]?.end ?? 0);
-  const width = table.getVisibleLeafColumns().length;
   const current = Math.min(active, rows.length - 1);
 
   // Arrows move through the rows, Enter opens the project, Space ticks it (focus the table
@@ -267,10 +304,13 @@ export function ProjectTable({
       className="min-h-0 flex-1 overflow-auto px-6 pb-6"
       data-testid="project-table"
     >
-      <table className="w-full table-fixed border-separate border-spacing-0 text-xs">
-        <thead className="sticky top-0 z-[1] bg-bg">
+      {/* Rows are absolutely placed at their offset (the virtualiser's layout, see TableRow):
+          mounting the row that scrolls into view moves no other row, so a scroll frame lays
+          out and paints one row, not the whole table. Flex rows keep the table's semantics. */}
+      <table className="grid w-full text-xs">
+        <thead className="sticky top-0 z-[1] grid bg-bg">
           {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
+            <tr key={group.id} className="flex w-full">
               {group.headers.map((header) => {
                 const sorted = header.column.getIsSorted();
                 return (
@@ -280,16 +320,18 @@ export function ProjectTable({
                     aria-sort={
                       sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
                     }
-                    style={{ width: COLUMN_WIDTH[header.column.id] }}
-                    className="border-b border-line py-2 pr-3 text-left font-medium text-muted"
+                    style={columnStyle(header.column.id)}
+                    className="flex items-center overflow-hidden border-b border-line py-2 pr-3 text-left font-medium text-muted"
                   >
                     {header.column.getCanSort() ? (
                       <button
                         type="button"
-                        className="inline-flex items-center gap-1 hover:text-fg"
+                        className="inline-flex min-w-0 items-center gap-1 hover:text-fg"
                         onClick={header.column.getToggleSortingHandler()}
                       >
-                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        <span className="truncate">
+                          {flexRender(header.column.columnDef.header, header.getContext())}
+                        </span>
                         <span aria-hidden>
                           {sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''}
                         </span>
@@ -303,38 +345,22 @@ export function ProjectTable({
             </tr>
           ))}
         </thead>
-        <tbody>
-          {padTop > 0 && (
-            <tr aria-hidden style={{ height: padTop }}>
-              <td colSpan={width} />
-            </tr>
-          )}
+        <tbody className="relative grid" style={{ height: virtual.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index]!;
             return (
-              <tr
+              <TableRow
                 key={row.id}
-                aria-current={item.index === current ? 'true' : undefined}
-                data-testid="project-row"
-                data-name={row.original.name}
-                data-status={row.original.status}
-                data-selected={selected.has(row.id) ? 'true' : undefined}
-                style={{ height: ROW_HEIGHT }}
-                className={item.index === current ? 'bg-raised' : 'hover:bg-raised'}
-              >
-                {row.getVisibleCells().map((cell) => (
-                  <td key={cell.id} className="truncate border-b border-line pr-3">
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </td>
-                ))}
-              </tr>
+                row={row}
+                top={item.start}
+                columns={columns}
+                current={item.index === current}
+                selected={selected.has(row.id)}
+                usage={usage[row.id]}
+                release={releases[row.original.serverId]}
+              />
             );
           })}
-          {padBottom > 0 && (
-            <tr aria-hidden style={{ height: padBottom }}>
-              <td colSpan={width} />
-            </tr>
-          )}
         </tbody>
       </table>
       {tagging && <TagsDialog project={tagging} onClose={() => setTagging(null)} />}
@@ -344,7 +370,66 @@ export function ProjectTable({
 
 const rowKey = (p: ProjectView) => `${p.serverId}/${p.id}`;
 
+interface TableRowProps {
+  row: Row<ProjectView>;
+  /** The row's offset in the table body, px. */
+  top: number;
+  /** The column set: a new one (language change) renders every row again. */
+  columns: unknown;
+  current: boolean;
+  selected: boolean;
+  usage: ProjectUsage | undefined;
+  release: ServerReleases | undefined;
+}
+
+/**
+ * One project's row. Rendered again only when what it shows changed: its project (a new object
+ * from the store), selection, cursor, CPU/memory reading, release info or the columns; the
+ * TanStack row object itself is new whenever the list is, so it is compared by its project.
+ */
+const TableRow = memo(
+  function TableRow({ row, top, current, selected }: TableRowProps) {
+    return (
+      <tr
+        aria-current={current ? 'true' : undefined}
+        data-testid="project-row"
+        data-name={row.original.name}
+        data-status={row.original.status}
+        data-selected={selected ? 'true' : undefined}
+        style={{ height: ROW_HEIGHT, transform: `translateY(${top}px)` }}
+        className={`absolute left-0 top-0 flex w-full [contain:strict] ${current ? 'bg-raised' : 'hover:bg-raised'}`}
+      >
+        {row.getVisibleCells().map((cell) => (
+          <td
+            key={cell.id}
+            style={columnStyle(cell.column.id)}
+            className="flex items-center overflow-hidden border-b border-line pr-3"
+          >
+            <div className="min-w-0 truncate">
+              {flexRender(cell.column.columnDef.cell, cell.getContext())}
+            </div>
+          </td>
+        ))}
+      </tr>
+    );
+  },
+  (a, b) =>
+    a.row.original === b.row.original &&
+    a.row.id === b.row.id &&
+    a.top === b.top &&
+    a.columns === b.columns &&
+    a.current === b.current &&
+    a.selected === b.selected &&
+    a.usage === b.usage &&
+    a.release === b.release,
+);
+
 /** Narrow columns get a fixed width; the rest share what is left. */
+function columnStyle(id: string): CSSProperties {
+  const width = COLUMN_WIDTH[id];
+  return width === undefined ? { flex: '1 1 0', minWidth: 0 } : { flex: `0 0 ${width}px` };
+}
+
 const COLUMN_WIDTH: Record<string, number | undefined> = {
   select: 32,
   tags: 200,
