@@ -8,6 +8,7 @@ import {
   type KeyboardEvent,
 } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import {
   flexRender,
   getCoreRowModel,
@@ -15,6 +16,7 @@ import {
   useReactTable,
   type ColumnDef,
   type Row,
+  type Table,
   type SortingState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -80,7 +82,8 @@ export function ProjectTable({
   const [tagging, setTagging] = useState<ProjectView | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const data = useMemo(() => [...projects].sort(byAttention), [projects]);
-  const releases = useReleases(projects.map((p) => p.serverId));
+  const serverIds = useMemo(() => [...new Set(projects.map((p) => p.serverId))], [projects]);
+  const releases = useReleases(serverIds);
   const [inView, setInView] = useState<ProjectView[]>([]);
   const usage = useFleetUsage(api, inView);
   // The CPU and memory sort keys read usage through a ref: a new reading re-renders its cells,
@@ -88,7 +91,10 @@ export function ProjectTable({
   const usageRef = useRef<Record<string, ProjectUsage>>(usage);
   usageRef.current = usage;
   const allKeys = useMemo(() => data.map(rowKey), [data]);
-  const allOn = allKeys.length > 0 && allKeys.every((k) => selected.has(k));
+  const allOn = useMemo(
+    () => allKeys.length > 0 && allKeys.every((k) => selected.has(k)),
+    [allKeys, selected],
+  );
   // The header's "select all" reads these at render; the column set does not depend on them.
   const selectAll = useRef({ allOn, allKeys });
   selectAll.current = { allOn, allKeys };
@@ -192,7 +198,7 @@ export function ProjectTable({
         accessorFn: (p) => usageRef.current[rowKey(p)]?.cpuPercent,
         sortUndefined: 'last',
         cell: ({ row, table }) => (
-          <UsageCell value={metaOf(table).usage[row.id]?.cpuPercent} kind="cpu" />
+          <UsageCell value={metaOf(table).usage[row.id]?.cpuPercent} kind="cpu" t={t} />
         ),
       },
       {
@@ -201,7 +207,7 @@ export function ProjectTable({
         accessorFn: (p) => usageRef.current[rowKey(p)]?.memoryBytes,
         sortUndefined: 'last',
         cell: ({ row, table }) => (
-          <UsageCell value={metaOf(table).usage[row.id]?.memoryBytes} kind="memory" />
+          <UsageCell value={metaOf(table).usage[row.id]?.memoryBytes} kind="memory" t={t} />
         ),
       },
       {
@@ -256,7 +262,8 @@ export function ProjectTable({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
+    // A fast wheel brings ~1 row a frame into view; 8 spare rows each side is plenty.
+    overscan: 8,
   });
   const items = virtual.getVirtualItems();
   const firstIndex = items[0]?.index ?? 0;
@@ -308,43 +315,7 @@ export function ProjectTable({
           mounting the row that scrolls into view moves no other row, so a scroll frame lays
           out and paints one row, not the whole table. Flex rows keep the table's semantics. */}
       <table className="grid w-full text-xs">
-        <thead className="sticky top-0 z-[1] grid bg-bg">
-          {table.getHeaderGroups().map((group) => (
-            <tr key={group.id} className="flex w-full">
-              {group.headers.map((header) => {
-                const sorted = header.column.getIsSorted();
-                return (
-                  <th
-                    key={header.id}
-                    scope="col"
-                    aria-sort={
-                      sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
-                    }
-                    style={columnStyle(header.column.id)}
-                    className="flex items-center overflow-hidden border-b border-line py-2 pr-3 text-left font-medium text-muted"
-                  >
-                    {header.column.getCanSort() ? (
-                      <button
-                        type="button"
-                        className="inline-flex min-w-0 items-center gap-1 hover:text-fg"
-                        onClick={header.column.getToggleSortingHandler()}
-                      >
-                        <span className="truncate">
-                          {flexRender(header.column.columnDef.header, header.getContext())}
-                        </span>
-                        <span aria-hidden>
-                          {sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''}
-                        </span>
-                      </button>
-                    ) : (
-                      flexRender(header.column.columnDef.header, header.getContext())
-                    )}
-                  </th>
-                );
-              })}
-            </tr>
-          ))}
-        </thead>
+        <TableHead table={table} sorting={sorting} allOn={allOn} columns={columns} />
         <tbody className="relative grid" style={{ height: virtual.getTotalSize() }}>
           {items.map((item) => {
             const row = rows[item.index]!;
@@ -367,6 +338,58 @@ export function ProjectTable({
     </div>
   );
 }
+
+/**
+ * The column headers, rendered again only when the sort, the "select all" box or the columns
+ * change: not on every scroll frame with the rows.
+ */
+const TableHead = memo(function TableHead({
+  table,
+}: {
+  table: Table<ProjectView>;
+  // Read through `table` when rendering; passed so that memo sees when they change.
+  sorting: SortingState;
+  allOn: boolean;
+  columns: unknown;
+}) {
+  return (
+    <thead className="sticky top-0 z-[1] grid bg-bg">
+      {table.getHeaderGroups().map((group) => (
+        <tr key={group.id} className="flex w-full">
+          {group.headers.map((header) => {
+            const sorted = header.column.getIsSorted();
+            return (
+              <th
+                key={header.id}
+                scope="col"
+                aria-sort={
+                  sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
+                }
+                style={columnStyle(header.column.id)}
+                className="flex items-center overflow-hidden border-b border-line py-2 pr-3 text-left font-medium text-muted"
+              >
+                {header.column.getCanSort() ? (
+                  <button
+                    type="button"
+                    className="inline-flex min-w-0 items-center gap-1 hover:text-fg"
+                    onClick={header.column.getToggleSortingHandler()}
+                  >
+                    <span className="truncate">
+                      {flexRender(header.column.columnDef.header, header.getContext())}
+                    </span>
+                    <span aria-hidden>{sorted === 'asc' ? '↑' : sorted === 'desc' ? '↓' : ''}</span>
+                  </button>
+                ) : (
+                  flexRender(header.column.columnDef.header, header.getContext())
+                )}
+              </th>
+            );
+          })}
+        </tr>
+      ))}
+    </thead>
+  );
+});
 
 const rowKey = (p: ProjectView) => `${p.serverId}/${p.id}`;
 
@@ -439,8 +462,16 @@ const COLUMN_WIDTH: Record<string, number | undefined> = {
   exposure: 84,
 };
 
-function UsageCell({ value, kind }: { value: number | undefined; kind: 'cpu' | 'memory' }) {
-  const { t } = useTranslation();
+/** `t` comes from the table: a translation hook in each of 60 cells costs first render. */
+function UsageCell({
+  value,
+  kind,
+  t,
+}: {
+  value: number | undefined;
+  kind: 'cpu' | 'memory';
+  t: TFunction;
+}) {
   if (value === undefined || Number.isNaN(value))
     return (
       <span className="text-muted" title={t('fleet.usageUnknown')}>

@@ -24,12 +24,18 @@ export function attentionRank(p: ProjectView): number {
   return RANK[p.status];
 }
 
+/**
+ * One collator for every list sort: `a.localeCompare(b)` sets one up per call, which a sort of
+ * 500 projects (~4,500 comparisons) pays on the fleet table's first render.
+ */
+export const compareText = new Intl.Collator().compare;
+
 export function byAttention(a: ProjectView, b: ProjectView): number {
   return (
     attentionRank(a) - attentionRank(b) ||
-    a.name.localeCompare(b.name) ||
-    a.serverName.localeCompare(b.serverName) ||
-    a.id.localeCompare(b.id)
+    compareText(a.name, b.name) ||
+    compareText(a.serverName, b.serverName) ||
+    compareText(a.id, b.id)
   );
 }
 

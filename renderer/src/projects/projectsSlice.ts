@@ -3,7 +3,7 @@ import { projectKey, toApiError } from '../api';
 import type { Slice } from '../app/store';
 import type { InstanceStatus } from '@protocol/types';
 import { hasTag } from '@protocol/tags';
-import { matchesQuery } from './fleet';
+import { compareText, matchesQuery } from './fleet';
 import { errorText } from '../i18n/error-messages';
 import { t } from '../i18n/i18n';
 
@@ -45,9 +45,9 @@ export function visibleProjects(
     .filter((p) => matchesQuery(p, filter.query))
     .sort(
       (a, b) =>
-        a.serverName.localeCompare(b.serverName) ||
-        a.name.localeCompare(b.name) ||
-        a.id.localeCompare(b.id),
+        compareText(a.serverName, b.serverName) ||
+        compareText(a.name, b.name) ||
+        compareText(a.id, b.id),
     );
 }
 
