@@ -9,7 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { SCREENSHOT_DIR } from '../rig/browser';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { ensureStandinImages } from '../rig/images';
-import { shoot, startStack, type Stack } from './support';
+import { checkScreen, startStack, type Stack } from './support';
 
 const ADMIN_PASSWORD = 'e2e-admin-password-1';
 const BOB_PASSWORD = 'e2e-bob-password-1';
@@ -111,7 +111,7 @@ afterAll(async () => {
 describe('control panel end to end', () => {
   it('starts on an empty state that says what to do', async () => {
     await page.getByRole('heading', { name: 'Add your first server' }).waitFor();
-    await shoot(page, '01-empty');
+    await checkScreen(page, '01-empty');
   });
 
   it('adds a server, shows its host key fingerprint and connects once trusted', async () => {
@@ -119,13 +119,13 @@ describe('control panel end to end', () => {
     const prompt = page.getByTestId('host-key-prompt');
     await prompt.waitFor({ timeout: 60_000 });
     expect(await prompt.getByTestId('fingerprint').textContent()).toBe(host.hostKeyFingerprint);
-    await shoot(page, '02-host-key');
+    await checkScreen(page, '02-host-key');
     await prompt.getByRole('button', { name: 'Trust and connect' }).click();
     await waitConnected('vps-admin');
     await page.getByRole('heading', { name: 'Create your first project' }).waitFor();
     await sidebarServer('vps-admin').click();
     await page.getByTestId('fits-more').waitFor();
-    await shoot(page, '03-server');
+    await checkScreen(page, '03-server');
   });
 
   it('validates the name as you type, then creates a project and shows progress to running', async () => {
@@ -147,7 +147,7 @@ describe('control panel end to end', () => {
       .locator('[data-step="pull"][data-state="done"], [data-step="start"][data-state="active"]')
       .first()
       .waitFor({ timeout: 300_000 });
-    await shoot(page, '04-create-progress');
+    await checkScreen(page, '04-create-progress');
     await page
       .locator('[data-testid="creation-progress"][data-finished="true"]')
       .waitFor({ timeout: 420_000 });
@@ -157,10 +157,10 @@ describe('control panel end to end', () => {
       .getByTestId('project-status')
       .filter({ hasText: 'running' })
       .waitFor({ timeout: 60_000 });
-    await shoot(page, '05-project');
+    await checkScreen(page, '05-project');
     await nav('Projects');
     await card(PROJECT).and(page.locator('[data-status="running"]')).waitFor();
-    await shoot(page, '06-projects');
+    await checkScreen(page, '06-projects');
   });
 
   it('opens the project logs and shows lines as they arrive', async () => {
@@ -171,7 +171,7 @@ describe('control panel end to end', () => {
       .toBeGreaterThan(0);
     const text = await page.locator('.xterm-rows').innerText();
     expect(text.length).toBeGreaterThan(0);
-    await shoot(page, '07-logs');
+    await checkScreen(page, '07-logs');
   });
 
   it('stops and starts the project from its card', async () => {
@@ -232,7 +232,7 @@ describe('control panel end to end', () => {
     const plan = page.getByTestId('repair-plan');
     await plan.waitFor({ timeout: 120_000 });
     expect(await plan.textContent()).toContain('rest');
-    await shoot(page, '08-diagnostics');
+    await checkScreen(page, '08-diagnostics');
     await plan.getByRole('button', { name: /^Apply/ }).click();
     await page.getByTestId('repair-result').waitFor({ timeout: 240_000 });
     await page.getByRole('button', { name: 'Run diagnostics' }).click();
@@ -258,7 +258,7 @@ describe('control panel end to end', () => {
     await form.getByLabel('Password').fill(BOB_PASSWORD);
     await form.getByRole('button', { name: 'Create user' }).click();
     await page.locator('[data-testid="user-row"][data-username="bob"]').waitFor();
-    await shoot(page, '09-users');
+    await checkScreen(page, '09-users');
 
     await addServer('vps-bob', 'bob', BOB_PASSWORD);
     const prompt = page.getByTestId('host-key-prompt');
@@ -300,6 +300,7 @@ describe('control panel end to end', () => {
     const dialog = page.getByTestId('delete-dialog');
     const confirm = dialog.getByRole('button', { name: 'Delete project' });
     expect(await confirm.isDisabled()).toBe(true);
+    await checkScreen(page, '12-delete');
     await dialog.getByLabel('Type e2e-hidden to confirm').fill('e2e-hid');
     expect(await confirm.isDisabled()).toBe(true);
     await dialog.getByLabel('Type e2e-hidden to confirm').fill('e2e-hidden');
@@ -338,7 +339,7 @@ describe('control panel end to end', () => {
       .poll(() => page.evaluate(() => document.documentElement.classList.contains('dark')))
       .toBe(true);
     expect((await stack.desktop.getSettings()).theme).toBe('dark');
-    await shoot(page, '10-settings');
+    await checkScreen(page, '10-settings');
     await page.getByRole('radiogroup', { name: 'Theme' }).getByText('Light').click();
   });
 
@@ -356,7 +357,7 @@ describe('control panel end to end', () => {
     // Blocking: Escape does not dismiss it, and nothing connected.
     await page.keyboard.press('Escape');
     expect(await alert.isVisible()).toBe(true);
-    await shoot(page, '11-host-key-changed');
+    await checkScreen(page, '11-host-key-changed');
     await alert.getByRole('button', { name: 'Keep disconnected' }).click();
     const server = (await stack.desktop.listServers()).find((s) => s.name === 'vps-admin');
     expect(server?.state).not.toBe('connected');

@@ -86,18 +86,22 @@ export async function startStack(
 export async function accessibilityProblems(
   page: Page,
   theme: 'light' | 'dark',
+  /** Only these axe rules (default: all). */
+  rules?: readonly string[],
 ): Promise<string[]> {
-  const source = await readFile(
-    createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
-    'utf8',
-  );
-  await page.evaluate(source);
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    axeSource ??= await readFile(
+      createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+      'utf8',
+    );
+    await page.evaluate(axeSource);
+  }
   await page.evaluate(
     (dark) => document.documentElement.classList.toggle('dark', dark),
     theme === 'dark',
   );
   await page.waitForTimeout(300);
-  return page.evaluate(async () => {
+  return page.evaluate(async (only) => {
     const axe = (
       window as unknown as {
         axe: {
@@ -110,11 +114,38 @@ export async function accessibilityProblems(
         };
       }
     ).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run(document, {
+      resultTypes: ['violations'],
+      ...(only ? { runOnly: { type: 'rule', values: only } } : {}),
+    });
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .flatMap((v) => v.nodes.map((n) => `${v.id}: ${JSON.stringify(n.target)}`));
-  });
+  }, rules ?? null);
+}
+let axeSource: string | undefined;
+
+/** The axe rules whose verdict depends on the colours: all a second theme can change. */
+const COLOUR_RULES = ['color-contrast', 'link-in-text-block'] as const;
+
+/**
+ * A scenario's key screen: its pictures in light and dark, and axe-core with no serious or
+ * critical violation (every rule in light, the colour rules again in dark, which is all a theme
+ * changes). Throws with each problem and the theme it was seen in; leaves the theme as it was.
+ */
+export async function checkScreen(page: Page, name: string): Promise<void> {
+  await shoot(page, name);
+  const wasDark = await page.evaluate(() => document.documentElement.classList.contains('dark'));
+  const problems = [
+    ...(await accessibilityProblems(page, 'light')).map((p) => `light ${p}`),
+    ...(await accessibilityProblems(page, 'dark', COLOUR_RULES)).map((p) => `dark ${p}`),
+  ];
+  await page.evaluate((dark) => document.documentElement.classList.toggle('dark', dark), wasDark);
+  if (problems.length > 0) {
+    throw new Error(
+      `axe-core on ${name} (${await page.evaluate(() => document.documentElement.lang)}):\n${problems.join('\n')}`,
+    );
+  }
 }
 
 /** Writes `<name>-light.png` and `<name>-dark.png` of the current screen. */
