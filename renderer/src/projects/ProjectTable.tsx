@@ -23,7 +23,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ProjectView } from '@contract/api';
 import { useApp } from '../app/store';
 import { formatBytes, formatPercent, timeAgo } from '../i18n/format';
-import { StatusBadge } from '../ui/Badge';
+import { Badge, INSTANCE_TONE } from '../ui/Badge';
 import { attentionRank, byAttention } from './fleet';
 import { ReleaseCell } from '../upgrades/ReleaseCell';
 import type { ServerReleases } from '../upgrades/releaseStatus';
@@ -169,7 +169,14 @@ export function ProjectTable({
         id: 'status',
         header: t('fleet.columns.status'),
         accessorFn: (p) => attentionRank(p),
-        cell: ({ row }) => <StatusBadge status={row.original.status} />,
+        // No pulsing dot for busy states here (cards and the project page keep it): dozens of
+        // animations in view cost ~3 ms of every scroll frame, and the label says it already.
+        cell: ({ row }) => (
+          <Badge
+            tone={INSTANCE_TONE[row.original.status]}
+            label={t(`status.${row.original.status}`)}
+          />
+        ),
       },
       {
         id: 'health',
