@@ -683,6 +683,10 @@ const api: DesktopApi = {
     return { project: setStatus(p, 'running'), plan };
   },
   reshapeProject: async (_sid, id) => ({ ...projects.find((p) => p.id === id)! }),
+  planReshapeProject: async () => ({
+    plan: { keys: ['size'], files: ['docker-compose.yml'], services: ['db', 'auth', 'rest'] },
+    dryRun: true,
+  }),
   projectStats: async () =>
     ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({
       service,

@@ -363,6 +363,15 @@ export const desktopMethods = {
       .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
       .strict(),
   ]),
+  /**
+   * What a size or services change would do, without doing it: the services recreated, or
+   * INSUFFICIENT_RESOURCES with the memory numbers (a dry-run `instances.reshape`).
+   */
+  planReshapeProject: defineMethod<{ plan: StackChangePlan; dryRun: boolean }>()(project, [
+    z
+      .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
+      .strict(),
+  ]),
   /** Custom domains with their certificate state and the DNS records that make them resolve. */
   projectDomains: defineMethod<DomainView[]>()(project),
   /** Checks DNS first (DOMAIN_DNS_MISMATCH names the record to create), then routes the name. */
