@@ -1003,6 +1003,31 @@ export const en = {
     sizeOption_other: '{{size}}: {{count}} more fit on this server',
     bestFit: 'Best fit (now: {{name}})',
     bestFitNone: 'Best fit (no server has room)',
+    service: {
+      functions: 'Edge Functions',
+      realtime: 'Realtime',
+      imgproxy: 'Image transformations',
+      studio: 'Studio',
+      logs: 'Logs (Analytics and Vector)',
+    },
+    resize: {
+      title: 'Size and services',
+      change: 'Change…',
+      size: 'Size',
+      custom: 'Custom: {{memory}}, {{cpus}} CPU per service',
+      services: 'Optional services',
+      dialogTitle: 'Size and services of {{name}}',
+      apply: 'Apply',
+      unchanged: 'Pick a size or turn services on or off to see what would change.',
+      checking: 'Asking the server what this would change…',
+      memoryOk: 'The server has room for these limits.',
+      nothingRecreated: 'No service needs recreating.',
+      recreates:
+        'Recreated, the others keep running: {{services}}. Data in the database and Storage is kept.',
+      nextStart: 'The project is not running: {{services}} take the new limits at its next start.',
+      refused:
+        'Not enough room: these limits need {{requested}}, and {{free}} is left of the {{allowed}} the server allows ({{total}} physical × {{ratio}}). Pick a smaller size, turn services off, or free memory on the server.',
+    },
   },
   domains: {
     title: 'Domains',

@@ -1012,6 +1012,32 @@ export const ptBR: Catalogue = {
     sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
     bestFit: 'Melhor opção (agora: {{name}})',
     bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
+    service: {
+      functions: 'Edge Functions',
+      realtime: 'Realtime',
+      imgproxy: 'Transformação de imagens',
+      studio: 'Studio',
+      logs: 'Logs (Analytics e Vector)',
+    },
+    resize: {
+      title: 'Tamanho e serviços',
+      change: 'Alterar…',
+      size: 'Tamanho',
+      custom: 'Personalizado: {{memory}}, {{cpus}} CPU por serviço',
+      services: 'Serviços opcionais',
+      dialogTitle: 'Tamanho e serviços de {{name}}',
+      apply: 'Aplicar',
+      unchanged: 'Escolha um tamanho ou ligue e desligue serviços para ver o que mudaria.',
+      checking: 'Perguntando ao servidor o que isso mudaria…',
+      memoryOk: 'O servidor tem espaço para esses limites.',
+      nothingRecreated: 'Nenhum serviço precisa ser recriado.',
+      recreates:
+        'Serão recriados, os outros continuam rodando: {{services}}. Os dados do banco e do Storage são mantidos.',
+      nextStart:
+        'O projeto não está rodando: {{services}} pegam os novos limites na próxima inicialização.',
+      refused:
+        'Não há espaço: esses limites precisam de {{requested}}, e sobram {{free}} dos {{allowed}} que o servidor permite ({{total}} físicos × {{ratio}}). Escolha um tamanho menor, desligue serviços ou libere memória no servidor.',
+    },
   },
   domains: {
     title: 'Domínios',

@@ -185,6 +185,11 @@ export async function measureList500(
       'past the per-person dry-run cap by copying a dry run into state.json) and one labelled ' +
       'busybox container per project (most created, not started), so `docker ps -a` lists ' +
       `${opts.total} containers as the agent lists ${opts.total} projects.`;
+    first.whenMissed =
+      'the answer is JSON for every project, so it grows with the count (see the “RPC alone” ' +
+      'row: the agent encodes and the core parses all 500 on every call, then builds a view of ' +
+      'each), while one `docker ps` costs about the same for 50 or 500 containers. Closing the ' +
+      'gap is the core-side copy kept by events that the 500-across-3-servers row describes.';
   }
   return rows;
 }
