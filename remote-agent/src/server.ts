@@ -26,6 +26,8 @@ import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { SubnetAllocator } from './network/allocator';
 import { CapacityService } from './sizing/service';
+import { UsageHistory } from './usage/ring';
+import { UsageSampler } from './usage/sampler';
 import { portsLeft } from './sizing/wiring';
 import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
@@ -239,6 +241,13 @@ async function assemble(
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
   });
+  // Usage history in memory only (see usage/sampler.ts): Docker keeps no history to rebuild it.
+  const usage = new UsageHistory();
+  const usageSampler = new UsageSampler({
+    engine: docker.engine,
+    projects: () => registry.list(),
+    history: usage,
+  });
   const health = createAgentHealth({
     registry,
     files,
@@ -355,12 +364,14 @@ async function assemble(
     capacity,
     alerts,
     backups,
+    usage,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) {
     health.scheduler.start();
     domains.expiry.start();
     backupScheduler.start();
+    usageSampler.start();
   }
   const connections = new Set<RpcConnection>();
   let counter = 0;
@@ -410,6 +421,7 @@ async function assemble(
       await alerts?.close();
       domains.expiry.stop();
       await backupScheduler.stop();
+      usageSampler.stop();
       await lifecycle.close();
       await docker.close();
       await audit.close();

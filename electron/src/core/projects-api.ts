@@ -129,6 +129,10 @@ export const PROJECT_ROUTES = {
     pick: (r) => r,
   }),
   projectStats: route('stats.instance', { params: byId, pick: (r) => r.services }),
+  projectUsageHistory: route('usage.history', {
+    params: (instanceId: string, since?: number) => ({ id: instanceId, since }),
+    pick: (r) => r,
+  }),
   projectSettings: route('instances.settings.get', { params: byId, pick: (r) => r.settings }),
   setProjectSettings: route('instances.settings.set', {
     params: (
