@@ -1010,6 +1010,19 @@ export const en = {
       studio: 'Studio',
       logs: 'Logs (Analytics and Vector)',
     },
+    history: {
+      title: 'Usage over the last 7 days',
+      reading: 'Reading the usage history…',
+      none: 'No samples yet: the server records one every 5 minutes while the project runs (the history starts again when the agent restarts).',
+      now: 'now {{value}}',
+      peak: 'peak {{value}} at {{at}}',
+      metric: {
+        cpuPercent: 'CPU (average of each 5 minutes)',
+        memoryMb: 'Memory',
+        netRxKb: 'Network in (per 5 minutes)',
+        netTxKb: 'Network out (per 5 minutes)',
+      },
+    },
     resize: {
       title: 'Size and services',
       change: 'Change…',

@@ -1019,6 +1019,19 @@ export const ptBR: Catalogue = {
       studio: 'Studio',
       logs: 'Logs (Analytics e Vector)',
     },
+    history: {
+      title: 'Uso nos últimos 7 dias',
+      reading: 'Lendo o histórico de uso…',
+      none: 'Ainda não há amostras: o servidor registra uma a cada 5 minutos enquanto o projeto roda (o histórico recomeça quando o agente reinicia).',
+      now: 'agora {{value}}',
+      peak: 'pico de {{value}} em {{at}}',
+      metric: {
+        cpuPercent: 'CPU (média de cada 5 minutos)',
+        memoryMb: 'Memória',
+        netRxKb: 'Rede, entrada (a cada 5 minutos)',
+        netTxKb: 'Rede, saída (a cada 5 minutos)',
+      },
+    },
     resize: {
       title: 'Tamanho e serviços',
       change: 'Alterar…',
