@@ -101,6 +101,8 @@ export interface Agent {
   readonly events: EventBus;
   /** Notifications to people; undefined when turned off or when its files could not be read. */
   readonly alerts: AlertService | undefined;
+  /** The usage sampler (started with the scheduler; tests without it sample by hand). */
+  readonly usageSampler: UsageSampler;
   /** Serves one JSON-RPC session over a byte stream pair (socket, stdio, SSH channel). */
   connect(input: Readable, output: Writable): RpcConnection;
   close(): Promise<void>;
@@ -385,6 +387,7 @@ async function assemble(
     lifecycle,
     events: bus,
     alerts,
+    usageSampler,
     connect(input, output) {
       const id = `c${++counter}`;
       const session = new ClientSession();
