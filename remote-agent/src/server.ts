@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { bridgeAlerts } from './alerts/bridges';
@@ -28,6 +29,7 @@ import { SubnetAllocator } from './network/allocator';
 import { CapacityService } from './sizing/service';
 import { UsageHistory } from './usage/ring';
 import { UsageSampler } from './usage/sampler';
+import { loadHistory, saveHistory } from './usage/snapshot';
 import { portsLeft } from './sizing/wiring';
 import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
@@ -243,8 +245,17 @@ async function assemble(
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
   });
-  // Usage history in memory only (see usage/sampler.ts): Docker keeps no history to rebuild it.
+  // Usage history: rings in memory, a snapshot on disk hourly and at a clean stop (snapshot.ts).
   const usage = new UsageHistory();
+  const usageFile = path.join(dataDir, 'usage.bin');
+  await loadHistory(usageFile, usage).catch((err: unknown) =>
+    logger.warn('usage history not read; it starts again', errorFields(err)),
+  );
+  const saveUsage = () =>
+    saveHistory(usageFile, usage).catch((err: unknown) =>
+      logger.warn('usage history not saved', errorFields(err)),
+    );
+  let usageSaver: NodeJS.Timeout | undefined;
   const usageSampler = new UsageSampler({
     engine: docker.engine,
     projects: () => registry.list(),
@@ -374,6 +385,8 @@ async function assemble(
     domains.expiry.start();
     backupScheduler.start();
     usageSampler.start();
+    usageSaver = setInterval(() => void saveUsage(), 3600_000);
+    usageSaver.unref();
   }
   const connections = new Set<RpcConnection>();
   let counter = 0;
@@ -425,6 +438,8 @@ async function assemble(
       domains.expiry.stop();
       await backupScheduler.stop();
       usageSampler.stop();
+      clearInterval(usageSaver);
+      await saveUsage();
       await lifecycle.close();
       await docker.close();
       await audit.close();
