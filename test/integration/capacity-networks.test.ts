@@ -137,12 +137,14 @@ async function createNetwork(instance: Instance): Promise<void> {
   ]);
 }
 
-/** Removes the networks created directly, many per engine call. */
+/** Removes the networks created directly, several engine calls at once. */
 async function removeNetworks(): Promise<void> {
-  const doomed = networks.splice(0);
-  for (let i = 0; i < doomed.length; i += 40) {
-    await run('docker', ['network', 'rm', ...doomed.slice(i, i + 40)]).catch(() => undefined);
-  }
+  await inBatches(networks.splice(0), PARALLEL, (name) =>
+    run('docker', ['network', 'rm', name]).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
 }
 
 beforeAll(async () => {
