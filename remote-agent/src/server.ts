@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { bridgeAlerts } from './alerts/bridges';
@@ -26,6 +27,9 @@ import { createLogger, errorFields, type Logger } from './log/logger';
 import { defaultSink } from './log/sinks';
 import { SubnetAllocator } from './network/allocator';
 import { CapacityService } from './sizing/service';
+import { UsageHistory } from './usage/ring';
+import { UsageSampler } from './usage/sampler';
+import { loadHistory, saveHistory } from './usage/snapshot';
 import { portsLeft } from './sizing/wiring';
 import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
@@ -99,6 +103,8 @@ export interface Agent {
   readonly events: EventBus;
   /** Notifications to people; undefined when turned off or when its files could not be read. */
   readonly alerts: AlertService | undefined;
+  /** The usage sampler (started with the scheduler; tests without it sample by hand). */
+  readonly usageSampler: UsageSampler;
   /** Serves one JSON-RPC session over a byte stream pair (socket, stdio, SSH channel). */
   connect(input: Readable, output: Writable): RpcConnection;
   close(): Promise<void>;
@@ -239,6 +245,22 @@ async function assemble(
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
   });
+  // Usage history: rings in memory, a snapshot on disk hourly and at a clean stop (snapshot.ts).
+  const usage = new UsageHistory();
+  const usageFile = path.join(dataDir, 'usage.bin');
+  await loadHistory(usageFile, usage).catch((err: unknown) =>
+    logger.warn('usage history not read; it starts again', errorFields(err)),
+  );
+  const saveUsage = () =>
+    saveHistory(usageFile, usage).catch((err: unknown) =>
+      logger.warn('usage history not saved', errorFields(err)),
+    );
+  let usageSaver: NodeJS.Timeout | undefined;
+  const usageSampler = new UsageSampler({
+    engine: docker.engine,
+    projects: () => registry.list(),
+    history: usage,
+  });
   const health = createAgentHealth({
     registry,
     files,
@@ -355,12 +377,16 @@ async function assemble(
     capacity,
     alerts,
     backups,
+    usage,
   };
   const handlers = createHandlers(services);
   if (options.startScheduler !== false) {
     health.scheduler.start();
     domains.expiry.start();
     backupScheduler.start();
+    usageSampler.start();
+    usageSaver = setInterval(() => void saveUsage(), 3600_000);
+    usageSaver.unref();
   }
   const connections = new Set<RpcConnection>();
   let counter = 0;
@@ -374,6 +400,7 @@ async function assemble(
     lifecycle,
     events: bus,
     alerts,
+    usageSampler,
     connect(input, output) {
       const id = `c${++counter}`;
       const session = new ClientSession();
@@ -410,6 +437,9 @@ async function assemble(
       await alerts?.close();
       domains.expiry.stop();
       await backupScheduler.stop();
+      usageSampler.stop();
+      clearInterval(usageSaver);
+      await saveUsage();
       await lifecycle.close();
       await docker.close();
       await audit.close();

@@ -28,6 +28,7 @@ import {
 } from './measures/many-servers';
 import { markRunning, measureStatusChange } from './measures/status-change';
 import { measureCreation } from './measures/creation';
+import { measureCreationTo120, measureList500 } from './measures/capacity';
 import { measureLogs } from './measures/logs';
 import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
 import { rendererRows, runRendererBench } from './measures/renderer';
@@ -239,6 +240,23 @@ async function main(): Promise<void> {
       met: false,
       whenMissed: `the measure failed: ${(err as Error).message}`,
     });
+    // Capacity (issue 16): creations up to 120 registered and the agent's memory there.
+    const capacity: Row[] = [];
+    try {
+      log('capacity: dry-run creations up to 120 projects');
+      capacity.push(
+        ...(await measureCreationTo120(ctx, {
+          total: 120,
+          earlyP50Ms: creation.p50Ms,
+          rssBeforeBytes: loadedRss,
+          registeredBefore: INSTANCES,
+        })),
+      );
+    } catch (err) {
+      log(`creation up to 120 failed: ${(err as Error).message}`);
+      capacity.push(failedRow('creation (dry run) at 120 projects', '≤ 100 ms', err));
+    }
+
     try {
       log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
       const survivor = await markRunning(ctx, ids[1] as string, containerIds[1] as string, image);
@@ -272,6 +290,22 @@ async function main(): Promise<void> {
     } finally {
       await removeServers(extra);
     }
+    // Capacity (issue 16): instances.list of 500 on this one server vs ssh + docker ps.
+    try {
+      log('capacity: instances.list of 500 on one server vs ssh + docker ps');
+      capacity.push(
+        ...(await measureList500(ctx, image, {
+          total: 500,
+          rounds: plan.status,
+          newRounds: plan.statusNew,
+        })),
+      );
+    } catch (err) {
+      log(`list of 500 on one server failed: ${(err as Error).message}`);
+      capacity.push(
+        failedRow('status of 500 instances vs ssh multiplexed, one server', '≥ 20× faster', err),
+      );
+    }
 
     const rows: Row[] = [
       ...status,
@@ -283,6 +317,7 @@ async function main(): Promise<void> {
       connect,
       connectMany,
       ...perf2,
+      ...capacity,
     ];
     const setup = [...ctx.setup];
     setup.push(

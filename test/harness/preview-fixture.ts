@@ -683,6 +683,26 @@ const api: DesktopApi = {
     return { project: setStatus(p, 'running'), plan };
   },
   reshapeProject: async (_sid, id) => ({ ...projects.find((p) => p.id === id)! }),
+  projectUsageHistory: async () => {
+    // A day of 5-minute samples with a busy evening, so the Usage sparklines have a shape.
+    const now = Date.now();
+    const samples = Array.from({ length: 288 }, (_, i) => {
+      const busy = i > 200 && i < 230 ? 60 : 0;
+      return {
+        at: now - (287 - i) * 300_000,
+        cpuPercent: 4 + busy + (i % 7),
+        memoryMb: 900 + (i % 30) * 4,
+        netRxKb: 200 + (i % 11) * 20,
+        netTxKb: 100 + (i % 5) * 30,
+        diskMb: 0,
+      };
+    });
+    return { samples, intervalMs: 300_000 };
+  },
+  planReshapeProject: async () => ({
+    plan: { keys: ['size'], files: ['docker-compose.yml'], services: ['db', 'auth', 'rest'] },
+    dryRun: true,
+  }),
   projectStats: async () =>
     ['db', 'kong', 'auth', 'rest', 'realtime', 'storage', 'studio'].map((service, i) => ({
       service,

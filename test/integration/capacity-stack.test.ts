@@ -234,6 +234,31 @@ describe('a small project without Functions and imgproxy', () => {
     expect(rows).toEqual([[ROW]]);
   }, 600_000);
 
+  it('samples the running project’s usage from the real engine into usage.history', async () => {
+    // Two one-shot readings of the real containers' counters: the second has deltas.
+    await agent.usageSampler.sample();
+    await new Promise((r) => setTimeout(r, 1500));
+    await agent.usageSampler.sample();
+    const { samples, intervalMs } = await client.call<{
+      samples: { at: number; cpuPercent: number; memoryMb: number; netRxKb: number }[];
+      intervalMs: number;
+    }>('usage.history', { id: instance.id });
+    expect(intervalMs).toBe(300_000);
+    expect(samples).toHaveLength(2);
+    const [first, second] = samples;
+    expect(second!.at).toBeGreaterThan(first!.at);
+    // Nine stand-in containers idle at a few MB each; none uses more than its small limit.
+    expect(second!.memoryMb).toBeGreaterThan(5);
+    expect(second!.memoryMb).toBeLessThan(1504);
+    expect(second!.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(second!.netRxKb)).toBe(true);
+    const since = await client.call<{ samples: unknown[] }>('usage.history', {
+      id: instance.id,
+      since: second!.at,
+    });
+    expect(since.samples).toHaveLength(1);
+  }, 120_000);
+
   it('turning Functions on later starts it with a Kong route', async () => {
     await client.call('instances.reshape', {
       id: instance.id,

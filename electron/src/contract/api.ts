@@ -48,6 +48,8 @@ import type {
 export type { ApplyProgress, InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
 import type { DomainTarget, DomainView } from '@protocol/types';
 export type { DomainTarget, DomainView };
+import type { UsageSample } from '@protocol/types';
+export type { UsageSample };
 
 /** What changing a project's settings answers: the plan, and the settings after it. */
 export interface ProjectSettingsResult {
@@ -344,6 +346,10 @@ export const desktopMethods = {
     z.object({ dryRun: z.boolean().optional() }).strict(),
   ]),
   projectStats: defineMethod<ServiceStats[]>()(project),
+  /** The project's usage history kept by the agent (a sample every few minutes, 7 days). */
+  projectUsageHistory: defineMethod<{ samples: UsageSample[]; intervalMs: number }>()(project, [
+    z.number().int().min(0).optional(),
+  ]),
   /** Project settings (auth URLs, SMTP, providers, API, overrides); secret values never come back. */
   projectSettings: defineMethod<InstanceSettingsView>()(project),
   /** Applies with the smallest restart; `dryRun` only returns the plan. */
@@ -359,6 +365,15 @@ export const desktopMethods = {
   sendTestEmail: defineMethod<{ messageId: string }>()([idArg, idArg, text(320)]),
   /** Changes size and/or optional services: the smallest recreate, rolled back on failure. */
   reshapeProject: defineMethod<ProjectView>()(project, [
+    z
+      .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
+      .strict(),
+  ]),
+  /**
+   * What a size or services change would do, without doing it: the services recreated, or
+   * INSUFFICIENT_RESOURCES with the memory numbers (a dry-run `instances.reshape`).
+   */
+  planReshapeProject: defineMethod<{ plan: StackChangePlan; dryRun: boolean }>()(project, [
     z
       .object({ size: projectSize.optional(), optionalServices: optionalServices.optional() })
       .strict(),

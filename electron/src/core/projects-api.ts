@@ -62,6 +62,18 @@ export const PROJECT_ROUTES = {
     timeoutMs: DOCKER_OPERATION_MS,
     pick: (r, ctx) => ctx.project(r.instance),
   }),
+  planReshapeProject: route('instances.reshape', {
+    params: (
+      instanceId: string,
+      change: { size?: ProjectSize; optionalServices?: OptionalServices } = {},
+    ) => ({
+      id: instanceId,
+      size: change.size,
+      optionalServices: change.optionalServices,
+      dryRun: true,
+    }),
+    pick: (r) => ({ plan: r.plan, dryRun: r.dryRun }),
+  }),
   serverAudit: route('audit.list', {
     params: (options?: { instanceId?: string; limit?: number }) => ({
       instanceId: options?.instanceId,
@@ -117,6 +129,10 @@ export const PROJECT_ROUTES = {
     pick: (r) => r,
   }),
   projectStats: route('stats.instance', { params: byId, pick: (r) => r.services }),
+  projectUsageHistory: route('usage.history', {
+    params: (instanceId: string, since?: number) => ({ id: instanceId, since }),
+    pick: (r) => r,
+  }),
   projectSettings: route('instances.settings.get', { params: byId, pick: (r) => r.settings }),
   setProjectSettings: route('instances.settings.set', {
     params: (

@@ -19,6 +19,7 @@ import type { SettingsService } from '../settings/service';
 import type { ReleaseCatalog } from '../stack/releases';
 import type { Upgrader } from '../upgrades/upgrader';
 import type { BackupService } from '../backups/service';
+import type { UsageHistory } from '../usage/ring';
 
 /** Per-connection state: whether `session.hello` happened and which session is bound. */
 export class ClientSession {
@@ -82,4 +83,6 @@ export interface AgentServices {
   capacity?: CapacityService;
   /** Backups, restores and drills (backups/); absent in tests that do not need them. */
   backups?: BackupService;
+  /** Each project's usage history, fed by the sampler (usage/); absent in some tests. */
+  usage?: UsageHistory;
 }

@@ -15,6 +15,7 @@ import { LEGACY_RELEASE_ID } from '../stack/releases';
 import { releaseSummary } from '../upgrades/plan';
 import { createFleetHandlers } from '../bulk/handlers';
 import { backupHandlers } from '../backups/handlers';
+import { USAGE_SAMPLE_INTERVAL_MS } from '../usage/sampler';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
 export const MAX_LOG_STREAMS_PER_SESSION = 8;
@@ -270,6 +271,13 @@ export function createHandlers(s: AgentServices): Handlers {
     }),
     'instances.reshape': (params, ctx) => capacityOf(s).reshape(callerOf(ctx), params),
     'system.capacity': (_p, ctx) => capacityOf(s).summary(callerOf(ctx)),
+    'usage.history': async ({ id, since }, ctx) => {
+      s.instances.get(callerOf(ctx), id); // NOT_FOUND for a project the caller does not see
+      return {
+        samples: s.usage?.history(id, since) ?? [],
+        intervalMs: USAGE_SAMPLE_INTERVAL_MS,
+      };
+    },
     'system.resources': async (_p, ctx) => {
       const caller = callerOf(ctx);
       const counted = s.registry.list().filter(countsAgainstLimit);

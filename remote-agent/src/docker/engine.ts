@@ -70,7 +70,11 @@ export interface DockerEngine {
     id: string,
     opts: { tail?: number; follow?: boolean; since?: number },
   ): Promise<IncomingMessage>;
-  stats(id: string): Promise<RawStats>;
+  /**
+   * `oneShot`: the counters as they are, at once (no second sample, so no precpu_stats): the
+   * usage sampler diffs them against its own previous reading.
+   */
+  stats(id: string, opts?: { oneShot?: boolean }): Promise<RawStats>;
   /** A long-lived stream of JSON events; ends when dockerd stops. */
   events(filters: Record<string, string[]>): Promise<IncomingMessage>;
   listNetworks(project: string): Promise<LabelledObject[]>;
@@ -190,12 +194,12 @@ export function createDockerEngine(transport: EngineTransport = createTransport(
         },
       });
     },
-    async stats(id) {
+    async stats(id, opts) {
       // stream=false waits for a second sample, so precpu_stats is filled and CPU % is real.
       return (
         await transport.json<RawStats>({
           path: `/containers/${id}/stats`,
-          query: { stream: 'false' },
+          query: { stream: 'false', ...(opts?.oneShot ? { 'one-shot': 'true' } : {}) },
         })
       ).body;
     },

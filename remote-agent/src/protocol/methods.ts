@@ -14,6 +14,7 @@ import type {
   ServerCapacity,
   ServiceStats,
   StackChangePlan,
+  UsageSample,
   DomainView,
   StaffMember,
   SystemResources,
@@ -160,6 +161,8 @@ export const MethodParams = {
     .strict(),
   /** Memory committed by limits, projects per size, networks, ports: the server's capacity. */
   'system.capacity': z.object({}).strict(),
+  /** A project's usage history (every few minutes, up to 7 days), for whoever sees the project. */
+  'usage.history': z.object({ id, since: z.number().int().min(0).optional() }).strict(),
 
   'logs.follow': z
     .object({
@@ -315,6 +318,7 @@ export interface MethodResults extends AlertMethodResults {
   'instances.settings.testEmail': { messageId: string };
   'instances.reshape': { instance: Instance; plan: StackChangePlan; dryRun: boolean };
   'system.capacity': ServerCapacity;
+  'usage.history': { samples: UsageSample[]; intervalMs: number };
   /** Stream data: `LogLine[]` batches, or `LogBatch` with `format: "records"`. */
   'logs.follow': { stream: string };
   'stats.instance': { services: ServiceStats[] };

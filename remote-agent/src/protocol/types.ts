@@ -416,6 +416,19 @@ export const OPTIONAL_SERVICE_DEFAULTS: Readonly<Record<OptionalService, boolean
   logs: false,
 };
 
+/**
+ * One usage sample of a project (`usage.history`): CPU and network averaged over the interval
+ * before `at` (ms epoch), memory as read at `at`. `diskMb` is not sampled yet (0).
+ */
+export interface UsageSample {
+  at: number;
+  cpuPercent: number;
+  memoryMb: number;
+  netRxKb: number;
+  netTxKb: number;
+  diskMb: number;
+}
+
 /** `system.capacity`: what the server holds and how much more fits (sizing/capacity.ts). */
 export interface ServerCapacity {
   memoryTotalMb: number;

@@ -71,6 +71,11 @@ export class UsageHistory {
     return this.rings.get(projectId)?.samples(since) ?? [];
   }
 
+  /** The projects that have a history. */
+  projects(): string[] {
+    return [...this.rings.keys()];
+  }
+
   forget(projectId: string): void {
     this.rings.delete(projectId);
   }

@@ -9,6 +9,7 @@ import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
 import { Field, Select } from '../ui/Field';
 import { CreationProgress } from './CreationProgress';
+import { SizeSelect } from './SizeSelect';
 import { nameProblem as localNameProblem } from './nameProblem';
 import { summarizeProgress } from './progressSummary';
 
@@ -169,21 +170,13 @@ export function CreateDialog({ serverId: initialServer }: { serverId?: string })
                 : []),
             ]}
           />
-          <Select
-            label={t('capacity.sizeLabel')}
-            value={size}
-            onChange={(v) => setSize(v as FixedSize)}
-            options={(['small', 'medium', 'large'] as const).map((value) => {
+          <SizeSelect
+            size={size}
+            onChange={setSize}
+            capacity={(() => {
               const target = serverId === BEST_FIT ? best?.serverId : serverId;
-              const fits = target ? capacities[target]?.fits[value] : undefined;
-              return {
-                value,
-                label:
-                  fits === undefined
-                    ? t(`capacity.size.${value}`)
-                    : t('capacity.sizeOption', { size: t(`capacity.size.${value}`), count: fits }),
-              };
-            })}
+              return target ? capacities[target] : undefined;
+            })()}
           />
           <fieldset className="mt-3 flex flex-col gap-2">
             <legend className="mb-1 text-xs font-medium text-muted">{t('create.exposure')}</legend>

@@ -1012,6 +1012,45 @@ export const ptBR: Catalogue = {
     sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
     bestFit: 'Melhor opção (agora: {{name}})',
     bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
+    service: {
+      functions: 'Edge Functions',
+      realtime: 'Realtime',
+      imgproxy: 'Transformação de imagens',
+      studio: 'Studio',
+      logs: 'Logs (Analytics e Vector)',
+    },
+    history: {
+      title: 'Uso nos últimos 7 dias',
+      reading: 'Lendo o histórico de uso…',
+      none: 'Ainda não há amostras: o servidor registra uma a cada 5 minutos enquanto o projeto roda (o histórico recomeça quando o agente reinicia).',
+      now: 'agora {{value}}',
+      peak: 'pico de {{value}} em {{at}}',
+      metric: {
+        cpuPercent: 'CPU (média de cada 5 minutos)',
+        memoryMb: 'Memória',
+        netRxKb: 'Rede, entrada (a cada 5 minutos)',
+        netTxKb: 'Rede, saída (a cada 5 minutos)',
+      },
+    },
+    resize: {
+      title: 'Tamanho e serviços',
+      change: 'Alterar…',
+      size: 'Tamanho',
+      custom: 'Personalizado: {{memory}}, {{cpus}} CPU por serviço',
+      services: 'Serviços opcionais',
+      dialogTitle: 'Tamanho e serviços de {{name}}',
+      apply: 'Aplicar',
+      unchanged: 'Escolha um tamanho ou ligue e desligue serviços para ver o que mudaria.',
+      checking: 'Perguntando ao servidor o que isso mudaria…',
+      memoryOk: 'O servidor tem espaço para esses limites.',
+      nothingRecreated: 'Nenhum serviço precisa ser recriado.',
+      recreates:
+        'Serão recriados, os outros continuam rodando: {{services}}. Os dados do banco e do Storage são mantidos.',
+      nextStart:
+        'O projeto não está rodando: {{services}} pegam os novos limites na próxima inicialização.',
+      refused:
+        'Não há espaço: esses limites precisam de {{requested}}, e sobram {{free}} dos {{allowed}} que o servidor permite ({{total}} físicos × {{ratio}}). Escolha um tamanho menor, desligue serviços ou libere memória no servidor.',
+    },
   },
   domains: {
     title: 'Domínios',

@@ -15,6 +15,8 @@ import { CredentialsPanel } from './CredentialsPanel';
 import { DomainsPanel } from '../domains/DomainsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { SizePanel } from './resize/ResizeDialog';
+import { UsageHistoryPanel } from './usage/UsageHistoryPanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
 import { ReleasePanel } from '../upgrades/ReleasePanel';
 import { BackupsPanel } from '../backups/BackupsPanel';
@@ -306,6 +308,8 @@ export function ProjectPage({
         )}
         {tab === 'diagnostics' && <DiagnosticsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'usage' && <UsagePanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'usage' && <UsageHistoryPanel serverId={serverId} instanceId={instanceId} />}
+        {tab === 'settings' && <SizePanel project={p} />}
         {tab === 'settings' && <ProjectSettingsPanel serverId={serverId} instanceId={instanceId} />}
         {tab === 'backups' && (
           <BackupsPanel serverId={serverId} instanceId={instanceId} projectName={p.name} />

@@ -33,53 +33,58 @@ export function CapacityPanel({ serverId }: { serverId: string }) {
   return (
     <Panel title={t('capacity.title')} className="xl:col-span-3">
       {capacity ? (
-        <div className="flex flex-col gap-4" data-testid="capacity-panel">
-          <Meter
-            label={t('capacity.committed')}
-            used={capacity.memoryCommittedMb}
-            total={capacity.memoryAllowedMb}
-            detail={t('capacity.committedDetail', {
-              committed: formatMb(capacity.memoryCommittedMb),
-              allowed: formatMb(capacity.memoryAllowedMb),
-              total: formatMb(capacity.memoryTotalMb),
-              ratio: capacity.overcommit,
-            })}
-          />
-          <Meter
-            label={t('capacity.networks')}
-            used={capacity.networks.used}
-            total={capacity.networks.capacity}
-            detail={t('capacity.networksDetail', {
-              used: capacity.networks.used,
-              capacity: capacity.networks.capacity,
-              pool: capacity.networks.pool,
-            })}
-          />
-          <div className="grid grid-cols-3 gap-3">
-            {(['small', 'medium', 'large'] as const).map((size) => (
-              <div key={size} className="rounded-md border border-line bg-bg px-3 py-2">
-                <div className="text-[11px] text-muted">{t(`capacity.size.${size}`)}</div>
-                <div className="text-lg font-semibold" data-testid={`fits-${size}`}>
-                  {t('capacity.fitMore', { count: capacity.fits[size] })}
-                </div>
-                <div className="text-[11px] text-muted">
-                  {t('capacity.running', { count: capacity.projectsBySize[size] })}
-                </div>
-              </div>
-            ))}
-          </div>
-          <p className="text-xs text-muted">
-            {t('capacity.portsLeft', {
-              ports: Object.values(capacity.portsLeft).reduce(
-                (min, n) => Math.min(min, n),
-                Infinity,
-              ),
-            })}
-          </p>
-        </div>
+        <CapacityView capacity={capacity} />
       ) : (
         <p className="text-xs text-muted">{t('capacity.reading')}</p>
       )}
     </Panel>
+  );
+}
+
+/** The panel's body from one `system.capacity` answer: what the component tests render. */
+export function CapacityView({ capacity }: { capacity: ServerCapacity }) {
+  const { t } = useTranslation();
+  return (
+    <div className="flex flex-col gap-4" data-testid="capacity-panel">
+      <Meter
+        label={t('capacity.committed')}
+        used={capacity.memoryCommittedMb}
+        total={capacity.memoryAllowedMb}
+        detail={t('capacity.committedDetail', {
+          committed: formatMb(capacity.memoryCommittedMb),
+          allowed: formatMb(capacity.memoryAllowedMb),
+          total: formatMb(capacity.memoryTotalMb),
+          ratio: capacity.overcommit,
+        })}
+      />
+      <Meter
+        label={t('capacity.networks')}
+        used={capacity.networks.used}
+        total={capacity.networks.capacity}
+        detail={t('capacity.networksDetail', {
+          used: capacity.networks.used,
+          capacity: capacity.networks.capacity,
+          pool: capacity.networks.pool,
+        })}
+      />
+      <div className="grid grid-cols-3 gap-3">
+        {(['small', 'medium', 'large'] as const).map((size) => (
+          <div key={size} className="rounded-md border border-line bg-bg px-3 py-2">
+            <div className="text-[11px] text-muted">{t(`capacity.size.${size}`)}</div>
+            <div className="text-lg font-semibold" data-testid={`fits-${size}`}>
+              {t('capacity.fitMore', { count: capacity.fits[size] })}
+            </div>
+            <div className="text-[11px] text-muted">
+              {t('capacity.running', { count: capacity.projectsBySize[size] })}
+            </div>
+          </div>
+        ))}
+      </div>
+      <p className="text-xs text-muted">
+        {t('capacity.portsLeft', {
+          ports: Object.values(capacity.portsLeft).reduce((min, n) => Math.min(min, n), Infinity),
+        })}
+      </p>
+    </div>
   );
 }

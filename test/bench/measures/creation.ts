@@ -13,6 +13,8 @@ import { summarize, timed } from '../stats';
 export interface CreationResult {
   rows: Row[];
   ids: string[];
+  /** Median of the sequential creations, in ms (the capacity rows compare against it). */
+  p50Ms: number;
 }
 
 /** Every port number, id, name and project must be unique across all instances. */
@@ -104,7 +106,7 @@ export async function measureCreation(
         'files instead of one per file.',
     },
   ];
-  if (opts.parallel === 0) return { ids, rows };
+  if (opts.parallel === 0) return { ids, rows, p50Ms: s.p50 };
   rows.push({
     metric: `${opts.parallel} parallel creations (dry run)`,
     ours: fmtMs(par.ms),
@@ -118,5 +120,5 @@ export async function measureCreation(
       `the VPS re-read and compared (${intact ? 'intact' : 'MISMATCH'}).`,
     whenMissed: `collisions: ${problems.join(', ') || 'none'}; missing ${missing.length}, on-disk mismatch ${diskMismatch.length}.`,
   });
-  return { ids, rows };
+  return { ids, rows, p50Ms: s.p50 };
 }

@@ -9,6 +9,7 @@ import { fleetCommands } from './project-fleet';
 import { projectsCreate } from './project-create';
 import { projectsReleases, projectsUpgrade } from './project-upgrade';
 import { connectedServer, serverAndProject } from './lookup';
+import { resizeCommands } from './project-resize';
 
 const projectArgs = [{ name: 'server' }, { name: 'project' }] as const;
 
@@ -211,4 +212,5 @@ export const projectCommands: AnyCommand[] = [
   projectsUpgrade,
   projectsReleases,
   ...fleetCommands,
+  ...resizeCommands,
 ];

@@ -462,6 +462,21 @@ export const en = {
       'best fit: {{server}}, where {{count}} more {{size}} projects fit ({{otherCount}} on {{other}})',
     placedOnly: 'best fit: {{server}}, where {{count}} more {{size}} projects fit',
     skipped: '{{server}} left out of the placement: it did not connect',
+    helpResize:
+      "change a project's size (small, medium, large, or custom with --memory MB --cpus N); only the services whose limits change are recreated (--dry-run: say which)",
+    helpServices:
+      "show a project's optional services, or turn some on or off (--enable functions,realtime --disable imgproxy,studio,logs); --dry-run says what would be recreated",
+    unknownSize: 'unknown size "{{value}}": one of {{choices}}',
+    customOnly: '--memory and --cpus go with the custom size only, not {{size}}',
+    badCpus: '--cpus must be a positive number of cores, not "{{value}}"',
+    bothWays: '{{service}} is in both --enable and --disable',
+    wouldResize: '{{project}} would become {{size}}',
+    resized: '{{project}} is now {{size}}',
+    wouldRecreate: 'would recreate: {{services}}',
+    recreated: 'recreated: {{services}}',
+    nothingRecreated: 'no service needs recreating',
+    on: 'on',
+    off: 'off',
   },
   domains: {
     helpList: "list a project's custom domains, their certificates and the DNS records to create",

@@ -462,6 +462,21 @@ export const ptBR: Catalogue = {
       'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}} ({{otherCount}} em {{other}})',
     placedOnly: 'melhor opção: {{server}}, onde ainda cabem {{count}} projetos {{size}}',
     skipped: '{{server}} ficou fora da escolha: não conectou',
+    helpResize:
+      'muda o tamanho de um projeto (small, medium, large, ou custom com --memory MB --cpus N); só os serviços cujos limites mudam são recriados (--dry-run: mostra quais)',
+    helpServices:
+      'mostra os serviços opcionais de um projeto, ou liga e desliga alguns (--enable functions,realtime --disable imgproxy,studio,logs); --dry-run mostra o que seria recriado',
+    unknownSize: 'tamanho desconhecido "{{value}}": use um destes: {{choices}}',
+    customOnly: '--memory e --cpus só valem para o tamanho custom, não para {{size}}',
+    badCpus: '--cpus precisa ser um número positivo de núcleos, não "{{value}}"',
+    bothWays: '{{service}} está em --enable e em --disable ao mesmo tempo',
+    wouldResize: '{{project}} passaria a ser {{size}}',
+    resized: '{{project}} agora é {{size}}',
+    wouldRecreate: 'seria recriado: {{services}}',
+    recreated: 'recriado: {{services}}',
+    nothingRecreated: 'nenhum serviço precisa ser recriado',
+    on: 'ligado',
+    off: 'desligado',
   },
   domains: {
     helpList:
