@@ -224,6 +224,7 @@ async function assemble(
     render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
     audit: appendAudit,
     concurrency: config.upgradeConcurrency,
+    healthTimeoutMs: config.upgradeHealthTimeoutMs,
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:

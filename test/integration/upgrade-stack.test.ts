@@ -2,7 +2,11 @@
 // releases: release B retags two images and changes one kit file (the sample function). A
 // project with data moves from A to B and keeps every row and its secrets; then an upgrade
 // whose auth image never turns healthy (images-extra.json `unhealthy`) rolls back to B,
-// healthy, with the rows intact.
+// healthy, with the rows intact (the new release gets a short health deadline, config
+// `upgradeHealthTimeoutMs`, so the rollback does not wait out the agent's own). Last, backup first
+// with the real backups service (restic stand-in, local repository): an upgrade that changes the
+// db image, whose "migration" changes the data on the new db, and whose auth then fails, comes
+// back on the old release with the pre-upgrade backup's database, every row as it was.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +26,16 @@ import {
   ReleaseCatalog,
   type StackRelease,
 } from '../../remote-agent/src/stack/releases';
-import { Upgrader } from '../../remote-agent/src/upgrades/upgrader';
+import { BackupService } from '../../remote-agent/src/backups/service';
+import { backupFirst } from '../../remote-agent/src/upgrades/backup-first';
+import {
+  Upgrader,
+  type BeforeUpgrade,
+  type UpgraderDeps,
+} from '../../remote-agent/src/upgrades/upgrader';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Instance } from '@protocol/types';
-import { ensureStandinImages } from '../rig/images';
+import type { AgentEvent, Instance } from '@protocol/types';
+import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { MemoryRegistry, freePorts, instanceStatusEvent, newInstance } from './lifecycle-helpers';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
@@ -44,6 +54,10 @@ describe('upgrading a project between stand-in releases on the real engine', () 
   let lifecycle: DockerLifecycle;
   let registry: MemoryRegistry;
   let upgrader: Upgrader;
+  let upgraderDeps: UpgraderDeps;
+  let backups: BackupService;
+  /** The upgrades' backup-first hook; only the backup-first case sets one. */
+  let hook: BeforeUpgrade | undefined;
   let dataDir: string;
   let config: LifecycleDeps['config'];
   let catalog: ReleaseCatalog;
@@ -113,7 +127,15 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       date: '2026-03-01',
       images: { ...B.images, auth: extra.unhealthy! },
     };
-    catalog = new ReleaseCatalog([A, B, BAD]);
+    // A new database image (a retag: what changes is the image the project runs) together
+    // with an auth that never turns healthy: the rollback must bring the database back too.
+    const DB_BAD: StackRelease = {
+      ...B,
+      id: 'standin-db-bad',
+      date: '2026-04-01',
+      images: { ...B.images, db: await retag(B.images.db), auth: extra.unhealthy! },
+    };
+    catalog = new ReleaseCatalog([A, B, BAD, DB_BAD]);
 
     dataDir = await mkdtemp(join(tmpdir(), 'ubt-upgrade-'));
     engine = createDockerEngine();
@@ -136,7 +158,19 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       config,
     });
     await host.versions();
-    upgrader = new Upgrader({
+    backups = new BackupService({
+      dataDir,
+      images: { 'restic/restic': await ensureResticStandin() },
+      agentVersion: 'test',
+      getInstance: (i) => registry.get(i),
+      instanceDir,
+      postgresPassword: async () => secrets.postgresPassword,
+      compose: () => host.compose(),
+      locks,
+      emit: () => {},
+      now: () => new Date(),
+    });
+    upgraderDeps = {
       driver: lifecycle.driver,
       locks,
       catalog,
@@ -144,7 +178,9 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       readSecrets: async () => secrets,
       render,
       audit: () => {},
-    });
+      beforeUpgrade: async (i, p) => hook?.(i, p),
+    };
+    upgrader = new Upgrader(upgraderDeps);
 
     const id = `upg${Date.now().toString(36)}`;
     const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
@@ -206,7 +242,8 @@ describe('upgrading a project between stand-in releases on the real engine', () 
   }, 360_000);
 
   it('rolls an upgrade whose new image never turns healthy back to B, healthy, data intact', async () => {
-    config.healthTimeoutMs = 30_000;
+    // The new release gets 8 s; the way back keeps the agent's own deadline.
+    upgraderDeps.healthTimeoutMs = 8_000;
     const mark = registry.events.length;
     const t0 = performance.now();
     const error = await upgrader
@@ -214,6 +251,18 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
     console.log(
       `[upgrade timing] failed upgrade + rollback: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    console.log(
+      registry.events
+        .slice(mark)
+        .map((e) =>
+          e.type === 'instance.progress'
+            ? `${e.event.at} ${e.event.step}:${e.event.status} ${e.event.service ?? ''} ${e.event.message ?? ''}`
+            : e.type === 'instance.changed'
+              ? `${new Date().toISOString()} changed ${e.instance.status}`
+              : '',
+        )
+        .join('\n'),
     );
     expect(error).toMatchObject({
       code: ErrorCode.UPGRADE_ROLLED_BACK,
@@ -223,6 +272,69 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
     expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
     expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    const services = registry.get(inst.id)!.services!;
+    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
+  }, 360_000);
+
+  it('backup first: a failed upgrade that changed the db image and its data gets the pre-upgrade database back', async () => {
+    upgraderDeps.healthTimeoutMs = 8_000;
+    const mark = registry.events.length;
+    // The db is healthy on its new image when the rest starts: that is when a release's
+    // migrations would have run. Ours rewrites rows and adds a table, on the new image.
+    const migration = registry
+      .waitFor(
+        (e: AgentEvent) =>
+          e.type === 'instance.progress' &&
+          e.event.instanceId === inst.id &&
+          e.event.step === 'start' &&
+          e.event.status === 'started' &&
+          !e.event.service,
+        300_000,
+        mark,
+      )
+      .then(async () => {
+        expect((await containerOf('db')).Image).toBe(catalog.get('standin-db-bad').images.db);
+        await sql("update upgrade_rows set note = 'migrated' where n <= 2500");
+        await sql('create table upgrade_marker (x int)');
+        expect(await sql("select count(*) from upgrade_rows where note = 'migrated'")).toBe('2500');
+      });
+    const production = backupFirst(backups);
+    let backupMessage: string | undefined;
+    hook = async (i, p) => {
+      const held = await production(i, p);
+      backupMessage = held?.message;
+      expect(held?.restoreDatabase).toBeDefined();
+      // The real restore, once the new database's "migration" surely ran.
+      return {
+        ...held,
+        restoreDatabase: async () => {
+          await migration;
+          await held!.restoreDatabase!();
+        },
+      };
+    };
+    const t0 = performance.now();
+    const error = await upgrader
+      .upgrade(inst.id, 'standin-db-bad', 'admin')
+      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> })
+      .finally(() => (hook = undefined));
+    console.log(
+      `[upgrade timing] backup + db change + rollback with restore: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    await migration;
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { rolledBack: true, from: 'standin-b', to: 'standin-db-bad' },
+    });
+    expect(backupMessage).toMatch(/^Backup \S+ taken\.$/);
+    const [taken] = await backups.list(inst.id);
+    expect(taken).toMatchObject({ kind: 'pre-upgrade' });
+    expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
+    expect((await containerOf('db')).Image).toBe(catalog.get('standin-b').images.db);
+    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    expect(await sql("select count(*) from upgrade_rows where note = 'migrated'")).toBe('0');
+    expect(await sql('select note from upgrade_rows where n = 1234')).toBe('row 1234');
+    expect(await sql("select to_regclass('public.upgrade_marker') is null")).toBe('t');
     const services = registry.get(inst.id)!.services!;
     expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
   }, 360_000);

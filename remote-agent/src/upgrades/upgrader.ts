@@ -38,6 +38,12 @@ export interface UpgraderDeps {
   /** Upgrades running at once on this server (default 2); the rest wait in call order. */
   concurrency?: number;
   beforeUpgrade?: BeforeUpgrade;
+  /**
+   * How long the new release may take to turn healthy before it is rolled back (config
+   * `upgradeHealthTimeoutMs`; default: the agent's health timeout). The rollback itself waits
+   * with the agent's own deadline: the old release must get every chance to come back.
+   */
+  healthTimeoutMs?: number;
 }
 
 export interface UpgradeResult {
@@ -172,7 +178,7 @@ export class Upgrader {
         // The database first, alone: every other service waits for it anyway, and a new
         // Postgres image that does not start must not take the others down with it.
         progress.record(id, { step: 'start', status: 'started', service: 'db' });
-        await this.databaseAlone(instance, cmp);
+        await this.databaseAlone(instance, cmp, this.forwardDeadlineMs());
       }
       progress.record(id, { step: 'start', status: 'started' });
       await driver.upUntilSettled(instance, cmp, (attempt, message) =>
@@ -180,14 +186,18 @@ export class Upgrader {
       );
       progress.record(id, { step: 'start', status: 'done' });
       progress.record(id, { step: 'health', status: 'started' });
-      const ready = await driver.waitHealthy(instance, (s) =>
-        progress.record(id, {
-          step: 'health',
-          status: 'progress',
-          service: s.service,
-          health: s.health,
-        }),
-      );
+      const ready = await waitUntilHealthy({
+        read: () => driver.states(instance),
+        waitForChange: (ms) => driver.signals.next(instance.project, ms),
+        timeoutMs: this.forwardDeadlineMs(),
+        onReady: (s) =>
+          progress.record(id, {
+            step: 'health',
+            status: 'progress',
+            service: s.service,
+            health: s.health,
+          }),
+      });
       // The lock goes in the same tick as `running` shows: a client may act on it at once.
       const updated = await lease.finish(() =>
         registry.update(id, {
@@ -266,24 +276,28 @@ export class Upgrader {
     const cmp = await driver.docker.compose();
     if (plan.databaseChanges && restoreDatabase) {
       // The old image on the migrated data, healthy before the backup's database replaces it.
-      await this.databaseAlone(instance, cmp);
+      await this.databaseAlone(instance, cmp, driver.healthTimeoutMs());
       await restoreDatabase();
     }
     await driver.upUntilSettled(instance, cmp);
     await driver.waitHealthy(instance);
   }
 
+  private forwardDeadlineMs(): number {
+    return this.deps.healthTimeoutMs ?? this.deps.driver.healthTimeoutMs();
+  }
+
   /** (Re)creates only `db` with the image its compose file names now, and waits for health. */
-  private async databaseAlone(instance: Instance, cmp: Compose): Promise<void> {
+  private async databaseAlone(instance: Instance, cmp: Compose, timeoutMs: number): Promise<void> {
     const { driver } = this.deps;
     await cmp.run(driver.projectOf(instance), 'up', {
       extra: ['--no-deps', 'db'],
-      timeoutMs: driver.healthTimeoutMs() + 60_000,
+      timeoutMs: timeoutMs + 60_000,
     });
     await waitUntilHealthy({
       read: async () => (await driver.states(instance)).filter((s) => s.service === 'db'),
       waitForChange: (ms) => driver.signals.next(instance.project, ms),
-      timeoutMs: driver.healthTimeoutMs(),
+      timeoutMs,
     });
   }
 }
