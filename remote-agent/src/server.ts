@@ -53,6 +53,7 @@ import { stackInputFor } from './instances/stack-input';
 import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
+import { PostgresMajorUpgrader } from './upgrades/postgres-major';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 
 export interface Clock {
@@ -230,6 +231,21 @@ async function assemble(
     beforeUpgrade:
       options.beforeUpgrade ?? ((instance, plan) => backupFirst(backups)(instance, plan)),
   });
+  // Postgres major upgrades: dump and restore through the backups service (built below).
+  const postgresUpgrader = new PostgresMajorUpgrader({
+    driver: lifecycle.driver,
+    locks,
+    catalog: releases,
+    overrides: config.images,
+    readSecrets: (id) => files.readSecrets(id),
+    render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+    audit: appendAudit,
+    backups: {
+      backupHeld: (id, options) => backups.backupHeld(id, options),
+      restoreDatabaseHeld: (id, backupId) => backups.restoreDatabaseHeld(id, backupId),
+    },
+    healthTimeoutMs: config.upgradeHealthTimeoutMs,
+  });
   const capacity = new CapacityService({
     instances,
     registryList: () => registry.list(),
@@ -326,7 +342,7 @@ async function assemble(
   });
 
   const services: AgentServices = {
-    upgrades: { catalog: releases, upgrader },
+    upgrades: { catalog: releases, upgrader, postgres: postgresUpgrader },
     auth,
     instances,
     registry,

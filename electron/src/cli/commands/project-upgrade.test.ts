@@ -101,3 +101,63 @@ describe('projects upgrade', () => {
     expect((await run(['projects', 'upgrade', 'web', 'shop', '--all'], d)).code).toBe(2);
   });
 });
+
+describe('projects upgrade-postgres', () => {
+  function withPostgres() {
+    const d = fakeDesktop({ projects: [project({ name: 'shop' })] });
+    const pgPlan = (id: string) => ({
+      ...plan(id, {
+        to: '2026.07.01-pg17',
+        databaseChanges: true,
+        images: [
+          {
+            service: 'db',
+            from: 'supabase/postgres:15.8.1.085',
+            to: 'supabase/postgres:17.6.1.136',
+          },
+        ],
+      }),
+      fromMajor: 15,
+      toMajor: 17,
+    });
+    Object.assign(d, {
+      async upgradePostgresPlan(_s: string, id: string, options?: { release?: string }) {
+        d.calls.push(['upgradePostgresPlan', id, options]);
+        return pgPlan(id);
+      },
+      async upgradePostgres(_s: string, id: string, options: { confirm: string }) {
+        d.calls.push(['upgradePostgres', id, options]);
+        return { project: d.projects.find((p) => p.id === id)!, plan: pgPlan(id) };
+      },
+    });
+    return d;
+  }
+
+  it('shows the warning and the plan with --plan, and changes nothing', async () => {
+    const d = withPostgres();
+    const r = await run(['projects', 'upgrade-postgres', 'web', 'shop', '--plan'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Postgres 15 → 17 for shop');
+    expect(r.stdout).toContain('supabase/postgres:17.6.1.136');
+    expect(d.calls.some((c) => c[0] === 'upgradePostgres')).toBe(false);
+  });
+
+  it('refuses to run without --confirm, naming what to type', async () => {
+    const d = withPostgres();
+    const r = await run(['projects', 'upgrade-postgres', 'web', 'shop'], d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--confirm shop');
+    expect(d.calls.some((c) => c[0] === 'upgradePostgres')).toBe(false);
+  });
+
+  it('passes the typed name to the agent, --json printing the plan', async () => {
+    const d = withPostgres();
+    const r = await run(
+      ['projects', 'upgrade-postgres', 'web', 'shop', '--confirm', 'shop', '--json'],
+      d,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ plan: { fromMajor: 15, toMajor: 17 } });
+    expect(d.calls).toContainEqual(['upgradePostgres', 'inst-shop', { confirm: 'shop' }]);
+  });
+});

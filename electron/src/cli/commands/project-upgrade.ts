@@ -1,4 +1,4 @@
-import type { ProjectView, UpgradePlan } from '@contract/api';
+import type { PostgresUpgradePlan, ProjectView, UpgradePlan } from '@contract/api';
 import type { UltrabaseError } from '@contract/errors';
 import { defineCommand, type CommandContext } from '../command-table';
 import { table } from '../output';
@@ -79,6 +79,56 @@ export const projectsUpgrade = defineCommand({
           : describePlan(ctx, r.project, r.plan) +
             '\n' +
             ctx.messages.t('upgrades.done', { name: project.name, release: r.plan.to }),
+    };
+  },
+});
+
+/**
+ * `projects upgrade-postgres <server> <project> [--to R] [--plan] --confirm <project name>`:
+ * never part of a normal upgrade. Without --confirm it only shows the warning and the plan.
+ */
+export const projectsUpgradePostgres = defineCommand({
+  path: ['projects', 'upgrade-postgres'],
+  args: [{ name: 'server' }, { name: 'project' }],
+  flags: {
+    to: releaseFlag,
+    plan: { type: 'boolean' },
+    confirm: { type: 'string', placeholder: 'project name' },
+  },
+  help: 'help.projectsUpgradePostgres',
+  async run(ctx, { args, flags }) {
+    const { t } = ctx.messages;
+    const options = flags.to ? { release: flags.to } : {};
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    const warning = (plan: PostgresUpgradePlan) =>
+      t('upgrades.postgresWarning', {
+        name: project.name,
+        from: String(plan.fromMajor),
+        to: String(plan.toMajor),
+      });
+    if (flags.plan) {
+      const plan = await ctx.desktop.upgradePostgresPlan(server.id, project.id, options);
+      return {
+        data: plan,
+        human: () => [warning(plan), describePlan(ctx, project, plan)].join('\n'),
+      };
+    }
+    if (flags.confirm === undefined) {
+      throw new UsageError('MISSING_ARGUMENT', 'upgrades.postgresConfirm', { name: project.name });
+    }
+    ctx.note(t('upgrades.postgresUpgrading', { name: project.name }));
+    const r = await ctx.desktop.upgradePostgres(server.id, project.id, {
+      ...options,
+      confirm: flags.confirm,
+    });
+    return {
+      data: r,
+      human: () =>
+        t('upgrades.postgresDone', {
+          name: project.name,
+          major: String(r.plan.toMajor),
+          release: r.plan.to,
+        }),
     };
   },
 });
