@@ -1,14 +1,16 @@
-// Upgrading a real stack on stand-in images (test/rig/images.json) between two stand-in
-// releases: release B retags two images and changes one kit file (the sample function). A
-// project with data moves from A to B and keeps every row and its secrets; then an upgrade
-// whose auth image never turns healthy (images-extra.json `unhealthy`) rolls back to B,
-// healthy, with the rows intact (the new release gets a short health deadline, config
-// `upgradeHealthTimeoutMs`, so the rollback does not wait out the agent's own). Last, backup first
-// with the real backups service (restic stand-in, local repository): an upgrade that changes the
-// db image, whose "migration" changes the data on the new db, and whose auth then fails, comes
-// back on the old release with the pre-upgrade backup's database, every row as it was.
+// Upgrading a real stack on stand-in images (test/rig/images.json) between stand-in releases:
+// release B retags two images and changes one kit file (the sample function). A project with
+// data moves from A to B and keeps every row and its secrets. Then, with the real backups
+// service (restic stand-in, local repository) as "backup first": an upgrade that changes the db
+// image, whose "migration" changes data on the new db, and whose auth never turns healthy
+// (images-extra.json `unhealthy`) rolls back to B, healthy, with the pre-upgrade backup's
+// database, every row as it was. The new release gets a short health deadline (config
+// `upgradeHealthTimeoutMs`), so no case waits out the agent's own. Last, the Postgres major
+// upgrade's machinery on a STAND-IN "17" image (the PG 15 stand-in retagged: no real 17 here):
+// the dump restored into a new data directory on the new image, then a failure and the switch
+// back to the untouched old directory.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,7 @@ import {
 } from '../../remote-agent/src/stack/releases';
 import { BackupService } from '../../remote-agent/src/backups/service';
 import { backupFirst } from '../../remote-agent/src/upgrades/backup-first';
+import { PostgresMajorUpgrader } from '../../remote-agent/src/upgrades/postgres-major';
 import {
   Upgrader,
   type BeforeUpgrade,
@@ -35,7 +38,7 @@ import {
 } from '../../remote-agent/src/upgrades/upgrader';
 import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, Instance } from '@protocol/types';
-import { ensureResticStandin, ensureStandinImages } from '../rig/images';
+import { ensurePostgres17Standin, ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { MemoryRegistry, freePorts, instanceStatusEvent, newInstance } from './lifecycle-helpers';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
@@ -121,12 +124,6 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       images: { ...imagesA, auth: await retag(imagesA.auth), rest: await retag(imagesA.rest) },
       files: [{ path: 'volumes/functions/hello/index.ts', content: '// standin B\n' }],
     };
-    const BAD: StackRelease = {
-      ...B,
-      id: 'standin-bad',
-      date: '2026-03-01',
-      images: { ...B.images, auth: extra.unhealthy! },
-    };
     // A new database image (a retag: what changes is the image the project runs) together
     // with an auth that never turns healthy: the rollback must bring the database back too.
     const DB_BAD: StackRelease = {
@@ -135,7 +132,15 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       date: '2026-04-01',
       images: { ...B.images, db: await retag(B.images.db), auth: extra.unhealthy! },
     };
-    catalog = new ReleaseCatalog([A, B, BAD, DB_BAD]);
+    // "Postgres 17" on the stand-in retagged (declared major 17), with an auth that fails.
+    const PG17_BAD: StackRelease = {
+      ...B,
+      id: 'standin-pg17-bad',
+      date: '2026-05-01',
+      postgresMajor: 17,
+      images: { ...B.images, db: await ensurePostgres17Standin(), auth: extra.unhealthy! },
+    };
+    catalog = new ReleaseCatalog([A, B, DB_BAD, PG17_BAD]);
 
     dataDir = await mkdtemp(join(tmpdir(), 'ubt-upgrade-'));
     engine = createDockerEngine();
@@ -241,42 +246,8 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
   }, 360_000);
 
-  it('rolls an upgrade whose new image never turns healthy back to B, healthy, data intact', async () => {
-    // The new release gets 8 s; the way back keeps the agent's own deadline.
-    upgraderDeps.healthTimeoutMs = 8_000;
-    const mark = registry.events.length;
-    const t0 = performance.now();
-    const error = await upgrader
-      .upgrade(inst.id, 'standin-bad', 'admin')
-      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
-    console.log(
-      `[upgrade timing] failed upgrade + rollback: ${(performance.now() - t0).toFixed(0)} ms`,
-    );
-    console.log(
-      registry.events
-        .slice(mark)
-        .map((e) =>
-          e.type === 'instance.progress'
-            ? `${e.event.at} ${e.event.step}:${e.event.status} ${e.event.service ?? ''} ${e.event.message ?? ''}`
-            : e.type === 'instance.changed'
-              ? `${new Date().toISOString()} changed ${e.instance.status}`
-              : '',
-        )
-        .join('\n'),
-    );
-    expect(error).toMatchObject({
-      code: ErrorCode.UPGRADE_ROLLED_BACK,
-      data: { rolledBack: true, from: 'standin-b', to: 'standin-bad' },
-    });
-    await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
-    expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
-    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
-    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
-    const services = registry.get(inst.id)!.services!;
-    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
-  }, 360_000);
-
-  it('backup first: a failed upgrade that changed the db image and its data gets the pre-upgrade database back', async () => {
+  it('rolls a failed upgrade back to B, healthy, with the pre-upgrade backup’s database', async () => {
+    // The new release gets 8 s to turn healthy; the way back keeps the agent's own deadline.
     upgraderDeps.healthTimeoutMs = 8_000;
     const mark = registry.events.length;
     // The db is healthy on its new image when the rest starts: that is when a release's
@@ -321,6 +292,7 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     console.log(
       `[upgrade timing] backup + db change + rollback with restore: ${(performance.now() - t0).toFixed(0)} ms`,
     );
+    console.log(timeline(mark));
     await migration;
     expect(error).toMatchObject({
       code: ErrorCode.UPGRADE_ROLLED_BACK,
@@ -329,8 +301,10 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     expect(backupMessage).toMatch(/^Backup \S+ taken\.$/);
     const [taken] = await backups.list(inst.id);
     expect(taken).toMatchObject({ kind: 'pre-upgrade' });
+    await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
     expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
     expect((await containerOf('db')).Image).toBe(catalog.get('standin-b').images.db);
+    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
     expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
     expect(await sql("select count(*) from upgrade_rows where note = 'migrated'")).toBe('0');
     expect(await sql('select note from upgrade_rows where n = 1234')).toBe('row 1234');
@@ -338,4 +312,72 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     const services = registry.get(inst.id)!.services!;
     expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
   }, 360_000);
+
+  it('Postgres major upgrade machinery: the dump restored into a new data directory on the new image, then back to the untouched old one', async () => {
+    const live = join(instanceDir(inst.id), 'volumes/db/data');
+    const oldInode = (await stat(live)).ino;
+    let during:
+      { image: string; liveIsNew: boolean; asideIsOld: boolean; rows: string } | undefined;
+    const pg = new PostgresMajorUpgrader({
+      ...upgraderDeps,
+      healthTimeoutMs: 8_000,
+      backups: {
+        backupHeld: (id, options) => backups.backupHeld(id, options),
+        // The real restore; around it, what the new cluster looks like.
+        restoreDatabaseHeld: (id, backupId) => ({
+          done: (async () => {
+            await backups.restoreDatabaseHeld(id, backupId).done;
+            during = {
+              image: (await containerOf('db')).Image,
+              liveIsNew: (await stat(live)).ino !== oldInode,
+              asideIsOld: (await stat(`${live}.pg15`)).ino === oldInode,
+              rows: await sql('select count(*) from upgrade_rows'),
+            };
+          })(),
+        }),
+      },
+    });
+    expect(await pg.plan(inst.id)).toMatchObject({ to: 'standin-pg17-bad', toMajor: 17 });
+    const mark = registry.events.length;
+    const t0 = performance.now();
+    const error = await pg
+      .upgrade(inst.id, { confirm: registry.get(inst.id)!.name }, 'admin')
+      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
+    console.log(
+      `[upgrade timing] Postgres major: backup, new cluster, restore, failure, back: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    console.log(timeline(mark));
+    expect(during).toEqual({
+      image: catalog.get('standin-pg17-bad').images.db,
+      liveIsNew: true,
+      asideIsOld: true,
+      rows: '5000',
+    });
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { rolledBack: true, from: 'standin-b', to: 'standin-pg17-bad' },
+    });
+    await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
+    expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
+    expect((await containerOf('db')).Image).toBe(catalog.get('standin-b').images.db);
+    expect((await stat(live)).ino).toBe(oldInode);
+    await expect(stat(`${live}.pg15`)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    const services = registry.get(inst.id)!.services!;
+    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
+  }, 360_000);
+
+  /** The upgrade's steps with their times, for the report's numbers. */
+  function timeline(since: number): string {
+    return registry.events
+      .slice(since)
+      .flatMap((e) =>
+        e.type === 'instance.progress' && e.event.status !== 'progress'
+          ? [
+              `${e.event.at.slice(11, 23)} ${e.event.step}:${e.event.status} ${e.event.service ?? ''}`,
+            ]
+          : [],
+      )
+      .join('\n');
+  }
 });
