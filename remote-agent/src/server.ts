@@ -226,6 +226,8 @@ async function assemble(
     audit: appendAudit,
     concurrency: config.upgradeConcurrency,
     healthTimeoutMs: config.upgradeHealthTimeoutMs,
+    // The agent's diagnosis once healthy (`health` is built below; used only when serving).
+    diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:
@@ -245,6 +247,7 @@ async function assemble(
       restoreDatabaseHeld: (id, backupId) => backups.restoreDatabaseHeld(id, backupId),
     },
     healthTimeoutMs: config.upgradeHealthTimeoutMs,
+    diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
   });
   const capacity = new CapacityService({
     instances,

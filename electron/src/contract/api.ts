@@ -408,16 +408,20 @@ export const desktopMethods = {
   /** What upgrading to a release (default: the newest on its Postgres major) changes. */
   upgradePlan: defineMethod<UpgradePlan>()(project, [releaseOption]),
   /** Resolves healthy on the new release, or rejects UPGRADE_ROLLED_BACK (back on the old one). */
-  upgradeProject: defineMethod<{ project: ProjectView; plan: UpgradePlan }>()(project, [
-    releaseOption,
-  ]),
+  upgradeProject: defineMethod<{
+    project: ProjectView;
+    plan: UpgradePlan;
+    /** The diagnosis the agent ran once the new release was healthy. */
+    diagnosis?: DiagnosticReport;
+  }>()(project, [releaseOption]),
   /** What moving to a newer Postgres major changes (never part of a normal upgrade). */
   upgradePostgresPlan: defineMethod<PostgresUpgradePlan>()(project, [releaseOption]),
   /** Dump, new data directory, restore; healthy on the new major or UPGRADE_ROLLED_BACK. */
-  upgradePostgres: defineMethod<{ project: ProjectView; plan: PostgresUpgradePlan }>()([
-    ...project,
-    postgresUpgradeOptions,
-  ]),
+  upgradePostgres: defineMethod<{
+    project: ProjectView;
+    plan: PostgresUpgradePlan;
+    diagnosis?: DiagnosticReport;
+  }>()([...project, postgresUpgradeOptions]),
 
   // logs (data arrives as 'stream.data' events)
   followLogs: defineMethod<{ stream: string }>()(project, [

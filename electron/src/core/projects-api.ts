@@ -157,7 +157,11 @@ export const PROJECT_ROUTES = {
       release: options?.release,
     }),
     timeoutMs: UPGRADE_MS,
-    pick: (r, ctx) => ({ project: ctx.project(r.instance), plan: r.plan }),
+    pick: (r, ctx) => ({
+      project: ctx.project(r.instance),
+      plan: r.plan,
+      ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+    }),
   }),
   upgradePostgresPlan: route('instances.upgradePostgresPlan', {
     params: (instanceId: string, options?: { release?: string }) => ({
@@ -174,7 +178,11 @@ export const PROJECT_ROUTES = {
       confirm: options.confirm,
     }),
     timeoutMs: UPGRADE_MS,
-    pick: (r, ctx) => ({ project: ctx.project(r.instance), plan: r.plan }),
+    pick: (r, ctx) => ({
+      project: ctx.project(r.instance),
+      plan: r.plan,
+      ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+    }),
   }),
   projectDomains: route('domains.list', { params: byId, pick: (r) => r.domains }),
   // Adding or removing a name may recreate the services that carry the public URL.

@@ -341,9 +341,13 @@ export interface MethodResults extends AlertMethodResults {
     legacy: string;
   };
   'instances.upgradePlan': { plan: UpgradePlan };
-  'instances.upgrade': { instance: Instance; plan: UpgradePlan };
+  'instances.upgrade': { instance: Instance; plan: UpgradePlan; diagnosis?: DiagnosticReport };
   'instances.upgradePostgresPlan': { plan: PostgresUpgradePlan };
-  'instances.upgradePostgres': { instance: Instance; plan: PostgresUpgradePlan };
+  'instances.upgradePostgres': {
+    instance: Instance;
+    plan: PostgresUpgradePlan;
+    diagnosis?: DiagnosticReport;
+  };
   'instances.setTags': { instance: Instance };
   'bulk.start': { job: BulkJob };
   'bulk.get': { job: BulkJob };

@@ -5,7 +5,7 @@ import { checkOperation, type InstanceLocks, type Lease } from '../instances/sta
 import { waitUntilHealthy } from '../lifecycle/health';
 import type { StackDriver } from '../lifecycle/stack-driver';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Instance, PostgresUpgradePlan } from '@protocol/types';
+import type { DiagnosticReport, Instance, PostgresUpgradePlan } from '@protocol/types';
 import { writeStackFiles } from '../stack/files';
 import type { RenderedStack } from '../stack/render';
 import { releasePostgresMajor, type ReleaseCatalog, type StackRelease } from '../stack/releases';
@@ -14,6 +14,7 @@ import { backupFirst, type HeldBackups } from './backup-first';
 import { DataDirectorySwap } from './data-directory';
 import { planPostgresUpgrade } from './plan';
 import { pullForUpgrade } from './pull';
+import { diagnosisSentence } from './upgrader';
 
 export interface PostgresUpgraderDeps {
   driver: StackDriver;
@@ -27,6 +28,8 @@ export interface PostgresUpgraderDeps {
   backups: HeldBackups;
   /** As the normal upgrade's: how long the new release may take to turn healthy. */
   healthTimeoutMs?: number;
+  /** The agent's diagnosis, run once the new major is healthy (reported, never rolled back). */
+  diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
 }
 
 /**
@@ -44,6 +47,12 @@ export interface PostgresUpgraderDeps {
  * old release's files, and starts it again: the old data was never opened by the new major.
  * The caller types the project's name to confirm (CONFIRMATION_MISMATCH otherwise).
  */
+export interface PostgresUpgradeResult {
+  instance: Instance;
+  plan: PostgresUpgradePlan;
+  diagnosis?: DiagnosticReport;
+}
+
 export class PostgresMajorUpgrader {
   constructor(private readonly deps: PostgresUpgraderDeps) {}
 
@@ -56,7 +65,7 @@ export class PostgresMajorUpgrader {
     instanceId: string,
     options: { release?: string; confirm: string },
     actor: string,
-  ): Promise<{ instance: Instance; plan: PostgresUpgradePlan }> {
+  ): Promise<PostgresUpgradeResult> {
     const first = this.deps.driver.mustGet(instanceId);
     checkOperation(first, 'upgrade');
     if (options.confirm !== first.name) {
@@ -98,7 +107,7 @@ export class PostgresMajorUpgrader {
     planned: ReturnType<PostgresMajorUpgrader['planFor']>,
     actor: string,
     lease: Lease,
-  ): Promise<{ instance: Instance; plan: PostgresUpgradePlan }> {
+  ): Promise<PostgresUpgradeResult> {
     const { driver } = this.deps;
     const { registry } = driver.deps;
     const { plan, before, after } = planned;
@@ -186,14 +195,17 @@ export class PostgresMajorUpgrader {
       );
       // Healthy on the new major: the old directory has served its purpose.
       await swap.dropAside();
+      const diagnosis = this.deps.diagnose
+        ? await this.deps.diagnose(id).catch(() => undefined)
+        : null;
       progress.record(id, {
         step: 'health',
         status: 'done',
-        message: `Now on Postgres ${plan.toMajor} (release ${plan.to}).`,
+        message: `Now on Postgres ${plan.toMajor} (release ${plan.to}).${diagnosisSentence(diagnosis)}`,
       });
       progress.finish(id);
-      audit('ok');
-      return { instance: updated, plan };
+      audit('ok', undefined, diagnosis ? { diagnosis: diagnosis.status } : {});
+      return { instance: updated, plan, ...(diagnosis ? { diagnosis } : {}) };
     } catch (err) {
       const failure = await driver.failureOf(instance, err);
       progress.record(id, {

@@ -303,6 +303,59 @@ describe('upgrading a project to another stack release', () => {
     expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
   }, 20_000);
 
+  it('ends with a diagnosis: a failing check is in the result, the last event and the audit', async () => {
+    await running('proj001');
+    const report = (status: 'ok' | 'fail') => ({
+      instanceId: 'proj001',
+      at: new Date().toISOString(),
+      status,
+      durationMs: 3,
+      checks: [
+        { id: 'kong-routes', title: 'Kong routes', status, evidence: 'GET /auth/v1/health: 502' },
+      ],
+    });
+    const diagnosed = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: (e) => audits.push(e),
+      diagnose: async () => report('fail'),
+    });
+    const r = await diagnosed.upgrade('proj001', B.id, 'admin');
+    // A failing check reports; it does not undo a healthy upgrade.
+    expect(r.instance).toMatchObject({ status: 'running', release: 'test-b' });
+    expect(r.diagnosis?.checks[0]).toMatchObject({ id: 'kong-routes', status: 'fail' });
+    expect(lifecycle.progress('proj001').events.at(-1)).toMatchObject({
+      step: 'health',
+      status: 'done',
+      message: expect.stringContaining('Kong routes (fail: GET /auth/v1/health: 502)'),
+    });
+    expect(audits.at(-1)).toMatchObject({ result: 'ok', detail: { diagnosis: 'fail' } });
+
+    // A diagnosis that cannot run says so, and the upgrade still stands.
+    const blind = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: () => {},
+      diagnose: async () => {
+        throw new Error('docker exec failed');
+      },
+    });
+    const back = await blind.upgrade('proj001', DB.id, 'admin');
+    expect(back.diagnosis).toBeUndefined();
+    expect(back.instance.release).toBe('test-db');
+    expect(lifecycle.progress('proj001').events.at(-1)?.message).toContain(
+      'The diagnosis could not run.',
+    );
+  });
+
   it('leaves the project untouched when an image cannot be pulled', async () => {
     await running('proj001');
     engine.pullImage = async () => {

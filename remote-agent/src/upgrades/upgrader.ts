@@ -5,7 +5,7 @@ import { checkOperation, type InstanceLocks, type Lease } from '../instances/sta
 import { waitUntilHealthy } from '../lifecycle/health';
 import type { StackDriver } from '../lifecycle/stack-driver';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Instance, UpgradePlan } from '@protocol/types';
+import type { DiagnosticReport, Instance, UpgradePlan } from '@protocol/types';
 import { writeStackFiles } from '../stack/files';
 import type { RenderedStack } from '../stack/render';
 import type { ReleaseCatalog } from '../stack/releases';
@@ -44,11 +44,15 @@ export interface UpgraderDeps {
    * with the agent's own deadline: the old release must get every chance to come back.
    */
   healthTimeoutMs?: number;
+  /** The agent's diagnosis (repair/service.ts): an upgrade ends with one, after health. */
+  diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
 }
 
 export interface UpgradeResult {
   instance: Instance;
   plan: UpgradePlan;
+  /** The diagnosis run once the new release is healthy (absent when it could not run). */
+  diagnosis?: DiagnosticReport;
 }
 
 /**
@@ -121,14 +125,19 @@ export class Upgrader {
     const dir = driver.deps.instanceDir(id);
     const started = Date.now();
     progress.begin(id);
-    const audit = (result: 'ok' | 'error', code?: string) =>
+    const audit = (result: 'ok' | 'error', code?: string, diagnosis?: string) =>
       this.deps.audit({
         actor,
         action: 'instances.upgrade.finish',
         target: id,
         result,
         ...(code ? { code } : {}),
-        detail: { from: plan.from, to: plan.to, ms: Date.now() - started },
+        detail: {
+          from: plan.from,
+          to: plan.to,
+          ms: Date.now() - started,
+          ...(diagnosis ? { diagnosis } : {}),
+        },
       });
 
     // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
@@ -207,15 +216,18 @@ export class Upgrader {
           error: undefined,
         }),
       );
+      // Healthy is not everything a diagnosis checks (keys, routes, roles): it reports, and a
+      // failing check is the person's to look at; it never undoes a healthy upgrade.
+      const diagnosis = await this.diagnoseQuietly(id);
       // No `done` step: the app reads `done:done` as "a creation finished" (create/createSlice).
       progress.record(id, {
         step: 'health',
         status: 'done',
-        message: `Now on release ${plan.to}.`,
+        message: `Now on release ${plan.to}.${diagnosisSentence(diagnosis)}`,
       });
       progress.finish(id);
-      audit('ok');
-      return { instance: updated, plan };
+      audit('ok', undefined, diagnosis?.status);
+      return { instance: updated, plan, ...(diagnosis ? { diagnosis } : {}) };
     } catch (err) {
       const failure = await driver.failureOf(instance, err);
       progress.record(id, {
@@ -283,6 +295,12 @@ export class Upgrader {
     await driver.waitHealthy(instance);
   }
 
+  /** The report; undefined when it failed to run; null when this agent has no diagnosis. */
+  private async diagnoseQuietly(id: string): Promise<DiagnosticReport | undefined | null> {
+    if (!this.deps.diagnose) return null;
+    return this.deps.diagnose(id).catch(() => undefined);
+  }
+
   private forwardDeadlineMs(): number {
     return this.deps.healthTimeoutMs ?? this.deps.driver.healthTimeoutMs();
   }
@@ -300,4 +318,16 @@ export class Upgrader {
       timeoutMs,
     });
   }
+}
+
+/** One sentence for the progress line: the diagnosis' verdict and its failing checks. */
+export function diagnosisSentence(report: DiagnosticReport | undefined | null): string {
+  if (report === null) return '';
+  if (!report) return ' The diagnosis could not run.';
+  const bad = report.checks.filter((c) => c.status !== 'ok');
+  if (bad.length === 0) return ' Diagnosis: every check passed.';
+  return (
+    ` Diagnosis: ${bad.length} check${bad.length === 1 ? '' : 's'} need attention: ` +
+    bad.map((c) => `${c.title} (${c.status}: ${c.evidence})`).join('; ')
+  );
 }

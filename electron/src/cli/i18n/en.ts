@@ -216,6 +216,8 @@ export const en = {
     postgresUpgrading:
       'upgrading Postgres of {{name}} (backup, new database, restore, health check)…',
     postgresDone: '{{name}} now runs Postgres {{major}} (release {{release}}), healthy',
+    diagnosisOk: 'diagnosis after the upgrade: every check passed',
+    diagnosisBad: 'diagnosis after the upgrade: {{count}} check(s) need attention:',
     results: {
       upgraded: 'upgraded',
       'up-to-date': 'up to date',

@@ -214,6 +214,8 @@ export const ptBR: Catalogue = {
     postgresUpgrading:
       'atualizando o Postgres de {{name}} (backup, banco novo, restauração, verificação de saúde)…',
     postgresDone: '{{name}} agora roda o Postgres {{major}} (versão {{release}}), saudável',
+    diagnosisOk: 'diagnóstico depois da atualização: todas as verificações passaram',
+    diagnosisBad: 'diagnóstico depois da atualização: {{count}} verificação(ões) pedem atenção:',
     results: {
       upgraded: 'atualizado',
       'up-to-date': 'em dia',
