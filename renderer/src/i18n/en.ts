@@ -935,6 +935,7 @@ export const en = {
     typeToConfirm: 'Type {{name}} to confirm',
     postgresConfirm: 'Upgrade Postgres',
     postgresDone: '{{name}} now runs Postgres {{major}}',
+    diagnosisBad: 'Healthy, but the diagnosis after the upgrade asks for attention: {{checks}}',
   },
   notifications: {
     title: 'Notifications',

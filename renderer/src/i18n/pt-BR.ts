@@ -942,6 +942,7 @@ export const ptBR: Catalogue = {
     typeToConfirm: 'Digite {{name}} para confirmar',
     postgresConfirm: 'Atualizar o Postgres',
     postgresDone: '{{name}} agora roda o Postgres {{major}}',
+    diagnosisBad: 'Saudável, mas o diagnóstico depois da atualização pede atenção: {{checks}}',
   },
   notifications: {
     title: 'Notificações',

@@ -1,6 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { PostgresUpgradePlan, ProjectView, UpgradePlan } from '@contract/api';
+import type {
+  DiagnosticReport,
+  PostgresUpgradePlan,
+  ProjectView,
+  UpgradePlan,
+} from '@contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { errorText } from '../i18n/error-messages';
@@ -56,10 +61,12 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
   async function upgrade() {
     if (!target) return;
     try {
-      await api.upgradeProject(project.serverId, project.id, { release: target });
+      const r = await api.upgradeProject(project.serverId, project.id, { release: target });
+      const attention = failingChecks(r.diagnosis);
       toast({
-        kind: 'success',
+        kind: attention ? 'info' : 'success',
         title: t('upgrades.done', { name: project.name, release: target }),
+        ...(attention ? { body: t('upgrades.diagnosisBad', { checks: attention }) } : {}),
       });
     } catch (raw) {
       toast({ kind: 'error', title: t('upgrades.failed'), body: errorText(toApiError(raw)) });
@@ -73,9 +80,11 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
         release: pgPlan.to,
         confirm,
       });
+      const attention = failingChecks(r.diagnosis);
       toast({
-        kind: 'success',
+        kind: attention ? 'info' : 'success',
         title: t('upgrades.postgresDone', { name: project.name, major: r.plan.toMajor }),
+        ...(attention ? { body: t('upgrades.diagnosisBad', { checks: attention }) } : {}),
       });
     } catch (raw) {
       toast({ kind: 'error', title: t('upgrades.failed'), body: errorText(toApiError(raw)) });
@@ -182,4 +191,10 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
       )}
     </Panel>
   );
+}
+
+/** The diagnosis' checks that need attention after an upgrade, as one line (none: undefined). */
+function failingChecks(report: DiagnosticReport | undefined): string | undefined {
+  const bad = report?.checks.filter((c) => c.status !== 'ok') ?? [];
+  return bad.length ? bad.map((c) => `${c.title}: ${c.evidence}`).join('; ') : undefined;
 }
