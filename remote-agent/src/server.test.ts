@@ -315,6 +315,36 @@ describe('agent composition (fake Docker)', () => {
     expect(report.checks.find((c) => c.id === 'files')).toMatchObject({ status: 'ok' });
   });
 
+  it('upgrades Postgres only on request: owner or admin, the name typed, a newer major needed', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Pg shop' });
+    await agent.auth.createUser('gina', 'gina secret passphrase', 'user');
+    await client.call('users.grant', { username: 'gina', instanceId: inst.id });
+    const toAgent = new PassThrough();
+    const fromAgent = new PassThrough();
+    agent.connect(toAgent, fromAgent);
+    const gina = new RpcClient(fromAgent, toAgent);
+    await gina.login('gina', 'gina secret passphrase');
+    // A grantee sees the project but may not replace its database.
+    expect(
+      await codeOf(gina.call('instances.upgradePostgres', { id: inst.id, confirm: 'Pg shop' })),
+    ).toBe(ErrorCode.FORBIDDEN);
+    expect(
+      await codeOf(client.call('instances.upgradePostgres', { id: inst.id, confirm: 'pg shop' })),
+    ).toBe(ErrorCode.CONFIRMATION_MISMATCH);
+    // The built-in releases all run Postgres 15: nothing newer to move to.
+    expect(await codeOf(client.call('instances.upgradePostgresPlan', { id: inst.id }))).toBe(
+      ErrorCode.RELEASE_NOT_FOUND,
+    );
+    expect(
+      await codeOf(client.call('instances.upgradePostgres', { id: inst.id, confirm: 'Pg shop' })),
+    ).toBe(ErrorCode.RELEASE_NOT_FOUND);
+    expect(agent.registry.get(inst.id)).toMatchObject({
+      status: 'running',
+      release: STACK_VERSION,
+    });
+  });
+
   it('backs up first under the upgrade’s own lock, and a failed backup changes nothing', async () => {
     const { agent, client } = await start();
     const inst = await createRunning(agent, client, { name: 'Backed up' });

@@ -57,6 +57,7 @@ import { stackInputFor } from './instances/stack-input';
 import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
+import { PostgresMajorUpgrader } from './upgrades/postgres-major';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 
 export interface Clock {
@@ -230,10 +231,29 @@ async function assemble(
     render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
     audit: appendAudit,
     concurrency: config.upgradeConcurrency,
+    healthTimeoutMs: config.upgradeHealthTimeoutMs,
+    // The agent's diagnosis once healthy (`health` is built below; used only when serving).
+    diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:
       options.beforeUpgrade ?? ((instance, plan) => backupFirst(backups)(instance, plan)),
+  });
+  // Postgres major upgrades: dump and restore through the backups service (built below).
+  const postgresUpgrader = new PostgresMajorUpgrader({
+    driver: lifecycle.driver,
+    locks,
+    catalog: releases,
+    overrides: config.images,
+    readSecrets: (id) => files.readSecrets(id),
+    render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+    audit: appendAudit,
+    backups: {
+      backupHeld: (id, options) => backups.backupHeld(id, options),
+      restoreDatabaseHeld: (id, backupId) => backups.restoreDatabaseHeld(id, backupId),
+    },
+    healthTimeoutMs: config.upgradeHealthTimeoutMs,
+    diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
   });
   const capacity = new CapacityService({
     instances,
@@ -347,7 +367,7 @@ async function assemble(
   });
 
   const services: AgentServices = {
-    upgrades: { catalog: releases, upgrader },
+    upgrades: { catalog: releases, upgrader, postgres: postgresUpgrader },
     auth,
     instances,
     registry,

@@ -682,6 +682,19 @@ const api: DesktopApi = {
     p.release = plan.to;
     return { project: setStatus(p, 'running'), plan };
   },
+  // As an agent whose releases all run Postgres 15: no major upgrade to offer.
+  upgradePostgresPlan: async () => {
+    throw error(
+      'RELEASE_NOT_FOUND',
+      'No stack release on this server runs a Postgres newer than 15.',
+    );
+  },
+  upgradePostgres: async () => {
+    throw error(
+      'RELEASE_NOT_FOUND',
+      'No stack release on this server runs a Postgres newer than 15.',
+    );
+  },
   reshapeProject: async (_sid, id) => ({ ...projects.find((p) => p.id === id)! }),
   projectUsageHistory: async () => {
     // A day of 5-minute samples with a busy evening, so the Usage sparklines have a shape.

@@ -1,10 +1,16 @@
-// Upgrading a real stack on stand-in images (test/rig/images.json) between two stand-in
-// releases: release B retags two images and changes one kit file (the sample function). A
-// project with data moves from A to B and keeps every row and its secrets; then an upgrade
-// whose auth image never turns healthy (images-extra.json `unhealthy`) rolls back to B,
-// healthy, with the rows intact.
+// Upgrading a real stack on stand-in images (test/rig/images.json) between stand-in releases:
+// release B retags two images and changes one kit file (the sample function). A project with
+// data moves from A to B and keeps every row and its secrets. Then, with the real backups
+// service (restic stand-in, local repository) as "backup first": an upgrade that changes the db
+// image, whose "migration" changes data on the new db, and whose auth never turns healthy
+// (images-extra.json `unhealthy`) rolls back to B, healthy, with the pre-upgrade backup's
+// database, every row as it was. The new release gets a short health deadline (config
+// `upgradeHealthTimeoutMs`), so no case waits out the agent's own. Last, the Postgres major
+// upgrade's machinery on a STAND-IN "17" image (the PG 15 stand-in retagged: no real 17 here):
+// the dump restored into a new data directory on the new image, then a failure and the switch
+// back to the untouched old directory.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +28,17 @@ import {
   ReleaseCatalog,
   type StackRelease,
 } from '../../remote-agent/src/stack/releases';
-import { Upgrader } from '../../remote-agent/src/upgrades/upgrader';
+import { BackupService } from '../../remote-agent/src/backups/service';
+import { backupFirst } from '../../remote-agent/src/upgrades/backup-first';
+import { PostgresMajorUpgrader } from '../../remote-agent/src/upgrades/postgres-major';
+import {
+  Upgrader,
+  type BeforeUpgrade,
+  type UpgraderDeps,
+} from '../../remote-agent/src/upgrades/upgrader';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Instance } from '@protocol/types';
-import { ensureStandinImages } from '../rig/images';
+import type { AgentEvent, Instance } from '@protocol/types';
+import { ensurePostgres17Standin, ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { MemoryRegistry, freePorts, instanceStatusEvent, newInstance } from './lifecycle-helpers';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
@@ -44,6 +57,10 @@ describe('upgrading a project between stand-in releases on the real engine', () 
   let lifecycle: DockerLifecycle;
   let registry: MemoryRegistry;
   let upgrader: Upgrader;
+  let upgraderDeps: UpgraderDeps;
+  let backups: BackupService;
+  /** The upgrades' backup-first hook; only the backup-first case sets one. */
+  let hook: BeforeUpgrade | undefined;
   let dataDir: string;
   let config: LifecycleDeps['config'];
   let catalog: ReleaseCatalog;
@@ -107,13 +124,23 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       images: { ...imagesA, auth: await retag(imagesA.auth), rest: await retag(imagesA.rest) },
       files: [{ path: 'volumes/functions/hello/index.ts', content: '// standin B\n' }],
     };
-    const BAD: StackRelease = {
+    // A new database image (a retag: what changes is the image the project runs) together
+    // with an auth that never turns healthy: the rollback must bring the database back too.
+    const DB_BAD: StackRelease = {
       ...B,
-      id: 'standin-bad',
-      date: '2026-03-01',
-      images: { ...B.images, auth: extra.unhealthy! },
+      id: 'standin-db-bad',
+      date: '2026-04-01',
+      images: { ...B.images, db: await retag(B.images.db), auth: extra.unhealthy! },
     };
-    catalog = new ReleaseCatalog([A, B, BAD]);
+    // "Postgres 17" on the stand-in retagged (declared major 17), with an auth that fails.
+    const PG17_BAD: StackRelease = {
+      ...B,
+      id: 'standin-pg17-bad',
+      date: '2026-05-01',
+      postgresMajor: 17,
+      images: { ...B.images, db: await ensurePostgres17Standin(), auth: extra.unhealthy! },
+    };
+    catalog = new ReleaseCatalog([A, B, DB_BAD, PG17_BAD]);
 
     dataDir = await mkdtemp(join(tmpdir(), 'ubt-upgrade-'));
     engine = createDockerEngine();
@@ -136,7 +163,19 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       config,
     });
     await host.versions();
-    upgrader = new Upgrader({
+    backups = new BackupService({
+      dataDir,
+      images: { 'restic/restic': await ensureResticStandin() },
+      agentVersion: 'test',
+      getInstance: (i) => registry.get(i),
+      instanceDir,
+      postgresPassword: async () => secrets.postgresPassword,
+      compose: () => host.compose(),
+      locks,
+      emit: () => {},
+      now: () => new Date(),
+    });
+    upgraderDeps = {
       driver: lifecycle.driver,
       locks,
       catalog,
@@ -144,7 +183,9 @@ describe('upgrading a project between stand-in releases on the real engine', () 
       readSecrets: async () => secrets,
       render,
       audit: () => {},
-    });
+      beforeUpgrade: async (i, p) => hook?.(i, p),
+    };
+    upgrader = new Upgrader(upgraderDeps);
 
     const id = `upg${Date.now().toString(36)}`;
     const [kongHttp, kongHttps, postgres, poolerTransaction] = await freePorts(4);
@@ -205,25 +246,138 @@ describe('upgrading a project between stand-in releases on the real engine', () 
     expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
   }, 360_000);
 
-  it('rolls an upgrade whose new image never turns healthy back to B, healthy, data intact', async () => {
-    config.healthTimeoutMs = 30_000;
+  it('rolls a failed upgrade back to B, healthy, with the pre-upgrade backup’s database', async () => {
+    // The new release gets 8 s to turn healthy; the way back keeps the agent's own deadline.
+    upgraderDeps.healthTimeoutMs = 8_000;
     const mark = registry.events.length;
+    // The db is healthy on its new image when the rest starts: that is when a release's
+    // migrations would have run. Ours rewrites rows and adds a table, on the new image.
+    const migration = registry
+      .waitFor(
+        (e: AgentEvent) =>
+          e.type === 'instance.progress' &&
+          e.event.instanceId === inst.id &&
+          e.event.step === 'start' &&
+          e.event.status === 'started' &&
+          !e.event.service,
+        300_000,
+        mark,
+      )
+      .then(async () => {
+        expect((await containerOf('db')).Image).toBe(catalog.get('standin-db-bad').images.db);
+        await sql("update upgrade_rows set note = 'migrated' where n <= 2500");
+        await sql('create table upgrade_marker (x int)');
+        expect(await sql("select count(*) from upgrade_rows where note = 'migrated'")).toBe('2500');
+      });
+    const production = backupFirst(backups);
+    let backupMessage: string | undefined;
+    hook = async (i, p) => {
+      const held = await production(i, p);
+      backupMessage = held?.message;
+      expect(held?.restoreDatabase).toBeDefined();
+      // The real restore, once the new database's "migration" surely ran.
+      return {
+        ...held,
+        restoreDatabase: async () => {
+          await migration;
+          await held!.restoreDatabase!();
+        },
+      };
+    };
     const t0 = performance.now();
     const error = await upgrader
-      .upgrade(inst.id, 'standin-bad', 'admin')
-      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
+      .upgrade(inst.id, 'standin-db-bad', 'admin')
+      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> })
+      .finally(() => (hook = undefined));
     console.log(
-      `[upgrade timing] failed upgrade + rollback: ${(performance.now() - t0).toFixed(0)} ms`,
+      `[upgrade timing] backup + db change + rollback with restore: ${(performance.now() - t0).toFixed(0)} ms`,
     );
+    console.log(timeline(mark));
+    await migration;
     expect(error).toMatchObject({
       code: ErrorCode.UPGRADE_ROLLED_BACK,
-      data: { rolledBack: true, from: 'standin-b', to: 'standin-bad' },
+      data: { rolledBack: true, from: 'standin-b', to: 'standin-db-bad' },
+    });
+    expect(backupMessage).toMatch(/^Backup \S+ taken\.$/);
+    const [taken] = await backups.list(inst.id);
+    expect(taken).toMatchObject({ kind: 'pre-upgrade' });
+    await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
+    expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
+    expect((await containerOf('db')).Image).toBe(catalog.get('standin-b').images.db);
+    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
+    expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
+    expect(await sql("select count(*) from upgrade_rows where note = 'migrated'")).toBe('0');
+    expect(await sql('select note from upgrade_rows where n = 1234')).toBe('row 1234');
+    expect(await sql("select to_regclass('public.upgrade_marker') is null")).toBe('t');
+    const services = registry.get(inst.id)!.services!;
+    expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
+  }, 360_000);
+
+  it('Postgres major upgrade machinery: the dump restored into a new data directory on the new image, then back to the untouched old one', async () => {
+    const live = join(instanceDir(inst.id), 'volumes/db/data');
+    const oldInode = (await stat(live)).ino;
+    let during:
+      { image: string; liveIsNew: boolean; asideIsOld: boolean; rows: string } | undefined;
+    const pg = new PostgresMajorUpgrader({
+      ...upgraderDeps,
+      healthTimeoutMs: 8_000,
+      backups: {
+        backupHeld: (id, options) => backups.backupHeld(id, options),
+        // The real restore; around it, what the new cluster looks like.
+        restoreDatabaseHeld: (id, backupId) => ({
+          done: (async () => {
+            await backups.restoreDatabaseHeld(id, backupId).done;
+            during = {
+              image: (await containerOf('db')).Image,
+              liveIsNew: (await stat(live)).ino !== oldInode,
+              asideIsOld: (await stat(`${live}.pg15`)).ino === oldInode,
+              rows: await sql('select count(*) from upgrade_rows'),
+            };
+          })(),
+        }),
+      },
+    });
+    expect(await pg.plan(inst.id)).toMatchObject({ to: 'standin-pg17-bad', toMajor: 17 });
+    const mark = registry.events.length;
+    const t0 = performance.now();
+    const error = await pg
+      .upgrade(inst.id, { confirm: registry.get(inst.id)!.name }, 'admin')
+      .catch((e: unknown) => e as { code?: string; data?: Record<string, unknown> });
+    console.log(
+      `[upgrade timing] Postgres major: backup, new cluster, restore, failure, back: ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+    console.log(timeline(mark));
+    expect(during).toEqual({
+      image: catalog.get('standin-pg17-bad').images.db,
+      liveIsNew: true,
+      asideIsOld: true,
+      rows: '5000',
+    });
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { rolledBack: true, from: 'standin-b', to: 'standin-pg17-bad' },
     });
     await registry.waitFor(instanceStatusEvent(inst.id, 'running'), 10_000, mark);
     expect(registry.get(inst.id)).toMatchObject({ status: 'running', release: 'standin-b' });
-    expect((await containerOf('auth')).Image).toBe(catalog.get('standin-b').images.auth);
+    expect((await containerOf('db')).Image).toBe(catalog.get('standin-b').images.db);
+    expect((await stat(live)).ino).toBe(oldInode);
+    await expect(stat(`${live}.pg15`)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await sql('select count(*) from upgrade_rows')).toBe('5000');
     const services = registry.get(inst.id)!.services!;
     expect(services.every((s) => s.state === 'running' && s.health !== 'unhealthy')).toBe(true);
   }, 360_000);
+
+  /** The upgrade's steps with their times, for the report's numbers. */
+  function timeline(since: number): string {
+    return registry.events
+      .slice(since)
+      .flatMap((e) =>
+        e.type === 'instance.progress' && e.event.status !== 'progress'
+          ? [
+              `${e.event.at.slice(11, 23)} ${e.event.step}:${e.event.status} ${e.event.service ?? ''}`,
+            ]
+          : [],
+      )
+      .join('\n');
+  }
 });

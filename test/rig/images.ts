@@ -223,3 +223,32 @@ export async function ensureResticStandin(): Promise<string> {
   if (!tag) throw new Error('no restic stand-in spec');
   return tag;
 }
+
+/**
+ * A STAND-IN for a Postgres 17 `supabase/postgres` image, for the Postgres major upgrade's rig
+ * test. The rig has no real Postgres 17 (no Docker Hub): this is the Postgres stand-in (Debian's
+ * PostgreSQL 15 binaries) under its own tag and label, so a project "moves" to another db
+ * image. What a test proves with it is the upgrade's machinery (safety backup, a new data
+ * directory, a fresh cluster filled from the dump, the switch, the rollback), NOT that a
+ * Postgres 15 dump loads into a real 17. In neither JSON file: no release names it by default.
+ */
+export async function ensurePostgres17Standin(): Promise<string> {
+  const { images } = await ensureStandinImages();
+  const parent = images['supabase/postgres'];
+  if (!parent) throw new Error('no Postgres stand-in');
+  const tag = `${REPOSITORY}/postgres17-standin:${parent.slice(parent.lastIndexOf(':') + 1)}`;
+  if (!(await existingStandinTags()).has(tag)) {
+    await dockerCommit(parent, tag, [
+      label(
+        'postgres17-standin',
+        'STAND-IN for supabase/postgres 17: Debian PostgreSQL 15 binaries',
+      ),
+    ]);
+  }
+  return tag;
+}
+
+/** One LABEL instruction, as test/rig/standin/build/specs.ts labels its images. */
+function label(short: string, title: string): string {
+  return `LABEL ultrabase.standin=${short} org.opencontainers.image.title=${JSON.stringify(title)}`;
+}

@@ -37,6 +37,7 @@ import type {
   SystemResources,
   UpgradePlan,
   UserPublic,
+  PostgresUpgradePlan,
 } from '@protocol/types';
 import type {
   ApplyProgress,
@@ -77,6 +78,7 @@ export type {
   SystemResources,
   UpgradePlan,
   UserPublic,
+  PostgresUpgradePlan,
 };
 
 /**
@@ -264,6 +266,16 @@ const releaseOption = z
       .optional(),
   })
   .strict();
+/** The Postgres major upgrade: the project's name typed again, and an optional release. */
+const postgresUpgradeOptions = z
+  .object({
+    release: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,40}$/)
+      .optional(),
+    confirm: z.string().max(1024),
+  })
+  .strict();
 const projectSize = z
   .object({
     profile: z.enum(SIZE_PROFILES),
@@ -411,9 +423,20 @@ export const desktopMethods = {
   /** What upgrading to a release (default: the newest on its Postgres major) changes. */
   upgradePlan: defineMethod<UpgradePlan>()(project, [releaseOption]),
   /** Resolves healthy on the new release, or rejects UPGRADE_ROLLED_BACK (back on the old one). */
-  upgradeProject: defineMethod<{ project: ProjectView; plan: UpgradePlan }>()(project, [
-    releaseOption,
-  ]),
+  upgradeProject: defineMethod<{
+    project: ProjectView;
+    plan: UpgradePlan;
+    /** The diagnosis the agent ran once the new release was healthy. */
+    diagnosis?: DiagnosticReport;
+  }>()(project, [releaseOption]),
+  /** What moving to a newer Postgres major changes (never part of a normal upgrade). */
+  upgradePostgresPlan: defineMethod<PostgresUpgradePlan>()(project, [releaseOption]),
+  /** Dump, new data directory, restore; healthy on the new major or UPGRADE_ROLLED_BACK. */
+  upgradePostgres: defineMethod<{
+    project: ProjectView;
+    plan: PostgresUpgradePlan;
+    diagnosis?: DiagnosticReport;
+  }>()([...project, postgresUpgradeOptions]),
 
   // logs (data arrives as 'stream.data' events)
   followLogs: defineMethod<{ stream: string }>()(project, [

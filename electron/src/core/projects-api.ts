@@ -173,7 +173,32 @@ export const PROJECT_ROUTES = {
       release: options?.release,
     }),
     timeoutMs: UPGRADE_MS,
-    pick: (r, ctx) => ({ project: ctx.project(r.instance), plan: r.plan }),
+    pick: (r, ctx) => ({
+      project: ctx.project(r.instance),
+      plan: r.plan,
+      ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+    }),
+  }),
+  upgradePostgresPlan: route('instances.upgradePostgresPlan', {
+    params: (instanceId: string, options?: { release?: string }) => ({
+      id: instanceId,
+      release: options?.release,
+    }),
+    pick: (r) => r.plan,
+  }),
+  // A backup, a fresh cluster and a full restore of the database: as long as an upgrade.
+  upgradePostgres: route('instances.upgradePostgres', {
+    params: (instanceId: string, options: { release?: string; confirm: string }) => ({
+      id: instanceId,
+      release: options.release,
+      confirm: options.confirm,
+    }),
+    timeoutMs: UPGRADE_MS,
+    pick: (r, ctx) => ({
+      project: ctx.project(r.instance),
+      plan: r.plan,
+      ...(r.diagnosis ? { diagnosis: r.diagnosis } : {}),
+    }),
   }),
   projectDomains: route('domains.list', { params: byId, pick: (r) => r.domains }),
   // Adding or removing a name may recreate the services that carry the public URL.

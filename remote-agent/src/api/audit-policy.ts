@@ -67,6 +67,10 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     target: (p) => str(p.id),
     detail: (p) => ({ release: p.release ?? 'newest' }),
   },
+  'instances.upgradePostgres': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ release: p.release ?? 'newest' }),
+  },
   'instances.reshape': {
     target: (p) => str(p.id),
     detail: (p) => ({

@@ -18,6 +18,7 @@ import type { DomainService } from '../domains/service';
 import type { SettingsService } from '../settings/service';
 import type { ReleaseCatalog } from '../stack/releases';
 import type { Upgrader } from '../upgrades/upgrader';
+import type { PostgresMajorUpgrader } from '../upgrades/postgres-major';
 import type { BackupService } from '../backups/service';
 import type { UsageHistory } from '../usage/ring';
 
@@ -57,7 +58,7 @@ export function callerOf(ctx: HandlerContext): Caller {
 /** Everything the method handlers use; built once by server.ts. */
 export interface AgentServices {
   /** Stack releases and upgrades (remote-agent/src/upgrades/); absent in tests without Docker. */
-  upgrades?: { catalog: ReleaseCatalog; upgrader: Upgrader };
+  upgrades?: { catalog: ReleaseCatalog; upgrader: Upgrader; postgres?: PostgresMajorUpgrader };
   auth: AuthService;
   instances: InstanceService;
   registry: StoreInstanceRegistry;

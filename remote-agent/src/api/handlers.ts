@@ -1,7 +1,7 @@
 import { AgentError } from '../agent-error';
 import { alertWireHandlers } from '../alerts/wire';
 import { hashToken } from '../auth/tokens';
-import { canSee, requireAdmin } from '../instances/permissions';
+import { canDelete, canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
@@ -37,6 +37,14 @@ function upgradesOf(s: AgentServices): NonNullable<AgentServices['upgrades']> {
     throw new AgentError(ErrorCode.INTERNAL, 'This agent was started without stack releases.');
   }
   return s.upgrades;
+}
+
+function postgresOf(s: AgentServices) {
+  const postgres = upgradesOf(s).postgres;
+  if (!postgres) {
+    throw new AgentError(ErrorCode.INTERNAL, 'This agent cannot upgrade Postgres (no backups).');
+  }
+  return postgres;
 }
 
 function capacityOf(s: AgentServices): NonNullable<AgentServices['capacity']> {
@@ -225,6 +233,22 @@ export function createHandlers(s: AgentServices): Handlers {
       const caller = callerOf(ctx);
       s.instances.get(caller, id);
       return upgradesOf(s).upgrader.upgrade(id, release, caller.username);
+    },
+    'instances.upgradePostgresPlan': async ({ id, release }, ctx) => {
+      s.instances.get(callerOf(ctx), id);
+      return { plan: await postgresOf(s).plan(id, release) };
+    },
+    'instances.upgradePostgres': async ({ id, release, confirm }, ctx) => {
+      const caller = callerOf(ctx);
+      const instance = s.instances.get(caller, id);
+      // It replaces the database: as deleting, the owner or an admin, not a grantee.
+      if (!canDelete(caller, instance)) {
+        throw new AgentError(
+          ErrorCode.FORBIDDEN,
+          'Only the owner of this project or an admin may upgrade its Postgres.',
+        );
+      }
+      return postgresOf(s).upgrade(id, { release, confirm }, caller.username);
     },
 
     'logs.follow': ({ id, ...options }, ctx) => {

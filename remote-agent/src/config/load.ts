@@ -80,6 +80,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
       socketGroup: file.socketGroup,
       releasesDir: file.releasesDir,
       upgradeConcurrency: file.upgradeConcurrency,
+      upgradeHealthTimeoutMs: file.upgradeHealthTimeoutMs,
     }),
     portRanges: { ...DEFAULT_CONFIG.portRanges, ...stripUndefined(file.portRanges ?? {}) },
     resources: { ...DEFAULT_CONFIG.resources, ...stripUndefined(file.resources ?? {}) },

@@ -30,6 +30,8 @@ export interface AgentConfig {
   releasesDir?: string;
   /** Upgrades running at once on this server; more wait their turn (default 2). */
   upgradeConcurrency?: number;
+  /** How long an upgraded release may take to turn healthy before it is rolled back. */
+  upgradeHealthTimeoutMs?: number;
   /** Where project networks get their subnets (network/allocator.ts). */
   networks: NetworkConfig;
   /** Memory accounting of project sizes (sizing/capacity.ts). */
@@ -188,6 +190,7 @@ export const ConfigFileSchema = z
       .optional(),
     releasesDir: z.string().min(1).max(4096).regex(/^\//, 'an absolute path').optional(),
     upgradeConcurrency: z.number().int().min(1).max(16).optional(),
+    upgradeHealthTimeoutMs: ms(1000),
     networks: z
       .object({
         pool: z

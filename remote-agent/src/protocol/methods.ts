@@ -20,6 +20,7 @@ import type {
   SystemResources,
   UpgradePlan,
   UserPublic,
+  PostgresUpgradePlan,
 } from './types';
 import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from './types';
 import {
@@ -192,6 +193,15 @@ export const MethodParams = {
   'instances.upgradePlan': z.object({ id, release: releaseId.optional() }).strict(),
   /** Upgrades and resolves when healthy on the new release, or rolled back (UPGRADE_ROLLED_BACK). */
   'instances.upgrade': z.object({ id, release: releaseId.optional() }).strict(),
+  /** What moving to a newer Postgres major (default: the newest such release) changes. */
+  'instances.upgradePostgresPlan': z.object({ id, release: releaseId.optional() }).strict(),
+  /**
+   * Postgres major upgrade by dump and restore into a new data directory; owner or admin only,
+   * `confirm` is the project's name. Healthy on the new major, or UPGRADE_ROLLED_BACK.
+   */
+  'instances.upgradePostgres': z
+    .object({ id, release: releaseId.optional(), confirm: z.string().max(INSTANCE_NAME_MAX * 4) })
+    .strict(),
   ...AlertMethodParams,
 
   // fleet: tags and bulk operations (instances/tags.ts, bulk/)
@@ -335,7 +345,13 @@ export interface MethodResults extends AlertMethodResults {
     legacy: string;
   };
   'instances.upgradePlan': { plan: UpgradePlan };
-  'instances.upgrade': { instance: Instance; plan: UpgradePlan };
+  'instances.upgrade': { instance: Instance; plan: UpgradePlan; diagnosis?: DiagnosticReport };
+  'instances.upgradePostgresPlan': { plan: PostgresUpgradePlan };
+  'instances.upgradePostgres': {
+    instance: Instance;
+    plan: PostgresUpgradePlan;
+    diagnosis?: DiagnosticReport;
+  };
   'instances.setTags': { instance: Instance };
   'bulk.start': { job: BulkJob };
   'bulk.get': { job: BulkJob };

@@ -389,6 +389,12 @@ export interface UpgradePlan {
   fixes: string[];
 }
 
+/** A Postgres major upgrade (dump, new data directory, restore): its own explicit operation. */
+export interface PostgresUpgradePlan extends UpgradePlan {
+  fromMajor: number;
+  toMajor: number;
+}
+
 /** Resource profiles: each sets a memory limit and a CPU limit per service (docs/capacity.md). */
 export const SIZE_PROFILES = ['small', 'medium', 'large', 'custom'] as const;
 export type SizeProfile = (typeof SIZE_PROFILES)[number];

@@ -1,6 +1,6 @@
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
-import type { StackReleaseSummary, UpgradePlan } from '@protocol/types';
+import type { PostgresUpgradePlan, StackReleaseSummary, UpgradePlan } from '@protocol/types';
 import { resolveImage } from '../stack/images';
 import type { RenderedStack } from '../stack/render';
 import { releasePostgresMajor, type ReleaseCatalog, type StackRelease } from '../stack/releases';
@@ -34,6 +34,31 @@ export function planUpgrade(input: PlanInput): UpgradePlan {
       { from: from.id, to: to.id, fromMajor, toMajor },
     );
   }
+  return diffReleases(input);
+}
+
+/**
+ * The explicit Postgres major upgrade (postgres-major.ts): only to a newer major, never down
+ * (a dump of 17 does not load into 15, and the old data directory is what a rollback keeps).
+ */
+export function planPostgresUpgrade(input: PlanInput): PostgresUpgradePlan {
+  const fromMajor = releasePostgresMajor(input.from);
+  const toMajor = releasePostgresMajor(input.to);
+  if (toMajor <= fromMajor) {
+    throw new AgentError(
+      ErrorCode.POSTGRES_MAJOR_CHANGE,
+      toMajor === fromMajor
+        ? `Release ${input.to.id} runs Postgres ${toMajor} like this project: use a normal upgrade.`
+        : `Release ${input.to.id} runs Postgres ${toMajor}, older than this project's ${fromMajor}: ` +
+            'a Postgres major version is never lowered.',
+      { from: input.from.id, to: input.to.id, fromMajor, toMajor },
+    );
+  }
+  return { ...diffReleases(input), fromMajor, toMajor };
+}
+
+function diffReleases(input: PlanInput): UpgradePlan {
+  const { from, to } = input;
   const images = STACK_SERVICES.map((s) => ({
     service: s.name,
     from: resolveImage(s.name, input.overrides, from.images),

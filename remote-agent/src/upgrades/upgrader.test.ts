@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ import {
 } from '../stack/releases';
 import { Slots } from './limit';
 import { backupFirst, type HeldBackups } from './backup-first';
+import { PostgresMajorUpgrader } from './postgres-major';
 import { Upgrader } from './upgrader';
 
 // The upgrade over an in-memory Docker that runs what the rendered compose file names: a
@@ -278,6 +279,83 @@ describe('upgrading a project to another stack release', () => {
     expect(audits.at(-1)).toMatchObject({ result: 'error' });
   });
 
+  it('judges the new release by its own, shorter health deadline, not the agent’s', async () => {
+    await running('proj001');
+    // The agent would wait a minute for a creation; the upgrade gives the new release 150 ms.
+    lifecycle.driver.deps.config.healthTimeoutMs = 60_000;
+    const quick = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: () => {},
+      healthTimeoutMs: 150,
+    });
+    const t0 = Date.now();
+    const error = await quick.upgrade('proj001', BAD.id, 'admin').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { cause: ErrorCode.UNHEALTHY, service: 'auth', rolledBack: true },
+    });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+  }, 20_000);
+
+  it('ends with a diagnosis: a failing check is in the result, the last event and the audit', async () => {
+    await running('proj001');
+    const report = (status: 'ok' | 'fail') => ({
+      instanceId: 'proj001',
+      at: new Date().toISOString(),
+      status,
+      durationMs: 3,
+      checks: [
+        { id: 'kong-routes', title: 'Kong routes', status, evidence: 'GET /auth/v1/health: 502' },
+      ],
+    });
+    const diagnosed = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: (e) => audits.push(e),
+      diagnose: async () => report('fail'),
+    });
+    const r = await diagnosed.upgrade('proj001', B.id, 'admin');
+    // A failing check reports; it does not undo a healthy upgrade.
+    expect(r.instance).toMatchObject({ status: 'running', release: 'test-b' });
+    expect(r.diagnosis?.checks[0]).toMatchObject({ id: 'kong-routes', status: 'fail' });
+    expect(lifecycle.progress('proj001').events.at(-1)).toMatchObject({
+      step: 'health',
+      status: 'done',
+      message: expect.stringContaining('Kong routes (fail: GET /auth/v1/health: 502)'),
+    });
+    expect(audits.at(-1)).toMatchObject({ result: 'ok', detail: { diagnosis: 'fail' } });
+
+    // A diagnosis that cannot run says so, and the upgrade still stands.
+    const blind = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: () => {},
+      diagnose: async () => {
+        throw new Error('docker exec failed');
+      },
+    });
+    const back = await blind.upgrade('proj001', DB.id, 'admin');
+    expect(back.diagnosis).toBeUndefined();
+    expect(back.instance.release).toBe('test-db');
+    expect(lifecycle.progress('proj001').events.at(-1)?.message).toContain(
+      'The diagnosis could not run.',
+    );
+  });
+
   it('leaves the project untouched when an image cannot be pulled', async () => {
     await running('proj001');
     engine.pullImage = async () => {
@@ -438,6 +516,130 @@ describe('the backup an upgrade takes first (backups service seam)', () => {
     });
     expect(taken).toHaveLength(1);
     expect(restored).toEqual([]);
+  });
+});
+
+describe('the Postgres major upgrade (dump, new data directory, restore)', () => {
+  const PG17_BAD: StackRelease = {
+    ...PG17,
+    id: 'test-pg17-bad',
+    date: '2026-04-30',
+    images: { ...PG17.images, auth: 'example/auth:bad' },
+  };
+  const pgCatalog = new ReleaseCatalog([A, B, PG17, PG17_BAD]);
+  let pg: PostgresMajorUpgrader;
+  let restored: Array<{ dbImage: string; liveMarker: boolean; asideMarker: boolean }>;
+  let backedUp: string[];
+  const dataDir = (id: string) => path.join(dir(id), 'volumes/db/data');
+  const marker = (d: string) =>
+    readFile(path.join(d, 'PG_VERSION'), 'utf8').then(
+      () => true,
+      () => false,
+    );
+
+  beforeEach(() => {
+    restored = [];
+    backedUp = [];
+    const backups: HeldBackups = {
+      backupHeld: (id) => {
+        backedUp.push(`${id}:${locks.holder(id)}`);
+        return { done: Promise.resolve({ manifest: { id: 'b9' } }) };
+      },
+      restoreDatabaseHeld: (id) => ({
+        done: (async () => {
+          restored.push({
+            dbImage: imageOnDisk(id, 'db'),
+            liveMarker: await marker(dataDir(id)),
+            asideMarker: await marker(`${dataDir(id)}.pg15`),
+          });
+        })(),
+      }),
+    };
+    pg = new PostgresMajorUpgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog: pgCatalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render: (i, s) =>
+        renderStack(
+          stackInputFor(i, s, { images: {}, externalHost: undefined, releases: pgCatalog }),
+        ),
+      audit: (e) => audits.push(e),
+      backups,
+    });
+  });
+
+  /** A project on A whose data directory holds an old cluster's file. */
+  async function withData(id: string) {
+    await running(id);
+    await mkdir(dataDir(id), { recursive: true });
+    await writeFile(path.join(dataDir(id), 'PG_VERSION'), '15\n');
+  }
+
+  it('asks for the project name, and never moves down or sideways', async () => {
+    await withData('proj001');
+    await expect(
+      pg.upgrade('proj001', { release: PG17.id, confirm: 'wrong' }, 'admin'),
+    ).rejects.toMatchObject({ code: ErrorCode.CONFIRMATION_MISMATCH });
+    await expect(
+      pg.upgrade('proj001', { release: B.id, confirm: 'proj001' }, 'admin'),
+    ).rejects.toMatchObject({ code: ErrorCode.POSTGRES_MAJOR_CHANGE });
+    expect(backedUp).toEqual([]);
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(await marker(dataDir('proj001'))).toBe(true);
+  });
+
+  it('restores the backup into a new, empty data directory on the new major, then drops the old', async () => {
+    await withData('proj001');
+    const plan = await pg.plan('proj001');
+    expect(plan).toMatchObject({
+      to: 'test-pg17',
+      fromMajor: 15,
+      toMajor: 17,
+      databaseChanges: true,
+    });
+    const { instance } = await pg.upgrade('proj001', { confirm: 'proj001' }, 'admin');
+    expect(backedUp).toEqual(['proj001:upgrade']);
+    // At the restore: the new image runs on an empty directory; the old one is aside, intact.
+    expect(restored).toEqual([{ dbImage: PG17.images.db, liveMarker: false, asideMarker: true }]);
+    expect(instance).toMatchObject({ status: 'running', release: 'test-pg17' });
+    expect(imageOnDisk('proj001', 'db')).toBe(PG17.images.db);
+    expect(await marker(`${dataDir('proj001')}.pg15`)).toBe(false);
+    expect(audits.at(-1)).toMatchObject({
+      action: 'instances.upgradePostgres.finish',
+      result: 'ok',
+    });
+  });
+
+  it('rolls back to the untouched old data directory when the new release fails', async () => {
+    await withData('proj001');
+    const filesBefore = render(registry.get('proj001')!, secrets).files;
+    const error = await pg
+      .upgrade('proj001', { release: PG17_BAD.id, confirm: 'proj001' }, 'admin')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.UPGRADE_ROLLED_BACK,
+      data: { cause: ErrorCode.UNHEALTHY, rolledBack: true, from: 'test-a' },
+    });
+    expect(restored).toHaveLength(1);
+    expect(await marker(dataDir('proj001'))).toBe(true);
+    expect(await marker(`${dataDir('proj001')}.pg15`)).toBe(false);
+    for (const f of filesBefore) {
+      expect(await readFile(path.join(dir('proj001'), f.path), 'utf8')).toBe(f.content);
+    }
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(locks.isBusy('proj001')).toBe(false);
+  });
+
+  it('refuses while an earlier attempt’s old data directory is still aside', async () => {
+    await withData('proj001');
+    await mkdir(`${dataDir('proj001')}.pg15`);
+    await expect(pg.upgrade('proj001', { confirm: 'proj001' }, 'admin')).rejects.toMatchObject({
+      code: ErrorCode.INVALID_STATE,
+    });
+    expect(backedUp).toEqual([]);
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
   });
 });
 

@@ -5,7 +5,7 @@ import { checkOperation, type InstanceLocks, type Lease } from '../instances/sta
 import { waitUntilHealthy } from '../lifecycle/health';
 import type { StackDriver } from '../lifecycle/stack-driver';
 import { ErrorCode } from '@protocol/error-codes';
-import type { Instance, UpgradePlan } from '@protocol/types';
+import type { DiagnosticReport, Instance, UpgradePlan } from '@protocol/types';
 import { writeStackFiles } from '../stack/files';
 import type { RenderedStack } from '../stack/render';
 import type { ReleaseCatalog } from '../stack/releases';
@@ -38,11 +38,21 @@ export interface UpgraderDeps {
   /** Upgrades running at once on this server (default 2); the rest wait in call order. */
   concurrency?: number;
   beforeUpgrade?: BeforeUpgrade;
+  /**
+   * How long the new release may take to turn healthy before it is rolled back (config
+   * `upgradeHealthTimeoutMs`; default: the agent's health timeout). The rollback itself waits
+   * with the agent's own deadline: the old release must get every chance to come back.
+   */
+  healthTimeoutMs?: number;
+  /** The agent's diagnosis (repair/service.ts): an upgrade ends with one, after health. */
+  diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
 }
 
 export interface UpgradeResult {
   instance: Instance;
   plan: UpgradePlan;
+  /** The diagnosis run once the new release is healthy (absent when it could not run). */
+  diagnosis?: DiagnosticReport;
 }
 
 /**
@@ -115,14 +125,19 @@ export class Upgrader {
     const dir = driver.deps.instanceDir(id);
     const started = Date.now();
     progress.begin(id);
-    const audit = (result: 'ok' | 'error', code?: string) =>
+    const audit = (result: 'ok' | 'error', code?: string, diagnosis?: string) =>
       this.deps.audit({
         actor,
         action: 'instances.upgrade.finish',
         target: id,
         result,
         ...(code ? { code } : {}),
-        detail: { from: plan.from, to: plan.to, ms: Date.now() - started },
+        detail: {
+          from: plan.from,
+          to: plan.to,
+          ms: Date.now() - started,
+          ...(diagnosis ? { diagnosis } : {}),
+        },
       });
 
     // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
@@ -172,7 +187,7 @@ export class Upgrader {
         // The database first, alone: every other service waits for it anyway, and a new
         // Postgres image that does not start must not take the others down with it.
         progress.record(id, { step: 'start', status: 'started', service: 'db' });
-        await this.databaseAlone(instance, cmp);
+        await this.databaseAlone(instance, cmp, this.forwardDeadlineMs());
       }
       progress.record(id, { step: 'start', status: 'started' });
       await driver.upUntilSettled(instance, cmp, (attempt, message) =>
@@ -180,14 +195,18 @@ export class Upgrader {
       );
       progress.record(id, { step: 'start', status: 'done' });
       progress.record(id, { step: 'health', status: 'started' });
-      const ready = await driver.waitHealthy(instance, (s) =>
-        progress.record(id, {
-          step: 'health',
-          status: 'progress',
-          service: s.service,
-          health: s.health,
-        }),
-      );
+      const ready = await waitUntilHealthy({
+        read: () => driver.states(instance),
+        waitForChange: (ms) => driver.signals.next(instance.project, ms),
+        timeoutMs: this.forwardDeadlineMs(),
+        onReady: (s) =>
+          progress.record(id, {
+            step: 'health',
+            status: 'progress',
+            service: s.service,
+            health: s.health,
+          }),
+      });
       // The lock goes in the same tick as `running` shows: a client may act on it at once.
       const updated = await lease.finish(() =>
         registry.update(id, {
@@ -197,15 +216,18 @@ export class Upgrader {
           error: undefined,
         }),
       );
+      // Healthy is not everything a diagnosis checks (keys, routes, roles): it reports, and a
+      // failing check is the person's to look at; it never undoes a healthy upgrade.
+      const diagnosis = await this.diagnoseQuietly(id);
       // No `done` step: the app reads `done:done` as "a creation finished" (create/createSlice).
       progress.record(id, {
         step: 'health',
         status: 'done',
-        message: `Now on release ${plan.to}.`,
+        message: `Now on release ${plan.to}.${diagnosisSentence(diagnosis)}`,
       });
       progress.finish(id);
-      audit('ok');
-      return { instance: updated, plan };
+      audit('ok', undefined, diagnosis?.status);
+      return { instance: updated, plan, ...(diagnosis ? { diagnosis } : {}) };
     } catch (err) {
       const failure = await driver.failureOf(instance, err);
       progress.record(id, {
@@ -266,24 +288,46 @@ export class Upgrader {
     const cmp = await driver.docker.compose();
     if (plan.databaseChanges && restoreDatabase) {
       // The old image on the migrated data, healthy before the backup's database replaces it.
-      await this.databaseAlone(instance, cmp);
+      await this.databaseAlone(instance, cmp, driver.healthTimeoutMs());
       await restoreDatabase();
     }
     await driver.upUntilSettled(instance, cmp);
     await driver.waitHealthy(instance);
   }
 
+  /** The report; undefined when it failed to run; null when this agent has no diagnosis. */
+  private async diagnoseQuietly(id: string): Promise<DiagnosticReport | undefined | null> {
+    if (!this.deps.diagnose) return null;
+    return this.deps.diagnose(id).catch(() => undefined);
+  }
+
+  private forwardDeadlineMs(): number {
+    return this.deps.healthTimeoutMs ?? this.deps.driver.healthTimeoutMs();
+  }
+
   /** (Re)creates only `db` with the image its compose file names now, and waits for health. */
-  private async databaseAlone(instance: Instance, cmp: Compose): Promise<void> {
+  private async databaseAlone(instance: Instance, cmp: Compose, timeoutMs: number): Promise<void> {
     const { driver } = this.deps;
     await cmp.run(driver.projectOf(instance), 'up', {
       extra: ['--no-deps', 'db'],
-      timeoutMs: driver.healthTimeoutMs() + 60_000,
+      timeoutMs: timeoutMs + 60_000,
     });
     await waitUntilHealthy({
       read: async () => (await driver.states(instance)).filter((s) => s.service === 'db'),
       waitForChange: (ms) => driver.signals.next(instance.project, ms),
-      timeoutMs: driver.healthTimeoutMs(),
+      timeoutMs,
     });
   }
+}
+
+/** One sentence for the progress line: the diagnosis' verdict and its failing checks. */
+export function diagnosisSentence(report: DiagnosticReport | undefined | null): string {
+  if (report === null) return '';
+  if (!report) return ' The diagnosis could not run.';
+  const bad = report.checks.filter((c) => c.status !== 'ok');
+  if (bad.length === 0) return ' Diagnosis: every check passed.';
+  return (
+    ` Diagnosis: ${bad.length} check${bad.length === 1 ? '' : 's'} need attention: ` +
+    bad.map((c) => `${c.title} (${c.status}: ${c.evidence})`).join('; ')
+  );
 }

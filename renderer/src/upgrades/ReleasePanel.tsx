@@ -1,6 +1,11 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ProjectView, UpgradePlan } from '@contract/api';
+import type {
+  DiagnosticReport,
+  PostgresUpgradePlan,
+  ProjectView,
+  UpgradePlan,
+} from '@contract/api';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { errorText } from '../i18n/error-messages';
@@ -8,6 +13,7 @@ import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { Panel } from '../ui/Panel';
 import { releaseStatus } from './releaseStatus';
+import { UpgradeDialog } from './UpgradeDialog';
 import { useReleases } from './useReleases';
 
 /**
@@ -22,7 +28,8 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
   const info = useReleases([project.serverId])[project.serverId];
   const status = releaseStatus(project, info);
   const [plan, setPlan] = useState<UpgradePlan | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [pgPlan, setPgPlan] = useState<PostgresUpgradePlan | undefined>();
+  const [open, setOpen] = useState<'release' | 'postgres' | undefined>();
   const target = status.update?.id;
 
   useEffect(() => {
@@ -38,20 +45,49 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
     };
   }, [api, project.serverId, project.id, target, project.release]);
 
+  // A newer Postgres major, when this server has a release with one (RELEASE_NOT_FOUND: none).
+  useEffect(() => {
+    setPgPlan(undefined);
+    let live = true;
+    api.upgradePostgresPlan(project.serverId, project.id).then(
+      (p) => live && setPgPlan(p),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, project.serverId, project.id, project.release]);
+
   async function upgrade() {
-    if (!target || !window.confirm(t('upgrades.confirm', { name: project.name, release: target })))
-      return;
-    setBusy(true);
+    if (!target) return;
     try {
-      await api.upgradeProject(project.serverId, project.id, { release: target });
+      const r = await api.upgradeProject(project.serverId, project.id, { release: target });
+      const attention = failingChecks(r.diagnosis);
       toast({
-        kind: 'success',
+        kind: attention ? 'info' : 'success',
         title: t('upgrades.done', { name: project.name, release: target }),
+        ...(attention ? { body: t('upgrades.diagnosisBad', { checks: attention }) } : {}),
       });
     } catch (raw) {
       toast({ kind: 'error', title: t('upgrades.failed'), body: errorText(toApiError(raw)) });
-    } finally {
-      setBusy(false);
+    }
+  }
+
+  async function upgradePostgres(confirm: string) {
+    if (!pgPlan) return;
+    try {
+      const r = await api.upgradePostgres(project.serverId, project.id, {
+        release: pgPlan.to,
+        confirm,
+      });
+      const attention = failingChecks(r.diagnosis);
+      toast({
+        kind: attention ? 'info' : 'success',
+        title: t('upgrades.postgresDone', { name: project.name, major: r.plan.toMajor }),
+        ...(attention ? { body: t('upgrades.diagnosisBad', { checks: attention }) } : {}),
+      });
+    } catch (raw) {
+      toast({ kind: 'error', title: t('upgrades.failed'), body: errorText(toApiError(raw)) });
     }
   }
 
@@ -60,7 +96,13 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
       title={t('upgrades.title')}
       actions={
         target && (
-          <Button variant="primary" size="sm" busy={busy} onClick={() => void upgrade()}>
+          <Button
+            variant="primary"
+            size="sm"
+            disabled={!plan}
+            busy={open === 'release'}
+            onClick={() => setOpen('release')}
+          >
             {t('upgrades.upgradeTo', { release: target })}
           </Button>
         )
@@ -114,7 +156,45 @@ export function ReleasePanel({ project }: { project: ProjectView }) {
             <p className="text-muted">{t('upgrades.rollbackNote')}</p>
           </div>
         )}
+        {pgPlan && (
+          <div className="flex flex-col items-start gap-2 border-t border-line pt-3">
+            <p className="font-medium">
+              {t('upgrades.postgresAvailable', { to: pgPlan.toMajor, release: pgPlan.to })}
+            </p>
+            <p className="text-muted">{t('upgrades.postgresIntro')}</p>
+            <Button
+              variant="danger"
+              size="sm"
+              busy={open === 'postgres'}
+              onClick={() => setOpen('postgres')}
+            >
+              {t('upgrades.postgresButton')}
+            </Button>
+          </div>
+        )}
       </div>
+      {open === 'release' && plan && (
+        <UpgradeDialog
+          project={project}
+          plan={plan}
+          onClose={() => setOpen(undefined)}
+          onConfirm={() => upgrade()}
+        />
+      )}
+      {open === 'postgres' && pgPlan && (
+        <UpgradeDialog
+          project={project}
+          plan={pgPlan}
+          onClose={() => setOpen(undefined)}
+          onConfirm={(confirm) => upgradePostgres(confirm)}
+        />
+      )}
     </Panel>
   );
+}
+
+/** The diagnosis' checks that need attention after an upgrade, as one line (none: undefined). */
+function failingChecks(report: DiagnosticReport | undefined): string | undefined {
+  const bad = report?.checks.filter((c) => c.status !== 'ok') ?? [];
+  return bad.length ? bad.map((c) => `${c.title}: ${c.evidence}`).join('; ') : undefined;
 }

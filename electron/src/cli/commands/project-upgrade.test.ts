@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { UpgradePlan } from '@contract/api';
+import type { ProgressEvent, UpgradePlan } from '@contract/api';
 import { UltrabaseError } from '@contract/errors';
 import { fakeDesktop, project, run } from '../cli-test-kit';
+import { upgradeStepOf } from './project-upgrade';
 
 function plan(id: string, patch: Partial<UpgradePlan> = {}): UpgradePlan {
   return {
@@ -99,5 +100,125 @@ describe('projects upgrade', () => {
     const { d } = withUpgrades(['shop'], {});
     expect((await run(['projects', 'upgrade', 'web'], d)).code).toBe(2);
     expect((await run(['projects', 'upgrade', 'web', 'shop', '--all'], d)).code).toBe(2);
+  });
+});
+
+describe('projects upgrade-postgres', () => {
+  function withPostgres() {
+    const d = fakeDesktop({ projects: [project({ name: 'shop' })] });
+    const pgPlan = (id: string) => ({
+      ...plan(id, {
+        to: '2026.07.01-pg17',
+        databaseChanges: true,
+        images: [
+          {
+            service: 'db',
+            from: 'supabase/postgres:15.8.1.085',
+            to: 'supabase/postgres:17.6.1.136',
+          },
+        ],
+      }),
+      fromMajor: 15,
+      toMajor: 17,
+    });
+    Object.assign(d, {
+      async upgradePostgresPlan(_s: string, id: string, options?: { release?: string }) {
+        d.calls.push(['upgradePostgresPlan', id, options]);
+        return pgPlan(id);
+      },
+      async upgradePostgres(_s: string, id: string, options: { confirm: string }) {
+        d.calls.push(['upgradePostgres', id, options]);
+        return { project: d.projects.find((p) => p.id === id)!, plan: pgPlan(id) };
+      },
+    });
+    return d;
+  }
+
+  it('shows the warning and the plan with --plan, and changes nothing', async () => {
+    const d = withPostgres();
+    const r = await run(['projects', 'upgrade-postgres', 'web', 'shop', '--plan'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Postgres 15 → 17 for shop');
+    expect(r.stdout).toContain('supabase/postgres:17.6.1.136');
+    expect(d.calls.some((c) => c[0] === 'upgradePostgres')).toBe(false);
+  });
+
+  it('refuses to run without --confirm, naming what to type', async () => {
+    const d = withPostgres();
+    const r = await run(['projects', 'upgrade-postgres', 'web', 'shop'], d);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--confirm shop');
+    expect(d.calls.some((c) => c[0] === 'upgradePostgres')).toBe(false);
+  });
+
+  it('passes the typed name to the agent, --json printing the plan', async () => {
+    const d = withPostgres();
+    const r = await run(
+      ['projects', 'upgrade-postgres', 'web', 'shop', '--confirm', 'shop', '--json'],
+      d,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ plan: { fromMajor: 15, toMajor: 17 } });
+    expect(d.calls).toContainEqual(['upgradePostgres', 'inst-shop', { confirm: 'shop' }]);
+  });
+});
+
+describe('upgrade progress and diagnosis', () => {
+  let seq = 0;
+  const ev = (step: string, status: string) =>
+    ({ instanceId: 'inst-shop', seq: ++seq, at: '', step, status }) as ProgressEvent;
+
+  it('counts half steps from the upgrade’s backup on, ignoring the creation before it', () => {
+    expect(upgradeStepOf([ev('pull', 'done'), ev('health', 'done')])).toBeUndefined();
+    expect(
+      upgradeStepOf([
+        ev('health', 'done'),
+        ev('backup', 'started'),
+        ev('backup', 'done'),
+        ev('pull', 'started'),
+      ]),
+    ).toEqual({ value: 3, step: 'pull', rollingBack: false });
+    expect(
+      upgradeStepOf([ev('backup', 'started'), ev('health', 'started'), ev('rollback', 'started')]),
+    ).toEqual({ value: 9, step: 'health', rollingBack: true });
+  });
+
+  it('prints the steps as plain lines off a terminal, and the diagnosis’ failing checks', async () => {
+    const { d } = withUpgrades(['shop'], { 'inst-shop': 'ok' });
+    d.progress.push({
+      events: [
+        ev('backup', 'started'),
+        ev('backup', 'done'),
+        ev('pull', 'done'),
+        ev('health', 'done'),
+      ],
+      finished: true,
+    });
+    const upgradeProject = d.upgradeProject.bind(d);
+    Object.assign(d, {
+      async upgradeProject(s: string, id: string, o?: { release?: string }) {
+        // Long enough for the follower to look at least once.
+        await new Promise((r) => setTimeout(r, 20));
+        return {
+          ...(await upgradeProject(s, id, o)),
+          diagnosis: {
+            instanceId: id,
+            at: '',
+            status: 'fail',
+            durationMs: 1,
+            checks: [
+              { id: 'kong', title: 'Kong routes', status: 'fail', evidence: 'GET /rest/v1/: 502' },
+              { id: 'db', title: 'Database', status: 'ok', evidence: 'ok' },
+            ],
+          },
+        };
+      },
+    });
+    const r = await run(['projects', 'upgrade', 'web', 'shop'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/shop .*health/);
+    expect(r.stdout).toContain('1 check(s) need attention');
+    expect(r.stdout).toContain('Kong routes (fail): GET /rest/v1/: 502');
+    expect(r.stdout).not.toContain('Database (');
   });
 });

@@ -7,7 +7,7 @@ import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { projectsCancel } from './project-cancel';
 import { fleetCommands } from './project-fleet';
 import { projectsCreate } from './project-create';
-import { projectsReleases, projectsUpgrade } from './project-upgrade';
+import { projectsReleases, projectsUpgrade, projectsUpgradePostgres } from './project-upgrade';
 import { connectedServer, serverAndProject } from './lookup';
 import { resizeCommands } from './project-resize';
 
@@ -210,6 +210,7 @@ export const projectCommands: AnyCommand[] = [
   projectsRepair,
   projectsOpen,
   projectsUpgrade,
+  projectsUpgradePostgres,
   projectsReleases,
   ...fleetCommands,
   ...resizeCommands,

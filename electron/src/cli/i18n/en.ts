@@ -39,6 +39,8 @@ export const en = {
     projectsUpgrade:
       'upgrade a project to the newest stack release (--to R, --plan shows the changes, --all every project)',
     projectsReleases: 'list the stack releases a server knows',
+    projectsUpgradePostgres:
+      'move a project to a newer Postgres major (backup, new data directory, restore; --plan shows it, --confirm <project name> runs it)',
     logs: "show a project's logs (--follow keeps them coming)",
     usersList: "list the agent's users",
     usersCreate: 'create a user',
@@ -208,6 +210,14 @@ export const en = {
     noProjects: 'no project to upgrade',
     projectOrAll: 'name a project, or pass --all for every project of the server',
     notBoth: 'name a project or pass --all, not both',
+    postgresWarning:
+      'Postgres {{from}} → {{to}} for {{name}}: the project stops, a backup is restored into a new Postgres {{to}} database, and the old data is kept until the new one is healthy. Extensions and applications may behave differently on {{to}}; try it on a copy first.',
+    postgresConfirm: 'to upgrade Postgres, type the project name again: --confirm {{name}}',
+    postgresUpgrading:
+      'upgrading Postgres of {{name}} (backup, new database, restore, health check)…',
+    postgresDone: '{{name}} now runs Postgres {{major}} (release {{release}}), healthy',
+    diagnosisOk: 'diagnosis after the upgrade: every check passed',
+    diagnosisBad: 'diagnosis after the upgrade: {{count}} check(s) need attention:',
     results: {
       upgraded: 'upgraded',
       'up-to-date': 'up to date',

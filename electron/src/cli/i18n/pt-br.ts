@@ -34,6 +34,8 @@ export const ptBR: Catalogue = {
     projectsUpgrade:
       'atualizar um projeto para a versão mais nova da stack (--to R; --plan mostra as mudanças; --all, todos os projetos)',
     projectsReleases: 'listar as versões da stack que um servidor conhece',
+    projectsUpgradePostgres:
+      'levar um projeto para uma versão principal mais nova do Postgres (backup, novo diretório de dados, restauração; --plan mostra, --confirm <nome do projeto> executa)',
     logs: 'mostrar os logs de um projeto (--follow continua acompanhando)',
     usersList: 'listar os usuários do agente',
     usersCreate: 'criar um usuário',
@@ -205,6 +207,15 @@ export const ptBR: Catalogue = {
     noProjects: 'nenhum projeto para atualizar',
     projectOrAll: 'informe um projeto, ou use --all para todos os projetos do servidor',
     notBoth: 'informe um projeto ou use --all, não os dois',
+    postgresWarning:
+      'Postgres {{from}} → {{to}} em {{name}}: o projeto para, um backup é restaurado num novo banco Postgres {{to}} e os dados antigos ficam guardados até o novo estar saudável. Extensões e aplicações podem se comportar de outro jeito no {{to}}; teste antes numa cópia.',
+    postgresConfirm:
+      'para atualizar o Postgres, digite de novo o nome do projeto: --confirm {{name}}',
+    postgresUpgrading:
+      'atualizando o Postgres de {{name}} (backup, banco novo, restauração, verificação de saúde)…',
+    postgresDone: '{{name}} agora roda o Postgres {{major}} (versão {{release}}), saudável',
+    diagnosisOk: 'diagnóstico depois da atualização: todas as verificações passaram',
+    diagnosisBad: 'diagnóstico depois da atualização: {{count}} verificação(ões) pedem atenção:',
     results: {
       upgraded: 'atualizado',
       'up-to-date': 'em dia',
