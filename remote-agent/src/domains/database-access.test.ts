@@ -44,6 +44,9 @@ function access(): DatabaseAccess {
       reload: async () => {
         reloads += 1;
       },
+      remove: async () => {
+        served = undefined;
+      },
     },
     serverAddresses: async () => addresses,
     apply: async (_id, databaseTls) => {
@@ -142,6 +145,8 @@ describe('Postgres over the internet', () => {
     });
     expect(applied.at(-1)).toBeUndefined();
     expect(instance.databaseTls).toBeUndefined();
+    // The project's copy of the key goes once Postgres no longer uses it.
+    expect(served).toBeUndefined();
   });
 
   it('hands a renewed certificate to Postgres and rereads it, once', async () => {

@@ -15,6 +15,8 @@ export interface DatabaseCertificateFiles {
   write(instanceId: string, pair: { cert: string; key: string }): Promise<void>;
   /** Postgres rereads its certificate without a restart (SIGHUP). */
   reload(instance: Instance): Promise<void>;
+  /** Once Postgres no longer uses them: no copy of the key stays behind. */
+  remove(instanceId: string): Promise<void>;
 }
 
 export interface DatabaseAccessDeps {
@@ -58,6 +60,7 @@ export class DatabaseAccess {
       const instance = this.changeable(caller, instanceId);
       if (!request.enabled) {
         if (instance.databaseTls) await this.deps.apply(instanceId, undefined);
+        await this.deps.files.remove(instanceId);
       } else {
         const hostname = this.hostnameFor(instance, request.hostname);
         const pair = await this.deps.certificate(hostname);

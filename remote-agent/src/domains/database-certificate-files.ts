@@ -36,6 +36,9 @@ export function databaseCertificateFiles(
       await writeFileAtomic(keyFile, pair.key, 0o600);
       if (owner) await fs.chown(keyFile, owner.uid, owner.gid);
     },
+    async remove(id) {
+      await fs.rm(dirOf(id), { recursive: true, force: true });
+    },
     async reload(instance: Instance) {
       // A stopped project reads the new files when it starts.
       const container = await dbContainer(instance.project).catch(() => undefined);

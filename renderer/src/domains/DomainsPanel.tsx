@@ -272,7 +272,9 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
       <DatabaseAccessSection
         serverId={serverId}
         instanceId={instanceId}
-        hasDomain={(domains ?? []).some((d) => d.certificate.state !== 'pending')}
+        hasDomain={(domains ?? []).some((d) =>
+          ['active', 'expiring'].includes(d.certificate.state),
+        )}
       />
     </Panel>
   );

@@ -60,10 +60,16 @@ describe('Postgres over the internet in the rendered stack', () => {
         'ssl=on',
         'ssl_cert_file=/etc/ultrabase-tls/server.crt',
         'ssl_key_file=/etc/ultrabase-tls/server.key',
-        'hba_file=/etc/ultrabase-tls/pg_hba.conf',
+        'hba_file=/etc/postgresql/pg_hba-tls.conf',
       ]),
     );
     expect(db.volumes).toContain('./volumes/db/tls:/etc/ultrabase-tls:ro,z');
+    expect(db.volumes).toContain(
+      './volumes/db/pg_hba-tls.conf:/etc/postgresql/pg_hba-tls.conf:ro,z',
+    );
+    // No rendered file lives in the certificate's folder: writing the stack makes such folders
+    // 0700, and Postgres (not root) must traverse it.
+    expect(rendered.files.some((f) => f.path.startsWith('volumes/db/tls/'))).toBe(false);
     const hba = rendered.files.find((f) => f.path === DB_HBA_FILE)!;
     expect(hba.mode).toBe(0o644);
     const rules = hba.content.split('\n').filter((l) => l && !l.startsWith('#'));
@@ -88,7 +94,7 @@ describe('Postgres over the internet in the rendered stack', () => {
 
   it('changes nothing while off: no TLS file, no Postgres port, the pooler as before', () => {
     const off = render();
-    expect(off.rendered.files.some((f) => f.path.startsWith('volumes/db/tls'))).toBe(false);
+    expect(off.rendered.files.some((f) => f.path.includes('tls'))).toBe(false);
     expect(off.service('db').ports).toBeUndefined();
     expect(off.service('db').command).not.toContain('ssl=on');
     // The smallest restart: only db for a private project; db and the pooler for a public one.

@@ -8,10 +8,16 @@
  * over TLS (`hostssl`): a plain connection from outside matches no line and is refused.
  */
 
-/** Where the TLS folder (this file, the certificate and its key) is mounted in the db container. */
+/**
+ * Where the certificate and its key are mounted in the db container: a folder the agent alone
+ * writes (never a rendered file's folder, which stack writes make 0700: Postgres, not root,
+ * must traverse it), so a renewed pair replaced atomically is what Postgres rereads.
+ */
 export const DB_TLS_MOUNT = '/etc/ultrabase-tls';
 export const DB_TLS_DIR = 'volumes/db/tls';
-export const DB_HBA_FILE = `${DB_TLS_DIR}/pg_hba.conf`;
+/** The rendered client rules, mounted as a file beside the image's own. */
+export const DB_HBA_FILE = 'volumes/db/pg_hba-tls.conf';
+export const DB_HBA_MOUNT = '/etc/postgresql/pg_hba-tls.conf';
 export const DB_CERT_FILE = 'server.crt';
 export const DB_KEY_FILE = 'server.key';
 
@@ -47,7 +53,7 @@ export function databaseTlsOptions(): string[] {
     '-c',
     `ssl_key_file=${DB_TLS_MOUNT}/${DB_KEY_FILE}`,
     '-c',
-    `hba_file=${DB_TLS_MOUNT}/pg_hba.conf`,
+    `hba_file=${DB_HBA_MOUNT}`,
     '-c',
     'ssl_min_protocol_version=TLSv1.2',
   ];
