@@ -4,7 +4,15 @@
 // caddy.ts), two real projects on the stand-in images, and the agent itself in this process.
 // Needs ports 80 and 443 free on the host (the proxy binds them on the host network).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -593,6 +601,50 @@ describe('custom domains with a real ACME server and Caddy', () => {
       new RegExp(`^5432/tcp -> ${HOST_IP.replace(/\./g, '\\.')}:${port}\\s*$`),
     );
     expect((await psql(local, password, 'select 1')).trim()).toBe('1');
+    // Renewal: a new pair is written and Postgres rereads it on SIGHUP, without a restart. A
+    // foreign certificate put in place first proves the reread is real (verification fails).
+    const tlsDir = join(dataDir, 'instances', first.id, 'volumes/db/tls');
+    const owner = statSync(join(tlsDir, 'server.key'));
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=api.acme.test',
+      '-addext',
+      'subjectAltName=DNS:api.acme.test',
+      '-keyout',
+      join(tlsDir, 'server.key'),
+      '-out',
+      join(tlsDir, 'server.crt'),
+    ]);
+    chownSync(join(tlsDir, 'server.key'), owner.uid, owner.gid);
+    await docker('kill', '--signal', 'HUP', after.db!);
+    await waitFor(
+      'Postgres to serve the foreign certificate',
+      () =>
+        psql(outside('verify-full'), password, 'select 1').then(
+          () => undefined,
+          () => true,
+        ),
+      10_000,
+    );
+    await client.call('domains.database.set', { id: first.id, enabled: true });
+    await waitFor(
+      'Postgres to serve the domain’s certificate again',
+      () =>
+        psql(outside('verify-full'), password, 'select 1').then(
+          () => true,
+          () => undefined,
+        ),
+      10_000,
+    );
+    expect((await containerIds(first.project)).db).toBe(after.db);
+
     // The domain it uses cannot be removed from under it.
     await expect(
       client.call('domains.remove', { id: first.id, hostname: 'api.acme.test' }),
@@ -603,6 +655,8 @@ describe('custom domains with a real ACME server and Caddy', () => {
       { id: first.id, enabled: false },
     );
     expect(off).toEqual({ enabled: false, port });
+    // No copy of the key stays in the project once Postgres no longer uses it.
+    expect(existsSync(join(dataDir, 'instances', first.id, 'volumes/db/tls'))).toBe(false);
     const closed = await containerIds(first.project);
     expect((await docker('port', closed.db!)).trim()).toBe('');
     expect(await docker('port', closed.supavisor!)).toContain(`127.0.0.1:${port}`);
