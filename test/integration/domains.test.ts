@@ -521,6 +521,34 @@ describe('custom domains with a real ACME server and Caddy', () => {
     const studio = await httpsGet('blog.acme.test', '/', issuingRoot);
     expect(studio.status).toBe(401);
     expect(String(studio.headers['www-authenticate'])).toContain('Basic');
+
+    // HSTS and the Studio allow-list change after adding, by a graceful load only.
+    const blogBefore = await containerIds(second.project);
+    await client.call('domains.update', {
+      id: second.id,
+      hostname: 'blog.acme.test',
+      hsts: false,
+      studioAllowIps: ['192.0.2.0/24'],
+    });
+    const noHsts = await httpsGet('blog.acme.test', '/rest/v1/', issuingRoot);
+    expect(noHsts.status).toBe(401);
+    expect(noHsts.headers['strict-transport-security']).toBeUndefined();
+    // This test connects from 127.0.0.1, outside the allowed range: Studio says no, the API
+    // paths on the same name still answer.
+    expect((await httpsGet('blog.acme.test', '/', issuingRoot)).status).toBe(403);
+    await client.call('domains.update', {
+      id: second.id,
+      hostname: 'blog.acme.test',
+      hsts: true,
+      studioAllowIps: [],
+    });
+    expect((await httpsGet('blog.acme.test', '/', issuingRoot)).status).toBe(401);
+    expect(
+      (await httpsGet('blog.acme.test', '/rest/v1/', issuingRoot)).headers[
+        'strict-transport-security'
+      ],
+    ).toBe('max-age=31536000');
+    expect(await containerIds(second.project)).toEqual(blogBefore);
   }, 400_000);
 
   it('refuses a name that does not resolve to the server before any ACME order, with the record', async () => {
