@@ -382,6 +382,7 @@ async function assemble(
     readVersions: () => docker.versions(),
     now,
     domains: domains.service,
+    databaseAccess: domains.database,
     settings: createSettingsService({
       registry,
       files,

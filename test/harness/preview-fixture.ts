@@ -664,6 +664,29 @@ const api: DesktopApi = {
       (previewDomains.get(id) ?? []).filter((d) => d.hostname !== hostname),
     );
   },
+  updateProjectDomain: async (_sid, id, hostname, change) => {
+    const list = (previewDomains.get(id) ?? []).map((d) =>
+      d.hostname === hostname ? { ...d, ...change } : d,
+    );
+    previewDomains.set(id, list);
+    return { ...list.find((d) => d.hostname === hostname)! };
+  },
+  serverDomains: async () =>
+    [...previewDomains.entries()].flatMap(([instanceId, list]) =>
+      list.map((domain) => ({ instanceId, instanceName: instanceId, domain: { ...domain } })),
+    ),
+  projectDatabaseAccess: async () => ({ enabled: false, port: 54322 }),
+  setProjectDatabaseAccess: async (_sid, _id, enabled) => {
+    await wait(300);
+    return enabled
+      ? {
+          enabled: true,
+          hostname: 'api.example.test',
+          port: 54322,
+          uri: 'postgresql://postgres@api.example.test:54322/postgres?sslmode=verify-full',
+        }
+      : { enabled: false, port: 54322 };
+  },
   sendTestEmail: async () => {
     await wait(300);
     return { messageId: '<preview@ultrabase>' };

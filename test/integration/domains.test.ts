@@ -4,16 +4,24 @@
 // caddy.ts), two real projects on the stand-in images, and the agent itself in this process.
 // Needs ports 80 and 443 free on the host (the proxy binds them on the host network).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery } from '@common/pg-client';
-import type { DomainView, Instance } from '@protocol/types';
+import type { DatabaseAccessView, DomainView, Instance } from '@protocol/types';
 import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
@@ -37,6 +45,32 @@ function run(file: string, args: string[], timeoutMs = 120_000): Promise<string>
 }
 const docker = (...args: string[]) => run('docker', args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * This host's own address on its main interface: a connection to it from here is DNATed to
+ * the container with this address as its source, so Postgres sees a client from outside.
+ */
+function hostAddress(): string {
+  for (const [name, list] of Object.entries(networkInterfaces())) {
+    if (/^(lo|docker|br-|veth|ubt)/.test(name)) continue;
+    const v4 = list?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (v4) return v4.address;
+  }
+  throw new Error('no non-loopback IPv4 address on this host');
+}
+const HOST_IP = hostAddress();
+
+/** Debian's psql, the password from the environment (never on the command line). */
+function psql(conninfo: string, password: string, sql: string): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      'psql',
+      [conninfo, '-XAtc', sql],
+      { timeout: 30_000, env: { ...process.env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '10' } },
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+    ),
+  );
+}
 
 async function waitFor<T>(
   what: string,
@@ -286,7 +320,9 @@ beforeAll(async () => {
       acmeDirectory: ACME_DIR,
       acmeCaRoot: join(work, 'pebble.pem'),
       email: 'ops@acme.test',
-      serverAddresses: ['127.0.0.1'],
+      // The names resolve to 127.0.0.1 (the DNS test server); the host's own address is the
+      // public one Postgres is published on when it is opened to the internet.
+      serverAddresses: ['127.0.0.1', HOST_IP],
       dnsServers: [DNS],
     },
   };
@@ -332,7 +368,10 @@ describe('custom domains with a real ACME server and Caddy', () => {
       hostname: 'api.acme.test',
     });
     numbers['domains.add returned (s)'] = ((Date.now() - added) / 1000).toFixed(1);
-    expect(domain.records).toEqual([{ type: 'A', name: 'api.acme.test', value: '127.0.0.1' }]);
+    expect(domain.records).toEqual([
+      { type: 'A', name: 'api.acme.test', value: '127.0.0.1' },
+      { type: 'A', name: 'api.acme.test', value: HOST_IP },
+    ]);
 
     const active = await waitFor(
       'the certificate',
@@ -482,6 +521,34 @@ describe('custom domains with a real ACME server and Caddy', () => {
     const studio = await httpsGet('blog.acme.test', '/', issuingRoot);
     expect(studio.status).toBe(401);
     expect(String(studio.headers['www-authenticate'])).toContain('Basic');
+
+    // HSTS and the Studio allow-list change after adding, by a graceful load only.
+    const blogBefore = await containerIds(second.project);
+    await client.call('domains.update', {
+      id: second.id,
+      hostname: 'blog.acme.test',
+      hsts: false,
+      studioAllowIps: ['192.0.2.0/24'],
+    });
+    const noHsts = await httpsGet('blog.acme.test', '/rest/v1/', issuingRoot);
+    expect(noHsts.status).toBe(401);
+    expect(noHsts.headers['strict-transport-security']).toBeUndefined();
+    // This test connects from 127.0.0.1, outside the allowed range: Studio says no, the API
+    // paths on the same name still answer.
+    expect((await httpsGet('blog.acme.test', '/', issuingRoot)).status).toBe(403);
+    await client.call('domains.update', {
+      id: second.id,
+      hostname: 'blog.acme.test',
+      hsts: true,
+      studioAllowIps: [],
+    });
+    expect((await httpsGet('blog.acme.test', '/', issuingRoot)).status).toBe(401);
+    expect(
+      (await httpsGet('blog.acme.test', '/rest/v1/', issuingRoot)).headers[
+        'strict-transport-security'
+      ],
+    ).toBe('max-age=31536000');
+    expect(await containerIds(second.project)).toEqual(blogBefore);
   }, 400_000);
 
   it('refuses a name that does not resolve to the server before any ACME order, with the record', async () => {
@@ -495,6 +562,7 @@ describe('custom domains with a real ACME server and Caddy', () => {
     expect(error?.code).toBe('DOMAIN_DNS_MISMATCH');
     expect(error?.error.data.records).toEqual([
       { type: 'A', name: 'elsewhere.acme.test', value: '127.0.0.1' },
+      { type: 'A', name: 'elsewhere.acme.test', value: HOST_IP },
     ]);
     expect(error?.error.data.found).toEqual(['203.0.113.9']);
     expect(error?.message).toContain('elsewhere.acme.test. A 127.0.0.1');
@@ -508,6 +576,123 @@ describe('custom domains with a real ACME server and Caddy', () => {
     expect(caddyConfig).not.toContain('elsewhere');
     expect((await domainsOf(first.id)).map((d) => d.hostname)).toEqual(['api.acme.test']);
   });
+
+  it('opens Postgres to the internet with TLS only, on the domain’s certificate, and closes it again', async () => {
+    const password = firstSecrets.postgresPassword;
+    const rootFile = join(work, 'pebble-root.pem');
+    writeFileSync(rootFile, issuingRoot);
+    const port = first.ports.postgres;
+    const outside = (sslmode: string) =>
+      `host=api.acme.test hostaddr=${HOST_IP} port=${port} user=postgres dbname=postgres sslmode=${sslmode} sslrootcert=${rootFile}`;
+    const local = `host=127.0.0.1 port=${port} user=postgres.${firstSecrets.poolerTenantId} dbname=postgres sslmode=disable`;
+    // Off (the default): nothing listens on the public address.
+    await expect(psql(outside('require'), password, 'select 1')).rejects.toThrow(
+      /refused|could not connect/i,
+    );
+
+    const before = await containerIds(first.project);
+    const started = Date.now();
+    const { access } = await client.call<{ access: DatabaseAccessView }>('domains.database.set', {
+      id: first.id,
+      enabled: true,
+    });
+    numbers['Postgres over the internet on (s)'] = ((Date.now() - started) / 1000).toFixed(1);
+    expect(access).toMatchObject({ enabled: true, hostname: 'api.acme.test', port });
+    expect(access.uri).toBe(
+      `postgresql://postgres@api.acme.test:${port}/postgres?sslmode=verify-full`,
+    );
+    // The smallest restart: Postgres alone (a private project's pooler keeps its binding).
+    const after = await containerIds(first.project);
+    numbers['services recreated for Postgres TLS'] = Object.keys(before)
+      .filter((s) => before[s] !== after[s])
+      .sort()
+      .join(',');
+    expect(
+      Object.keys(before)
+        .filter((s) => before[s] !== after[s])
+        .sort(),
+    ).toEqual(['db']);
+
+    // TLS verified against Pebble's root, for the name in the certificate.
+    const ssl = await psql(
+      outside('verify-full'),
+      password,
+      'select ssl from pg_stat_ssl where pid = pg_backend_pid()',
+    );
+    expect(ssl.trim()).toBe('t');
+    // A plain connection from outside is refused by Postgres itself.
+    await expect(psql(outside('disable'), password, 'select 1')).rejects.toThrow(
+      /no pg_hba\.conf entry.*no encryption/,
+    );
+    // Postgres only on the public address; the pooler keeps 127.0.0.1 for the local tunnel.
+    expect(await docker('port', after.db!)).toMatch(
+      new RegExp(`^5432/tcp -> ${HOST_IP.replace(/\./g, '\\.')}:${port}\\s*$`),
+    );
+    expect((await psql(local, password, 'select 1')).trim()).toBe('1');
+    // Renewal: a new pair is written and Postgres rereads it on SIGHUP, without a restart. A
+    // foreign certificate put in place first proves the reread is real (verification fails).
+    const tlsDir = join(dataDir, 'instances', first.id, 'volumes/db/tls');
+    const owner = statSync(join(tlsDir, 'server.key'));
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=api.acme.test',
+      '-addext',
+      'subjectAltName=DNS:api.acme.test',
+      '-keyout',
+      join(tlsDir, 'server.key'),
+      '-out',
+      join(tlsDir, 'server.crt'),
+    ]);
+    chownSync(join(tlsDir, 'server.key'), owner.uid, owner.gid);
+    await docker('kill', '--signal', 'HUP', after.db!);
+    await waitFor(
+      'Postgres to serve the foreign certificate',
+      () =>
+        psql(outside('verify-full'), password, 'select 1').then(
+          () => undefined,
+          () => true,
+        ),
+      10_000,
+    );
+    await client.call('domains.database.set', { id: first.id, enabled: true });
+    await waitFor(
+      'Postgres to serve the domain’s certificate again',
+      () =>
+        psql(outside('verify-full'), password, 'select 1').then(
+          () => true,
+          () => undefined,
+        ),
+      10_000,
+    );
+    expect((await containerIds(first.project)).db).toBe(after.db);
+
+    // The domain it uses cannot be removed from under it.
+    await expect(
+      client.call('domains.remove', { id: first.id, hostname: 'api.acme.test' }),
+    ).rejects.toMatchObject({ code: 'INVALID_STATE' });
+
+    const { access: off } = await client.call<{ access: DatabaseAccessView }>(
+      'domains.database.set',
+      { id: first.id, enabled: false },
+    );
+    expect(off).toEqual({ enabled: false, port });
+    // No copy of the key stays in the project once Postgres no longer uses it.
+    expect(existsSync(join(dataDir, 'instances', first.id, 'volumes/db/tls'))).toBe(false);
+    const closed = await containerIds(first.project);
+    expect((await docker('port', closed.db!)).trim()).toBe('');
+    expect(await docker('port', closed.supavisor!)).toContain(`127.0.0.1:${port}`);
+    await expect(psql(outside('require'), password, 'select 1')).rejects.toThrow(
+      /refused|could not connect/i,
+    );
+    expect((await psql(local, password, 'select 1')).trim()).toBe('1');
+  }, 400_000);
 
   it('removing a domain removes its route and certificate, and the URLs switch back', async () => {
     const storage = join(dataDir, 'proxy', 'data', 'storage', 'certificates');

@@ -47,8 +47,13 @@ import type {
   StackChangePlan,
 } from '@protocol/types';
 export type { ApplyProgress, InstanceSettingsView, SecretRotation, SettingValue, StackChangePlan };
-import type { DomainTarget, DomainView } from '@protocol/types';
-export type { DomainTarget, DomainView };
+import type {
+  DatabaseAccessView,
+  DomainTarget,
+  DomainView,
+  ServerDomainView,
+} from '@protocol/types';
+export type { DatabaseAccessView, DomainTarget, DomainView, ServerDomainView };
 import type { UsageSample } from '@protocol/types';
 export type { UsageSample };
 
@@ -406,6 +411,26 @@ export const desktopMethods = {
     ],
   ),
   removeProjectDomain: defineMethod<void>()([idArg, idArg, text(300)]),
+  /** HSTS and the Studio allow-list of an added domain (a graceful proxy load). */
+  updateProjectDomain: defineMethod<DomainView>()([
+    idArg,
+    idArg,
+    text(300),
+    z
+      .object({
+        hsts: z.boolean().optional(),
+        studioAllowIps: z.array(text(64)).max(64).optional(),
+      })
+      .strict(),
+  ]),
+  /** Every custom domain of the server's projects with its certificate (the server page). */
+  serverDomains: defineMethod<ServerDomainView[]>()([idArg]),
+  /** Whether Postgres answers from the internet (TLS only) and how to connect. */
+  projectDatabaseAccess: defineMethod<DatabaseAccessView>()(project),
+  setProjectDatabaseAccess: defineMethod<DatabaseAccessView>()(
+    [idArg, idArg, z.boolean()],
+    [z.object({ hostname: text(300).optional() }).strict()],
+  ),
   /** Private projects open through a local port forward; returns the URL to open on this machine. */
   openProject: defineMethod<{ url: string }>()([
     idArg,

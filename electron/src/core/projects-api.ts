@@ -211,6 +211,26 @@ export const PROJECT_ROUTES = {
     timeoutMs: DOCKER_OPERATION_MS,
     pick: (r) => r.domain,
   }),
+  updateProjectDomain: route('domains.update', {
+    params: (
+      instanceId: string,
+      hostname: string,
+      change: { hsts?: boolean; studioAllowIps?: string[] },
+    ) => ({ id: instanceId, hostname, ...change }),
+    pick: (r) => r.domain,
+  }),
+  serverDomains: route('domains.server', { params: () => ({}), pick: (r) => r.domains }),
+  projectDatabaseAccess: route('domains.database.get', { params: byId, pick: (r) => r.access }),
+  // Recreates db (and a public project's pooler) with the new binding, health awaited.
+  setProjectDatabaseAccess: route('domains.database.set', {
+    params: (instanceId: string, enabled: boolean, options?: { hostname?: string }) => ({
+      id: instanceId,
+      enabled,
+      ...(options?.hostname ? { hostname: options.hostname } : {}),
+    }),
+    timeoutMs: DOCKER_OPERATION_MS,
+    pick: (r) => r.access,
+  }),
   removeProjectDomain: route('domains.remove', {
     params: (instanceId: string, hostname: string) => ({ id: instanceId, hostname }),
     timeoutMs: DOCKER_OPERATION_MS,

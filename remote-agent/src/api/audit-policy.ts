@@ -50,6 +50,18 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
     detail: (p) => ({ hostname: p.hostname, target: p.target ?? 'api' }),
   },
   'domains.remove': { target: (p) => str(p.id), detail: (p) => ({ hostname: p.hostname }) },
+  'domains.update': {
+    target: (p) => str(p.id),
+    detail: (p) => ({
+      hostname: p.hostname,
+      ...(p.hsts === undefined ? {} : { hsts: p.hsts }),
+      ...(p.studioAllowIps === undefined ? {} : { studioAllowIps: p.studioAllowIps }),
+    }),
+  },
+  'domains.database.set': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ enabled: p.enabled, ...(p.hostname ? { hostname: p.hostname } : {}) }),
+  },
   // The keys that changed, never their values (some are passwords).
   'instances.settings.set': {
     target: (p) => str(p.id),

@@ -15,6 +15,7 @@ import type { HealthService } from '../repair/service';
 import type { HostReadings } from '../system/resources';
 import type { StaffService } from '../staff/service';
 import type { DomainService } from '../domains/service';
+import type { DatabaseAccess } from '../domains/database-access';
 import type { SettingsService } from '../settings/service';
 import type { ReleaseCatalog } from '../stack/releases';
 import type { Upgrader } from '../upgrades/upgrader';
@@ -74,6 +75,8 @@ export interface AgentServices {
   alerts?: AlertService;
   /** Custom domains and the reverse proxy (domains/); absent in tests that do not need them. */
   domains?: DomainService;
+  /** Postgres over the internet, TLS only (domains/database-access.ts). */
+  databaseAccess?: DatabaseAccess;
   readHost(): Promise<HostReadings>;
   /** Docker engine and Compose versions (docker/host.ts); absent in tests that do not need them. */
   readVersions?(): Promise<{ docker?: string; compose?: string }>;

@@ -356,6 +356,21 @@ export function createHandlers(s: AgentServices): Handlers {
     'domains.add': async ({ id, ...request }, ctx) => ({
       domain: await domainsOf(s).add(callerOf(ctx), id, request),
     }),
+    'domains.update': async ({ id, hostname, ...change }, ctx) => ({
+      domain: await domainsOf(s).update(callerOf(ctx), id, hostname, change),
+    }),
+    'domains.server': async (_params, ctx) => ({
+      domains: await domainsOf(s).listServer(callerOf(ctx)),
+    }),
+    'domains.database.get': async ({ id }, ctx) => ({
+      access: await databaseAccessOf(s).get(callerOf(ctx), id),
+    }),
+    'domains.database.set': async ({ id, enabled, hostname }, ctx) => ({
+      access: await databaseAccessOf(s).set(callerOf(ctx), id, {
+        enabled,
+        ...(hostname === undefined ? {} : { hostname }),
+      }),
+    }),
     'domains.remove': async ({ id, hostname }, ctx) => {
       await domainsOf(s).remove(callerOf(ctx), id, hostname);
       return { ok: true };
@@ -375,6 +390,13 @@ async function readVersions(
     ...(v.docker ? { dockerVersion: v.docker } : {}),
     ...(v.compose ? { composeVersion: v.compose } : {}),
   };
+}
+
+function databaseAccessOf(s: AgentServices): NonNullable<AgentServices['databaseAccess']> {
+  if (!s.databaseAccess) {
+    throw new AgentError(ErrorCode.METHOD_NOT_FOUND, 'This agent manages no custom domains.');
+  }
+  return s.databaseAccess;
 }
 
 function domainsOf(s: AgentServices): NonNullable<AgentServices['domains']> {

@@ -16,11 +16,16 @@ import { DomainService } from './service';
 import { DomainStore } from './store';
 import { createApplyDeps } from '../settings/wiring';
 import { stackChangeApplier } from './url-applier';
+import { DEFAULT_BUSY_POLL_MS, DEFAULT_BUSY_WAIT_MS, retryWhileBusy } from './busy-retry';
+import { DatabaseAccess } from './database-access';
+import { databaseCertificateFiles } from './database-certificate-files';
+import type { StackChange } from '../lifecycle/apply';
 
 export { DomainService } from './service';
 
 export interface Domains {
   service: DomainService;
+  database: DatabaseAccess;
   expiry: ExpiryWatch;
   proxy: ReverseProxy;
 }
@@ -42,6 +47,8 @@ export async function startDomains(deps: {
   logger: Logger;
   now: () => Date;
   healthTimeoutMs?: number;
+  /** How long a domain change waits for another operation on the project (tests: short). */
+  busyWaitMs?: number;
 }): Promise<Domains> {
   const store = await DomainStore.open(deps.dataDir);
   const proxy = new ReverseProxy({
@@ -61,21 +68,35 @@ export async function startDomains(deps: {
     healthTimeoutMs: deps.healthTimeoutMs,
     now: deps.now,
   });
+  // A domain change waits for a backup or an upgrade on the project instead of failing BUSY.
+  const applyInTurn = (change: StackChange) =>
+    retryWhileBusy(() => applyStackChange(change, applyDeps), {
+      waitMs: deps.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS,
+      pollMs: Math.min(DEFAULT_BUSY_POLL_MS, deps.busyWaitMs ?? DEFAULT_BUSY_POLL_MS),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: () => Date.now(),
+      onWait: (operation) =>
+        deps.logger.info('a domain change waits for another operation on the project', {
+          instance: change.instanceId,
+          operation: operation ?? 'unknown',
+        }),
+    });
+  const addresses = () =>
+    serverAddresses(
+      { configured: deps.config.proxy?.serverAddresses, externalHost: deps.stack.externalHost },
+      lookup,
+    );
   const service = new DomainService({
     store,
     proxy,
     registry: deps.registry,
     lookup,
-    serverAddresses: () =>
-      serverAddresses(
-        { configured: deps.config.proxy?.serverAddresses, externalHost: deps.stack.externalHost },
-        lookup,
-      ),
+    serverAddresses: addresses,
     baseUrls: (instance) => {
       const plain = instanceUrls(instance.ports, instance.exposure, deps.stack.externalHost);
       return { ...instance.urls, api: plain.api, studio: plain.studio };
     },
-    urls: stackChangeApplier((change) => applyStackChange(change, applyDeps)),
+    urls: stackChangeApplier(applyInTurn),
     now: deps.now,
   });
   deps.bus.subscribe((event) => {
@@ -92,10 +113,43 @@ export async function startDomains(deps: {
     .catch((error: unknown) =>
       deps.logger.warn('the reverse proxy did not take the saved domains', errorFields(error)),
     );
+  const database = new DatabaseAccess({
+    registry: deps.registry,
+    domains: (instanceId) => store.forInstance(instanceId),
+    certificate: (hostname) => proxy.certificatePair(hostname),
+    certificateStatus: async (hostname) =>
+      (await proxy.certificates([hostname], deps.now())).get(hostname) ?? { state: 'pending' },
+    files: databaseCertificateFiles((id) => deps.files.dir(id)),
+    serverAddresses: addresses,
+    apply: async (instanceId, databaseTls) => {
+      await applyInTurn({
+        instanceId,
+        keys: ['domain.databaseTls'],
+        dryRun: false,
+        next: (current) => {
+          const instance = { ...current.instance };
+          if (databaseTls) instance.databaseTls = databaseTls;
+          else delete instance.databaseTls;
+          return { ...current, instance };
+        },
+      });
+    },
+    exclusive: (task) => service.exclusive(task),
+    warn: (message, fields) => deps.logger.warn(message, fields),
+  });
+  database
+    .refreshCertificates()
+    .catch((error: unknown) =>
+      deps.logger.warn('Postgres certificates were not refreshed', errorFields(error)),
+    );
   const expiry = expiryWatch({
-    domains: () => service.all(),
+    // Renewed certificates reach Postgres on the same beat as the expiry check.
+    domains: async () => {
+      await database.refreshCertificates();
+      return service.all();
+    },
     emit: (event) => deps.bus.emit(event),
     warn: (message, fields) => deps.logger.warn(message, fields),
   });
-  return { service, expiry, proxy };
+  return { service, database, expiry, proxy };
 }

@@ -238,4 +238,68 @@ describe('DomainService', () => {
     await third.resume();
     expect(applied).toEqual([]);
   });
+
+  it('updates HSTS and the Studio allow-list with a proxy load only; a bad range changes nothing', async () => {
+    const domains = await service();
+    await domains.add(ana, 'inst01a', { hostname: 'studio.acme.test', target: 'studio' });
+    const appliesBefore = urlApplies.length;
+    const view = await domains.update(ana, 'inst01a', 'studio.acme.test', {
+      hsts: true,
+      studioAllowIps: ['192.0.2.0/24'],
+    });
+    expect(view).toMatchObject({ hsts: true, studioAllowIps: ['192.0.2.0/24'] });
+    expect(applied.at(-1)![0]).toMatchObject({ hsts: true, studioAllowIps: ['192.0.2.0/24'] });
+    expect(urlApplies).toHaveLength(appliesBefore);
+    // Only what was given changes.
+    await domains.update(ana, 'inst01a', 'studio.acme.test', { hsts: false });
+    expect((await domains.list(ana, 'inst01a'))[0]).toMatchObject({
+      hsts: false,
+      studioAllowIps: ['192.0.2.0/24'],
+    });
+    expect(
+      await codeOf(
+        domains.update(ana, 'inst01a', 'studio.acme.test', { studioAllowIps: ['not a range'] }),
+      ),
+    ).not.toBe('ok');
+    expect(await codeOf(domains.update(bob, 'inst01a', 'studio.acme.test', { hsts: true }))).toBe(
+      'FORBIDDEN',
+    );
+    expect(await codeOf(domains.update(ana, 'inst01a', 'none.acme.test', { hsts: true }))).toBe(
+      'NOT_FOUND',
+    );
+    // A proxy that refuses the new routes leaves the saved record as it was.
+    proxyFails = true;
+    expect(await codeOf(domains.update(ana, 'inst01a', 'studio.acme.test', { hsts: true }))).toBe(
+      'PROXY_FAILED',
+    );
+    proxyFails = false;
+    expect((await domains.list(ana, 'inst01a'))[0]!.hsts).toBe(false);
+  });
+
+  it('lists every domain of the server the caller may see, with its project, for the server page', async () => {
+    const domains = await service();
+    await domains.add(ana, 'inst01a', { hostname: 'api.acme.test' });
+    await domains.add(admin, 'inst02b', { hostname: 'two.acme.test' });
+    const all = await domains.listServer(admin);
+    expect(all.map((d) => [d.instanceName, d.domain.hostname, d.domain.certificate.state])).toEqual(
+      [
+        ['inst01a', 'api.acme.test', 'pending'],
+        ['inst02b', 'two.acme.test', 'pending'],
+      ],
+    );
+    expect((await domains.listServer(ana)).map((d) => d.domain.hostname)).toEqual([
+      'api.acme.test',
+    ]);
+  });
+
+  it('keeps the name Postgres over the internet uses until that is turned off', async () => {
+    const domains = await service();
+    await domains.add(ana, 'inst01a', { hostname: 'api.acme.test' });
+    instances.set('inst01a', {
+      ...instances.get('inst01a')!,
+      databaseTls: { hostname: 'api.acme.test', addresses: [SERVER] },
+    });
+    expect(await codeOf(domains.remove(ana, 'inst01a', 'api.acme.test'))).toBe('INVALID_STATE');
+    expect(await domains.list(ana, 'inst01a')).toHaveLength(1);
+  });
 });

@@ -1,6 +1,12 @@
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
-import type { DomainTarget, DomainView, Instance, InstanceUrls } from '@protocol/types';
+import type {
+  DomainTarget,
+  DomainView,
+  Instance,
+  InstanceUrls,
+  ServerDomainView,
+} from '@protocol/types';
 import type { Caller } from '../auth/service';
 import { canDelete, canSee, notFound } from '../instances/permissions';
 import type { ProxyRoute } from '../proxy/caddy-config';
@@ -87,9 +93,88 @@ export class DomainService {
     });
   }
 
+  /**
+   * Every domain of the projects the caller may see, with its certificate: the server page's
+   * list (state, expiry, last renewal, last error for the whole server at once).
+   */
+  async listServer(caller: Caller): Promise<ServerDomainView[]> {
+    const visible = new Map(
+      this.deps.registry
+        .list()
+        .filter((i) => canSee(caller, i))
+        .map((i) => [i.id, i]),
+    );
+    const records = this.deps.store.list().filter((r) => visible.has(r.instanceId));
+    const views = await this.views(records);
+    return records
+      .map((r, i) => ({
+        instanceId: r.instanceId,
+        instanceName: visible.get(r.instanceId)!.name,
+        domain: views[i]!,
+      }))
+      .sort(
+        (a, b) =>
+          a.instanceName.localeCompare(b.instanceName) ||
+          a.domain.hostname.localeCompare(b.domain.hostname),
+      );
+  }
+
+  /**
+   * HSTS and the Studio allow-list after adding: only the proxy's routes change (a graceful
+   * load), never the project's URLs or containers.
+   */
+  async update(
+    caller: Caller,
+    instanceId: string,
+    hostnameInput: string,
+    change: { hsts?: boolean; studioAllowIps?: string[] },
+  ): Promise<DomainView> {
+    this.changeable(caller, instanceId, { removing: true });
+    const hostname = hostnameInput.trim().toLowerCase().replace(/\.$/, '');
+    const studioAllowIps =
+      change.studioAllowIps === undefined ? undefined : normalizeAllowList(change.studioAllowIps);
+    return this.serialized(async () => {
+      const before = this.deps.store.list();
+      const current = before.find((r) => r.instanceId === instanceId && r.hostname === hostname);
+      if (!current) {
+        throw new AgentError(ErrorCode.NOT_FOUND, `${hostname} is not a domain of this project.`, {
+          hostname,
+        });
+      }
+      const updated: DomainRecord = {
+        ...current,
+        ...(change.hsts === undefined ? {} : { hsts: change.hsts }),
+        ...(studioAllowIps === undefined ? {} : { studioAllowIps }),
+      };
+      const after = before.map((r) => (r === current ? updated : r));
+      await this.deps.store.replace(after);
+      try {
+        await this.deps.proxy.apply(this.routes(after));
+      } catch (error) {
+        await this.deps.store.replace(before);
+        await this.deps.proxy.apply(this.routes(before)).catch(() => undefined);
+        throw error;
+      }
+      const [view] = await this.views([updated]);
+      return view!;
+    });
+  }
+
+  /** Runs a task in this server's one-at-a-time line of domain changes. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.serialized(task);
+  }
+
   async remove(caller: Caller, instanceId: string, hostnameInput: string): Promise<void> {
     const instance = this.changeable(caller, instanceId, { removing: true });
     const hostname = hostnameInput.trim().toLowerCase().replace(/\.$/, '');
+    if (instance.databaseTls?.hostname === hostname) {
+      throw new AgentError(
+        ErrorCode.INVALID_STATE,
+        `Postgres over the internet uses the certificate of ${hostname}: turn it off before removing the name.`,
+        { hostname },
+      );
+    }
     return this.serialized(async () => {
       const record = this.deps.store.forInstance(instanceId).find((r) => r.hostname === hostname);
       if (!record) {

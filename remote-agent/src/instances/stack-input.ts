@@ -34,6 +34,7 @@ export function stackInputFor(
     ...(instance.size ? { size: instance.size } : {}),
     ...(instance.optionalServices ? { optionalServices: instance.optionalServices } : {}),
     ...(instance.publicUrl ? { publicUrl: instance.publicUrl } : {}),
+    ...(instance.databaseTls ? { databaseTls: { addresses: instance.databaseTls.addresses } } : {}),
     projectSettings: {
       // With a domain, the site URL's default is the domain too (a value set by hand wins).
       values: {

@@ -16,6 +16,8 @@ import type {
   StackChangePlan,
   UsageSample,
   DomainView,
+  DatabaseAccessView,
+  ServerDomainView,
   StaffMember,
   SystemResources,
   UpgradePlan,
@@ -229,6 +231,20 @@ export const MethodParams = {
     })
     .strict(),
   'domains.remove': z.object({ id, hostname: z.string().max(300) }).strict(),
+  'domains.update': z
+    .object({
+      id,
+      hostname: z.string().max(300),
+      hsts: z.boolean().optional(),
+      studioAllowIps: z.array(z.string().max(64)).max(64).optional(),
+    })
+    .strict(),
+  /** Every domain of the server's projects the caller may see (the server page). */
+  'domains.server': z.object({}).strict(),
+  'domains.database.get': z.object({ id }).strict(),
+  'domains.database.set': z
+    .object({ id, enabled: z.boolean(), hostname: z.string().max(300).optional() })
+    .strict(),
 
   // backups (remote-agent/src/backups/)
   'backups.destinations.list': z.object({}).strict(),
@@ -365,6 +381,15 @@ export interface MethodResults extends AlertMethodResults {
   'domains.add': { domain: DomainView };
   /** Removes the route and the certificate; the public URLs switch back. */
   'domains.remove': { ok: true };
+  /** HSTS and the Studio allow-list: a graceful proxy load, nothing restarts. */
+  'domains.update': { domain: DomainView };
+  'domains.server': { domains: ServerDomainView[] };
+  'domains.database.get': { access: DatabaseAccessView };
+  /**
+   * Postgres over the internet, TLS only, with a domain's certificate (DOMAIN_CERTIFICATE_MISSING
+   * until it has one): db and the pooler are recreated with the new binding.
+   */
+  'domains.database.set': { access: DatabaseAccessView };
   'backups.destinations.list': { destinations: BackupDestinationPublic[] };
   'backups.destinations.add': { destination: BackupDestinationPublic };
   'backups.destinations.remove': { ok: true };

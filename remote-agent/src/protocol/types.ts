@@ -91,6 +91,12 @@ export interface Instance {
   urls: InstanceUrls;
   /** `https://<API domain>` while the project has one (domains/): the stack's public URL. */
   publicUrl?: string;
+  /**
+   * Postgres over the internet, TLS only, with the certificate of this domain of the project,
+   * published on these server addresses (domains/database-access.ts); absent: the pooler keeps
+   * the Postgres port on its usual binding.
+   */
+  databaseTls?: { hostname: string; addresses: string[] };
   /** The compose project name: ub_<id>. */
   project: string;
   services?: ServiceState[];
@@ -316,6 +322,24 @@ export interface DomainView {
   /** The records that make the name resolve to this server (for the DNS instruction). */
   records: DnsRecord[];
   certificate: CertificateStatus;
+}
+
+/** `domains.database.get|set`: whether Postgres answers from the internet (TLS only). */
+export interface DatabaseAccessView {
+  enabled: boolean;
+  /** The domain whose certificate Postgres presents (clients connect to this name). */
+  hostname?: string;
+  port: number;
+  /** The connection URI without the password (`sslmode=verify-full`), while enabled. */
+  uri?: string;
+  certificate?: CertificateStatus;
+}
+
+/** A domain of some project of the server, for the server page's certificate list. */
+export interface ServerDomainView {
+  instanceId: string;
+  instanceName: string;
+  domain: DomainView;
 }
 
 /** A project setting's value: see remote-agent/src/settings/keys.ts for every key. */

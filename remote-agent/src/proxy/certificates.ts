@@ -43,6 +43,20 @@ export async function heldCertificates(
   return held.sort((a, b) => b.notAfter.getTime() - a.notAfter.getTime());
 }
 
+/** The newest held certificate (chain) and its key, as PEM: what Postgres serves with TLS. */
+export async function certificatePair(
+  storageRoot: string,
+  hostname: string,
+): Promise<{ cert: string; key: string } | undefined> {
+  for (const held of await heldCertificates(storageRoot, hostname)) {
+    const dir = path.join(storageRoot, 'certificates', held.issuerDir, hostname);
+    const cert = await fs.readFile(path.join(dir, `${hostname}.crt`), 'utf8').catch(() => '');
+    const key = await fs.readFile(path.join(dir, `${hostname}.key`), 'utf8').catch(() => '');
+    if (cert && key) return { cert, key };
+  }
+  return undefined;
+}
+
 /** Removes every stored certificate (and key) of the name, from every issuer's folder. */
 export async function removeCertificates(storageRoot: string, hostname: string): Promise<number> {
   const base = path.join(storageRoot, 'certificates');

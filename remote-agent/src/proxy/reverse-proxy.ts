@@ -8,6 +8,7 @@ import type { Compose } from '../docker/compose';
 import { caddyAdmin, type CaddyAdmin } from './caddy-admin';
 import { CONTAINER_PATHS, renderCaddyConfig, type ProxyRoute } from './caddy-config';
 import {
+  certificatePair,
   certificateStatus,
   heldCertificates,
   issuanceErrors,
@@ -150,5 +151,10 @@ export class ReverseProxy {
   /** Deletes the name's certificate and key; call after a config without the name is loaded. */
   removeCertificate(hostname: string): Promise<number> {
     return removeCertificates(this.storageRoot(), hostname);
+  }
+
+  /** The name's newest certificate and key (PEM), or undefined while none is held. */
+  async certificatePair(hostname: string): Promise<{ cert: string; key: string } | undefined> {
+    return certificatePair(this.storageRoot(), hostname);
   }
 }

@@ -24,6 +24,7 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
     name: literal(input.name),
     publicUrl: literal(input.apiUrl),
     enableLogs: input.enableLogs,
+    ...(input.databaseTls ? { databaseTls: true } : {}),
   };
   const services: Record<string, YamlValue> = {};
   const selected = input.optionalServices
@@ -44,7 +45,7 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
       },
       // Dozens of instances × a dozen services: unbounded json logs would fill the disk.
       logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
-      ...(service.published ? { ports: service.published.map((p) => publish(input, p)) } : {}),
+      ...publishedPorts(service.name, service.published, input),
       ...(service.healthcheck ? { healthcheck: service.healthcheck } : {}),
       ...(input.size ? limitsOf(serviceLimits(input.size, service.name, names)) : {}),
       ...withSettings(
@@ -96,9 +97,35 @@ function withSettings(service: string, body: ComposeBody, input: ComposeInput): 
   return { ...body, environment };
 }
 
-function publish(input: ComposeInput, port: PublishedPort): string {
+/**
+ * The host ports of a service. With Postgres over the internet on, Postgres itself is published
+ * on the server's public addresses (only a direct connection shows Postgres the client's
+ * address, and its client rules admit only TLS from outside), while the pooler keeps the same
+ * port number on 127.0.0.1: the local tunnel and its pooler user names work as before.
+ */
+function publishedPorts(
+  name: string,
+  published: readonly PublishedPort[] | undefined,
+  input: ComposeInput,
+): { ports?: string[] } {
+  const tls = input.databaseTls;
+  if (tls && name === 'db') {
+    return {
+      ports: tls.addresses.map((a) => `${hostAddress(a)}:${input.ports.postgres}:5432/tcp`),
+    };
+  }
+  if (!published) return {};
+  return { ports: published.map((p) => publish(input, p, tls && name === 'supavisor')) };
+}
+
+/** An IPv6 address in brackets, as compose's port syntax wants it. */
+function hostAddress(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+function publish(input: ComposeInput, port: PublishedPort, loopback = false): string {
   const hostPort = input.ports[port.hostPort];
-  const address = publishAddress(input.exposure);
+  const address = loopback ? '127.0.0.1' : publishAddress(input.exposure);
   return address
     ? `${address}:${hostPort}:${port.containerPort}/tcp`
     : `${hostPort}:${port.containerPort}/tcp`;

@@ -11,6 +11,7 @@ import { STACK_VERSION } from './images';
 import type { StackRelease } from './releases/schema';
 import { instanceUrls } from './urls';
 import { renderDbFiles } from './volumes/db';
+import { DB_HBA_FILE, renderDatabaseHba } from './volumes/db-tls';
 import { renderFunctionFiles } from './volumes/functions';
 import { renderKongConfig } from './volumes/kong';
 import { renderPoolerConfig } from './volumes/pooler';
@@ -41,6 +42,11 @@ export interface StackInput {
   projectSettings?: StackSettingsInput;
   /** The project's stack release; the newest built-in one when absent. */
   stackRelease?: StackRelease;
+  /**
+   * Postgres over the internet, TLS only (domains/database-access.ts), on these server
+   * addresses; absent: off.
+   */
+  databaseTls?: { addresses: readonly string[] };
 }
 
 export interface StackFile {
@@ -94,6 +100,7 @@ export function renderStack(input: StackInput): RenderedStack {
     subnet: input.subnet,
     size: input.size,
     optionalServices: input.optionalServices,
+    ...(input.databaseTls ? { databaseTls: input.databaseTls } : {}),
   });
   const compose = toYaml(
     document,
@@ -126,6 +133,9 @@ export function renderStack(input: StackInput): RenderedStack {
     },
     ...renderFunctionFiles().map((f) => ({ ...f, mode: 0o644 })),
   ];
+  if (input.databaseTls) {
+    files.push({ path: DB_HBA_FILE, content: renderDatabaseHba(input.subnet), mode: 0o644 });
+  }
   if (enableLogs) {
     files.push({
       path: 'volumes/logs/vector.yml',

@@ -8,6 +8,7 @@ import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
 import { Field, inputClass } from '../ui/Field';
 import { Panel } from '../ui/Panel';
+import { DatabaseAccessSection } from './DatabaseAccessSection';
 
 const TARGETS: DomainTarget[] = ['api', 'studio', 'both'];
 
@@ -38,6 +39,11 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
   const [hsts, setHsts] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ApiError | null>(null);
+  const [editing, setEditing] = useState<{
+    hostname: string;
+    hsts: boolean;
+    allow: string;
+  } | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -87,6 +93,27 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
     }
   }
 
+  /** HSTS and the Studio allow-list after adding (the proxy reloads; nothing restarts). */
+  async function saveEdit() {
+    if (!editing) return;
+    setBusy(`edit:${editing.hostname}`);
+    try {
+      await api.updateProjectDomain(serverId, instanceId, editing.hostname, {
+        hsts: editing.hsts,
+        studioAllowIps: editing.allow
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      });
+      setEditing(null);
+      await load();
+    } catch (raw) {
+      toast({ kind: 'error', title: t('domains.updateFailed'), body: errorText(toApiError(raw)) });
+    } finally {
+      setBusy(null);
+    }
+  }
+
   const refusedRecords = recordsOf(refusal);
   return (
     <Panel title={t('domains.title')}>
@@ -104,6 +131,19 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
             <div className="flex items-center justify-between gap-2">
               <span className="font-medium">{d.hostname}</span>
               <span className="text-muted">{t(`domains.target.${d.target}`)}</span>
+              <Button
+                size="sm"
+                variant="ghost"
+                onClick={() =>
+                  setEditing({
+                    hostname: d.hostname,
+                    hsts: d.hsts,
+                    allow: d.studioAllowIps.join(', '),
+                  })
+                }
+              >
+                {t('domains.edit')}
+              </Button>
               <Button
                 size="sm"
                 variant="danger-ghost"
@@ -124,6 +164,44 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
             </p>
             {d.certificate.lastError && (
               <p className="mt-1 text-xs text-danger">{d.certificate.lastError.message}</p>
+            )}
+            {editing?.hostname === d.hostname && (
+              <form
+                className="mt-2 flex flex-wrap items-end gap-2"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void saveEdit();
+                }}
+              >
+                <label className="flex items-center gap-1 text-xs">
+                  <input
+                    type="checkbox"
+                    checked={editing.hsts}
+                    onChange={(e) => setEditing({ ...editing, hsts: e.target.checked })}
+                  />
+                  {t('domains.hsts')}
+                </label>
+                {d.target !== 'api' && (
+                  <div className="min-w-[240px] flex-1">
+                    <Field
+                      label={t('domains.allowIps')}
+                      value={editing.allow}
+                      onChange={(e) => setEditing({ ...editing, allow: e.target.value })}
+                    />
+                  </div>
+                )}
+                <Button
+                  type="submit"
+                  size="sm"
+                  variant="primary"
+                  busy={busy === `edit:${d.hostname}`}
+                >
+                  {t('domains.save')}
+                </Button>
+                <Button size="sm" onClick={() => setEditing(null)}>
+                  {t('domains.cancelEdit')}
+                </Button>
+              </form>
             )}
             {d.records.map((r) => (
               <div key={recordLine(r)} className="mt-1 flex items-center gap-2 text-xs">
@@ -191,6 +269,13 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
           ))}
         </div>
       )}
+      <DatabaseAccessSection
+        serverId={serverId}
+        instanceId={instanceId}
+        hasDomain={(domains ?? []).some((d) =>
+          ['active', 'expiring'].includes(d.certificate.state),
+        )}
+      />
     </Panel>
   );
 }

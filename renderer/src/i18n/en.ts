@@ -1082,6 +1082,32 @@ export const en = {
       'This name does not point to this server yet. Create this DNS record at its provider, wait for it to spread, then add it again:',
     expires: 'expires {{date}}',
     renewed: 'issued {{date}}',
+    database: {
+      title: 'Postgres over the internet',
+      off: 'Off: Postgres (port {{port}}) answers on this server only, through the local tunnel.',
+      on: 'On: Postgres answers from the internet at {{hostname}}:{{port}}, over TLS only; plain connections from outside are refused.',
+      verifyHint:
+        'Clients should verify the certificate (sslmode=verify-full); user postgres, with the project’s database password.',
+      turnOn: 'Open Postgres to the internet…',
+      turnOff: 'Close Postgres to the internet',
+      needsDomain: 'Add a domain with a valid certificate first: it is what clients verify.',
+      warning:
+        'Anyone on the internet will be able to reach this database and try its password. Only TLS connections are accepted, with the certificate of the project’s domain. Turn it on only if an outside service needs it, and off again when it no longer does.',
+      confirm: 'Open it, TLS only',
+      cancel: 'Cancel',
+    },
+    edit: 'Edit',
+    save: 'Save',
+    cancelEdit: 'Cancel',
+    allowIps: 'Studio reachable from (IP ranges, comma-separated; empty = everyone)',
+    updateFailed: 'Domain not changed',
+    certificates: {
+      title: 'Certificates',
+      project: 'Project',
+      state: 'Certificate',
+      expires: 'Expires',
+      renewed: 'Last renewal',
+    },
     state: {
       pending: 'Certificate being issued',
       active: 'Certificate valid',

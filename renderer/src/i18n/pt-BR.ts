@@ -1092,6 +1092,33 @@ export const ptBR: Catalogue = {
       'Este nome ainda não aponta para este servidor. Crie este registro DNS no provedor, espere ele se propagar e adicione de novo:',
     expires: 'vence em {{date}}',
     renewed: 'emitido em {{date}}',
+    database: {
+      title: 'Postgres pela internet',
+      off: 'Desligado: o Postgres (porta {{port}}) só atende neste servidor, pelo túnel local.',
+      on: 'Ligado: o Postgres atende pela internet em {{hostname}}:{{port}}, só com TLS; conexões sem criptografia vindas de fora são recusadas.',
+      verifyHint:
+        'Os clientes devem verificar o certificado (sslmode=verify-full); usuário postgres, com a senha do banco do projeto.',
+      turnOn: 'Abrir o Postgres para a internet…',
+      turnOff: 'Fechar o Postgres para a internet',
+      needsDomain:
+        'Adicione antes um domínio com certificado válido: é ele que os clientes verificam.',
+      warning:
+        'Qualquer pessoa na internet vai conseguir chegar a este banco e tentar a senha. Só conexões com TLS são aceitas, com o certificado do domínio do projeto. Ligue só se um serviço de fora precisar, e desligue quando não precisar mais.',
+      confirm: 'Abrir, só com TLS',
+      cancel: 'Cancelar',
+    },
+    edit: 'Editar',
+    save: 'Salvar',
+    cancelEdit: 'Cancelar',
+    allowIps: 'Studio acessível de (faixas de IP separadas por vírgula; vazio = qualquer lugar)',
+    updateFailed: 'Domínio não alterado',
+    certificates: {
+      title: 'Certificados',
+      project: 'Projeto',
+      state: 'Certificado',
+      expires: 'Vence em',
+      renewed: 'Última renovação',
+    },
     state: {
       pending: 'Certificado sendo emitido',
       active: 'Certificado válido',

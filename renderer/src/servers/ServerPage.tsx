@@ -9,6 +9,7 @@ import { errorText } from '../i18n/error-messages';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
 import { CapacityPanel } from './CapacityPanel';
+import { ServerCertificates } from '../domains/ServerCertificates';
 import { loadMeter } from './capacity';
 import { hostKeyOutcome } from './serversSlice';
 import { toApiError } from '../api';
@@ -210,6 +211,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
               </div>
             </Panel>
             <CapacityPanel serverId={serverId} />
+            <ServerCertificates serverId={serverId} />
             <Panel title={t('servers.recentActivity')} className="xl:col-span-3">
               <AuditList entries={audit} />
             </Panel>

@@ -1,9 +1,9 @@
-import type { DomainTarget, DomainView } from '@contract/api';
+import type { DatabaseAccessView, DomainTarget, DomainView } from '@contract/api';
 import { UltrabaseError } from '@contract/errors';
 import { defineCommand, type AnyCommand, type CommandContext } from '../command-table';
 import { LocalisedError } from '../localised-error';
 import { table } from '../output';
-import { serverAndProject } from './lookup';
+import { connectedServer, serverAndProject } from './lookup';
 
 const domainArgs = [{ name: 'server' }, { name: 'project' }, { name: 'hostname' }] as const;
 
@@ -120,4 +120,121 @@ const domainsRemove = defineCommand({
   },
 });
 
-export const domainsCommands: readonly AnyCommand[] = [domainsList, domainsAdd, domainsRemove];
+/** `--allow-ip all` opens Studio to everyone again (it keeps its basic auth). */
+function allowList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'all') return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const domainsUpdate = defineCommand({
+  path: ['domains', 'update'],
+  args: domainArgs,
+  flags: {
+    hsts: { type: 'choice', choices: ['on', 'off'] },
+    'allow-ip': { type: 'string', placeholder: 'CIDR,…|all' },
+  },
+  help: 'domains.helpUpdate',
+  async run(ctx, { args, flags }) {
+    const { t } = ctx.messages;
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    const studioAllowIps = allowList(flags['allow-ip']);
+    const domain = await ctx.desktop.updateProjectDomain(server.id, project.id, args.hostname, {
+      ...(flags.hsts ? { hsts: flags.hsts === 'on' } : {}),
+      ...(studioAllowIps ? { studioAllowIps } : {}),
+    });
+    return {
+      data: domain,
+      human: () =>
+        t('domains.updated', {
+          hostname: domain.hostname,
+          hsts: t(domain.hsts ? 'domains.on' : 'domains.off'),
+          allow: domain.studioAllowIps.length
+            ? domain.studioAllowIps.join(', ')
+            : t('domains.everyone'),
+        }),
+    };
+  },
+});
+
+const domainsCertificates = defineCommand({
+  path: ['domains', 'certificates'],
+  args: [{ name: 'server' }],
+  flags: {},
+  help: 'domains.helpCertificates',
+  async run(ctx, { args }) {
+    const { t } = ctx.messages;
+    const server = await connectedServer(ctx, args.server);
+    const all = await ctx.desktop.serverDomains(server.id);
+    return {
+      data: all,
+      human: () =>
+        all.length === 0
+          ? t('domains.none')
+          : [
+              table(
+                [
+                  t('domains.headerProject'),
+                  t('domains.headerName'),
+                  t('domains.headerCertificate'),
+                  t('domains.headerRenewed'),
+                ],
+                all.map((d) => [
+                  d.instanceName,
+                  d.domain.hostname,
+                  certificateCell(ctx, d.domain),
+                  d.domain.certificate.renewedAt?.slice(0, 10) ?? '—',
+                ]),
+              ),
+              ...all
+                .filter((d) => d.domain.certificate.lastError)
+                .map((d) => `${d.domain.hostname}: ${d.domain.certificate.lastError!.message}`),
+            ].join('\n'),
+    };
+  },
+});
+
+function databaseLines(ctx: CommandContext, access: DatabaseAccessView): string {
+  const { t } = ctx.messages;
+  if (!access.enabled) return t('domains.databaseOff', { port: access.port });
+  return [
+    t('domains.databaseOn', { hostname: access.hostname!, port: access.port }),
+    access.uri!,
+    t('domains.databaseWarning'),
+  ].join('\n');
+}
+
+const domainsDatabase = defineCommand({
+  path: ['domains', 'database'],
+  args: [{ name: 'server' }, { name: 'project' }],
+  flags: {
+    internet: { type: 'choice', choices: ['on', 'off'] },
+    hostname: { type: 'string', placeholder: 'HOSTNAME' },
+  },
+  help: 'domains.helpDatabase',
+  async run(ctx, { args, flags }) {
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    const access =
+      flags.internet === undefined
+        ? await ctx.desktop.projectDatabaseAccess(server.id, project.id)
+        : await ctx.desktop.setProjectDatabaseAccess(
+            server.id,
+            project.id,
+            flags.internet === 'on',
+            flags.hostname ? { hostname: flags.hostname } : undefined,
+          );
+    return { data: access, human: () => databaseLines(ctx, access) };
+  },
+});
+
+export const domainsCommands: readonly AnyCommand[] = [
+  domainsList,
+  domainsAdd,
+  domainsUpdate,
+  domainsRemove,
+  domainsCertificates,
+  domainsDatabase,
+];

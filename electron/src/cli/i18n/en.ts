@@ -310,6 +310,8 @@ export const en = {
     STAFF_UNSUPPORTED: 'This server cannot create staff logins: {{message}}',
     INVALID_HOSTNAME: 'This is not a domain name a certificate can be issued for: {{message}}',
     DOMAIN_EXISTS: '{{hostname}} is already a domain on this server.',
+    DOMAIN_CERTIFICATE_MISSING:
+      '{{hostname}} has no certificate yet; turn Postgres over the internet on once it is valid (see: ultrabase domains list).',
     PROXY_FAILED: 'The server’s reverse proxy did not take the change: {{message}}',
     CANCELLED: 'Cancelled.',
     UPGRADE_ROLLED_BACK: 'Upgrade rolled back: {{message}}',
@@ -493,6 +495,24 @@ export const en = {
     helpAdd:
       'add a custom domain with automatic HTTPS (--target api|studio|both, --hsts, --allow-ip CIDR,… for Studio); the name must already point to the server',
     helpRemove: 'remove a custom domain: its route and certificate go, the URLs switch back',
+    helpUpdate:
+      'change an added domain: --hsts on|off, --allow-ip CIDR,… (who may reach Studio; all = everyone, Studio keeps its basic auth)',
+    helpCertificates:
+      'every custom domain of the server with its certificate: state, expiry, last renewal, last error',
+    helpDatabase:
+      'show or change (--internet on|off [--hostname NAME]) whether Postgres answers from the internet; only over TLS, with the certificate of one of the project’s domains',
+    updated: '{{hostname}}: HSTS {{hsts}}; Studio reachable from {{allow}}',
+    on: 'on',
+    off: 'off',
+    everyone: 'everyone',
+    headerProject: 'PROJECT',
+    headerRenewed: 'LAST RENEWAL',
+    databaseOff:
+      'Postgres is not reachable from the internet (port {{port}} listens on 127.0.0.1 only).',
+    databaseOn:
+      'Postgres answers from the internet at {{hostname}}:{{port}}, over TLS only (plain connections from outside are refused):',
+    databaseWarning:
+      'Anyone on the internet can now try the database password: keep it long, and turn this off when it is not needed.',
     none: 'no custom domains',
     headerName: 'DOMAIN',
     headerTarget: 'TARGET',

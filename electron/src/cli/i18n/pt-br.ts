@@ -308,6 +308,8 @@ export const ptBR: Catalogue = {
     INVALID_HOSTNAME:
       'Este não é um nome de domínio para o qual se possa emitir certificado: {{message}}',
     DOMAIN_EXISTS: '{{hostname}} já é um domínio neste servidor.',
+    DOMAIN_CERTIFICATE_MISSING:
+      '{{hostname}} ainda não tem certificado; ligue o Postgres pela internet quando ele estiver válido (veja: ultrabase domains list).',
     PROXY_FAILED: 'O proxy reverso do servidor não aceitou a mudança: {{message}}',
     CANCELLED: 'Cancelado.',
     UPGRADE_ROLLED_BACK: 'Atualização revertida: {{message}}',
@@ -496,6 +498,24 @@ export const ptBR: Catalogue = {
       'adiciona um domínio próprio com HTTPS automático (--target api|studio|both, --hsts, --allow-ip CIDR,… para o Studio); o nome já precisa apontar para o servidor',
     helpRemove:
       'remove um domínio próprio: a rota e o certificado saem, as URLs voltam ao que eram',
+    helpUpdate:
+      'altera um domínio já adicionado: --hsts on|off, --allow-ip CIDR,… (quem pode acessar o Studio; all = todo mundo, o Studio mantém a senha básica)',
+    helpCertificates:
+      'todos os domínios próprios do servidor com o certificado: estado, validade, última renovação, último erro',
+    helpDatabase:
+      'mostra ou altera (--internet on|off [--hostname NOME]) se o Postgres atende pela internet; só com TLS, usando o certificado de um dos domínios do projeto',
+    updated: '{{hostname}}: HSTS {{hsts}}; Studio acessível de {{allow}}',
+    on: 'ligado',
+    off: 'desligado',
+    everyone: 'qualquer lugar',
+    headerProject: 'PROJETO',
+    headerRenewed: 'ÚLTIMA RENOVAÇÃO',
+    databaseOff:
+      'O Postgres não está acessível pela internet (a porta {{port}} só escuta em 127.0.0.1).',
+    databaseOn:
+      'O Postgres atende pela internet em {{hostname}}:{{port}}, só com TLS (conexões sem criptografia vindas de fora são recusadas):',
+    databaseWarning:
+      'Qualquer pessoa na internet pode tentar a senha do banco: use uma senha longa e desligue isto quando não precisar.',
     none: 'nenhum domínio próprio',
     headerName: 'DOMÍNIO',
     headerTarget: 'DESTINO',

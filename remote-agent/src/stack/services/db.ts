@@ -1,3 +1,10 @@
+import {
+  databaseTlsOptions,
+  DB_HBA_FILE,
+  DB_HBA_MOUNT,
+  DB_TLS_DIR,
+  DB_TLS_MOUNT,
+} from '../volumes/db-tls';
 import type { ServiceDefinition } from './definition';
 import { DB_NAME, DB_PORT, dependsOn, healthcheck, JWT_EXPIRY, SECRET } from './shared';
 
@@ -28,6 +35,9 @@ export const db: ServiceDefinition = {
       './volumes/db/pooler.sql:/docker-entrypoint-initdb.d/migrations/99-pooler.sql:Z',
       // pgsodium's root key lives here and must survive container re-creation.
       'db-config:/etc/postgresql-custom',
+      ...(context.databaseTls
+        ? [`./${DB_TLS_DIR}:${DB_TLS_MOUNT}:ro,z`, `./${DB_HBA_FILE}:${DB_HBA_MOUNT}:ro,z`]
+        : []),
     ],
     depends_on: dependsOn(context.enableLogs ? { vector: { condition: 'service_healthy' } } : {}),
     environment: {
@@ -48,6 +58,7 @@ export const db: ServiceDefinition = {
       '-c',
       // Keeps Realtime's polling queries out of the logs.
       'log_min_messages=fatal',
+      ...(context.databaseTls ? databaseTlsOptions() : []),
     ],
   }),
 };

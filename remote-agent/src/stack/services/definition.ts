@@ -38,6 +38,11 @@ export interface ComposeInput {
   settings?: StackSettingsInput;
   /** The release whose images the services run; the newest built-in one when absent. */
   stackRelease?: StackRelease;
+  /**
+   * Postgres over the internet, TLS only (stack/volumes/db-tls.ts): Postgres itself is
+   * published on these server addresses; absent: off.
+   */
+  databaseTls?: { addresses: readonly string[] };
 }
 
 /** The facts of one instance a service's compose body may depend on. */
@@ -47,6 +52,8 @@ export interface ServiceContext {
   /** Kong's public base URL, escaped for compose interpolation. */
   publicUrl: string;
   enableLogs: boolean;
+  /** Postgres serves TLS with the project's certificate and its own client rules. */
+  databaseTls?: boolean;
 }
 
 // A type, not an interface: it must fit YamlValue's index signature.
