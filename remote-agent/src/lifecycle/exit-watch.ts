@@ -115,7 +115,13 @@ export class ContainerExitWatch {
 }
 
 /** Where the unified hierarchy is mounted: v2 hosts, then v1 hosts in hybrid mode. */
-const CGROUP2_ROOTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
+const CGROUP2_MOUNTS = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'];
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** The host's /proc and /sys/fs/cgroup, through inotify. */
 export const hostExitWatchFs: ExitWatchFs = {
@@ -124,15 +130,17 @@ export const hostExitWatchFs: ExitWatchFs = {
     const path = /^0::(\/.*)$/m.exec(lines)?.[1];
     // In the root: not a cgroup of its own (a v1 host without the hybrid placement).
     if (!path || path === '/') return undefined;
-    for (const root of CGROUP2_ROOTS) {
-      const file = `${root}${path}/cgroup.events`;
-      if (
-        await access(file).then(
-          () => true,
-          () => false,
-        )
-      )
-        return file;
+    // Our own /sys first; then as the container's parent (its containerd shim, which sees the
+    // host's mounts) sees it, for an agent in a mount namespace whose /sys was mounted anew
+    // without the cgroup file systems (`ip netns exec` does that; so may a hardened unit).
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const parent = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
+    const roots = ['', ...(parent ? [`/proc/${parent}/root`] : []), '/proc/1/root'];
+    for (const root of roots) {
+      for (const mount of CGROUP2_MOUNTS) {
+        const file = `${root}${mount}${path}/cgroup.events`;
+        if (await exists(file)) return file;
+      }
     }
     return undefined;
   },
