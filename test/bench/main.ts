@@ -117,6 +117,21 @@ function findingsFrom(rows: readonly Row[]): string[] {
       '(probing again only if hello fails or another version answers), keeps the agent ' +
       'session token in the keychain, and writes hello, auth.resume, events.subscribe and ' +
       'instances.list at once.',
+    '**Log streams were held back by their window, not by the core (fixed).** A CPU profile ' +
+      'of the core during the stream (`BENCH_PROFILE=logs`) found it idle 45% of the time ' +
+      '(JSON.parse 9%, GC 12%), and alone (`test/bench/core-log-path.ts`) it takes ' +
+      '260,000–1,200,000 lines/s. A flood moves at most one window per round trip, and a round ' +
+      'trip through agent, sshd and core takes milliseconds on a busy host: log streams now get ' +
+      'a 2 MiB window instead of 256 KiB.',
+    '**The kernel reports a stopped container before dockerd does (used).** dockerd sends ' +
+      '`die` only after containerd has reaped the process and deleted the task; the container’s ' +
+      '`cgroup.events` says `populated 0` the moment its last process exits. The agent watches ' +
+      'that file (inotify) for the running containers of projects at rest and shows the service ' +
+      'exited at once; Docker’s events stay the source of truth and confirm or correct it.',
+    '**`listProjects` costs no round trip (changed).** The core keeps each server’s instance ' +
+      'list, filled right after the event subscription and updated by the agent’s events in ' +
+      'arrival order; it is dropped on a disconnect or a closed event stream, and kept only for ' +
+      'admin sessions (grants filter a staff user’s events, and a grant change sends none).',
   ];
 }
 

@@ -144,6 +144,8 @@ async function logsRun(page: Page, url: string, profile = false) {
   const r = await page.evaluate(() => ({
     t: performance.now(),
     frames: (window as unknown as { __frames: number[] }).__frames,
+    // xterm's WebGL renderer draws into a canvas; its DOM renderer into row elements.
+    renderer: document.querySelector('.xterm-screen canvas') ? 'webgl' : 'dom',
   }));
   const seconds = (r.t - t0) / 1000;
   if (cdp) {
@@ -158,11 +160,17 @@ async function logsRun(page: Page, url: string, profile = false) {
     maxFrame: Math.max(...r.frames),
     p95Frame: pct(r.frames, 0.95),
     frames: r.frames.length,
+    renderer: r.renderer,
   };
 }
 
 const harness = await startPreview();
-const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
+// --software-gpu: WebGL 2 through SwiftShader, so xterm's WebGL renderer can load here.
+const SOFTWARE_GPU = process.argv.includes('--software-gpu');
+const browser = await launchBrowser({
+  viewport: { width: 1280, height: 800 },
+  softwareGpu: SOFTWARE_GPU,
+});
 try {
   const page = await browser.page();
   // As a string: transpilers may wrap inner functions in a `__name` helper the page lacks.
@@ -192,6 +200,7 @@ try {
     ],
     ['longest frame during the flood', ms(median(logs.map((l) => l.maxFrame)))],
     ['95th percentile frame during the flood', ms(median(logs.map((l) => l.p95Frame)))],
+    ['xterm renderer', [...new Set(logs.map((l) => l.renderer))].join(', ')],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`\nrenderer benchmark (Chromium headless, median of ${RUNS} runs)\n`);

@@ -20,8 +20,9 @@ import type {
 import { previewAlerts } from './preview-alerts';
 import type { DomainView, InstanceStatus, StaffMember } from '@protocol/types';
 
-// Same window as the agent (protocol/rpc.ts STREAM_WINDOW_BYTES): the fixture throttles like it.
-const STREAM_WINDOW_BYTES = 256 * 1024;
+// Same window as the agent's log streams (protocol/rpc.ts LOG_STREAM_WINDOW_BYTES): the fixture
+// throttles like it.
+const STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
 const params = new URLSearchParams(location.search);
 const projectCount = Number(params.get('projects') ?? 9);
 const linesPerStream = Number(params.get('lines') ?? 400);

@@ -28,6 +28,8 @@ export interface LaunchOptions {
   viewport?: { width: number; height: number };
   /** Extra Chromium switches, after the rig's own. */
   args?: string[];
+  /** WebGL drawn by SwiftShader (software) instead of no GPU at all (the renderer benchmark). */
+  softwareGpu?: boolean;
 }
 
 export interface RigBrowser {
@@ -60,7 +62,16 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<RigBrowse
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
+      args: [
+        ...(opts.softwareGpu
+          ? [
+              ...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'),
+              '--use-angle=swiftshader',
+              '--enable-unsafe-swiftshader',
+            ]
+          : CHROMIUM_ARGS),
+        ...(opts.args ?? []),
+      ],
       viewport: opts.viewport ?? { width: 1280, height: 800 },
     });
   } catch (err) {

@@ -212,14 +212,15 @@ export function createDesktop(options: DesktopOptions): Desktop {
     },
 
     async listProjects(serverId) {
+      // From each session's copy kept by the agent's events when it has one (no round trip).
       if (serverId !== undefined) {
-        const { instances } = await pool.connected(serverId).call('instances.list', {});
+        const instances = await pool.connected(serverId).listInstances();
         return instances.map(projectsOf(serverId));
       }
       const results = await Promise.all(
         pool.live().map(async ([id, session]) => {
           try {
-            const { instances } = await session.call('instances.list', {});
+            const instances = await session.listInstances();
             return instances.map(projectsOf(id));
           } catch (err) {
             logger.warn('listing projects failed', {

@@ -4,7 +4,7 @@ import { hashToken } from '../auth/tokens';
 import { canDelete, canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
-import { PROTOCOL_VERSION } from '@protocol/rpc';
+import { LOG_STREAM_WINDOW_BYTES, PROTOCOL_VERSION } from '@protocol/rpc';
 import type { AuditEntry, LogLine, LogSource } from '@protocol/types';
 import { encodeRecordBatch } from '../logs/json-file-records';
 import { bindConnection, checkBoundIdentity } from '../staff/connection-identity';
@@ -269,7 +269,7 @@ export function createHandlers(s: AgentServices): Handlers {
         if (open) session.logStreams -= 1;
         open = false;
       };
-      const stream = ctx.call.openStream();
+      const stream = ctx.call.openStream({ windowBytes: LOG_STREAM_WINDOW_BYTES });
       const records = options.format === 'records';
       const handle = s.instances.followLogs(caller, id, options, {
         write: (lines: LogLine[], source?: LogSource) =>

@@ -32,6 +32,8 @@ export interface ContainerInspect {
     Restarting: boolean;
     OOMKilled: boolean;
     ExitCode: number;
+    /** The container's main process on the host (0 when it is not running). */
+    Pid?: number;
     Health?: { Status: 'starting' | 'healthy' | 'unhealthy' };
   };
   Config: { Tty: boolean; Labels: Record<string, string>; Healthcheck?: { Test?: string[] } };

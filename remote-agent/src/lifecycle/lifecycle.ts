@@ -5,6 +5,7 @@ import type { Instance, ServiceStats } from '@protocol/types';
 import { cancelledError } from './cancellation';
 import { creationRunner } from './creation';
 import { LiveStatus } from './live-status';
+import { ContainerExitWatch, hostExitWatchFs, type ExitWatchFs } from './exit-watch';
 import { followLogs } from './logs';
 import { instanceOperations } from './operations';
 import { LifecycleError } from './lifecycle-error';
@@ -20,6 +21,8 @@ export interface LifecycleOptions {
   retryBaseMs?: number;
   /** Coalesces a burst of events (a stack stopping) into one status update. */
   statusDebounceMs?: number;
+  /** Where the exit fast path reads the kernel's cgroup events; false: Docker's events only. */
+  exitWatch?: ExitWatchFs | false;
 }
 
 /** The lifecycle plus what an embedding agent or a test may want to look at. */
@@ -70,7 +73,14 @@ export function createLifecycle(
       });
     },
   );
-  const live = new LiveStatus(driver, options.statusDebounceMs ?? 100);
+  // The kernel's word on a stopped container, ahead of Docker's (off in tests with fakes).
+  const exits =
+    options.exitWatch === false
+      ? undefined
+      : new ContainerExitWatch(options.exitWatch ?? hostExitWatchFs, (project, service) => {
+          void live.exited(project, service).catch(() => {});
+        });
+  const live: LiveStatus = new LiveStatus(driver, options.statusDebounceMs ?? 100, exits);
   const operations = instanceOperations(driver, (id) => queue.withdraw(id));
 
   function enqueueCreate(instanceId: string): { queuePosition: number } {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Instance, ServiceState } from '@protocol/types';
 import { LiveStatus } from './live-status';
 import type { StackDriver } from './stack-driver';
+import { ContainerExitWatch, type ExitWatchFs } from './exit-watch';
+import type { RunningContainer } from './status';
 
 /** The parts of the driver LiveStatus uses: one running instance, and a count of looks. */
 function fakeDriver() {
@@ -13,6 +15,7 @@ function fakeDriver() {
   } as unknown as Instance;
   const looks: number[] = [];
   let states: ServiceState[] = [];
+  let running: RunningContainer[] = [];
   const driver = {
     signals: { notify: () => {} },
     deps: {
@@ -23,12 +26,21 @@ function fakeDriver() {
       },
       locks: { isBusy: () => false },
     },
-    states: async () => {
+    states: async (_i: Instance, onRunning?: (c: RunningContainer) => void) => {
       looks.push(Date.now());
-      return states;
+      for (const c of running) onRunning?.(c);
+      return structuredClone(states);
     },
   } as unknown as StackDriver;
-  return { driver, inst, looks, setStates: (s: ServiceState[]) => (states = s) };
+  return {
+    driver,
+    inst,
+    looks,
+    setStates: (s: ServiceState[], r: RunningContainer[] = []) => {
+      states = s;
+      running = r;
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +65,52 @@ describe('LiveStatus', () => {
     for (let i = 0; i < 12; i++) live.onEvent('ub_i1');
     await sleep(100);
     expect(looks).toHaveLength(2);
+    live.close();
+  });
+
+  it('shows a container the kernel saw stop as exited at once, until Docker reports it itself', async () => {
+    const { driver, inst, setStates } = fakeDriver();
+    let cgroup = 'populated 1\n';
+    let notify = () => {};
+    const fs: ExitWatchFs = {
+      eventsFile: async () => '/cg/db/cgroup.events',
+      watch: (_p, changed) => {
+        notify = changed;
+        return () => {};
+      },
+      read: async () => cgroup,
+    };
+    const live: LiveStatus = new LiveStatus(
+      driver,
+      1,
+      new ContainerExitWatch(fs, (project, service) => void live.exited(project, service)),
+    );
+    const up = { service: 'db', state: 'running', health: 'healthy', restarts: 0 } as const;
+    setStates([up], [{ service: 'db', id: 'c1', pid: 7 }]);
+    await live.apply(inst);
+    await sleep(5);
+    expect(inst.status).toBe('running');
+    // The kernel: the cgroup emptied. Docker has said nothing yet.
+    cgroup = 'populated 0\n';
+    notify();
+    await sleep(5);
+    expect(inst.status).toBe('degraded');
+    expect(inst.services?.[0]).toMatchObject({ service: 'db', state: 'exited' });
+    // An event before Docker caught up (its `kill`): Docker still lists it running. Kept exited.
+    live.onEvent('ub_i1');
+    await sleep(5);
+    expect(inst.services?.[0]?.state).toBe('exited');
+    // Docker's `die`: its own state (with the exit code) replaces ours.
+    setStates([{ service: 'db', state: 'exited', health: 'none', restarts: 0, exitCode: 137 }]);
+    live.onEvent('ub_i1');
+    await sleep(5);
+    expect(inst.services?.[0]).toMatchObject({ state: 'exited', exitCode: 137 });
+    // Started again (new pid): running, and watched again.
+    setStates([up], [{ service: 'db', id: 'c1', pid: 8 }]);
+    cgroup = 'populated 1\n';
+    live.onEvent('ub_i1');
+    await sleep(5);
+    expect(inst.status).toBe('running');
     live.close();
   });
 });

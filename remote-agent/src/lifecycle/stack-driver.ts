@@ -10,7 +10,7 @@ import { waitUntilHealthy } from './health';
 import { ProgressLog } from './progress';
 import { ProjectSignals } from './signals';
 import { readStack } from './stack-file';
-import { readServiceStates, worstService } from './status';
+import { readServiceStates, worstService, type RunningContainer } from './status';
 import { removeProject } from './teardown';
 import type { LifecycleDeps } from './types';
 
@@ -76,8 +76,16 @@ export class StackDriver {
     return services;
   }
 
-  async states(inst: Instance): Promise<ServiceState[]> {
-    return readServiceStates(this.docker.engine, inst.project, await this.servicesOf(inst));
+  async states(
+    inst: Instance,
+    onRunning?: (container: RunningContainer) => void,
+  ): Promise<ServiceState[]> {
+    return readServiceStates(
+      this.docker.engine,
+      inst.project,
+      await this.servicesOf(inst),
+      onRunning,
+    );
   }
 
   pingDocker(onRetry?: (attempt: number, err: DockerError) => void) {

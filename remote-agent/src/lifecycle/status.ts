@@ -6,10 +6,19 @@ import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
  * Each service's container as Docker sees it now. Services of the stack without a container
  * show as `missing`, so a removed container counts as a problem rather than silently vanishing.
  */
+/** A running container of a project, as the exit fast path (./exit-watch.ts) needs it. */
+export interface RunningContainer {
+  service: string;
+  id: string;
+  pid: number;
+}
+
 export async function readServiceStates(
   engine: DockerEngine,
   project: string,
   expectedServices: readonly string[] = [],
+  /** Told about each running container's main process (the exit fast path watches it). */
+  onRunning?: (container: RunningContainer) => void,
 ): Promise<ServiceState[]> {
   const containers = await engine.listContainers({ project, all: true });
   const states = new Map<string, ServiceState>();
@@ -26,6 +35,7 @@ export async function readServiceStates(
         restarts: info.RestartCount,
       };
       if (!info.State.Running) state.exitCode = info.State.ExitCode;
+      else if (info.State.Pid) onRunning?.({ service, id: info.Id, pid: info.State.Pid });
       if (info.State.OOMKilled) state.oomKilled = true;
       states.set(service, state);
     }),

@@ -12,6 +12,13 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
  */
 export const STREAM_WINDOW_BYTES = 256 * 1024;
 
+/**
+ * A log stream's window: a flood is limited by window ÷ round trip, and a round trip on a busy
+ * host (three processes waking in turn) takes milliseconds, so 256 KiB capped it near
+ * 30 MB/s. The desktop's consumer still paces it (it acknowledges after xterm parsed).
+ */
+export const LOG_STREAM_WINDOW_BYTES = 2 * 1024 * 1024;
+
 export type RequestId = number | string;
 
 export interface JsonRpcRequest<P = unknown> {

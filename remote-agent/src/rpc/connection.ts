@@ -12,7 +12,8 @@ export interface CallContext {
   readonly connectionId: string;
   /** Unique within the agent's lifetime: `<connection>:<JSON-RPC id>`, for logs. */
   readonly requestId: string;
-  openStream(): OutboundStream;
+  /** `windowBytes`: unacknowledged bytes before the source pauses (default: the connection's). */
+  openStream(options?: { windowBytes?: number }): OutboundStream;
   /** The connection logged in (or out): before login it is held to a deadline and caps. */
   setAuthenticated(authenticated: boolean): void;
 }
@@ -231,7 +232,7 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
           : await options.dispatch(method, params, {
               requestId,
               connectionId: options.id,
-              openStream: () => streams.open(),
+              openStream: (o) => streams.open(o?.windowBytes),
               setAuthenticated,
             });
       write({ jsonrpc: '2.0', id, result });

@@ -34,6 +34,16 @@ describe('StreamSet', () => {
     expect(s.send('1')).toBe(true);
   });
 
+  it('gives a stream opened with its own window that window (log streams: a larger one)', () => {
+    const { set } = setup(10);
+    const wide = set.open(30);
+    const narrow = set.open();
+    expect(wide.send('1234')).toBe(true); // 6
+    expect(wide.send('1234')).toBe(true); // 12: past the connection's 10
+    expect(wide.send('12345678901234567')).toBe(false); // 31
+    expect(narrow.send('12345678')).toBe(false); // 10: the connection's own
+  });
+
   it('ignores acks beyond what was sent', () => {
     const { set } = setup(10);
     const s = set.open();

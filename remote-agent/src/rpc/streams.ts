@@ -39,7 +39,7 @@ export class StreamSet {
     private readonly notifyEncoded?: EncodedNotificationWriter,
   ) {}
 
-  open(): OutboundStream {
+  open(windowBytes = this.windowBytes): OutboundStream {
     if (this.streams.size >= this.maxStreams) {
       throw new AgentError(
         ErrorCode.BUSY,
@@ -51,7 +51,7 @@ export class StreamSet {
     const stream = new ManagedStream(
       id,
       this.notify,
-      this.windowBytes,
+      windowBytes,
       () => this.streams.delete(id),
       this.notifyEncoded,
     );

@@ -8,6 +8,7 @@ import type { BenchContext } from '../setup';
 import { fmtRate, fmtRatio, type Row } from '../report';
 import { median } from '../stats';
 import { elapsedMs, now } from '../stats';
+import { profiling, withProfile } from '../profile';
 
 /** Which path the agent read the log by, per run (see logs/json-file-follower.ts). */
 const sources = new Set<string>();
@@ -81,7 +82,10 @@ export async function measureLogs(
   const cat: number[] = [];
   const timeoutMs = 180_000;
   for (let r = 0; r < opts.runs; r++) {
-    ours.push(await followOurs(ctx, opts.instanceId, opts.lines, timeoutMs));
+    const follow = () => followOurs(ctx, opts.instanceId, opts.lines, timeoutMs);
+    ours.push(
+      await (r === 0 && profiling('logs') ? withProfile('the log stream', follow) : follow()),
+    );
     const d = await ctx.ssh.countLines(
       ['docker', 'logs', '-f', '--tail', String(opts.lines), opts.containerId],
       opts.lines,

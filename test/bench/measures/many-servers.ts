@@ -136,12 +136,9 @@ export async function measureManyServers(
       `the three \`instances.list\` RPCs alone (in parallel, no project views) take ${fmtMs(r)} ` +
       `for ${Math.round(answerBytes / 1024)} KiB of JSON; the rest is the core building views.`,
     whenMissed:
-      'the answer is JSON for every project (see the split in the note: agents encode, the ' +
-      'tunnel carries and the core parses every instance on every call), so it grows with the ' +
-      'project count while one `docker ps` costs about the same for 50 or 500 containers. ' +
-      'Closing the gap: the core already receives every change as an event; answering ' +
-      '`listProjects` from a per-server copy kept by those events (filled by the list sent ' +
-      'with the connect) would make it a memory read.',
+      'the core answers from its copy of each server’s list, kept by the agent’s events ' +
+      '(electron/src/core/servers/instance-mirror.ts), so what remains is building a project ' +
+      'view per instance and the call through the error guard; see the split in the note.',
   };
 }
 

@@ -90,7 +90,11 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
         'tenth in xterm’s parser; on a loaded 2-core machine without a GPU each frame’s redraw ' +
         'of the viewport costs more than the parse of the lines behind it. Closing the gap: ' +
         'the WebGL renderer (loaded where a hardware context exists) takes the DOM work away; ' +
-        'this harness cannot show it without a GPU.',
+        'this harness cannot show it without a GPU. Software WebGL is no way round: with ' +
+        'SwiftShader (`test/harness/bench.ts --software-gpu`, the WebGL renderer forced on) ' +
+        'the flood reached 3,791 lines/s with frames p95 383 ms, the main thread 76% idle ' +
+        'waiting on the software rasteriser — 4× slower than the DOM renderer, which is why ' +
+        'the app refuses a software context.',
     },
     {
       metric: 'renderer: frames during the log flood',

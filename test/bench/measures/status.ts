@@ -86,7 +86,9 @@ export async function measureStatus(
       target: '≥ 20× faster',
       met: m / o >= 20,
       method:
-        `median of ${ours.length} \`listProjects\` (instances.list) calls vs ${mux.length} ` +
+        `median of ${ours.length} \`listProjects\` calls (answered from the core’s copy of the ` +
+        'list, kept by the agent’s events; the next row is the `instances.list` RPC itself) vs ' +
+        `${mux.length} ` +
         'multiplexed `ssh host docker ps -a --filter label=com.docker.compose.project …`, ' +
         `interleaved. The ${opts.instances} instances are dry-run registry entries, each with ` +
         'one light busybox container labelled as its compose project `ub_<id>` (service ' +

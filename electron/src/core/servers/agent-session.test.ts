@@ -53,11 +53,16 @@ const texts = (delivered: Array<{ lines: LogLine[] }>) =>
   delivered.flatMap((d) => d.lines.map((l) => l.text));
 
 describe('AgentSession over a fake agent', () => {
-  it('connects: hello, login, event subscription', async () => {
+  it('connects: hello, login, event subscription and the list the events keep', async () => {
     const { agent, session } = setup();
     await session.connect();
     expect(session.status.state).toBe('connected');
-    expect(agent.requests).toEqual(['session.hello', 'auth.login', 'events.subscribe']);
+    expect(agent.requests).toEqual([
+      'session.hello',
+      'auth.login',
+      'events.subscribe',
+      'instances.list',
+    ]);
     await session.disconnect();
   });
 

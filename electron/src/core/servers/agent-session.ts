@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UltrabaseError } from '@contract/errors';
 import type { ConnectionState, UserPublic } from '@contract/api';
-import type { AgentEvent, LogLine, LogSource } from '@protocol/types';
+import type { AgentEvent, Instance, LogLine, LogSource } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger';
 import type { AgentLink } from './link';
 import { LogCursor } from './log-resume';
 import { linesOfBatch } from './log-batch';
+import { InstanceMirror } from './instance-mirror';
 
 export interface SessionStatus {
   state: ConnectionState;
@@ -96,6 +97,8 @@ export class AgentSession {
   private readonly waiters = new Set<() => void>();
   /** `instances.list` sent along with the connect, for the first list call (the first cards). */
   private prefetched: { at: number; result: Promise<ResultOf<'instances.list'>> } | undefined;
+  /** The instance list kept by the events (admin sessions: they hear about every instance). */
+  private readonly mirror = new InstanceMirror();
 
   constructor(private readonly options: SessionOptions) {
     options.link.onDown(() => this.rpc?.close());
@@ -124,6 +127,7 @@ export class AgentSession {
     const rpc = this.rpc;
     this.rpc = undefined;
     this.prefetched = undefined;
+    this.mirror.reset();
     if (options.logout) {
       if (rpc && this.token) {
         await rpc.call('auth.logout', {}, { timeoutMs: 2000 }).catch(() => {});
@@ -156,6 +160,16 @@ export class AgentSession {
       }
     }
     return rpc.call(method, params, options);
+  }
+
+  /**
+   * The server's instances: from the copy the events keep when there is one (no round trip),
+   * else from the agent.
+   */
+  async listInstances(): Promise<Instance[]> {
+    const kept = await this.mirror.list();
+    if (kept) return kept;
+    return (await this.call('instances.list', {})).instances;
   }
 
   async followLogs(
@@ -283,7 +297,11 @@ export class AgentSession {
       this.rpc = rpc;
       const mine = rpc;
       rpc.onClose(() => this.lost(mine));
-      await this.subscribeEvents(rpc, session.resumed ? sent.subscribe : undefined);
+      this.mirror.reset();
+      // Grants filter a user's events but a grant change sends none, so only an admin's copy
+      // (every instance, every event) can stand in for the list.
+      const mirrored = session.user.role === 'admin';
+      await this.subscribeEvents(rpc, session.resumed ? sent : {}, mirrored);
       if (session.resumed && sent.list) this.prefetched = { at: Date.now(), result: sent.list };
       for (const sub of this.logs.values()) await this.openLog(rpc, sub, true);
       this.setStatus({
@@ -386,18 +404,32 @@ export class AgentSession {
     return { ...session, resumed: false };
   }
 
-  private async subscribeEvents(
-    rpc: RpcClient,
-    sent?: Promise<ResultOf<'events.subscribe'>>,
-  ): Promise<void> {
-    const early = await sent?.catch(() => undefined);
-    const { stream } = early ?? (await rpc.call('events.subscribe', {}));
+  /**
+   * Subscribes to the agent's events (or uses the subscription sent with the connect) and,
+   * for `mirrored`, fills the instance copy from a list asked for right after it.
+   */
+  private async subscribeEvents(rpc: RpcClient, sent: Sent, mirrored: boolean): Promise<void> {
+    let subscribing = sent.subscribe;
+    let list = subscribing ? sent.list : undefined;
+    if (!subscribing || !(await subscribing.then(() => true).catch(() => false))) {
+      subscribing = rpc.call('events.subscribe', {});
+      // Written right after the subscription, so the list holds every change before its events.
+      list = mirrored ? rpc.call('instances.list', {}) : undefined;
+      list?.catch(() => {});
+    }
+    // Loaded before the stream is attached: the events queued for it are applied on top.
+    if (mirrored && list) this.mirror.load(list);
+    const { stream } = await subscribing;
     rpc.attachStream('events.subscribe', stream, {
       data: (p) => {
         rpc.ack(stream, p.bytes);
+        if (this.rpc === rpc) this.mirror.apply(p.data);
         this.options.hooks.onEvent(p.data);
       },
-      end: () => {},
+      // Without its events the copy would go stale: lists go to the agent until the reconnect.
+      end: () => {
+        if (this.rpc === rpc) this.mirror.reset();
+      },
     });
   }
 
@@ -450,6 +482,7 @@ export class AgentSession {
   private lost(rpc: RpcClient): void {
     if (this.rpc !== rpc) return;
     this.rpc = undefined;
+    this.mirror.reset();
     if (!this.wanted) return;
     this.options.logger.warn('agent connection lost; reconnecting', {
       serverId: this.options.serverId,

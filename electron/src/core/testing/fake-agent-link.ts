@@ -4,7 +4,7 @@
 // real RpcClient; only the agent's side is a small model.
 import { Duplex, PassThrough } from 'node:stream';
 import { UltrabaseError } from '@contract/errors';
-import type { LogLine } from '@protocol/types';
+import type { AgentEvent, Instance, LogLine } from '@protocol/types';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { encodeLine, LineDecoder } from '@common/line-decoder';
 import type { AgentLink } from '../servers/link';
@@ -26,12 +26,19 @@ interface Connection {
   channel: Duplex;
   loggedIn: boolean;
   streams: Set<string>;
+  events?: string;
 }
 
 /** The agent's side: accounts, sessions, log history, and what the client sent. */
 export class FakeAgent {
   password = 'correct horse battery';
   readonly username = 'admin';
+  /** The role sessions get (a staff user's list is not mirrored by the core). */
+  role: 'admin' | 'user' = 'admin';
+  /** The registry `instances.list` answers with, in order. */
+  readonly instances = new Map<string, Instance>();
+  /** While set, `instances.list` answers only when this resolves (to order events around it). */
+  holdList: Promise<void> | undefined;
   /** Every request the client made, in order (method names). */
   readonly requests: string[] = [];
   /** `stream.ack` notifications received: which stream, how many bytes. */
@@ -70,6 +77,19 @@ export class FakeAgent {
     for (const s of this.logStreams.values()) {
       if (s.instanceId === instanceId) this.sendData(s.connection, s.stream, lines);
     }
+  }
+
+  /** A registry change: applied, then pushed on the event stream as the agent's registry does. */
+  change(event: AgentEvent): void {
+    if (event.type === 'instance.changed') this.instances.set(event.instance.id, event.instance);
+    if (event.type === 'instance.deleted') this.instances.delete(event.instanceId);
+    this.push(event);
+  }
+
+  /** An event pushed to the subscriber without touching the registry (a late, queued one). */
+  push(event: AgentEvent): void {
+    const c = this.current;
+    if (c?.events) this.sendData(c, c.events, event);
   }
 
   /** Called by the link: a fresh channel to this agent. */
@@ -112,7 +132,7 @@ export class FakeAgent {
         expiresAt: '2099-01-01T00:00:00Z',
         user: {
           username: this.username,
-          role: 'admin',
+          role: this.role,
           disabled: false,
           grants: [],
           createdAt: '',
@@ -133,7 +153,15 @@ export class FakeAgent {
       case 'auth.logout':
         return reply({ ok: true });
       case 'events.subscribe':
-        return reply({ stream: this.openStream(c) });
+        c.events = this.openStream(c);
+        return reply({ stream: c.events });
+      case 'instances.list': {
+        // The answer is the registry as it is now, even when sent later (holdList).
+        const snapshot = [...this.instances.values()];
+        if (this.holdList) void this.holdList.then(() => reply({ instances: snapshot }));
+        else reply({ instances: snapshot });
+        return;
+      }
       case 'logs.follow': {
         if (!c.loggedIn) return fail('UNAUTHENTICATED', 'Log in first.');
         const instanceId = String(req.params.id);
