@@ -54,6 +54,7 @@ import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
+import { startRecovery, type Recovery } from './startup';
 
 export interface Clock {
   now(): Date;
@@ -87,6 +88,8 @@ export interface CreateAgentOptions {
   beforeUpgrade?: BeforeUpgrade;
   /** Alerts run with the agent unless a test says false (default true). */
   alerts?: boolean;
+  /** Bringing projects back after a reboot or an engine restart, unless a test says false. */
+  recovery?: boolean;
 }
 
 export interface Agent {
@@ -239,6 +242,8 @@ async function assemble(
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
   });
+  // Built after the first reconcile; automatic repairs ask it whether Docker is restarting.
+  const late: { recovery?: Recovery } = {};
   const health = createAgentHealth({
     registry,
     files,
@@ -250,6 +255,7 @@ async function assemble(
     audit: appendAudit,
     onError: (error, instance) =>
       logger.warn('scheduled diagnosis failed', { ...errorFields(error), instance }),
+    holdRepairs: () => late.recovery?.holdsRepairs() ?? false,
     ...options.health,
   });
 
@@ -286,6 +292,17 @@ async function assemble(
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
   await lifecycle.reconcile();
+  late.recovery =
+    options.recovery === false
+      ? undefined
+      : startRecovery({
+          lifecycle,
+          docker,
+          config: config.recovery,
+          emit: (event) => bus.emit(event),
+          audit: appendAudit,
+          onError: (error) => logger.warn('bringing projects back failed', errorFields(error)),
+        });
   const alerts =
     options.alerts === false
       ? undefined
@@ -407,6 +424,7 @@ async function assemble(
     async close() {
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
+      await late.recovery?.close();
       await alerts?.close();
       domains.expiry.stop();
       await backupScheduler.stop();
