@@ -55,6 +55,7 @@ import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 import { startRecovery, type Recovery } from './startup';
+import { diskGuard } from './disk';
 
 export interface Clock {
   now(): Date;
@@ -157,6 +158,8 @@ async function assemble(
   const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
   const admission = new Admission(config.limits);
   const docker = options.docker ?? createDockerHost({ dataDir });
+  const disk = diskGuard({ dataDir, config, readHost: () => docker.readHost() });
+  await disk.reserve.ensure();
   const locks = new InstanceLocks();
 
   const lifecycle = createLifecycle(
@@ -167,6 +170,7 @@ async function assemble(
       instanceDir: (id) => files.dir(id),
       emit: (event) => bus.emit(event),
       audit: appendAudit,
+      releaseDiskReserve: () => disk.reserve.release(),
       config: {
         creationConcurrency: config.creationConcurrency,
         resources: config.resources,
@@ -190,6 +194,7 @@ async function assemble(
     hostRoutes: () => readHostRoutes(),
   });
   const instances = new InstanceService({
+    checkDisk: disk.check('create'),
     registry,
     files,
     stack: options.stackWriter ?? stackFileWriter(stack),
@@ -215,6 +220,7 @@ async function assemble(
     locks,
     stack,
     emit: (event) => bus.emit(event),
+    checkDisk: disk.check('apply'),
     now,
     healthTimeoutMs: options.healthTimeoutMs,
   });
@@ -269,6 +275,7 @@ async function assemble(
     compose: () => docker.compose(),
     locks,
     emit: (event) => bus.emit(event),
+    checkDisk: disk.check('backup'),
     now,
   });
   // The repository password must never reach the log, even inside a restic error line.
@@ -367,6 +374,7 @@ async function assemble(
       see: (caller, id) => instances.get(caller, id),
       redact: (value) => logger.redactor.addSecret(value),
       healthTimeoutMs: options.healthTimeoutMs,
+      checkDisk: disk.check('apply'),
       now,
     }),
     capacity,

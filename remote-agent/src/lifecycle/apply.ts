@@ -68,6 +68,8 @@ export interface ApplyDeps {
   healthTimeoutMs: number;
   sleep(ms: number): Promise<void>;
   now(): Date;
+  /** Refuses the change up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
 }
 
 /** Statuses whose containers run: only then are services recreated (a stopped stack starts later with the new files). */
@@ -94,6 +96,7 @@ export async function applyStackChange(
     const live = LIVE.has(instance.status);
     if (!live) plan.services = [];
     if (change.dryRun) return { plan, dryRun: true, instance };
+    await deps.checkDisk?.();
 
     const progress = progressEmitter(id, deps);
     const snapshot = onDisk.filter((f) => plan.files.includes(f.path));
