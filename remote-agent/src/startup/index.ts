@@ -45,11 +45,22 @@ export function startRecovery(deps: {
       }),
     onError: deps.onError,
   });
+  // The start pass runs once the engine answers: at boot the agent may be up before dockerd.
+  let started = false;
+  const startPass = () => {
+    if (started) return;
+    started = true;
+    recovery.trigger('agent-start');
+  };
   const unsubscribe = deps.docker.onEvents({
     onEvent: () => {},
-    onReconnected: () => recovery.trigger('engine-restart'),
+    onConnected: startPass,
+    onReconnected: () => {
+      if (started) recovery.trigger('engine-restart');
+      else startPass();
+    },
   });
-  recovery.trigger('agent-start');
+  if (deps.docker.engineLink().connected) startPass();
   return {
     ...recovery,
     async close() {

@@ -206,4 +206,48 @@ describe('recovery after a reboot, on the lifecycle over a fake engine', () => {
     ]);
     expect(engine.projectContainers('ub_p1').every((c) => c.status === 'running')).toBe(true);
   });
+
+  it('at a boot where the agent is up before dockerd, the pass runs once the engine answers', async () => {
+    await lifecycle.close();
+    await docker.close();
+    engine.unavailable = true;
+    docker = createDockerHost({ dataDir, engine, compose });
+    lifecycle = createLifecycle(
+      {
+        registry,
+        docker,
+        locks: new InstanceLocks(),
+        instanceDir: (id) => path.join(dataDir, 'instances', id),
+        emit: (e) => events.push(e),
+        audit: () => {},
+        config: {
+          creationConcurrency: 1,
+          resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 4 },
+          dataDir,
+          healthTimeoutMs: 500,
+        },
+      },
+      { attempts: 1, retryBaseMs: 1, statusDebounceMs: 1 },
+    );
+    await project('p1', 'running');
+    const recovery = startRecovery({
+      lifecycle,
+      docker,
+      config: { settleMs: 0, concurrency: 2 },
+      emit: (e) => events.push(e),
+      audit: (a) => audits.push(a),
+      onError: () => {},
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(recovery.holdsRepairs()).toBe(true);
+    expect(audits).toEqual([]);
+    engine.unavailable = false;
+    for (let i = 0; i < 200 && audits.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      await recovery.idle();
+    }
+    await recovery.close();
+    expect(audits[0]).toMatchObject({ detail: { reason: 'agent-start', started: ['p1'] } });
+    expect(engine.projectContainers('ub_p1').every((c) => c.status === 'running')).toBe(true);
+  });
 });
