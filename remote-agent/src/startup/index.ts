@@ -13,6 +13,17 @@ export { createRecovery, type Recovery } from './recovery';
 export const DEFAULT_RECOVERY = { settleMs: 30_000, concurrency: 3 } as const;
 
 /**
+ * Why Docker goes first (the restart-policy decision): every service is `restart:
+ * unless-stopped`, so at boot and after a dockerd restart Docker starts every container that was
+ * not stopped on purpose, all at once. We keep that rather than turning policies off and letting
+ * the agent start everything in order: with policies off, a project would stay down whenever the
+ * agent itself does not start (the non-systemd fallback has no boot hook, a broken upgrade, a
+ * crash loop), and a container that crashes would not be restarted either. The price is that
+ * Docker's own pass is not bounded (80 projects start together at boot). What Docker cannot do
+ * is order across projects or bring back a stack it did not restart; that is this pass: databases first, N at once, only for what is still down. A project
+ * stopped on purpose is `stopped` in the registry and "manually stopped" for Docker: both leave
+ * it alone.
+ *
  * Recovery as the agent runs it: one pass right after start (a reboot, or an agent restart that
  * finds projects down) and one each time the engine's event stream comes back after dockerd
  * went away. Results go to the audit log; progress is `agent.recovery` on the event bus.
