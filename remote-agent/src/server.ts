@@ -221,6 +221,7 @@ async function assemble(
     stack,
     emit: (event) => bus.emit(event),
     checkDisk: disk.check('apply'),
+    releaseDiskReserve: () => disk.reserve.release(),
     now,
     healthTimeoutMs: options.healthTimeoutMs,
   });
@@ -375,6 +376,7 @@ async function assemble(
       redact: (value) => logger.redactor.addSecret(value),
       healthTimeoutMs: options.healthTimeoutMs,
       checkDisk: disk.check('apply'),
+      releaseDiskReserve: () => disk.reserve.release(),
       now,
     }),
     capacity,

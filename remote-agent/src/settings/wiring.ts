@@ -27,6 +27,7 @@ export interface SettingsWiring {
   now(): Date;
   /** Refuses an apply up front when the data directory's disk is low (disk/). */
   checkDisk?(): Promise<void>;
+  releaseDiskReserve?(): Promise<unknown>;
 }
 
 /** The apply path's real dependencies: what other stack changes (size, domain) reuse too. */
@@ -45,6 +46,7 @@ export function createApplyDeps(w: Omit<SettingsWiring, 'see' | 'redact'>): Appl
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: w.now,
     ...(w.checkDisk ? { checkDisk: w.checkDisk } : {}),
+    ...(w.releaseDiskReserve ? { releaseDiskReserve: w.releaseDiskReserve } : {}),
   };
 }
 
