@@ -365,7 +365,19 @@ describe('agent composition (fake Docker)', () => {
 
   it('records a failed creation with the real code of the error, not INTERNAL', async () => {
     const { agent, client } = await start();
+    // A low disk is refused up front (disk/); memory is judged when the creation's turn comes.
     host = { ...roomy, diskFreeMb: 5 };
+    const refused = await client
+      .call('instances.create', { name: 'No disk' })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'INSUFFICIENT_RESOURCES' });
+    expect((refused as { error: { data: unknown } }).error.data).toMatchObject({
+      resource: 'disk',
+      diskFreeMb: 5,
+      requiredMb: 2048,
+    });
+    expect(agent.registry.list().map((i) => i.name)).not.toContain('No disk');
+    host = { ...roomy, memoryAvailableMb: 5 };
     const { instance } = await client.call<{ instance: Instance }>('instances.create', {
       name: 'No room',
     });

@@ -59,6 +59,8 @@ import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
 import { PostgresMajorUpgrader } from './upgrades/postgres-major';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
+import { startRecovery, type Recovery } from './startup';
+import { diskGuard } from './disk';
 
 export interface Clock {
   now(): Date;
@@ -92,6 +94,8 @@ export interface CreateAgentOptions {
   beforeUpgrade?: BeforeUpgrade;
   /** Alerts run with the agent unless a test says false (default true). */
   alerts?: boolean;
+  /** Bringing projects back after a reboot or an engine restart, unless a test says false. */
+  recovery?: boolean;
 }
 
 export interface Agent {
@@ -161,6 +165,8 @@ async function assemble(
   const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
   const admission = new Admission(config.limits);
   const docker = options.docker ?? createDockerHost({ dataDir });
+  const disk = diskGuard({ dataDir, config, readHost: () => docker.readHost() });
+  await disk.reserve.ensure();
   const locks = new InstanceLocks();
 
   const lifecycle = createLifecycle(
@@ -171,6 +177,7 @@ async function assemble(
       instanceDir: (id) => files.dir(id),
       emit: (event) => bus.emit(event),
       audit: appendAudit,
+      releaseDiskReserve: () => disk.reserve.release(),
       config: {
         creationConcurrency: config.creationConcurrency,
         resources: config.resources,
@@ -194,6 +201,7 @@ async function assemble(
     hostRoutes: () => readHostRoutes(),
   });
   const instances = new InstanceService({
+    checkDisk: disk.check('create'),
     registry,
     files,
     stack: options.stackWriter ?? stackFileWriter(stack),
@@ -219,6 +227,8 @@ async function assemble(
     locks,
     stack,
     emit: (event) => bus.emit(event),
+    checkDisk: disk.check('apply'),
+    releaseDiskReserve: () => disk.reserve.release(),
     now,
     healthTimeoutMs: options.healthTimeoutMs,
   });
@@ -281,6 +291,8 @@ async function assemble(
     projects: () => registry.list(),
     history: usage,
   });
+  // Built after the first reconcile; automatic repairs ask it whether Docker is restarting.
+  const late: { recovery?: Recovery } = {};
   const health = createAgentHealth({
     registry,
     files,
@@ -292,6 +304,7 @@ async function assemble(
     audit: appendAudit,
     onError: (error, instance) =>
       logger.warn('scheduled diagnosis failed', { ...errorFields(error), instance }),
+    holdRepairs: () => late.recovery?.holdsRepairs() ?? false,
     ...options.health,
   });
 
@@ -305,6 +318,7 @@ async function assemble(
     compose: () => docker.compose(),
     locks,
     emit: (event) => bus.emit(event),
+    checkDisk: disk.check('backup'),
     now,
   });
   // The repository password must never reach the log, even inside a restic error line.
@@ -328,6 +342,17 @@ async function assemble(
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
   await lifecycle.reconcile();
+  late.recovery =
+    options.recovery === false
+      ? undefined
+      : startRecovery({
+          lifecycle,
+          docker,
+          config: config.recovery,
+          emit: (event) => bus.emit(event),
+          audit: appendAudit,
+          onError: (error) => logger.warn('bringing projects back failed', errorFields(error)),
+        });
   const alerts =
     options.alerts === false
       ? undefined
@@ -393,6 +418,8 @@ async function assemble(
       see: (caller, id) => instances.get(caller, id),
       redact: (value) => logger.redactor.addSecret(value),
       healthTimeoutMs: options.healthTimeoutMs,
+      checkDisk: disk.check('apply'),
+      releaseDiskReserve: () => disk.reserve.release(),
       now,
     }),
     capacity,
@@ -455,6 +482,7 @@ async function assemble(
     async close() {
       for (const connection of [...connections]) connection.close();
       await health.scheduler.stop();
+      await late.recovery?.close();
       await alerts?.close();
       domains.expiry.stop();
       await backupScheduler.stop();

@@ -62,6 +62,26 @@ describe('alerts from other services', () => {
     ).toBeUndefined();
   });
 
+  it('any operation that ended with DISK_FULL raises operation.disk-full, with the project', () => {
+    const entry = {
+      seq: 9,
+      at: NOW.toISOString(),
+      actor: 'agent',
+      action: 'instances.create.finish',
+      target: shop.id,
+      result: 'error' as const,
+      code: 'DISK_FULL',
+    };
+    expect(alertFor({ type: 'audit', entry }, lookup, () => NOW)).toMatchObject({
+      kind: 'operation.disk-full',
+      key: 'operation.disk-full:9',
+      project: 'shop',
+      detail: 'instances.create.finish',
+    });
+    const other = { ...entry, code: 'START_FAILED' };
+    expect(alertFor({ type: 'audit', entry: other }, lookup, () => NOW)).toBeUndefined();
+  });
+
   it('an expiring certificate says in how many days, keyed by name and expiry', () => {
     const input = alertFor(
       {

@@ -1,4 +1,5 @@
 import type { AlertKind } from '@protocol/alerts';
+import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, Instance } from '@protocol/types';
 import type { EventBus } from '../events/bus';
 import type { AlertInput } from './service';
@@ -49,6 +50,15 @@ export function alertFor(
     }
     case 'audit': {
       const e = event.entry;
+      // Any operation that ended because the disk filled up (and was rolled back): disk/.
+      if (e.code === ErrorCode.DISK_FULL && e.result === 'error') {
+        return {
+          kind: 'operation.disk-full',
+          key: `operation.disk-full:${e.seq}`,
+          ...(e.target ? project(lookup(e.target), e.target) : {}),
+          detail: e.action,
+        };
+      }
       if (e.action !== 'instances.upgrade.finish' || e.result !== 'error' || !e.target) {
         return undefined;
       }

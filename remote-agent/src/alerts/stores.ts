@@ -37,6 +37,7 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
       'host.disk',
       'host.memory',
       'agent.restarted',
+      'operation.disk-full',
     ],
     channels: ['*'],
   },

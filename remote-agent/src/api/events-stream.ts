@@ -55,6 +55,8 @@ export function pipeEvents(options: {
         return seeId(event.event.instanceId);
       case 'bulk.progress':
         return event.job.actor === caller.username;
+      case 'agent.recovery':
+        return event.event.instanceId === undefined || seeId(event.event.instanceId);
       case 'audit':
         return (
           event.entry.actor === caller.username ||

@@ -44,6 +44,8 @@ export interface BackupServiceDeps {
   locks: InstanceLocks;
   emit(event: AgentEvent): void;
   now(): Date;
+  /** Refuses a backup before it writes anything when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
 }
 
 interface Job extends QueuedJob {
@@ -284,6 +286,7 @@ export class BackupService {
     instance: Instance,
     options: { kind?: BackupKind; destinations?: string[] },
   ): Promise<BackupResult> {
+    await this.deps.checkDisk?.();
     await this.password.ensure();
     const chosen = await this.chooseDestinations(options.destinations);
     const workDir = path.join(this.backupsDir, 'work');

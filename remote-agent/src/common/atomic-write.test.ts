@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from './atomic-write';
 
 let dir: string;
@@ -30,6 +30,28 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['state.json']);
     await writeFileAtomic(path.join(dir, 'open.json'), '{}', 0o644);
     expect(statSync(path.join(dir, 'open.json')).mode & 0o777).toBe(0o644);
+  });
+
+  it('never replaces the good file with a short write (the size is checked before the rename)', async () => {
+    const file = path.join(dir, 'state.json');
+    await writeFileAtomic(file, 'good');
+    const realOpen = fs.open.bind(fs);
+    const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args) => {
+      const handle = await realOpen(...(args as Parameters<typeof fs.open>));
+      // A filesystem that takes fewer bytes than asked, without an error.
+      handle.writeFile = (data: unknown) => realWrite(handle, data);
+      return handle;
+    });
+    const realWrite = async (h: Awaited<ReturnType<typeof fs.open>>, data: unknown) => {
+      await h.write(String(data).slice(0, 3));
+    };
+    try {
+      await expect(writeFileAtomic(file, 'new content')).rejects.toThrow(/wrote 3 of 11 bytes/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readFileSync(file, 'utf8')).toBe('good');
+    expect(readdirSync(dir)).toEqual(['state.json']);
   });
 
   it('keeps the old content when the write fails, and stale temp files are removable', async () => {

@@ -50,6 +50,16 @@ export async function writeFileAtomic(
     await handle.chmod(mode);
     await handle.writeFile(content);
     await handle.sync();
+    // Verified before it may replace the good file: a short write (a full disk on some
+    // filesystems, a quota) must fail here, never become the state.
+    const expected = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+    const { size } = await handle.stat();
+    if (size !== expected) {
+      throw Object.assign(
+        new Error(`${file}: wrote ${size} of ${expected} bytes; the old file is kept`),
+        { code: 'EIO' },
+      );
+    }
   } catch (error) {
     await handle.close();
     await fs.rm(temp, { force: true });

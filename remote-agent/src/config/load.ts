@@ -90,6 +90,8 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
     networks: { ...DEFAULT_CONFIG.networks, ...stripUndefined(file.networks ?? {}) },
     capacity: { ...DEFAULT_CONFIG.capacity, ...stripUndefined(file.capacity ?? {}) },
     ...(file.proxy ? { proxy: file.proxy } : {}),
+    ...(file.recovery ? { recovery: stripUndefined(file.recovery) } : {}),
+    ...(file.disk ? { disk: stripUndefined(file.disk) } : {}),
   };
 
   if (env.MAX_INSTANCES !== undefined) {

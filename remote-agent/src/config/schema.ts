@@ -36,6 +36,24 @@ export interface AgentConfig {
   networks: NetworkConfig;
   /** Memory accounting of project sizes (sizing/capacity.ts). */
   capacity: { memoryOvercommit: number };
+  /** Bringing projects back after a reboot or a dockerd restart (startup/); defaults there. */
+  recovery?: RecoveryConfig;
+  /** Free space an operation needs on the data directory's disk (disk/); defaults there. */
+  disk?: DiskConfig;
+}
+
+export interface RecoveryConfig {
+  /** Time Docker's own restart policies get before the agent starts what is still down. */
+  settleMs?: number;
+  /** Projects the agent brings back at once. */
+  concurrency?: number;
+}
+
+export interface DiskConfig {
+  /** Below this (MB free), a backup is refused before it starts. */
+  backupMinFreeMb?: number;
+  /** Below this (MB free), a settings apply is refused before it starts. */
+  applyMinFreeMb?: number;
 }
 
 export interface NetworkConfig {
@@ -212,6 +230,17 @@ export const ConfigFileSchema = z
       )
       .optional(),
     proxy: ProxyConfigSchema.optional(),
+    recovery: z
+      .object({ settleMs: z.number().int().min(0).max(600_000).optional(), concurrency: count(64) })
+      .strict()
+      .optional(),
+    disk: z
+      .object({
+        backupMinFreeMb: z.number().int().min(0).optional(),
+        applyMinFreeMb: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

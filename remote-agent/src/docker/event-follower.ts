@@ -23,13 +23,17 @@ export interface FollowerHandlers {
   /** The stream is open again after dockerd went away: whatever happened meanwhile was missed. */
   onReconnected(): void;
   onDisconnected?(error: unknown): void;
+  /** The stream is open: the first time and after every reconnect. */
+  onConnected?(): void;
 }
 
 /**
  * Follows Docker's event stream for the life of the agent. Docker pushes each container change
  * the moment it happens, so instance status is current without polling. When dockerd stops or
- * restarts the stream ends; we reconnect with backoff (0.25 s doubling to 10 s) and then let
- * the owner reconcile, because events sent while we were away are lost.
+ * restarts the stream ends; we reconnect with backoff (0.25 s doubling to 2 s: a package
+ * upgrade restarts dockerd in a few seconds and statuses must be right seconds later, while a
+ * refused connect to a unix socket costs nothing) and then let the owner reconcile, because
+ * events sent while we were away are lost.
  */
 export class DockerEventFollower {
   private stopped = false;
@@ -39,7 +43,7 @@ export class DockerEventFollower {
   constructor(
     private readonly engine: DockerEngine,
     private readonly handlers: FollowerHandlers,
-    private readonly backoff = { baseMs: 250, maxMs: 10_000 },
+    private readonly backoff = { baseMs: 250, maxMs: 2_000 },
   ) {}
 
   start(): void {
@@ -67,6 +71,7 @@ export class DockerEventFollower {
           res.destroy();
           break;
         }
+        this.handlers.onConnected?.();
         if (connectedBefore || failures > 0) this.handlers.onReconnected();
         connectedBefore = true;
         failures = 0;

@@ -227,13 +227,20 @@ export class FakeDockerEngine implements DockerEngine {
 export class FakeCompose implements Compose {
   readonly version = '2.29.0-fake';
   readonly runs: string[] = [];
+  /** Every run with its extra arguments (service names, flags), in order. */
+  readonly runArgs: Array<{ action: ComposeAction; project: string; extra: string[] }> = [];
   failOn: Partial<Record<ComposeAction, DockerError>> = {};
   gate: Partial<Record<ComposeAction, Promise<void>>> = {};
 
   constructor(private readonly engine: FakeDockerEngine) {}
 
-  async run(project: ComposeProject, action: ComposeAction): Promise<string> {
+  async run(
+    project: ComposeProject,
+    action: ComposeAction,
+    opts: { extra?: string[] } = {},
+  ): Promise<string> {
     this.runs.push(`${action} ${project.name}`);
+    this.runArgs.push({ action, project: project.name, extra: opts.extra ?? [] });
     await this.gate[action];
     const failure = this.failOn[action];
     if (failure) throw failure;

@@ -17,6 +17,12 @@ export interface DockerHost {
   compose(): Promise<Compose>;
   /** Memory, disk (of the data directory), load and CPUs now. */
   readHost(): Promise<HostReadings>;
+  /**
+   * Whether the engine's event stream is open now and since when (epoch ms): the one signal of
+   * "dockerd is away or just came back" that recovery and the repair scheduler read. Before the
+   * first listener starts the stream it reads as disconnected.
+   */
+  engineLink(): EngineLink;
   /** Container events of Ultrabase projects; the one event stream starts with the first listener. */
   onEvents(listener: FollowerHandlers): () => void;
   /** The last lines of one service's log, for a failure record. */
@@ -27,12 +33,18 @@ export interface DockerHost {
   close(): Promise<void>;
 }
 
+export interface EngineLink {
+  connected: boolean;
+  since: number;
+}
+
 export interface DockerHostOptions {
   dataDir: string;
   /** Seams for tests; the defaults are the real engine, compose CLI and /proc. */
   engine?: DockerEngine;
   compose?: Compose;
   readHost?: (dataDir: string) => Promise<HostReadings>;
+  now?: () => number;
 }
 
 export function createDockerHost(options: DockerHostOptions): DockerHost {
@@ -43,6 +55,13 @@ export function createDockerHost(options: DockerHostOptions): DockerHost {
     : undefined;
   const listeners = new Set<FollowerHandlers>();
   let follower: DockerEventFollower | undefined;
+  const now = options.now ?? Date.now;
+  const link: EngineLink = { connected: false, since: now() };
+  const setLink = (connected: boolean) => {
+    if (link.connected === connected) return;
+    link.connected = connected;
+    link.since = now();
+  };
 
   function compose(): Promise<Compose> {
     composePromise ??= detectCompose().then(createCompose);
@@ -56,6 +75,7 @@ export function createDockerHost(options: DockerHostOptions): DockerHost {
     engine,
     compose,
     readHost: () => probe(options.dataDir),
+    engineLink: () => ({ ...link }),
     onEvents(listener) {
       listeners.add(listener);
       if (!follower) {
@@ -67,7 +87,12 @@ export function createDockerHost(options: DockerHostOptions): DockerHost {
             for (const l of listeners) l.onReconnected();
           },
           onDisconnected: (error) => {
+            setLink(false);
             for (const l of listeners) l.onDisconnected?.(error);
+          },
+          onConnected: () => {
+            setLink(true);
+            for (const l of listeners) l.onConnected?.();
           },
         });
         follower.start();

@@ -29,6 +29,8 @@ import { canDelete, canSee, notFound } from './permissions';
 import type { StoreInstanceRegistry } from './registry';
 
 export interface InstanceServiceDeps {
+  /** Refuses a creation up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
   registry: StoreInstanceRegistry;
   files: InstanceFiles;
   stack: StackFileWriter;
@@ -119,6 +121,7 @@ export class InstanceService {
       );
     };
     checkMemory(registry.list());
+    if (!dryRun) await this.deps.checkDisk?.();
 
     const lease = await this.deps.ports.allocate();
     let subnetLease: SubnetLease | undefined;

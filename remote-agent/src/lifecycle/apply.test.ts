@@ -211,4 +211,41 @@ describe('applying a stack change', () => {
     ).rejects.toMatchObject({ code: ErrorCode.BUSY });
     lease.release();
   });
+
+  it('refuses up front when the disk is low, writing nothing', async () => {
+    const before = h.file('docker-compose.yml');
+    const deps = h.deps();
+    deps.checkDisk = () =>
+      Promise.reject(Object.assign(new Error('low'), { code: ErrorCode.INSUFFICIENT_RESOURCES }));
+    await expect(
+      applyStackChange({ instanceId: h.stored.id, next: siteUrl, keys: [], dryRun: false }, deps),
+    ).rejects.toMatchObject({ code: ErrorCode.INSUFFICIENT_RESOURCES });
+    expect(h.file('docker-compose.yml')).toBe(before);
+    expect(h.stored.settings).toBeUndefined();
+  });
+
+  it('a disk that fills while files are written: reserve given back, everything restored, DISK_FULL', async () => {
+    const before = h.file('docker-compose.yml');
+    const secretsBefore = structuredClone(h.secrets);
+    let full = true;
+    let released = 0;
+    const deps = h.deps();
+    const write = deps.writeSecrets;
+    deps.writeSecrets = (id, s) =>
+      full
+        ? Promise.reject(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' }))
+        : write(id, s);
+    deps.releaseDiskReserve = async () => {
+      released += 1;
+      full = false;
+    };
+    await expect(
+      applyStackChange({ instanceId: h.stored.id, next: siteUrl, keys: [], dryRun: false }, deps),
+    ).rejects.toMatchObject({ code: ErrorCode.DISK_FULL });
+    expect(released).toBe(1);
+    expect(h.stored.settings).toBeUndefined();
+    expect(h.secrets).toEqual(secretsBefore);
+    expect(h.file('docker-compose.yml')).toBe(before);
+    expect(h.composeRuns).toEqual([]);
+  });
 });

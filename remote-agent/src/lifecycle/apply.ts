@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { diskFullError, isDiskFull } from '../disk/full-disk';
 import path from 'node:path';
 import { asCodedError, CodedError, describeError } from '@common/coded-error';
 import { writeFileAtomic } from '@common/atomic-write';
@@ -68,6 +69,10 @@ export interface ApplyDeps {
   healthTimeoutMs: number;
   sleep(ms: number): Promise<void>;
   now(): Date;
+  /** Refuses the change up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
+  /** Gives back the disk reserve when a write fails for a full disk, so the restore can write. */
+  releaseDiskReserve?(): Promise<unknown>;
 }
 
 /** Statuses whose containers run: only then are services recreated (a stopped stack starts later with the new files). */
@@ -94,6 +99,7 @@ export async function applyStackChange(
     const live = LIVE.has(instance.status);
     if (!live) plan.services = [];
     if (change.dryRun) return { plan, dryRun: true, instance };
+    await deps.checkDisk?.();
 
     const progress = progressEmitter(id, deps);
     const snapshot = onDisk.filter((f) => plan.files.includes(f.path));
@@ -113,7 +119,19 @@ export async function applyStackChange(
       progress('files', 'done');
     } catch (error) {
       progress('files', 'failed', undefined, error);
-      await restore().catch(() => undefined);
+      const diskFull = isDiskFull(error);
+      if (diskFull) await deps.releaseDiskReserve?.().catch(() => undefined);
+      const restored = await restore().then(
+        () => true,
+        () => false,
+      );
+      if (diskFull)
+        throw diskFullError(
+          'apply',
+          restored
+            ? 'the previous settings and files were restored'
+            : 'restoring the previous files failed too: run a repair once space is free',
+        );
       throw error;
     }
     if (!live || plan.services.length === 0) {

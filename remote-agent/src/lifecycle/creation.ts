@@ -8,6 +8,8 @@ import { executeCreation, type CreationStep, type CreationStepName } from './cre
 import { readStack, type StackSummary } from './stack-file';
 import type { StackDriver } from './stack-driver';
 import type { Lease } from '../instances/state';
+import { isDiskFull } from '../disk/full-disk';
+import { rollBackCreationOnFullDisk } from '../disk/creation-rollback';
 
 interface CreationContext {
   id: string;
@@ -185,8 +187,10 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
       // The registry itself failed (disk full): record what can be recorded.
       const inst = deps.registry.get(id);
       if (inst) {
+        // A full disk: the stack may be up with nobody to own it; undo it (disk/).
+        const cause = isDiskFull(err) ? await rollBackCreationOnFullDisk(driver, inst) : err;
         await driver
-          .failureOf(inst, err)
+          .failureOf(inst, cause)
           .then((f) => recordFailure(id, f, 'resources'))
           .catch(() => undefined);
       }

@@ -71,6 +71,8 @@ export interface LifecycleDeps {
   instanceDir(instanceId: string): string;
   emit(event: AgentEvent): void;
   audit(entry: AuditInput): void;
+  /** Gives back the disk reserve when a write fails for a full disk (disk/reserve.ts). */
+  releaseDiskReserve?(): Promise<unknown>;
   config: {
     creationConcurrency: number;
     resources: { minFreeMemoryMb: number; minFreeDiskMb: number; maxLoadPerCore: number };

@@ -23,6 +23,8 @@ export const ALERT_KINDS = [
   'host.disk',
   'host.memory',
   'agent.restarted',
+  /** An operation stopped because the data directory's disk filled up, and was rolled back. */
+  'operation.disk-full',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -42,6 +44,7 @@ export const ALERT_SEVERITY: Record<AlertKind, AlertSeverity> = {
   'host.disk': 'critical',
   'host.memory': 'warning',
   'agent.restarted': 'warning',
+  'operation.disk-full': 'critical',
 };
 
 /** One happening, as facts; the message text is made from it in the server's language. */

@@ -288,7 +288,9 @@ export type AgentEvent =
   /** A bulk job moved: `item` is the one that changed; none when the job began or finished. */
   | { type: 'bulk.progress'; job: BulkJobSummary; item?: BulkItem }
   | { type: 'domain.certificateExpiring'; instanceId: string; domain: DomainView }
-  | { type: 'backup.progress'; event: BackupProgress };
+  | { type: 'backup.progress'; event: BackupProgress }
+  /** The agent is bringing projects back after a reboot or an engine restart (startup/). */
+  | { type: 'agent.recovery'; event: RecoveryProgress };
 
 /** Where a custom domain sends its traffic (remote-agent/src/domains). */
 export type DomainTarget = 'api' | 'studio' | 'both';
@@ -473,4 +475,25 @@ export interface ServerCapacity {
   networks: { pool: string; subnetPrefix: number; used: number; capacity: number };
   /** Per port range: how many ports are left for new projects. */
   portsLeft: Record<string, number>;
+}
+
+/** Why the agent is bringing projects back (remote-agent/src/startup/). */
+export type RecoveryReason = 'agent-start' | 'engine-restart';
+
+/**
+ * One step of bringing projects back: `settling` while Docker's own restart policies work,
+ * then every database, then every stack, at most N projects at once; `done` at the end.
+ * `total` counts only the projects still down after Docker's own pass.
+ */
+export interface RecoveryProgress {
+  reason: RecoveryReason;
+  phase: 'settling' | 'databases' | 'services' | 'done';
+  total: number;
+  done: number;
+  failed: number;
+  at: string;
+  /** The project that just moved, and what became of it. */
+  instanceId?: string;
+  outcome?: 'up' | 'failed' | 'skipped';
+  message?: string;
 }

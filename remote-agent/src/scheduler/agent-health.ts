@@ -37,6 +37,8 @@ export interface AgentHealthOptions {
   /** How long a repair that changed containers waits for the diagnosis to settle (30 s). */
   repairSettleMs?: number;
   onError?(error: unknown, instanceId: string): void;
+  /** Automatic repairs wait while this says so (startup/recovery.ts). */
+  holdRepairs?(): boolean;
 }
 
 export interface AgentHealth {
@@ -105,6 +107,7 @@ export function createAgentHealth(options: AgentHealthOptions): AgentHealth {
     policy: { ...DEFAULT_REPAIR_POLICY, ...options.policy },
     now: Date.now,
     onError: options.onError,
+    holdRepairs: options.holdRepairs,
   });
   return { service, scheduler, diagnoseDeps };
 }

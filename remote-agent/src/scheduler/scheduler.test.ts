@@ -64,7 +64,7 @@ function fakeHealth(state: Map<string, CheckStatus>, repairFixes: boolean) {
   return { health, repairs };
 }
 
-function setup(opts: { repairFixes: boolean; autoRepair?: boolean }) {
+function setup(opts: { repairFixes: boolean; autoRepair?: boolean; hold?: () => boolean }) {
   const registry = new FakeRegistry();
   registry.map.set('aaaaaa1', instance('aaaaaa1', 'degraded'));
   registry.map.set('bbbbbb2', instance('bbbbbb2', 'stopped'));
@@ -85,6 +85,7 @@ function setup(opts: { repairFixes: boolean; autoRepair?: boolean }) {
     autoRepair: opts.autoRepair ?? true,
     policy: { maxAttempts: 3, backoffBaseMs: 1_000, backoffMaxMs: 10_000 },
     now: () => now,
+    holdRepairs: opts.hold,
   });
   return {
     registry,
@@ -139,5 +140,17 @@ describe('createDiagnosticScheduler', () => {
     await t.scheduler.tick();
     expect(t.repairs).toEqual([]);
     expect(t.registry.get('aaaaaa1')!.needsAttention).toBeUndefined();
+  });
+
+  it('holds every repair while Docker is restarting containers itself, then repairs', async () => {
+    let engineRestarting = true;
+    const t = setup({ repairFixes: true, hold: () => engineRestarting });
+    await t.scheduler.tick();
+    await t.scheduler.tick();
+    expect(t.repairs).toEqual([]);
+    expect(t.events).toEqual([]);
+    engineRestarting = false;
+    await t.scheduler.tick();
+    expect(t.repairs.map((r) => r.id)).toEqual(['aaaaaa1']);
   });
 });

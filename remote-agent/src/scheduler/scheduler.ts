@@ -13,6 +13,11 @@ export interface SchedulerDeps {
   policy: RepairPolicy;
   now(): number;
   onError?(error: unknown, instanceId: string): void;
+  /**
+   * True while Docker itself is bringing containers back (engine away or just back, a boot):
+   * the round is skipped, so a repair never fights Docker's own restarts (startup/recovery.ts).
+   */
+  holdRepairs?(): boolean;
 }
 
 export interface DiagnosticScheduler {
@@ -42,13 +47,14 @@ export function createDiagnosticScheduler(deps: SchedulerDeps): DiagnosticSchedu
   let closing = false;
 
   async function round(): Promise<void> {
+    if (deps.holdRepairs?.()) return;
     const ids = deps.registry
       .list()
       .filter((i) => WATCHED.has(i.status))
       .map((i) => i.id);
     for (const id of [...incidents.keys()]) if (!ids.includes(id)) incidents.delete(id);
     for (const id of ids) {
-      if (closing) return;
+      if (closing || deps.holdRepairs?.()) return;
       try {
         await watchOne(id);
       } catch (error) {

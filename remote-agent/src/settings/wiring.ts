@@ -25,6 +25,9 @@ export interface SettingsWiring {
   redact(value: string): void;
   healthTimeoutMs?: number;
   now(): Date;
+  /** Refuses an apply up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
+  releaseDiskReserve?(): Promise<unknown>;
 }
 
 /** The apply path's real dependencies: what other stack changes (size, domain) reuse too. */
@@ -42,6 +45,8 @@ export function createApplyDeps(w: Omit<SettingsWiring, 'see' | 'redact'>): Appl
     healthTimeoutMs: w.healthTimeoutMs ?? 3 * 60_000,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: w.now,
+    ...(w.checkDisk ? { checkDisk: w.checkDisk } : {}),
+    ...(w.releaseDiskReserve ? { releaseDiskReserve: w.releaseDiskReserve } : {}),
   };
 }
 

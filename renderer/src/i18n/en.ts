@@ -990,6 +990,7 @@ export const en = {
       'host.disk': 'Disk almost full',
       'host.memory': 'Memory low',
       'agent.restarted': 'Agent restarted unexpectedly',
+      'operation.disk-full': 'Disk filled up during an operation',
     },
     settings: 'Settings',
     language: 'Language of messages',

@@ -997,6 +997,7 @@ export const ptBR: Catalogue = {
       'host.disk': 'Disco quase cheio',
       'host.memory': 'Pouca memória',
       'agent.restarted': 'Agente reiniciou sem aviso',
+      'operation.disk-full': 'Disco encheu durante uma operação',
     },
     settings: 'Configurações',
     language: 'Idioma das mensagens',

@@ -102,6 +102,11 @@ const en: Catalog = {
       many: 'The agent restarted after unexpected stops',
       next: 'If this repeats, check the server’s memory and system log.',
     },
+    'operation.disk-full': {
+      one: 'The disk filled up during an operation on {project}; it was rolled back',
+      many: 'The disk filled up during {n} operations; they were rolled back',
+      next: 'Free space on the server (old backups, unused images: docker image prune), then try again.',
+    },
   },
 };
 
@@ -179,6 +184,11 @@ const ptBR: Catalog = {
       one: 'O agente reiniciou depois de uma parada inesperada',
       many: 'O agente reiniciou depois de paradas inesperadas',
       next: 'Se isso se repetir, confira a memória e o log do sistema do servidor.',
+    },
+    'operation.disk-full': {
+      one: 'O disco encheu durante uma operação em {project}; ela foi desfeita',
+      many: 'O disco encheu durante {n} operações; elas foram desfeitas',
+      next: 'Libere espaço no servidor (backups antigos, imagens sem uso: docker image prune) e tente de novo.',
     },
   },
 };
