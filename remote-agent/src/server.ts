@@ -264,6 +264,7 @@ async function assemble(
     locks,
     emit: (event) => bus.emit(event),
     now,
+    redact: (secret) => logger.redactor.addSecret(secret),
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());

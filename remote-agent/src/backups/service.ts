@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError, CodedError, asCodedError } from '@common/coded-error';
@@ -26,6 +26,14 @@ import {
 import { JobQueue, type QueuedJob } from './job-queue';
 import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job';
 import { Restic, RESTIC_IMAGE } from './restic';
+import {
+  chooseBackup,
+  listBackups,
+  openRepository,
+  readManifest,
+  type FoundBackup,
+  type RepositorySource,
+} from './repository-import';
 import { RepositoryPassword } from './repository-password';
 import { dbContainer, startAll, stopAllButDb } from './project-stack';
 import { backupsToKeep, type RetentionPolicy } from './retention';
@@ -44,6 +52,8 @@ export interface BackupServiceDeps {
   locks: InstanceLocks;
   emit(event: AgentEvent): void;
   now(): Date;
+  /** Registers a secret that arrived with a request (another server's password) with the log guard. */
+  redact?(secret: string): void;
 }
 
 interface Job extends QueuedJob {
@@ -73,6 +83,7 @@ export class BackupService {
   readonly index: BackupIndex;
   readonly schedules: ScheduleStore;
   private readonly restic: Restic;
+  private readonly resticImage: string;
   private readonly backupsDir: string;
   private readonly queue: JobQueue<Job>;
   /** Recent jobs' progress, for `backups.job` (the newest MAX_JOBS_KEPT). */
@@ -84,10 +95,12 @@ export class BackupService {
     this.password = new RepositoryPassword(this.backupsDir);
     this.index = new BackupIndex(path.join(this.backupsDir, 'index'));
     this.schedules = new ScheduleStore(this.backupsDir);
+    this.resticImage = deps.images['restic/restic'] ?? RESTIC_IMAGE;
     this.restic = new Restic({
-      image: deps.images['restic/restic'] ?? RESTIC_IMAGE,
+      image: this.resticImage,
       passwordFile: this.password.file,
       cacheDir: path.join(this.backupsDir, 'cache'),
+      owner: this.backupsDir,
     });
     this.queue = new JobQueue<Job>((job, position) =>
       this.progress(job, { phase: 'queued', queuePosition: position }),
@@ -226,36 +239,133 @@ export class BackupService {
       'clone',
       async (job) => {
         const entry = await this.mustGetEntry(sourceInstanceId, backupId);
-        const target = this.mustGet(targetInstanceId);
-        checkOperation(target, 'restore');
-        const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
         const staging = this.stagingDir(job.id);
         try {
-          const verified = await this.readBack(job, entry, options.destination, staging);
-          const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
-          const compose = await this.deps.compose();
-          const db = await this.dbTarget(target);
-          await stopAllButDb(compose, project);
-          try {
-            await applyBackup(this.restoreDeps(job), {
-              backup: verified,
-              db,
-              projectDir: project.dir,
-              keepRolePasswords: true,
-            });
-          } finally {
-            this.progress(job, { phase: 'starting', message: 'Starting the project' });
-            await startAll(compose, project);
-          }
-          this.progress(job, { phase: 'done', backupId, percent: 100 });
-          return { instanceId: target.id, backupId };
+          return await this.restoreInto(job, targetInstanceId, () =>
+            this.readBack(job, entry, options.destination, staging),
+          );
         } finally {
-          lease.release();
           await fs.rm(staging, { recursive: true, force: true });
         }
       },
       options.ready,
     );
+  }
+
+  /**
+   * Looks into another server's repository (an SFTP or S3 destination, opened with that server's
+   * password) and names the backup a clone would take. Nothing is created or kept here: a wrong
+   * password, an unreachable destination or a missing backup fail before any project exists.
+   */
+  async inspectRepository(
+    source: RepositorySource,
+    pick: { instanceId?: string; backupId?: string },
+  ): Promise<FoundBackup> {
+    this.guard(source);
+    const repo = await openRepository(
+      this.importDir(`inspect-${randomBytes(5).toString('hex')}`),
+      { image: this.resticImage, owner: this.backupsDir },
+      source,
+    );
+    try {
+      return chooseBackup(await listBackups(repo, pick.instanceId), pick);
+    } finally {
+      await repo.close();
+    }
+  }
+
+  /**
+   * Restores a backup from another server's repository into a project of this server: the clone
+   * onto a new server (or a project brought back after its server is gone). Like `clone`, the
+   * target keeps its own ports, network and role passwords.
+   */
+  cloneFromRepository(
+    source: RepositorySource,
+    pick: { instanceId?: string; backupId?: string },
+    targetInstanceId: string,
+    options: { ready?: Promise<unknown> } = {},
+  ): JobHandle<{ instanceId: string; backupId: string }> {
+    this.guard(source);
+    return this.enqueue(
+      targetInstanceId,
+      'clone',
+      async (job) => {
+        const repo = await openRepository(
+          this.importDir(job.id),
+          { image: this.resticImage, owner: this.backupsDir },
+          source,
+        );
+        const staging = this.stagingDir(job.id);
+        try {
+          const found = chooseBackup(await listBackups(repo, pick.instanceId), pick);
+          const manifest = await readManifest(repo, found);
+          const deps = { ...this.restoreDeps(job), restic: repo.restic };
+          return await this.restoreInto(
+            job,
+            targetInstanceId,
+            () =>
+              readBackBackup(deps, {
+                manifest,
+                destinationId: repo.destinationId,
+                target: repo.target,
+                staging,
+              }),
+            repo.restic,
+          );
+        } finally {
+          await repo.close();
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+      },
+      options.ready,
+    );
+  }
+
+  /** Another server's secrets must not reach this agent's log either. */
+  private guard(source: RepositorySource): void {
+    const d = source.destination;
+    const secrets = [
+      source.password,
+      d.kind === 'sftp' ? d.privateKey : d.secretAccessKey,
+      d.kind === 's3' ? d.accessKeyId : undefined,
+    ];
+    for (const secret of secrets) if (secret) this.deps.redact?.(secret);
+  }
+
+  /**
+   * Reads a backup back (`readBack`: checked before anything changes), then puts it into the
+   * target project with the target's own role passwords, and starts the project again.
+   */
+  private async restoreInto(
+    job: Job,
+    targetInstanceId: string,
+    readBack: () => Promise<VerifiedBackup>,
+    restic: Restic = this.restic,
+  ): Promise<{ instanceId: string; backupId: string }> {
+    const target = this.mustGet(targetInstanceId);
+    checkOperation(target, 'restore');
+    const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+    try {
+      const verified = await readBack();
+      const backupId = verified.manifest.id;
+      const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
+      const compose = await this.deps.compose();
+      const db = await this.dbTarget(target);
+      await stopAllButDb(compose, project);
+      try {
+        await applyBackup(
+          { ...this.restoreDeps(job), restic },
+          { backup: verified, db, projectDir: project.dir, keepRolePasswords: true },
+        );
+      } finally {
+        this.progress(job, { phase: 'starting', message: 'Starting the project' });
+        await startAll(compose, project);
+      }
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { instanceId: target.id, backupId };
+    } finally {
+      lease.release();
+    }
   }
 
   /** A restore drill without a database: reads the whole backup back and checks it. */
@@ -301,6 +411,7 @@ export class BackupService {
         projectDir: this.deps.instanceDir(instance.id),
         db: await this.dbTarget(instance),
         kind: options.kind ?? 'manual',
+        restrictKey: await this.restrictKey(instance.id),
         destinations: await Promise.all(
           chosen.map(async (destination) => ({
             destination,
@@ -413,6 +524,21 @@ export class BackupService {
       container: await dbContainer(instance.project),
       password: await this.deps.postgresPassword(instance.id),
     };
+  }
+
+  /**
+   * The project's psql `\restrict` key for its dumps: stable (so unchanged data dedupes) and
+   * unpredictable to the database (derived from this server's repository password).
+   */
+  private async restrictKey(instanceId: string): Promise<string> {
+    return createHmac('sha256', await this.password.read())
+      .update(`pg_dump restrict key ${instanceId}`)
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  private importDir(name: string): string {
+    return path.join(this.backupsDir, 'imports', name);
   }
 
   private stagingDir(jobId: string): string {
