@@ -29,12 +29,7 @@ async function newestImage(repository: string): Promise<string | undefined> {
     '--format',
     '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}',
   ]);
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .sort()
-    .at(-1)
-    ?.split('\t')[1];
+  return out.split('\n').filter(Boolean).sort().at(-1)?.split('\t')[1];
 }
 
 function sh(command: string[], io: { stdin?: string; stdout?: string } = {}): Promise<number> {
@@ -109,7 +104,13 @@ export async function measureBackups(opts: {
         600_000,
       );
     for (let i = 0; ; i++) {
-      if (await psql('select 1').then(() => true, () => false)) break;
+      if (
+        await psql('select 1').then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       if (i > 120) throw new Error('the benchmark database did not start');
       await new Promise((r) => setTimeout(r, 500));
     }
