@@ -596,9 +596,15 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       backups.restore(instance.id, backupId, { confirm: instance.name }).done,
       'BACKUP_NOT_FOUND',
     );
-    // the kept backup still reads back whole from the repository after the prune
-    await backups.verify(instance.id, after[0]!.id).done;
+    // the kept backup still reads back whole from the repository after the prune, and its
+    // drill loads it into a throwaway database whose tables all match the manifest
+    const drill = backups.verify(instance.id, after[0]!.id);
+    await drill.done;
     expect((await backups.list(instance.id))[0]!.verifiedAt).toBeDefined();
+    const messages = progress.filter((p) => p.jobId === drill.jobId).map((p) => p.message);
+    expect(messages).toContain('Loading the backup into a throwaway database');
+    expect(messages).toContain('Comparing every table with the backup');
+    expect(await sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'ub_drill_%'")).toBe('0');
   });
 
   it('a damaged repository gives BACKUP_REPOSITORY_DAMAGED before anything live is touched', async () => {

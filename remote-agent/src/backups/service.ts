@@ -25,6 +25,7 @@ import {
 } from './destinations';
 import { JobQueue, type QueuedJob } from './job-queue';
 import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job';
+import { drillDatabase } from './drill';
 import { Restic, RESTIC_IMAGE } from './restic';
 import {
   chooseBackup,
@@ -368,7 +369,11 @@ export class BackupService {
     }
   }
 
-  /** A restore drill without a database: reads the whole backup back and checks it. */
+  /**
+   * A restore drill: reads the whole backup back and checks it, then (when the project's
+   * database runs) loads it into a throwaway database there and compares every table's rows
+   * with the manifest. A stopped project gets the read-back check only.
+   */
   verify(
     instanceId: string,
     backupId: string,
@@ -379,7 +384,10 @@ export class BackupService {
       const entry = await this.mustGetEntry(instanceId, backupId);
       const staging = this.stagingDir(job.id);
       try {
-        await this.readBack(job, entry, destination, staging);
+        const verified = await this.readBack(job, entry, destination, staging);
+        const instance = this.mustGet(instanceId);
+        const db = await this.dbTarget(instance).catch(() => undefined);
+        if (db) await drillDatabase(this.restoreDeps(job), { backup: verified, db });
       } finally {
         await fs.rm(staging, { recursive: true, force: true });
       }
