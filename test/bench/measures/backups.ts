@@ -103,14 +103,14 @@ export async function measureBackups(opts: {
         ],
         600_000,
       );
+    // The image's entrypoint initialises with a temporary server first, then restarts it.
     for (let i = 0; ; i++) {
-      if (
-        await psql('select 1').then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
+      const logs = await docker(['logs', container]).catch(() => '');
+      const up = await psql('select 1').then(
+        () => true,
+        () => false,
+      );
+      if (up && (/init process complete/i.test(logs) || i > 30)) break;
       if (i > 120) throw new Error('the benchmark database did not start');
       await new Promise((r) => setTimeout(r, 500));
     }
