@@ -21,6 +21,8 @@ if (process.getuid?.() !== 0) {
 }
 step('provision the test rig', 'bash', ['test/rig/provision']);
 if (rebuild) step('build', 'npm', ['run', '--silent', 'build']);
+// The backups rows run a PostgreSQL stand-in and the restic stand-in (built once, then reused).
+step('stand-in images', 'npx', ['tsx', 'test/rig/images.ts']);
 const bundle = '.cache/bench/main.cjs';
 await build({
   entryPoints: ['test/bench/main.ts'],

@@ -320,6 +320,7 @@ async function assemble(
     emit: (event) => bus.emit(event),
     checkDisk: disk.check('backup'),
     now,
+    redact: (secret) => logger.redactor.addSecret(secret),
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());

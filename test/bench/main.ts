@@ -35,6 +35,7 @@ import { rendererRows, runRendererBench } from './measures/renderer';
 import { fleetRows, runFleetBench } from './measures/fleet';
 import { measureRoundTrip } from './measures/roundtrip';
 import { measureStatus } from './measures/status';
+import { measureBackups } from './measures/backups';
 import { formatDocument, formatNotes, formatTable, type Row } from './report';
 import { agentPid, setUpOurSide, tearDownOurSide, type BenchContext } from './setup';
 
@@ -322,6 +323,23 @@ async function main(): Promise<void> {
       );
     }
 
+    // Backups (issue 17): the agent's backup and restore path vs ssh pg_dump | gzip, and dedup.
+    const backupRows: Row[] = [];
+    try {
+      log('backups: a PostgreSQL container, backup/restore vs ssh, deduplication');
+      const b = await measureBackups({
+        host: ctx.host,
+        workDir: join(workDir, 'backups'),
+        rows: quick ? 200_000 : 1_000_000,
+        log,
+      });
+      backupRows.push(...b.rows);
+      ctx.setup.push(b.setup);
+    } catch (err) {
+      log(`backups failed: ${(err as Error).message}`);
+      backupRows.push(failedRow('backup throughput vs ssh pg_dump | gzip', '—', err));
+    }
+
     const rows: Row[] = [
       ...status,
       ...roundTrip,
@@ -333,6 +351,7 @@ async function main(): Promise<void> {
       connectMany,
       ...perf2,
       ...capacity,
+      ...backupRows,
     ];
     const setup = [...ctx.setup];
     setup.push(

@@ -869,6 +869,18 @@ const api: DesktopApi = {
     { id: 'local', kind: 'local' as const, name: 'This server' },
   ],
   saveBackupKey: async () => ({ stored: true as const }),
+  addBackupDestination: async (_sid, input) => ({
+    id: 'd0000000001',
+    kind: input.kind,
+    name: input.name,
+  }),
+  removeBackupDestination: async () => ({ ok: true as const }),
+  cloneBackupToServer: async (_sid, _id, options) => ({
+    jobId: 'j0000000005',
+    queuePosition: 0,
+    project: (await api.listProjects(options.toServer))[0]!,
+    backupId: options.backupId ?? 'b20261202t0700z-abc',
+  }),
   backupSchedule: async () => ({
     frequency: 'daily' as const,
     retention: { daily: 7, weekly: 4, monthly: 6 },

@@ -308,19 +308,27 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     );
   });
 
-  it('measures deduplication of a backup after changing 1% of the rows (together, spread)', async () => {
+  it('deduplicates: an unchanged database adds almost nothing; 1% new rows, updated rows measured', async () => {
     const first = (await backups.list(instance.id)).find((b) => b.id === backupId)!;
-    const again = async (change: string) => {
-      await sql(change);
+    const again = async (change?: string) => {
+      if (change) await sql(change);
       const t0 = Date.now();
       const { manifest, added } = await backups.backup(instance.id, { destinations: ['local'] })
         .done;
       return { ms: Date.now() - t0, manifest, ratio: added.local! / first.added.local!, added };
     };
-    // 1% of the rows, next to each other (recent rows, a batch job): few restic chunks change
-    const together = await again('UPDATE public.items SET body = md5(body) WHERE id <= 1000');
-    // 1% of the rows spread evenly: every ~1 MiB chunk of the dump holds a changed row
-    const spread = await again('UPDATE public.items SET note = md5(body) WHERE id % 100 = 50');
+    const pct = (r: number) => `${(r * 100).toFixed(1)}%`;
+    // Nothing changed: the same dump bytes (a stable psql \restrict key; pg_dump's random
+    // one made the first and last chunk new every time: ~2.3 MB of this 8 MB dump).
+    const unchanged = await again();
+    // 1% more rows (a table that grows): only the chunks at the table's end are new
+    const inserted = await again(
+      `INSERT INTO public.items SELECT g, md5(g::text) || repeat('x', 40) FROM generate_series(${ROWS + 1}, ${ROWS + ROWS / 100}) g`,
+    );
+    // 1% of the rows updated (ids next to each other): Postgres writes the new versions into
+    // free space spread over the whole heap and pg_dump copies in heap order, so most chunks
+    // change; measured and reported, not a target this design meets (see the branch report)
+    const updated = await again('UPDATE public.items SET body = md5(body) WHERE id <= 1000');
     // a plain pg_dump | gzip of the same database, for comparison (no network, like local)
     const g0 = Date.now();
     const gz = await run('sh', [
@@ -328,18 +336,16 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       `docker exec ${await dbOf(instance.project)} pg_dump -h /var/run/postgresql -U supabase_admin postgres | gzip | wc -c`,
     ]);
     const gms = Date.now() - g0;
-    const mb = together.manifest.database.bytes / 1e6;
+    const mb = updated.manifest.database.bytes / 1e6;
     console.log(
-      `[backups] after 1% of rows changed together: added ${together.added.local} B vs first ${first.added.local} B ` +
-        `(${(together.ratio * 100).toFixed(1)}%); spread evenly: ${spread.added.local} B (${(spread.ratio * 100).toFixed(1)}%); ` +
-        `backup of the ${mb.toFixed(1)} MB dump took ${together.ms} ms (${(mb / (together.ms / 1000)).toFixed(1)} MB/s end to end, ` +
+      `[backups] added vs the first backup (${first.added.local} B): unchanged ${unchanged.added.local} B (${pct(unchanged.ratio)}); ` +
+        `1% rows inserted ${inserted.added.local} B (${pct(inserted.ratio)}); 1% rows updated ${updated.added.local} B (${pct(updated.ratio)}); ` +
+        `backup of the ${mb.toFixed(1)} MB dump took ${updated.ms} ms (${(mb / (updated.ms / 1000)).toFixed(1)} MB/s end to end, ` +
         `fixed costs included); pg_dump | gzip of the same: ${Number(gz.trim())} B in ${gms} ms (${(mb / (gms / 1000)).toFixed(1)} MB/s)`,
     );
-    // Measured, not yet good: on this 8 MB dump restic's content-defined chunks (512 KiB–8 MiB,
-    // ~1 MiB average) are so few that 1% of changed rows touches most of them (77% and 86% added
-    // on the rig). The issue's target (a small fraction) is NOT met here; see the branch report.
-    expect(together.ratio).toBeLessThan(1);
-    expect(spread.ratio).toBeLessThan(1);
+    expect(unchanged.ratio).toBeLessThan(0.02);
+    expect(inserted.ratio).toBeLessThan(0.5);
+    expect(updated.ratio).toBeLessThan(1);
     // (the restore below brings back the first backup, so the rows compare with `before`)
   });
 
@@ -407,8 +413,10 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     );
   });
 
+  let copy: Instance;
+
   it('clones the backup into a new project with its own ports, network and role passwords', async () => {
-    const copy = await createProject('bc');
+    copy = await createProject('bc');
     const t0 = Date.now();
     const job = backups.clone(instance.id, backupId, copy.id, { destination: sftpId });
     expect(await job.done).toEqual({ instanceId: copy.id, backupId });
@@ -456,6 +464,73 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     console.log(
       `[backups] clone into a new project on the same host (read-back + apply): ${ms} ms`,
     );
+  });
+
+  it("clones onto a second server from the SFTP repository with the first server's password", async () => {
+    // The second server is a second agent installation on this docker-visible machine (the rig
+    // runs real stacks on one host only): its own data folder, its own repository password, no
+    // copy of the first one's index, destinations or password file. It reaches the backup only
+    // the way a new server would: the SFTP destination's credentials and the first server's
+    // repository password, both as the desktop passes them from its keychain.
+    const secondDir = await mkdtemp(join(tmpdir(), 'ubt-backups-second-'));
+    const redacted: string[] = [];
+    const second = new BackupService({
+      dataDir: secondDir,
+      images: { 'restic/restic': await ensureResticStandin() },
+      agentVersion: 'test',
+      getInstance: (i) => (i === copy.id ? registry.get(i) : undefined),
+      instanceDir,
+      postgresPassword: (i) => Promise.resolve(secretsOf.get(i)!.postgresPassword),
+      compose: () => host.compose(),
+      locks,
+      emit: () => {},
+      now: () => new Date(),
+      redact: (secret) => redacted.push(secret),
+    });
+    try {
+      await second.password.ensure();
+      const firstPassword = await readFile(join(dataDir, 'backups/repository-password'), 'utf8');
+      expect(await second.password.read()).not.toBe(firstPassword);
+      const destination = {
+        kind: 'sftp' as const,
+        name: 'old server backups',
+        host: sftpHost.address,
+        port: sftpHost.port,
+        user: 'root',
+        path: '/root/repo',
+        privateKey: sftpHost.rootPrivateKey,
+        knownHosts: sftpHost.hostPublicKey,
+      };
+      // this server's own password does not open the other's repository
+      await expectCode(
+        second.inspectRepository(
+          { destination, password: await second.password.read() },
+          { instanceId: instance.id },
+        ),
+        'BACKUP_WRONG_PASSWORD',
+      );
+      const source = { destination, password: firstPassword };
+      const found = await second.inspectRepository(source, { instanceId: instance.id });
+      expect(found.id).toBe(backupId); // the only backup written to SFTP
+      // wreck the target first, so only the restore can make it equal
+      await sqlIn(copy.project, 'DROP TABLE public.items');
+      const copyStorage = join(instanceDir(copy.id), 'volumes/storage');
+      await rm(join(copyStorage, 'stub'), { recursive: true, force: true });
+      const t0 = Date.now();
+      expect(
+        await second.cloneFromRepository(source, { instanceId: instance.id }, copy.id).done,
+      ).toEqual({ instanceId: copy.id, backupId });
+      const ms = Date.now() - t0;
+      expect(await tableChecksum(copy.project)).toBe(before.table);
+      expect(await checksumTree(copyStorage, copyStorage)).toEqual(before.files);
+      expect(await canSignIn(copy.project)).toBe('t');
+      // the other server's password went to the log guard, and no copy of it stayed here
+      expect(redacted).toContain(firstPassword);
+      expect(await readdir(join(secondDir, 'backups/imports'))).toEqual([]);
+      console.log(`[backups] clone onto a second installation from SFTP: ${ms} ms`);
+    } finally {
+      await rm(secondDir, { recursive: true, force: true });
+    }
   });
 
   it('a wrong repository password gives BACKUP_WRONG_PASSWORD and leaves the project as it was', async () => {
@@ -521,9 +596,15 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       backups.restore(instance.id, backupId, { confirm: instance.name }).done,
       'BACKUP_NOT_FOUND',
     );
-    // the kept backup still reads back whole from the repository after the prune
-    await backups.verify(instance.id, after[0]!.id).done;
+    // the kept backup still reads back whole from the repository after the prune, and its
+    // drill loads it into a throwaway database whose tables all match the manifest
+    const drill = backups.verify(instance.id, after[0]!.id);
+    await drill.done;
     expect((await backups.list(instance.id))[0]!.verifiedAt).toBeDefined();
+    const messages = progress.filter((p) => p.jobId === drill.jobId).map((p) => p.message);
+    expect(messages).toContain('Loading the backup into a throwaway database');
+    expect(messages).toContain('Comparing every table with the backup');
+    expect(await sql("SELECT count(*) FROM pg_database WHERE datname LIKE 'ub_drill_%'")).toBe('0');
   });
 
   it('a damaged repository gives BACKUP_REPOSITORY_DAMAGED before anything live is touched', async () => {

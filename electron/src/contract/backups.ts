@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   backupScheduleInput,
+  destinationInput,
   type BackupDestinationPublic,
   type BackupProgress,
   type BackupScheduleView,
@@ -12,6 +13,16 @@ import type { ProjectView } from './api';
 const idArg = z.string().min(1).max(64);
 const backupId = z.string().regex(/^b[0-9a-z-]{10,40}$/);
 const destination = z.string().max(32).optional();
+const destinationId = z.string().regex(/^d[0-9a-f]{10}$/);
+
+export interface CloneToServerResult {
+  /** The job on the target server (`backupJob(toServer, jobId)`). */
+  jobId: string;
+  queuePosition: number;
+  /** The new project, on the target server. */
+  project: ProjectView;
+  backupId: string;
+}
 
 export interface BackupJobView {
   instanceId: string;
@@ -58,4 +69,28 @@ export const backupDesktopMethods = {
    * it only the first time the server hands it out, for the agency's own vault.
    */
   saveBackupKey: defineMethod<{ stored: true; shownOnce?: string }>()([idArg]),
+  /**
+   * Adds an SFTP or S3 destination to a server (admins). Its credentials also go into this
+   * computer's keychain, so its backups can be cloned onto another server after this one is gone.
+   */
+  addBackupDestination: defineMethod<BackupDestinationPublic>()([idArg, destinationInput]),
+  removeBackupDestination: defineMethod<{ ok: true }>()([idArg, destinationId]),
+  /**
+   * Clones a project's backup onto ANOTHER server (`toServer`), from a destination both can
+   * reach, with the source server's repository password from the keychain: the source server
+   * need not be reachable. Without `destination`, the only one with credentials in the keychain;
+   * without `backupId`, the project's newest backup there. Follow the job on `toServer`.
+   */
+  cloneBackupToServer: defineMethod<CloneToServerResult>()([
+    idArg,
+    idArg,
+    z
+      .object({
+        toServer: idArg,
+        name: z.string().max(400),
+        destination: destinationId.optional(),
+        backupId: backupId.optional(),
+      })
+      .strict(),
+  ]),
 } as const;

@@ -51,7 +51,12 @@ type PresentedKey = ServerTag & {
   /** 'SHA256:…' as OpenSSH prints it. */
   fingerprint: string;
 };
-type SecretName = 'sshPassword' | 'keyPassphrase' | 'agentPassword';
+type SecretName =
+  | 'sshPassword'
+  | 'keyPassphrase'
+  | 'agentPassword'
+  | 'backupRepositoryPassword'
+  | 'backupDestination';
 /** Why a named file was not read: only regular files of a sane size are (review finding 23). */
 type FileRefusal = 'not-found' | 'not-a-regular-file' | 'too-large' | 'unreadable';
 

@@ -1,5 +1,14 @@
 import type { MethodName } from '@protocol/methods';
-import type { BackupScheduleInput } from '@protocol/backups';
+import type { z } from 'zod';
+import type {
+  BackupDestinationPublic,
+  BackupScheduleInput,
+  destinationInput,
+} from '@protocol/backups';
+import type { Instance } from '@protocol/types';
+import { UltrabaseError } from '@contract/errors';
+import type { ProjectView } from '@contract/api';
+import type { CloneToServerResult } from '@contract/backups';
 import type { Route, RouteContext } from './projects-api';
 import type { SecretStore } from './profiles/secret-store';
 import type { AgentSession } from './servers/agent-session';
@@ -85,4 +94,135 @@ export async function saveBackupKey(deps: {
   deps.remember(password);
   await deps.secrets.set(deps.serverId, 'backupRepositoryPassword', password);
   return firstTime ? { stored: true, shownOnce: password } : { stored: true };
+}
+
+type DestinationInput = z.input<typeof destinationInput>;
+type DestinationCredentials = Record<string, DestinationInput>;
+
+async function savedDestinations(
+  secrets: SecretStore,
+  serverId: string,
+): Promise<DestinationCredentials> {
+  const raw = await secrets.get(serverId, 'backupDestinations');
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as DestinationCredentials;
+  } catch {
+    return {};
+  }
+}
+
+function destinationSecrets(input: DestinationInput): string[] {
+  return input.kind === 'sftp' ? [input.privateKey] : [input.accessKeyId, input.secretAccessKey];
+}
+
+/**
+ * Adds a destination on the server and keeps its credentials in this computer's keychain (the
+ * server keeps its own 0600 copy): what a clone onto another server needs once this one is gone.
+ */
+export async function addBackupDestination(deps: {
+  serverId: string;
+  session: AgentSession;
+  secrets: SecretStore;
+  remember(secret: string): void;
+  input: DestinationInput;
+}): Promise<BackupDestinationPublic> {
+  for (const secret of destinationSecrets(deps.input)) deps.remember(secret);
+  const { destination } = await deps.session.call('backups.destinations.add', {
+    destination: deps.input,
+  });
+  const saved = await savedDestinations(deps.secrets, deps.serverId);
+  saved[destination.id] = deps.input;
+  await deps.secrets.set(deps.serverId, 'backupDestinations', JSON.stringify(saved));
+  return destination;
+}
+
+export async function removeBackupDestination(deps: {
+  serverId: string;
+  session: AgentSession;
+  secrets: SecretStore;
+  id: string;
+}): Promise<{ ok: true }> {
+  await deps.session.call('backups.destinations.remove', { id: deps.id });
+  const saved = await savedDestinations(deps.secrets, deps.serverId);
+  if (deps.id in saved) {
+    delete saved[deps.id];
+    await deps.secrets.set(deps.serverId, 'backupDestinations', JSON.stringify(saved));
+  }
+  return { ok: true };
+}
+
+/**
+ * A clone onto another server: the target server opens the source server's repository on a
+ * destination both reach, with credentials and password from this computer's keychain only, so
+ * the source server may be gone. When the keychain has no copy of the password yet and the
+ * source server is connected, it is fetched (and kept) first.
+ */
+export async function cloneBackupToServer(deps: {
+  fromServerId: string;
+  instanceId: string;
+  options: { toServer: string; name: string; destination?: string; backupId?: string };
+  secrets: SecretStore;
+  remember(secret: string): void;
+  /** The source server's session when it is connected (to fetch a missing password). */
+  sourceSession(): AgentSession | undefined;
+  targetSession: AgentSession;
+  project(instance: Instance): ProjectView;
+}): Promise<CloneToServerResult> {
+  const { fromServerId, options, secrets } = deps;
+  let password = await secrets.get(fromServerId, 'backupRepositoryPassword');
+  const source = deps.sourceSession();
+  if (!password && source) {
+    ({ password } = await source.call('backups.key', {}));
+    deps.remember(password);
+    await secrets.set(fromServerId, 'backupRepositoryPassword', password);
+  }
+  if (!password) {
+    throw new UltrabaseError(
+      'SECRET_MISSING',
+      "This computer has no copy of that server's backup key. Run `ultrabase backups key " +
+        '<server>` while the server is reachable (or connect to it), then try again.',
+      { serverId: fromServerId, secret: 'backupRepositoryPassword' },
+    );
+  }
+  const saved = await savedDestinations(secrets, fromServerId);
+  const ids = Object.keys(saved);
+  const id = options.destination ?? (ids.length === 1 ? ids[0] : undefined);
+  const destination = id === undefined ? undefined : saved[id];
+  if (!destination && options.destination === undefined && ids.length > 1) {
+    throw new UltrabaseError(
+      'INVALID_PARAMS',
+      `Name the destination to clone from (one of: ${ids.join(', ')}).`,
+      { field: 'destination' },
+    );
+  }
+  if (!destination) {
+    throw new UltrabaseError(
+      'SECRET_MISSING',
+      'This computer has no credentials for that backup destination: only destinations ' +
+        'added from this computer (`ultrabase backups destinations add`) can be used to clone ' +
+        'onto another server.',
+      { serverId: fromServerId, secret: 'backupDestination' },
+    );
+  }
+  deps.remember(password);
+  for (const secret of destinationSecrets(destination)) deps.remember(secret);
+  const r = await deps.targetSession.call(
+    'backups.import',
+    {
+      source: { destination, password },
+      from: {
+        instanceId: deps.instanceId,
+        ...(options.backupId ? { backupId: options.backupId } : {}),
+      },
+      name: options.name,
+    },
+    { timeoutMs: DOCKER_OPERATION_MS },
+  );
+  return {
+    jobId: r.jobId,
+    queuePosition: r.queuePosition,
+    project: deps.project(r.instance),
+    backupId: r.backupId,
+  };
 }

@@ -19,7 +19,12 @@ import type { AgentLink } from './servers/link';
 import { ServerDirectory } from './servers/server-directory';
 import { ConnectionPool, toProjectView } from './servers/connection-pool';
 import { createProjectsApi } from './projects-api';
-import { saveBackupKey } from './backups-api';
+import {
+  addBackupDestination,
+  cloneBackupToServer,
+  removeBackupDestination,
+  saveBackupKey,
+} from './backups-api';
 import { guardErrors } from './guard-errors';
 
 export interface DesktopOptions {
@@ -281,6 +286,27 @@ export function createDesktop(options: DesktopOptions): Desktop {
 
     saveBackupKey: (serverId) =>
       saveBackupKey({ serverId, session: pool.connected(serverId), secrets, remember }),
+    addBackupDestination: (serverId, input) =>
+      addBackupDestination({
+        serverId,
+        session: pool.connected(serverId),
+        secrets,
+        remember,
+        input,
+      }),
+    removeBackupDestination: (serverId, id) =>
+      removeBackupDestination({ serverId, session: pool.connected(serverId), secrets, id }),
+    cloneBackupToServer: (fromServerId, instanceId, options) =>
+      cloneBackupToServer({
+        fromServerId,
+        instanceId,
+        options,
+        secrets,
+        remember,
+        sourceSession: () => pool.live().find(([id]) => id === fromServerId)?.[1],
+        targetSession: pool.connected(options.toServer),
+        project: projectsOf(options.toServer),
+      }),
 
     async close() {
       if (closed) return;

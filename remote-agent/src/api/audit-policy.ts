@@ -124,6 +124,16 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   },
   // Who fetched the repository password, never the password.
   'backups.key': { target: () => undefined },
+  // Where the backup came from and what was created; never the password or the credentials.
+  'backups.import': {
+    target: (_p, result) => (result as { instance?: { id?: string } } | undefined)?.instance?.id,
+    detail: (p) => ({
+      name: p.name,
+      destination: (p.source as { destination?: { kind?: unknown } } | undefined)?.destination
+        ?.kind,
+      from: p.from,
+    }),
+  },
 };
 
 function str(value: unknown): string | undefined {

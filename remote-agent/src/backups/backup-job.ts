@@ -8,7 +8,7 @@ import { writeFileAtomic } from '@common/atomic-write';
 import { ErrorCode } from '@protocol/error-codes';
 import type { BackupKind, BackupManifest, BackupProgress } from '@protocol/backups';
 import type { Instance } from '@protocol/types';
-import { dumpDatabase, dumpRoles, type DbTarget } from './database';
+import { dumpDatabase, dumpRoles, pgDumpTakesRestrictKey, type DbTarget } from './database';
 import type { Destination, ResticTarget } from './destinations';
 import { DumpAnalyzer } from './dump-analyzer';
 import { checksumTree } from './file-tree';
@@ -34,6 +34,11 @@ export interface BackupJobInput {
   db: DbTarget;
   kind: BackupKind;
   destinations: { destination: Destination; target: ResticTarget }[];
+  /**
+   * A stable psql `\restrict` key for this project's dumps (letters and digits), so that
+   * backups of an unchanged database are the same bytes and deduplicate whole.
+   */
+  restrictKey?: string;
 }
 
 export interface BackupResult {
@@ -82,7 +87,9 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
       { stdin: 'pipe' },
     ),
   }));
-  const dump = dumpDatabase(input.db);
+  const restrictKey =
+    input.restrictKey && (await pgDumpTakesRestrictKey(input.db)) ? input.restrictKey : undefined;
+  const dump = dumpDatabase(input.db, { restrictKey });
   let lastReport = 0;
   analyzer.on('data', () => {
     if (Date.now() - lastReport < 500) return;

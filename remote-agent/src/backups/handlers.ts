@@ -18,7 +18,8 @@ type BackupMethods =
   | 'backups.clone'
   | 'backups.schedule'
   | 'backups.job'
-  | 'backups.key';
+  | 'backups.key'
+  | 'backups.import';
 
 function backupsOf(s: AgentServices): BackupService {
   if (!s.backups) {
@@ -118,6 +119,29 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
     'backups.key': async (_p, ctx) => {
       requireAdmin(callerOf(ctx));
       return backupsOf(s).key();
+    },
+    // Another server's repository and password: a server-level secret, like destinations.
+    'backups.import': async ({ source, from, name }, ctx) => {
+      const caller = callerOf(ctx);
+      requireAdmin(caller);
+      const service = backupsOf(s);
+      // Found first, so a wrong password or a missing backup creates no empty project.
+      const found = await service.inspectRepository(source, from);
+      const created = await s.instances.create(caller, { name });
+      const ready = untilRunning(s.bus, created.instance.id);
+      const job = service.cloneFromRepository(
+        source,
+        { instanceId: found.instanceId, backupId: found.id },
+        created.instance.id,
+        { ready },
+      );
+      return {
+        jobId: job.jobId,
+        queuePosition: job.queuePosition,
+        instance: created.instance,
+        backupId: found.id,
+        sourceInstanceId: found.instanceId,
+      };
     },
   };
 }

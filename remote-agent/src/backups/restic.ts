@@ -16,6 +16,11 @@ export interface ResticOptions {
   cacheDir: string;
   /** Extra read-only or writable mounts per run (what to back up, where to restore). */
   docker?: string;
+  /**
+   * Which agent runs the container (its backups folder), as the label `ultrabase.backups.owner`:
+   * a clean-up after a crash removes its own leftovers, not another agent's running jobs.
+   */
+  owner?: string;
 }
 
 export interface ResticRun {
@@ -60,6 +65,7 @@ export class Restic {
       'host',
       '--label',
       'ultrabase.backups=restic',
+      ...(this.options.owner ? ['--label', `ultrabase.backups.owner=${this.options.owner}`] : []),
       ...(run.stdin ? ['-i'] : []),
       '-e',
       `RESTIC_PASSWORD_FILE=${PASSWORD_IN_CONTAINER}`,

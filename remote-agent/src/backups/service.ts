@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { AgentError, CodedError, asCodedError } from '@common/coded-error';
@@ -25,7 +25,16 @@ import {
 } from './destinations';
 import { JobQueue, type QueuedJob } from './job-queue';
 import { applyBackup, readBackBackup, type VerifiedBackup } from './restore-job';
+import { drillDatabase } from './drill';
 import { Restic, RESTIC_IMAGE } from './restic';
+import {
+  chooseBackup,
+  listBackups,
+  openRepository,
+  readManifest,
+  type FoundBackup,
+  type RepositorySource,
+} from './repository-import';
 import { RepositoryPassword } from './repository-password';
 import { dbContainer, startAll, stopAllButDb } from './project-stack';
 import { backupsToKeep, type RetentionPolicy } from './retention';
@@ -46,6 +55,8 @@ export interface BackupServiceDeps {
   now(): Date;
   /** Refuses a backup before it writes anything when the data directory's disk is low (disk/). */
   checkDisk?(): Promise<void>;
+  /** Registers a secret that arrived with a request (another server's password) with the log guard. */
+  redact?(secret: string): void;
 }
 
 interface Job extends QueuedJob {
@@ -75,6 +86,7 @@ export class BackupService {
   readonly index: BackupIndex;
   readonly schedules: ScheduleStore;
   private readonly restic: Restic;
+  private readonly resticImage: string;
   private readonly backupsDir: string;
   private readonly queue: JobQueue<Job>;
   /** Recent jobs' progress, for `backups.job` (the newest MAX_JOBS_KEPT). */
@@ -86,10 +98,12 @@ export class BackupService {
     this.password = new RepositoryPassword(this.backupsDir);
     this.index = new BackupIndex(path.join(this.backupsDir, 'index'));
     this.schedules = new ScheduleStore(this.backupsDir);
+    this.resticImage = deps.images['restic/restic'] ?? RESTIC_IMAGE;
     this.restic = new Restic({
-      image: deps.images['restic/restic'] ?? RESTIC_IMAGE,
+      image: this.resticImage,
       passwordFile: this.password.file,
       cacheDir: path.join(this.backupsDir, 'cache'),
+      owner: this.backupsDir,
     });
     this.queue = new JobQueue<Job>((job, position) =>
       this.progress(job, { phase: 'queued', queuePosition: position }),
@@ -228,31 +242,12 @@ export class BackupService {
       'clone',
       async (job) => {
         const entry = await this.mustGetEntry(sourceInstanceId, backupId);
-        const target = this.mustGet(targetInstanceId);
-        checkOperation(target, 'restore');
-        const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
         const staging = this.stagingDir(job.id);
         try {
-          const verified = await this.readBack(job, entry, options.destination, staging);
-          const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
-          const compose = await this.deps.compose();
-          const db = await this.dbTarget(target);
-          await stopAllButDb(compose, project);
-          try {
-            await applyBackup(this.restoreDeps(job), {
-              backup: verified,
-              db,
-              projectDir: project.dir,
-              keepRolePasswords: true,
-            });
-          } finally {
-            this.progress(job, { phase: 'starting', message: 'Starting the project' });
-            await startAll(compose, project);
-          }
-          this.progress(job, { phase: 'done', backupId, percent: 100 });
-          return { instanceId: target.id, backupId };
+          return await this.restoreInto(job, targetInstanceId, () =>
+            this.readBack(job, entry, options.destination, staging),
+          );
         } finally {
-          lease.release();
           await fs.rm(staging, { recursive: true, force: true });
         }
       },
@@ -260,7 +255,127 @@ export class BackupService {
     );
   }
 
-  /** A restore drill without a database: reads the whole backup back and checks it. */
+  /**
+   * Looks into another server's repository (an SFTP or S3 destination, opened with that server's
+   * password) and names the backup a clone would take. Nothing is created or kept here: a wrong
+   * password, an unreachable destination or a missing backup fail before any project exists.
+   */
+  async inspectRepository(
+    source: RepositorySource,
+    pick: { instanceId?: string; backupId?: string },
+  ): Promise<FoundBackup> {
+    this.guard(source);
+    const repo = await openRepository(
+      this.importDir(`inspect-${randomBytes(5).toString('hex')}`),
+      { image: this.resticImage, owner: this.backupsDir },
+      source,
+    );
+    try {
+      return chooseBackup(await listBackups(repo, pick.instanceId), pick);
+    } finally {
+      await repo.close();
+    }
+  }
+
+  /**
+   * Restores a backup from another server's repository into a project of this server: the clone
+   * onto a new server (or a project brought back after its server is gone). Like `clone`, the
+   * target keeps its own ports, network and role passwords.
+   */
+  cloneFromRepository(
+    source: RepositorySource,
+    pick: { instanceId?: string; backupId?: string },
+    targetInstanceId: string,
+    options: { ready?: Promise<unknown> } = {},
+  ): JobHandle<{ instanceId: string; backupId: string }> {
+    this.guard(source);
+    return this.enqueue(
+      targetInstanceId,
+      'clone',
+      async (job) => {
+        const repo = await openRepository(
+          this.importDir(job.id),
+          { image: this.resticImage, owner: this.backupsDir },
+          source,
+        );
+        const staging = this.stagingDir(job.id);
+        try {
+          const found = chooseBackup(await listBackups(repo, pick.instanceId), pick);
+          const manifest = await readManifest(repo, found);
+          const deps = { ...this.restoreDeps(job), restic: repo.restic };
+          return await this.restoreInto(
+            job,
+            targetInstanceId,
+            () =>
+              readBackBackup(deps, {
+                manifest,
+                destinationId: repo.destinationId,
+                target: repo.target,
+                staging,
+              }),
+            repo.restic,
+          );
+        } finally {
+          await repo.close();
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+      },
+      options.ready,
+    );
+  }
+
+  /** Another server's secrets must not reach this agent's log either. */
+  private guard(source: RepositorySource): void {
+    const d = source.destination;
+    const secrets = [
+      source.password,
+      d.kind === 'sftp' ? d.privateKey : d.secretAccessKey,
+      d.kind === 's3' ? d.accessKeyId : undefined,
+    ];
+    for (const secret of secrets) if (secret) this.deps.redact?.(secret);
+  }
+
+  /**
+   * Reads a backup back (`readBack`: checked before anything changes), then puts it into the
+   * target project with the target's own role passwords, and starts the project again.
+   */
+  private async restoreInto(
+    job: Job,
+    targetInstanceId: string,
+    readBack: () => Promise<VerifiedBackup>,
+    restic: Restic = this.restic,
+  ): Promise<{ instanceId: string; backupId: string }> {
+    const target = this.mustGet(targetInstanceId);
+    checkOperation(target, 'restore');
+    const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+    try {
+      const verified = await readBack();
+      const backupId = verified.manifest.id;
+      const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
+      const compose = await this.deps.compose();
+      const db = await this.dbTarget(target);
+      await stopAllButDb(compose, project);
+      try {
+        await applyBackup(
+          { ...this.restoreDeps(job), restic },
+          { backup: verified, db, projectDir: project.dir, keepRolePasswords: true },
+        );
+      } finally {
+        this.progress(job, { phase: 'starting', message: 'Starting the project' });
+        await startAll(compose, project);
+      }
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { instanceId: target.id, backupId };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /**
+   * A restore drill: reads the whole backup back and checks it, then (when the project's
+   * database runs) loads it into a throwaway database there and compares every table's rows
+   * with the manifest. A stopped project gets the read-back check only.
+   */
   verify(
     instanceId: string,
     backupId: string,
@@ -271,7 +386,10 @@ export class BackupService {
       const entry = await this.mustGetEntry(instanceId, backupId);
       const staging = this.stagingDir(job.id);
       try {
-        await this.readBack(job, entry, destination, staging);
+        const verified = await this.readBack(job, entry, destination, staging);
+        const instance = this.mustGet(instanceId);
+        const db = await this.dbTarget(instance).catch(() => undefined);
+        if (db) await drillDatabase(this.restoreDeps(job), { backup: verified, db });
       } finally {
         await fs.rm(staging, { recursive: true, force: true });
       }
@@ -304,6 +422,7 @@ export class BackupService {
         projectDir: this.deps.instanceDir(instance.id),
         db: await this.dbTarget(instance),
         kind: options.kind ?? 'manual',
+        restrictKey: await this.restrictKey(instance.id),
         destinations: await Promise.all(
           chosen.map(async (destination) => ({
             destination,
@@ -416,6 +535,21 @@ export class BackupService {
       container: await dbContainer(instance.project),
       password: await this.deps.postgresPassword(instance.id),
     };
+  }
+
+  /**
+   * The project's psql `\restrict` key for its dumps: stable (so unchanged data dedupes) and
+   * unpredictable to the database (derived from this server's repository password).
+   */
+  private async restrictKey(instanceId: string): Promise<string> {
+    return createHmac('sha256', await this.password.read())
+      .update(`pg_dump restrict key ${instanceId}`)
+      .digest('hex')
+      .slice(0, 32);
+  }
+
+  private importDir(name: string): string {
+    return path.join(this.backupsDir, 'imports', name);
   }
 
   private stagingDir(jobId: string): string {

@@ -286,6 +286,26 @@ export const MethodParams = {
     .strict(),
   /** The repository password, for the desktop's keychain (admin only). */
   'backups.key': z.object({}).strict(),
+  /**
+   * Clones a backup from ANOTHER server's repository into a new project here (admin only): the
+   * destination it was written to (with credentials) and that server's repository password, both
+   * from the desktop's keychain. `from.instanceId` without `backupId` takes that project's newest.
+   */
+  'backups.import': z
+    .object({
+      source: z.object({ destination: destinationInput, password: z.string().min(8).max(1024) }),
+      from: z
+        .object({
+          instanceId: id.optional(),
+          backupId: z
+            .string()
+            .regex(/^b[0-9a-z-]{10,40}$/)
+            .optional(),
+        })
+        .strict(),
+      name: z.string().max(INSTANCE_NAME_MAX * 4),
+    })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -411,6 +431,14 @@ export interface MethodResults extends AlertMethodResults {
   /** `firstTime`: no client had fetched it before (the desktop shows it once for the vault). */
   'backups.key': { password: string; firstTime: boolean };
   'backups.schedule': { schedule: BackupScheduleView | null };
+  /** The new project (being created), the backup found, and the job that fills the project. */
+  'backups.import': {
+    jobId: string;
+    queuePosition: number;
+    instance: Instance;
+    backupId: string;
+    sourceInstanceId: string;
+  };
 }
 
 export type ResultOf<M extends MethodName> = MethodResults[M];

@@ -7,6 +7,8 @@ import { errorText } from '../i18n/error-messages';
 import { formatBytes, formatDateTime } from '../i18n/format';
 import { Button } from '../ui/Button';
 import { Panel } from '../ui/Panel';
+import { BackupDestinationsPanel } from './BackupDestinationsPanel';
+import { BackupSchedulePanel } from './BackupSchedulePanel';
 
 const POLL_MS = 1000;
 
@@ -67,110 +69,117 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
     );
 
   return (
-    <Panel
-      title={t('backups.title')}
-      actions={
-        <Button
-          variant="primary"
-          busy={job !== null}
-          disabled={job !== null}
-          onClick={() => void start(() => api.createBackup(serverId, instanceId))}
-        >
-          {t('backups.backupNow')}
-        </Button>
-      }
-    >
-      {job && (
-        <p className="text-xs text-muted" role="status">
-          {job.text || t('backups.phase.queued')}
-        </p>
-      )}
-      {error && <p className="text-xs text-danger">{error}</p>}
-      {rows && rows.length === 0 && <p className="text-xs text-muted">{t('backups.none')}</p>}
-      {rows && rows.length > 0 && (
-        <table className="w-full text-xs" data-testid="backups-table">
-          <thead className="text-left text-muted">
-            <tr>
-              <th className="py-1 font-medium">{t('backups.when')}</th>
-              <th className="font-medium">{t('backups.size')}</th>
-              <th className="font-medium">{t('backups.duration')}</th>
-              <th className="font-medium">{t('backups.destinations')}</th>
-              <th className="font-medium">{t('backups.verified')}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-line">
-            {rows.map((b) => (
-              <tr key={b.id}>
-                <td className="py-1.5">
-                  {formatDateTime(b.startedAt)}
-                  {b.kind === 'safety' && (
-                    <span className="ml-1 text-muted">({t('backups.safety')})</span>
-                  )}
-                  {b.kind === 'pre-upgrade' && (
-                    <span className="ml-1 text-muted">({t('backups.preUpgrade')})</span>
-                  )}
-                </td>
-                <td className="font-mono">{formatBytes(b.bytes)}</td>
-                <td className="font-mono">
-                  {t('backups.seconds', { s: Math.round(b.durationMs / 1000) })}
-                </td>
-                <td>{b.destinations.join(', ')}</td>
-                <td>{b.verifiedAt ? formatDateTime(b.verifiedAt) : '—'}</td>
-                <td className="text-right">
-                  <Button size="sm" onClick={() => setRestoring(restoring === b.id ? null : b.id)}>
-                    {t('backups.restore')}
-                  </Button>
-                </td>
+    <>
+      <Panel
+        title={t('backups.title')}
+        actions={
+          <Button
+            variant="primary"
+            busy={job !== null}
+            disabled={job !== null}
+            onClick={() => void start(() => api.createBackup(serverId, instanceId))}
+          >
+            {t('backups.backupNow')}
+          </Button>
+        }
+      >
+        {job && (
+          <p className="text-xs text-muted" role="status">
+            {job.text || t('backups.phase.queued')}
+          </p>
+        )}
+        {error && <p className="text-xs text-danger">{error}</p>}
+        {rows && rows.length === 0 && <p className="text-xs text-muted">{t('backups.none')}</p>}
+        {rows && rows.length > 0 && (
+          <table className="w-full text-xs" data-testid="backups-table">
+            <thead className="text-left text-muted">
+              <tr>
+                <th className="py-1 font-medium">{t('backups.when')}</th>
+                <th className="font-medium">{t('backups.size')}</th>
+                <th className="font-medium">{t('backups.duration')}</th>
+                <th className="font-medium">{t('backups.destinations')}</th>
+                <th className="font-medium">{t('backups.verified')}</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      {restoring && (
-        <div className="mt-3 flex flex-col gap-2 rounded border border-line p-3 text-xs">
-          <p>{t('backups.restoreWarning', { name: projectName })}</p>
-          <input
-            aria-label={t('backups.typeName')}
-            placeholder={projectName}
-            className="rounded border border-line bg-transparent px-2 py-1"
-            value={typed}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-          <div>
-            <Button
-              variant="danger"
-              disabled={typed !== projectName || job !== null}
-              onClick={() =>
-                void start(() =>
-                  api.restoreBackup(serverId, instanceId, restoring, { confirm: typed }),
-                )
-              }
-            >
-              {t('backups.restoreHere')}
-            </Button>
+            </thead>
+            <tbody className="divide-y divide-line">
+              {rows.map((b) => (
+                <tr key={b.id}>
+                  <td className="py-1.5">
+                    {formatDateTime(b.startedAt)}
+                    {b.kind === 'safety' && (
+                      <span className="ml-1 text-muted">({t('backups.safety')})</span>
+                    )}
+                    {b.kind === 'pre-upgrade' && (
+                      <span className="ml-1 text-muted">({t('backups.preUpgrade')})</span>
+                    )}
+                  </td>
+                  <td className="font-mono">{formatBytes(b.bytes)}</td>
+                  <td className="font-mono">
+                    {t('backups.seconds', { s: Math.round(b.durationMs / 1000) })}
+                  </td>
+                  <td>{b.destinations.join(', ')}</td>
+                  <td>{b.verifiedAt ? formatDateTime(b.verifiedAt) : '—'}</td>
+                  <td className="text-right">
+                    <Button
+                      size="sm"
+                      onClick={() => setRestoring(restoring === b.id ? null : b.id)}
+                    >
+                      {t('backups.restore')}
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {restoring && (
+          <div className="mt-3 flex flex-col gap-2 rounded border border-line p-3 text-xs">
+            <p>{t('backups.restoreWarning', { name: projectName })}</p>
+            <input
+              aria-label={t('backups.typeName')}
+              placeholder={projectName}
+              className="rounded border border-line bg-transparent px-2 py-1"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+            />
+            <div>
+              <Button
+                variant="danger"
+                disabled={typed !== projectName || job !== null}
+                onClick={() =>
+                  void start(() =>
+                    api.restoreBackup(serverId, instanceId, restoring, { confirm: typed }),
+                  )
+                }
+              >
+                {t('backups.restoreHere')}
+              </Button>
+            </div>
+            <p>{t('backups.cloneHint')}</p>
+            <input
+              aria-label={t('backups.cloneName')}
+              className="rounded border border-line bg-transparent px-2 py-1"
+              value={cloneName}
+              onChange={(e) => setCloneName(e.target.value)}
+            />
+            <div>
+              <Button
+                disabled={cloneName.trim() === '' || job !== null}
+                onClick={() =>
+                  void start(() =>
+                    api.cloneBackup(serverId, instanceId, restoring, { name: cloneName.trim() }),
+                  )
+                }
+              >
+                {t('backups.clone')}
+              </Button>
+            </div>
           </div>
-          <p>{t('backups.cloneHint')}</p>
-          <input
-            aria-label={t('backups.cloneName')}
-            className="rounded border border-line bg-transparent px-2 py-1"
-            value={cloneName}
-            onChange={(e) => setCloneName(e.target.value)}
-          />
-          <div>
-            <Button
-              disabled={cloneName.trim() === '' || job !== null}
-              onClick={() =>
-                void start(() =>
-                  api.cloneBackup(serverId, instanceId, restoring, { name: cloneName.trim() }),
-                )
-              }
-            >
-              {t('backups.clone')}
-            </Button>
-          </div>
-        </div>
-      )}
-    </Panel>
+        )}
+      </Panel>
+      <BackupSchedulePanel serverId={serverId} instanceId={instanceId} />
+      <BackupDestinationsPanel serverId={serverId} />
+    </>
   );
 }

@@ -13,7 +13,7 @@ const POLL_MS = 1000;
  * Follows a backup job to its end: one bar for the job (percent where the agent knows it,
  * else the phase), plain lines on a pipe, nothing with --json. Rejects with the job's code.
  */
-async function followJob(
+export async function followJob(
   ctx: CommandContext,
   serverId: string,
   jobId: string,

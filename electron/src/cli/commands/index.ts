@@ -1,6 +1,7 @@
 import type { AnyCommand } from '../command-table';
 import { alertCommands } from './alerts';
 import { backupCommands } from './backups';
+import { backupAcrossServerCommands } from './backups-destinations';
 import { connectionCommands } from './connection';
 import { domainsCommands } from './domains';
 import { logCommands } from './logs';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...alertCommands,
   ...domainsCommands,
   ...backupCommands,
+  ...backupAcrossServerCommands,
 ];

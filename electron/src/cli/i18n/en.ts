@@ -342,6 +342,12 @@ export const en = {
         'restore a backup: over the project (--confirm <its name>, after a safety backup) or into a new project (--into <name>)',
       verify: 'read a backup back in full and check it against its manifest',
       key: "keep the server's backup repository password in this computer's keychain",
+      destinationsList: "list a server's backup destinations",
+      destinationsAdd:
+        'add a backup destination: --kind sftp (--host --user --path --key-file) or --kind s3 (--endpoint --bucket --access-key-id; the secret key is asked for, or read from stdin with --secret-stdin); the credentials are also kept in this keychain',
+      destinationsRemove: 'remove a backup destination (the backups already there stay)',
+      clone:
+        "clone a project's backup onto ANOTHER server (--to-server), from an SFTP or S3 destination, with the source server's key from this keychain; works when the source server is gone (give the project's id)",
     },
     phase: {
       queued: 'waiting',
@@ -380,6 +386,14 @@ export const en = {
     keyStored: "The backup repository password is in this computer's keychain.",
     keyShownOnce:
       "The backup repository password is in this computer's keychain. Keep a copy in your own vault too; it is shown only this once:\n{{password}}",
+    destinationHeaders: { id: 'DESTINATION', kind: 'KIND', name: 'NAME', where: 'WHERE' },
+    destinationAdded: 'Destination {{id}} ({{name}}) added to {{server}}.',
+    destinationRemoved: 'Destination {{id}} removed.',
+    s3SecretKey: 'S3 secret access key',
+    usage: { needs: '--kind {{kind}} needs {{flags}}' },
+    sourceUnreachable:
+      '{{server}} is not reachable: taking "{{id}}" as the project\'s id and the key from this keychain',
+    clonedTo: 'The new project {{name}} on {{server}} holds backup {{id}}.',
   },
   settings: {
     helpShow: "show a project's settings (auth, email, providers, API, overrides)",

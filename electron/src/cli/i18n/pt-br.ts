@@ -340,6 +340,12 @@ export const ptBR: Catalogue = {
         'restaura um backup: sobre o projeto (--confirm <nome dele>, depois de um backup de segurança) ou em um projeto novo (--into <nome>)',
       verify: 'lê um backup inteiro de volta e confere com o manifesto',
       key: 'guarda a senha do repositório de backups do servidor no chaveiro deste computador',
+      destinationsList: 'lista os destinos de backup de um servidor',
+      destinationsAdd:
+        'adiciona um destino de backup: --kind sftp (--host --user --path --key-file) ou --kind s3 (--endpoint --bucket --access-key-id; a chave secreta é pedida no terminal ou lida do stdin com --secret-stdin); as credenciais ficam também neste chaveiro',
+      destinationsRemove: 'remove um destino de backup (os backups que já estão lá continuam)',
+      clone:
+        'clona o backup de um projeto para OUTRO servidor (--to-server), a partir de um destino SFTP ou S3, com a chave do servidor de origem guardada neste chaveiro; funciona mesmo sem o servidor de origem (informe o id do projeto)',
     },
     phase: {
       queued: 'aguardando',
@@ -378,6 +384,14 @@ export const ptBR: Catalogue = {
     keyStored: 'A senha do repositório de backups está no chaveiro deste computador.',
     keyShownOnce:
       'A senha do repositório de backups está no chaveiro deste computador. Guarde uma cópia no cofre de senhas da agência também; ela só aparece desta vez:\n{{password}}',
+    destinationHeaders: { id: 'DESTINO', kind: 'TIPO', name: 'NOME', where: 'ONDE' },
+    destinationAdded: 'Destino {{id}} ({{name}}) adicionado a {{server}}.',
+    destinationRemoved: 'Destino {{id}} removido.',
+    s3SecretKey: 'Chave secreta de acesso do S3',
+    usage: { needs: '--kind {{kind}} precisa de {{flags}}' },
+    sourceUnreachable:
+      'Não deu para alcançar {{server}}: usando "{{id}}" como id do projeto e a chave guardada neste chaveiro',
+    clonedTo: 'O novo projeto {{name}} em {{server}} está com o backup {{id}}.',
   },
   settings: {
     helpShow: 'mostra as configurações de um projeto (auth, e-mail, provedores, API, variáveis)',

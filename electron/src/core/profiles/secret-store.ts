@@ -6,7 +6,9 @@ export type SecretKind =
   | 'agentPassword'
   | 'agentToken'
   /** The server's backup repository password (restic), so backups outlive the server. */
-  | 'backupRepositoryPassword';
+  | 'backupRepositoryPassword'
+  /** The credentials of the server's SFTP/S3 backup destinations (JSON, by destination id). */
+  | 'backupDestinations';
 
 /**
  * Where secrets live: the OS keychain in the app, a map in unit tests. Nothing else in the core
