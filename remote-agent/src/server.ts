@@ -54,6 +54,10 @@ import { Upgrader, type BeforeUpgrade } from './upgrades/upgrader';
 import { BackupService } from './backups/service';
 import { backupFirst } from './upgrades/backup-first';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
+import { crashPointFromEnv, type CrashPoint } from './operations/crash-points';
+import { OperationJournal } from './operations/journal';
+import { recoverOperations } from './operations/recovery';
+import { stackRecoverers } from './operations/recoverers';
 
 export interface Clock {
   now(): Date;
@@ -87,6 +91,8 @@ export interface CreateAgentOptions {
   beforeUpgrade?: BeforeUpgrade;
   /** Alerts run with the agent unless a test says false (default true). */
   alerts?: boolean;
+  /** Stops long operations at a named step (crash tests); default: ULTRABASE_TEST_CRASH_AT. */
+  crashPoint?: CrashPoint;
 }
 
 export interface Agent {
@@ -141,6 +147,16 @@ async function assemble(
         logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
       );
   const registry = new StoreInstanceRegistry(store, (e) => bus.emit(e), now);
+  const journal = await OperationJournal.open(dataDir, {
+    now,
+    crashPoint: options.crashPoint ?? crashPointFromEnv(options.env ?? process.env),
+    // An operation that ends normally makes an older note about an interrupted one stale.
+    onEnd: async ({ instanceId }) => {
+      if (registry.get(instanceId)?.lastOperation) {
+        await registry.update(instanceId, { lastOperation: undefined });
+      }
+    },
+  });
   const files = new InstanceFiles(dataDir);
   const releases = new ReleaseCatalog([
     ...BUILTIN_RELEASES,
@@ -164,6 +180,7 @@ async function assemble(
       instanceDir: (id) => files.dir(id),
       emit: (event) => bus.emit(event),
       audit: appendAudit,
+      journal,
       config: {
         creationConcurrency: config.creationConcurrency,
         resources: config.resources,
@@ -197,6 +214,7 @@ async function assemble(
       for (const value of secretValues(secrets)) logger.redactor.addSecret(value);
     },
     lifecycle,
+    journal,
     config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
     capacity: {
       memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
@@ -214,6 +232,7 @@ async function assemble(
     emit: (event) => bus.emit(event),
     now,
     healthTimeoutMs: options.healthTimeoutMs,
+    journal,
   });
   const upgrader = new Upgrader({
     driver: lifecycle.driver,
@@ -224,6 +243,7 @@ async function assemble(
     render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
     audit: appendAudit,
     concurrency: config.upgradeConcurrency,
+    journal,
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:
@@ -264,6 +284,7 @@ async function assemble(
     locks,
     emit: (event) => bus.emit(event),
     now,
+    journal,
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());
@@ -285,6 +306,24 @@ async function assemble(
   await auth.pruneSessions();
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
+  // Operations the last run was cut off in are finished or rolled back before the reconcile.
+  const recovered = await recoverOperations({
+    journal,
+    registry,
+    audit: appendAudit,
+    now,
+    recoverers: {
+      ...stackRecoverers({
+        driver: lifecycle.driver,
+        registry,
+        files,
+        render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+      }),
+      backup: (record) => backups.recover(record),
+      restore: (record) => backups.recover(record),
+    },
+  });
+  for (const r of recovered) logger.warn('interrupted operation recovered', { ...r });
   await lifecycle.reconcile();
   const alerts =
     options.alerts === false
@@ -351,6 +390,7 @@ async function assemble(
       redact: (value) => logger.redactor.addSecret(value),
       healthTimeoutMs: options.healthTimeoutMs,
       now,
+      journal,
     }),
     capacity,
     alerts,

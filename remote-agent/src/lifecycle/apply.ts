@@ -19,6 +19,8 @@ import { readStackFiles, writeStackFiles, type StackFileOnDisk } from '../stack/
 import type { RenderedStack } from '../stack/render';
 import { waitUntilHealthy } from './health';
 import type { InstanceRegistry } from './types';
+import type { OperationJournal } from '../operations/journal';
+import { applyUndo } from '../operations/apply-undo';
 
 /** What an instance's stack is rendered from: its registry entry and its secrets file. */
 export interface StackFacts {
@@ -68,6 +70,8 @@ export interface ApplyDeps {
   healthTimeoutMs: number;
   sleep(ms: number): Promise<void>;
   now(): Date;
+  /** Durable step record (operations/journal.ts); absent in tests that do not look at crashes. */
+  journal?: OperationJournal;
 }
 
 /** Statuses whose containers run: only then are services recreated (a stopped stack starts later with the new files). */
@@ -96,6 +100,18 @@ export async function applyStackChange(
     if (change.dryRun) return { plan, dryRun: true, instance };
 
     const progress = progressEmitter(id, deps);
+    // Before anything changes: what a restart after a crash needs to put the old facts back.
+    const op = await deps.journal?.begin(
+      'apply',
+      instance,
+      'files',
+      applyUndo(current, next, {
+        services: plan.services,
+        live,
+        touchesDatabase: change.beforeRecreate !== undefined,
+      }),
+    );
+    await op?.enter('files');
     const snapshot = onDisk.filter((f) => plan.files.includes(f.path));
     const restore = async (): Promise<void> => {
       await persistFacts(next, current, deps);
@@ -114,23 +130,28 @@ export async function applyStackChange(
     } catch (error) {
       progress('files', 'failed', undefined, error);
       await restore().catch(() => undefined);
+      await op?.end();
       throw error;
     }
     if (!live || plan.services.length === 0) {
       progress('done', 'done');
+      await op?.end();
       return { plan, dryRun: false, instance: updated };
     }
 
     let ranBefore = false;
     try {
       if (change.beforeRecreate) {
+        await op?.enter('database');
         progress('database', 'started');
         await change.beforeRecreate(current, next);
         ranBefore = true;
         progress('database', 'done');
       }
+      await op?.enter('recreate');
       await recreateAndWait(instance.project, dir, plan.services, deps, progress);
       progress('done', 'done');
+      await op?.end();
       return { plan, dryRun: false, instance: deps.registry.get(id) ?? updated };
     } catch (error) {
       const cause = describeError(error);
@@ -145,6 +166,7 @@ export async function applyStackChange(
         (e: unknown) => e,
       );
       progress('rollback', rollbackError ? 'failed' : 'done', plan.services, rollbackError);
+      await op?.end();
       throw new CodedError(
         ErrorCode.APPLY_FAILED,
         `${cause.message} ` +

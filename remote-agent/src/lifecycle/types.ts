@@ -9,6 +9,7 @@ import type {
   ServiceStats,
 } from '@protocol/types';
 import type { AuditInput } from '../state/audit-log';
+import type { OperationJournal } from '../operations/journal';
 
 /**
  * The seam between the agent's control plane (instances service: validation, permissions,
@@ -71,6 +72,8 @@ export interface LifecycleDeps {
   instanceDir(instanceId: string): string;
   emit(event: AgentEvent): void;
   audit(entry: AuditInput): void;
+  /** Durable step record of creations (absent in tests that do not look at crashes). */
+  journal?: OperationJournal;
   config: {
     creationConcurrency: number;
     resources: { minFreeMemoryMb: number; minFreeDiskMb: number; maxLoadPerCore: number };

@@ -12,6 +12,7 @@ import type { AgentEvent, Instance } from '@protocol/types';
 import { dbPasswordRotation } from './db-password';
 import { SettingsService } from './service';
 import { sendTestEmail } from './test-email';
+import type { OperationJournal } from '../operations/journal';
 
 export interface SettingsWiring {
   registry: InstanceRegistry;
@@ -25,6 +26,8 @@ export interface SettingsWiring {
   redact(value: string): void;
   healthTimeoutMs?: number;
   now(): Date;
+  /** Durable step record of applies (operations/journal.ts). */
+  journal?: OperationJournal;
 }
 
 /** The apply path's real dependencies: what other stack changes (size, domain) reuse too. */
@@ -42,6 +45,7 @@ export function createApplyDeps(w: Omit<SettingsWiring, 'see' | 'redact'>): Appl
     healthTimeoutMs: w.healthTimeoutMs ?? 3 * 60_000,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: w.now,
+    journal: w.journal,
   };
 }
 
