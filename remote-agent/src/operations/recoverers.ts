@@ -64,12 +64,16 @@ export function stackRecoverers(deps: StackRecoveryDeps): Record<string, Recover
     if (inst.status === 'running') {
       return { outcome: 'completed', message: said('create', r.step, 'it had finished.') };
     }
-    const now = await driver.states(inst);
+    // Cut off while waiting for health: the stack is up, so the wait is what is left to do.
+    const now =
+      r.step === 'health'
+        ? await driver.waitHealthy(inst).catch(() => driver.states(inst))
+        : await driver.states(inst);
     if (r.step === 'health' && allReady(now)) {
       await registry.update(inst.id, { status: 'running', services: now, error: undefined });
       return {
         outcome: 'completed',
-        message: said('create', r.step, 'every service was healthy, so it was finished.'),
+        message: said('create', r.step, 'the stack became healthy, so it was finished.'),
       };
     }
     await driver.teardown(inst);
