@@ -361,6 +361,7 @@ async function assemble(
     logger,
     now,
     healthTimeoutMs: options.healthTimeoutMs,
+    journal,
   });
 
   const services: AgentServices = {

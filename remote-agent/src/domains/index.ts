@@ -16,6 +16,7 @@ import { DomainService } from './service';
 import { DomainStore } from './store';
 import { createApplyDeps } from '../settings/wiring';
 import { stackChangeApplier } from './url-applier';
+import type { OperationJournal } from '../operations/journal';
 
 export { DomainService } from './service';
 
@@ -42,6 +43,8 @@ export async function startDomains(deps: {
   logger: Logger;
   now: () => Date;
   healthTimeoutMs?: number;
+  /** Durable step record of the URL switch's apply (operations/journal.ts). */
+  journal?: OperationJournal;
 }): Promise<Domains> {
   const store = await DomainStore.open(deps.dataDir);
   const proxy = new ReverseProxy({
@@ -60,6 +63,7 @@ export async function startDomains(deps: {
     emit: (event) => deps.bus.emit(event),
     healthTimeoutMs: deps.healthTimeoutMs,
     now: deps.now,
+    journal: deps.journal,
   });
   const service = new DomainService({
     store,
