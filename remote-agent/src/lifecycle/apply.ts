@@ -156,6 +156,7 @@ export async function applyStackChange(
     } catch (error) {
       const cause = describeError(error);
       const failedService = asCodedError(error)?.data.service;
+      await op?.enter('rollback');
       progress('rollback', 'started', plan.services, error);
       const rollbackError = await (async () => {
         await restore();

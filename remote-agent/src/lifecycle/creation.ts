@@ -166,6 +166,8 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
         },
         // Taken before the rollback: the failing service's logs go with its container.
         onFailed: async (step, err) => {
+          // A crash from here on must not be taken for one while waiting for health.
+          await op?.enter('rollback');
           failure = await driver.failureOf(inst, err);
           progress.record(id, {
             step,

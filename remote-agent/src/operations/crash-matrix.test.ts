@@ -9,7 +9,9 @@ import { RpcClient } from '../../../test/integration/agent-harness';
 import { DEFAULT_CONFIG, type AgentConfig } from '../config/schema';
 import { COMPOSE_PROJECT_LABEL } from '../docker/engine';
 import { FakeCompose, FakeDockerEngine } from '../docker/fake-engine';
+import { DockerError } from '../docker/docker-error';
 import { createDockerHost } from '../docker/host';
+import { ErrorCode } from '@protocol/error-codes';
 import { createLogger } from '../log/logger';
 import { LEGACY_RELEASE_ID } from '../stack/releases';
 import type { DiagnosticReport, Instance } from '@protocol/types';
@@ -65,10 +67,12 @@ function arm(at: string): Promise<void> {
   return new Promise((resolve) => (armed = { at, hit: resolve }));
 }
 
-async function start(): Promise<{ agent: Agent; client: RpcClient }> {
+async function start(
+  overrides: Partial<AgentConfig> = {},
+): Promise<{ agent: Agent; client: RpcClient }> {
   const agent = await createAgent({
     dataDir,
-    config,
+    config: { ...config, ...overrides },
     docker: createDockerHost({ dataDir, engine, compose, readHost: async () => roomy }),
     detectExternalHost: () => '203.0.113.7',
     isPortBindable: async () => true,
@@ -91,10 +95,13 @@ async function start(): Promise<{ agent: Agent; client: RpcClient }> {
 }
 
 /** The crash: this agent does nothing more (its data-dir lock goes, as with a dead process). */
-async function crashAndRestart(agent: Agent): Promise<{ agent: Agent; client: RpcClient }> {
+async function crashAndRestart(
+  agent: Agent,
+  overrides: Partial<AgentConfig> = {},
+): Promise<{ agent: Agent; client: RpcClient }> {
   await agent.close();
   agents = agents.filter((a) => a !== agent);
-  return start();
+  return start(overrides);
 }
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 5_000): Promise<T> {
@@ -218,6 +225,87 @@ describe('crash-point matrix: creation', () => {
     expect(after.lastOperation).toMatchObject({ kind: 'create', step, outcome });
     expect(after.lastOperation!.message).toContain(`interrupted at step "${step}"`);
     if (outcome === 'rolled-back') expect(engine.leftovers(instance.project)).toEqual([]);
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+describe('crash-point matrix: an operation killed while rolling itself back', () => {
+  const upFails = () =>
+    (compose.failOn.up = new DockerError(ErrorCode.START_FAILED, 'compose up failed (test)'));
+
+  it('a failed creation: rolled back on restart, not taken for one waiting for health', async () => {
+    const first = await start();
+    upFails();
+    const crashed = arm('create:rollback');
+    const { instance } = await first.client.call<{ instance: Instance }>('instances.create', {
+      name: 'Failing',
+    });
+    await crashed;
+    compose.failOn = {};
+    const { agent, client } = await crashAndRestart(first.agent);
+
+    expect(agent.registry.get(instance.id)).toMatchObject({
+      status: 'failed',
+      lastOperation: { kind: 'create', step: 'rollback', outcome: 'rolled-back' },
+    });
+    expect(engine.leftovers(instance.project)).toEqual([]);
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+
+  it('a failed settings change: the previous settings are back on restart', async () => {
+    const first = await start();
+    const inst = await createRunning(first.agent, first.client, 'Failing change');
+    upFails();
+    const crashed = arm('apply:rollback');
+    void first.client
+      .call('instances.settings.set', {
+        id: inst.id,
+        changes: { 'auth.siteUrl': 'https://failing.example.com' },
+      })
+      .catch(() => undefined);
+    await crashed;
+    compose.failOn = {};
+    const { agent, client } = await crashAndRestart(first.agent);
+
+    const after = agent.registry.get(inst.id)!;
+    expect(after).toMatchObject({
+      status: 'running',
+      lastOperation: { kind: 'apply', step: 'rollback', outcome: 'rolled-back' },
+    });
+    expect(after.settings?.['auth.siteUrl']).toBeUndefined();
+    expect(await diagnosedFiles(client, inst.id)).toBe('ok');
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+describe('crash-point matrix: a creation waiting in the queue', () => {
+  it('resumes on restart: the queue lived in memory, the queued record did not', async () => {
+    const first = await start({ creationConcurrency: 1 });
+    const crashed = arm('create:start');
+    const { instance: ahead } = await first.client.call<{ instance: Instance }>(
+      'instances.create',
+      { name: 'Ahead' },
+    );
+    await crashed;
+    const { instance: queued } = await first.client.call<{ instance: Instance }>(
+      'instances.create',
+      { name: 'Queued' },
+    );
+    expect(first.agent.registry.get(queued.id)!.status).toBe('queued');
+    const { agent, client } = await crashAndRestart(first.agent);
+
+    expect(agent.registry.get(ahead.id)).toMatchObject({
+      status: 'failed',
+      lastOperation: { kind: 'create', step: 'start', outcome: 'rolled-back' },
+    });
+    await until('the queued creation to run', () =>
+      agent.registry.get(queued.id)?.status === 'running' ? true : undefined,
+    );
+    await agent.lifecycle.idle();
+    expect(agent.registry.get(queued.id)!.lastOperation).toBeUndefined();
     await expectTruthful(agent);
     await expectCleanAfterDeleting(agent, client);
   });

@@ -107,7 +107,8 @@ export function stackRecoverers(deps: StackRecoveryDeps): Record<string, Recover
     const inst = registry.get(r.instanceId);
     if (!inst) return { outcome: 'rolled-back', message: said('apply', r.step, 'project gone.') };
     const undo = r.data as unknown as ApplyUndo;
-    // Past the database step, the live database already has the new password: roll forward.
+    // Past the database step, the live database already has the new password: roll forward
+    // (unless the apply was already rolling itself back: `rollback` puts the old one back).
     const forward = undo.touchesDatabase && (r.step === 'recreate' || r.step === 'health');
     if (!forward) {
       const patch: Partial<Instance> = { ...undo.fields };
