@@ -1093,6 +1093,7 @@ export const en = {
       'read-back': 'reading the backup',
       'safety-backup': 'safety backup',
       replace: 'data replacement',
+      rollback: 'rollback',
     },
   },
 } as const;

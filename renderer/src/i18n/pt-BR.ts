@@ -1101,6 +1101,7 @@ export const ptBR: Catalogue = {
       'read-back': 'leitura do backup',
       'safety-backup': 'backup de segurança',
       replace: 'substituição dos dados',
+      rollback: 'reversão',
     },
   },
 };
