@@ -254,8 +254,10 @@ describe('long operations under a real SIGKILL at a named step', () => {
       lastOperation: { kind: 'create', step: 'start', outcome: 'rolled-back' },
     });
     expect(await dockerObjects(a.project)).toEqual([]);
+    // The smallest stack (no optional services): this is about the kill, not the services.
     const { instance: b } = await agent.client.call<{ instance: Instance }>('instances.create', {
       name: 'killed in health',
+      optionalServices: { functions: false, realtime: false, imgproxy: false, studio: false },
     });
     projects.push(b.project);
     expect(await agent.died).toBe('SIGKILL');

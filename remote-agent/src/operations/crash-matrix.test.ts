@@ -116,11 +116,14 @@ async function until<T>(what: string, probe: () => T | undefined, ms = 5_000): P
 
 async function createRunning(agent: Agent, client: RpcClient, name: string): Promise<Instance> {
   const { instance } = await client.call<{ instance: Instance }>('instances.create', { name });
-  return until('the instance to run', () => {
+  const running = await until('the instance to run', () => {
     const now = agent.registry.get(instance.id);
     if (now?.status === 'failed') throw new Error(JSON.stringify(now.error));
     return now?.status === 'running' ? now : undefined;
   });
+  // `running` is written just before the creation's journal record goes: wait for that too.
+  await agent.lifecycle.idle();
+  return running;
 }
 
 const TRANSITIONAL = ['queued', 'creating', 'starting', 'stopping', 'restarting', 'deleting'];

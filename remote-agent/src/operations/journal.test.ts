@@ -99,9 +99,29 @@ describe('recovery pass', () => {
     expect(instances.abc123.lastOperation).toMatchObject({ outcome: 'rolled-back', step: 'start' });
     expect(instances.def456.lastOperation?.message).toContain('tries again at its next start');
     expect(audit).toHaveLength(2);
+
     // Docker down: the apply stays for the next start; the creation is settled.
     expect((await OperationJournal.open(dataDir)).unfinished().map((r) => r.kind)).toEqual([
       'apply',
     ]);
+    const left = await OperationJournal.open(dataDir);
+    await left.settle(left.unfinished()[0]!.id);
+
+    // A record whose operation had in fact finished says nothing over a newer one's note.
+    const later = await OperationJournal.open(dataDir);
+    await later.begin('create', shop, 'health');
+    await new Promise((r) => setTimeout(r, 5));
+    await later.begin('backup', shop, 'backup');
+    await recoverOperations({
+      journal: await OperationJournal.open(dataDir),
+      registry: registry(instances),
+      audit: () => undefined,
+      now: () => new Date('2026-12-02T11:00:00Z'),
+      recoverers: {
+        create: async () => ({ outcome: 'completed', message: 'had finished' }),
+        backup: async () => ({ outcome: 'rolled-back', message: 'nothing recorded' }),
+      },
+    });
+    expect(instances.abc123.lastOperation).toMatchObject({ kind: 'backup' });
   });
 });

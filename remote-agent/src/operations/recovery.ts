@@ -31,6 +31,7 @@ export interface RecoveryDeps {
  */
 export async function recoverOperations(deps: RecoveryDeps): Promise<InterruptedOperation[]> {
   const reports: InterruptedOperation[] = [];
+  const noted = new Set<string>();
   for (const record of deps.journal.unfinished()) {
     const recover = deps.recoverers[record.kind];
     let report: InterruptedOperation;
@@ -54,12 +55,12 @@ export async function recoverOperations(deps: RecoveryDeps): Promise<Interrupted
             : 'Run a diagnosis and a repair.'),
       };
       if (dockerDown) {
-        await note(deps, record, report);
+        await note(deps, record, report, noted);
         reports.push(report);
         continue;
       }
     }
-    await note(deps, record, report);
+    await note(deps, record, report, noted);
     await deps.journal.settle(record.id);
     reports.push(report);
   }
@@ -70,9 +71,14 @@ async function note(
   deps: RecoveryDeps,
   record: OperationRecord,
   report: InterruptedOperation,
+  noted: Set<string>,
 ): Promise<void> {
-  if (deps.registry.get(record.instanceId)) {
+  // Records come newest first. An older one found already finished (the agent died between
+  // its last write and removing the record) must not hide what a newer one says.
+  const hidden = report.outcome === 'completed' && noted.has(record.instanceId);
+  if (deps.registry.get(record.instanceId) && !hidden) {
     await deps.registry.update(record.instanceId, { lastOperation: report });
+    noted.add(record.instanceId);
   }
   deps.audit({
     actor: 'agent',
