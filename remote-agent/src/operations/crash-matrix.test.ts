@@ -401,6 +401,10 @@ describe('crash-point matrix: upgrade', () => {
       await first.agent.registry.update(created.id, { release: LEGACY_RELEASE_ID });
       const composeFile = path.join(dataDir, 'instances', created.id, 'docker-compose.yml');
       const composeBefore = await readFile(composeFile, 'utf8');
+      const { plan } = await first.client.call<{ plan: { databaseChanges: boolean } }>(
+        'instances.upgradePlan',
+        { id: created.id },
+      );
       const crashed = arm(`upgrade:${step}`);
       void first.client.call('instances.upgrade', { id: created.id }).catch(() => undefined);
       await crashed;
@@ -417,6 +421,10 @@ describe('crash-point matrix: upgrade', () => {
       } else {
         // The new release's files were written: the previous release's are back.
         expect(await diagnosedFiles(client, created.id)).toBe('ok');
+        // A new Postgres image may have run on the data: the note says what to do then.
+        expect(agent.registry.get(created.id)!.lastOperation!.message.includes('new image')).toBe(
+          plan.databaseChanges,
+        );
       }
       await expectTruthful(agent);
       await expectCleanAfterDeleting(agent, client);

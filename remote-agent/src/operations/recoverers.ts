@@ -139,7 +139,11 @@ export function stackRecoverers(deps: StackRecoveryDeps): Record<string, Recover
 
   const upgrade: Recoverer = async (r) => {
     const inst = registry.get(r.instanceId);
-    const { from, to } = r.data as { from: string; to: string };
+    const { from, to, databaseChanges } = r.data as {
+      from: string;
+      to: string;
+      databaseChanges?: boolean;
+    };
     if (!inst) return { outcome: 'rolled-back', message: said('upgrade', r.step, 'project gone.') };
     if (inst.release === to && inst.status === 'running') {
       return {
@@ -156,9 +160,18 @@ export function stackRecoverers(deps: StackRecoveryDeps): Record<string, Recover
     }
     const back = await bringBack({ ...inst, release: from });
     await registry.update(inst.id, { release: from });
+    // The new database image may have migrated the data before the kill; the old image then
+    // runs on it. The backup taken before the upgrade is the way back if it does not come up.
+    const migrated = databaseChanges
+      ? ' Its database may have started on the new image: if it is not healthy, restore the backup taken before the upgrade.'
+      : '';
     const result: RecoveryResult = {
       outcome: 'rolled-back',
-      message: said('upgrade', r.step, `the project was put back on ${from} (${back.status}).`),
+      message: said(
+        'upgrade',
+        r.step,
+        `the project was put back on ${from} (${back.status}).${migrated}`,
+      ),
     };
     return result;
   };

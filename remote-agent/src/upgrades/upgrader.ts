@@ -132,6 +132,7 @@ export class Upgrader {
     const op = await this.deps.journal?.begin('upgrade', instance, 'backup', {
       from: plan.from,
       to: plan.to,
+      databaseChanges: plan.databaseChanges,
     });
     await op?.enter('backup');
     // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
