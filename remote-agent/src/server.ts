@@ -61,6 +61,10 @@ import { PostgresMajorUpgrader } from './upgrades/postgres-major';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 import { startRecovery, type Recovery } from './startup';
 import { diskGuard } from './disk';
+import { crashPointFromEnv, type CrashPoint } from './operations/crash-points';
+import { OperationJournal } from './operations/journal';
+import { recoverOperations } from './operations/recovery';
+import { stackRecoverers } from './operations/recoverers';
 
 export interface Clock {
   now(): Date;
@@ -96,6 +100,8 @@ export interface CreateAgentOptions {
   alerts?: boolean;
   /** Bringing projects back after a reboot or an engine restart, unless a test says false. */
   recovery?: boolean;
+  /** Stops long operations at a named step (crash tests); default: ULTRABASE_TEST_CRASH_AT. */
+  crashPoint?: CrashPoint;
 }
 
 export interface Agent {
@@ -152,6 +158,16 @@ async function assemble(
         logger.error('audit append failed', { ...errorFields(error), action: entry.action }),
       );
   const registry = new StoreInstanceRegistry(store, (e) => bus.emit(e), now);
+  const journal = await OperationJournal.open(dataDir, {
+    now,
+    crashPoint: options.crashPoint ?? crashPointFromEnv(options.env ?? process.env),
+    // An operation that ends normally makes an older note about an interrupted one stale.
+    onEnd: async ({ instanceId }) => {
+      if (registry.get(instanceId)?.lastOperation) {
+        await registry.update(instanceId, { lastOperation: undefined });
+      }
+    },
+  });
   const files = new InstanceFiles(dataDir);
   const releases = new ReleaseCatalog([
     ...BUILTIN_RELEASES,
@@ -178,6 +194,7 @@ async function assemble(
       emit: (event) => bus.emit(event),
       audit: appendAudit,
       releaseDiskReserve: () => disk.reserve.release(),
+      journal,
       config: {
         creationConcurrency: config.creationConcurrency,
         resources: config.resources,
@@ -212,6 +229,7 @@ async function assemble(
       for (const value of secretValues(secrets)) logger.redactor.addSecret(value);
     },
     lifecycle,
+    journal,
     config: { maxInstances: config.maxInstances, externalHost: stack.externalHost },
     capacity: {
       memoryTotalMb: async () => (await docker.readHost()).memoryTotalMb,
@@ -231,6 +249,7 @@ async function assemble(
     releaseDiskReserve: () => disk.reserve.release(),
     now,
     healthTimeoutMs: options.healthTimeoutMs,
+    journal,
   });
   const upgrader = new Upgrader({
     driver: lifecycle.driver,
@@ -244,6 +263,7 @@ async function assemble(
     healthTimeoutMs: config.upgradeHealthTimeoutMs,
     // The agent's diagnosis once healthy (`health` is built below; used only when serving).
     diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
+    journal,
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:
@@ -321,6 +341,7 @@ async function assemble(
     checkDisk: disk.check('backup'),
     now,
     redact: (secret) => logger.redactor.addSecret(secret),
+    journal,
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());
@@ -342,6 +363,24 @@ async function assemble(
   await auth.pruneSessions();
   await guardExistingSecrets({ registry, files, logger });
   await removeStrayInstanceDirs({ registry, files, logger });
+  // Operations the last run was cut off in are finished or rolled back before the reconcile.
+  const recovered = await recoverOperations({
+    journal,
+    registry,
+    audit: appendAudit,
+    now,
+    recoverers: {
+      ...stackRecoverers({
+        driver: lifecycle.driver,
+        registry,
+        files,
+        render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+      }),
+      backup: (record) => backups.recover(record),
+      restore: (record) => backups.recover(record),
+    },
+  });
+  for (const r of recovered) logger.warn('interrupted operation recovered', { ...r });
   await lifecycle.reconcile();
   late.recovery =
     options.recovery === false
@@ -390,6 +429,7 @@ async function assemble(
     logger,
     now,
     healthTimeoutMs: options.healthTimeoutMs,
+    journal,
   });
 
   const services: AgentServices = {
@@ -422,6 +462,7 @@ async function assemble(
       checkDisk: disk.check('apply'),
       releaseDiskReserve: () => disk.reserve.release(),
       now,
+      journal,
     }),
     capacity,
     alerts,

@@ -1,11 +1,18 @@
 // Issue 3's crash test: kill -9 the real daemon again and again while clients are writing,
 // restart it, and check that the state is valid and that nothing it acknowledged was lost.
+// Issue 22's: the real daemon kills itself (SIGKILL) at named steps of a creation and a
+// deletion of a real stack on the rig's stand-in images; each restart must finish or roll back
+// what it was cut off in, with nothing left in Docker. The whole operation × step matrix runs
+// in the unit tier (remote-agent/src/operations/crash-matrix.test.ts).
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, promises as fs, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, Instance } from '@protocol/types';
 import { adminCreate, buildAgent, RpcClient, startDaemon, type Daemon } from './agent-harness';
+import { ensureStandinImages } from '../rig/images';
+import { CRASH_AT_ENV } from '../../remote-agent/src/operations/crash-points';
 
 const ROUNDS = 6;
 let dir: string;
@@ -148,4 +155,138 @@ describe('agent state under kill -9', () => {
     expect(audit.length).toBeGreaterThan(0);
     c.close();
   });
+});
+
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', args, { timeout: 120_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`docker ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
+    ),
+  );
+}
+
+/** Containers, networks and volumes Docker still has with the project's compose label. */
+async function dockerObjects(project: string): Promise<string[]> {
+  const filter = ['--filter', `label=com.docker.compose.project=${project}`];
+  const lists = await Promise.all([
+    docker(['ps', '-aq', ...filter]),
+    docker(['network', 'ls', '-q', ...filter]),
+    docker(['volume', 'ls', '-q', ...filter]),
+  ]);
+  return lists.flatMap((l) => l.split('\n').filter(Boolean));
+}
+
+describe('long operations under a real SIGKILL at a named step', () => {
+  let crashDir: string;
+  let crashData: string;
+  let crashConfig: string;
+  let current: Daemon | undefined;
+  const projects: string[] = [];
+
+  beforeAll(async () => {
+    const { images } = await ensureStandinImages();
+    crashDir = mkdtempSync(path.join(tmpdir(), 'ub-agent-steps-'));
+    crashData = path.join(crashDir, 'data');
+    crashConfig = path.join(crashDir, 'agent.json');
+    writeFileSync(
+      crashConfig,
+      JSON.stringify({
+        images,
+        resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
+        capacity: { memoryOvercommit: 100 },
+        portRanges: {
+          kongHttp: [36000, 36099],
+          kongHttps: [36100, 36199],
+          postgres: [36200, 36299],
+          poolerTransaction: [36300, 36399],
+        },
+      }),
+    );
+    expect(adminCreate(crashData, 'root', 'root-password-1').status).toBe(0);
+  }, 600_000);
+
+  afterAll(async () => {
+    await current?.kill9();
+    for (const p of projects) {
+      const ids = await dockerObjects(p).catch(() => []);
+      if (ids.length > 0) await docker(['rm', '-f', ...ids]).catch(() => undefined);
+      await docker(['network', 'rm', `${p}_default`]).catch(() => undefined);
+    }
+    await fs.rm(crashDir, { recursive: true, force: true });
+  });
+
+  /** A daemon that kills itself at `<kind>:<step>` (or never, without one), and its client. */
+  async function boot(crashAt?: string) {
+    current = await startDaemon({
+      dataDir: crashData,
+      socket: path.join(crashDir, 'agent.sock'),
+      args: ['--config', crashConfig],
+      env: { INVOCATION_ID: '', [CRASH_AT_ENV]: crashAt ?? '' },
+    });
+    const daemon = current;
+    const died = new Promise<string | null>((resolve) =>
+      daemon.proc.once('exit', (_code, signal) => resolve(signal)),
+    );
+    const client = await RpcClient.connect(daemon.socket);
+    await client.login('root', 'root-password-1');
+    return { client, died };
+  }
+
+  const get = async (client: RpcClient, id: string) =>
+    (await client.call<{ instances: Instance[] }>('instances.list')).instances.find(
+      (i) => i.id === id,
+    );
+
+  it('finishes or rolls back a creation and finishes a deletion killed mid-way, leaving nothing in Docker', async () => {
+    const started = Date.now();
+    // 1. Killed as compose up is about to run.
+    let agent = await boot('create:start');
+    const { instance: a } = await agent.client.call<{ instance: Instance }>('instances.create', {
+      name: 'killed at start',
+    });
+    projects.push(a.project);
+    expect(await agent.died).toBe('SIGKILL');
+
+    // 2. The restart rolls it back; then killed again while a new stack waits for health.
+    agent = await boot('create:health');
+    expect(await get(agent.client, a.id)).toMatchObject({
+      status: 'failed',
+      lastOperation: { kind: 'create', step: 'start', outcome: 'rolled-back' },
+    });
+    expect(await dockerObjects(a.project)).toEqual([]);
+    // The smallest stack (no optional services): this is about the kill, not the services.
+    const { instance: b } = await agent.client.call<{ instance: Instance }>('instances.create', {
+      name: 'killed in health',
+      optionalServices: { functions: false, realtime: false, imgproxy: false, studio: false },
+    });
+    projects.push(b.project);
+    expect(await agent.died).toBe('SIGKILL');
+    expect((await dockerObjects(b.project)).length).toBeGreaterThan(0);
+
+    // 3. The restart finishes that one (its stack was up); then killed deleting it.
+    agent = await boot('delete:containers');
+    expect(await get(agent.client, b.id)).toMatchObject({
+      status: 'running',
+      lastOperation: { kind: 'create', step: 'health', outcome: 'completed' },
+    });
+    void agent.client.call('instances.delete', { id: b.id }).catch(() => undefined);
+    expect(await agent.died).toBe('SIGKILL');
+    expect((await dockerObjects(b.project)).length).toBeGreaterThan(0);
+
+    // 4. The restart finishes the deletion: nothing of it in the registry, on disk or in Docker.
+    agent = await boot();
+    expect(await get(agent.client, b.id)).toBeUndefined();
+    expect(await dockerObjects(b.project)).toEqual([]);
+    expect(readdirSync(path.join(crashData, 'instances')).sort()).toEqual([a.id]);
+    expect(readdirSync(path.join(crashData, 'operations'))).toEqual([]);
+    // The rolled-back creation kept only its record (and ports) until deleted, like any failure.
+    await agent.client.call('instances.delete', { id: a.id });
+    expect(
+      (await agent.client.call<{ instances: Instance[] }>('instances.list')).instances,
+    ).toEqual([]);
+    agent.client.close();
+    await current!.stop();
+    current = undefined;
+    console.log(`four kills and restarts with two real stacks: ${Date.now() - started} ms`);
+  }, 900_000);
 });

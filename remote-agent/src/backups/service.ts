@@ -39,6 +39,9 @@ import { RepositoryPassword } from './repository-password';
 import { dbContainer, startAll, stopAllButDb } from './project-stack';
 import { backupsToKeep, type RetentionPolicy } from './retention';
 import type { BackupSchedule } from './schedule';
+import type { OperationJournal, OperationRecord } from '../operations/journal';
+import type { RecoveryResult } from '../operations/recovery';
+import { removeResticContainers } from '../operations/restic-containers';
 import { ScheduleStore, type StoredSchedule } from './schedule-store';
 
 export interface BackupServiceDeps {
@@ -57,6 +60,8 @@ export interface BackupServiceDeps {
   checkDisk?(): Promise<void>;
   /** Registers a secret that arrived with a request (another server's password) with the log guard. */
   redact?(secret: string): void;
+  /** Durable step record of backups and restores (operations/journal.ts). */
+  journal?: OperationJournal;
 }
 
 interface Job extends QueuedJob {
@@ -399,12 +404,27 @@ export class BackupService {
     });
   }
 
+  /** Journaled: a backup the agent is cut off in leaves no half-written work behind. */
   private async backupNow(
     job: Job,
     instance: Instance,
     options: { kind?: BackupKind; destinations?: string[] },
   ): Promise<BackupResult> {
     await this.deps.checkDisk?.();
+    const op = await this.deps.journal?.begin('backup', instance, 'backup');
+    await op?.enter('backup');
+    try {
+      return await this.backupUnjournaled(job, instance, options);
+    } finally {
+      await op?.end();
+    }
+  }
+
+  private async backupUnjournaled(
+    job: Job,
+    instance: Instance,
+    options: { kind?: BackupKind; destinations?: string[] },
+  ): Promise<BackupResult> {
     await this.password.ensure();
     const chosen = await this.chooseDestinations(options.destinations);
     const workDir = path.join(this.backupsDir, 'work');
@@ -445,10 +465,15 @@ export class BackupService {
     const entry = await this.mustGetEntry(instanceId, backupId);
     const staging = this.stagingDir(job.id);
     const safetyStaging = this.stagingDir(`${job.id}-safety`);
+    const op = await this.deps.journal?.begin('restore', this.mustGet(instanceId), 'read-back', {
+      backupId,
+    });
     try {
+      await op?.enter('read-back');
       // 1. Read the backup back in full: a bad password or a damaged repository stops here.
       const verified = await this.readBack(job, entry, destinationId, staging);
       // 2. A backup of what is there now, so the restore itself can be undone.
+      await op?.enter('safety-backup');
       this.progress(job, { phase: 'safety-backup', message: 'Backing up the current state first' });
       const instance = this.mustGet(instanceId);
       const safety = await this.backupNow(job, instance, {
@@ -459,6 +484,7 @@ export class BackupService {
       const project = { name: instance.project, dir: this.deps.instanceDir(instanceId) };
       const compose = await this.deps.compose();
       const db = await this.dbTarget(instance);
+      await op?.enter('replace', { safetyBackupId: safety.manifest.id });
       await stopAllButDb(compose, project);
       try {
         await applyBackup(this.restoreDeps(job), {
@@ -487,11 +513,13 @@ export class BackupService {
         await startAll(compose, project);
         throw error;
       }
+      await op?.enter('start');
       this.progress(job, { phase: 'starting', message: 'Starting the project again' });
       await startAll(compose, project);
       this.progress(job, { phase: 'done', backupId, percent: 100 });
       return { safetyBackupId: safety.manifest.id };
     } finally {
+      await op?.end();
       await fs.rm(staging, { recursive: true, force: true });
       await fs.rm(safetyStaging, { recursive: true, force: true });
     }
@@ -639,6 +667,54 @@ export class BackupService {
   async drillLatest(instanceId: string): Promise<void> {
     const latest = (await this.index.list(instanceId))[0];
     if (latest) await this.verify(instanceId, latest.manifest.id).done;
+  }
+
+  /**
+   * Start-up recovery of a backup or a restore the agent was cut off in (operations/recovery.ts):
+   * no restic container or temporary file is left; a restore cut off while replacing data gets
+   * its safety backup put back, one cut off later is finished; the project runs again.
+   */
+  async recover(record: OperationRecord): Promise<RecoveryResult> {
+    await removeResticContainers();
+    await fs.rm(path.join(this.backupsDir, 'work'), { recursive: true, force: true });
+    await fs.rm(path.join(this.backupsDir, 'staging'), { recursive: true, force: true });
+    const at = `at step "${record.step}" (the agent stopped)`;
+    if (record.kind === 'backup') {
+      return {
+        outcome: 'rolled-back',
+        message: `The backup was interrupted ${at}; nothing was recorded and its temporary files were removed.`,
+      };
+    }
+    const instance = this.mustGet(record.instanceId);
+    const project = { name: instance.project, dir: this.deps.instanceDir(instance.id) };
+    const compose = await this.deps.compose();
+    const safetyBackupId = record.data.safetyBackupId as string | undefined;
+    if (record.step === 'replace' && safetyBackupId) {
+      const job: Job = { id: `recover-${record.id}`, instanceId: instance.id, kind: 'restore' };
+      const staging = this.stagingDir(job.id);
+      try {
+        const safety = await this.mustGetEntry(instance.id, safetyBackupId);
+        const undo = await this.readBack(job, safety, LOCAL_DESTINATION_ID, staging);
+        await applyBackup(this.restoreDeps(job), {
+          backup: undo,
+          db: await this.dbTarget(instance),
+          projectDir: project.dir,
+          keepRolePasswords: false,
+        });
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+    }
+    await startAll(compose, project);
+    return record.step === 'start'
+      ? { outcome: 'completed', message: `The restore was interrupted ${at}; it was finished.` }
+      : {
+          outcome: 'rolled-back',
+          message:
+            record.step === 'replace'
+              ? `The restore was interrupted ${at}; the safety backup taken before it was put back.`
+              : `The restore was interrupted ${at}, before any data was replaced; nothing changed.`,
+        };
   }
 
   /** A recent job's progress (what `backups.job` answers), or undefined when unknown. */

@@ -20,6 +20,7 @@ import { DEFAULT_BUSY_POLL_MS, DEFAULT_BUSY_WAIT_MS, retryWhileBusy } from './bu
 import { DatabaseAccess } from './database-access';
 import { databaseCertificateFiles } from './database-certificate-files';
 import type { StackChange } from '../lifecycle/apply';
+import type { OperationJournal } from '../operations/journal';
 
 export { DomainService } from './service';
 
@@ -49,6 +50,8 @@ export async function startDomains(deps: {
   healthTimeoutMs?: number;
   /** How long a domain change waits for another operation on the project (tests: short). */
   busyWaitMs?: number;
+  /** Durable step record of the URL switch's apply (operations/journal.ts). */
+  journal?: OperationJournal;
 }): Promise<Domains> {
   const store = await DomainStore.open(deps.dataDir);
   const proxy = new ReverseProxy({
@@ -67,6 +70,7 @@ export async function startDomains(deps: {
     emit: (event) => deps.bus.emit(event),
     healthTimeoutMs: deps.healthTimeoutMs,
     now: deps.now,
+    journal: deps.journal,
   });
   // A domain change waits for a backup or an upgrade on the project instead of failing BUSY.
   const applyInTurn = (change: StackChange) =>

@@ -2,6 +2,7 @@ import type { Caller } from '../auth/service';
 import type { InstanceSecrets } from '../credentials/secrets';
 import { AgentError } from '@common/coded-error';
 import type { Lifecycle, LogSink } from '../lifecycle/types';
+import type { OperationJournal } from '../operations/journal';
 import { ErrorCode } from '@protocol/error-codes';
 import type {
   Exposure,
@@ -43,6 +44,8 @@ export interface InstanceServiceDeps {
   /** Every generated secret is registered here so the log guard can cut it out. */
   onSecrets(secrets: InstanceSecrets): void;
   lifecycle: Lifecycle;
+  /** Durable step record of deletions (operations/journal.ts); absent in tests without crashes. */
+  journal?: OperationJournal;
   config: { maxInstances: number; externalHost?: string };
   now: () => Date;
   newId?: () => string;
@@ -202,10 +205,21 @@ export class InstanceService {
         'Only the owner of this project or an admin may delete it.',
       );
     }
-    // A dry-run entry never reached Docker: its files are all there is.
-    if (instance.status !== 'created') await this.deps.lifecycle.remove(id);
+    // Journaled: a deletion the agent is cut off in is finished at its next start.
+    const op = await this.deps.journal?.begin('delete', instance, 'containers');
+    await op?.enter('containers');
+    try {
+      // A dry-run entry never reached Docker: its files are all there is.
+      if (instance.status !== 'created') await this.deps.lifecycle.remove(id);
+    } catch (error) {
+      await op?.end(); // failed, recorded on the entry: deleting again is the person's call
+      throw error;
+    }
+    await op?.enter('files');
     await this.deps.files.remove(id);
+    await op?.enter('registry');
     await this.deps.registry.remove(id);
+    await op?.end();
   }
 
   /** Stopping a creation is the creator's call (or an admin's), like deleting it. */

@@ -20,6 +20,8 @@ import { readStackFiles, writeStackFiles, type StackFileOnDisk } from '../stack/
 import type { RenderedStack } from '../stack/render';
 import { waitUntilHealthy } from './health';
 import type { InstanceRegistry } from './types';
+import type { OperationJournal } from '../operations/journal';
+import { applyUndo } from '../operations/apply-undo';
 
 /** What an instance's stack is rendered from: its registry entry and its secrets file. */
 export interface StackFacts {
@@ -73,6 +75,8 @@ export interface ApplyDeps {
   checkDisk?(): Promise<void>;
   /** Gives back the disk reserve when a write fails for a full disk, so the restore can write. */
   releaseDiskReserve?(): Promise<unknown>;
+  /** Durable step record (operations/journal.ts); absent in tests that do not look at crashes. */
+  journal?: OperationJournal;
 }
 
 /** Statuses whose containers run: only then are services recreated (a stopped stack starts later with the new files). */
@@ -102,6 +106,18 @@ export async function applyStackChange(
     await deps.checkDisk?.();
 
     const progress = progressEmitter(id, deps);
+    // Before anything changes: what a restart after a crash needs to put the old facts back.
+    const op = await deps.journal?.begin(
+      'apply',
+      instance,
+      'files',
+      applyUndo(current, next, {
+        services: plan.services,
+        live,
+        touchesDatabase: change.beforeRecreate !== undefined,
+      }),
+    );
+    await op?.enter('files');
     const snapshot = onDisk.filter((f) => plan.files.includes(f.path));
     const restore = async (): Promise<void> => {
       await persistFacts(next, current, deps);
@@ -125,6 +141,7 @@ export async function applyStackChange(
         () => true,
         () => false,
       );
+      await op?.end();
       if (diskFull)
         throw diskFullError(
           'apply',
@@ -136,23 +153,28 @@ export async function applyStackChange(
     }
     if (!live || plan.services.length === 0) {
       progress('done', 'done');
+      await op?.end();
       return { plan, dryRun: false, instance: updated };
     }
 
     let ranBefore = false;
     try {
       if (change.beforeRecreate) {
+        await op?.enter('database');
         progress('database', 'started');
         await change.beforeRecreate(current, next);
         ranBefore = true;
         progress('database', 'done');
       }
+      await op?.enter('recreate');
       await recreateAndWait(instance.project, dir, plan.services, deps, progress);
       progress('done', 'done');
+      await op?.end();
       return { plan, dryRun: false, instance: deps.registry.get(id) ?? updated };
     } catch (error) {
       const cause = describeError(error);
       const failedService = asCodedError(error)?.data.service;
+      await op?.enter('rollback');
       progress('rollback', 'started', plan.services, error);
       const rollbackError = await (async () => {
         await restore();
@@ -163,6 +185,7 @@ export async function applyStackChange(
         (e: unknown) => e,
       );
       progress('rollback', rollbackError ? 'failed' : 'done', plan.services, rollbackError);
+      await op?.end();
       throw new CodedError(
         ErrorCode.APPLY_FAILED,
         `${cause.message} ` +

@@ -26,7 +26,8 @@ export type CreationOutcome =
     };
 
 export interface CreationHooks {
-  onStep?(step: CreationStepName): void;
+  /** Awaited before the step runs: the place to record it durably (operations/journal.ts). */
+  onStep?(step: CreationStepName): Promise<void> | void;
   /** Awaited before any rollback: the place to look at what failed while it still exists. */
   onFailed?(step: CreationStepName, error: unknown): Promise<void> | void;
   /**
@@ -46,7 +47,7 @@ export async function executeCreation<Ctx>(
     const step = steps[i]!;
     try {
       hooks.signal?.throwIfAborted();
-      hooks.onStep?.(step.name);
+      await hooks.onStep?.(step.name);
       await step.run(ctx);
       // A step that ignored the signal still must not let the creation carry on past it.
       hooks.signal?.throwIfAborted();

@@ -4,7 +4,13 @@ import { sleep, withRetry } from '../docker/retry';
 import type { Instance, InstanceFailure, ServiceState } from '@protocol/types';
 import { untilAborted } from './cancellation';
 import { checkResources } from './resources';
-import { executeCreation, type CreationStep, type CreationStepName } from './creation-plan';
+import {
+  CREATION_STEPS,
+  executeCreation,
+  type CreationStep,
+  type CreationStepName,
+} from './creation-plan';
+import type { Operation } from '../operations/journal';
 import { readStack, type StackSummary } from './stack-file';
 import type { StackDriver } from './stack-driver';
 import type { Lease } from '../instances/state';
@@ -137,6 +143,8 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
       return; // deleted or operated on meanwhile; the holder decides its fate
     }
     const started = Date.now();
+    // Left open when the registry cannot be written: the next start then finishes the job.
+    let op: Operation | undefined;
     try {
       progress.record(id, {
         step: 'queued',
@@ -150,14 +158,18 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
         services: [],
       });
       const ctx: CreationContext = { id, inst, signal };
+      op = await deps.journal?.begin('create', inst, CREATION_STEPS[0]);
       let failure: InstanceFailure | undefined;
       const outcome = await executeCreation(steps, ctx, {
         signal,
-        onStep: (step) => {
+        onStep: async (step) => {
+          await op?.enter(step);
           if (step !== 'start') progress.record(id, { step, status: 'started' });
         },
         // Taken before the rollback: the failing service's logs go with its container.
         onFailed: async (step, err) => {
+          // A crash from here on must not be taken for one while waiting for health.
+          await op?.enter('rollback');
           failure = await driver.failureOf(inst, err);
           progress.record(id, {
             step,
@@ -176,6 +188,7 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
           message: `Running after ${((Date.now() - started) / 1000).toFixed(1)} s.`,
         });
         deps.audit({ actor: 'agent', action: 'instances.create.finish', target: id, result: 'ok' });
+        await op?.end();
         return;
       }
       await recordFailure(
@@ -183,6 +196,7 @@ export function creationRunner(driver: StackDriver, isClosed: () => boolean) {
         failure ?? (await driver.failureOf(inst, outcome.error)),
         outcome.step,
       );
+      await op?.end();
     } catch (err) {
       // The registry itself failed (disk full): record what can be recorded.
       const inst = deps.registry.get(id);

@@ -9,6 +9,7 @@ import type {
   ServiceStats,
 } from '@protocol/types';
 import type { AuditInput } from '../state/audit-log';
+import type { OperationJournal } from '../operations/journal';
 
 /**
  * The seam between the agent's control plane (instances service: validation, permissions,
@@ -73,6 +74,8 @@ export interface LifecycleDeps {
   audit(entry: AuditInput): void;
   /** Gives back the disk reserve when a write fails for a full disk (disk/reserve.ts). */
   releaseDiskReserve?(): Promise<unknown>;
+  /** Durable step record of creations (absent in tests that do not look at crashes). */
+  journal?: OperationJournal;
   config: {
     creationConcurrency: number;
     resources: { minFreeMemoryMb: number; minFreeDiskMb: number; maxLoadPerCore: number };

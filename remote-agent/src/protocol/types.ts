@@ -121,6 +121,26 @@ export interface Instance {
   release?: string;
   /** Labels the team set (`cliente:acme`, `env:staging`), normalised and sorted (protocol/tags.ts). */
   tags?: string[];
+  /**
+   * What the agent's start-up recovery did with an operation the agent was cut off in (a crash,
+   * a kill, a power cut): finished it or put the project back. Cleared when the next long
+   * operation on the project ends normally (remote-agent/src/operations).
+   */
+  lastOperation?: InterruptedOperation;
+}
+
+/** The long operations the agent journals step by step (remote-agent/src/operations). */
+export type OperationKind = 'create' | 'delete' | 'apply' | 'upgrade' | 'backup' | 'restore';
+
+export interface InterruptedOperation {
+  kind: OperationKind;
+  /** completed: finished on restart; rolled-back: put back as before; failed: neither worked. */
+  outcome: 'completed' | 'rolled-back' | 'failed';
+  /** The step the operation had reached when the agent stopped. */
+  step: string;
+  /** When the recovery happened. */
+  at: string;
+  message: string;
 }
 
 export interface InstanceCredentials {

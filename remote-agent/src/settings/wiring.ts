@@ -12,6 +12,7 @@ import type { AgentEvent, Instance } from '@protocol/types';
 import { dbPasswordRotation } from './db-password';
 import { SettingsService } from './service';
 import { sendTestEmail } from './test-email';
+import type { OperationJournal } from '../operations/journal';
 
 export interface SettingsWiring {
   registry: InstanceRegistry;
@@ -28,6 +29,8 @@ export interface SettingsWiring {
   /** Refuses an apply up front when the data directory's disk is low (disk/). */
   checkDisk?(): Promise<void>;
   releaseDiskReserve?(): Promise<unknown>;
+  /** Durable step record of applies (operations/journal.ts). */
+  journal?: OperationJournal;
 }
 
 /** The apply path's real dependencies: what other stack changes (size, domain) reuse too. */
@@ -47,6 +50,7 @@ export function createApplyDeps(w: Omit<SettingsWiring, 'see' | 'redact'>): Appl
     now: w.now,
     ...(w.checkDisk ? { checkDisk: w.checkDisk } : {}),
     ...(w.releaseDiskReserve ? { releaseDiskReserve: w.releaseDiskReserve } : {}),
+    journal: w.journal,
   };
 }
 

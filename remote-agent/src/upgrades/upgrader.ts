@@ -13,6 +13,7 @@ import type { AuditInput } from '../state/audit-log';
 import { Slots } from './limit';
 import { planUpgrade } from './plan';
 import { pullForUpgrade } from './pull';
+import type { OperationJournal } from '../operations/journal';
 
 /**
  * The seam before an upgrade changes anything: the backups work takes a backup of the project
@@ -46,6 +47,8 @@ export interface UpgraderDeps {
   healthTimeoutMs?: number;
   /** The agent's diagnosis (repair/service.ts): an upgrade ends with one, after health. */
   diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
+  /** Durable step record (operations/journal.ts); absent in tests that do not look at crashes. */
+  journal?: OperationJournal;
 }
 
 export interface UpgradeResult {
@@ -140,6 +143,13 @@ export class Upgrader {
         },
       });
 
+    // Journaled step by step: a restart after a crash finishes it or puts `from` back.
+    const op = await this.deps.journal?.begin('upgrade', instance, 'backup', {
+      from: plan.from,
+      to: plan.to,
+      databaseChanges: plan.databaseChanges,
+    });
+    await op?.enter('backup');
     // 1. Backup first: nothing has changed yet, a failure here stops the upgrade.
     progress.record(id, { step: 'backup', status: 'started' });
     let restoreDatabase: (() => Promise<void>) | undefined;
@@ -154,6 +164,7 @@ export class Upgrader {
       });
       // 2. Pull while the project still serves on its old release.
       step = 'pull';
+      await op?.enter('pull');
       progress.record(id, { step: 'pull', status: 'started' });
       const pulled = await pullForUpgrade(
         driver.docker.engine,
@@ -174,9 +185,11 @@ export class Upgrader {
       progress.record(id, { step, status: 'failed', message: `${code}: ${message}` });
       progress.finish(id);
       audit('error', code);
+      await op?.end();
       throw err;
     }
 
+    await op?.enter('files');
     await registry.update(id, { status: 'restarting' });
     try {
       progress.record(id, { step: 'files', status: 'started' });
@@ -189,11 +202,13 @@ export class Upgrader {
         progress.record(id, { step: 'start', status: 'started', service: 'db' });
         await this.databaseAlone(instance, cmp, this.forwardDeadlineMs());
       }
+      await op?.enter('start');
       progress.record(id, { step: 'start', status: 'started' });
       await driver.upUntilSettled(instance, cmp, (attempt, message) =>
         progress.record(id, { step: 'start', status: 'retry', attempt, message }),
       );
       progress.record(id, { step: 'start', status: 'done' });
+      await op?.enter('health');
       progress.record(id, { step: 'health', status: 'started' });
       const ready = await waitUntilHealthy({
         read: () => driver.states(instance),
@@ -227,6 +242,7 @@ export class Upgrader {
       });
       progress.finish(id);
       audit('ok', undefined, diagnosis?.status);
+      await op?.end();
       return { instance: updated, plan, ...(diagnosis ? { diagnosis } : {}) };
     } catch (err) {
       const failure = await driver.failureOf(instance, err);
@@ -259,6 +275,7 @@ export class Upgrader {
       });
       progress.finish(id);
       audit('error', failure.code);
+      await op?.end();
       throw new AgentError(
         ErrorCode.UPGRADE_ROLLED_BACK,
         `The upgrade to ${plan.to} failed: ${failure.reason} ` +

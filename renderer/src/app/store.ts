@@ -45,9 +45,16 @@ export function createAppStore(api: DesktopApi): AppStore {
     applyEvent(event) {
       const s = get();
       switch (event.type) {
-        case 'server.state':
+        case 'server.state': {
+          const before = s.servers.find((x) => x.id === event.server.id)?.state;
           s.upsertServer(event.server);
+          // Back after a drop (the agent may have restarted): what changed meanwhile was not
+          // pushed — a cut-off creation rolled back — so its cards are read again, none stale.
+          if (event.server.state === 'connected' && before && before !== 'connected') {
+            void s.loadProjects(event.server.id);
+          }
           break;
+        }
         case 'server.removed':
           s.forgetServer(event.serverId);
           break;

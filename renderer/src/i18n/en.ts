@@ -1190,6 +1190,39 @@ export const en = {
       cancel: 'Cancel',
     },
   },
+  interrupted: {
+    /** {{operation}}: one of `kind`; {{step}}: one of `step`. */
+    'rolled-back': '{{operation}} was interrupted at step “{{step}}” and rolled back.',
+    completed:
+      '{{operation}} was interrupted at step “{{step}}” and finished when the agent restarted.',
+    failed:
+      '{{operation}} was interrupted at step “{{step}}” and could not be finished or undone: run a diagnosis.',
+    kind: {
+      create: 'The creation',
+      delete: 'The deletion',
+      apply: 'A settings change',
+      upgrade: 'An upgrade',
+      backup: 'A backup',
+      restore: 'A restore',
+    },
+    step: {
+      resources: 'server resources',
+      docker: 'Docker',
+      pull: 'image download',
+      start: 'start',
+      health: 'health check',
+      containers: 'containers',
+      files: 'files',
+      registry: 'records',
+      database: 'database',
+      recreate: 'service restart',
+      backup: 'backup',
+      'read-back': 'reading the backup',
+      'safety-backup': 'safety backup',
+      replace: 'data replacement',
+      rollback: 'rollback',
+    },
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

@@ -1201,4 +1201,36 @@ export const ptBR: Catalogue = {
       cancel: 'Cancelar',
     },
   },
+  interrupted: {
+    'rolled-back': '{{operation}} foi interrompida na etapa “{{step}}” e desfeita.',
+    completed:
+      '{{operation}} foi interrompida na etapa “{{step}}” e concluída quando o agente reiniciou.',
+    failed:
+      '{{operation}} foi interrompida na etapa “{{step}}” e não pôde ser concluída nem desfeita: rode um diagnóstico.',
+    kind: {
+      create: 'A criação',
+      delete: 'A exclusão',
+      apply: 'Uma alteração de configurações',
+      upgrade: 'Uma atualização',
+      backup: 'Uma cópia de segurança',
+      restore: 'Uma restauração',
+    },
+    step: {
+      resources: 'recursos do servidor',
+      docker: 'Docker',
+      pull: 'download das imagens',
+      start: 'inicialização',
+      health: 'verificação de saúde',
+      containers: 'contêineres',
+      files: 'arquivos',
+      registry: 'registros',
+      database: 'banco de dados',
+      recreate: 'reinício dos serviços',
+      backup: 'cópia de segurança',
+      'read-back': 'leitura do backup',
+      'safety-backup': 'backup de segurança',
+      replace: 'substituição dos dados',
+      rollback: 'reversão',
+    },
+  },
 };

@@ -9,6 +9,7 @@ import { useApp } from '../app/store';
 import { StatusBadge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
+import { InterruptedNote } from './InterruptedNote';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
@@ -91,7 +92,8 @@ export const ProjectCard = memo(function ProjectCard({
           {t('card.autoRepairGaveUp')}
         </p>
       )}
-      {p.status === 'failed' && p.error && (
+      <InterruptedNote project={p} className="mx-4 mt-2" />
+      {p.status === 'failed' && p.error && !p.lastOperation && (
         <p className="mx-4 mt-2 line-clamp-2 text-[11px] text-danger" title={p.error.reason}>
           {p.error.reason}
         </p>

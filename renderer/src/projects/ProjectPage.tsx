@@ -22,6 +22,7 @@ import { ReleasePanel } from '../upgrades/ReleasePanel';
 import { BackupsPanel } from '../backups/BackupsPanel';
 import { needsTunnel } from './tunnelsSlice';
 import { errorText } from '../i18n/error-messages';
+import { InterruptedNote } from './InterruptedNote';
 import type { en } from '../i18n/en';
 
 const TABS: ProjectTab[] = ['overview', 'diagnostics', 'usage', 'activity', 'settings', 'backups'];
@@ -188,6 +189,7 @@ export function ProjectPage({
                 <CreationProgress serverId={serverId} instanceId={instanceId} />
               </Panel>
             )}
+            <InterruptedNote project={p} className="px-3 py-2 text-xs" />
             {p.needsAttention && (
               <p
                 role="alert"
