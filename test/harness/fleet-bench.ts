@@ -8,7 +8,7 @@
 //   - the main thread's CPU time per scroll frame, from a Chromium trace of one more scroll
 //     pass: unlike frame intervals it does not grow with the machine's load, so it says whether
 //     a miss is our work or a busy machine.
-//   npx tsx test/harness/fleet-bench.ts [--projects 500] [--runs 5]
+//   npx tsx test/harness/fleet-bench.ts [--projects 500] [--runs 5] [--root <built renderer>]
 // Prints a table (measure | result | target | met) that test/bench/measures/fleet.ts reads for
 // `npm run bench`, with the load average before and after.
 import { loadavg } from 'node:os';
@@ -161,7 +161,8 @@ async function scrollCpuPerFrame(page: Page): Promise<number> {
   return cpuUs / 1000 / frames.length;
 }
 
-const harness = await startPreview();
+const rootAt = process.argv.indexOf('--root');
+const harness = await startPreview(rootAt === -1 ? undefined : process.argv[rootAt + 1]);
 const browser = await launchBrowser({ viewport: { width: 1280, height: 800 } });
 try {
   const page = await browser.page();

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { DesktopApi } from '@contract/api';
 import { startHarness, type Harness } from './server';
 
-export async function startPreview(): Promise<Harness> {
+/** `root`: another built renderer (e.g. a before/after comparison); default dist/renderer. */
+export async function startPreview(root?: string): Promise<Harness> {
   const out = await build({
     entryPoints: [fileURLToPath(new URL('./preview-fixture.ts', import.meta.url))],
     bundle: true,
@@ -21,6 +22,7 @@ export async function startPreview(): Promise<Harness> {
   return startHarness({
     api: unused as DesktopApi,
     pageScript: { path: '/harness-preview.js', source },
+    ...(root ? { root } : {}),
   });
 }
 

@@ -140,7 +140,7 @@ export function CreationProgress({
                 ? errorText(failure)
                 : t('create.stepFailed')}
           </p>
-          <p className="text-xs opacity-80">{t('create.rolledBack', { code: failure.code })}</p>
+          <p className="text-xs">{t('create.rolledBack', { code: failure.code })}</p>
           {project?.error?.logs && project.error.logs.length > 0 && (
             <pre className="mt-2 max-h-40 overflow-auto rounded bg-black/80 p-2 font-mono text-[11px] text-zinc-200">
               {project.error.logs.join('\n')}

@@ -60,8 +60,10 @@ export function LogsPage({ visible }: { visible: boolean }) {
         />
       ) : (
         <>
+          {/* A group of buttons, not a tablist: each tab has its own close button, which a
+              tablist may not contain (axe-core: aria-required-children). */}
           <div
-            role="tablist"
+            role="group"
             aria-label={t('logs.tabs')}
             className="flex gap-0.5 overflow-x-auto border-b border-line bg-panel px-3 pt-2"
           >
@@ -71,9 +73,8 @@ export function LogsPage({ visible }: { visible: boolean }) {
                 className={`flex items-center rounded-t-md border border-b-0 ${tab.id === active ? 'border-line bg-bg' : 'border-transparent'}`}
               >
                 <button
-                  role="tab"
                   type="button"
-                  aria-selected={tab.id === active}
+                  aria-current={tab.id === active ? 'true' : undefined}
                   onClick={() => select(tab.id)}
                   className={`max-w-56 truncate px-3 py-1.5 text-xs ${tab.id === active ? 'font-medium text-fg' : 'text-muted hover:text-fg'}`}
                 >

@@ -76,7 +76,8 @@ export function CredentialsPanel({
                 <dd className="truncate font-mono text-xs" data-secret={key}>
                   {visible ? creds[key] : '•'.repeat(24)}
                 </dd>
-                <div className="flex gap-1">
+                {/* The actions are a second dd: a dl's groups hold only dt and dd. */}
+                <dd className="flex gap-1">
                   <button
                     type="button"
                     aria-label={
@@ -97,7 +98,7 @@ export function CredentialsPanel({
                     {visible ? t('credentials.hide') : t('credentials.reveal')}
                   </button>
                   <CopyButton value={creds[key]} label={t('credentials.copyLabel', { label })} />
-                </div>
+                </dd>
               </div>
             );
           })}

@@ -220,7 +220,8 @@ export function ProjectPage({
                           <span className="font-sans text-muted">{t('project.tunnelNotOpen')}</span>
                         )}
                       </dd>
-                      <div className="flex gap-1">
+                      {/* The actions are a second dd: a dl's groups hold only dt and dd. */}
+                      <dd className="flex gap-1">
                         {target === 'database' && tunnel && !url && (
                           <Button
                             size="sm"
@@ -246,7 +247,7 @@ export function ProjectPage({
                           label={t('project.copyUrl', { label })}
                           onError={copyFailed}
                         />
-                      </div>
+                      </dd>
                     </div>
                   );
                 })}

@@ -32,6 +32,12 @@ import { useFleetUsage, type ProjectUsage } from './fleetUsage';
 import { TagChips, TagsDialog } from './TagsDialog';
 
 const ROW_HEIGHT = 36;
+/**
+ * The sticky header's fixed height. The virtualiser counts it as the list's offset in the
+ * scroller (scrollMargin), so arrow keys scroll the current row fully into view instead of
+ * leaving it under the header or below the bottom edge.
+ */
+const HEADER_HEIGHT = 36;
 /** How long the rows in view must stay put before their CPU and memory are read. */
 const IN_VIEW_SETTLE_MS = 250;
 
@@ -269,6 +275,8 @@ export function ProjectTable({
     count: rows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT,
     // A fast wheel brings ~1 row a frame into view; 8 spare rows each side is plenty.
     overscan: 8,
   });
@@ -330,7 +338,7 @@ export function ProjectTable({
               <TableRow
                 key={row.id}
                 row={row}
-                top={item.start}
+                top={item.start - HEADER_HEIGHT}
                 columns={columns}
                 current={item.index === current}
                 selected={selected.has(row.id)}
@@ -362,7 +370,7 @@ const TableHead = memo(function TableHead({
   return (
     <thead className="sticky top-0 z-[1] grid bg-bg">
       {table.getHeaderGroups().map((group) => (
-        <tr key={group.id} className="flex w-full">
+        <tr key={group.id} className="flex w-full" style={{ height: HEADER_HEIGHT }}>
           {group.headers.map((header) => {
             const sorted = header.column.getIsSorted();
             return (
@@ -373,7 +381,7 @@ const TableHead = memo(function TableHead({
                   sorted === 'asc' ? 'ascending' : sorted === 'desc' ? 'descending' : 'none'
                 }
                 style={columnStyle(header.column.id)}
-                className="flex items-center overflow-hidden border-b border-line py-2 pr-3 text-left font-medium text-muted"
+                className="flex items-center overflow-hidden border-b border-line pr-3 text-left font-medium text-muted"
               >
                 {header.column.getCanSort() ? (
                   <button

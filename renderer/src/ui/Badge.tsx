@@ -6,7 +6,7 @@ type Tone = 'green' | 'amber' | 'red' | 'grey' | 'blue';
 
 const TONES: Record<Tone, string> = {
   green: 'bg-emerald-500/12 text-emerald-700 dark:text-emerald-400 ring-emerald-500/30',
-  amber: 'bg-amber-500/12 text-amber-700 dark:text-amber-300 ring-amber-500/30',
+  amber: 'bg-amber-500/12 text-amber-800 dark:text-amber-300 ring-amber-500/30',
   red: 'bg-red-500/12 text-red-700 dark:text-red-400 ring-red-500/30',
   grey: 'bg-zinc-500/12 text-zinc-600 dark:text-zinc-300 ring-zinc-500/30',
   blue: 'bg-sky-500/12 text-sky-700 dark:text-sky-300 ring-sky-500/30',
