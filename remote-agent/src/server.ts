@@ -30,6 +30,7 @@ import { CapacityService } from './sizing/service';
 import { UsageHistory } from './usage/ring';
 import { UsageSampler } from './usage/sampler';
 import { loadHistory, saveHistory } from './usage/snapshot';
+import { folderBytes } from './usage/disk';
 import { portsLeft } from './sizing/wiring';
 import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
@@ -260,6 +261,7 @@ async function assemble(
     engine: docker.engine,
     projects: () => registry.list(),
     history: usage,
+    diskBytes: (id) => folderBytes(files.dir(id)),
   });
   const health = createAgentHealth({
     registry,

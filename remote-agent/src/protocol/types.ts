@@ -418,7 +418,8 @@ export const OPTIONAL_SERVICE_DEFAULTS: Readonly<Record<OptionalService, boolean
 
 /**
  * One usage sample of a project (`usage.history`): CPU and network averaged over the interval
- * before `at` (ms epoch), memory as read at `at`. `diskMb` is not sampled yet (0).
+ * before `at` (ms epoch), memory as read at `at`; `diskMb`: the project's folder (database and
+ * Storage data included) as last walked, hourly; 0 until the first walk.
  */
 export interface UsageSample {
   at: number;

@@ -1021,6 +1021,7 @@ export const en = {
         memoryMb: 'Memory',
         netRxKb: 'Network in (per 5 minutes)',
         netTxKb: 'Network out (per 5 minutes)',
+        diskMb: 'Disk: database, Storage and files (hourly)',
       },
     },
     resize: {

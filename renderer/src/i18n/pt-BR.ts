@@ -1030,6 +1030,7 @@ export const ptBR: Catalogue = {
         memoryMb: 'Memória',
         netRxKb: 'Rede, entrada (a cada 5 minutos)',
         netTxKb: 'Rede, saída (a cada 5 minutos)',
+        diskMb: 'Disco: banco, Storage e arquivos (a cada hora)',
       },
     },
     resize: {
