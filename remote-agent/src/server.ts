@@ -245,6 +245,8 @@ async function assemble(
     portsLeft: () => portsLeft(config, registry.heldPorts()),
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
+    // Called only once the agent serves, after the history below exists.
+    diskMb: (id) => usage.history(id).at(-1)?.diskMb,
   });
   // Usage history: rings in memory, a snapshot on disk hourly and at a clean stop (snapshot.ts).
   const usage = new UsageHistory();

@@ -444,4 +444,9 @@ export interface ServerCapacity {
   networks: { pool: string; subnetPrefix: number; used: number; capacity: number };
   /** Per port range: how many ports are left for new projects. */
   portsLeft: Record<string, number>;
+  /**
+   * Disk per project the caller sees (its folder: database and Storage data included), largest
+   * first, as the usage sampler last walked it (hourly); absent from older agents.
+   */
+  disk?: { id: string; name: string; diskMb: number }[];
 }

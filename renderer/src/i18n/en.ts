@@ -1003,6 +1003,7 @@ export const en = {
     sizeOption_other: '{{size}}: {{count}} more fit on this server',
     bestFit: 'Best fit (now: {{name}})',
     bestFitNone: 'Best fit (no server has room)',
+    diskTitle: 'Disk per project (database, Storage and files; measured hourly)',
     service: {
       functions: 'Edge Functions',
       realtime: 'Realtime',

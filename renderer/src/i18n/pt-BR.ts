@@ -1012,6 +1012,7 @@ export const ptBR: Catalogue = {
     sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
     bestFit: 'Melhor opção (agora: {{name}})',
     bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
+    diskTitle: 'Disco por projeto (banco, Storage e arquivos; medido a cada hora)',
     service: {
       functions: 'Edge Functions',
       realtime: 'Realtime',
