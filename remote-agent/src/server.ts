@@ -30,6 +30,7 @@ import { CapacityService } from './sizing/service';
 import { UsageHistory } from './usage/ring';
 import { UsageSampler } from './usage/sampler';
 import { loadHistory, saveHistory } from './usage/snapshot';
+import { folderBytes } from './usage/disk';
 import { portsLeft } from './sizing/wiring';
 import { applyStackChange } from './lifecycle/apply';
 import { readHostRoutes } from './network/host-routes';
@@ -294,6 +295,8 @@ async function assemble(
     portsLeft: () => portsLeft(config, registry.heldPorts()),
     apply: (change) => applyStackChange(change, applyDeps),
     stackChanged: (id) => lifecycle.stackChanged(id),
+    // Called only once the agent serves, after the history below exists.
+    diskMb: (id) => usage.history(id).at(-1)?.diskMb,
   });
   // Usage history: rings in memory, a snapshot on disk hourly and at a clean stop (snapshot.ts).
   const usage = new UsageHistory();
@@ -310,6 +313,7 @@ async function assemble(
     engine: docker.engine,
     projects: () => registry.list(),
     history: usage,
+    diskBytes: (id) => folderBytes(files.dir(id)),
   });
   // Built after the first reconcile; automatic repairs ask it whether Docker is restarting.
   const late: { recovery?: Recovery } = {};

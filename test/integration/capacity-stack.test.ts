@@ -240,7 +240,13 @@ describe('a small project without Functions and imgproxy', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await agent.usageSampler.sample();
     const { samples, intervalMs } = await client.call<{
-      samples: { at: number; cpuPercent: number; memoryMb: number; netRxKb: number }[];
+      samples: {
+        at: number;
+        cpuPercent: number;
+        memoryMb: number;
+        netRxKb: number;
+        diskMb: number;
+      }[];
       intervalMs: number;
     }>('usage.history', { id: instance.id });
     expect(intervalMs).toBe(300_000);
@@ -252,6 +258,10 @@ describe('a small project without Functions and imgproxy', () => {
     expect(second!.memoryMb).toBeLessThan(1504);
     expect(second!.cpuPercent).toBeGreaterThanOrEqual(0);
     expect(Number.isFinite(second!.netRxKb)).toBe(true);
+    // The first sample walked the project's folder (the database's data is in it); the
+    // second carries that until the next hourly walk.
+    expect(first!.diskMb).toBeGreaterThan(1);
+    expect(second!.diskMb).toBe(first!.diskMb);
     const since = await client.call<{ samples: unknown[] }>('usage.history', {
       id: instance.id,
       since: second!.at,

@@ -470,7 +470,8 @@ export const OPTIONAL_SERVICE_DEFAULTS: Readonly<Record<OptionalService, boolean
 
 /**
  * One usage sample of a project (`usage.history`): CPU and network averaged over the interval
- * before `at` (ms epoch), memory as read at `at`. `diskMb` is not sampled yet (0).
+ * before `at` (ms epoch), memory as read at `at`; `diskMb`: the project's folder (database and
+ * Storage data included) as last walked, hourly; 0 until the first walk.
  */
 export interface UsageSample {
   at: number;
@@ -495,6 +496,11 @@ export interface ServerCapacity {
   networks: { pool: string; subnetPrefix: number; used: number; capacity: number };
   /** Per port range: how many ports are left for new projects. */
   portsLeft: Record<string, number>;
+  /**
+   * Disk per project the caller sees (its folder: database and Storage data included), largest
+   * first, as the usage sampler last walked it (hourly); absent from older agents.
+   */
+  disk?: { id: string; name: string; diskMb: number }[];
 }
 
 /** Why the agent is bringing projects back (remote-agent/src/startup/). */

@@ -30,6 +30,8 @@ export interface CapacityServiceDeps {
   apply(change: StackChange): Promise<StackChangeResult>;
   /** Tells the lifecycle the stack's service list changed. */
   stackChanged(id: string): Promise<void>;
+  /** The project's disk as the usage sampler last measured it; undefined when not yet. */
+  diskMb?(id: string): number | undefined;
 }
 
 export interface ReshapeRequest {
@@ -112,6 +114,12 @@ export class CapacityService {
       projectsBySize[i.size?.profile ?? 'none']++;
     }
     const defaults = selectServices(STACK_SERVICES, undefined).map((s) => s.name);
+    const disk: NonNullable<ServerCapacity['disk']> = [];
+    for (const i of instances) {
+      const diskMb = visible.has(i.id) ? this.deps.diskMb?.(i.id) : undefined;
+      if (diskMb) disk.push({ id: i.id, name: i.name, diskMb });
+    }
+    disk.sort((a, b) => b.diskMb - a.diskMb);
     return {
       ...account,
       projectsBySize,
@@ -122,6 +130,7 @@ export class CapacityService {
         capacity: this.deps.subnets.capacity,
       },
       portsLeft: this.deps.portsLeft(),
+      disk,
     };
   }
 }

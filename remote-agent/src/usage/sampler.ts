@@ -7,6 +7,8 @@ import type { UsageHistory } from './ring';
 export const USAGE_SAMPLE_INTERVAL_MS = 5 * 60_000;
 /** Stats calls in flight at once: the engine is shared with everything else the agent does. */
 const PARALLEL = 4;
+/** Disk is walked every 12th sample (hourly): a Postgres data folder holds thousands of files. */
+export const DISK_EVERY = 12;
 
 /** A container's cumulative counters, as the last sample read them. */
 interface Counters {
@@ -22,6 +24,8 @@ export interface UsageSamplerDeps {
   /** The registry's projects: instance id and compose project name. */
   projects(): readonly { id: string; project: string }[];
   history: UsageHistory;
+  /** Bytes the project's own folders take on disk (its instance folder); absent: not sampled. */
+  diskBytes?(id: string): Promise<number>;
   now?: () => number;
 }
 
@@ -58,6 +62,9 @@ function memoryBytesOf(raw: RawStats): number {
  */
 export class UsageSampler {
   private last = new Map<string, Counters>();
+  /** Each project's disk as last walked, carried into every sample until the next walk. */
+  private disk = new Map<string, number>();
+  private ticks = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: UsageSamplerDeps) {}
@@ -100,12 +107,21 @@ export class UsageSampler {
     await Promise.all(Array.from({ length: PARALLEL }, worker));
     // Only containers still running keep counters; a restarted one starts afresh.
     this.last = seen;
-    for (const [id, t] of totals) this.deps.history.record(id, { at: now, ...t, diskMb: 0 });
+    if (this.deps.diskBytes && this.ticks++ % DISK_EVERY === 0) {
+      for (const id of totals.keys()) {
+        const bytes = await this.deps.diskBytes(id).catch(() => undefined);
+        if (bytes !== undefined) this.disk.set(id, bytes / 2 ** 20);
+      }
+    }
+    for (const [id, t] of totals) {
+      this.deps.history.record(id, { at: now, ...t, diskMb: this.disk.get(id) ?? 0 });
+    }
     // A deleted project's history goes with it.
     const registered = new Set(byProject.values());
     for (const id of this.deps.history.projects()) {
       if (!registered.has(id)) this.deps.history.forget(id);
     }
+    for (const id of this.disk.keys()) if (!registered.has(id)) this.disk.delete(id);
   }
 
   start(intervalMs = USAGE_SAMPLE_INTERVAL_MS): void {

@@ -1028,6 +1028,7 @@ export const en = {
     sizeOption_other: '{{size}}: {{count}} more fit on this server',
     bestFit: 'Best fit (now: {{name}})',
     bestFitNone: 'Best fit (no server has room)',
+    diskTitle: 'Disk per project (database, Storage and files; measured hourly)',
     service: {
       functions: 'Edge Functions',
       realtime: 'Realtime',
@@ -1046,6 +1047,7 @@ export const en = {
         memoryMb: 'Memory',
         netRxKb: 'Network in (per 5 minutes)',
         netTxKb: 'Network out (per 5 minutes)',
+        diskMb: 'Disk: database, Storage and files (hourly)',
       },
     },
     resize: {

@@ -1037,6 +1037,7 @@ export const ptBR: Catalogue = {
     sizeOption_other: '{{size}}: cabem mais {{count}} neste servidor',
     bestFit: 'Melhor opção (agora: {{name}})',
     bestFitNone: 'Melhor opção (nenhum servidor tem espaço)',
+    diskTitle: 'Disco por projeto (banco, Storage e arquivos; medido a cada hora)',
     service: {
       functions: 'Edge Functions',
       realtime: 'Realtime',
@@ -1055,6 +1056,7 @@ export const ptBR: Catalogue = {
         memoryMb: 'Memória',
         netRxKb: 'Rede, entrada (a cada 5 minutos)',
         netTxKb: 'Rede, saída (a cada 5 minutos)',
+        diskMb: 'Disco: banco, Storage e arquivos (a cada hora)',
       },
     },
     resize: {

@@ -85,6 +85,19 @@ export function CapacityView({ capacity }: { capacity: ServerCapacity }) {
           ports: Object.values(capacity.portsLeft).reduce((min, n) => Math.min(min, n), Infinity),
         })}
       </p>
+      {capacity.disk && capacity.disk.length > 0 && (
+        <div className="flex flex-col gap-1" data-testid="capacity-disk">
+          <div className="text-xs font-medium">{t('capacity.diskTitle')}</div>
+          <ul className="flex flex-col divide-y divide-line text-xs">
+            {capacity.disk.slice(0, 8).map((p) => (
+              <li key={p.id} className="flex justify-between py-1">
+                <span>{p.name}</span>
+                <span className="font-mono text-muted">{formatMb(p.diskMb)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </div>
   );
 }

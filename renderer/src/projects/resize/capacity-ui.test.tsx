@@ -42,6 +42,26 @@ describe('capacity panel', () => {
     expect(t).toContain('5 projects now');
     expect(t).toContain('Ports left for 12 more projects');
     expect(html).toMatch(/role="meter" aria-label="Memory committed by limits" aria-valuenow="75"/);
+    expect(html).not.toContain('capacity-disk'); // an older agent sends no disk list
+  });
+
+  it('lists disk per project, largest first as the agent sends it', () => {
+    const html = renderToStaticMarkup(
+      <CapacityView
+        capacity={{
+          ...capacity,
+          disk: [
+            { id: 'b', name: 'loja-bahia', diskMb: 2048 },
+            { id: 'a', name: 'portal', diskMb: 300 },
+          ],
+        }}
+      />,
+    );
+    const t = text(html);
+    expect(t).toContain('Disk per project');
+    expect(t.indexOf('loja-bahia')).toBeLessThan(t.indexOf('portal'));
+    expect(t).toMatch(/loja-bahia 2(\.0)? GB/);
+    expect(t).toContain('portal 300 MB');
   });
 
   it('speaks Brazilian Portuguese', async () => {

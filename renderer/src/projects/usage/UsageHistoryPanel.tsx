@@ -15,6 +15,7 @@ const STROKE: Record<Charted, string> = {
   memoryMb: '#6e8efb',
   netRxKb: '#f5a623',
   netTxKb: '#d46bd4',
+  diskMb: '#9aa0a6',
 };
 
 /** The agent's usage history of the project (7 days), one sparkline per metric. */
@@ -54,7 +55,7 @@ export function UsageHistoryPanel({
 
 function formatted(metric: Charted, value: number): string {
   if (metric === 'cpuPercent') return formatPercent(value);
-  if (metric === 'memoryMb') return formatMb(value);
+  if (metric === 'memoryMb' || metric === 'diskMb') return formatMb(value);
   return `${formatMb(value / 1024)}`;
 }
 

@@ -48,14 +48,15 @@ describe('usage history series', () => {
 });
 
 describe('usage history view', () => {
-  it('draws one labelled sparkline per metric with its latest value and peak', () => {
+  it('draws one labelled sparkline per metric (disk too) with its latest value and peak', () => {
     const t0 = Date.UTC(2026, 11, 1, 22, 0);
     const html = renderToStaticMarkup(
       <UsageHistoryView
         series={usageSeries([sample(t0, 12), sample(t0 + INTERVAL, 64)], INTERVAL)}
       />,
     );
-    expect(html.match(/role="img"/g)).toHaveLength(4);
+    expect(html.match(/role="img"/g)).toHaveLength(5);
+    expect(html).toContain('aria-label="Disk: database, Storage and files (hourly)"');
     expect(html).toContain('aria-label="CPU (average of each 5 minutes)"');
     expect(html).toContain('aria-label="Network out (per 5 minutes)"');
     expect(html).toMatch(/now 64(\.0)?%/);

@@ -1,7 +1,7 @@
 import type { UsageSample } from '@contract/api';
 
 /** The metrics the Usage tab draws, each a line of its own. */
-export const CHARTED = ['cpuPercent', 'memoryMb', 'netRxKb', 'netTxKb'] as const;
+export const CHARTED = ['cpuPercent', 'memoryMb', 'netRxKb', 'netTxKb', 'diskMb'] as const;
 export type Charted = (typeof CHARTED)[number];
 
 export interface UsageSeries {
