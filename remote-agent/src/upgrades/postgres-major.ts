@@ -193,15 +193,20 @@ export class PostgresMajorUpgrader {
           error: undefined,
         }),
       );
-      // Healthy on the new major: the old directory has served its purpose.
-      await swap.dropAside();
+      // Healthy on the new major: the old directory has served its purpose. The upgrade is
+      // recorded by now, so failing to delete it must not start a rollback: say so instead.
+      const kept = await swap.dropAside().then(
+        () => '',
+        (e: unknown) =>
+          ` The old data directory ${swap.aside} could not be deleted: ${describeError(e).message}`,
+      );
       const diagnosis = this.deps.diagnose
         ? await this.deps.diagnose(id).catch(() => undefined)
         : null;
       progress.record(id, {
         step: 'health',
         status: 'done',
-        message: `Now on Postgres ${plan.toMajor} (release ${plan.to}).${diagnosisSentence(diagnosis)}`,
+        message: `Now on Postgres ${plan.toMajor} (release ${plan.to}).${kept}${diagnosisSentence(diagnosis)}`,
       });
       progress.finish(id);
       audit('ok', undefined, diagnosis ? { diagnosis: diagnosis.status } : {});
