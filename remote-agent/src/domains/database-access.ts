@@ -13,7 +13,7 @@ export interface DatabaseCertificateFiles {
   read(instanceId: string): Promise<{ cert: string; key: string } | undefined>;
   /** The key readable only by the database's own user (Postgres refuses it otherwise). */
   write(instanceId: string, pair: { cert: string; key: string }): Promise<void>;
-  /** Postgres rereads its certificate without a restart (SIGHUP). */
+  /** Postgres rereads its certificate without a restart (pg_reload_conf). */
   reload(instance: Instance): Promise<void>;
   /** Once Postgres no longer uses them: no copy of the key stays behind. */
   remove(instanceId: string): Promise<void>;

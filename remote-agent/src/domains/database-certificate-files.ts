@@ -43,10 +43,28 @@ export function databaseCertificateFiles(
       // A stopped project reads the new files when it starts.
       const container = await dbContainer(instance.project).catch(() => undefined);
       if (!container) return;
-      const r = await runCommand('docker', ['kill', '--signal', 'HUP', container], {
+      // pg_reload_conf() rereads the certificate. Not a SIGHUP to the container: its PID 1 may
+      // be a shell (an entrypoint that does not exec) that a hangup kills.
+      const r = await runCommand('docker', ['exec', container, ...RELOAD_SQL], {
         timeoutMs: 30_000,
       });
-      if (r.code !== 0) throw new Error(`docker kill --signal HUP failed: ${r.stderr.trim()}`);
+      if (r.code !== 0 || r.stdout.trim() !== 't') {
+        throw new Error(`Postgres did not reload its configuration: ${r.stderr.trim()}`);
+      }
     },
   };
 }
+
+/** As the image's superuser over its socket, with the password the container already holds. */
+const RELOAD_SQL = [
+  'psql',
+  '-h',
+  '/var/run/postgresql',
+  '-U',
+  'supabase_admin',
+  '-d',
+  'postgres',
+  '-w',
+  '-XAtc',
+  'select pg_reload_conf()',
+];

@@ -256,6 +256,11 @@ export function DomainsPanel({ serverId, instanceId }: { serverId: string; insta
           {t('domains.add')}
         </Button>
       </form>
+      {busy === 'add' && (
+        <p className="text-xs text-muted" role="status">
+          {t('domains.adding')}
+        </p>
+      )}
       {refusal && (
         <div className="text-[13px]" role="alert">
           <p className="text-danger">

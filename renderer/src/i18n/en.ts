@@ -1099,6 +1099,8 @@ export const en = {
       confirm: 'Open it, TLS only',
       cancel: 'Cancel',
     },
+    adding:
+      'Adding the domain and switching the project’s URLs (a few services restart). If a backup or an upgrade is running on the project, this waits for it to finish first.',
     edit: 'Edit',
     save: 'Save',
     cancelEdit: 'Cancel',

@@ -1110,6 +1110,8 @@ export const ptBR: Catalogue = {
       confirm: 'Abrir, só com TLS',
       cancel: 'Cancelar',
     },
+    adding:
+      'Adicionando o domínio e trocando as URLs do projeto (alguns serviços reiniciam). Se um backup ou uma atualização estiver rodando no projeto, isto espera ele terminar antes.',
     edit: 'Editar',
     save: 'Salvar',
     cancelEdit: 'Cancelar',
