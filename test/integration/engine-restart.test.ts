@@ -35,6 +35,8 @@ let engineProc: ChildProcess | undefined;
 let dataDir: string;
 let host: DockerHost;
 let agent: Agent;
+/** The agent on the same data directory and engine: again after a simulated reboot. */
+let startAgent: () => Promise<Agent>;
 const instances: Instance[] = [];
 
 function run(
@@ -229,32 +231,34 @@ beforeAll(async () => {
     compose: createCompose(await detectCompose(), dedicatedRunner),
   });
   const base = 20_000 + Math.floor(Math.random() * 20_000);
-  agent = await createAgent({
-    dataDir,
-    config: {
-      ...DEFAULT_CONFIG,
-      creationConcurrency: COUNT,
-      portRanges: {
-        kongHttp: [base, base + 99],
-        kongHttps: [base + 100, base + 199],
-        postgres: [base + 200, base + 299],
-        poolerTransaction: [base + 300, base + 399],
+  startAgent = () =>
+    createAgent({
+      dataDir,
+      config: {
+        ...DEFAULT_CONFIG,
+        creationConcurrency: COUNT,
+        portRanges: {
+          kongHttp: [base, base + 99],
+          kongHttps: [base + 100, base + 199],
+          postgres: [base + 200, base + 299],
+          poolerTransaction: [base + 300, base + 399],
+        },
+        resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 1_000 },
+        capacity: { memoryOvercommit: 100 },
+        // Docker's own restarts get 3 s here (30 s by default) before the agent starts the rest.
+        recovery: { settleMs: 3_000, concurrency: 2 },
       },
-      resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 1_000 },
-      capacity: { memoryOvercommit: 100 },
-      // Docker's own restarts get 3 s here (30 s by default) before the agent starts the rest.
-      recovery: { settleMs: 3_000, concurrency: 2 },
-    },
-    docker: host,
-    detectExternalHost: () => '127.0.0.1',
-    stackWriter: {
-      write: (dir) => writeFile(path.join(dir, 'docker-compose.yml'), stackYaml(image)),
-    },
-    logger: createLogger({ sink: () => {} }),
-    healthTimeoutMs: 60_000,
-    // Busybox stacks are not Supabase stacks: a diagnosis would find every service missing.
-    startScheduler: false,
-  });
+      docker: host,
+      detectExternalHost: () => '127.0.0.1',
+      stackWriter: {
+        write: (dir) => writeFile(path.join(dir, 'docker-compose.yml'), stackYaml(image)),
+      },
+      logger: createLogger({ sink: () => {} }),
+      healthTimeoutMs: 60_000,
+      // Busybox stacks are not Supabase stacks: a diagnosis would find every service missing.
+      startScheduler: false,
+    });
+  agent = await startAgent();
   await agent.auth.createUser('admin', PASSWORD, 'admin');
   const admin = connect();
   await admin.login('admin', PASSWORD);
@@ -374,4 +378,70 @@ describe('dockerd restart under a running agent (dedicated engine)', () => {
       expect(listed.find((l) => l.id === i.id)?.status).toBe('running');
     }
   }, 150_000);
+
+  it('after a simulated reboot, a new agent brings running projects back databases first; a stopped one stays stopped', async () => {
+    const client = connect();
+    await client.login('admin', PASSWORD);
+    const off = instances[1]!;
+    await client.call('instances.stop', { id: off.id });
+    // The machine goes down: the agent first, then every container (`docker stop` marks them
+    // stopped, so Docker will not start them again: everything is the agent's to bring back).
+    await agent.close();
+    for (const i of instances) {
+      const ids = [...(await running(i.project)).keys()];
+      if (ids.length > 0) await dedicated(['stop', '-t', '1', ...ids]);
+    }
+    const began = Date.now();
+    agent = await startAgent();
+    const events: AgentEvent[] = [];
+    const offEvents = agent.events.subscribe((e) => events.push(e));
+    const up = instances.filter((i) => i.id !== off.id);
+    await until(
+      'the running projects back',
+      async () => {
+        if (!up.every((i) => agent.registry.get(i.id)?.status === 'running')) return undefined;
+        for (const i of up) if ((await running(i.project)).size !== 2) return undefined;
+        return true;
+      },
+      60_000,
+    );
+    const done = await until(
+      'the start pass to end',
+      async () =>
+        events
+          .flatMap((e) => (e.type === 'agent.recovery' ? [e.event] : []))
+          .find((p: RecoveryProgress) => p.phase === 'done'),
+      30_000,
+    );
+    offEvents();
+    console.log(
+      `simulated reboot: ${up.length} projects back ${Date.now() - began} ms after the agent started (settle 3 s, 2 at once)`,
+    );
+    expect(done).toMatchObject({
+      reason: 'agent-start',
+      total: up.length,
+      done: up.length,
+      failed: 0,
+    });
+    // Stopped on purpose: still stopped, for the registry and for Docker.
+    expect(agent.registry.get(off.id)?.status).toBe('stopped');
+    expect((await running(off.project)).size).toBe(0);
+    // Databases first: every db started before any other service of any project.
+    const startedAt = async (service: string) => {
+      const ids = (
+        await dedicated(['ps', '-q', '--filter', `label=com.docker.compose.service=${service}`])
+      )
+        .split('\n')
+        .filter(Boolean);
+      const out = await dedicated(['inspect', '-f', '{{.State.StartedAt}}', ...ids]);
+      return out
+        .split('\n')
+        .filter(Boolean)
+        .map((t) => Date.parse(t));
+    };
+    const dbs = await startedAt('db');
+    const rests = await startedAt('rest');
+    expect(dbs).toHaveLength(up.length);
+    expect(Math.max(...dbs)).toBeLessThanOrEqual(Math.min(...rests));
+  }, 120_000);
 });

@@ -122,6 +122,7 @@ export function createDockerHost(options: DockerHostOptions): DockerHost {
       listeners.clear();
       await follower?.stop();
       follower = undefined;
+      setLink(false);
     },
   };
 }
