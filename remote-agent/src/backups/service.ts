@@ -675,7 +675,7 @@ export class BackupService {
    * its safety backup put back, one cut off later is finished; the project runs again.
    */
   async recover(record: OperationRecord): Promise<RecoveryResult> {
-    await removeResticContainers();
+    await removeResticContainers(this.backupsDir);
     await fs.rm(path.join(this.backupsDir, 'work'), { recursive: true, force: true });
     await fs.rm(path.join(this.backupsDir, 'staging'), { recursive: true, force: true });
     const at = `at step "${record.step}" (the agent stopped)`;
