@@ -1,5 +1,5 @@
 // A dockerd restart (what a package upgrade does) under a running agent, on a DEDICATED engine:
-// its own socket, data root, exec root and pid file, no default bridge and no iptables rules, an
+// its own socket, data root, exec root, pid file and network namespace, no iptables rules, an
 // address pool of its own, so the rig's main engine and every other test are untouched. Five
 // busybox projects run through the whole agent (wire, registry, lifecycle, recovery); dockerd
 // is stopped and started again; the agent, never restarted, must reconnect, show every project
@@ -38,6 +38,8 @@ let agent: Agent;
 /** The agent on the same data directory and engine: again after a simulated reboot. */
 let startAgent: () => Promise<Agent>;
 const instances: Instance[] = [];
+/** Whether the host had the main engine's default bridge when this file started. */
+let docker0Before = false;
 
 function run(
   file: string,
@@ -99,10 +101,22 @@ function copyImage(tag: string): Promise<void> {
   });
 }
 
+/**
+ * The dedicated engine runs in a network namespace of its own (`unshare --net`, which keeps the
+ * host's /sys and cgroups, unlike `ip netns exec`). On the host's namespace, a second dockerd
+ * started again on its data root deletes the stale default network, and with it the host's
+ * `docker0`: every later `docker run` on the rig's main engine then fails with "could not find
+ * bridge docker0" (seen in a full run). Its own namespace gives it a `docker0` of its own.
+ */
 async function startEngine(): Promise<void> {
   engineProc = spawn(
-    'dockerd',
+    'unshare',
     [
+      '--net',
+      'sh',
+      '-c',
+      'ip link set lo up && exec dockerd "$@"',
+      'sh',
       '--host',
       `unix://${socket}`,
       '--data-root',
@@ -111,8 +125,6 @@ async function startEngine(): Promise<void> {
       path.join(root, 'exec'),
       '--pidfile',
       path.join(root, 'docker.pid'),
-      '--bridge',
-      'none',
       '--iptables=false',
       '--ip-masq=false',
       '--default-address-pool',
@@ -218,6 +230,10 @@ const dedicatedRunner: CommandRunner = (file, args, { timeoutMs, cwd }) =>
   });
 
 beforeAll(async () => {
+  docker0Before = await run('ip', ['link', 'show', 'docker0']).then(
+    () => true,
+    () => false,
+  );
   root = await mkdtemp(path.join(tmpdir(), 'ubt-engine-'));
   socket = path.join(root, 'docker.sock');
   const image = await busyboxImage();
@@ -444,4 +460,13 @@ describe('dockerd restart under a running agent (dedicated engine)', () => {
     expect(dbs).toHaveLength(up.length);
     expect(Math.max(...dbs)).toBeLessThanOrEqual(Math.min(...rests));
   }, 120_000);
+
+  it("leaves the main engine's default bridge (docker0) where it was", async () => {
+    // After two starts and stops of the dedicated engine: the rig's own `docker run` needs it.
+    const present = await run('ip', ['link', 'show', 'docker0']).then(
+      () => true,
+      () => false,
+    );
+    expect(present).toBe(docker0Before);
+  });
 });
