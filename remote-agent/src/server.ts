@@ -346,6 +346,7 @@ async function assemble(
     now,
     redact: (secret) => logger.redactor.addSecret(secret),
     journal,
+    setBackupStatus: async (id, backupStatus) => void (await registry.update(id, { backupStatus })),
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());

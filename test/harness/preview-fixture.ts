@@ -869,6 +869,43 @@ const api: DesktopApi = {
     { id: 'local', kind: 'local' as const, name: 'This server' },
   ],
   saveBackupKey: async () => ({ stored: true as const }),
+  // issue 17: a download that finishes at once; the server-wide view from the projects
+  downloadBackup: async () => ({ downloadId: 'dl0000000001' }),
+  backupDownload: async (downloadId) => ({
+    downloadId,
+    serverId: 's1',
+    instanceId: 'x',
+    backupId: 'b20261202t030000z-a1b2c0',
+    dir: '/home/ana/Downloads/x-b20261202t030000z-a1b2c0',
+    bytes: 48_000_000,
+    totalBytes: 48_000_000,
+    finished: true,
+  }),
+  serverBackups: async (sid) =>
+    (await api.listProjects(sid)).map((p, i) => ({
+      instanceId: p.id,
+      name: p.name,
+      count: i === 0 ? 0 : 2,
+      schedule:
+        i === 0
+          ? null
+          : {
+              frequency: 'daily' as const,
+              retention: { last: 3 },
+              drill: 'weekly' as const,
+              since: iso(86_400_000 * 30),
+            },
+      ...(i === 0
+        ? {}
+        : {
+            last: {
+              id: 'b20261202t030000z-a1b2c0',
+              startedAt: iso(3_600_000),
+              bytes: 48_000_000,
+              destinations: ['local'],
+            },
+          }),
+    })),
   addBackupDestination: async (_sid, input) => ({
     id: 'd0000000001',
     kind: input.kind,

@@ -7,6 +7,8 @@ import {
   type BackupScheduleView,
   type BackupSummary,
 } from '@protocol/backups';
+import type { BackupDownloadPart, ProjectBackupSummary } from '@protocol/backup-transfer';
+import type { ApiError } from './errors';
 import { defineMethod } from './define-method';
 import type { ProjectView } from './api';
 
@@ -30,6 +32,33 @@ export interface BackupJobView {
   finished: boolean;
   backupId?: string;
   error?: { code: string; message: string };
+}
+
+/** What a finished download holds (the folder is complete and every checksum matched). */
+export interface DownloadedBackup {
+  dir: string;
+  /** Content bytes written (dump, files, roles): what the progress counted. */
+  bytes: number;
+  files: number;
+  database: { file: string; sha256: string; bytes: number };
+  roles?: string;
+}
+
+/** One download's state, polled by the renderer and the CLI (`backupDownload`). */
+export interface BackupDownloadView {
+  downloadId: string;
+  serverId: string;
+  instanceId: string;
+  backupId: string;
+  /** The folder it is written to, once the backup's manifest arrived. */
+  dir?: string;
+  bytes: number;
+  totalBytes: number;
+  part?: BackupDownloadPart;
+  finished: boolean;
+  /** Set when finished well: every checksum matched the manifest. */
+  result?: DownloadedBackup;
+  error?: ApiError;
 }
 
 /** Backups (remote-agent/src/backups/): spread into `desktopMethods`. */
@@ -64,6 +93,26 @@ export const backupDesktopMethods = {
     [backupScheduleInput.nullable()],
   ),
   listBackupDestinations: defineMethod<BackupDestinationPublic[]>()([idArg]),
+  /**
+   * Downloads a backup into a folder on this computer (`<out>/<project>-<backup>`; default the
+   * Downloads folder): db.sql, the Storage and functions files, manifest.json, and roles.sql
+   * only with `roles` (password hashes). Returns at once; follow it with `backupDownload`.
+   */
+  downloadBackup: defineMethod<{ downloadId: string }>()(
+    [idArg, idArg, backupId],
+    [
+      z
+        .object({
+          outDir: z.string().min(1).max(4096).optional(),
+          roles: z.boolean().optional(),
+          destination,
+        })
+        .strict(),
+    ],
+  ),
+  backupDownload: defineMethod<BackupDownloadView>()([z.string().regex(/^dl[0-9a-f]{10}$/)]),
+  /** Every project's backup state on one server, for the server-wide backups view. */
+  serverBackups: defineMethod<ProjectBackupSummary[]>()([idArg]),
   /**
    * Fetches the server's repository password into this computer's keychain (admins). Returns
    * it only the first time the server hands it out, for the agency's own vault.

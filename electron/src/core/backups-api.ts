@@ -1,14 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { MethodName } from '@protocol/methods';
 import type { z } from 'zod';
 import type {
   BackupDestinationPublic,
+  BackupManifest,
   BackupScheduleInput,
   destinationInput,
 } from '@protocol/backups';
 import type { Instance } from '@protocol/types';
-import { UltrabaseError } from '@contract/errors';
+import { UltrabaseError, toApiError } from '@contract/errors';
+import { DownloadWriter } from './backups/download-writer';
 import type { ProjectView } from '@contract/api';
-import type { CloneToServerResult } from '@contract/backups';
+import type { BackupDownloadView, CloneToServerResult } from '@contract/backups';
 import type { Route, RouteContext } from './projects-api';
 import type { SecretStore } from './profiles/secret-store';
 import type { AgentSession } from './servers/agent-session';
@@ -72,6 +78,10 @@ export const BACKUP_ROUTES = {
       schedule,
     }),
     pick: (r) => r.schedule,
+  }),
+  serverBackups: route('backups.summary', {
+    params: () => ({}),
+    pick: (r) => r.projects,
   }),
   listBackupDestinations: route('backups.destinations.list', {
     params: () => ({}),
@@ -225,4 +235,107 @@ export async function cloneBackupToServer(deps: {
     project: deps.project(r.instance),
     backupId: r.backupId,
   };
+}
+
+// ---- Downloads and the server-wide view (issue 17: download, backups summary) ----
+
+const MAX_DOWNLOADS_KEPT = 20;
+
+/** `<project>-<backup id>`, in letters, digits, `.`, `_` and `-` only. */
+export function downloadFolderName(manifest: BackupManifest): string {
+  const name = manifest.instanceName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '');
+  return `${name || manifest.instanceId}-${manifest.id}`;
+}
+
+/**
+ * Backups downloaded through the agent's tunnel into a folder on this computer: a flow-
+ * controlled stream of the backup's parts (database dump, Storage and functions files, roles
+ * only when asked), written as they arrive and checked against the manifest at the end.
+ * Downloads run in the background; `get` answers their progress.
+ */
+export class BackupDownloads {
+  private readonly jobs = new Map<string, BackupDownloadView>();
+
+  start(deps: {
+    serverId: string;
+    session: AgentSession;
+    instanceId: string;
+    backupId: string;
+    outDir: string;
+    roles?: boolean;
+    destination?: string;
+  }): { downloadId: string; done: Promise<BackupDownloadView> } {
+    const downloadId = `dl${randomBytes(5).toString('hex')}`;
+    const view: BackupDownloadView = {
+      downloadId,
+      serverId: deps.serverId,
+      instanceId: deps.instanceId,
+      backupId: deps.backupId,
+      bytes: 0,
+      totalBytes: 0,
+      finished: false,
+    };
+    this.jobs.set(downloadId, view);
+    for (const old of this.jobs.keys()) {
+      if (this.jobs.size <= MAX_DOWNLOADS_KEPT) break;
+      if (this.jobs.get(old)?.finished) this.jobs.delete(old);
+      else break;
+    }
+    const done = (async () => {
+      let writer: DownloadWriter | undefined;
+      try {
+        await deps.session.consumeStream(
+          'backups.download',
+          {
+            id: deps.instanceId,
+            backupId: deps.backupId,
+            ...(deps.destination ? { destination: deps.destination } : {}),
+            ...(deps.roles ? { roles: true } : {}),
+          },
+          {
+            opened: async (r) => {
+              writer = new DownloadWriter(
+                join(deps.outDir, downloadFolderName(r.manifest)),
+                r.manifest,
+                r.parts,
+                (p) => {
+                  view.bytes = p.bytes;
+                  if (p.part) view.part = p.part;
+                },
+              );
+              view.dir = writer.dir;
+              view.totalBytes = writer.totalBytes;
+              await writer.start();
+            },
+            data: (item) => writer!.write(item),
+          },
+          { timeoutMs: DOCKER_OPERATION_MS },
+        );
+        if (!writer) throw new UltrabaseError('INTERNAL', 'The download ended before it began.');
+        view.result = await writer.finish();
+        view.bytes = view.result.bytes;
+      } catch (error) {
+        await writer?.abort();
+        view.error = toApiError(error);
+      } finally {
+        view.finished = true;
+      }
+      return view;
+    })();
+    return { downloadId, done };
+  }
+
+  get(downloadId: string): BackupDownloadView {
+    const view = this.jobs.get(downloadId);
+    if (!view) {
+      throw new UltrabaseError('NOT_FOUND', `There is no download "${downloadId}".`);
+    }
+    return structuredClone(view);
+  }
+}
+
+/** Where a download goes when no folder is named: the person's Downloads folder, else home. */
+export function defaultDownloadDir(home = homedir()): string {
+  const downloads = join(home, 'Downloads');
+  return existsSync(downloads) ? downloads : home;
 }

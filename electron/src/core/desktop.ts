@@ -20,8 +20,10 @@ import { ServerDirectory } from './servers/server-directory';
 import { ConnectionPool, toProjectView } from './servers/connection-pool';
 import { createProjectsApi } from './projects-api';
 import {
+  BackupDownloads,
   addBackupDestination,
   cloneBackupToServer,
+  defaultDownloadDir,
   removeBackupDestination,
   saveBackupKey,
 } from './backups-api';
@@ -110,6 +112,7 @@ export function createDesktop(options: DesktopOptions): Desktop {
     }
   };
 
+  const downloads = new BackupDownloads();
   const directory = new ServerDirectory({
     store: createProfileStore(options.home),
     secrets,
@@ -296,6 +299,19 @@ export function createDesktop(options: DesktopOptions): Desktop {
       }),
     removeBackupDestination: (serverId, id) =>
       removeBackupDestination({ serverId, session: pool.connected(serverId), secrets, id }),
+    async downloadBackup(serverId, instanceId, backupId, options) {
+      const { downloadId } = downloads.start({
+        serverId,
+        session: pool.connected(serverId),
+        instanceId,
+        backupId,
+        outDir: options?.outDir ?? defaultDownloadDir(),
+        roles: options?.roles,
+        destination: options?.destination,
+      });
+      return { downloadId };
+    },
+    backupDownload: async (downloadId) => downloads.get(downloadId),
     cloneBackupToServer: (fromServerId, instanceId, options) =>
       cloneBackupToServer({
         fromServerId,

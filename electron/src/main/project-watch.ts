@@ -1,5 +1,6 @@
 import type { DesktopEvent, ProjectView } from '@contract/api';
 import type { InstanceStatus } from '@protocol/types';
+import { drillFailed } from '@protocol/backups';
 
 /** A desktop notification main should show; `urgent` ones are shown even when focused. */
 export interface Notice {
@@ -17,6 +18,8 @@ interface Known {
   serverName: string;
   status: InstanceStatus;
   needsAttention: boolean;
+  /** The last restore drill failed (kept until one passes, apart from health). */
+  drillFailed: boolean;
 }
 
 /** Statuses a person should look at; counted on the tray/dock badge. */
@@ -91,7 +94,8 @@ export class ProjectWatch {
   unhealthyCount(): number {
     let count = 0;
     for (const project of this.projects.values()) {
-      if (UNHEALTHY.has(project.status) || project.needsAttention) count += 1;
+      if (UNHEALTHY.has(project.status) || project.needsAttention || project.drillFailed)
+        count += 1;
     }
     return count;
   }
@@ -144,6 +148,7 @@ function known(project: ProjectView): Known {
     serverName: project.serverName,
     status: project.status,
     needsAttention: project.needsAttention === true,
+    drillFailed: drillFailed(project),
   };
 }
 

@@ -108,6 +108,11 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
   'backups.create': byId,
   'backups.restore': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
   'backups.verify': { target: (p) => str(p.id), detail: (p) => ({ backupId: p.backupId }) },
+  // A whole copy of the data leaving the server: who took which backup, and whether with roles.
+  'backups.download': {
+    target: (p) => str(p.id),
+    detail: (p) => ({ backupId: p.backupId, roles: p.roles === true }),
+  },
   'backups.destinations.add': {
     target: (_p, result) =>
       (result as { destination?: { id?: string } } | undefined)?.destination?.id,

@@ -4,8 +4,14 @@ import type { AgentServices, Handlers } from '../api/context';
 import { callerOf } from '../api/context';
 import { canDelete, requireAdmin } from '../instances/permissions';
 import type { EventBus } from '../events/bus';
-import { CodedError } from '@common/coded-error';
+import { CodedError, asCodedError } from '@common/coded-error';
 import type { BackupService } from './service';
+import {
+  DOWNLOAD_STREAM_WINDOW_BYTES,
+  type BackupDownloadItem,
+  type BackupDownloadPart,
+} from '@protocol/backup-transfer';
+import type { OutboundStream } from '../rpc/streams';
 
 type BackupMethods =
   | 'backups.destinations.list'
@@ -19,7 +25,9 @@ type BackupMethods =
   | 'backups.schedule'
   | 'backups.job'
   | 'backups.key'
-  | 'backups.import';
+  | 'backups.import'
+  | 'backups.download'
+  | 'backups.summary';
 
 function backupsOf(s: AgentServices): BackupService {
   if (!s.backups) {
@@ -120,6 +128,30 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
       requireAdmin(callerOf(ctx));
       return backupsOf(s).key();
     },
+    // A download: anyone who sees the project may take its data (as a backup); the roles'
+    // password hashes only its owner or an admin.
+    'backups.download': async ({ id, backupId, destination, roles }, ctx) => {
+      const caller = callerOf(ctx);
+      const instance = s.instances.get(caller, id);
+      if (roles && !canDelete(caller, instance)) {
+        throw new AgentError(
+          ErrorCode.FORBIDDEN,
+          "Only the owner of this project or an admin may download its roles' password hashes.",
+        );
+      }
+      const download = await backupsOf(s).openDownload(id, backupId, { destination, roles });
+      const stream = ctx.call.openStream({ windowBytes: DOWNLOAD_STREAM_WINDOW_BYTES });
+      void pump(stream, download.read());
+      return {
+        stream: stream.id,
+        manifest: download.manifest,
+        parts: download.parts,
+        destination: download.destination,
+      };
+    },
+    'backups.summary': async (_p, ctx) => ({
+      projects: await backupsOf(s).summary(s.instances.list(callerOf(ctx))),
+    }),
     // Another server's repository and password: a server-level secret, like destinations.
     'backups.import': async ({ source, from, name }, ctx) => {
       const caller = callerOf(ctx);
@@ -170,4 +202,40 @@ function untilRunning(bus: EventBus, instanceId: string): Promise<void> {
       }
     });
   });
+}
+
+/**
+ * Sends a download's parts and bytes (base64) on a flow-controlled stream: the source is not
+ * read while the window is full, and a cancel (or a lost connection) stops it (and its restic).
+ */
+export async function pump(
+  stream: OutboundStream,
+  source: AsyncGenerator<{ part: BackupDownloadPart } | { data: Buffer }>,
+): Promise<void> {
+  let wake: (() => void) | undefined;
+  let cancelled = false;
+  stream.onDrain(() => wake?.());
+  stream.onCancel(() => {
+    cancelled = true;
+    wake?.();
+  });
+  try {
+    for await (const item of source) {
+      if (cancelled) break;
+      const open =
+        'data' in item
+          ? stream.send({ data: item.data.toString('base64') } satisfies BackupDownloadItem)
+          : stream.send(item);
+      if (!open && !cancelled) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      if (cancelled) break;
+    }
+    stream.end();
+  } catch (error) {
+    const coded = asCodedError(error);
+    stream.end({
+      code: coded?.code ?? ErrorCode.INTERNAL,
+      message: coded?.message ?? 'The download failed; details are in the agent log.',
+    });
+  }
 }

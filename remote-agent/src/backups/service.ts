@@ -7,14 +7,17 @@ import type {
   BackupDestinationPublic,
   BackupJobKind,
   BackupKind,
+  BackupDrillResult,
   BackupProgress,
+  BackupStatus,
   BackupSummary,
 } from '@protocol/backups';
 import type { AgentEvent, Instance } from '@protocol/types';
+import type { BackupDownloadPart, ProjectBackupSummary } from '@protocol/backup-transfer';
 import type { Compose } from '../docker/compose';
 import type { InstanceLocks } from '../instances/state';
 import { checkOperation } from '../instances/state';
-import { runBackup, type BackupResult } from './backup-job';
+import { DB_FILE, META_IN_SNAPSHOT, runBackup, type BackupResult } from './backup-job';
 import { BackupIndex, summarize, type IndexEntry } from './backup-index';
 import type { DbTarget } from './database';
 import {
@@ -62,6 +65,11 @@ export interface BackupServiceDeps {
   redact?(secret: string): void;
   /** Durable step record of backups and restores (operations/journal.ts). */
   journal?: OperationJournal;
+  /**
+   * Keeps a project's drill outcome on the instance (registry.update): a failed drill shows the
+   * project "needs attention" until a later one passes, whatever its health says.
+   */
+  setBackupStatus?(instanceId: string, status: BackupStatus): Promise<void>;
 }
 
 interface Job extends QueuedJob {
@@ -70,6 +78,8 @@ interface Job extends QueuedJob {
 
 export interface JobRecord {
   instanceId: string;
+  /** What the job does (the server-wide view looks for failed backups). */
+  kind?: BackupJobKind;
   events: BackupProgress[];
   finished: boolean;
   backupId?: string;
@@ -388,20 +398,48 @@ export class BackupService {
   ): JobHandle<{ verifiedAt: string }> {
     this.mustGet(instanceId);
     return this.enqueue(instanceId, 'verify', async (job) => {
-      const entry = await this.mustGetEntry(instanceId, backupId);
-      const staging = this.stagingDir(job.id);
       try {
-        const verified = await this.readBack(job, entry, destination, staging);
-        const instance = this.mustGet(instanceId);
-        const db = await this.dbTarget(instance).catch(() => undefined);
-        if (db) await drillDatabase(this.restoreDeps(job), { backup: verified, db });
-      } finally {
-        await fs.rm(staging, { recursive: true, force: true });
+        const entry = await this.mustGetEntry(instanceId, backupId);
+        const staging = this.stagingDir(job.id);
+        try {
+          const verified = await this.readBack(job, entry, destination, staging);
+          const instance = this.mustGet(instanceId);
+          const db = await this.dbTarget(instance).catch(() => undefined);
+          if (db) await drillDatabase(this.restoreDeps(job), { backup: verified, db });
+        } finally {
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+        const verifiedAt = this.deps.now().toISOString();
+        await this.index.put({ ...entry, verifiedAt });
+        await this.recordDrill(instanceId, { at: verifiedAt, ok: true, backupId });
+        return { verifiedAt };
+      } catch (error) {
+        const coded = asCodedError(error);
+        await this.recordDrill(instanceId, {
+          at: this.deps.now().toISOString(),
+          ok: false,
+          backupId,
+          code: coded?.code ?? ErrorCode.INTERNAL,
+          message: coded?.message ?? 'The restore drill failed; details are in the agent log.',
+        });
+        throw error;
       }
-      const verifiedAt = this.deps.now().toISOString();
-      await this.index.put({ ...entry, verifiedAt });
-      return { verifiedAt };
     });
+  }
+
+  /** The drill's outcome onto the instance; a pass also moves "last verified restore". */
+  private async recordDrill(instanceId: string, drill: BackupDrillResult): Promise<void> {
+    const before = this.deps.getInstance(instanceId)?.backupStatus;
+    const status: BackupStatus = {
+      ...(drill.ok
+        ? { lastVerifiedAt: drill.at }
+        : before?.lastVerifiedAt
+          ? { lastVerifiedAt: before.lastVerifiedAt }
+          : {}),
+      lastDrill: drill,
+    };
+    // A project deleted meanwhile has nothing left to mark; the job's own outcome stands.
+    await this.deps.setBackupStatus?.(instanceId, status).catch(() => undefined);
   }
 
   /** Journaled: a backup the agent is cut off in leaves no half-written work behind. */
@@ -655,12 +693,16 @@ export class BackupService {
       .startedAt;
   }
 
+  /**
+   * The newest drill, passed or failed: a failed drill counts too, so the scheduler does not
+   * start another full drill on every pass while the first one's failure waits for a person.
+   */
   async lastDrillAt(instanceId: string): Promise<string | undefined> {
     const verified = (await this.index.list(instanceId))
       .map((e) => e.verifiedAt)
-      .filter((v): v is string => v !== undefined)
-      .sort();
-    return verified.at(-1);
+      .filter((v): v is string => v !== undefined);
+    const attempted = this.deps.getInstance(instanceId)?.backupStatus?.lastDrill?.at;
+    return [...verified, ...(attempted ? [attempted] : [])].sort().at(-1);
   }
 
   /** A restore drill of the newest backup (read back in full and checked). */
@@ -717,6 +759,106 @@ export class BackupService {
         };
   }
 
+  /**
+   * A backup's parts for a download, read straight from the repository (`restic dump`, one run
+   * per part, streamed: nothing is staged on the server). `read` yields each part's name, then
+   * its bytes; the caller's pace is restic's (a paused consumer pauses restic's stdout), and
+   * ending the iteration early stops the running restic. `roles` (the roles' password hashes)
+   * only when asked for.
+   */
+  async openDownload(
+    instanceId: string,
+    backupId: string,
+    options: { destination?: string; roles?: boolean } = {},
+  ): Promise<{
+    manifest: IndexEntry['manifest'];
+    parts: BackupDownloadPart[];
+    destination: string;
+    read(): AsyncGenerator<{ part: BackupDownloadPart } | { data: Buffer }>;
+  }> {
+    const entry = await this.mustGetEntry(instanceId, backupId);
+    const destinationId = options.destination ?? this.preferredDestination(entry);
+    const snaps = entry.manifest.snapshots[destinationId];
+    if (!snaps?.db || !snaps.files) {
+      throw new CodedError(
+        ErrorCode.BACKUP_NOT_FOUND,
+        `Backup ${backupId} is not on destination "${destinationId}".`,
+        { backupId, destination: destinationId },
+      );
+    }
+    const target = await this.destinations.target(await this.destinations.get(destinationId));
+    const sources: Record<BackupDownloadPart, [string, string]> = {
+      database: [snaps.db, DB_FILE],
+      storage: [snaps.files, '/data/storage'],
+      functions: [snaps.files, '/data/functions'],
+      roles: [snaps.files, `${META_IN_SNAPSHOT}/roles.sql`],
+    };
+    const parts: BackupDownloadPart[] = ['database', 'storage', 'functions'];
+    if (options.roles) parts.push('roles');
+    const restic = this.restic;
+    return {
+      manifest: entry.manifest,
+      parts,
+      destination: destinationId,
+      async *read() {
+        for (const part of parts) {
+          yield { part };
+          const [snapshot, file] = sources[part];
+          const dump = restic.dump(target, snapshot, file);
+          let ended = false;
+          try {
+            for await (const chunk of dump.stream) yield { data: chunk as Buffer };
+            await dump.run.done;
+            ended = true;
+          } finally {
+            if (!ended) dump.run.abort();
+          }
+        }
+      },
+    };
+  }
+
+  /**
+   * Every listed project's backup state for the server-wide view: newest backup, schedule,
+   * drill outcome, and a backup job that failed since the newest backup (recent jobs only).
+   */
+  async summary(instances: Instance[]): Promise<ProjectBackupSummary[]> {
+    const schedules = await this.schedules.all();
+    const failures = new Map<string, { at: string; code: string; message: string }>();
+    for (const record of this.jobs.values()) {
+      const last = record.events.at(-1);
+      if (record.kind !== 'backup' || !last) continue;
+      if (record.error) {
+        failures.set(record.instanceId, { at: last.at, ...record.error });
+      } else if (record.finished) failures.delete(record.instanceId);
+    }
+    return Promise.all(
+      instances.map(async (instance) => {
+        const entries = await this.index.list(instance.id);
+        const last = entries.find((e) => e.manifest.kind !== 'safety');
+        const failure = failures.get(instance.id);
+        const summary: ProjectBackupSummary = {
+          instanceId: instance.id,
+          name: instance.name,
+          count: entries.length,
+          schedule: schedules[instance.id] ?? null,
+        };
+        if (last) {
+          const row = summarize(last);
+          summary.last = {
+            id: row.id,
+            startedAt: row.startedAt,
+            bytes: row.bytes,
+            destinations: row.destinations,
+          };
+        }
+        if (instance.backupStatus) summary.backupStatus = instance.backupStatus;
+        if (failure && (!last || failure.at > last.manifest.startedAt)) summary.lastError = failure;
+        return summary;
+      }),
+    );
+  }
+
   /** A recent job's progress (what `backups.job` answers), or undefined when unknown. */
   job(jobId: string): JobRecord | undefined {
     return this.jobs.get(jobId);
@@ -745,7 +887,7 @@ export class BackupService {
     before?: Promise<unknown>,
   ): JobHandle<T> {
     const job: Job = { id: `j${randomBytes(5).toString('hex')}`, instanceId, kind };
-    const record: JobRecord = { instanceId, events: [], finished: false };
+    const record: JobRecord = { instanceId, kind, events: [], finished: false };
     this.jobs.set(job.id, record);
     for (const old of this.jobs.keys()) {
       if (this.jobs.size <= MAX_JOBS_KEPT) break;

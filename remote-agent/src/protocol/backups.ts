@@ -63,6 +63,31 @@ export interface BackupSummary {
   verifiedAt?: string;
 }
 
+/**
+ * The outcome of a project's newest restore drill, kept on the instance itself (`backupStatus`)
+ * so that a failed drill keeps the project "needs attention" until a later drill passes, apart
+ * from its health (the health scheduler clears `needsAttention`, never this).
+ */
+export interface BackupDrillResult {
+  at: string;
+  ok: boolean;
+  backupId: string;
+  /** The failure's error code and message (absent when `ok`). */
+  code?: string;
+  message?: string;
+}
+
+export interface BackupStatus {
+  /** When a drill last passed. */
+  lastVerifiedAt?: string;
+  lastDrill?: BackupDrillResult;
+}
+
+/** Whether the project's newest restore drill failed (it then needs a person). */
+export function drillFailed(instance: { backupStatus?: BackupStatus }): boolean {
+  return instance.backupStatus?.lastDrill?.ok === false;
+}
+
 export type BackupJobKind = 'backup' | 'restore' | 'clone' | 'verify';
 
 export interface BackupProgress {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AlertMethodParams, type AlertMethodResults } from './alerts';
 import { BULK_ACTIONS, BULK_MAX_ITEMS, type BulkJob, type BulkJobSummary } from './bulk';
 import { TAGS_MAX } from './tags';
+import type { BackupDownloadOpened, ProjectBackupSummary } from './backup-transfer';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -280,6 +281,20 @@ export const MethodParams = {
     })
     .strict(),
   'backups.job': z.object({ jobId: z.string().regex(/^j[0-9a-f]{10}$/) }).strict(),
+  /**
+   * Streams one backup off the server (`BackupDownloadItem`s): the database dump, the Storage
+   * and functions folders, and with `roles` the roles' dump (password hashes: owner or admin).
+   */
+  'backups.download': z
+    .object({
+      id,
+      backupId: z.string().regex(/^b[0-9a-z-]{10,40}$/),
+      destination: z.string().max(32).optional(),
+      roles: z.boolean().optional(),
+    })
+    .strict(),
+  /** Every project's backup state the caller sees (the server-wide backups view). */
+  'backups.summary': z.object({}).strict(),
   /** Without `schedule`: reads it. With one: sets it. With null: removes it. */
   'backups.schedule': z
     .object({ id, schedule: backupScheduleInput.nullable().optional() })
@@ -430,6 +445,8 @@ export interface MethodResults extends AlertMethodResults {
   };
   /** `firstTime`: no client had fetched it before (the desktop shows it once for the vault). */
   'backups.key': { password: string; firstTime: boolean };
+  'backups.download': BackupDownloadOpened;
+  'backups.summary': { projects: ProjectBackupSummary[] };
   'backups.schedule': { schedule: BackupScheduleView | null };
   /** The new project (being created), the backup found, and the job that fills the project. */
   'backups.import': {

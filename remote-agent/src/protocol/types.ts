@@ -1,6 +1,6 @@
 /** Domain types shared by the agent and the desktop. Plain data only: everything is JSON. */
 import type { BulkItem, BulkJobSummary } from './bulk';
-import type { BackupProgress } from './backups';
+import type { BackupProgress, BackupStatus } from './backups';
 
 export type Role = 'admin' | 'user';
 
@@ -103,6 +103,8 @@ export interface Instance {
   error?: InstanceFailure;
   /** Set by the scheduler when auto-repair gave up: a person must look. */
   needsAttention?: boolean;
+  /** The newest restore drill's outcome (backups/service.ts); a failed one needs a person too. */
+  backupStatus?: BackupStatus;
   /**
    * The project network's IPv4 subnet, allocated by the agent (network/allocator.ts). Absent on
    * projects created before: their network keeps the engine's choice.

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { BackupSummary } from '@protocol/backups';
+import type { BackupDownloadView } from '@contract/backups';
 import { toApiError } from '../api';
 import { useApp } from '../app/store';
 import { errorText } from '../i18n/error-messages';
@@ -11,6 +12,41 @@ import { BackupDestinationsPanel } from './BackupDestinationsPanel';
 import { BackupSchedulePanel } from './BackupSchedulePanel';
 
 const POLL_MS = 1000;
+const DOWNLOAD_POLL_MS = 300;
+
+/** A download's bar while it runs, then where it went (errors show in the panel's error line). */
+export function DownloadState({ download }: { download: BackupDownloadView }) {
+  const { t } = useTranslation();
+  if (download.error) return null;
+  if (download.finished && download.result) {
+    return (
+      <p
+        className="text-xs text-emerald-700 dark:text-emerald-400"
+        role="status"
+        data-testid="backup-download-done"
+      >
+        {t('backups.download.done', { dir: download.result.dir })}{' '}
+        <span className="text-muted">{t('backups.download.secretsNote')}</span>
+      </p>
+    );
+  }
+  return (
+    <div className="text-xs" data-testid="backup-download-progress">
+      <p className="text-muted" role="status">
+        {t('backups.download.progress', {
+          done: formatBytes(download.bytes),
+          total: formatBytes(download.totalBytes),
+        })}
+      </p>
+      <progress
+        className="mt-1 h-1.5 w-full accent-brand"
+        max={Math.max(1, download.totalBytes)}
+        value={download.bytes}
+        aria-label={t('backups.download.label')}
+      />
+    </div>
+  );
+}
 
 /**
  * A project's backups: the list (time, size, duration, destinations, verified mark), back up
@@ -26,6 +62,7 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
   const [restoring, setRestoring] = useState<string | null>(null);
   const [typed, setTyped] = useState('');
   const [cloneName, setCloneName] = useState('');
+  const [download, setDownload] = useState<BackupDownloadView | null>(null);
 
   const load = useCallback(
     () =>
@@ -62,6 +99,44 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
     };
   }, [api, serverId, job, load, t]);
 
+  // Follows a download until it ends (every checksum checked, or an error).
+  const downloading = download !== null && !download.finished;
+  useEffect(() => {
+    if (!download || download.finished) return;
+    let live = true;
+    const timer = setInterval(() => {
+      void api.backupDownload(download.downloadId).then(
+        (d) => {
+          if (!live) return;
+          setDownload(d);
+          if (d.error) setError(errorText(toApiError(d.error)));
+        },
+        (e: unknown) => live && (setDownload(null), setError(errorText(toApiError(e)))),
+      );
+    }, DOWNLOAD_POLL_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, download]);
+
+  const startDownload = (backupId: string) =>
+    api.downloadBackup(serverId, instanceId, backupId).then(
+      (r) => (
+        setError(null),
+        setDownload({
+          downloadId: r.downloadId,
+          serverId,
+          instanceId,
+          backupId,
+          bytes: 0,
+          totalBytes: 0,
+          finished: false,
+        })
+      ),
+      (e: unknown) => setError(errorText(toApiError(e))),
+    );
+
   const start = (run: () => Promise<{ jobId: string }>) =>
     run().then(
       (r) => (setError(null), setRestoring(null), setTyped(''), setJob({ id: r.jobId, text: '' })),
@@ -88,6 +163,7 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
             {job.text || t('backups.phase.queued')}
           </p>
         )}
+        {download && <DownloadState download={download} />}
         {error && <p className="text-xs text-danger">{error}</p>}
         {rows && rows.length === 0 && <p className="text-xs text-muted">{t('backups.none')}</p>}
         {rows && rows.length > 0 && (
@@ -120,7 +196,16 @@ export function BackupsPanel(props: { serverId: string; instanceId: string; proj
                   </td>
                   <td>{b.destinations.join(', ')}</td>
                   <td>{b.verifiedAt ? formatDateTime(b.verifiedAt) : '—'}</td>
-                  <td className="text-right">
+                  <td className="flex justify-end gap-1 py-1">
+                    <Button
+                      size="sm"
+                      aria-label={t('backups.download.label')}
+                      title={t('backups.download.label')}
+                      disabled={downloading}
+                      onClick={() => void startDownload(b.id)}
+                    >
+                      {t('backups.download.button')}
+                    </Button>
                     <Button
                       size="sm"
                       onClick={() => setRestoring(restoring === b.id ? null : b.id)}

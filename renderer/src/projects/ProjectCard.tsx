@@ -10,6 +10,7 @@ import { StatusBadge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
 import { InterruptedNote } from './InterruptedNote';
+import { DrillFailedNote } from '../backups/DrillFailedNote';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
@@ -92,6 +93,7 @@ export const ProjectCard = memo(function ProjectCard({
           {t('card.autoRepairGaveUp')}
         </p>
       )}
+      <DrillFailedNote project={p} compact />
       <InterruptedNote project={p} className="mx-4 mt-2" />
       {p.status === 'failed' && p.error && !p.lastOperation && (
         <p className="mx-4 mt-2 line-clamp-2 text-[11px] text-danger" title={p.error.reason}>

@@ -15,6 +15,7 @@ import { CredentialsPanel } from './CredentialsPanel';
 import { DomainsPanel } from '../domains/DomainsPanel';
 import { useOpenProject } from './ProjectCard';
 import { UsagePanel } from './UsagePanel';
+import { DrillFailedNote } from '../backups/DrillFailedNote';
 import { SizePanel } from './resize/ResizeDialog';
 import { UsageHistoryPanel } from './usage/UsageHistoryPanel';
 import { ProjectSettingsPanel } from './settings/ProjectSettingsPanel';
@@ -190,6 +191,7 @@ export function ProjectPage({
               </Panel>
             )}
             <InterruptedNote project={p} className="px-3 py-2 text-xs" />
+            <DrillFailedNote project={p} />
             {p.needsAttention && (
               <p
                 role="alert"

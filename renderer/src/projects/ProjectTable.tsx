@@ -25,6 +25,7 @@ import { useApp } from '../app/store';
 import { formatBytes, formatPercent, timeAgo } from '../i18n/format';
 import { Badge, INSTANCE_TONE } from '../ui/Badge';
 import { attentionRank, byAttention } from './fleet';
+import { needsAttention } from '../backups/attention';
 import { ReleaseCell } from '../upgrades/ReleaseCell';
 import type { ServerReleases } from '../upgrades/releaseStatus';
 import { useReleases } from '../upgrades/useReleases';
@@ -193,7 +194,7 @@ export function ProjectTable({
         },
         cell: ({ row }) => {
           const p = row.original;
-          if (p.needsAttention)
+          if (needsAttention(p))
             return <span className="text-warn">{t('fleet.needsAttention')}</span>;
           const h = serviceHealth(p);
           if (!h) return <span className="text-muted">{t('common.none')}</span>;

@@ -1,5 +1,6 @@
 import type { ProjectView } from '@contract/api';
 import type { InstanceStatus } from '@protocol/types';
+import { needsAttention } from '../backups/attention';
 
 /**
  * "Needs attention first": what an operator must look at comes before what is fine. Failed,
@@ -20,7 +21,7 @@ const RANK: Record<InstanceStatus, number> = {
 };
 
 export function attentionRank(p: ProjectView): number {
-  if (p.needsAttention && p.status !== 'failed') return 1;
+  if (needsAttention(p) && p.status !== 'failed') return 1;
   return RANK[p.status];
 }
 

@@ -10,6 +10,7 @@ import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
 import { CapacityPanel } from './CapacityPanel';
 import { ServerCertificates } from '../domains/ServerCertificates';
+import { ServerBackupsPanel } from '../backups/ServerBackupsPanel';
 import { loadMeter } from './capacity';
 import { hostKeyOutcome } from './serversSlice';
 import { toApiError } from '../api';
@@ -212,6 +213,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
             </Panel>
             <CapacityPanel serverId={serverId} />
             <ServerCertificates serverId={serverId} />
+            <ServerBackupsPanel serverId={serverId} />
             <Panel title={t('servers.recentActivity')} className="xl:col-span-3">
               <AuditList entries={audit} />
             </Panel>

@@ -3,6 +3,7 @@ import { useApp } from '../app/store';
 import type { View } from '../app/navSlice';
 import { ConnectionDot } from '../ui/Badge';
 import { errorText } from '../i18n/error-messages';
+import { needsAttention } from '../backups/attention';
 
 function NavItem({
   label,
@@ -60,7 +61,7 @@ export function ServerSidebar() {
   const attention = useApp(
     (s) =>
       Object.values(s.projects).filter(
-        (p) => p.status === 'failed' || p.status === 'degraded' || p.needsAttention,
+        (p) => p.status === 'failed' || p.status === 'degraded' || needsAttention(p),
       ).length,
   );
   const logTabs = useApp((s) => s.logTabs.length);

@@ -1,4 +1,6 @@
 import type { BackupProgress, BackupSummary } from '@protocol/backups';
+import { resolve } from 'node:path';
+import { sortByProblem } from '@protocol/backup-transfer';
 import { UltrabaseError } from '@contract/errors';
 import type { BackupJobView } from '@contract/backups';
 import { defineCommand, type CommandContext } from '../command-table';
@@ -105,16 +107,121 @@ export const backupsCreate = defineCommand({
 
 export const backupsList = defineCommand({
   path: ['backups', 'list'],
-  args: [{ name: 'server' }, { name: 'project' }],
+  args: [{ name: 'server' }, { name: 'project', optional: true }],
   flags: {},
   help: 'backups.help.list',
   async run(ctx, { args }) {
     const { t } = ctx.messages;
+    if (args.project === undefined) {
+      const server = await connectedServer(ctx, args.server);
+      const rows = sortByProblem(await ctx.desktop.serverBackups(server.id), Date.now());
+      return {
+        data: rows,
+        human: () => (rows.length === 0 ? t('backups.noProjects') : serverTable(rows, t)),
+      };
+    }
     const { server, project } = await serverAndProject(ctx, args.server, args.project);
     const rows = await ctx.desktop.listBackups(server.id, project.id);
+    const drill = project.backupStatus?.lastDrill;
+    const warning =
+      drill && !drill.ok
+        ? t('backups.drillFailed', {
+            when: day(drill.at),
+            message: drill.message ?? drill.code ?? '',
+          }) + '\n'
+        : '';
     return {
       data: rows,
-      human: () => (rows.length === 0 ? t('backups.none') : backupsTable(rows, t)),
+      human: () => warning + (rows.length === 0 ? t('backups.none') : backupsTable(rows, t)),
+    };
+  },
+});
+
+function day(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** The server-wide view: one line per project, problems first. */
+function serverTable(rows: ReturnType<typeof sortByProblem>, t: Translate): string {
+  return table(
+    [
+      t('backups.serverHeaders.project'),
+      t('backups.serverHeaders.state'),
+      t('backups.serverHeaders.last'),
+      t('backups.serverHeaders.size'),
+      t('backups.serverHeaders.destinations'),
+      t('backups.serverHeaders.verified'),
+      t('backups.serverHeaders.schedule'),
+    ],
+    rows.map((r) => [
+      r.name,
+      t(`backups.problem.${r.problem}`),
+      r.last ? day(r.last.startedAt) : '—',
+      r.last ? `${(r.last.bytes / 1e6).toFixed(1)} MB` : '—',
+      r.last ? r.last.destinations.join(', ') : '—',
+      r.backupStatus?.lastVerifiedAt ? r.backupStatus.lastVerifiedAt.slice(0, 10) : '—',
+      r.schedule ? r.schedule.frequency : '—',
+    ]),
+  );
+}
+
+const DOWNLOAD_POLL_MS = 250;
+
+export const backupsDownload = defineCommand({
+  path: ['backups', 'download'],
+  args: [{ name: 'server' }, { name: 'project' }, { name: 'backup' }],
+  flags: {
+    out: { type: 'string', placeholder: 'DIR' },
+    roles: { type: 'boolean' },
+    destination: { type: 'string', placeholder: 'ID' },
+  },
+  help: 'backups.help.download',
+  async run(ctx, { args, flags }) {
+    const { t } = ctx.messages;
+    const { server, project } = await serverAndProject(ctx, args.server, args.project);
+    let backupId = args.backup;
+    if (backupId === 'latest') {
+      const newest = (await ctx.desktop.listBackups(server.id, project.id))[0];
+      if (!newest) throw new UltrabaseError('BACKUP_NOT_FOUND', t('backups.none'));
+      backupId = newest.id;
+    }
+    const { downloadId } = await ctx.desktop.downloadBackup(server.id, project.id, backupId, {
+      outDir: resolve(flags.out ?? '.'),
+      ...(flags.roles ? { roles: true } : {}),
+      ...(flags.destination ? { destination: flags.destination } : {}),
+    });
+    const display = createProgressDisplay(ctx.io.stderr, displayModeFor(ctx.io.stderr, ctx.json));
+    let bar: ReturnType<typeof display.bar> | undefined;
+    let view;
+    try {
+      for (;;) {
+        view = await ctx.desktop.backupDownload(downloadId);
+        if (view.totalBytes > 0) {
+          bar ??= display.bar(project.name, view.totalBytes, t('backups.downloading'));
+          bar.update(
+            view.bytes,
+            `${(view.bytes / 1e6).toFixed(1)} / ${(view.totalBytes / 1e6).toFixed(1)} MB`,
+          );
+        }
+        if (view.finished) break;
+        await ctx.io.sleep(DOWNLOAD_POLL_MS);
+      }
+    } finally {
+      display.stop();
+    }
+    if (view.error) {
+      throw new UltrabaseError(view.error.code as string, view.error.message);
+    }
+    const result = view.result!;
+    return {
+      data: { backupId, ...result },
+      human: () =>
+        t('backups.downloaded', {
+          id: backupId,
+          dir: result.dir,
+          size: `${(result.database.bytes / 1e6).toFixed(1)} MB`,
+          files: result.files,
+        }),
     };
   },
 });
@@ -257,6 +364,7 @@ export const backupsSchedule = defineCommand({
 export const backupCommands = [
   backupsCreate,
   backupsList,
+  backupsDownload,
   backupsRestore,
   backupsVerify,
   backupsKey,

@@ -337,7 +337,9 @@ export const en = {
       schedule:
         "show or set a project's backup schedule (--every daily --keep-daily 7 …, --off removes it)",
       create: 'back a project up now (--wait follows it to the end)',
-      list: "list a project's backups",
+      list: "list a project's backups; without a project, every project of the server (problems first)",
+      download:
+        'download a backup into a folder here (--out DIR, default the current folder): db.sql, the Storage and functions files and manifest.json, each checked against the manifest; --roles adds roles.sql (password hashes)',
       restore:
         'restore a backup: over the project (--confirm <its name>, after a safety backup) or into a new project (--into <name>)',
       verify: 'read a backup back in full and check it against its manifest',
@@ -394,6 +396,28 @@ export const en = {
     sourceUnreachable:
       '{{server}} is not reachable: taking "{{id}}" as the project\'s id and the key from this keychain',
     clonedTo: 'The new project {{name}} on {{server}} holds backup {{id}}.',
+    downloading: 'downloading',
+    downloaded:
+      'Backup {{id}} is in {{dir}}: db.sql ({{size}}), {{files}} files, manifest.json; every checksum matches the manifest.',
+    drillFailed: 'The last restore drill failed ({{when}}): {{message}}',
+    serverHeaders: {
+      project: 'PROJECT',
+      state: 'STATE',
+      last: 'LAST BACKUP',
+      size: 'SIZE',
+      destinations: 'DESTINATIONS',
+      verified: 'LAST VERIFIED',
+      schedule: 'SCHEDULE',
+    },
+    problem: {
+      never: 'never backed up',
+      failed: 'last backup failed',
+      'drill-failed': 'restore drill failed',
+      stale: 'late for its schedule',
+      unscheduled: 'no schedule',
+      ok: 'ok',
+    },
+    noProjects: 'This server has no projects you can see.',
   },
   settings: {
     helpShow: "show a project's settings (auth, email, providers, API, overrides)",

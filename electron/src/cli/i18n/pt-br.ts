@@ -335,7 +335,9 @@ export const ptBR: Catalogue = {
       schedule:
         'mostra ou define a agenda de backups de um projeto (--every daily --keep-daily 7 …, --off remove)',
       create: 'faz o backup de um projeto agora (--wait acompanha até o fim)',
-      list: 'lista os backups de um projeto',
+      list: 'lista os backups de um projeto; sem projeto, todos os projetos do servidor (problemas primeiro)',
+      download:
+        'baixa um backup para uma pasta aqui (--out PASTA, padrão a pasta atual): db.sql, os arquivos do Storage e das functions e manifest.json, cada um conferido com o manifesto; --roles inclui roles.sql (hashes de senha)',
       restore:
         'restaura um backup: sobre o projeto (--confirm <nome dele>, depois de um backup de segurança) ou em um projeto novo (--into <nome>)',
       verify: 'lê um backup inteiro de volta e confere com o manifesto',
@@ -392,6 +394,28 @@ export const ptBR: Catalogue = {
     sourceUnreachable:
       'Não deu para alcançar {{server}}: usando "{{id}}" como id do projeto e a chave guardada neste chaveiro',
     clonedTo: 'O novo projeto {{name}} em {{server}} está com o backup {{id}}.',
+    downloading: 'baixando',
+    downloaded:
+      'O backup {{id}} está em {{dir}}: db.sql ({{size}}), {{files}} arquivos, manifest.json; todas as somas de verificação conferem com o manifesto.',
+    drillFailed: 'O último teste de restauração falhou ({{when}}): {{message}}',
+    serverHeaders: {
+      project: 'PROJETO',
+      state: 'ESTADO',
+      last: 'ÚLTIMO BACKUP',
+      size: 'TAMANHO',
+      destinations: 'DESTINOS',
+      verified: 'ÚLTIMA VERIFICAÇÃO',
+      schedule: 'AGENDA',
+    },
+    problem: {
+      never: 'nunca teve backup',
+      failed: 'o último backup falhou',
+      'drill-failed': 'teste de restauração falhou',
+      stale: 'atrasado para a agenda',
+      unscheduled: 'sem agenda',
+      ok: 'em dia',
+    },
+    noProjects: 'Este servidor não tem projetos que você possa ver.',
   },
   settings: {
     helpShow: 'mostra as configurações de um projeto (auth, e-mail, provedores, API, variáveis)',

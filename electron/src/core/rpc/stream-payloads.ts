@@ -1,5 +1,6 @@
 import type { AgentEvent, LogBatch, LogLine } from '@protocol/types';
 import type { MethodName } from '@protocol/methods';
+import type { BackupDownloadItem } from '@protocol/backup-transfer';
 
 /**
  * What each stream-opening agent method carries in its `stream.data` notifications. The agent's
@@ -10,6 +11,7 @@ export interface StreamPayloads {
   /** `LogBatch` when the follow asked for `format: "records"`. */
   'logs.follow': LogLine[] | LogBatch;
   'events.subscribe': AgentEvent;
+  'backups.download': BackupDownloadItem;
 }
 
 export type StreamMethod = keyof StreamPayloads & MethodName;

@@ -5,6 +5,7 @@ import type { AgentEvent, Instance, LogLine, LogSource } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
+import type { StreamMethod, StreamPayloads } from '../rpc/stream-payloads';
 import { backoffDelay, isRetryable } from '../ssh/backoff';
 import type { Logger } from '../logging/logger';
 import type { AgentLink } from './link';
@@ -211,6 +212,54 @@ export class AgentSession {
       }),
     );
     return lines;
+  }
+
+  /**
+   * Reads a one-shot agent stream to its end (a backup download): `opened` gets the method's
+   * result first, then `data` each batch in order; a batch is acknowledged only once `data`
+   * settled, so the agent's source waits for a slow disk. A failing handler cancels the stream.
+   */
+  async consumeStream<M extends StreamMethod>(
+    method: M,
+    params: ParamsOf<M>,
+    handlers: {
+      opened(result: ResultOf<M>): void | Promise<void>;
+      data(payload: StreamPayloads[M]): void | Promise<void>;
+    },
+    options: CallOptions = {},
+  ): Promise<void> {
+    const rpc = await this.ready();
+    const result = await rpc.call(method, params, options);
+    const stream = (result as { stream: string }).stream;
+    let chain: Promise<void> = Promise.resolve().then(() => handlers.opened(result));
+    let failed = false;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (error: unknown) => {
+        if (failed) return;
+        failed = true;
+        rpc.detachStream(stream);
+        void rpc.call('stream.cancel', { stream }, { timeoutMs: 5000 }).catch(() => {});
+        reject(error);
+      };
+      chain.catch(fail);
+      rpc.attachStream(method, stream, {
+        data: (p) => {
+          chain = chain.then(async () => {
+            if (failed) return;
+            await handlers.data(p.data);
+            rpc.ack(stream, p.bytes);
+          });
+          chain.catch(fail);
+        },
+        end: (error) => {
+          rpc.detachStream(stream);
+          void chain.then(
+            () => (error ? reject(new UltrabaseError(error.code, error.message)) : resolve()),
+            fail,
+          );
+        },
+      });
+    });
   }
 
   /** How the agent reads a followed log: its file on disk or the Engine API (once it said). */

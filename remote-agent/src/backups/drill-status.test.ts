@@ -1,0 +1,132 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CodedError } from '@common/coded-error';
+import { ErrorCode } from '@protocol/error-codes';
+import { drillFailed, type BackupManifest, type BackupStatus } from '@protocol/backups';
+import type { Instance } from '@protocol/types';
+import { InstanceLocks } from '../instances/state';
+import { drillDatabase } from './drill';
+import { readBackBackup } from './restore-job';
+import { BackupService } from './service';
+
+// A drill's outcome is kept on the instance (`backupStatus`), apart from its health: a failed
+// drill keeps the project "needs attention" until a later drill passes. The real service,
+// index and queue; restic, psql and Docker replaced (the rig's backups test runs them).
+
+vi.mock('./restore-job', () => ({ applyBackup: vi.fn(), readBackBackup: vi.fn() }));
+vi.mock('./drill', () => ({ drillDatabase: vi.fn() }));
+vi.mock('./project-stack', () => ({
+  dbContainer: vi.fn(async () => 'c0ffee'),
+  stopAllButDb: vi.fn(async () => {}),
+  startAll: vi.fn(async () => {}),
+}));
+
+const manifest: BackupManifest = {
+  format: 1,
+  id: 'b20261202t080000z-abc123',
+  kind: 'manual',
+  instanceId: 'p1',
+  instanceName: 'shop',
+  agentVersion: 'test',
+  startedAt: '2026-12-02T08:00:00.000Z',
+  finishedAt: '2026-12-02T08:00:05.000Z',
+  database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
+  roles: { bytes: 1, sha256: 'y' },
+  files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
+  snapshots: { local: { db: 's1', files: 's2' } },
+};
+
+let dataDir: string;
+let instance: Instance;
+let clock: Date;
+let service: BackupService;
+
+beforeEach(async () => {
+  vi.clearAllMocks();
+  dataDir = await mkdtemp(path.join(tmpdir(), 'ub-drill-'));
+  clock = new Date('2026-12-02T09:00:00Z');
+  instance = { id: 'p1', name: 'shop', project: 'ub_p1', status: 'running' } as Instance;
+  service = new BackupService({
+    dataDir,
+    images: {},
+    agentVersion: 'test',
+    getInstance: (id) => (id === 'p1' ? instance : undefined),
+    instanceDir: (id) => path.join(dataDir, 'instances', id),
+    postgresPassword: async () => 'pw',
+    compose: async () => ({ version: '2', run: async () => '' }),
+    locks: new InstanceLocks(),
+    emit: () => {},
+    now: () => clock,
+    setBackupStatus: async (_id, backupStatus: BackupStatus) => {
+      instance = { ...instance, backupStatus };
+    },
+  });
+  await service.index.put({ manifest, added: { local: 1 } });
+  vi.mocked(readBackBackup).mockImplementation(async (_deps, input) => ({
+    manifest: input.manifest,
+    target: { repository: '/ub/repository', options: [], mounts: [] },
+    dbSnapshot: 's1',
+    staging: input.staging,
+    roles: '',
+  }));
+});
+
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('a restore drill’s outcome on the project', () => {
+  it('marks the project when a drill fails, and clears the mark only when a later one passes', async () => {
+    vi.mocked(drillDatabase).mockRejectedValueOnce(
+      new CodedError(ErrorCode.RESTORE_FAILED, 'public.orders: 3 rows, not 5'),
+    );
+    await expect(service.verify('p1', manifest.id).done).rejects.toMatchObject({
+      code: ErrorCode.RESTORE_FAILED,
+    });
+    expect(instance.backupStatus).toEqual({
+      lastDrill: {
+        at: '2026-12-02T09:00:00.000Z',
+        ok: false,
+        backupId: manifest.id,
+        code: ErrorCode.RESTORE_FAILED,
+        message: 'public.orders: 3 rows, not 5',
+      },
+    });
+    expect(drillFailed(instance)).toBe(true);
+    // The health scheduler clearing `needsAttention` (a healthy project) leaves the mark.
+    instance = { ...instance, needsAttention: false };
+    expect(drillFailed(instance)).toBe(true);
+    // The scheduler counts the failed attempt: no new full drill on every pass.
+    expect(await service.lastDrillAt('p1')).toBe('2026-12-02T09:00:00.000Z');
+
+    clock = new Date('2026-12-03T09:00:00Z');
+    vi.mocked(drillDatabase).mockResolvedValueOnce({ tables: 1, rows: 5 });
+    await expect(service.verify('p1', manifest.id).done).resolves.toEqual({
+      verifiedAt: '2026-12-03T09:00:00.000Z',
+    });
+    expect(drillFailed(instance)).toBe(false);
+    expect(instance.backupStatus).toEqual({
+      lastVerifiedAt: '2026-12-03T09:00:00.000Z',
+      lastDrill: { at: '2026-12-03T09:00:00.000Z', ok: true, backupId: manifest.id },
+    });
+  });
+
+  it('keeps the last verified restore when a later drill fails (a damaged repository)', async () => {
+    vi.mocked(drillDatabase).mockResolvedValueOnce({ tables: 1, rows: 5 });
+    await service.verify('p1', manifest.id).done;
+    clock = new Date('2026-12-09T09:00:00Z');
+    vi.mocked(readBackBackup).mockRejectedValueOnce(
+      new CodedError(ErrorCode.BACKUP_REPOSITORY_DAMAGED, 'checksum differs'),
+    );
+    await expect(service.verify('p1', manifest.id).done).rejects.toMatchObject({
+      code: ErrorCode.BACKUP_REPOSITORY_DAMAGED,
+    });
+    expect(instance.backupStatus).toMatchObject({
+      lastVerifiedAt: '2026-12-02T09:00:00.000Z',
+      lastDrill: { ok: false, code: ErrorCode.BACKUP_REPOSITORY_DAMAGED },
+    });
+    expect(drillFailed(instance)).toBe(true);
+  });
+});
