@@ -29,13 +29,17 @@ const input = 'rounded border border-line bg-transparent px-2 py-1';
  * server or an S3 bucket, remove one. Credentials go to the server's 0600 files and this
  * computer's keychain; the form forgets them once sent.
  */
-export function BackupDestinationsPanel(props: { serverId: string }) {
-  const { serverId } = props;
+export function BackupDestinationsPanel(props: {
+  serverId: string;
+  /** What to show before the first load (the list, an open form): a server-rendered start. */
+  initial?: { rows?: BackupDestinationPublic[]; adding?: Kind };
+}) {
+  const { serverId, initial } = props;
   const { t } = useTranslation();
   const api = useApp((s) => s.api);
-  const [rows, setRows] = useState<BackupDestinationPublic[] | null>(null);
+  const [rows, setRows] = useState<BackupDestinationPublic[] | null>(initial?.rows ?? null);
   const [error, setError] = useState<string | null>(null);
-  const [adding, setAdding] = useState<Kind | null>(null);
+  const [adding, setAdding] = useState<Kind | null>(initial?.adding ?? null);
   const [form, setForm] = useState(EMPTY);
   const [busy, setBusy] = useState(false);
 

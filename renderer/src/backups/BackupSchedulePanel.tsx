@@ -18,12 +18,23 @@ const DEFAULT_SCHEDULE: BackupScheduleInput = {
 };
 
 /** A project's backup schedule and retention: read, change, or turn off. */
-export function BackupSchedulePanel(props: { serverId: string; instanceId: string }) {
-  const { serverId, instanceId } = props;
+export function BackupSchedulePanel(props: {
+  serverId: string;
+  instanceId: string;
+  /** The schedule to show before the first load (a server-rendered start). */
+  initial?: (BackupScheduleInput & { since: string }) | null;
+}) {
+  const { serverId, instanceId, initial } = props;
   const { t } = useTranslation();
   const api = useApp((s) => s.api);
-  const [saved, setSaved] = useState<(BackupScheduleInput & { since: string }) | null>(null);
-  const [draft, setDraft] = useState<BackupScheduleInput>(DEFAULT_SCHEDULE);
+  const [saved, setSaved] = useState<(BackupScheduleInput & { since: string }) | null>(
+    initial ?? null,
+  );
+  const [draft, setDraft] = useState<BackupScheduleInput>(
+    initial
+      ? { frequency: initial.frequency, retention: initial.retention, drill: initial.drill }
+      : DEFAULT_SCHEDULE,
+  );
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 

@@ -47,6 +47,12 @@ export class FakeAgent {
   readonly logs = new Map<string, LogLine[]>();
   /** The next `open()` calls fail with this code, one per call, while the count lasts. */
   refuse = { count: 0, code: 'CONNECTION_REFUSED' as 'CONNECTION_REFUSED' | 'SSH_AUTH_FAILED' };
+  /** What `backups.download` answers: its result and the items it streams, then the end. */
+  download?: {
+    result: Record<string, unknown>;
+    items: unknown[];
+    error?: { code: string; message: string };
+  };
   private tokens = new Set<string>();
   private nextStream = 1;
   private nextToken = 1;
@@ -176,6 +182,16 @@ export class FakeAgent {
         } else {
           this.logStreams.set(stream, { stream, instanceId, connection: c });
         }
+        return;
+      }
+      case 'backups.download': {
+        if (!this.download) return fail('BACKUP_NOT_FOUND', 'The fake agent has no backup.');
+        const { result, items, error } = this.download;
+        const stream = this.openStream(c);
+        reply({ stream, ...result });
+        for (const item of items) this.sendData(c, stream, item);
+        const end = error ? { stream, error } : { stream };
+        this.send(c, { jsonrpc: '2.0', method: 'stream.end', params: end });
         return;
       }
       case 'stream.cancel':
