@@ -9,6 +9,7 @@ import type { Instance } from '@protocol/types';
 import { InstanceLocks } from '../instances/state';
 import { drillDatabase } from './drill';
 import { readBackBackup } from './restore-job';
+import { runBackup } from './backup-job';
 import { BackupService } from './service';
 
 // A drill's outcome is kept on the instance (`backupStatus`), apart from its health: a failed
@@ -16,6 +17,10 @@ import { BackupService } from './service';
 // index and queue; restic, psql and Docker replaced (the rig's backups test runs them).
 
 vi.mock('./restore-job', () => ({ applyBackup: vi.fn(), readBackBackup: vi.fn() }));
+vi.mock('./backup-job', async (original) => ({
+  ...(await original<typeof import('./backup-job')>()),
+  runBackup: vi.fn(),
+}));
 vi.mock('./drill', () => ({ drillDatabase: vi.fn() }));
 vi.mock('./project-stack', () => ({
   dbContainer: vi.fn(async () => 'c0ffee'),
@@ -128,5 +133,51 @@ describe('a restore drill’s outcome on the project', () => {
       lastDrill: { ok: false, code: ErrorCode.BACKUP_REPOSITORY_DAMAGED },
     });
     expect(drillFailed(instance)).toBe(true);
+  });
+});
+
+describe('the server-wide summary', () => {
+  it('gives each project its newest backup, schedule, drill and a backup that failed since', async () => {
+    const other = { id: 'p2', name: 'blog', project: 'ub_p2', status: 'running' } as Instance;
+    await service.setSchedule('p1', {
+      frequency: 'daily',
+      retention: { last: 3 },
+      drill: 'weekly',
+    });
+    vi.mocked(drillDatabase).mockRejectedValueOnce(
+      new CodedError(ErrorCode.RESTORE_FAILED, 'rows differ'),
+    );
+    await service.verify('p1', manifest.id).done.catch(() => undefined);
+    const [shop, blog] = await service.summary([instance, other]);
+    expect(shop).toMatchObject({
+      instanceId: 'p1',
+      name: 'shop',
+      count: 1,
+      last: { id: manifest.id, startedAt: manifest.startedAt, bytes: 11, destinations: ['local'] },
+      schedule: { frequency: 'daily', since: '2026-12-02T09:00:00.000Z' },
+      backupStatus: { lastDrill: { ok: false, code: ErrorCode.RESTORE_FAILED } },
+    });
+    expect(shop!.lastError).toBeUndefined();
+    expect(blog).toEqual({ instanceId: 'p2', name: 'blog', count: 0, schedule: null });
+
+    // A backup that fails after the newest one is reported, until one succeeds.
+    vi.mocked(runBackup).mockRejectedValueOnce(
+      new CodedError(ErrorCode.BACKUP_DESTINATION_FULL, 'The destination is full.'),
+    );
+    await service.backup('p1').done.catch(() => undefined);
+    expect((await service.summary([instance]))[0]!.lastError).toEqual({
+      at: '2026-12-02T09:00:00.000Z',
+      code: ErrorCode.BACKUP_DESTINATION_FULL,
+      message: 'The destination is full.',
+    });
+    clock = new Date('2026-12-02T10:00:00Z');
+    vi.mocked(runBackup).mockResolvedValueOnce({
+      manifest: { ...manifest, id: 'b20261202t100000z-def456', startedAt: clock.toISOString() },
+      added: { local: 1 },
+    });
+    await service.backup('p1').done;
+    const after = (await service.summary([instance]))[0]!;
+    expect(after.lastError).toBeUndefined();
+    expect(after.last?.id).toBe('b20261202t100000z-def456');
   });
 });

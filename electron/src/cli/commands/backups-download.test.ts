@@ -134,3 +134,33 @@ describe('backups list <server>', () => {
     ]);
   });
 });
+
+describe('backups list <server> <project>', () => {
+  it('warns first when the project’s last restore drill failed', async () => {
+    const d = fakeDesktop({
+      projects: [
+        project({
+          name: 'shop',
+          serverId: 'srv-web',
+          backupStatus: {
+            lastDrill: {
+              at: '2026-12-02T03:00:00.000Z',
+              ok: false,
+              backupId: 'b1',
+              code: 'RESTORE_FAILED',
+              message: 'public.orders: 3 rows, not 5.',
+            },
+          },
+        }),
+      ],
+    });
+    Object.assign(d, { listBackups: async () => [] });
+    const r = await run(['backups', 'list', 'web', 'shop'], d, fakeIo());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'The last restore drill failed (2026-12-02 03:00:00Z): public.orders: 3 rows, not 5.',
+    );
+    const json = await run(['backups', 'list', 'web', 'shop', '--json'], d, fakeIo());
+    expect(JSON.parse(json.stdout)).toEqual([]);
+  });
+});
