@@ -378,8 +378,13 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     try {
       const t0 = Date.now();
       const download = await backups.openDownload(instance.id, backupId, { destination: 'local' });
-      expect(download.parts).toEqual(['database', 'storage', 'functions']);
-      const writer = new DownloadWriter(join(out, 'dl'), download.manifest, download.parts);
+      expect(download.parts).toEqual(['manifest', 'database', 'storage', 'functions']);
+      const m = download.manifest;
+      const writer = new DownloadWriter(
+        join(out, 'dl'),
+        { backupId: m.id, totalBytes: m.database.bytes + m.files.bytes },
+        download.parts,
+      );
       await writer.start();
       for await (const item of download.read()) {
         await writer.write('part' in item ? item : { data: item.data.toString('base64') });

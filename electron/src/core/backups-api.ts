@@ -6,7 +6,6 @@ import type { MethodName } from '@protocol/methods';
 import type { z } from 'zod';
 import type {
   BackupDestinationPublic,
-  BackupManifest,
   BackupScheduleInput,
   destinationInput,
 } from '@protocol/backups';
@@ -242,9 +241,14 @@ export async function cloneBackupToServer(deps: {
 const MAX_DOWNLOADS_KEPT = 20;
 
 /** `<project>-<backup id>`, in letters, digits, `.`, `_` and `-` only. */
-export function downloadFolderName(manifest: BackupManifest): string {
-  const name = manifest.instanceName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '');
-  return `${name || manifest.instanceId}-${manifest.id}`;
+export function downloadFolderName(backup: {
+  instanceName: string;
+  instanceId: string;
+  backupId: string;
+}): string {
+  const name = backup.instanceName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+/, '');
+  const id = backup.backupId.replace(/[^a-z0-9-]/g, '');
+  return `${name || backup.instanceId.replace(/[^A-Za-z0-9]/g, '')}-${id}`;
 }
 
 /**
@@ -294,9 +298,15 @@ export class BackupDownloads {
           },
           {
             opened: async (r) => {
+              if (r.backupId !== deps.backupId) {
+                throw new UltrabaseError(
+                  'BACKUP_NOT_FOUND',
+                  `The server answered with backup ${r.backupId}, not ${deps.backupId}.`,
+                );
+              }
               writer = new DownloadWriter(
-                join(deps.outDir, downloadFolderName(r.manifest)),
-                r.manifest,
+                join(deps.outDir, downloadFolderName(r)),
+                { backupId: r.backupId, totalBytes: r.totalBytes },
                 r.parts,
                 (p) => {
                   view.bytes = p.bytes;

@@ -76,6 +76,17 @@ describe('ProjectWatch', () => {
     expect(notices.map((n) => n.kind)).toEqual(['attention']);
   });
 
+  it('counts a project whose last restore drill failed, until a drill passes (tray badge)', () => {
+    const watch = new ProjectWatch();
+    const drill = (ok: boolean) => ({
+      backupStatus: { lastDrill: { at: '2026-12-02T03:00:00Z', ok, backupId: 'b1' } },
+    });
+    watch.seed([project('a', 'running', drill(false)), project('b', 'running')]);
+    expect(watch.unhealthyCount()).toBe(1);
+    watch.apply(changed(project('a', 'running', drill(true))));
+    expect(watch.unhealthyCount()).toBe(0);
+  });
+
   it('counts failed, degraded and needs-attention projects across servers', () => {
     const watch = new ProjectWatch();
     watch.seed([

@@ -98,7 +98,14 @@ function setup(caller: Caller) {
       openDownload: async (_id: string, _b: string, o: { roles?: boolean }) => (
         calls.push(`download roles=${o.roles === true}`),
         {
-          manifest: { id: 'b1' },
+          manifest: {
+            id: 'b1',
+            instanceId: 'abc123',
+            instanceName: 'shop',
+            database: { bytes: 10 },
+            files: { bytes: 5 },
+            roles: { bytes: 1 },
+          },
           parts: ['database'],
           destination: 'local',
           read: () => source(0, []),
@@ -122,6 +129,9 @@ describe('backups.download and backups.summary', () => {
     const shared = setup(bob);
     await expect(shared.h['backups.download'](params, shared.ctx)).resolves.toMatchObject({
       stream: 's1',
+      backupId: 'b1',
+      instanceName: 'shop',
+      totalBytes: 15,
       parts: ['database'],
     });
     await expect(
@@ -129,7 +139,9 @@ describe('backups.download and backups.summary', () => {
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect(shared.calls).toEqual(['download roles=false']);
     const owner = setup(ana);
-    await owner.h['backups.download']({ ...params, roles: true }, owner.ctx);
+    await expect(
+      owner.h['backups.download']({ ...params, roles: true }, owner.ctx),
+    ).resolves.toMatchObject({ totalBytes: 16 });
     expect(owner.calls).toEqual(['download roles=true']);
   });
 

@@ -142,9 +142,13 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
       const download = await backupsOf(s).openDownload(id, backupId, { destination, roles });
       const stream = ctx.call.openStream({ windowBytes: DOWNLOAD_STREAM_WINDOW_BYTES });
       void pump(stream, download.read());
+      const m = download.manifest;
       return {
         stream: stream.id,
-        manifest: download.manifest,
+        backupId: m.id,
+        instanceId: m.instanceId,
+        instanceName: m.instanceName,
+        totalBytes: m.database.bytes + m.files.bytes + (roles ? m.roles.bytes : 0),
         parts: download.parts,
         destination: download.destination,
       };

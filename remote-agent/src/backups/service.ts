@@ -87,6 +87,8 @@ export interface JobRecord {
 }
 
 const MAX_JOBS_KEPT = 200;
+/** A download's manifest goes out in pieces that stay well under one message once in base64. */
+const MANIFEST_CHUNK_BYTES = 192 * 1024;
 const MAX_EVENTS_PER_JOB = 500;
 
 export interface JobHandle<T> {
@@ -787,15 +789,16 @@ export class BackupService {
       );
     }
     const target = await this.destinations.target(await this.destinations.get(destinationId));
-    const sources: Record<BackupDownloadPart, [string, string]> = {
+    const sources: Record<Exclude<BackupDownloadPart, 'manifest'>, [string, string]> = {
       database: [snaps.db, DB_FILE],
       storage: [snaps.files, '/data/storage'],
       functions: [snaps.files, '/data/functions'],
       roles: [snaps.files, `${META_IN_SNAPSHOT}/roles.sql`],
     };
-    const parts: BackupDownloadPart[] = ['database', 'storage', 'functions'];
+    const parts: BackupDownloadPart[] = ['manifest', 'database', 'storage', 'functions'];
     if (options.roles) parts.push('roles');
     const restic = this.restic;
+    const manifest = Buffer.from(JSON.stringify(entry.manifest));
     return {
       manifest: entry.manifest,
       parts,
@@ -803,6 +806,12 @@ export class BackupService {
       async *read() {
         for (const part of parts) {
           yield { part };
+          if (part === 'manifest') {
+            for (let at = 0; at < manifest.length; at += MANIFEST_CHUNK_BYTES) {
+              yield { data: manifest.subarray(at, at + MANIFEST_CHUNK_BYTES) };
+            }
+            continue;
+          }
           const [snapshot, file] = sources[part];
           const dump = restic.dump(target, snapshot, file);
           let ended = false;

@@ -3,14 +3,16 @@
  * a backup's download stream (`backups.download`) and the server-wide summary
  * (`backups.summary`), with the one rule that ranks its problems. Plain data and pure functions.
  */
-import type { BackupManifest, BackupScheduleView, BackupStatus } from './backups';
+import type { BackupScheduleView, BackupStatus } from './backups';
 
 /**
- * What a download carries, in order: `database` (db.sql as dumped, plain SQL), `storage` and
+ * What a download carries, in order: `manifest` (its JSON: on the stream, because a project with
+ * thousands of files has a manifest longer than one message may be), `database` (db.sql as
+ * dumped, plain SQL), `storage` and
  * `functions` (each a tar of that folder as restic dumps it: `data/storage/…`), and `roles`
  * (roles.sql) only when asked for, because it holds the roles' password hashes.
  */
-export type BackupDownloadPart = 'database' | 'storage' | 'functions' | 'roles';
+export type BackupDownloadPart = 'manifest' | 'database' | 'storage' | 'functions' | 'roles';
 
 /** One `stream.data` of a `backups.download` stream: a part begins, or bytes of the current one. */
 export type BackupDownloadItem = { part: BackupDownloadPart } | { data: string /* base64 */ };
@@ -20,7 +22,11 @@ export const DOWNLOAD_STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 
 export interface BackupDownloadOpened {
   stream: string;
-  manifest: BackupManifest;
+  backupId: string;
+  instanceId: string;
+  instanceName: string;
+  /** Content bytes the parts after the manifest hold (dump, files, roles): the progress total. */
+  totalBytes: number;
   parts: BackupDownloadPart[];
   /** The destination the bytes are read from. */
   destination: string;

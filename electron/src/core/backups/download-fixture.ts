@@ -105,3 +105,14 @@ export const storageTar = () =>
   ]);
 export const functionsTar = () =>
   tar([{ path: 'data/functions/hello/index.ts', body: files['data/functions/hello/index.ts'] }]);
+
+/** What the writer is told when the stream opens: the backup and the progress total. */
+export function expectedOf(m: BackupManifest, roles = false) {
+  return {
+    backupId: m.id,
+    totalBytes: m.database.bytes + m.files.bytes + (roles ? m.roles.bytes : 0),
+  };
+}
+
+/** The manifest part as the agent sends it first. */
+export const manifestPart = (m: BackupManifest) => Buffer.from(JSON.stringify(m));

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BackupDownloadItem } from '@protocol/backup-transfer';
 import { DownloadWriter } from './download-writer';
 import {
+  expectedOf,
+  manifestPart,
   dump,
   files,
   functionsTar,
@@ -40,13 +42,21 @@ describe('a backup download written into a folder', () => {
     const m = manifest();
     const writer = new DownloadWriter(
       join(out, 'shop-b1'),
-      m,
-      ['database', 'storage', 'functions'],
+      expectedOf(m),
+      ['manifest', 'database', 'storage', 'functions'],
       (p) => progress.push(p.bytes),
     );
     const result = await run(
       writer,
-      items({ database: dump, storage: storageTar(), functions: functionsTar() }, 333),
+      items(
+        {
+          manifest: manifestPart(m),
+          database: dump,
+          storage: storageTar(),
+          functions: functionsTar(),
+        },
+        333,
+      ),
     );
     expect(result).toMatchObject({ dir: join(out, 'shop-b1'), files: 3 });
     expect(await readFile(join(out, 'shop-b1/db.sql'))).toEqual(dump);
@@ -69,7 +79,8 @@ describe('a backup download written into a folder', () => {
   });
 
   it('adds roles.sql only when the roles part was asked for', async () => {
-    const writer = new DownloadWriter(join(out, 'd'), manifest(), [
+    const writer = new DownloadWriter(join(out, 'd'), expectedOf(manifest(), true), [
+      'manifest',
       'database',
       'storage',
       'functions',
@@ -78,6 +89,7 @@ describe('a backup download written into a folder', () => {
     const result = await run(
       writer,
       items({
+        manifest: manifestPart(manifest()),
         database: dump,
         storage: storageTar(),
         functions: functionsTar(),
@@ -91,33 +103,56 @@ describe('a backup download written into a folder', () => {
   it('refuses a changed byte with BACKUP_REPOSITORY_DAMAGED and leaves no folder behind', async () => {
     const bad = Buffer.from(dump);
     bad[3] = bad[3]! ^ 1;
-    const writer = new DownloadWriter(join(out, 'd'), manifest(), [
+    const writer = new DownloadWriter(join(out, 'd'), expectedOf(manifest(), true), [
+      'manifest',
       'database',
       'storage',
       'functions',
     ]);
     await expect(
-      run(writer, items({ database: bad, storage: storageTar(), functions: functionsTar() })),
+      run(
+        writer,
+        items({
+          manifest: manifestPart(manifest()),
+          database: bad,
+          storage: storageTar(),
+          functions: functionsTar(),
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'BACKUP_REPOSITORY_DAMAGED' });
     await writer.abort();
     expect(await readdir(out)).toEqual([]);
   });
 
   it('refuses a missing file, and an archive entry outside its folder', async () => {
-    const missing = new DownloadWriter(join(out, 'a'), manifest(), [
+    const missing = new DownloadWriter(join(out, 'a'), expectedOf(manifest()), [
+      'manifest',
       'database',
       'storage',
       'functions',
     ]);
     await expect(
-      run(missing, items({ database: dump, storage: storageTar(), functions: tar([]) })),
+      run(
+        missing,
+        items({
+          manifest: manifestPart(manifest()),
+          database: dump,
+          storage: storageTar(),
+          functions: tar([]),
+        }),
+      ),
     ).rejects.toMatchObject({ code: 'BACKUP_REPOSITORY_DAMAGED', message: /functions\/hello/ });
     await missing.abort();
-    const escape = new DownloadWriter(join(out, 'b'), manifest(), ['database', 'storage']);
+    const escape = new DownloadWriter(join(out, 'b'), expectedOf(manifest()), [
+      'manifest',
+      'database',
+      'storage',
+    ]);
     await expect(
       run(
         escape,
         items({
+          manifest: manifestPart(manifest()),
           database: dump,
           storage: tar([{ path: 'data/storage/../../../etc/x', body: Buffer.from('x') }]),
         }),
@@ -128,13 +163,25 @@ describe('a backup download written into a folder', () => {
   });
 
   it('will not write into a folder that already exists', async () => {
-    const first = new DownloadWriter(join(out, 'same'), manifest(), [
+    const first = new DownloadWriter(join(out, 'same'), expectedOf(manifest()), [
+      'manifest',
       'database',
       'storage',
       'functions',
     ]);
-    await run(first, items({ database: dump, storage: storageTar(), functions: functionsTar() }));
-    const again = new DownloadWriter(join(out, 'same'), manifest(), ['database']);
+    await run(
+      first,
+      items({
+        manifest: manifestPart(manifest()),
+        database: dump,
+        storage: storageTar(),
+        functions: functionsTar(),
+      }),
+    );
+    const again = new DownloadWriter(join(out, 'same'), expectedOf(manifest()), [
+      'manifest',
+      'database',
+    ]);
     await expect(again.start()).rejects.toMatchObject({
       code: 'INVALID_PARAMS',
       data: { field: 'out' },

@@ -48,19 +48,21 @@ export class DownloadWriter {
   private readonly seen = new Map<string, { sha256: string; bytes: number }>();
   private database: { sha256: string; bytes: number } | undefined;
   private roles: { sha256: string; bytes: number } | undefined;
-  readonly totalBytes: number;
+  /** The manifest's JSON while it arrives (the stream's first part), then the manifest. */
+  private manifestText: Buffer[] | undefined;
+  private manifest: BackupManifest | undefined;
 
   constructor(
     readonly dir: string,
-    private readonly manifest: BackupManifest,
+    private readonly expected: { backupId: string; totalBytes: number },
     private readonly parts: BackupDownloadPart[],
     private readonly onProgress: (p: DownloadProgress) => void = () => {},
   ) {
     this.partial = `${dir}.partial`;
-    this.totalBytes =
-      manifest.database.bytes +
-      manifest.files.bytes +
-      (parts.includes('roles') ? manifest.roles.bytes : 0);
+  }
+
+  get totalBytes(): number {
+    return this.expected.totalBytes;
   }
 
   async start(): Promise<void> {
@@ -87,14 +89,22 @@ export class DownloadWriter {
       if (!this.parts.includes(item.part)) {
         throw damaged(`The server sent an unexpected part "${item.part}".`, { part: item.part });
       }
+      if (item.part !== 'manifest' && !this.manifest) {
+        throw damaged('The server sent the backup before its manifest.', {});
+      }
       this.part = item.part;
-      if (item.part === 'database') await this.openFile(DOWNLOAD_FILES.database);
+      if (item.part === 'manifest') this.manifestText = [];
+      else if (item.part === 'database') await this.openFile(DOWNLOAD_FILES.database);
       else if (item.part === 'roles') await this.openFile(DOWNLOAD_FILES.roles);
       else this.tar = new TarReader(this.tarSink(FOLDER_OF[item.part]!));
       this.onProgress({ bytes: this.bytes, totalBytes: this.totalBytes, part: item.part });
       return;
     }
     const chunk = Buffer.from(item.data, 'base64');
+    if (this.manifestText) {
+      this.manifestText.push(chunk);
+      return;
+    }
     if (this.tar) {
       try {
         await this.tar.write(chunk);
@@ -111,6 +121,7 @@ export class DownloadWriter {
   async finish(): Promise<DownloadedBackup> {
     await this.closePart();
     const m = this.manifest;
+    if (!m) throw damaged('The server sent no manifest.', {});
     if (!this.database || this.database.sha256 !== m.database.sha256) {
       throw damaged("The downloaded database dump does not match the backup's checksum.", {
         expected: m.database.sha256,
@@ -181,6 +192,22 @@ export class DownloadWriter {
   }
 
   private async closePart(): Promise<void> {
+    if (this.manifestText) {
+      const text = Buffer.concat(this.manifestText).toString('utf8');
+      this.manifestText = undefined;
+      let manifest: BackupManifest;
+      try {
+        manifest = JSON.parse(text) as BackupManifest;
+      } catch {
+        throw damaged("The backup's manifest did not arrive whole.", {});
+      }
+      if (manifest.id !== this.expected.backupId || !Array.isArray(manifest.files?.entries)) {
+        throw damaged(`The server sent the manifest of another backup (${String(manifest.id)}).`, {
+          expected: this.expected.backupId,
+        });
+      }
+      this.manifest = manifest;
+    }
     if (this.tar) {
       try {
         await this.tar.end();

@@ -6,7 +6,15 @@ import { silentLogger } from '../logging/logger';
 import { FakeAgent, FakeAgentLink } from '../testing/fake-agent-link';
 import { AgentSession } from '../servers/agent-session';
 import { BackupDownloads, downloadFolderName } from '../backups-api';
-import { dump, functionsTar, items, manifest, storageTar } from './download-fixture';
+import {
+  dump,
+  expectedOf,
+  functionsTar,
+  items,
+  manifest,
+  manifestPart,
+  storageTar,
+} from './download-fixture';
 
 // The desktop's side of a download over an agent session (a fake agent speaking the wire):
 // the stream is consumed in order, every batch acknowledged once written, the folder checked
@@ -35,14 +43,25 @@ afterEach(async () => {
 });
 
 const m = manifest();
-const parts = ['database', 'storage', 'functions'];
+const parts = ['manifest', 'database', 'storage', 'functions'];
+const opened = {
+  backupId: m.id,
+  instanceId: m.instanceId,
+  instanceName: m.instanceName,
+  totalBytes: expectedOf(m).totalBytes,
+  parts,
+  destination: 'local',
+};
 const stream = () =>
-  items({ database: dump, storage: storageTar(), functions: functionsTar() }, 4096);
+  items(
+    { manifest: manifestPart(m), database: dump, storage: storageTar(), functions: functionsTar() },
+    4096,
+  );
 
 describe('BackupDownloads over an agent session', () => {
   it('writes the backup into <out>/<project>-<backup> and acknowledges every batch', async () => {
     const { agent, session } = await connected();
-    agent.download = { result: { manifest: m, parts, destination: 'local' }, items: stream() };
+    agent.download = { result: opened, items: stream() };
     const downloads = new BackupDownloads();
     const started = downloads.start({
       serverId: 's1',
@@ -55,7 +74,7 @@ describe('BackupDownloads over an agent session', () => {
     expect(view.error).toBeUndefined();
     expect(view).toMatchObject({ finished: true, bytes: view.totalBytes });
     expect(view.result?.dir).toBe(join(out, `shop-${m.id}`));
-    expect(downloadFolderName(m)).toBe(`shop-${m.id}`);
+    expect(downloadFolderName(opened)).toBe(`shop-${m.id}`);
     expect(await readFile(join(view.result!.dir, 'db.sql'))).toEqual(dump);
     expect(downloads.get(started.downloadId).finished).toBe(true);
     // Every stream.data was acknowledged (the agent's window reopens as the disk keeps up).
@@ -71,7 +90,7 @@ describe('BackupDownloads over an agent session', () => {
   it('reports the agent’s error code and leaves no folder when the stream fails', async () => {
     const { agent, session } = await connected();
     agent.download = {
-      result: { manifest: m, parts, destination: 'local' },
+      result: opened,
       items: stream().slice(0, 3),
       error: {
         code: 'BACKUP_REPOSITORY_DAMAGED',
