@@ -52,11 +52,17 @@ export function DownloadState({ download }: { download: BackupDownloadView }) {
  * A project's backups: the list (time, size, duration, destinations, verified mark), back up
  * now, and restore (in place after typing the project's name, or into a new project).
  */
-export function BackupsPanel(props: { serverId: string; instanceId: string; projectName: string }) {
-  const { serverId, instanceId, projectName } = props;
+export function BackupsPanel(props: {
+  serverId: string;
+  instanceId: string;
+  projectName: string;
+  /** The list to show before the first load (a server-rendered start). */
+  initialRows?: BackupSummary[];
+}) {
+  const { serverId, instanceId, projectName, initialRows } = props;
   const { t } = useTranslation();
   const api = useApp((s) => s.api);
-  const [rows, setRows] = useState<BackupSummary[] | null>(null);
+  const [rows, setRows] = useState<BackupSummary[] | null>(initialRows ?? null);
   const [error, setError] = useState<string | null>(null);
   const [job, setJob] = useState<{ id: string; text: string } | null>(null);
   const [restoring, setRestoring] = useState<string | null>(null);

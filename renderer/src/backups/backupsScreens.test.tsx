@@ -5,7 +5,7 @@ import { createAppStore, StoreContext } from '../app/store';
 import { server, testApi } from '../app/testApi';
 import { i18n } from '../i18n/i18n';
 import { BackupDestinationsPanel } from './BackupDestinationsPanel';
-import { DownloadState } from './BackupsPanel';
+import { BackupsPanel, DownloadState } from './BackupsPanel';
 import { BackupSchedulePanel } from './BackupSchedulePanel';
 import { ServerBackupsTable } from './ServerBackupsPanel';
 
@@ -117,6 +117,31 @@ describe('the server-wide backups view', () => {
 });
 
 describe('a download', () => {
+  it('is offered on every backup of the Backups tab, in both languages', async () => {
+    const row = {
+      id: 'b20261202t030000z-a1b2c0',
+      kind: 'scheduled' as const,
+      instanceId: 'i1',
+      instanceName: 'alpha',
+      startedAt: '2026-12-02T03:00:00Z',
+      finishedAt: '2026-12-02T03:00:10Z',
+      durationMs: 10_000,
+      bytes: 48_000_000,
+      added: { local: 1 },
+      destinations: ['local'],
+      tables: 41,
+      rows: 120_000,
+      files: 50,
+    };
+    const rows = [row, { ...row, id: 'b20261201t030000z-a1b2c1' }];
+    const tab = (
+      <BackupsPanel serverId="s1" instanceId="i1" projectName="alpha" initialRows={rows} />
+    );
+    expect(html(tab).match(/aria-label="Download this backup to this computer"/g)).toHaveLength(2);
+    await i18n.changeLanguage('pt-BR');
+    expect(html(tab)).toContain('>Baixar<');
+  });
+
   const base = {
     downloadId: 'dl0000000001',
     serverId: 's1',
