@@ -871,6 +871,7 @@ const api: DesktopApi = {
   saveBackupKey: async () => ({ stored: true as const }),
   // issue 17: a download that finishes at once; the server-wide view from the projects
   downloadBackup: async () => ({ downloadId: 'dl0000000001' }),
+  cancelBackupDownload: async () => ({ ok: true as const }),
   backupDownload: async (downloadId) => ({
     downloadId,
     serverId: 's1',

@@ -111,6 +111,8 @@ export const backupDesktopMethods = {
     ],
   ),
   backupDownload: defineMethod<BackupDownloadView>()([z.string().regex(/^dl[0-9a-f]{10}$/)]),
+  /** Stops a running download; its partial folder is removed (it ends with CANCELLED). */
+  cancelBackupDownload: defineMethod<{ ok: true }>()([z.string().regex(/^dl[0-9a-f]{10}$/)]),
   /** Every project's backup state on one server, for the server-wide backups view. */
   serverBackups: defineMethod<ProjectBackupSummary[]>()([idArg]),
   /**

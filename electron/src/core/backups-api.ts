@@ -259,6 +259,14 @@ export function downloadFolderName(backup: {
  */
 export class BackupDownloads {
   private readonly jobs = new Map<string, BackupDownloadView>();
+  private readonly running = new Map<string, AbortController>();
+
+  /** Stops a running download: the agent stops reading, the partial folder is removed. */
+  cancel(downloadId: string): { ok: true } {
+    this.get(downloadId);
+    this.running.get(downloadId)?.abort();
+    return { ok: true };
+  }
 
   start(deps: {
     serverId: string;
@@ -280,6 +288,8 @@ export class BackupDownloads {
       finished: false,
     };
     this.jobs.set(downloadId, view);
+    const abort = new AbortController();
+    this.running.set(downloadId, abort);
     for (const old of this.jobs.keys()) {
       if (this.jobs.size <= MAX_DOWNLOADS_KEPT) break;
       if (this.jobs.get(old)?.finished) this.jobs.delete(old);
@@ -319,7 +329,7 @@ export class BackupDownloads {
             },
             data: (item) => writer!.write(item),
           },
-          { timeoutMs: DOCKER_OPERATION_MS },
+          { timeoutMs: DOCKER_OPERATION_MS, signal: abort.signal },
         );
         if (!writer) throw new UltrabaseError('INTERNAL', 'The download ended before it began.');
         view.result = await writer.finish();
@@ -329,6 +339,7 @@ export class BackupDownloads {
         view.error = toApiError(error);
       } finally {
         view.finished = true;
+        this.running.delete(downloadId);
       }
       return view;
     })();

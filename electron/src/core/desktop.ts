@@ -312,6 +312,7 @@ export function createDesktop(options: DesktopOptions): Desktop {
       return { downloadId };
     },
     backupDownload: async (downloadId) => downloads.get(downloadId),
+    cancelBackupDownload: async (downloadId) => downloads.cancel(downloadId),
     cloneBackupToServer: (fromServerId, instanceId, options) =>
       cloneBackupToServer({
         fromServerId,

@@ -15,7 +15,13 @@ const POLL_MS = 1000;
 const DOWNLOAD_POLL_MS = 300;
 
 /** A download's bar while it runs, then where it went (errors show in the panel's error line). */
-export function DownloadState({ download }: { download: BackupDownloadView }) {
+export function DownloadState({
+  download,
+  onCancel,
+}: {
+  download: BackupDownloadView;
+  onCancel?: () => void;
+}) {
   const { t } = useTranslation();
   if (download.error) return null;
   if (download.finished && download.result) {
@@ -38,12 +44,19 @@ export function DownloadState({ download }: { download: BackupDownloadView }) {
           total: formatBytes(download.totalBytes),
         })}
       </p>
-      <progress
-        className="mt-1 h-1.5 w-full accent-brand"
-        max={Math.max(1, download.totalBytes)}
-        value={download.bytes}
-        aria-label={t('backups.download.label')}
-      />
+      <div className="mt-1 flex items-center gap-2">
+        <progress
+          className="h-1.5 w-full accent-brand"
+          max={Math.max(1, download.totalBytes)}
+          value={download.bytes}
+          aria-label={t('backups.download.label')}
+        />
+        {onCancel && (
+          <Button size="sm" onClick={onCancel}>
+            {t('backups.download.cancel')}
+          </Button>
+        )}
+      </div>
     </div>
   );
 }
@@ -169,7 +182,16 @@ export function BackupsPanel(props: {
             {job.text || t('backups.phase.queued')}
           </p>
         )}
-        {download && <DownloadState download={download} />}
+        {download && (
+          <DownloadState
+            download={download}
+            onCancel={() =>
+              void api
+                .cancelBackupDownload(download.downloadId)
+                .catch((e: unknown) => setError(errorText(toApiError(e))))
+            }
+          />
+        )}
         {error && <p className="text-xs text-danger">{error}</p>}
         {rows && rows.length === 0 && <p className="text-xs text-muted">{t('backups.none')}</p>}
         {rows && rows.length > 0 && (

@@ -155,6 +155,15 @@ describe('a download', () => {
       />,
     );
     expect(running).toMatch(/<progress[^>]*max="48000000"[^>]*value="12000000"/);
+    expect(running).not.toContain('Cancel download');
+    expect(
+      html(
+        <DownloadState
+          download={{ ...base, bytes: 1, totalBytes: 2, finished: false }}
+          onCancel={() => {}}
+        />,
+      ),
+    ).toContain('Cancel download');
     expect(running).toMatch(/Downloading [0-9.,]+ [kMG]B of [0-9.,]+ [kMG]B…/);
     const done = html(
       <DownloadState

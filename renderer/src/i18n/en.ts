@@ -1204,6 +1204,7 @@ export const en = {
       progress: 'Downloading {{done}} of {{total}}…',
       done: 'Saved to {{dir}}: db.sql, the Storage and functions files and manifest.json. Every checksum matches the backup.',
       secretsNote: 'Roles and passwords are not included.',
+      cancel: 'Cancel download',
     },
     server: {
       title: 'Backups of every project',

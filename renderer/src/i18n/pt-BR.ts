@@ -1215,6 +1215,7 @@ export const ptBR: Catalogue = {
       progress: 'Baixando {{done}} de {{total}}…',
       done: 'Salvo em {{dir}}: db.sql, os arquivos do Storage e das functions e manifest.json. Todas as somas de verificação conferem com o backup.',
       secretsNote: 'Papéis (roles) e senhas não são incluídos.',
+      cancel: 'Cancelar download',
     },
     server: {
       title: 'Backups de todos os projetos',

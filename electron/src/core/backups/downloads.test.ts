@@ -109,4 +109,22 @@ describe('BackupDownloads over an agent session', () => {
     expect(await readdir(out)).toEqual([]);
     await session.disconnect();
   });
+
+  it('cancels: the stream stops, the download ends CANCELLED and leaves no folder', async () => {
+    const { agent, session } = await connected();
+    agent.download = { result: opened, items: stream() };
+    const downloads = new BackupDownloads();
+    const started = downloads.start({
+      serverId: 's1',
+      session,
+      instanceId: 'p1',
+      backupId: m.id,
+      outDir: out,
+    });
+    downloads.cancel(started.downloadId);
+    const view = await started.done;
+    expect(view.error?.code).toBe('CANCELLED');
+    expect(await readdir(out)).toEqual([]);
+    await session.disconnect();
+  });
 });

@@ -217,7 +217,8 @@ export class AgentSession {
   /**
    * Reads a one-shot agent stream to its end (a backup download): `opened` gets the method's
    * result first, then `data` each batch in order; a batch is acknowledged only once `data`
-   * settled, so the agent's source waits for a slow disk. A failing handler cancels the stream.
+   * settled, so the agent's source waits for a slow disk. A failing handler, or `options.signal`,
+   * cancels the stream.
    */
   async consumeStream<M extends StreamMethod>(
     method: M,
@@ -242,6 +243,11 @@ export class AgentSession {
         reject(error);
       };
       chain.catch(fail);
+      // `options.signal` also stops the stream once open (the agent stops its source).
+      const signal = options.signal;
+      const cancelled = () => fail(new UltrabaseError('CANCELLED', 'The transfer was cancelled.'));
+      if (signal?.aborted) cancelled();
+      else signal?.addEventListener('abort', cancelled, { once: true });
       rpc.attachStream(method, stream, {
         data: (p) => {
           chain = chain.then(async () => {

@@ -52,6 +52,8 @@ export class FakeAgent {
     result: Record<string, unknown>;
     items: unknown[];
     error?: { code: string; message: string };
+    /** Items wait for this after the reply (a download cancelled while it streams). */
+    hold?: Promise<void>;
   };
   private tokens = new Set<string>();
   private nextStream = 1;
@@ -186,12 +188,14 @@ export class FakeAgent {
       }
       case 'backups.download': {
         if (!this.download) return fail('BACKUP_NOT_FOUND', 'The fake agent has no backup.');
-        const { result, items, error } = this.download;
+        const { result, items, error, hold } = this.download;
         const stream = this.openStream(c);
         reply({ stream, ...result });
-        for (const item of items) this.sendData(c, stream, item);
-        const end = error ? { stream, error } : { stream };
-        this.send(c, { jsonrpc: '2.0', method: 'stream.end', params: end });
+        void (hold ?? Promise.resolve()).then(() => {
+          for (const item of items) this.sendData(c, stream, item);
+          const end = error ? { stream, error } : { stream };
+          this.send(c, { jsonrpc: '2.0', method: 'stream.end', params: end });
+        });
         return;
       }
       case 'stream.cancel':
