@@ -121,6 +121,7 @@ describe('BackupDownloads over an agent session', () => {
       backupId: m.id,
       outDir: out,
     });
+    await new Promise((r) => setTimeout(r, 50)); // the open call has settled: a stream is live
     downloads.cancel(started.downloadId);
     const view = await started.done;
     expect(view.error?.code).toBe('CANCELLED');
