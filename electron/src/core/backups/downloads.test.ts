@@ -112,7 +112,9 @@ describe('BackupDownloads over an agent session', () => {
 
   it('cancels: the stream stops, the download ends CANCELLED and leaves no folder', async () => {
     const { agent, session } = await connected();
-    agent.download = { result: opened, items: stream() };
+    let release = () => {};
+    const hold = new Promise<void>((r) => (release = r));
+    agent.download = { result: opened, items: stream(), hold };
     const downloads = new BackupDownloads();
     const started = downloads.start({
       serverId: 's1',
@@ -121,9 +123,13 @@ describe('BackupDownloads over an agent session', () => {
       backupId: m.id,
       outDir: out,
     });
-    await new Promise((r) => setTimeout(r, 50)); // the open call has settled: a stream is live
+    // The stream is open (its folder named) and waits for data: then cancelled.
+    while (!downloads.get(started.downloadId).dir) await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 20));
     downloads.cancel(started.downloadId);
     const view = await started.done;
+    release();
+    expect(agent.requests).toContain('stream.cancel');
     expect(view.error?.code).toBe('CANCELLED');
     expect(await readdir(out)).toEqual([]);
     await session.disconnect();
