@@ -46,6 +46,9 @@ export function spawnPsqlLoader(db: DbTarget): LoaderProcess {
       'ON_ERROR_STOP=0',
       '-o',
       '/dev/null',
+      // `-f -`, not plain stdin: only then does psql prefix each error with its input line.
+      '-f',
+      '-',
     ],
     { env: { ...process.env, PGPASSWORD: db.password }, stdio: ['pipe', 'ignore', 'pipe'] },
   );

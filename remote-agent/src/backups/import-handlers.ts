@@ -175,11 +175,12 @@ export function dumpImportHandlers(
         throw error;
       }
     },
-    'backups.dumpImport.chunk': ({ uploadId, seq, data }, ctx) =>
+    'backups.dumpImport.chunk': async ({ uploadId, seq, data }, ctx) =>
       sessionOf(uploadId, callerOf(ctx)).chunk(seq, decode(data)),
-    'backups.dumpImport.file': ({ uploadId, path: relative, offset, data, last }, ctx) =>
+    'backups.dumpImport.file': async ({ uploadId, path: relative, offset, data, last }, ctx) =>
       sessionOf(uploadId, callerOf(ctx)).file(relative, offset, decode(data), last),
-    'backups.dumpImport.finish': ({ uploadId }, ctx) => sessionOf(uploadId, callerOf(ctx)).finish(),
+    'backups.dumpImport.finish': async ({ uploadId }, ctx) =>
+      sessionOf(uploadId, callerOf(ctx)).finish(),
     'backups.dumpImport.cancel': async ({ uploadId }, ctx) => {
       await sessionOf(uploadId, callerOf(ctx)).cancel();
       return { ok: true };
