@@ -78,11 +78,10 @@ describe('DumpLoad', () => {
     const psql = fakePsql();
     const load = new DumpLoad(psql.proc, { gzip: false }, { maxBytes: DUMP.length, maxAhead: 8 });
     const parts = [DUMP.subarray(0, 30), DUMP.subarray(30, 70), DUMP.subarray(70)];
-    await Promise.all([
-      load.write(3, parts[2]!),
-      load.write(1, parts[0]!),
-      load.write(2, parts[1]!),
-    ]);
+    // Chunk 3 overtakes the others and waits until 1 and 2 were written.
+    const third = load.write(3, parts[2]!);
+    await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([third, load.write(1, parts[0]!), load.write(2, parts[1]!)]);
     psql.proc.stderr.end('psql:<stdin>:5: ERROR:  relation "items" already exists\n');
     const report = await load.end();
     expect(psql.text().startsWith(DUMP.toString())).toBe(true);
