@@ -98,6 +98,25 @@ describe('backups import', () => {
     expect(r.stdout).toContain('line 41: schema "auth" already exists');
   });
 
+  it('draws a bar on a terminal', async () => {
+    const d = desktopWithImport([
+      { serverId: 'srv-web', finished: false, progress: progress('uploading-dump', 2_445_000) },
+      {
+        serverId: 'srv-web',
+        finished: true,
+        progress: progress('done', 4_890_000),
+        report: REPORT,
+      },
+    ]);
+    const r = await run(
+      ['backups', 'import', 'web', '--dump', '/x.sql', '--into', 'shop2'],
+      d,
+      fakeIo({ tty: true }),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/shop2 [█░]{24} 100%/);
+  });
+
   it('in Portuguese, the human text changes and --json does not', async () => {
     const statuses = () => [
       {
