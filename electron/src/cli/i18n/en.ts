@@ -332,7 +332,8 @@ export const en = {
     RESTORE_FAILED: 'The restore failed: {{message}}',
     CONFIRMATION_MISMATCH: "Type the project's name exactly as it is to confirm.",
     IMPORT_NOT_A_DUMP: 'This is not a plain-SQL pg_dump: {{message}}',
-    IMPORT_UNSUPPORTED_FORMAT: '{{message}}',
+    IMPORT_UNSUPPORTED_FORMAT:
+      'This dump is not plain SQL (pg_dump -Fc or -Ft). Convert it first with `pg_restore -f dump.sql <file>`, then import dump.sql.',
     IMPORT_TOO_LARGE: 'Too large to import: {{message}}',
     IMPORT_BAD_PATH: 'This Storage folder cannot be imported: {{message}}',
     IMPORT_FAILED: 'The import failed and the new project was removed: {{message}}',
