@@ -162,3 +162,27 @@ describe('importDiskNeedMb', () => {
     expect(importDiskNeedMb(100 * 2 ** 20, true, 50 * 2 ** 20, 256)).toBe(256 + 1000 + 50);
   });
 });
+
+describe('a full chunk on the wire', () => {
+  it('passes the params schema and stays under the agent message cap', async () => {
+    const { MethodParams } = await import('@protocol/methods');
+    const { MAX_MESSAGE_BYTES } = await import('@protocol/rpc');
+    const { IMPORT_CHUNK_BYTES } = await import('@common/dump-format');
+    const params = {
+      uploadId: 'u0123456789abcdef',
+      seq: 1,
+      data: Buffer.alloc(IMPORT_CHUNK_BYTES, 0xff).toString('base64'),
+    };
+    expect(MethodParams['backups.dumpImport.chunk'].safeParse(params).success).toBe(true);
+    const line = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 123456,
+      method: 'backups.dumpImport.chunk',
+      params,
+    });
+    expect(Buffer.byteLength(line) + 1).toBeLessThan(MAX_MESSAGE_BYTES);
+    const file = { ...params, path: 'a/'.repeat(500) + 'b', offset: 1e12, last: false };
+    delete (file as { seq?: number }).seq;
+    expect(MethodParams['backups.dumpImport.file'].safeParse(file).success).toBe(true);
+  });
+});
