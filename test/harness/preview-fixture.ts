@@ -919,6 +919,23 @@ const api: DesktopApi = {
     project: (await api.listProjects(options.toServer))[0]!,
     backupId: options.backupId ?? 'b20261202t0700z-abc',
   }),
+  // Import of a pg_dump: the preview shows a finished import of a small project.
+  startDumpImport: async () => ({ importId: 'i000000000001' }),
+  dumpImportStatus: async (importId) => ({
+    serverId: importId,
+    finished: true,
+    progress: { phase: 'done' as const, bytes: 5e6, totalBytes: 5e6, files: 12, totalFiles: 12 },
+    report: {
+      dumpBytes: 4_800_000,
+      errorCount: 2,
+      errors: [{ line: 41, message: 'schema "auth" already exists' }],
+      files: 12,
+      fileBytes: 200_000,
+      durationMs: 9_000,
+    },
+  }),
+  cancelDumpImport: async () => ({ ok: true as const }),
+  chooseImportPath: async (kind) => (kind === 'dump' ? '/home/ana/old-project.sql' : null),
   backupSchedule: async () => ({
     frequency: 'daily' as const,
     retention: { daily: 7, weekly: 4, monthly: 6 },

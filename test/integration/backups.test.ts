@@ -5,7 +5,10 @@
 // backed up, destroyed and restored in place; the repositories hold no plaintext; a wrong
 // password, a damaged repository and a full destination each give their code and leave the
 // live project as it was.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gunzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +26,11 @@ import { InstanceLocks } from '../../remote-agent/src/instances/state';
 import { BackupService } from '../../remote-agent/src/backups/service';
 import { checksumTree } from '../../remote-agent/src/backups/file-tree';
 import { DownloadWriter } from '../../electron/src/core/backups/download-writer';
+import { DumpLoad, spawnPsqlLoader } from '../../remote-agent/src/backups/dump-load';
+import { ImportSession } from '../../remote-agent/src/backups/import-session';
+import { sniffDump } from '../../remote-agent/src/common/dump-format';
+import { importDump, type ImportWire } from '../../electron/src/core/import-api';
+import type { DumpImportProgress } from '../../electron/src/contract/backups';
 import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { MemoryRegistry, freePorts, newInstance } from './lifecycle-helpers';
@@ -570,6 +578,131 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       console.log(`[backups] clone onto a second installation from SFTP: ${ms} ms`);
     } finally {
       await rm(secondDir, { recursive: true, force: true });
+    }
+  });
+
+  it('imports a gzip pg_dump and a Storage folder uploaded the way the desktop sends them', async () => {
+    // The desktop's uploader (core/import-api.ts) against the agent's session (what the
+    // backups.dumpImport.* handlers hold), psql in the target's db container for real. The
+    // target is the clone, wrecked first; creating a fresh project here would add ~a minute.
+    const source = {
+      table: await tableChecksum(),
+      files: await checksumTree(storageDir(), storageDir()),
+    };
+    await sqlIn(copy.project, 'DROP TABLE public.items; DELETE FROM auth.users');
+    const copyStorage = join(instanceDir(copy.id), 'volumes/storage');
+    await rm(join(copyStorage, 'stub'), { recursive: true, force: true });
+    const work = await mkdtemp(join(tmpdir(), 'ubt-import-'));
+    try {
+      // What a person brings: `pg_dump` of the old project, compressed.
+      const dumpPath = join(work, 'old-project.sql.gz');
+      const pgDump = spawn(
+        'docker',
+        [
+          'exec',
+          await dbOf(instance.project),
+          'pg_dump',
+          '-h',
+          '/var/run/postgresql',
+          '-U',
+          'supabase_admin',
+          'postgres',
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      await pipeline(pgDump.stdout, createGzip(), createWriteStream(dumpPath));
+      const t0 = Date.now();
+      let session: ImportSession | undefined;
+      let rolledBack = false;
+      const wire: ImportWire = {
+        async call(method, params) {
+          const p = params as Record<string, unknown>;
+          const data = () => Buffer.from(p.data as string, 'base64');
+          if (method === 'backups.dumpImport.begin') {
+            const load = new DumpLoad(
+              spawnPsqlLoader({
+                container: await dbOf(copy.project),
+                password: secretsOf.get(copy.id)!.postgresPassword,
+              }),
+              sniffDump(Buffer.from(p.head as string, 'base64')),
+              { maxBytes: p.dumpBytes as number, maxAhead: 16 },
+            );
+            session = new ImportSession({
+              instance: copy,
+              load,
+              storageRoot: copyStorage,
+              storage: p.storage as { files: number; bytes: number },
+              idleMs: 60_000,
+              rollback: async () => {
+                rolledBack = true;
+              },
+              now: () => Date.now(),
+              onClosed: () => {},
+            });
+            return {
+              uploadId: session.id,
+              instance: copy,
+              chunkBytes: 512 * 1024,
+              windowChunks: 4,
+            } as never;
+          }
+          if (method === 'backups.dumpImport.chunk')
+            return (await session!.chunk(p.seq as number, data())) as never;
+          if (method === 'backups.dumpImport.file') {
+            return (await session!.file(
+              p.path as string,
+              p.offset as number,
+              data(),
+              p.last as boolean,
+            )) as never;
+          }
+          if (method === 'backups.dumpImport.finish') return (await session!.finish()) as never;
+          await session?.cancel();
+          return { ok: true } as never;
+        },
+      };
+      const phases = new Set<string>();
+      let last: DumpImportProgress | undefined;
+      const report = await importDump(
+        wire,
+        { dumpPath, storageDir: storageDir(), name: 'imported' },
+        (p) => {
+          phases.add(p.phase);
+          last = p;
+        },
+      );
+      const ms = Date.now() - t0;
+      expect(rolledBack).toBe(false);
+      expect(await tableChecksum(copy.project)).toBe(source.table);
+      expect(await checksumTree(copyStorage, copyStorage)).toEqual(source.files);
+      expect(await canSignIn(copy.project)).toBe('t');
+      expect(report.files).toBe(FILES);
+      expect(report.dumpBytes).toBe((await stat(dumpPath)).size);
+      // Supabase's own schemas exist in the new project: their CREATEs fail, reported by line.
+      expect(report.errorCount).toBeGreaterThan(0);
+      expect(report.errors.every((e) => e.line > 0 && e.message.length > 0)).toBe(true);
+      // The lines are the dump's: an "already exists" points at the CREATE that said it.
+      const lines = gunzipSync(await readFile(dumpPath))
+        .toString('utf8')
+        .split('\n');
+      const exists = report.errors.find((e) => /already exists/.test(e.message));
+      expect(exists, JSON.stringify(report.errors.slice(0, 5))).toBeDefined();
+      expect(lines[exists!.line - 1]).toMatch(/^(CREATE|ALTER|COMMENT)/);
+      expect([...phases]).toEqual([
+        'checking',
+        'creating',
+        'uploading-dump',
+        'loading',
+        'uploading-files',
+        'done',
+      ]);
+      expect(last?.bytes).toBe(last?.totalBytes);
+      console.log(
+        `[backups] import of a ${(report.dumpBytes / 1e6).toFixed(1)} MB gzip pg_dump + ${FILES} files: ` +
+          `${ms} ms, ${report.errorCount} statements refused (first: line ${report.errors[0]?.line}: ${report.errors[0]?.message})`,
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
   });
 

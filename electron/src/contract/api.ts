@@ -18,7 +18,7 @@ import {
 } from '@protocol/bulk';
 import { OPTIONAL_SERVICES, SIZE_PROFILES, type OptionalServices } from '@protocol/types';
 import { defineMethod, type MethodDef } from './define-method';
-import { backupDesktopMethods } from './backups';
+import { backupDesktopMethods, dumpImportDesktopMethods } from './backups';
 import type {
   AuditEntry,
   DiagnosticReport,
@@ -538,6 +538,7 @@ export const desktopMethods = {
   updateSettings: defineMethod<AppSettings>()([settingsArg]),
 
   ...backupDesktopMethods,
+  ...dumpImportDesktopMethods,
 } as const;
 
 export type DesktopMethod = keyof typeof desktopMethods;

@@ -9,6 +9,7 @@ import {
 } from '@protocol/backups';
 import type { BackupDownloadPart, ProjectBackupSummary } from '@protocol/backup-transfer';
 import type { ApiError } from './errors';
+import type { DumpImportReport } from '@protocol/backups-import';
 import { defineMethod } from './define-method';
 import type { ProjectView } from './api';
 
@@ -144,4 +145,51 @@ export const backupDesktopMethods = {
       })
       .strict(),
   ]),
+} as const;
+
+/** Where an import of a pg_dump (core/import-api.ts) stands, as the UI and the CLI draw it. */
+export interface DumpImportProgress {
+  phase:
+    'checking' | 'creating' | 'uploading-dump' | 'loading' | 'uploading-files' | 'done' | 'failed';
+  /** Bytes sent of the dump and the Storage files together, of `totalBytes`. */
+  bytes: number;
+  totalBytes: number;
+  files: number;
+  totalFiles: number;
+}
+
+export type DumpImportSummary = Omit<DumpImportReport, 'instance'>;
+
+export interface DumpImportStatus {
+  serverId: string;
+  finished: boolean;
+  progress: DumpImportProgress;
+  /** The new project (when the import finished well). */
+  project?: ProjectView;
+  report?: DumpImportSummary;
+  error?: { code: string; message: string };
+}
+
+const localPath = z.string().min(1).max(4096);
+
+/** Import of an existing Supabase project from a pg_dump file (+ a Storage folder). */
+export const dumpImportDesktopMethods = {
+  /**
+   * Starts importing into a NEW project named `name` (admins of the server); returns at once.
+   * Follow it with `dumpImportStatus`.
+   */
+  startDumpImport: defineMethod<{ importId: string }>()([
+    idArg,
+    z
+      .object({ dumpPath: localPath, storageDir: localPath.optional(), name: z.string().max(400) })
+      .strict(),
+  ]),
+  dumpImportStatus: defineMethod<DumpImportStatus>()([z.string().regex(/^i[0-9a-f]{12}$/)]),
+  /** Gives the import up; the server removes the half-made project. */
+  cancelDumpImport: defineMethod<{ ok: true }>()([z.string().regex(/^i[0-9a-f]{12}$/)]),
+  /**
+   * The desktop app's file picker (null when the person closed it); the CLI has none. Only a
+   * path picked here is accepted by `startDumpImport` in the app.
+   */
+  chooseImportPath: defineMethod<string | null>()([z.enum(['dump', 'storage'])]),
 } as const;

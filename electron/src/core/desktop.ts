@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { UltrabaseError } from '@contract/errors';
+import { UltrabaseError } from '@contract/errors';
 import type { DesktopApi, DesktopEvent, Exposure, ProjectView, LogLine } from '@contract/api';
 import type { Instance, OptionalServices, ProjectSize } from '@protocol/types';
 import { createProfileStore } from './profiles/profile-store';
@@ -28,6 +28,7 @@ import {
   saveBackupKey,
 } from './backups-api';
 import { guardErrors } from './guard-errors';
+import { DumpImports } from './import-api';
 
 export interface DesktopOptions {
   /** Settings directory (Electron: userData; CLI: ULTRABASE_HOME or ~/.config/ultrabase). */
@@ -178,6 +179,8 @@ export function createDesktop(options: DesktopOptions): Desktop {
     context: (serverId) => ({ serverId, project: projectsOf(serverId), remember }),
   });
 
+  const dumpImports = new DumpImports();
+
   const api: Desktop = {
     ...routed,
 
@@ -324,6 +327,19 @@ export function createDesktop(options: DesktopOptions): Desktop {
         targetSession: pool.connected(options.toServer),
         project: projectsOf(options.toServer),
       }),
+
+    startDumpImport: async (serverId, input) =>
+      dumpImports.start(serverId, pool.connected(serverId), input, (report) =>
+        projectsOf(serverId)(report.instance),
+      ),
+    dumpImportStatus: async (importId) => dumpImports.status(importId),
+    cancelDumpImport: async (importId) => dumpImports.cancel(importId),
+    chooseImportPath: () => {
+      throw new UltrabaseError(
+        'INVALID_STATE',
+        'Choosing a file needs the desktop app; on the command line, name the file instead.',
+      );
+    },
 
     async close() {
       if (closed) return;

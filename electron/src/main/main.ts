@@ -7,6 +7,7 @@ import {
   Notification,
   Tray,
   app,
+  dialog,
   ipcMain,
   nativeImage,
   net,
@@ -29,6 +30,7 @@ import { buildMenuTemplate } from './menu';
 import { ProjectWatch, type Notice } from './project-watch';
 import { createShutdown } from './shutdown';
 import { StreamLeases, withStreamLeases } from './stream-leases';
+import { withImportPicker } from './import-picker';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -75,7 +77,11 @@ async function startShell(): Promise<void> {
   });
   const streams = new StreamLeases((stream) => core.closeStream(stream));
   leases = streams;
-  registerIpc(withStreamLeases(core, streams));
+  registerIpc(
+    withImportPicker(withStreamLeases(core, streams), (options) =>
+      mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options),
+    ),
+  );
   core.onEvent((event) => onCoreEvent(event, streams));
 
   const shutdown = createShutdown(async () => {

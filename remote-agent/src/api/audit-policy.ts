@@ -139,6 +139,15 @@ export const AUDITED: Partial<Record<MethodName, AuditRule>> = {
       from: p.from,
     }),
   },
+  // An uploaded pg_dump imported into a new project: what was created and how big it was.
+  'backups.dumpImport.begin': {
+    target: (_p, result) => (result as { instance?: { id?: string } } | undefined)?.instance?.id,
+    detail: (p) => ({ name: p.name, dumpBytes: p.dumpBytes, storage: p.storage }),
+  },
+  'backups.dumpImport.finish': {
+    target: (_p, result) => (result as { instance?: { id?: string } } | undefined)?.instance?.id,
+  },
+  'backups.dumpImport.cancel': { target: () => undefined },
 };
 
 function str(value: unknown): string | undefined {

@@ -15,6 +15,7 @@ import { LEGACY_RELEASE_ID } from '../stack/releases';
 import { releaseSummary } from '../upgrades/plan';
 import { createFleetHandlers } from '../bulk/handlers';
 import { backupHandlers } from '../backups/handlers';
+import { dumpImportHandlers } from '../backups/import-handlers';
 import { USAGE_SAMPLE_INTERVAL_MS } from '../usage/sampler';
 
 /** Log streams one connection may hold open at once (each holds one Docker stream per service). */
@@ -376,6 +377,7 @@ export function createHandlers(s: AgentServices): Handlers {
       return { ok: true };
     },
     ...backupHandlers(s),
+    ...dumpImportHandlers(s),
   };
 }
 

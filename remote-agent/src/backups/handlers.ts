@@ -183,7 +183,7 @@ export function backupHandlers(s: AgentServices): Pick<Handlers, BackupMethods> 
 }
 
 /** Resolves when the instance reaches `running`; rejects with its failure when it fails. */
-function untilRunning(bus: EventBus, instanceId: string): Promise<void> {
+export function untilRunning(bus: EventBus, instanceId: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const stop = bus.subscribe((event) => {
       if (event.type === 'instance.deleted' && event.instanceId === instanceId) {

@@ -79,6 +79,17 @@ export const ErrorCode = {
   BACKUP_FAILED: 'BACKUP_FAILED',
   RESTORE_FAILED: 'RESTORE_FAILED',
   CONFIRMATION_MISMATCH: 'CONFIRMATION_MISMATCH',
+  // import of an existing Supabase project from a pg_dump file (backups/import-*.ts)
+  /** The file is not a plain-SQL pg_dump (no pg_dump preamble, or binary). */
+  IMPORT_NOT_A_DUMP: 'IMPORT_NOT_A_DUMP',
+  /** A custom-format (-Fc), tar (-Ft) or directory dump: convert it with pg_restore -f first. */
+  IMPORT_UNSUPPORTED_FORMAT: 'IMPORT_UNSUPPORTED_FORMAT',
+  /** Over the import's limits, or more bytes or files arrived than were announced. */
+  IMPORT_TOO_LARGE: 'IMPORT_TOO_LARGE',
+  /** A Storage path outside the folder, a symlink or a special file in the Storage folder. */
+  IMPORT_BAD_PATH: 'IMPORT_BAD_PATH',
+  /** The load or the upload broke off; the new project was removed. */
+  IMPORT_FAILED: 'IMPORT_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertMethodParams, type AlertMethodResults } from './alerts';
+import { DumpImportMethodParams, type DumpImportMethodResults } from './backups-import';
 import { BULK_ACTIONS, BULK_MAX_ITEMS, type BulkJob, type BulkJobSummary } from './bulk';
 import { TAGS_MAX } from './tags';
 import type { BackupDownloadOpened, ProjectBackupSummary } from './backup-transfer';
@@ -206,6 +207,7 @@ export const MethodParams = {
     .object({ id, release: releaseId.optional(), confirm: z.string().max(INSTANCE_NAME_MAX * 4) })
     .strict(),
   ...AlertMethodParams,
+  ...DumpImportMethodParams,
 
   // fleet: tags and bulk operations (instances/tags.ts, bulk/)
   /** Replaces the project's tags; the agent normalises them and answers INVALID_TAG with a reason. */
@@ -332,7 +334,7 @@ export interface SessionInfo {
   user: UserPublic;
 }
 
-export interface MethodResults extends AlertMethodResults {
+export interface MethodResults extends AlertMethodResults, DumpImportMethodResults {
   'session.hello': { agentVersion: string; protocol: number; capabilities: string[] };
   'session.bind': { ok: true };
   'auth.login': SessionInfo;

@@ -782,6 +782,13 @@ export const en = {
     INVALID_PUBLIC_KEY: 'The public key cannot be used; paste one OpenSSH public key line.',
     ACCOUNT_EXISTS: 'The server already has a Linux account with this name; choose another.',
     STAFF_UNSUPPORTED: 'This server’s agent cannot create staff logins (it must run as root).',
+    IMPORT_NOT_A_DUMP: 'This file is not a plain-SQL pg_dump (or a gzip of one).',
+    IMPORT_UNSUPPORTED_FORMAT:
+      'This dump is not plain SQL (pg_dump -Fc or -Ft). Convert it first with pg_restore -f dump.sql, then import dump.sql.',
+    IMPORT_TOO_LARGE: 'This is more than an import takes, or more than was announced.',
+    IMPORT_BAD_PATH:
+      'The Storage folder holds a link, a special file or a name that cannot be imported.',
+    IMPORT_FAILED: 'The import failed; the new project was removed.',
     FORWARDING_REFUSED:
       'This login may not open tunnels, so private projects cannot be opened from here. Open public projects by their URL, or ask an admin.',
   },
@@ -1228,6 +1235,37 @@ export const en = {
         ok: 'OK',
       },
     },
+  },
+  dumpImport: {
+    open: 'Import a project…',
+    title: 'Import a Supabase project',
+    intro:
+      'Creates a NEW project on this server from a pg_dump of an existing Supabase project (plain SQL, or .sql.gz, as pg_dump or supabase db dump make it) and, optionally, a folder of Storage files as Storage keeps them on disk.',
+    dump: 'Database dump',
+    noDump: 'No file chosen',
+    storage: 'Storage folder (optional)',
+    noStorage: 'No folder: the project starts without Storage files',
+    choose: 'Choose…',
+    clear: 'Clear',
+    name: 'Name of the new project',
+    start: 'Import',
+    cancel: 'Cancel the import',
+    progress: 'Import progress',
+    filesOf: '{{files}} of {{total}} files',
+    phase: {
+      checking: 'Checking the files…',
+      creating: 'Creating the project…',
+      'uploading-dump': 'Sending the dump…',
+      loading: 'Loading the database…',
+      'uploading-files': 'Sending Storage files…',
+      done: 'Done.',
+      failed: 'Failed; the new project was removed.',
+    },
+    done: '{{name}} holds the imported database ({{size}} dump) and {{files}} Storage files.',
+    refused:
+      'psql refused {{count}} statements and went on. Most are what a new project already has (its auth and storage schemas, extensions); check the others:',
+    line: 'line {{line}}: {{message}}',
+    openProject: 'Open the project',
   },
   interrupted: {
     /** {{operation}}: one of `kind`; {{step}}: one of `step`. */

@@ -789,6 +789,13 @@ export const ptBR: Catalogue = {
     ACCOUNT_EXISTS: 'O servidor já tem uma conta Linux com este nome; escolha outro.',
     STAFF_UNSUPPORTED:
       'O agente deste servidor não pode criar logins de equipe (ele precisa rodar como root).',
+    IMPORT_NOT_A_DUMP: 'Este arquivo não é um pg_dump em SQL puro (nem um gzip de um).',
+    IMPORT_UNSUPPORTED_FORMAT:
+      'Este dump não está em SQL puro (pg_dump -Fc ou -Ft). Converta-o antes com pg_restore -f dump.sql e importe o dump.sql.',
+    IMPORT_TOO_LARGE: 'É mais do que uma importação aceita, ou mais do que foi anunciado.',
+    IMPORT_BAD_PATH:
+      'A pasta do Storage tem um link, um arquivo especial ou um nome que não pode ser importado.',
+    IMPORT_FAILED: 'A importação falhou; o novo projeto foi removido.',
     FORWARDING_REFUSED:
       'Este login não pode abrir túneis, então projetos privados não abrem daqui. Abra projetos públicos pela URL deles, ou peça a um administrador.',
   },
@@ -1239,6 +1246,37 @@ export const ptBR: Catalogue = {
         ok: 'OK',
       },
     },
+  },
+  dumpImport: {
+    open: 'Importar um projeto…',
+    title: 'Importar um projeto Supabase',
+    intro:
+      'Cria um NOVO projeto neste servidor a partir de um pg_dump de um projeto Supabase existente (SQL puro, ou .sql.gz, como o pg_dump ou o supabase db dump o fazem) e, se quiser, de uma pasta de arquivos do Storage como o Storage os guarda em disco.',
+    dump: 'Dump do banco de dados',
+    noDump: 'Nenhum arquivo escolhido',
+    storage: 'Pasta do Storage (opcional)',
+    noStorage: 'Sem pasta: o projeto começa sem arquivos no Storage',
+    choose: 'Escolher…',
+    clear: 'Limpar',
+    name: 'Nome do novo projeto',
+    start: 'Importar',
+    cancel: 'Cancelar a importação',
+    progress: 'Progresso da importação',
+    filesOf: '{{files}} de {{total}} arquivos',
+    phase: {
+      checking: 'Verificando os arquivos…',
+      creating: 'Criando o projeto…',
+      'uploading-dump': 'Enviando o dump…',
+      loading: 'Carregando o banco de dados…',
+      'uploading-files': 'Enviando arquivos do Storage…',
+      done: 'Pronto.',
+      failed: 'Falhou; o novo projeto foi removido.',
+    },
+    done: '{{name}} tem o banco importado (dump de {{size}}) e {{files}} arquivos do Storage.',
+    refused:
+      'O psql recusou {{count}} comandos e continuou. A maioria é o que um projeto novo já tem (os esquemas auth e storage, extensões); confira os outros:',
+    line: 'linha {{line}}: {{message}}',
+    openProject: 'Abrir o projeto',
   },
   interrupted: {
     'rolled-back': '{{operation}} foi interrompida na etapa “{{step}}” e desfeita.',

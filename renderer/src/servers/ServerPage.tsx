@@ -14,6 +14,7 @@ import { ServerBackupsPanel } from '../backups/ServerBackupsPanel';
 import { loadMeter } from './capacity';
 import { hostKeyOutcome } from './serversSlice';
 import { toApiError } from '../api';
+import { ImportProjectButton } from '../backups/ImportDialog';
 
 export function ServerPage({ serverId }: { serverId: string }) {
   const { t } = useTranslation();
@@ -78,6 +79,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
                 {t('servers.connect')}
               </Button>
             )}
+            {connected && isAdmin && <ImportProjectButton serverId={serverId} />}
             {server.kind === 'ssh' && (
               <Button onClick={() => openDialog({ kind: 'editServer', serverId })}>
                 {t('common.edit')}

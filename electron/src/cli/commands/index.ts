@@ -2,6 +2,7 @@ import type { AnyCommand } from '../command-table';
 import { alertCommands } from './alerts';
 import { backupCommands } from './backups';
 import { backupAcrossServerCommands } from './backups-destinations';
+import { dumpImportCommands } from './backups-import';
 import { connectionCommands } from './connection';
 import { domainsCommands } from './domains';
 import { logCommands } from './logs';
@@ -24,4 +25,5 @@ export const COMMANDS: readonly AnyCommand[] = [
   ...domainsCommands,
   ...backupCommands,
   ...backupAcrossServerCommands,
+  ...dumpImportCommands,
 ];

@@ -331,6 +331,12 @@ export const en = {
     BACKUP_FAILED: 'The backup failed: {{message}}',
     RESTORE_FAILED: 'The restore failed: {{message}}',
     CONFIRMATION_MISMATCH: "Type the project's name exactly as it is to confirm.",
+    IMPORT_NOT_A_DUMP: 'This is not a plain-SQL pg_dump: {{message}}',
+    IMPORT_UNSUPPORTED_FORMAT:
+      'This dump is not plain SQL (pg_dump -Fc or -Ft). Convert it first with `pg_restore -f dump.sql <file>`, then import dump.sql.',
+    IMPORT_TOO_LARGE: 'Too large to import: {{message}}',
+    IMPORT_BAD_PATH: 'This Storage folder cannot be imported: {{message}}',
+    IMPORT_FAILED: 'The import failed and the new project was removed: {{message}}',
   },
   backups: {
     help: {
@@ -418,6 +424,22 @@ export const en = {
       ok: 'ok',
     },
     noProjects: 'This server has no projects you can see.',
+  },
+  dumpImport: {
+    help: 'import an existing Supabase project into a NEW project: --dump a plain-SQL pg_dump (or .sql.gz), --storage a folder as Storage keeps its files (optional), --into the new name',
+    phase: {
+      checking: 'checking the files',
+      creating: 'creating the project',
+      'uploading-dump': 'sending the dump',
+      loading: 'loading the database',
+      'uploading-files': 'sending Storage files',
+      done: 'done',
+      failed: 'failed',
+    },
+    done: 'The new project {{name}} holds the imported database ({{mb}} MB dump) and {{files}} Storage files, in {{seconds}} s.',
+    refused:
+      'psql refused {{count}} statements and went on (most are what a new project already has, such as its auth and storage schemas):',
+    line: 'line {{line}}: {{message}}',
   },
   settings: {
     helpShow: "show a project's settings (auth, email, providers, API, overrides)",

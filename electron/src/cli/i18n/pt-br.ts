@@ -329,6 +329,12 @@ export const ptBR: Catalogue = {
     BACKUP_FAILED: 'O backup falhou: {{message}}',
     RESTORE_FAILED: 'A restauração falhou: {{message}}',
     CONFIRMATION_MISMATCH: 'Digite o nome do projeto exatamente como ele é para confirmar.',
+    IMPORT_NOT_A_DUMP: 'Isto não é um pg_dump em SQL puro: {{message}}',
+    IMPORT_UNSUPPORTED_FORMAT:
+      'Este dump não está em SQL puro (pg_dump -Fc ou -Ft). Converta-o antes com `pg_restore -f dump.sql arquivo` e importe o dump.sql.',
+    IMPORT_TOO_LARGE: 'Grande demais para importar: {{message}}',
+    IMPORT_BAD_PATH: 'Esta pasta do Storage não pode ser importada: {{message}}',
+    IMPORT_FAILED: 'A importação falhou e o novo projeto foi removido: {{message}}',
   },
   backups: {
     help: {
@@ -416,6 +422,22 @@ export const ptBR: Catalogue = {
       ok: 'em dia',
     },
     noProjects: 'Este servidor não tem projetos que você possa ver.',
+  },
+  dumpImport: {
+    help: 'importa um projeto Supabase existente para um NOVO projeto: --dump um pg_dump em SQL puro (ou .sql.gz), --storage uma pasta como o Storage guarda os arquivos (opcional), --into o novo nome',
+    phase: {
+      checking: 'verificando os arquivos',
+      creating: 'criando o projeto',
+      'uploading-dump': 'enviando o dump',
+      loading: 'carregando o banco de dados',
+      'uploading-files': 'enviando arquivos do Storage',
+      done: 'pronto',
+      failed: 'falhou',
+    },
+    done: 'O novo projeto {{name}} tem o banco importado (dump de {{mb}} MB) e {{files}} arquivos do Storage, em {{seconds}} s.',
+    refused:
+      'O psql recusou {{count}} comandos e continuou (a maioria é o que um projeto novo já tem, como os esquemas auth e storage):',
+    line: 'linha {{line}}: {{message}}',
   },
   settings: {
     helpShow: 'mostra as configurações de um projeto (auth, e-mail, provedores, API, variáveis)',
