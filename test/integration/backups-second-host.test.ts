@@ -1,0 +1,236 @@
+// A clone onto a second server, for real: two rig hosts one after the other, each with its own
+// agent bootstrapped by the desktop core over SSH, and a third rig sshd as the SFTP destination.
+// The first server backs a project up to SFTP and the desktop keeps its repository key; then
+// that server is disconnected and its host is gone ("the old server died"). A second host comes
+// up, and the core's cloneBackupToServer restores the backup into a new project there with only
+// what the keychain holds. Only one host may see the machine's Docker folders at a time (see
+// test/rig/hosts.ts), which is why the hosts take turns; the source project's containers keep
+// running on the machine's engine meanwhile, so "its own ports and network" is checked against
+// a project that really holds its own. (The 100,000-row proof is in backups.test.ts.)
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
+import type { ProjectView } from '@contract/api';
+import type { BackupJobView } from '@contract/backups';
+import { checksumTree } from '../../remote-agent/src/backups/file-tree';
+import { ensureResticStandin, ensureStandinImages } from '../rig/images';
+import { startHost, type VpsHost } from '../rig/hosts';
+import { build, BUNDLE, waitFor } from './core-helpers';
+import {
+  canSignIn,
+  docker,
+  networksOf,
+  publishedPortsOf,
+  removeProjectFromEngine,
+  sqlIn,
+  tableChecksum,
+} from './stack-facts';
+
+const ROWS = 5_000;
+const FILES = 5;
+const USER_EMAIL = 'rosa@example.com';
+const USER_PASSWORD = 'old password, still mine';
+
+let desktop: Desktop;
+let sftp: VpsHost;
+let first: VpsHost | undefined;
+let second: VpsHost | undefined;
+let agentConfig: string;
+const projects: string[] = [];
+
+/** A dockerView host with an agent.json for the rig, added to the desktop and connected. */
+async function connectServer(name: string): Promise<{ host: VpsHost; serverId: string }> {
+  const host = await startHost({ dockerView: true, name });
+  await writeFile(path.join(host.dirs.etc, 'agent.json'), agentConfig);
+  const server = await desktop.addServer({
+    name,
+    host: host.address,
+    port: host.port,
+    auth: 'key',
+    keyPath: host.rootKeyPath,
+    secrets: { agentPassword: `${name}-admin-Secret-${randomBytes(4).toString('hex')}` },
+  });
+  await desktop.trustHostKey(server.id, host.hostKeyFingerprint);
+  await desktop.connectServer(server.id);
+  return { host, serverId: server.id };
+}
+
+async function untilJobDone(serverId: string, jobId: string): Promise<BackupJobView> {
+  const job = await waitFor(
+    `backup job ${jobId}`,
+    async () => {
+      const view = await desktop.backupJob(serverId, jobId);
+      return view.finished ? view : undefined;
+    },
+    300_000,
+  );
+  expect(job.error, JSON.stringify(job.error)).toBeUndefined();
+  return job;
+}
+
+const storageOf = (host: VpsHost, instanceId: string) =>
+  path.join(host.dirs.varLib, 'instances', instanceId, 'volumes/storage');
+
+beforeAll(async () => {
+  build('agent');
+  const standins = await ensureStandinImages();
+  agentConfig = JSON.stringify({
+    images: { ...standins.images, 'restic/restic': await ensureResticStandin() },
+    autoRepair: false,
+    // A shared, busy machine: the thresholds are the agent's to test, not this file's.
+    resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+  });
+  const home = mkdtempSync(path.join(tmpdir(), 'ub-second-host-'));
+  const bundle = path.join(home, 'agent.cjs');
+  copyFileSync(BUNDLE, bundle);
+  desktop = createDesktop({ home, agentBundlePath: bundle, localServer: false });
+  sftp = await startHost({ name: 'backups-sftp' });
+  await sftp.exec(['mkdir', '-p', '/root/repo']);
+}, 900_000);
+
+afterAll(async () => {
+  await desktop?.close();
+  // The projects straight from the engine: the first server's agent is gone by design.
+  for (const project of projects) await removeProjectFromEngine(project);
+  await second?.stop();
+  await first?.stop();
+  if (first) await rm(first.tempDir, { recursive: true, force: true });
+  await sftp?.stop();
+}, 300_000);
+
+describe('clone onto a second server after the first is gone', () => {
+  let source: ProjectView;
+  let before: { table: string; files: Awaited<ReturnType<typeof checksumTree>> };
+  let sourceNetworks: Record<string, string>;
+  let firstServerId: string;
+
+  it('backs a project up on the first server to SFTP; the key goes to the keychain', async () => {
+    const t0 = Date.now();
+    const a = await connectServer('vps-old');
+    first = a.host;
+    firstServerId = a.serverId;
+    source = (await desktop.createProject(a.serverId, { name: 'shop prod' })).project;
+    projects.push(source.project);
+    await waitFor(
+      'the source project to run',
+      async () => {
+        const p = await desktop.projectProgress(a.serverId, source.id);
+        return p.finished ? p : undefined;
+      },
+      300_000,
+    );
+    source = (await desktop.listProjects(a.serverId)).find((p) => p.id === source.id)!;
+    expect(source.status).toBe('running');
+
+    await sqlIn(
+      source.project,
+      'CREATE TABLE public.orders (id int PRIMARY KEY, body text NOT NULL);' +
+        `INSERT INTO public.orders SELECT g, md5(g::text) FROM generate_series(1, ${ROWS}) g;` +
+        'INSERT INTO auth.users (instance_id, id, aud, role, email, encrypted_password, created_at, updated_at) ' +
+        `VALUES ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', ` +
+        `'authenticated', '${USER_EMAIL}', extensions.crypt('${USER_PASSWORD}', extensions.gen_salt('bf')), now(), now())`,
+    );
+    const bucket = path.join(storageOf(first, source.id), 'stub/stub/invoices');
+    await mkdir(bucket, { recursive: true });
+    for (let i = 0; i < FILES; i++) {
+      await writeFile(path.join(bucket, `invoice-${i}.pdf`), randomBytes(4096 + i * 1013));
+    }
+    before = {
+      table: await tableChecksum(source.project, 'public.orders'),
+      files: await checksumTree(storageOf(first, source.id), storageOf(first, source.id)),
+    };
+    expect(before.table).toMatch(new RegExp(`^${ROWS}:`));
+    expect(before.files).toHaveLength(FILES);
+    expect(await canSignIn(source.project, USER_EMAIL, USER_PASSWORD)).toBe('t');
+    sourceNetworks = await networksOf(source.project);
+
+    // What a person does while the server is alive: keep its key, add an off-server destination.
+    const key = await desktop.saveBackupKey(a.serverId);
+    expect(key.shownOnce).toMatch(/\S{20,}/);
+    const destination = await desktop.addBackupDestination(a.serverId, {
+      kind: 'sftp',
+      name: 'offsite',
+      host: sftp.address,
+      port: sftp.port,
+      user: 'root',
+      path: '/root/repo',
+      privateKey: sftp.rootPrivateKey,
+      knownHosts: sftp.hostPublicKey,
+    });
+    const started = await desktop.createBackup(a.serverId, source.id, {
+      destinations: [destination.id],
+    });
+    const job = await untilJobDone(a.serverId, started.jobId);
+    expect(job.backupId).toBeDefined();
+    console.log(`[second-host] first server up, project created, backed up: ${Date.now() - t0} ms`);
+  }, 600_000);
+
+  it('clones it onto a second server with the keychain alone: same data, own ports and network', async () => {
+    // The old server is gone: no session, no sshd, no agent (its containers stay on the engine).
+    await desktop.disconnectServer(firstServerId);
+    await first!.stop({ keepFiles: true });
+    const sourcePorts = await publishedPortsOf(source.project);
+    expect(sourcePorts.length).toBeGreaterThan(0);
+
+    const t0 = Date.now();
+    const b = await connectServer('vps-new');
+    second = b.host;
+    const t1 = Date.now();
+    const started = await desktop.cloneBackupToServer(firstServerId, source.id, {
+      toServer: b.serverId,
+      name: 'shop staging',
+    });
+    projects.push(started.project.project);
+    expect(started.project.serverId).toBe(b.serverId);
+    await untilJobDone(b.serverId, started.jobId);
+    const ms = Date.now() - t1;
+    const clone = (await desktop.listProjects(b.serverId)).find(
+      (p) => p.id === started.project.id,
+    )!;
+    expect(clone.status).toBe('running');
+    expect(clone.name).toBe('shop staging');
+
+    // the same data
+    expect(await tableChecksum(clone.project, 'public.orders')).toBe(before.table);
+    const storage = storageOf(second, clone.id);
+    expect(await checksumTree(storage, storage)).toEqual(before.files);
+    expect(await canSignIn(clone.project, USER_EMAIL, USER_PASSWORD)).toBe('t');
+
+    // its own ports and network, next to the source's still on the same engine
+    expect(clone.project).not.toBe(source.project);
+    const all = new Set([...Object.values(source.ports), ...Object.values(clone.ports)]);
+    expect(all.size).toBe(8);
+    const clonePorts = await publishedPortsOf(clone.project);
+    expect(clonePorts.some((p) => sourcePorts.includes(p))).toBe(false);
+    expect(clonePorts).toContain(clone.ports.kongHttp);
+    const cloneNetworks = await networksOf(clone.project);
+    expect(Object.keys(cloneNetworks).length).toBeGreaterThan(0);
+    for (const [name, subnet] of Object.entries(cloneNetworks)) {
+      expect(Object.keys(sourceNetworks)).not.toContain(name);
+      expect(Object.values(sourceNetworks)).not.toContain(subnet);
+    }
+    if (clone.subnet) expect(Object.values(cloneNetworks)).toContain(clone.subnet);
+    // every service of the clone runs
+    const states = (
+      await docker([
+        'ps',
+        '-a',
+        '--filter',
+        `label=com.docker.compose.project=${clone.project}`,
+        '--format',
+        '{{.State}}',
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(states.length).toBeGreaterThan(5);
+    expect(states.every((s) => s === 'running')).toBe(true);
+    console.log(
+      `[second-host] second server up in ${t1 - t0} ms; clone from SFTP with the keychain's key: ${ms} ms`,
+    );
+  }, 600_000);
+});
