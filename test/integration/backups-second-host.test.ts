@@ -7,8 +7,9 @@
 // test/rig/hosts.ts), which is why the hosts take turns; the source project's containers keep
 // running on the machine's engine meanwhile, so "its own ports and network" is checked against
 // a project that really holds its own. (The 100,000-row proof is in backups.test.ts.)
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,13 +20,14 @@ import type { BackupJobView } from '@contract/backups';
 import { checksumTree } from '../../remote-agent/src/backups/file-tree';
 import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
-import { build, BUNDLE, waitFor } from './core-helpers';
+import { build, BUNDLE, CLI, waitFor } from './core-helpers';
 import {
   canSignIn,
   docker,
   networksOf,
   publishedPortsOf,
   removeProjectFromEngine,
+  roleLogin,
   sqlIn,
   tableChecksum,
 } from './stack-facts';
@@ -39,7 +41,9 @@ let desktop: Desktop;
 let sftp: VpsHost;
 let first: VpsHost | undefined;
 let second: VpsHost | undefined;
+let secondServerId: string | undefined;
 let agentConfig: string;
+let cliEnv: NodeJS.ProcessEnv;
 const projects: string[] = [];
 
 /** A dockerView host with an agent.json for the rig, added to the desktop and connected. */
@@ -72,11 +76,25 @@ async function untilJobDone(serverId: string, jobId: string): Promise<BackupJobV
   return job;
 }
 
+/** The `ultrabase` CLI on the same settings folder and keychain as the desktop above. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [CLI, ...args], { env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
 const storageOf = (host: VpsHost, instanceId: string) =>
   path.join(host.dirs.varLib, 'instances', instanceId, 'volumes/storage');
 
 beforeAll(async () => {
   build('agent');
+  build('cli');
   const standins = await ensureStandinImages();
   agentConfig = JSON.stringify({
     images: { ...standins.images, 'restic/restic': await ensureResticStandin() },
@@ -87,12 +105,26 @@ beforeAll(async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'ub-second-host-'));
   const bundle = path.join(home, 'agent.cjs');
   copyFileSync(BUNDLE, bundle);
-  desktop = createDesktop({ home, agentBundlePath: bundle, localServer: false });
+  const knownHostsPath = path.join(home, 'known_hosts');
+  writeFileSync(knownHostsPath, '');
+  desktop = createDesktop({ home, agentBundlePath: bundle, localServer: false, knownHostsPath });
+  cliEnv = {
+    ...process.env,
+    ULTRABASE_HOME: home,
+    ULTRABASE_AGENT_BUNDLE: bundle,
+    ULTRABASE_KNOWN_HOSTS: knownHostsPath,
+  };
   sftp = await startHost({ name: 'backups-sftp' });
   await sftp.exec(['mkdir', '-p', '/root/repo']);
 }, 900_000);
 
 afterAll(async () => {
+  // Whatever the second server holds, also when a test failed before its name was known.
+  if (secondServerId) {
+    for (const p of await desktop.listProjects(secondServerId).catch(() => [])) {
+      projects.push(p.project);
+    }
+  }
   await desktop?.close();
   // The projects straight from the engine: the first server's agent is gone by design.
   for (const project of projects) await removeProjectFromEngine(project);
@@ -107,6 +139,7 @@ describe('clone onto a second server after the first is gone', () => {
   let before: { table: string; files: Awaited<ReturnType<typeof checksumTree>> };
   let sourceNetworks: Record<string, string>;
   let firstServerId: string;
+  let sourcePassword: string;
 
   it('backs a project up on the first server to SFTP; the key goes to the keychain', async () => {
     const t0 = Date.now();
@@ -147,6 +180,7 @@ describe('clone onto a second server after the first is gone', () => {
     expect(before.files).toHaveLength(FILES);
     expect(await canSignIn(source.project, USER_EMAIL, USER_PASSWORD)).toBe('t');
     sourceNetworks = await networksOf(source.project);
+    sourcePassword = (await desktop.projectCredentials(a.serverId, source.id)).postgresPassword;
 
     // What a person does while the server is alive: keep its key, add an off-server destination.
     const key = await desktop.saveBackupKey(a.serverId);
@@ -179,14 +213,35 @@ describe('clone onto a second server after the first is gone', () => {
     const t0 = Date.now();
     const b = await connectServer('vps-new');
     second = b.host;
+    secondServerId = b.serverId;
     const t1 = Date.now();
-    const started = await desktop.cloneBackupToServer(firstServerId, source.id, {
-      toServer: b.serverId,
-      name: 'shop staging',
-    });
+    // Through the CLI, as a person would: it finds the old server unreachable and takes the
+    // project's id (which the backups carry); the core takes key and credentials from the keychain.
+    const run = await cli([
+      'backups',
+      'clone',
+      'vps-old',
+      source.id,
+      '--to-server',
+      'vps-new',
+      '--name',
+      'shop staging',
+      '--json',
+    ]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const started = JSON.parse(run.stdout) as {
+      jobId: string;
+      backupId: string;
+      server: string;
+      project: ProjectView;
+    };
     projects.push(started.project.project);
-    expect(started.project.serverId).toBe(b.serverId);
-    await untilJobDone(b.serverId, started.jobId);
+    expect(started.server).toBe(b.serverId);
+    // the CLI followed the job to its end; the job on the new server says it went well
+    const job = await desktop.backupJob(b.serverId, started.jobId);
+    expect(job.finished).toBe(true);
+    expect(job.error, JSON.stringify(job.error)).toBeUndefined();
+    expect(job.events.at(-1)?.phase).toBe('done');
     const ms = Date.now() - t1;
     const clone = (await desktop.listProjects(b.serverId)).find(
       (p) => p.id === started.project.id,
@@ -214,6 +269,11 @@ describe('clone onto a second server after the first is gone', () => {
       expect(Object.values(sourceNetworks)).not.toContain(subnet);
     }
     if (clone.subnet) expect(Object.values(cloneNetworks)).toContain(clone.subnet);
+    // and its own role passwords: its services log in with the clone's, not the source's
+    const clonePassword = (await desktop.projectCredentials(b.serverId, clone.id)).postgresPassword;
+    expect(clonePassword).not.toBe(sourcePassword);
+    expect(await roleLogin(clone.project, 'authenticator', clonePassword)).toBe('1');
+    expect(await roleLogin(clone.project, 'authenticator', sourcePassword)).toBe('refused');
     // every service of the clone runs
     const states = (
       await docker([

@@ -126,3 +126,24 @@ export async function removeProjectFromEngine(project: string): Promise<void> {
   );
   for (const net of nets) await docker(['network', 'rm', net]).catch(() => undefined);
 }
+
+/**
+ * '1' when `role` logs in with `password` over TCP inside the db container (the way the
+ * project's services do), else 'refused'.
+ */
+export async function roleLogin(project: string, role: string, password: string): Promise<string> {
+  return docker([
+    'exec',
+    '-e',
+    `PGPASSWORD=${password}`,
+    '-e',
+    `PGUSER=${role}`,
+    await dbContainerOf(project),
+    'sh',
+    '-c',
+    'psql -h "$(hostname -i)" -d postgres -X -At -c "select 1"',
+  ]).then(
+    (out) => out.trim(),
+    () => 'refused',
+  );
+}
