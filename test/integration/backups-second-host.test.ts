@@ -15,6 +15,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
+import {
+  createKeytarSecretStore,
+  type SecretKind,
+  type SecretStore,
+} from '../../electron/src/core/profiles/secret-store';
 import type { ProjectView } from '@contract/api';
 import type { BackupJobView } from '@contract/backups';
 import { checksumTree } from '../../remote-agent/src/backups/file-tree';
@@ -38,6 +43,8 @@ const USER_EMAIL = 'rosa@example.com';
 const USER_PASSWORD = 'old password, still mine';
 
 let desktop: Desktop;
+let secrets: SecretStore;
+const serverIds: string[] = [];
 let sftp: VpsHost;
 let first: VpsHost | undefined;
 let second: VpsHost | undefined;
@@ -58,6 +65,7 @@ async function connectServer(name: string): Promise<{ host: VpsHost; serverId: s
     keyPath: host.rootKeyPath,
     secrets: { agentPassword: `${name}-admin-Secret-${randomBytes(4).toString('hex')}` },
   });
+  serverIds.push(server.id);
   await desktop.trustHostKey(server.id, host.hostKeyFingerprint);
   await desktop.connectServer(server.id);
   return { host, serverId: server.id };
@@ -107,7 +115,15 @@ beforeAll(async () => {
   copyFileSync(BUNDLE, bundle);
   const knownHostsPath = path.join(home, 'known_hosts');
   writeFileSync(knownHostsPath, '');
-  desktop = createDesktop({ home, agentBundlePath: bundle, localServer: false, knownHostsPath });
+  // The machine's real keychain, shared with the CLI below; this file removes its entries.
+  secrets = createKeytarSecretStore();
+  desktop = createDesktop({
+    home,
+    agentBundlePath: bundle,
+    localServer: false,
+    knownHostsPath,
+    secrets,
+  });
   cliEnv = {
     ...process.env,
     ULTRABASE_HOME: home,
@@ -126,6 +142,17 @@ afterAll(async () => {
     }
   }
   await desktop?.close();
+  const kinds: SecretKind[] = [
+    'sshPassword',
+    'keyPassphrase',
+    'agentPassword',
+    'agentToken',
+    'backupRepositoryPassword',
+    'backupDestinations',
+  ];
+  for (const id of serverIds) {
+    for (const kind of kinds) await secrets.delete(id, kind).catch(() => undefined);
+  }
   // The projects straight from the engine: the first server's agent is gone by design.
   for (const project of projects) await removeProjectFromEngine(project);
   await second?.stop();
@@ -185,6 +212,7 @@ describe('clone onto a second server after the first is gone', () => {
     // What a person does while the server is alive: keep its key, add an off-server destination.
     const key = await desktop.saveBackupKey(a.serverId);
     expect(key.shownOnce).toMatch(/\S{20,}/);
+    expect(await secrets.get(a.serverId, 'backupRepositoryPassword')).toBe(key.shownOnce);
     const destination = await desktop.addBackupDestination(a.serverId, {
       kind: 'sftp',
       name: 'offsite',
