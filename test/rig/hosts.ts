@@ -144,7 +144,16 @@ export interface VpsHost {
   /** A new host key and an sshd restart: what a client sees as "host key changed". */
   regenerateHostKey(): Promise<void>;
   readonly stopped: boolean;
-  stop(): Promise<void>;
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export interface StopOptions {
+  /**
+   * Leave the temp folder (and so the host's agent folders) on disk: containers the host's agent
+   * started keep running on the machine's engine after the host is gone, and their bind mounts
+   * point into it. The caller removes `tempDir` itself once those containers are gone.
+   */
+  keepFiles?: boolean;
 }
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -356,8 +365,8 @@ class RigHost implements VpsHost {
     await this.restartSshd();
   }
 
-  stop(): Promise<void> {
-    this.stopping ??= this.teardown();
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.teardown(options);
     return this.stopping;
   }
 
@@ -380,7 +389,7 @@ class RigHost implements VpsHost {
     rmSync(this.tempDir, { recursive: true, force: true });
   }
 
-  private async teardown(): Promise<void> {
+  private async teardown(options: StopOptions): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     const pids = this.pidsInside();
@@ -396,7 +405,7 @@ class RigHost implements VpsHost {
       });
     }
     if (this.subnetBlock !== undefined) usedBlocks.delete(this.subnetBlock);
-    await rm(this.tempDir, { recursive: true, force: true });
+    if (!options.keepFiles) await rm(this.tempDir, { recursive: true, force: true });
     liveHosts.delete(this);
   }
 
