@@ -51,7 +51,8 @@ async function openNodeEcho(link: SshLink): Promise<{ ch: ClientChannel; close()
     `require('fs').rmSync('${sock}', { force: true }); require('net').createServer((s) => ` +
     `s.on('data', (d) => s.write(d))).listen('${sock}', () => console.log('ready')); ` +
     // It ends with its channel: sshd closes its stdin.
-    `process.stdin.on('end', () => process.exit(0)).resume()`;
+    `process.stdin.on('end', () => { require('fs').rmSync('${sock}', { force: true }); ` +
+    `process.exit(0); }).resume()`;
   const server = await new Promise<ClientChannel>((resolve, reject) =>
     client.exec(`${process.execPath} -e "${script}"`, (err, ch) =>
       err ? reject(err) : resolve(ch),
