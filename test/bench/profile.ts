@@ -7,7 +7,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -38,7 +38,7 @@ export async function withProfile<T>(label: string, work: () => Promise<T>, top 
   }
 }
 
-function summarise(profile: CpuProfile, top: number): string[] {
+export function summarise(profile: CpuProfile, top: number): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;

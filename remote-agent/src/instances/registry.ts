@@ -23,23 +23,52 @@ export class StoreInstanceRegistry implements InstanceRegistry {
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  async update(instanceId: string, patch: Partial<Instance>): Promise<Instance> {
-    const updated = await this.store.mutate((state) => {
-      const current = state.instances[instanceId];
-      if (!current) {
-        throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${instanceId}".`);
-      }
-      // Identity and ownership are not the lifecycle's to change.
-      const { id: _id, owner: _owner, project: _project, createdAt: _created, ...rest } = patch;
-      const next: Instance = { ...current, ...rest, updatedAt: this.now().toISOString() };
-      // An explicit `undefined` clears the field (e.g. `error` once an instance recovers).
-      for (const [key, value] of Object.entries(rest)) {
-        if (value === undefined) delete next[key as keyof Instance];
-      }
-      state.instances[instanceId] = next;
-      return structuredClone(next);
-    });
-    this.emit({ type: 'instance.changed', instance: updated });
+  /** Orders announcements: the last change applied, and the last announced, per instance. */
+  private changes = 0;
+  private readonly announced = new Map<string, number>();
+
+  /**
+   * `announce: 'applied'` (issue 21: a status change in the UI within 100 ms) sends the event
+   * as soon as the change is in memory, not after its fsync: for what Docker or the kernel
+   * just showed, which the agent observes again at every start (the reconcile's look at each
+   * instance at rest) and at Docker's next event. A crash before the write loses only that
+   * observation; a failed write rolls memory back and rejects, and the next look corrects the
+   * desktop. An announcement never goes back in time: a change whose turn comes after a newer
+   * one of the same instance was announced (which carried it) is not announced again.
+   */
+  async update(
+    instanceId: string,
+    patch: Partial<Instance>,
+    options: { announce?: 'durable' | 'applied' } = {},
+  ): Promise<Instance> {
+    let change = 0;
+    const announce = (instance: Instance): void => {
+      if ((this.announced.get(instanceId) ?? 0) > change) return;
+      this.announced.set(instanceId, change);
+      this.emit({ type: 'instance.changed', instance });
+    };
+    const updated = await this.store.mutate(
+      (state) => {
+        const current = state.instances[instanceId];
+        if (!current) {
+          throw new AgentError(ErrorCode.NOT_FOUND, `There is no instance "${instanceId}".`);
+        }
+        // Identity and ownership are not the lifecycle's to change.
+        const { id: _id, owner: _owner, project: _project, createdAt: _created, ...rest } = patch;
+        const next: Instance = { ...current, ...rest, updatedAt: this.now().toISOString() };
+        // An explicit `undefined` clears the field (e.g. `error` once an instance recovers).
+        for (const [key, value] of Object.entries(rest)) {
+          if (value === undefined) delete next[key as keyof Instance];
+        }
+        state.instances[instanceId] = next;
+        change = ++this.changes;
+        return structuredClone(next);
+      },
+      options.announce === 'applied'
+        ? (instance) => announce(structuredClone(instance))
+        : undefined,
+    );
+    if (options.announce !== 'applied') announce(updated);
     return updated;
   }
 
@@ -58,6 +87,7 @@ export class StoreInstanceRegistry implements InstanceRegistry {
         user.grants = user.grants.filter((g) => g !== instanceId);
       }
     });
+    this.announced.delete(instanceId);
     this.emit({ type: 'instance.deleted', instanceId });
   }
 

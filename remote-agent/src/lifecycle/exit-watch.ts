@@ -1,4 +1,4 @@
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import type { RunningContainer } from './status';
 
@@ -150,5 +150,13 @@ export const hostExitWatchFs: ExitWatchFs = {
     watcher.on('error', changed);
     return () => watcher.close();
   },
-  read: (path) => readFile(path, 'utf8').catch(() => undefined),
+  // Read at once, not through the thread pool (open, stat, read, close: four hops, each a wait
+  // for a thread on a busy host): cgroup.events lives in kernel memory and never blocks.
+  read: async (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
 };

@@ -38,7 +38,8 @@ export class LiveStatus {
     );
     const next = liveStatus(inst.status, services);
     if (!next || JSON.stringify(services) === JSON.stringify(inst.services)) return;
-    await registry.update(inst.id, { status: next, services });
+    // Shown before it is fsynced: what the kernel saw is seen again by the next look.
+    await registry.update(inst.id, { status: next, services }, { announce: 'applied' });
   }
 
   onEvent(project: string): void {
@@ -96,7 +97,7 @@ export class LiveStatus {
     const fresh = registry.get(inst.id);
     if (!fresh || locks.isBusy(inst.id) || fresh.status !== inst.status) return;
     if (next !== fresh.status || JSON.stringify(now) !== JSON.stringify(fresh.services ?? [])) {
-      await registry.update(inst.id, { status: next, services: now });
+      await registry.update(inst.id, { status: next, services: now }, { announce: 'applied' });
     }
   }
 

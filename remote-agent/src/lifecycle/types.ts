@@ -87,6 +87,14 @@ export interface LifecycleDeps {
 export interface InstanceRegistry {
   get(instanceId: string): Instance | undefined;
   list(): Instance[];
-  /** Persists atomically and emits `instance.changed`. */
-  update(instanceId: string, patch: Partial<Instance>): Promise<Instance>;
+  /**
+   * Persists atomically and emits `instance.changed`: once the change is on disk, or with
+   * `announce: 'applied'` as soon as it is applied in memory (what Docker or the kernel just
+   * showed; see StoreInstanceRegistry.update).
+   */
+  update(
+    instanceId: string,
+    patch: Partial<Instance>,
+    options?: { announce?: 'durable' | 'applied' },
+  ): Promise<Instance>;
 }

@@ -47,11 +47,17 @@ export class StateStore {
     return this.state;
   }
 
-  async mutate<T>(change: (draft: AgentState) => T): Promise<T> {
+  /**
+   * `applied` runs once the change is in memory (readers see it), before the write: for what
+   * may be announced before it is durable (see StoreInstanceRegistry.update).
+   */
+  async mutate<T>(change: (draft: AgentState) => T, applied?: (result: T) => void): Promise<T> {
     const draft = withSafeMaps(structuredClone(this.state));
     const result = change(draft);
     this.state = draft;
-    await this.persist();
+    const written = this.persist();
+    applied?.(result);
+    await written;
     return result;
   }
 
