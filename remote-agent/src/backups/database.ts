@@ -103,13 +103,13 @@ export interface KeyedTable {
  * column list is pg_dump's: no dropped or generated columns.
  */
 export const KEYED_TABLES_SQL = `
-SELECT coalesce(json_agg(json_build_object(
+SELECT coalesce(jsonb_agg(jsonb_build_object(
     'schema', n.nspname, 'name', c.relname,
     'headerSql', 'SELECT ' || quote_literal(format('COPY %s.%s (%s) FROM stdin;',
         quote_ident(n.nspname), quote_ident(c.relname), cols.list)),
     'copySql', format('COPY (SELECT %s FROM ONLY %I.%I ORDER BY %s) TO STDOUT',
         cols.list, n.nspname, c.relname, k.list)
-  ) ORDER BY n.nspname, c.relname), '[]')
+  ) ORDER BY n.nspname, c.relname), '[]')::text
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
@@ -177,19 +177,19 @@ function psqlArgv(database: string): string[] {
   return ['psql', ...connection, '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', database];
 }
 
-/** The first line a process writes (the exported snapshot's name). */
-function firstLine(e: Exec): Promise<string> {
+/** The first `count` lines a process writes (the snapshot's name, the table list). */
+function firstLines(e: Exec, count: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
     let text = '';
     const stdout = e.child.stdout;
     if (!stdout) return reject(new Error('no stdout'));
     const onData = (chunk: Buffer) => {
       text += chunk.toString('utf8');
-      const end = text.indexOf('\n');
-      if (end < 0) return;
+      const lines = text.split('\n');
+      if (lines.length <= count) return;
       stdout.off('data', onData);
       stdout.resume();
-      resolve(text.slice(0, end).trim());
+      resolve(lines.slice(0, count).map((l) => l.trim()));
     };
     stdout.on('data', onData);
     e.done.then(
@@ -210,8 +210,9 @@ function firstLine(e: Exec): Promise<string> {
  * open while pg_dump (pre-data with --create; data of the key-less tables, sequences and
  * extension config tables; post-data) and one psql copier session (`COPY (SELECT … ORDER BY key)`
  * per keyed table, framed by the same `COPY … FROM stdin;` and `\.` lines as pg_dump's) import
- * it. All are started at once (docker exec's start-up overlaps) and read one after the other;
- * the ones waiting block on their full pipe, so nothing is buffered beyond a pipe's worth.
+ * it; the session lists the keyed tables in that snapshot too. All processes, also those of the
+ * next database, are started at once (docker exec's start-up overlaps) and read one after the
+ * other; the ones waiting block on their full pipe, so nothing is buffered beyond a pipe's worth.
  * Everything goes through docker exec argv or psql's stdin with server-quoted names: no shell.
  *
  * `restrictKey`: the psql `\restrict` key each pg_dump part opens and closes with. pg_dump (15.14
@@ -253,28 +254,47 @@ export function dumpDatabase(
   };
 
   async function* parts(): AsyncGenerator<Buffer> {
-    for (const database of databases) {
+    // every database's processes start now (their start-up overlaps), each is read in turn
+    const prepared = databases.map((database) => ({ database, ready: prepare(database) }));
+    for (const { database, ready } of prepared) {
+      const { pieces, holder } = await ready;
       let bytes = 0;
-      for await (const chunk of one(database)) {
-        bytes += chunk.length;
-        yield chunk;
+      try {
+        for (const piece of pieces) {
+          const stdout = piece.child.stdout;
+          if (!stdout) throw new Error('no stdout');
+          for await (const chunk of stdout) {
+            bytes += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+          await piece.done;
+        }
+        holder.child.stdin?.end('COMMIT;\n');
+        await holder.done;
+      } catch (error) {
+        stopAll();
+        throw error;
       }
       dumped.push({ database, bytes });
     }
   }
 
-  async function* one(database: string): AsyncGenerator<Buffer> {
-    const holder = start(psqlArgv(database), 'snapshot session', { stdin: true });
-    try {
+  /** Exports one database's snapshot and starts the processes that dump it, in their order. */
+  function prepare(database: string): Promise<{ pieces: Exec[]; holder: Exec }> {
+    const ready = (async () => {
+      const holder = start(psqlArgv(database), 'snapshot session', { stdin: true });
       holder.child.stdin?.on('error', () => undefined);
+      // the snapshot's name, then (in that very snapshot) the keyed tables as one line of JSON
       holder.child.stdin?.write(
         'SET idle_in_transaction_session_timeout = 0;\nSET statement_timeout = 0;\n' +
-          'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n',
+          'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\nSELECT pg_export_snapshot();\n' +
+          `${KEYED_TABLES_SQL}\n`,
       );
-      const snapshot = await firstLine(holder);
+      const [snapshot = '', json = '[]'] = await firstLines(holder, 2);
       if (!SNAPSHOT_RE.test(snapshot)) {
         throw new CodedError(ErrorCode.BACKUP_FAILED, `Unexpected snapshot name "${snapshot}".`);
       }
+      const tables = JSON.parse(json) as KeyedTable[];
       const pgDump = (section: string, extra: string[]) =>
         start(
           [
@@ -291,12 +311,6 @@ export function dumpDatabase(
           { output: true },
         );
       const preData = pgDump('pre-data', ['--create']);
-      const list = start(psqlArgv(database), 'listing the tables', { stdin: true, collect: true });
-      list.child.stdin?.end(
-        'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;\n' +
-          `SET TRANSACTION SNAPSHOT '${snapshot}';\n${KEYED_TABLES_SQL}\nCOMMIT;\n`,
-      );
-      const tables = JSON.parse((await list.done).trim() || '[]') as KeyedTable[];
       const data = pgDump(
         'data',
         tables.map((t) => `--exclude-table-data=${exactTablePattern(t.schema, t.name)}`),
@@ -308,20 +322,10 @@ export function dumpDatabase(
       copier.child.stdin?.on('error', () => undefined);
       copier.child.stdin?.end(copierScript(snapshot, tables));
       const postData = pgDump('post-data', []);
-      for (const part of [preData, data, copier, postData]) {
-        const stdout = part.child.stdout;
-        if (!stdout) throw new Error('no stdout');
-        for await (const chunk of stdout) yield chunk as Buffer;
-        await part.done;
-      }
-      holder.child.stdin?.end('COMMIT;\n');
-      await holder.done;
-    } catch (error) {
-      stopAll();
-      throw error;
-    } finally {
-      if (holder.child.exitCode === null) holder.child.stdin?.end();
-    }
+      return { pieces: [preData, data, copier, postData], holder };
+    })();
+    ready.catch(() => stopAll());
+    return ready;
   }
 
   const stream = Readable.from(parts(), { objectMode: false });
@@ -329,8 +333,9 @@ export function dumpDatabase(
     stream.on('end', resolve);
     stream.on('error', reject);
     stream.on('close', () => {
-      if (!stream.readableEnded)
-        reject(new CodedError(ErrorCode.BACKUP_FAILED, 'The dump was stopped.'));
+      if (stream.readableEnded) return;
+      stopAll(); // the parts started ahead would wait on their full pipes for ever
+      reject(new CodedError(ErrorCode.BACKUP_FAILED, 'The dump was stopped.'));
     });
   });
   done.catch(() => undefined);
