@@ -340,9 +340,11 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     );
     // 1% of the rows updated, ids next to each other: Postgres writes the new versions into
     // free space spread over the whole heap; the dump copies rows in key order, so only the
-    // chunk holding those ids changes: one restic chunk (~1 MiB on average, 512 KiB to 8 MiB;
-    // the one holding a given row is larger than average) of this ~8 MB dump, measured 12-23%,
-    // two chunks when the rows straddle a boundary. In heap order, as pg_dump copies, 70-87%.
+    // chunk holding those ids changes. restic's chunks are 512 KiB plus an exponential tail of
+    // mean 1 MiB (8 MiB at most), and ids 1-1000 lie in the dump's first chunk: 1.5 MiB on
+    // average, ~16% of this ~9.6 MB first backup, but above 4.6 MiB (48%) once in ~60 runs
+    // (e^-4.1) and above 5.5 MiB (60%) once in ~150. Measured 12.7%, 22.5%, 38.9%. In heap
+    // order, as pg_dump copies, 70-87%. The benchmark's 83 MB dump carries the <= 10% target.
     const updated = await again('UPDATE public.items SET body = md5(body) WHERE id <= 1000');
     // 1% of the rows updated, one in every 100 ids: with restic's ~1 MiB average chunks every
     // chunk of the table (~12,000 rows each) holds changed rows, so nearly the whole table is
@@ -366,7 +368,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     );
     expect(unchanged.ratio).toBeLessThan(0.02);
     expect(inserted.ratio).toBeLessThan(0.5);
-    expect(updated.ratio).toBeLessThan(0.4);
+    expect(updated.ratio).toBeLessThan(0.6);
     // (the restore below brings back the first backup, so the rows compare with `before`)
   });
 
