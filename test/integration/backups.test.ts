@@ -80,7 +80,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     ).trim();
   }
 
-  async function sqlIn(project: string, query: string): Promise<string> {
+  async function sqlIn(project: string, query: string, database = 'postgres'): Promise<string> {
     const container = await dbOf(project);
     return (
       await run('docker', [
@@ -92,7 +92,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
         '-U',
         'supabase_admin',
         '-d',
-        'postgres',
+        database,
         '-X',
         '-At',
         '-v',
@@ -247,6 +247,13 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
         `VALUES ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', ` +
         `'authenticated', '${USER_EMAIL}', extensions.crypt('${USER_PASSWORD}', extensions.gen_salt('bf')), now(), now())`,
     );
+    // a table in the kit's service database (_supabase), which the backup holds after postgres
+    await sqlIn(
+      instance.project,
+      'CREATE TABLE _analytics.ub_probe (id int PRIMARY KEY, note text);' +
+        "INSERT INTO _analytics.ub_probe VALUES (1, 'a'), (2, 'b'), (3, 'c');",
+      '_supabase',
+    );
     const bucket = join(storageDir(), 'stub/stub/photos');
     await mkdir(bucket, { recursive: true });
     for (let i = 0; i < FILES; i++) {
@@ -297,6 +304,12 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     const items = manifest.database.tables.find((t) => t.table === 'public.items');
     expect(items?.rows).toBe(ROWS);
     expect(manifest.database.tables.find((t) => t.table === 'auth.users')?.rows).toBe(1);
+    // the service database follows postgres in the same dump, its tables named with a prefix
+    expect(manifest.database.parts?.map((p) => p.database)).toEqual(['postgres', '_supabase']);
+    expect(manifest.database.parts!.reduce((n, p) => n + p.bytes, 0)).toBe(manifest.database.bytes);
+    expect(
+      manifest.database.tables.find((t) => t.table === '_supabase:_analytics.ub_probe')?.rows,
+    ).toBe(3);
     const stored = manifest.files.entries.filter((e) => e.path.startsWith('volumes/storage/'));
     expect(stored).toHaveLength(FILES);
     // the project's functions folder is in the backup too
@@ -319,7 +332,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     );
   });
 
-  it('deduplicates: an unchanged database adds almost nothing; 1% new rows, updated rows measured', async () => {
+  it('deduplicates: an unchanged database adds almost nothing; 1% new or updated rows a small fraction', async () => {
     const first = (await backups.list(instance.id)).find((b) => b.id === backupId)!;
     const again = async (change?: string) => {
       if (change) await sql(change);
@@ -336,10 +349,18 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     const inserted = await again(
       `INSERT INTO public.items SELECT g, md5(g::text) || repeat('x', 40) FROM generate_series(${ROWS + 1}, ${ROWS + ROWS / 100}) g`,
     );
-    // 1% of the rows updated (ids next to each other): Postgres writes the new versions into
-    // free space spread over the whole heap and pg_dump copies in heap order, so most chunks
-    // change; measured and reported, not a target this design meets (see the branch report)
+    // 1% of the rows updated, ids next to each other: Postgres writes the new versions into
+    // free space spread over the whole heap; the dump copies rows in key order, so only the
+    // chunk holding those ids changes. restic's chunks are 512 KiB plus an exponential tail of
+    // mean 1 MiB (8 MiB at most), and ids 1-1000 lie in the dump's first chunk: 1.5 MiB on
+    // average, ~16% of this ~9.6 MB first backup, but above 4.6 MiB (48%) once in ~60 runs
+    // (e^-4.1) and above 5.5 MiB (60%) once in ~150. Measured 12.7%, 22.5%, 38.9%. In heap
+    // order, as pg_dump copies, 70-87%. The benchmark's 83 MB dump carries the <= 10% target.
     const updated = await again('UPDATE public.items SET body = md5(body) WHERE id <= 1000');
+    // 1% of the rows updated, one in every 100 ids: with restic's ~1 MiB average chunks every
+    // chunk of the table (~12,000 rows each) holds changed rows, so nearly the whole table is
+    // new whatever the order. Measured and reported, no target: no chunking dedupes that.
+    const scattered = await again('UPDATE public.items SET body = md5(body) WHERE id % 100 = 0');
     // a plain pg_dump | gzip of the same database, for comparison (no network, like local)
     const g0 = Date.now();
     const gz = await run('sh', [
@@ -350,13 +371,15 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     const mb = updated.manifest.database.bytes / 1e6;
     console.log(
       `[backups] added vs the first backup (${first.added.local} B): unchanged ${unchanged.added.local} B (${pct(unchanged.ratio)}); ` +
-        `1% rows inserted ${inserted.added.local} B (${pct(inserted.ratio)}); 1% rows updated ${updated.added.local} B (${pct(updated.ratio)}); ` +
-        `backup of the ${mb.toFixed(1)} MB dump took ${updated.ms} ms (${(mb / (updated.ms / 1000)).toFixed(1)} MB/s end to end, ` +
+        `1% rows inserted ${inserted.added.local} B (${pct(inserted.ratio)}); 1% rows updated (ids 1-1000) ${updated.added.local} B (${pct(updated.ratio)}); ` +
+        `1% rows updated (every 100th id) ${scattered.added.local} B (${pct(scattered.ratio)}); ` +
+        `backup of the ${mb.toFixed(1)} MB dump took ${updated.ms} ms (db phase ${updated.manifest.database.durationMs} ms, ` +
+        `${(mb / (updated.manifest.database.durationMs / 1000)).toFixed(1)} MB/s; ${(mb / (updated.ms / 1000)).toFixed(1)} MB/s end to end, ` +
         `fixed costs included); pg_dump | gzip of the same: ${Number(gz.trim())} B in ${gms} ms (${(mb / (gms / 1000)).toFixed(1)} MB/s)`,
     );
     expect(unchanged.ratio).toBeLessThan(0.02);
     expect(inserted.ratio).toBeLessThan(0.5);
-    expect(updated.ratio).toBeLessThan(1);
+    expect(updated.ratio).toBeLessThan(0.6);
     // (the restore below brings back the first backup, so the rows compare with `before`)
   });
 
@@ -419,6 +442,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
   it('restores in place from the SFTP destination: every row, every file, the sign-in', async () => {
     await sql('DROP TABLE public.items');
     await sql(`DELETE FROM auth.users WHERE email = '${USER_EMAIL}'`);
+    await sqlIn(instance.project, 'DROP TABLE _analytics.ub_probe', '_supabase');
     await rm(join(storageDir(), 'stub'), { recursive: true, force: true });
     expect(await sql("SELECT to_regclass('public.items') IS NULL")).toBe('t');
     expect(await checksumTree(storageDir(), storageDir())).toEqual([]);
@@ -433,6 +457,14 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     expect(await tableChecksum()).toBe(before.table);
     expect(await checksumTree(storageDir(), storageDir())).toEqual(before.files);
     expect(await canSignIn()).toBe('t');
+    // the service database is back as it was too
+    expect(
+      await sqlIn(
+        instance.project,
+        "SELECT string_agg(note, ',' ORDER BY id) FROM _analytics.ub_probe",
+        '_supabase',
+      ),
+    ).toBe('a,b,c');
     // the safety backup holds the state just before (no items table, no user, no files)
     const safety = (await backups.list(instance.id)).find((b) => b.id === safetyBackupId);
     expect(safety?.kind).toBe('safety');
@@ -473,6 +505,10 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     const copyStorage = join(instanceDir(copy.id), 'volumes/storage');
     expect(await checksumTree(copyStorage, copyStorage)).toEqual(before.files);
     expect(await canSignIn(copy.project)).toBe('t');
+    // its service database stays its own (the pooler's tenant is sealed with its own keys)
+    expect(
+      await sqlIn(copy.project, "SELECT to_regclass('_analytics.ub_probe') IS NULL", '_supabase'),
+    ).toBe('t');
     // its own ports and network
     const ports = new Set([...Object.values(instance.ports), ...Object.values(copy.ports)]);
     expect(ports.size).toBe(8);

@@ -8,7 +8,15 @@ import { writeFileAtomic } from '@common/atomic-write';
 import { ErrorCode } from '@protocol/error-codes';
 import type { BackupKind, BackupManifest, BackupProgress } from '@protocol/backups';
 import type { Instance } from '@protocol/types';
-import { dumpDatabase, dumpRoles, pgDumpTakesRestrictKey, type DbTarget } from './database';
+import {
+  DATABASE,
+  SERVICE_DATABASE,
+  dumpDatabase,
+  dumpRoles,
+  hasDatabase,
+  pgDumpTakesRestrictKey,
+  type DbTarget,
+} from './database';
 import type { Destination, ResticTarget } from './destinations';
 import { DumpAnalyzer } from './dump-analyzer';
 import { checksumTree } from './file-tree';
@@ -55,10 +63,11 @@ export function newBackupId(now: Date): string {
 }
 
 /**
- * One backup of one project to every destination: the database first (one pg_dump, one
- * snapshot, streamed from the db container through a hash into restic's stdin: no copy on
- * disk), then the project's files with the roles and the manifest. restic's stdin is closed
- * only when pg_dump has exited 0, so a failed dump never becomes a snapshot.
+ * One backup of one project to every destination: the database first (`postgres` in one
+ * snapshot with its tables in key order, then the service database `_supabase` when the stack
+ * has it, streamed from the db container through a hash into restic's stdin: no copy on disk),
+ * then the project's files with the roles and the manifest. restic's stdin is closed only when
+ * every dump process has exited 0, so a failed dump never becomes a snapshot.
  */
 export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Promise<BackupResult> {
   const { instance } = input;
@@ -72,7 +81,10 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
 
   deps.progress({ phase: 'preparing', backupId: id, message: 'Opening the repositories' });
   for (const { target } of input.destinations) await deps.restic.ensureRepository(target);
-  const roles = await dumpRoles(input.db);
+  const [roles, withServiceDatabase] = await Promise.all([
+    dumpRoles(input.db),
+    hasDatabase(input.db, SERVICE_DATABASE),
+  ]);
 
   deps.progress({ phase: 'database', backupId: id, bytes: 0, message: 'Dumping the database' });
   const dbStarted = Date.now();
@@ -89,7 +101,11 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
   }));
   const restrictKey =
     input.restrictKey && (await pgDumpTakesRestrictKey(input.db)) ? input.restrictKey : undefined;
-  const dump = dumpDatabase(input.db, { restrictKey });
+  // `postgres`, then the kit's service database right after it (its own snapshot), one stream
+  const dump = dumpDatabase(input.db, {
+    restrictKey,
+    databases: withServiceDatabase ? [DATABASE, SERVICE_DATABASE] : [DATABASE],
+  });
   let lastReport = 0;
   analyzer.on('data', () => {
     if (Date.now() - lastReport < 500) return;
@@ -103,11 +119,11 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
         analyzer,
         runs.map((r) => r.run),
       ),
-      dump.exec.done,
+      dump.done,
     ]);
   } catch (error) {
     for (const { run } of runs) run.abort();
-    dump.exec.child.kill('SIGTERM');
+    dump.abort();
     throw error;
   }
   for (const { run } of runs) run.child.stdin?.end();
@@ -120,6 +136,7 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
     file: 'db.sql' as const,
     ...analyzer.facts(),
     durationMs: Date.now() - dbStarted,
+    parts: dump.parts,
   };
 
   deps.progress({

@@ -6,7 +6,7 @@ import type { BackupTable } from '@protocol/backups';
 import { DATABASE, dumpDatabase, psql, type DbTarget } from './database';
 import { DB_FILE } from './backup-job';
 import { DumpAnalyzer } from './dump-analyzer';
-import type { RestoreDeps, VerifiedBackup } from './restore-job';
+import { LeadingBytes, loadPlan, type RestoreDeps, type VerifiedBackup } from './restore-job';
 
 /**
  * Turns a `pg_dump --create postgres` into one that loads into another database, for a drill:
@@ -60,6 +60,15 @@ export class ScratchDatabaseDump extends Transform {
   }
 }
 
+/** The manifest's tables of its first database (`postgres`), without a later part's. */
+export function firstPartTables(database: {
+  tables: BackupTable[];
+  parts?: { database: string }[];
+}): BackupTable[] {
+  const later = (database.parts ?? []).slice(1).map((p) => `${p.database}:`);
+  return database.tables.filter((t) => !later.some((prefix) => t.table.startsWith(prefix)));
+}
+
 /** Tables whose rows differ between the backup's manifest and a dump of the loaded copy. */
 export function tableDifferences(expected: BackupTable[], actual: BackupTable[]): string[] {
   const found = new Map(actual.map((t) => [t.table, t]));
@@ -104,8 +113,13 @@ export async function drillDatabase(
     const stdin = load.child.stdin;
     if (!stdin) throw new Error('psql has no stdin');
     stdin.on('error', () => undefined);
+    // `postgres` only: a later part (the service database) would need a scratch database of its own
+    const plan = loadPlan(backup.manifest, false);
     const dump = deps.restic.dump(backup.target, backup.dbSnapshot, DB_FILE);
-    dump.stream.pipe(new ScratchDatabaseDump(scratch)).pipe(stdin);
+    dump.stream
+      .pipe(new LeadingBytes(plan.bytes))
+      .pipe(new ScratchDatabaseDump(scratch))
+      .pipe(stdin);
     try {
       await Promise.all([dump.run.done, load.done]);
     } catch (error) {
@@ -118,13 +132,13 @@ export async function drillDatabase(
       backupId: backup.manifest.id,
       message: 'Comparing every table with the backup',
     });
-    const again = dumpDatabase({ ...db }, { database: scratch });
+    const again = dumpDatabase({ ...db }, { databases: [scratch] });
     const analyzer = new DumpAnalyzer();
     again.stream.pipe(analyzer);
     analyzer.resume();
-    await Promise.all([again.exec.done, new Promise((resolve) => analyzer.on('end', resolve))]);
+    await Promise.all([again.done, new Promise((resolve) => analyzer.on('end', resolve))]);
     const tables = analyzer.facts().tables;
-    const problems = tableDifferences(backup.manifest.database.tables, tables);
+    const problems = tableDifferences(firstPartTables(backup.manifest.database), tables);
     if (problems.length > 0) {
       throw new CodedError(
         ErrorCode.RESTORE_FAILED,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DumpAnalyzer } from './dump-analyzer';
+import { DumpAnalyzer, connectTarget } from './dump-analyzer';
 
 const DUMP = [
   'SET statement_timeout = 0;',
@@ -51,5 +51,37 @@ describe('DumpAnalyzer', () => {
     const c = (await analyze(DUMP.replace('gamma', 'delta'), 11)).facts.tables[0]!.sha256;
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+});
+
+describe('DumpAnalyzer over two databases', () => {
+  it("names a later database's tables with its name as prefix, the first's as they are", async () => {
+    const two = [
+      '\\connect postgres',
+      'COPY public.items (id) FROM stdin;',
+      '1',
+      '\\.',
+      "CREATE DATABASE _supabase WITH TEMPLATE = template0 ENCODING = 'UTF8';",
+      '\\connect -reuse-previous=on "dbname=\'_supabase\'"',
+      'COPY _analytics.sources (id) FROM stdin;',
+      '1',
+      '2',
+      '\\.',
+      '',
+    ].join('\n');
+    const { facts } = await analyze(two, 5);
+    expect(facts.tables.map((t) => [t.table, t.rows])).toEqual([
+      ['public.items', 1],
+      ['_supabase:_analytics.sources', 2],
+    ]);
+    // one database alone (a drill's scratch copy dumped again): no prefix
+    const { facts: alone } = await analyze(DUMP.replace('SET', '\\connect ub_drill_x\nSET'), 9);
+    expect(alone.tables.map((t) => t.table)).toContain('public.items');
+  });
+
+  it('reads the database a \\connect line names', () => {
+    expect(connectTarget('postgres')).toBe('postgres');
+    expect(connectTarget('"odd ""db"""')).toBe('odd "db"');
+    expect(connectTarget("\"dbname='it\\'s'\"")).toBe("it's");
   });
 });

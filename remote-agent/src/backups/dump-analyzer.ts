@@ -17,12 +17,23 @@ export interface DumpFacts {
 
 const COPY_RE = /^COPY (\S+(?: \S+)*?) \(.*\) FROM stdin;$/;
 const END_OF_COPY = '\\.';
+const CONNECT_RE = /^\\(?:connect|c) (?:-reuse-previous=on )?(.+)$/;
+
+/** The database a psql `\connect` line names (pg_dump writes `\connect name` or a conninfo). */
+export function connectTarget(args: string): string {
+  const conninfo = /^"dbname='((?:[^'\\]|\\.)*)'"$/.exec(args);
+  if (conninfo?.[1] !== undefined) return conninfo[1].replace(/\\(.)/g, '$1');
+  if (args.startsWith('"') && args.endsWith('"')) return args.slice(1, -1).replace(/""/g, '"');
+  return args;
+}
 
 /**
  * Passes a plain-format pg_dump through unchanged while measuring it: size, sha256, and for
  * each table the rows of its COPY block and a hash of them. Counting rows from the dump itself
  * makes the counts exactly those of the dump's snapshot (a separate count query would see a
  * different moment), and a restored database dumped again must give the same table hashes.
+ * A stream of several databases' dumps (`postgres`, then `_supabase`) names the tables after
+ * the second `\connect` with that database as prefix: `_supabase:_analytics.sources`.
  */
 export class DumpAnalyzer extends Transform {
   private readonly whole = createHash('sha256');
@@ -30,6 +41,9 @@ export class DumpAnalyzer extends Transform {
   private partial: Buffer = Buffer.alloc(0);
   private current: { table: string; rows: number; hash: Hash } | undefined;
   private readonly tables: TableFacts[] = [];
+  /** The database of the dump's first `\connect`; a later one's tables get a `name:` prefix. */
+  private firstDatabase: string | undefined;
+  private prefix = '';
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.whole.update(chunk);
@@ -85,8 +99,19 @@ export class DumpAnalyzer extends Transform {
       return;
     }
     // Only short lines can be COPY headers; skipping long ones keeps DDL scanning cheap.
-    if (line.length < 5 || line.length > 64_000 || line[0] !== 0x43 /* C */) return;
+    if (line.length < 5 || line.length > 64_000) return;
+    if (line[0] === 0x5c /* \ */) {
+      const connect = CONNECT_RE.exec(line.toString('utf8'));
+      if (!connect?.[1]) return;
+      const database = connectTarget(connect[1]);
+      this.firstDatabase ??= database;
+      this.prefix = database === this.firstDatabase ? '' : `${database}:`;
+      return;
+    }
+    if (line[0] !== 0x43 /* C */) return;
     const match = COPY_RE.exec(line.toString('utf8'));
-    if (match?.[1]) this.current = { table: match[1], rows: 0, hash: createHash('sha256') };
+    if (match?.[1]) {
+      this.current = { table: this.prefix + match[1], rows: 0, hash: createHash('sha256') };
+    }
   }
 }

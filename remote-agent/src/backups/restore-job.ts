@@ -4,7 +4,8 @@ import { CodedError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
 import type { BackupManifest, BackupProgress } from '@protocol/backups';
 import { ROLES_WITH_INSTANCE_PASSWORD } from '../stack/volumes/db';
-import { DATABASE, psql, type DbTarget } from './database';
+import { Transform, type TransformCallback } from 'node:stream';
+import { DATABASE, SERVICE_DATABASE, psql, type DbTarget } from './database';
 import type { ResticTarget } from './destinations';
 import { DumpAnalyzer } from './dump-analyzer';
 import { checksumTree, treeDifference } from './file-tree';
@@ -97,6 +98,42 @@ export interface ApplyInput {
   keepRolePasswords: boolean;
   /** Only the roles and the database, the files stay (an upgrade's rollback: files never moved). */
   databaseOnly?: boolean;
+  /**
+   * Whether the service database `_supabase` (analytics and pooler state) is replaced too when
+   * the backup holds it. Default: yes in place, no for a clone (`keepRolePasswords`): that state
+   * belongs to the project it runs in (the pooler's tenant is sealed with that project's keys).
+   */
+  serviceDatabase?: boolean;
+}
+
+/** The part of a backup's dump stream to load: everything, or only `postgres` (the first part). */
+export function loadPlan(
+  manifest: BackupManifest,
+  withServiceDatabase: boolean,
+): { drop: string[]; bytes: number } {
+  const parts = manifest.database.parts ?? [{ database: DATABASE, bytes: manifest.database.bytes }];
+  const first = parts[0] ?? { database: DATABASE, bytes: manifest.database.bytes };
+  if (withServiceDatabase && parts.length > 1) {
+    return { drop: parts.map((p) => p.database), bytes: manifest.database.bytes };
+  }
+  return { drop: [first.database], bytes: first.bytes };
+}
+
+/** Passes the first `limit` bytes of a stream and drops the rest (reading it to the end). */
+export class LeadingBytes extends Transform {
+  private left: number;
+
+  constructor(limit: number) {
+    super();
+    this.left = limit;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (this.left <= 0) return done();
+    const take = chunk.length <= this.left ? chunk : chunk.subarray(0, this.left);
+    this.left -= take.length;
+    done(null, take);
+  }
 }
 
 /**
@@ -113,10 +150,14 @@ export async function applyBackup(deps: RestoreDeps, input: ApplyInput): Promise
   if (input.keepRolePasswords) await resetRolePasswords(db);
 
   deps.progress({ phase: 'restoring-database', backupId: id, message: 'Restoring the database' });
-  await psql(db, 'template1', {
-    stopOnError: true,
-    sql: `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`,
-  }).done;
+  const plan = loadPlan(backup.manifest, input.serviceDatabase ?? !input.keepRolePasswords);
+  for (const database of plan.drop) {
+    if (database !== DATABASE && database !== SERVICE_DATABASE) continue; // only names we wrote
+    await psql(db, 'template1', {
+      stopOnError: true,
+      sql: `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`,
+    }).done;
+  }
   const load = psql(db, 'template1', { stopOnError: true });
   const dump = deps.restic.dump(backup.target, backup.dbSnapshot, DB_FILE);
   const analyzer = new DumpAnalyzer();
@@ -131,13 +172,10 @@ export async function applyBackup(deps: RestoreDeps, input: ApplyInput): Promise
       phase: 'restoring-database',
       backupId: id,
       bytes: analyzer.bytesSoFar,
-      percent: Math.min(
-        99,
-        Math.round((analyzer.bytesSoFar / backup.manifest.database.bytes) * 100),
-      ),
+      percent: Math.min(99, Math.round((analyzer.bytesSoFar / plan.bytes) * 100)),
     });
   });
-  dump.stream.pipe(analyzer).pipe(stdin);
+  dump.stream.pipe(new LeadingBytes(plan.bytes)).pipe(analyzer).pipe(stdin);
   try {
     await Promise.all([dump.run.done, load.done]);
   } catch (error) {

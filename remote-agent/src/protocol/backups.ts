@@ -34,7 +34,16 @@ export interface BackupManifest {
     bytes: number;
     sha256: string;
     durationMs: number;
+    /**
+     * Tables of `postgres` as pg_dump names them; those of a later part prefixed with its
+     * database and a colon (`_supabase:_analytics.sources`).
+     */
     tables: BackupTable[];
+    /**
+     * The databases the dump holds one after the other (`postgres`, then the service database
+     * `_supabase`), with each one's bytes. Absent in older backups: `postgres` only.
+     */
+    parts?: { database: string; bytes: number }[];
   };
   roles: { bytes: number; sha256: string };
   files: { count: number; bytes: number; durationMs: number; entries: BackupFile[] };
