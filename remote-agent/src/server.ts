@@ -437,6 +437,7 @@ async function assemble(
   });
 
   const services: AgentServices = {
+    recoveryNow: () => late.recovery?.current(),
     upgrades: { catalog: releases, upgrader, postgres: postgresUpgrader },
     auth,
     instances,

@@ -10,6 +10,7 @@ import { StatusBadge } from '../ui/Badge';
 import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
 import { InterruptedNote } from './InterruptedNote';
+import { isWaiting } from '../servers/recovery';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
@@ -52,6 +53,7 @@ export const ProjectCard = memo(function ProjectCard({
   const reachableUrl = useApp((s) => s.reachableUrl);
   const toast = useApp((s) => s.toast);
   const up = STOPPABLE.has(p.status);
+  const waiting = useApp((s) => isWaiting(s.servers, p.serverId, p.id));
   const [tagging, setTagging] = useState(false);
 
   return (
@@ -90,6 +92,15 @@ export const ProjectCard = memo(function ProjectCard({
       {p.needsAttention && (
         <p className="mx-4 mt-2 rounded bg-amber-500/10 px-2 py-1 text-[11px] text-warn">
           {t('card.autoRepairGaveUp')}
+        </p>
+      )}
+      {waiting && (
+        <p
+          role="status"
+          data-testid="recovery-waiting"
+          className="mx-4 mt-2 rounded bg-brand/10 px-2 py-1 text-[11px]"
+        >
+          {t('recovery.waiting')}
         </p>
       )}
       <InterruptedNote project={p} className="mx-4 mt-2" />
