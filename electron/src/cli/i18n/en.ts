@@ -28,6 +28,8 @@ export const en = {
       "connect and show the server's state, and projects being brought back after a reboot (--watch follows it)",
     disconnect: 'disconnect from a server',
     projectsList: 'list the projects of every server (or of one)',
+    projectsShow:
+      'show a project: status, addresses, and what happened to an operation the agent was cut off in',
     projectsCreate: 'create a project (--wait follows the creation to the end)',
     projectsStart: 'start a project',
     projectsStop: 'stop a project',

@@ -23,6 +23,8 @@ export const ptBR: Catalogue = {
       'conectar e mostrar o estado do servidor e os projetos sendo trazidos de volta após um reinício (--watch acompanha)',
     disconnect: 'desconectar de um servidor',
     projectsList: 'listar os projetos de todos os servidores (ou de um só)',
+    projectsShow:
+      'mostrar um projeto: estado, endereços e o que houve com uma operação interrompida do agente',
     projectsCreate: 'criar projeto (--wait acompanha a criação até o fim)',
     projectsStart: 'iniciar um projeto',
     projectsStop: 'parar um projeto',
