@@ -7,6 +7,7 @@ import type {
   BackupDestinationPublic,
   BackupJobKind,
   BackupKind,
+  BackupManifest,
   BackupProgress,
   BackupSummary,
 } from '@protocol/backups';
@@ -58,6 +59,8 @@ export interface BackupServiceDeps {
   now(): Date;
   /** Refuses a backup before it writes anything when the data directory's disk is low (disk/). */
   checkDisk?(): Promise<void>;
+  /** Refuses a restore or a clone up front when the disk cannot hold the backup (disk/needs.ts). */
+  checkRestoreDisk?(backupBytes: number): Promise<void>;
   /** Registers a secret that arrived with a request (another server's password) with the log guard. */
   redact?(secret: string): void;
   /** Durable step record of backups and restores (operations/journal.ts). */
@@ -247,6 +250,7 @@ export class BackupService {
       'clone',
       async (job) => {
         const entry = await this.mustGetEntry(sourceInstanceId, backupId);
+        await this.deps.checkRestoreDisk?.(backupBytes(entry.manifest));
         const staging = this.stagingDir(job.id);
         try {
           return await this.restoreInto(job, targetInstanceId, () =>
@@ -307,6 +311,7 @@ export class BackupService {
         try {
           const found = chooseBackup(await listBackups(repo, pick.instanceId), pick);
           const manifest = await readManifest(repo, found);
+          await this.deps.checkRestoreDisk?.(backupBytes(manifest));
           const deps = { ...this.restoreDeps(job), restic: repo.restic };
           return await this.restoreInto(
             job,
@@ -463,6 +468,7 @@ export class BackupService {
     destinationId: string | undefined,
   ): Promise<{ safetyBackupId: string }> {
     const entry = await this.mustGetEntry(instanceId, backupId);
+    await this.deps.checkRestoreDisk?.(backupBytes(entry.manifest));
     const staging = this.stagingDir(job.id);
     const safetyStaging = this.stagingDir(`${job.id}-safety`);
     const op = await this.deps.journal?.begin('restore', this.mustGet(instanceId), 'read-back', {
@@ -809,3 +815,8 @@ function backupIdOf(result: unknown): string | undefined {
 }
 
 type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;
+
+/** What a backup writes back when restored: its database dump and its files. */
+function backupBytes(manifest: BackupManifest): number {
+  return manifest.database.bytes + manifest.files.bytes;
+}

@@ -49,6 +49,8 @@ export interface UpgraderDeps {
   diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
   /** Durable step record (operations/journal.ts); absent in tests that do not look at crashes. */
   journal?: OperationJournal;
+  /** Refuses an upgrade up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
 }
 
 export interface UpgradeResult {
@@ -85,6 +87,8 @@ export class Upgrader {
     // Refused at once (unknown release, Postgres major) rather than after waiting for a slot.
     const early = this.planFor(first, await this.deps.readSecrets(instanceId), to);
     if (early.plan.upToDate) return { instance: first, plan: early.plan };
+    // Before waiting for a slot, the safety backup or a single image pull.
+    await this.deps.checkDisk?.();
     return this.slots.run(() =>
       this.deps.locks.run(instanceId, 'upgrade', async (lease) => {
         const instance = this.deps.driver.mustGet(instanceId);
