@@ -358,12 +358,17 @@ export class BackupService {
     const target = this.mustGet(targetInstanceId);
     checkOperation(target, 'restore');
     const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+    // Journaled like the in-place restore (no safety backup: the target's own data is what a
+    // clone replaces): a restart after a kill starts the project again and says what happened.
+    const op = await this.deps.journal?.begin('restore', target, 'read-back', { clone: true });
     try {
+      await op?.enter('read-back');
       const verified = await readBack();
       const backupId = verified.manifest.id;
       const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
       const compose = await this.deps.compose();
       const db = await this.dbTarget(target);
+      await op?.enter('replace', { backupId });
       await stopAllButDb(compose, project);
       try {
         await applyBackup(
@@ -371,12 +376,14 @@ export class BackupService {
           { backup: verified, db, projectDir: project.dir, keepRolePasswords: true },
         );
       } finally {
+        await op?.enter('start');
         this.progress(job, { phase: 'starting', message: 'Starting the project' });
         await startAll(compose, project);
       }
       this.progress(job, { phase: 'done', backupId, percent: 100 });
       return { instanceId: target.id, backupId };
     } finally {
+      await op?.end();
       lease.release();
     }
   }
@@ -712,6 +719,13 @@ export class BackupService {
       }
     }
     await startAll(compose, project);
+    if (record.data.clone === true && record.step === 'replace') {
+      // No safety backup to put back: the project runs again and the person is told to restore.
+      return {
+        outcome: 'failed',
+        message: `The restore into this project was interrupted ${at} while its data was being replaced; the project was started again, but its data may be partly restored: restore the backup again.`,
+      };
+    }
     return record.step === 'start'
       ? { outcome: 'completed', message: `The restore was interrupted ${at}; it was finished.` }
       : {

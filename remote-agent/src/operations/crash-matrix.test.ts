@@ -2,7 +2,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackupManifest } from '@protocol/backups';
+import { runBackup } from '../backups/backup-job';
+import { applyBackup, readBackBackup } from '../backups/restore-job';
 import { hashPassword } from '../auth/password';
 import { STATE_FILE } from '../state/store';
 import { RpcClient } from '../../../test/integration/agent-harness';
@@ -28,6 +31,55 @@ import { writeFileAtomic } from '@common/atomic-write';
 // object without a project that should have it, files on disk matching the registry, and the
 // project's `lastOperation` saying what became of the operation. The real process kill on real
 // Docker is test/integration/agent-crash.test.ts.
+
+// Restic and psql do not run on the in-memory Docker: the jobs that move data are recorders here
+// (the rig's backups test runs them for real), so a restore reaches its `replace` step and its
+// recovery runs the real journal, lock, stack and registry code around them.
+vi.mock('../backups/backup-job', async (original) => ({
+  ...(await original<typeof import('../backups/backup-job')>()),
+  runBackup: vi.fn(),
+}));
+// The fake engine's containers run no process to find a database in; the stack's stop and start
+// stay real (compose over the fake engine), so what a kill leaves stopped is what Docker shows.
+vi.mock('../backups/project-stack', async (original) => ({
+  ...(await original<typeof import('../backups/project-stack')>()),
+  dbContainer: vi.fn(async () => 'c0ffee'),
+}));
+vi.mock('../backups/restore-job', async (original) => ({
+  ...(await original<typeof import('../backups/restore-job')>()),
+  applyBackup: vi.fn(),
+  readBackBackup: vi.fn(),
+}));
+
+function recordedBackups(): void {
+  let n = 0;
+  vi.mocked(runBackup).mockImplementation(async (_deps, input) => {
+    const at = new Date().toISOString();
+    const manifest: BackupManifest = {
+      format: 1,
+      id: `b${String(++n).padStart(10, '0')}`,
+      kind: input.kind,
+      instanceId: input.instance.id,
+      instanceName: input.instance.name,
+      agentVersion: 'test',
+      startedAt: at,
+      finishedAt: at,
+      database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
+      roles: { bytes: 1, sha256: 'y' },
+      files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
+      snapshots: { local: { db: 's1', files: 's2' } },
+    };
+    return { manifest, added: { local: 1 } };
+  });
+  vi.mocked(readBackBackup).mockImplementation(async (_deps, input) => ({
+    manifest: input.manifest,
+    target: input.target,
+    dbSnapshot: 's1',
+    staging: input.staging,
+    roles: '',
+  }));
+  vi.mocked(applyBackup).mockResolvedValue(undefined as never);
+}
 
 const roomy: HostReadings = {
   cpus: 4,
@@ -489,6 +541,127 @@ describe('crash-point matrix: backup and restore', () => {
     await expectCleanAfterDeleting(agent, client);
   });
 });
+
+describe('crash-point matrix: restore replacing the data', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+  });
+
+  /** A project with one backup, and a restore of it cut off while loading the backup's data. */
+  async function restoreKilledWhileLoading() {
+    const first = await start();
+    const inst = await createRunning(first.agent, first.client, 'Replaced');
+    await first.client.call('backups.create', { id: inst.id });
+    const [backup] = await listBackups(first.client, inst.id);
+    // The kill lands inside the `replace` step, half-way through loading the data.
+    const loading = new Promise<void>((hit) =>
+      vi.mocked(applyBackup).mockImplementationOnce(() => {
+        hit();
+        return new Promise<never>(() => {});
+      }),
+    );
+    void first.client
+      .call('backups.restore', { id: inst.id, backupId: backup!.id, confirm: 'Replaced' })
+      .catch(() => undefined);
+    await loading;
+    return { first, inst, backup: backup! };
+  }
+
+  it('killed while replacing the data: the safety backup taken before it is put back, the project running', async () => {
+    const { first, inst, backup } = await restoreKilledWhileLoading();
+    // As the kill left it: the safety backup recorded, the journal at `replace` naming it.
+    const safety = (await listBackups(first.client, inst.id)).find((b) => b.kind === 'safety');
+    expect(safety).toBeDefined();
+    const [file] = await readdir(path.join(dataDir, OPERATIONS_DIR));
+    const record = JSON.parse(
+      await readFile(path.join(dataDir, OPERATIONS_DIR, file!), 'utf8'),
+    ) as OperationRecord;
+    expect(record).toMatchObject({
+      kind: 'restore',
+      step: 'replace',
+      data: { safetyBackupId: safety!.id },
+    });
+    // The fake engine stops every service (the real one all but the database): none serves.
+    await first.agent.close();
+    agents = agents.filter((a) => a !== first.agent);
+    for (const c of engine.projectContainers(inst.project)) c.status = 'exited';
+    vi.mocked(applyBackup).mockClear();
+
+    const { agent, client } = await start();
+    await until('the project to run', () =>
+      agent.registry.get(inst.id)?.status === 'running' ? true : undefined,
+    );
+    expect(agent.registry.get(inst.id)!.lastOperation).toMatchObject({
+      kind: 'restore',
+      step: 'replace',
+      outcome: 'rolled-back',
+    });
+    // What went back in is the safety backup, not the one the cut-off restore was loading.
+    expect(applyBackup).toHaveBeenCalledTimes(1);
+    const put = vi.mocked(applyBackup).mock.calls[0]![1];
+    expect(put.backup.manifest).toMatchObject({ id: safety!.id, kind: 'safety' });
+    expect(put.backup.manifest.id).not.toBe(backup.id);
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+describe('crash-point matrix: restore into another project (clone)', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+  });
+
+  it.each([
+    ['read-back', 'rolled-back'],
+    ['replace', 'failed'],
+    ['start', 'completed'],
+  ] as const)('killed at %s: %s on restart, both projects running', async (step, outcome) => {
+    const first = await start();
+    const source = await createRunning(first.agent, first.client, 'Source');
+    await first.client.call('backups.create', { id: source.id });
+    const [backup] = await listBackups(first.client, source.id);
+    const crashed = arm(`restore:${step}`);
+    const { instance: copy } = await first.client.call<{ instance: Instance }>('backups.clone', {
+      id: source.id,
+      backupId: backup!.id,
+      name: 'Copy',
+    });
+    await crashed;
+    const { agent, client } = await crashAndRestart(first.agent);
+    await until('both projects to run', () =>
+      [source.id, copy.id].every((id) => agent.registry.get(id)?.status === 'running')
+        ? true
+        : undefined,
+    );
+    expect(agent.registry.get(copy.id)!.lastOperation).toMatchObject({
+      kind: 'restore',
+      step,
+      outcome,
+    });
+    expect(agent.registry.get(source.id)!.lastOperation).toBeUndefined();
+    if (outcome === 'failed') {
+      expect(agent.registry.get(copy.id)!.lastOperation!.message).toMatch(
+        /restore the backup again/,
+      );
+    }
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+async function listBackups(client: RpcClient, id: string) {
+  for (let i = 0; i < 400; i++) {
+    const { backups } = await client.call<{ backups: Array<{ id: string; kind: string }> }>(
+      'backups.list',
+      { id },
+    );
+    if (backups.length > 0) return backups;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('no backup was listed');
+}
 
 describe('lastOperation', () => {
   it('is cleared once the next long operation on the project ends normally', async () => {
