@@ -484,6 +484,30 @@ describe('crash-point matrix: upgrade', () => {
   );
 });
 
+describe('crash-point matrix: an upgrade killed while rolling back', () => {
+  it('killed at rollback (the new release never turned healthy): back on the previous release', async () => {
+    const first = await start();
+    const created = await createRunning(first.agent, first.client, 'Unhealthy');
+    await first.agent.registry.update(created.id, { release: LEGACY_RELEASE_ID });
+    // Every service the new release starts stays unhealthy: the upgrade turns to its rollback.
+    engine.healthOnStart = () => 'unhealthy';
+    const crashed = arm('upgrade:rollback');
+    void first.client.call('instances.upgrade', { id: created.id }).catch(() => undefined);
+    await crashed;
+    engine.healthOnStart = () => 'healthy';
+    const { agent, client } = await crashAndRestart(first.agent);
+
+    expect(agent.registry.get(created.id)).toMatchObject({
+      status: 'running',
+      release: LEGACY_RELEASE_ID,
+      lastOperation: { kind: 'upgrade', step: 'rollback', outcome: 'rolled-back' },
+    });
+    expect(await diagnosedFiles(client, created.id)).toBe('ok');
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
 describe('crash-point matrix: backup and restore', () => {
   it('killed at the backup step: nothing recorded, the project untouched', async () => {
     const first = await start();

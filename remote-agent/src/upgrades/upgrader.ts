@@ -256,6 +256,8 @@ export class Upgrader {
         error: { code: failure.code, message: failure.reason },
         ...(failure.service ? { service: failure.service } : {}),
       });
+      // Recorded: a kill while the database is put back is recovered like one in the upgrade.
+      await op?.enter('rollback');
       const rollbackError = await this.rollBack(instance, before, plan, restoreDatabase).then(
         () => undefined,
         (e: unknown) => e,
