@@ -384,6 +384,10 @@ async function assemble(
         registry,
         files,
         render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+        restoreDatabase: (id, backupId) =>
+          locks.run(id, 'upgrade', async () => {
+            await backups.restoreDatabaseHeld(id, backupId).done;
+          }),
       }),
       backup: (record) => backups.recover(record),
       restore: (record) => backups.recover(record),

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -16,7 +16,8 @@ import { DockerError } from '../docker/docker-error';
 import { createDockerHost } from '../docker/host';
 import { ErrorCode } from '@protocol/error-codes';
 import { createLogger } from '../log/logger';
-import { LEGACY_RELEASE_ID } from '../stack/releases';
+import { BUILTIN_RELEASES, LEGACY_RELEASE_ID } from '../stack/releases';
+import { STACK_VERSION } from '../stack/images';
 import type { DiagnosticReport, Instance } from '@protocol/types';
 import type { HostReadings } from '../system/resources';
 import { createAgent, type Agent } from '../server';
@@ -106,6 +107,8 @@ let engine: FakeDockerEngine;
 let compose: FakeCompose;
 let agents: Agent[];
 let armed: { at: string; hit: () => void } | undefined;
+/** Runs the real "backup first" of upgrades (over the recorded backup jobs below). */
+let withUpgradeBackup = false;
 
 /** Hangs the operation for good at the armed `<kind>:<step>`, once. */
 const crashPoint: CrashPoint = (kind, step) => {
@@ -134,8 +137,9 @@ async function start(
     startScheduler: false,
     alerts: false,
     crashPoint,
-    // Fake Docker has no database to dump: the backup before an upgrade is its own cell.
-    beforeUpgrade: async () => {},
+    // Fake Docker has no database to dump: the backup before an upgrade is its own cell (the
+    // cells with recorded backups run the real one).
+    ...(withUpgradeBackup ? {} : { beforeUpgrade: async () => {} }),
   });
   agents.push(agent);
   const toAgent = new PassThrough();
@@ -506,6 +510,72 @@ describe('crash-point matrix: an upgrade killed while rolling back', () => {
     await expectTruthful(agent);
     await expectCleanAfterDeleting(agent, client);
   });
+});
+
+describe('crash-point matrix: an upgrade whose new database image may have migrated the data', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+    withUpgradeBackup = true;
+  });
+  afterEach(() => {
+    withUpgradeBackup = false;
+  });
+
+  it.each(['start', 'health'])(
+    'killed at %s: the pre-upgrade backup’s database is put back on restart, not only a note',
+    async (step) => {
+      // A newer release that changes only the Postgres image (same major), as a release file.
+      const initial = await start();
+      const created = await createRunning(initial.agent, initial.client, 'Migrated');
+      // Then a newer release that changes only the Postgres image (same major), as a file.
+      const releasesDir = path.join(dataDir, 'releases');
+      await mkdir(releasesDir, { recursive: true });
+      const base = BUILTIN_RELEASES.find((r) => r.id === STACK_VERSION)!;
+      expect(created.release).toBe(base.id);
+      const next = {
+        ...base,
+        id: '2099.01.01',
+        date: '2099-01-01',
+        images: { ...base.images, db: 'supabase/postgres:15.99.0.1' },
+      };
+      await writeFile(path.join(releasesDir, `${next.id}.json`), JSON.stringify(next));
+      const first = await crashAndRestart(initial.agent, { releasesDir });
+      const { plan } = await first.client.call<{ plan: { databaseChanges: boolean } }>(
+        'instances.upgradePlan',
+        { id: created.id, release: next.id },
+      );
+      expect(plan.databaseChanges).toBe(true);
+      const crashed = arm(`upgrade:${step}`);
+      void first.client
+        .call('instances.upgrade', { id: created.id, release: next.id })
+        .catch(() => undefined);
+      await crashed;
+      const [preUpgrade] = await listBackups(first.client, created.id);
+      expect(preUpgrade).toMatchObject({ kind: 'pre-upgrade' });
+      vi.mocked(applyBackup).mockClear();
+      const { agent, client } = await crashAndRestart(first.agent, { releasesDir });
+
+      const after = agent.registry.get(created.id)!;
+      expect(after).toMatchObject({
+        status: 'running',
+        release: base.id,
+        lastOperation: { kind: 'upgrade', step, outcome: 'rolled-back' },
+      });
+      expect(after.lastOperation!.message).toContain(
+        `database restored from the backup taken before the upgrade (${preUpgrade!.id})`,
+      );
+      // The database only, from the backup taken before the upgrade.
+      expect(applyBackup).toHaveBeenCalledTimes(1);
+      expect(vi.mocked(applyBackup).mock.calls[0]![1]).toMatchObject({
+        databaseOnly: true,
+        backup: { manifest: { id: preUpgrade!.id, kind: 'pre-upgrade' } },
+      });
+      expect(await diagnosedFiles(client, created.id)).toBe('ok');
+      await expectTruthful(agent);
+      await expectCleanAfterDeleting(agent, client);
+    },
+  );
 });
 
 describe('crash-point matrix: backup and restore', () => {

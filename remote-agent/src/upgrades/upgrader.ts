@@ -24,7 +24,12 @@ export interface BeforeUpgrade {
   (
     instance: Instance,
     plan: UpgradePlan,
-  ): Promise<{ restoreDatabase?: () => Promise<void>; message?: string } | void>;
+  ): Promise<{
+    restoreDatabase?: () => Promise<void>;
+    message?: string;
+    /** The backup taken, recorded in the journal: a restart after a kill restores from it. */
+    backupId?: string;
+  } | void>;
 }
 
 export interface UpgraderDeps {
@@ -168,7 +173,7 @@ export class Upgrader {
       });
       // 2. Pull while the project still serves on its old release.
       step = 'pull';
-      await op?.enter('pull');
+      await op?.enter('pull', hooked?.backupId ? { backupId: hooked.backupId } : {});
       progress.record(id, { step: 'pull', status: 'started' });
       const pulled = await pullForUpgrade(
         driver.docker.engine,
