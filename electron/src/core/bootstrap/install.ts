@@ -264,15 +264,19 @@ export async function ensureAgent(
       if (!plan.stopOld && probe.agentRunning)
         await run(client, 'stopping a stuck agent', stopCommand(layout, false));
       await run(client, 'starting the agent', startDetachedCommand(layout, plan.nodePath));
-      // No systemd: cron starts the agent at boot. A server without crontab still works until
-      // its next reboot, so this never fails the install; the outcome says what was set up.
-      const cron = await execCommand(
-        client,
-        installBootEntryCommand(bootCronLine(layout, plan.nodePath)),
-      ).catch(() => undefined);
-      outcome.bootStart =
-        cron?.code === 0 && /crontab: (installed|unchanged)/.test(cron.stdout) ? 'cron' : 'none';
     }
+  }
+  // No systemd unit: cron starts the agent at boot. Set up with each (re)start, and on a connect
+  // that finds the line missing (an install from before it existed, or a crontab edited away).
+  if (!plan.systemd && (plan.start || probe.bootEntry === false)) {
+    // A server without crontab still works until its next reboot, so this never fails the
+    // install; the outcome says what was set up.
+    const cron = await execCommand(
+      client,
+      installBootEntryCommand(bootCronLine(layout, plan.nodePath)),
+    ).catch(() => undefined);
+    outcome.bootStart =
+      cron?.code === 0 && /crontab: (installed|unchanged)/.test(cron.stdout) ? 'cron' : 'none';
   }
   if (plan.uploadAgent) {
     await run(
