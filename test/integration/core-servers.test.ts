@@ -261,6 +261,18 @@ describe('several servers', () => {
     expect(v.state).toBe('connected');
     expect(agentPid(b, userHome)).toBe(after);
     expect((await b.exec(['crontab', '-l'], user)).stdout).toBe(crontab);
+
+    // A crontab edited away (or an install from before the line existed) gets the line back at
+    // the next connect that probes, and the running agent is left alone.
+    await b.exec(['crontab', '-r'], user);
+    const d2 = newDesktop();
+    try {
+      expect((await d2.connectServer(serverB.id)).state).toBe('connected');
+    } finally {
+      await d2.close();
+    }
+    expect((await b.exec(['crontab', '-l'], user)).stdout).toBe(crontab);
+    expect(agentPid(b, userHome)).toBe(after);
   });
 
   it('lists the projects of both servers in one view, each with its server', async () => {
