@@ -389,6 +389,33 @@ describe('agent composition (fake Docker)', () => {
     expect(failed.error?.reason).toMatch(/MB missing/);
   });
 
+  it('refuses a size change and a domain change up front on a low disk, with the numbers (issue 22)', async () => {
+    const { agent, client } = await start();
+    const inst = await createRunning(agent, client, { name: 'Tight' });
+    const before = agent.registry.get(inst.id);
+    host = { ...roomy, diskFreeMb: 100 };
+    const reshape = await client
+      .call('instances.reshape', { id: inst.id, size: { profile: 'large' } })
+      .catch((e: unknown) => e);
+    expect(reshape).toMatchObject({ code: 'INSUFFICIENT_RESOURCES' });
+    expect((reshape as { error: { data: unknown } }).error.data).toMatchObject({
+      resource: 'disk',
+      operation: 'resize',
+      diskFreeMb: 100,
+      requiredMb: 256,
+    });
+    const domain = await client
+      .call('domains.add', { id: inst.id, hostname: 'api.example.test' })
+      .catch((e: unknown) => e);
+    expect((domain as { error: { data: unknown } }).error.data).toMatchObject({
+      resource: 'disk',
+      operation: 'domain',
+      requiredMb: 256,
+    });
+    expect(agent.registry.get(inst.id)).toEqual(before);
+    expect(await client.call('domains.list', { id: inst.id })).toMatchObject({ domains: [] });
+  });
+
   it('caps the log streams one connection may hold open (finding 17)', async () => {
     const { agent, client } = await start();
     const inst = await createRunning(agent, client, { name: 'Chatty' });

@@ -61,7 +61,8 @@ import { backupFirst } from './upgrades/backup-first';
 import { PostgresMajorUpgrader } from './upgrades/postgres-major';
 import { createBackupScheduler } from './scheduler/backup-scheduler';
 import { startRecovery, type Recovery } from './startup';
-import { diskGuard } from './disk';
+import { diskGuard, postgresUpgradeNeed, restoreNeed } from './disk';
+import { DATA_DIRECTORY } from './upgrades/data-directory';
 import { crashPointFromEnv, type CrashPoint } from './operations/crash-points';
 import { OperationJournal } from './operations/journal';
 import { recoverOperations } from './operations/recovery';
@@ -265,6 +266,7 @@ async function assemble(
     // The agent's diagnosis once healthy (`health` is built below; used only when serving).
     diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
     journal,
+    checkDisk: disk.check('upgrade'),
     // A pre-upgrade backup under the upgrade's lock (the backups service is built below; the
     // hook only runs once the agent serves). Tests may put their own hook in.
     beforeUpgrade:
@@ -285,6 +287,8 @@ async function assemble(
     },
     healthTimeoutMs: config.upgradeHealthTimeoutMs,
     diagnose: (id) => health.service.diagnose(id, { includeHost: false }),
+    checkDisk: (bytes) => disk.check('postgres-upgrade')(postgresUpgradeNeed(bytes)),
+    dataDirectoryBytes: (id) => folderBytes(path.join(files.dir(id), DATA_DIRECTORY)),
   });
   const capacity = new CapacityService({
     instances,
@@ -293,7 +297,7 @@ async function assemble(
     overcommit: config.capacity.memoryOvercommit,
     subnets,
     portsLeft: () => portsLeft(config, registry.heldPorts()),
-    apply: (change) => applyStackChange(change, applyDeps),
+    apply: (change) => applyStackChange(change, { ...applyDeps, checkDisk: disk.check('resize') }),
     stackChanged: (id) => lifecycle.stackChanged(id),
     // Called only once the agent serves, after the history below exists.
     diskMb: (id) => usage.history(id).at(-1)?.diskMb,
@@ -343,6 +347,7 @@ async function assemble(
     locks,
     emit: (event) => bus.emit(event),
     checkDisk: disk.check('backup'),
+    checkRestoreDisk: (bytes) => disk.check('restore')(restoreNeed(bytes)),
     now,
     redact: (secret) => logger.redactor.addSecret(secret),
     journal,
@@ -380,6 +385,10 @@ async function assemble(
         registry,
         files,
         render: (instance, secrets) => renderStack(stackInputFor(instance, secrets, stack)),
+        restoreDatabase: (id, backupId) =>
+          locks.run(id, 'upgrade', async () => {
+            await backups.restoreDatabaseHeld(id, backupId).done;
+          }),
       }),
       backup: (record) => backups.recover(record),
       restore: (record) => backups.recover(record),
@@ -435,9 +444,11 @@ async function assemble(
     now,
     healthTimeoutMs: options.healthTimeoutMs,
     journal,
+    checkDisk: disk.check('domain'),
   });
 
   const services: AgentServices = {
+    recoveryNow: () => late.recovery?.current(),
     upgrades: { catalog: releases, upgrader, postgres: postgresUpgrader },
     auth,
     instances,

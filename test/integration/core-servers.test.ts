@@ -197,6 +197,84 @@ describe('several servers', () => {
     await desktop.createProject(serverB.id, { name: 'blog', dryRun: true });
   });
 
+  it("without systemd, the agent user's crontab starts the agent at boot (@reboot), once", async () => {
+    // The rig has no systemd (PID 1 is not systemd), so both installs took the detached path.
+    const user = { user: true };
+    const crontab = (await b.exec(['crontab', '-l'], user)).stdout;
+    const lines = crontab.split('\n').filter((l) => l.includes('# ultrabase-agent'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^@reboot /);
+    expect(lines[0]).toContain(`/.ultrabase/agent/${bundleVersion(bundle)}/agent.cjs`);
+    expect((desktop.inspect(serverB.id).link as SshLink).bootstrap?.bootStart).toBe('cron');
+    // Root's own crontab got its line too, on its own host.
+    expect((await a.exec(['crontab', '-l'])).stdout).toContain('/opt/ultrabase/agent/');
+
+    // A reboot: the agent and its socket are gone, then cron runs the line as the user.
+    const userHome = path.join(b.dirs.home, b.user!.name);
+    await desktop.disconnectServer(serverB.id);
+    const before = agentPid(b, userHome);
+    await b.exec(['kill', '-9', String(before)]);
+    await waitFor(
+      'the killed agent to be gone',
+      async () => (await b.exec(['kill', '-0', String(before)])).code !== 0,
+      10_000,
+    );
+    const command = lines[0]!
+      .replace(/^@reboot /, '')
+      .replace(/ # ultrabase-agent$/, '')
+      .replace(/\\%/g, '%');
+    // As cron runs it: /bin/sh, a bare environment, detached from whoever ran it.
+    const userDir = path.posix.join('/home', b.user!.name);
+    const boot = await b.exec(
+      [
+        'env',
+        '-i',
+        'PATH=/usr/bin:/bin',
+        `HOME=${userDir}`,
+        `LOGNAME=${b.user!.name}`,
+        'setsid',
+        'sh',
+        '-c',
+        '(sh -c "$1") </dev/null >/dev/null 2>&1 &',
+        'sh',
+        command,
+      ],
+      user,
+    );
+    expect(boot.code, boot.stderr).toBe(0);
+    await waitFor(
+      'the agent started by the boot line',
+      async () =>
+        (
+          await b.exec([
+            'test',
+            '-S',
+            path.posix.join('/home', b.user!.name, '.ultrabase/run/agent.sock'),
+          ])
+        ).code === 0,
+      15_000,
+    );
+    const after = agentPid(b, userHome);
+    expect(after).not.toBe(before);
+    // The desktop finds that agent running and current: nothing reinstalled, crontab untouched.
+    const v = await desktop.connectServer(serverB.id);
+    expect(v.state).toBe('connected');
+    expect(agentPid(b, userHome)).toBe(after);
+    expect((await b.exec(['crontab', '-l'], user)).stdout).toBe(crontab);
+
+    // A crontab edited away (or an install from before the line existed) gets the line back at
+    // the next connect that probes, and the running agent is left alone.
+    await b.exec(['crontab', '-r'], user);
+    const d2 = newDesktop();
+    try {
+      expect((await d2.connectServer(serverB.id)).state).toBe('connected');
+    } finally {
+      await d2.close();
+    }
+    expect((await b.exec(['crontab', '-l'], user)).stdout).toBe(crontab);
+    expect(agentPid(b, userHome)).toBe(after);
+  });
+
   it('lists the projects of both servers in one view, each with its server', async () => {
     const all = await desktop.listProjects();
     const names = all.map((p) => `${p.serverName}/${p.name}`).sort();

@@ -412,6 +412,24 @@ describe('dockerd restart under a running agent (dedicated engine)', () => {
     const events: AgentEvent[] = [];
     const offEvents = agent.events.subscribe((e) => events.push(e));
     const up = instances.filter((i) => i.id !== off.id);
+    // A desktop connecting in the middle of the pass is told where it is first thing, with the
+    // projects still waiting (issue 22: the banner and the cards' marks).
+    const late = connect();
+    await late.login('admin', PASSWORD);
+    await until(
+      'the pass to be under way',
+      async () => (events.some((e) => e.type === 'agent.recovery') ? true : undefined),
+      10_000,
+    );
+    const { stream } = await late.call<{ stream: string }>('events.subscribe');
+    const replayed = late.notifications.find(
+      (n) => (n.params as { stream?: string }).stream === stream,
+    );
+    expect((replayed?.params as { data?: AgentEvent })?.data).toMatchObject({
+      type: 'agent.recovery',
+      event: { reason: 'agent-start' },
+    });
+    late.close();
     await until(
       'the running projects back',
       async () => {

@@ -1,8 +1,8 @@
 // Throwaway "VPS" hosts for integration tests: each is Debian's own sshd, started by the test,
 // in a network namespace of its own (`ip netns`, a veth link, a 10.213.x.y/30 subnet) and a
 // private mount + UTS namespace in which fresh folders are bound over the agent's directories
-// (/opt/ultrabase, /var/lib/ultrabase, /run/ultrabase, /etc/ultrabase), /root, /home and
-// /run/user, and private copies of /etc/passwd, /etc/shadow, /etc/group and /etc/hosts. Two hosts therefore
+// (/opt/ultrabase, /var/lib/ultrabase, /run/ultrabase, /etc/ultrabase), /root, /home,
+// /run/user and the cron spool (/var/spool/cron: the agent's boot line), and private copies of /etc/passwd, /etc/shadow, /etc/group and /etc/hosts. Two hosts therefore
 // never share agent state, accounts or host names, and the machine's real files stay untouched.
 //
 // What a host shares with the machine, on purpose or because it cannot be otherwise:
@@ -93,6 +93,8 @@ export interface HostDirs {
   home: string;
   /** Bound over /run/user: the ordinary user's XDG_RUNTIME_DIR is `/run/user/<uid>`. */
   runUser: string;
+  /** Bound over /var/spool/cron: a host's crontabs are its own, never the machine's. */
+  cronSpool: string;
 }
 
 export interface ExecOptions {
@@ -270,6 +272,7 @@ class RigHost implements VpsHost {
       rootHome: join(fs, 'root'),
       home: join(fs, 'home'),
       runUser: join(fs, 'run-user'),
+      cronSpool: join(fs, 'cron'),
     };
     this.sshdOverrides = {
       AllowStreamLocalForwarding: opts.allowStreamLocalForwarding === false ? 'no' : 'yes',
@@ -295,6 +298,12 @@ class RigHost implements VpsHost {
       await mkdir(dir, { recursive: true, mode: key === 'rootHome' ? 0o700 : 0o755 });
     }
     await chmod(this.dirs.rootHome, 0o700);
+    // As Debian's cron package makes it: crontab (setgid crontab) writes users' files here.
+    const crontabs = join(this.dirs.cronSpool, 'crontabs');
+    await mkdir(crontabs, { mode: 0o1730 });
+    await chmod(crontabs, 0o1730);
+    const crontabGroup = /^crontab:[^:]*:(\d+):/m.exec(await readFile('/etc/group', 'utf8'));
+    if (crontabGroup) await chown(crontabs, 0, Number(crontabGroup[1]));
 
     const userName =
       typeof this.opts.user === 'string' ? this.opts.user : this.opts.user ? 'deploy' : undefined;
@@ -600,6 +609,8 @@ class RigHost implements VpsHost {
       '/home',
       this.dirs.runUser,
       '/run/user',
+      this.dirs.cronSpool,
+      '/var/spool/cron',
     ];
     for (const f of ['passwd', 'shadow', 'group', 'hosts']) pairs.push(join(etc, f), `/etc/${f}`);
     if (this.opts.withoutNode) {
@@ -794,7 +805,7 @@ async function allocateSubnet(): Promise<{ index: number; outer: string; inner: 
 /** Once per process: mount points, /run/sshd, routing, leftovers of crashed runs, handlers. */
 async function prepareMachine(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('test hosts need root (network namespaces)');
-  for (const dir of [...Object.values(AGENT_DIRS), '/run/sshd', '/run/user']) {
+  for (const dir of [...Object.values(AGENT_DIRS), '/run/sshd', '/run/user', '/var/spool/cron']) {
     await mkdir(dir, { recursive: true, mode: 0o755 });
   }
   // Without this, a packet to a host's subnet that has no link here (a `behind` host, or a host

@@ -349,7 +349,7 @@ export function fakeDesktop(seed: { servers?: ServerView[]; projects?: ProjectVi
   return Object.assign(fake, methods);
 }
 
-function pin(fingerprint: string): NonNullable<ServerView['hostKey']> {
+export function pin(fingerprint: string): NonNullable<ServerView['hostKey']> {
   return { fingerprint, algorithm: 'ssh-ed25519', trustedAt: '2026-01-01T00:00:00.000Z' };
 }
 

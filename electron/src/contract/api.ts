@@ -56,6 +56,8 @@ import type {
 export type { DatabaseAccessView, DomainTarget, DomainView, ServerDomainView };
 import type { UsageSample } from '@protocol/types';
 export type { UsageSample };
+import type { RecoveryProgress } from '@protocol/types';
+export type { RecoveryProgress };
 
 /** What changing a project's settings answers: the plan, and the settings after it. */
 export interface ProjectSettingsResult {
@@ -137,6 +139,11 @@ export interface ServerView extends ServerProfile {
   user?: UserPublic;
   /** Which secrets the keychain holds for this server (never the secrets themselves). */
   secrets: { sshPassword: boolean; keyPassphrase: boolean; agentPassword: boolean };
+  /**
+   * The agent is bringing projects back after a reboot or an engine restart (absent when no
+   * pass runs); `waiting` names the projects still to come.
+   */
+  recovery?: RecoveryProgress;
 }
 
 /** Go straight to the keychain; never stored with the profile. */

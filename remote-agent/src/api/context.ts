@@ -1,3 +1,4 @@
+import type { RecoveryProgress } from '@protocol/types';
 import type { CapacityService } from '../sizing/service';
 import { AgentError } from '@common/coded-error';
 import { ErrorCode } from '@protocol/error-codes';
@@ -89,4 +90,6 @@ export interface AgentServices {
   backups?: BackupService;
   /** Each project's usage history, fed by the sampler (usage/); absent in some tests. */
   usage?: UsageHistory;
+  /** The start-up recovery pass under way (startup/), replayed to each new event subscriber. */
+  recoveryNow?(): RecoveryProgress | undefined;
 }

@@ -2,13 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { AuthService, Caller } from '../auth/service';
 import { EventBus } from '../events/bus';
 import type { StoreInstanceRegistry } from '../instances/registry';
-import type { AgentEvent, Instance } from '@protocol/types';
+import type { AgentEvent, Instance, RecoveryProgress } from '@protocol/types';
 import { StreamSet } from '../rpc/streams';
 import { MAX_PENDING_EVENTS, pipeEvents } from './events-stream';
 
 const inst = (id: string, owner: string) => ({ id, owner }) as Instance;
 
-function setup(caller: Caller, instances: Instance[], window = 1_000_000) {
+function setup(
+  caller: Caller,
+  instances: Instance[],
+  window = 1_000_000,
+  replay: AgentEvent[] = [],
+) {
   const sent: Array<{ method: string; params: { data?: AgentEvent; error?: { code: string } } }> =
     [];
   const set = new StreamSet(
@@ -28,7 +33,7 @@ function setup(caller: Caller, instances: Instance[], window = 1_000_000) {
     list: () => instances,
     get: (id: string) => instances.find((i) => i.id === id),
   } as unknown as StoreInstanceRegistry;
-  pipeEvents({ stream, bus, auth, tokenHash: caller.tokenHash, registry });
+  pipeEvents({ stream, bus, auth, tokenHash: caller.tokenHash, registry, replay });
   const data = () => sent.filter((m) => m.method === 'stream.data').map((m) => m.params.data);
   return { bus, set, stream, sent, data, revoke: () => (revoked = true) };
 }
@@ -76,5 +81,30 @@ describe('pipeEvents', () => {
     bus.emit({ type: 'instance.changed', instance: inst('mine', 'ana') });
     expect(sent.at(-1)?.method).toBe('stream.end');
     expect(bus.size).toBe(0);
+  });
+
+  it('sends the recovery under way first, naming only the waiting projects the user may see', () => {
+    const progress: RecoveryProgress = {
+      reason: 'agent-start',
+      phase: 'databases',
+      total: 3,
+      done: 0,
+      failed: 0,
+      databases: 1,
+      waiting: ['mine', 'theirs', 'gone'],
+      at: '',
+    };
+    const instances = [inst('mine', 'ana'), inst('theirs', 'bob')];
+    const { bus, data } = setup(ana, instances, 1_000_000, [
+      { type: 'agent.recovery', event: progress },
+    ]);
+    expect(data()).toEqual([{ type: 'agent.recovery', event: { ...progress, waiting: ['mine'] } }]);
+    bus.emit({ type: 'agent.recovery', event: { ...progress, databases: 2 } });
+    expect(data()[1]).toMatchObject({ event: { databases: 2, waiting: ['mine'] } });
+
+    const admin = setup({ ...ana, role: 'admin' }, instances, 1_000_000, [
+      { type: 'agent.recovery', event: progress },
+    ]);
+    expect(admin.data()[0]).toMatchObject({ event: { waiting: ['mine', 'theirs', 'gone'] } });
   });
 });

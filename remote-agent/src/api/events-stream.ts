@@ -22,6 +22,8 @@ export function pipeEvents(options: {
   auth: AuthService;
   tokenHash: string;
   registry: StoreInstanceRegistry;
+  /** Sent first, through the same filter (the recovery pass under way). */
+  replay?: AgentEvent[];
 }): void {
   const { stream, auth, registry } = options;
   const known = new Set<string>();
@@ -69,12 +71,25 @@ export function pipeEvents(options: {
     }
   };
 
+  /** A user's copy of a recovery event names only the waiting projects that user may see. */
+  const shown = (event: AgentEvent): AgentEvent => {
+    if (event.type !== 'agent.recovery' || !event.event.waiting) return event;
+    const caller = auth.authenticate(options.tokenHash);
+    if (caller.role === 'admin') return event;
+    const waiting = event.event.waiting.filter((id) => {
+      const instance = registry.get(id);
+      return instance !== undefined && canSee(caller, instance);
+    });
+    return { type: 'agent.recovery', event: { ...event.event, waiting } };
+  };
+
   // Remember what this subscriber can see now, so it hears about those deletions later.
   try {
     const caller = auth.authenticate(options.tokenHash);
     for (const i of registry.list()) if (canSee(caller, i)) known.add(i.id);
   } catch {}
 
+  let unsubscribe: () => void = () => {};
   const stop = (error?: AgentError): void => {
     if (!open) return;
     open = false;
@@ -84,16 +99,16 @@ export function pipeEvents(options: {
   };
 
   let paused = false;
-  const unsubscribe = options.bus.subscribe((event) => {
+  const deliver = (raw: AgentEvent): void => {
     if (!open) return;
-    let show: boolean;
+    let event: AgentEvent;
     try {
-      show = visible(event);
+      if (!visible(raw)) return;
+      event = shown(raw);
     } catch (error) {
       stop(error instanceof AgentError ? error : undefined);
       return;
     }
-    if (!show) return;
     if (paused) {
       pending.push(event);
       if (pending.length > MAX_PENDING_EVENTS) {
@@ -107,7 +122,9 @@ export function pipeEvents(options: {
       return;
     }
     paused = !stream.send(event);
-  });
+  };
+  for (const event of options.replay ?? []) deliver(event);
+  if (open) unsubscribe = options.bus.subscribe(deliver);
 
   stream.onDrain(() => {
     paused = false;

@@ -5,7 +5,7 @@ import { canDelete, canSee, requireAdmin } from '../instances/permissions';
 import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
 import { LOG_STREAM_WINDOW_BYTES, PROTOCOL_VERSION } from '@protocol/rpc';
-import type { AuditEntry, LogLine, LogSource } from '@protocol/types';
+import type { AgentEvent, AuditEntry, LogLine, LogSource, RecoveryProgress } from '@protocol/types';
 import { encodeRecordBatch } from '../logs/json-file-records';
 import { bindConnection, checkBoundIdentity } from '../staff/connection-identity';
 import { summarizeResources } from '../system/resources';
@@ -328,6 +328,9 @@ export function createHandlers(s: AgentServices): Handlers {
         auth: s.auth,
         tokenHash: caller.tokenHash,
         registry: s.registry,
+        // Sent before the subscription's answer: the client queues it for the stream, so a
+        // desktop connecting mid-recovery knows "12 of 80" as soon as it is connected.
+        replay: recoveryReplay(s.recoveryNow?.()),
       });
       return { stream: stream.id };
     },
@@ -406,4 +409,8 @@ function domainsOf(s: AgentServices): NonNullable<AgentServices['domains']> {
     throw new AgentError(ErrorCode.METHOD_NOT_FOUND, 'This agent manages no custom domains.');
   }
   return s.domains;
+}
+
+function recoveryReplay(progress: RecoveryProgress | undefined): AgentEvent[] {
+  return progress ? [{ type: 'agent.recovery', event: progress }] : [];
 }

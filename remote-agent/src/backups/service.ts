@@ -8,6 +8,7 @@ import type {
   BackupJobKind,
   BackupKind,
   BackupDrillResult,
+  BackupManifest,
   BackupProgress,
   BackupStatus,
   BackupSummary,
@@ -61,6 +62,8 @@ export interface BackupServiceDeps {
   now(): Date;
   /** Refuses a backup before it writes anything when the data directory's disk is low (disk/). */
   checkDisk?(): Promise<void>;
+  /** Refuses a restore or a clone up front when the disk cannot hold the backup (disk/needs.ts). */
+  checkRestoreDisk?(backupBytes: number): Promise<void>;
   /** Registers a secret that arrived with a request (another server's password) with the log guard. */
   redact?(secret: string): void;
   /** Durable step record of backups and restores (operations/journal.ts). */
@@ -259,6 +262,7 @@ export class BackupService {
       'clone',
       async (job) => {
         const entry = await this.mustGetEntry(sourceInstanceId, backupId);
+        await this.deps.checkRestoreDisk?.(backupBytes(entry.manifest));
         const staging = this.stagingDir(job.id);
         try {
           return await this.restoreInto(job, targetInstanceId, () =>
@@ -319,6 +323,7 @@ export class BackupService {
         try {
           const found = chooseBackup(await listBackups(repo, pick.instanceId), pick);
           const manifest = await readManifest(repo, found);
+          await this.deps.checkRestoreDisk?.(backupBytes(manifest));
           const deps = { ...this.restoreDeps(job), restic: repo.restic };
           return await this.restoreInto(
             job,
@@ -365,12 +370,17 @@ export class BackupService {
     const target = this.mustGet(targetInstanceId);
     checkOperation(target, 'restore');
     const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+    // Journaled like the in-place restore (no safety backup: the target's own data is what a
+    // clone replaces): a restart after a kill starts the project again and says what happened.
+    const op = await this.deps.journal?.begin('restore', target, 'read-back', { clone: true });
     try {
+      await op?.enter('read-back');
       const verified = await readBack();
       const backupId = verified.manifest.id;
       const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
       const compose = await this.deps.compose();
       const db = await this.dbTarget(target);
+      await op?.enter('replace', { backupId });
       await stopAllButDb(compose, project);
       try {
         await applyBackup(
@@ -378,12 +388,14 @@ export class BackupService {
           { backup: verified, db, projectDir: project.dir, keepRolePasswords: true },
         );
       } finally {
+        await op?.enter('start');
         this.progress(job, { phase: 'starting', message: 'Starting the project' });
         await startAll(compose, project);
       }
       this.progress(job, { phase: 'done', backupId, percent: 100 });
       return { instanceId: target.id, backupId };
     } finally {
+      await op?.end();
       lease.release();
     }
   }
@@ -503,6 +515,7 @@ export class BackupService {
     destinationId: string | undefined,
   ): Promise<{ safetyBackupId: string }> {
     const entry = await this.mustGetEntry(instanceId, backupId);
+    await this.deps.checkRestoreDisk?.(backupBytes(entry.manifest));
     const staging = this.stagingDir(job.id);
     const safetyStaging = this.stagingDir(`${job.id}-safety`);
     const op = await this.deps.journal?.begin('restore', this.mustGet(instanceId), 'read-back', {
@@ -750,6 +763,13 @@ export class BackupService {
       }
     }
     await startAll(compose, project);
+    if (record.data.clone === true && record.step === 'replace') {
+      // No safety backup to put back: the project runs again and the person is told to restore.
+      return {
+        outcome: 'failed',
+        message: `The restore into this project was interrupted ${at} while its data was being replaced; the project was started again, but its data may be partly restored: restore the backup again.`,
+      };
+    }
     return record.step === 'start'
       ? { outcome: 'completed', message: `The restore was interrupted ${at}; it was finished.` }
       : {
@@ -960,3 +980,8 @@ function backupIdOf(result: unknown): string | undefined {
 }
 
 type ProgressInput = Omit<BackupProgress, 'jobId' | 'instanceId' | 'job' | 'at'>;
+
+/** What a backup writes back when restored: its database dump and its files. */
+function backupBytes(manifest: BackupManifest): number {
+  return manifest.database.bytes + manifest.files.bytes;
+}

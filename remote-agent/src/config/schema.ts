@@ -54,6 +54,10 @@ export interface DiskConfig {
   backupMinFreeMb?: number;
   /** Below this (MB free), a settings apply is refused before it starts. */
   applyMinFreeMb?: number;
+  /** Kept free by a restore, beyond twice the backup's size (default: backupMinFreeMb). */
+  restoreMinFreeMb?: number;
+  /** Below this (MB free), an upgrade is refused (a Postgres major one also needs the data's size). */
+  upgradeMinFreeMb?: number;
 }
 
 export interface NetworkConfig {
@@ -238,6 +242,8 @@ export const ConfigFileSchema = z
       .object({
         backupMinFreeMb: z.number().int().min(0).optional(),
         applyMinFreeMb: z.number().int().min(0).optional(),
+        restoreMinFreeMb: z.number().int().min(0).optional(),
+        upgradeMinFreeMb: z.number().int().min(0).optional(),
       })
       .strict()
       .optional(),

@@ -1,7 +1,7 @@
 import type { DiskConfig } from '../config/schema';
 import type { HostReadings } from '../system/resources';
 import { DiskReserve } from './reserve';
-import { diskNeeds, ensureFreeSpace, type DiskOperation } from './space';
+import { diskNeeds, ensureFreeSpace, type DiskOperation, type ExtraNeed } from './space';
 
 /**
  * The agent's one guard of its data directory's disk: the up-front check each operation runs
@@ -16,8 +16,9 @@ export function diskGuard(deps: {
   const needs = diskNeeds(deps.config);
   return {
     reserve,
-    check: (operation: DiskOperation) => async () => {
-      await ensureFreeSpace(operation, needs[operation], deps.readHost);
+    /** `extra`: space for data the operation will write beyond the threshold (./needs.ts). */
+    check: (operation: DiskOperation) => async (extra?: ExtraNeed) => {
+      await ensureFreeSpace(operation, needs[operation], deps.readHost, extra);
       await reserve.ensure();
     },
   };

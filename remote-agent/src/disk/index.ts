@@ -1,4 +1,5 @@
-export { diskNeeds, ensureFreeSpace, type DiskOperation } from './space';
+export { diskNeeds, ensureFreeSpace, type DiskOperation, type ExtraNeed } from './space';
+export { postgresUpgradeNeed, restoreNeed } from './needs';
 export { DiskReserve, RESERVE_FILE, DEFAULT_RESERVE_MB } from './reserve';
 export { diskFullError, isDiskFull } from './full-disk';
 export { diskGuard } from './guard';

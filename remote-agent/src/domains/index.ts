@@ -52,6 +52,8 @@ export async function startDomains(deps: {
   busyWaitMs?: number;
   /** Durable step record of the URL switch's apply (operations/journal.ts). */
   journal?: OperationJournal;
+  /** Refuses adding or changing a domain up front when the data directory's disk is low. */
+  checkDisk?(): Promise<void>;
 }): Promise<Domains> {
   const store = await DomainStore.open(deps.dataDir);
   const proxy = new ReverseProxy({
@@ -102,6 +104,7 @@ export async function startDomains(deps: {
     },
     urls: stackChangeApplier(applyInTurn),
     now: deps.now,
+    ...(deps.checkDisk ? { checkDisk: deps.checkDisk } : {}),
   });
   deps.bus.subscribe((event) => {
     if (event.type !== 'instance.deleted') return;

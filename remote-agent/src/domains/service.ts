@@ -33,6 +33,11 @@ export interface DomainServiceDeps {
   baseUrls(instance: Instance): InstanceUrls;
   urls: PublicUrlApplier;
   now(): Date;
+  /**
+   * Refuses adding or changing a domain before anything is written when the disk is low (disk/);
+   * removing one is never refused: it is how space comes back.
+   */
+  checkDisk?(): Promise<void>;
 }
 
 export interface AddDomainRequest {
@@ -75,6 +80,7 @@ export class DomainService {
           { hostname },
         );
       }
+      await this.deps.checkDisk?.();
       // Before anything is written and before the proxy could order a certificate.
       await checkResolvesToServer(hostname, await this.deps.serverAddresses(), this.deps.lookup);
       const record: DomainRecord = {
@@ -134,6 +140,7 @@ export class DomainService {
     const studioAllowIps =
       change.studioAllowIps === undefined ? undefined : normalizeAllowList(change.studioAllowIps);
     return this.serialized(async () => {
+      await this.deps.checkDisk?.();
       const before = this.deps.store.list();
       const current = before.find((r) => r.instanceId === instanceId && r.hostname === hostname);
       if (!current) {

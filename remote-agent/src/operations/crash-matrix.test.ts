@@ -1,8 +1,11 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackupManifest } from '@protocol/backups';
+import { runBackup } from '../backups/backup-job';
+import { applyBackup, readBackBackup } from '../backups/restore-job';
 import { hashPassword } from '../auth/password';
 import { STATE_FILE } from '../state/store';
 import { RpcClient } from '../../../test/integration/agent-harness';
@@ -13,7 +16,8 @@ import { DockerError } from '../docker/docker-error';
 import { createDockerHost } from '../docker/host';
 import { ErrorCode } from '@protocol/error-codes';
 import { createLogger } from '../log/logger';
-import { LEGACY_RELEASE_ID } from '../stack/releases';
+import { BUILTIN_RELEASES, LEGACY_RELEASE_ID } from '../stack/releases';
+import { STACK_VERSION } from '../stack/images';
 import type { DiagnosticReport, Instance } from '@protocol/types';
 import type { HostReadings } from '../system/resources';
 import { createAgent, type Agent } from '../server';
@@ -28,6 +32,55 @@ import { writeFileAtomic } from '@common/atomic-write';
 // object without a project that should have it, files on disk matching the registry, and the
 // project's `lastOperation` saying what became of the operation. The real process kill on real
 // Docker is test/integration/agent-crash.test.ts.
+
+// Restic and psql do not run on the in-memory Docker: the jobs that move data are recorders here
+// (the rig's backups test runs them for real), so a restore reaches its `replace` step and its
+// recovery runs the real journal, lock, stack and registry code around them.
+vi.mock('../backups/backup-job', async (original) => ({
+  ...(await original<typeof import('../backups/backup-job')>()),
+  runBackup: vi.fn(),
+}));
+// The fake engine's containers run no process to find a database in; the stack's stop and start
+// stay real (compose over the fake engine), so what a kill leaves stopped is what Docker shows.
+vi.mock('../backups/project-stack', async (original) => ({
+  ...(await original<typeof import('../backups/project-stack')>()),
+  dbContainer: vi.fn(async () => 'c0ffee'),
+}));
+vi.mock('../backups/restore-job', async (original) => ({
+  ...(await original<typeof import('../backups/restore-job')>()),
+  applyBackup: vi.fn(),
+  readBackBackup: vi.fn(),
+}));
+
+function recordedBackups(): void {
+  let n = 0;
+  vi.mocked(runBackup).mockImplementation(async (_deps, input) => {
+    const at = new Date().toISOString();
+    const manifest: BackupManifest = {
+      format: 1,
+      id: `b${String(++n).padStart(10, '0')}`,
+      kind: input.kind,
+      instanceId: input.instance.id,
+      instanceName: input.instance.name,
+      agentVersion: 'test',
+      startedAt: at,
+      finishedAt: at,
+      database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
+      roles: { bytes: 1, sha256: 'y' },
+      files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
+      snapshots: { local: { db: 's1', files: 's2' } },
+    };
+    return { manifest, added: { local: 1 } };
+  });
+  vi.mocked(readBackBackup).mockImplementation(async (_deps, input) => ({
+    manifest: input.manifest,
+    target: input.target,
+    dbSnapshot: 's1',
+    staging: input.staging,
+    roles: '',
+  }));
+  vi.mocked(applyBackup).mockResolvedValue(undefined as never);
+}
 
 const roomy: HostReadings = {
   cpus: 4,
@@ -54,6 +107,8 @@ let engine: FakeDockerEngine;
 let compose: FakeCompose;
 let agents: Agent[];
 let armed: { at: string; hit: () => void } | undefined;
+/** Runs the real "backup first" of upgrades (over the recorded backup jobs below). */
+let withUpgradeBackup = false;
 
 /** Hangs the operation for good at the armed `<kind>:<step>`, once. */
 const crashPoint: CrashPoint = (kind, step) => {
@@ -82,8 +137,9 @@ async function start(
     startScheduler: false,
     alerts: false,
     crashPoint,
-    // Fake Docker has no database to dump: the backup before an upgrade is its own cell.
-    beforeUpgrade: async () => {},
+    // Fake Docker has no database to dump: the backup before an upgrade is its own cell (the
+    // cells with recorded backups run the real one).
+    ...(withUpgradeBackup ? {} : { beforeUpgrade: async () => {} }),
   });
   agents.push(agent);
   const toAgent = new PassThrough();
@@ -432,6 +488,96 @@ describe('crash-point matrix: upgrade', () => {
   );
 });
 
+describe('crash-point matrix: an upgrade killed while rolling back', () => {
+  it('killed at rollback (the new release never turned healthy): back on the previous release', async () => {
+    const first = await start();
+    const created = await createRunning(first.agent, first.client, 'Unhealthy');
+    await first.agent.registry.update(created.id, { release: LEGACY_RELEASE_ID });
+    // Every service the new release starts stays unhealthy: the upgrade turns to its rollback.
+    engine.healthOnStart = () => 'unhealthy';
+    const crashed = arm('upgrade:rollback');
+    void first.client.call('instances.upgrade', { id: created.id }).catch(() => undefined);
+    await crashed;
+    engine.healthOnStart = () => 'healthy';
+    const { agent, client } = await crashAndRestart(first.agent);
+
+    expect(agent.registry.get(created.id)).toMatchObject({
+      status: 'running',
+      release: LEGACY_RELEASE_ID,
+      lastOperation: { kind: 'upgrade', step: 'rollback', outcome: 'rolled-back' },
+    });
+    expect(await diagnosedFiles(client, created.id)).toBe('ok');
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+describe('crash-point matrix: an upgrade whose new database image may have migrated the data', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+    withUpgradeBackup = true;
+  });
+  afterEach(() => {
+    withUpgradeBackup = false;
+  });
+
+  it.each(['start', 'health'])(
+    'killed at %s: the pre-upgrade backup’s database is put back on restart, not only a note',
+    async (step) => {
+      // A newer release that changes only the Postgres image (same major), as a release file.
+      const initial = await start();
+      const created = await createRunning(initial.agent, initial.client, 'Migrated');
+      // Then a newer release that changes only the Postgres image (same major), as a file.
+      const releasesDir = path.join(dataDir, 'releases');
+      await mkdir(releasesDir, { recursive: true });
+      const base = BUILTIN_RELEASES.find((r) => r.id === STACK_VERSION)!;
+      expect(created.release).toBe(base.id);
+      const next = {
+        ...base,
+        id: '2099.01.01',
+        date: '2099-01-01',
+        images: { ...base.images, db: 'supabase/postgres:15.99.0.1' },
+      };
+      await writeFile(path.join(releasesDir, `${next.id}.json`), JSON.stringify(next));
+      const first = await crashAndRestart(initial.agent, { releasesDir });
+      const { plan } = await first.client.call<{ plan: { databaseChanges: boolean } }>(
+        'instances.upgradePlan',
+        { id: created.id, release: next.id },
+      );
+      expect(plan.databaseChanges).toBe(true);
+      const crashed = arm(`upgrade:${step}`);
+      void first.client
+        .call('instances.upgrade', { id: created.id, release: next.id })
+        .catch(() => undefined);
+      await crashed;
+      const [preUpgrade] = await listBackups(first.client, created.id);
+      expect(preUpgrade).toMatchObject({ kind: 'pre-upgrade' });
+      vi.mocked(applyBackup).mockClear();
+      const { agent, client } = await crashAndRestart(first.agent, { releasesDir });
+
+      const after = agent.registry.get(created.id)!;
+      expect(after).toMatchObject({
+        status: 'running',
+        release: base.id,
+        lastOperation: { kind: 'upgrade', step, outcome: 'rolled-back' },
+      });
+      expect(after.lastOperation!.message).toContain(
+        `database restored from the backup taken before the upgrade (${preUpgrade!.id})`,
+      );
+      // The database only, from the backup taken before the upgrade.
+      expect(applyBackup).toHaveBeenCalledTimes(1);
+      expect(vi.mocked(applyBackup).mock.calls[0]![1]).toMatchObject({
+        databaseOnly: true,
+        backup: { manifest: { id: preUpgrade!.id, kind: 'pre-upgrade' } },
+      });
+      expect(await diagnosedFiles(client, created.id)).toBe('ok');
+      await expectTruthful(agent);
+      await expectCleanAfterDeleting(agent, client);
+    },
+  );
+});
+
 describe('crash-point matrix: backup and restore', () => {
   it('killed at the backup step: nothing recorded, the project untouched', async () => {
     const first = await start();
@@ -489,6 +635,127 @@ describe('crash-point matrix: backup and restore', () => {
     await expectCleanAfterDeleting(agent, client);
   });
 });
+
+describe('crash-point matrix: restore replacing the data', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+  });
+
+  /** A project with one backup, and a restore of it cut off while loading the backup's data. */
+  async function restoreKilledWhileLoading() {
+    const first = await start();
+    const inst = await createRunning(first.agent, first.client, 'Replaced');
+    await first.client.call('backups.create', { id: inst.id });
+    const [backup] = await listBackups(first.client, inst.id);
+    // The kill lands inside the `replace` step, half-way through loading the data.
+    const loading = new Promise<void>((hit) =>
+      vi.mocked(applyBackup).mockImplementationOnce(() => {
+        hit();
+        return new Promise<never>(() => {});
+      }),
+    );
+    void first.client
+      .call('backups.restore', { id: inst.id, backupId: backup!.id, confirm: 'Replaced' })
+      .catch(() => undefined);
+    await loading;
+    return { first, inst, backup: backup! };
+  }
+
+  it('killed while replacing the data: the safety backup taken before it is put back, the project running', async () => {
+    const { first, inst, backup } = await restoreKilledWhileLoading();
+    // As the kill left it: the safety backup recorded, the journal at `replace` naming it.
+    const safety = (await listBackups(first.client, inst.id)).find((b) => b.kind === 'safety');
+    expect(safety).toBeDefined();
+    const [file] = await readdir(path.join(dataDir, OPERATIONS_DIR));
+    const record = JSON.parse(
+      await readFile(path.join(dataDir, OPERATIONS_DIR, file!), 'utf8'),
+    ) as OperationRecord;
+    expect(record).toMatchObject({
+      kind: 'restore',
+      step: 'replace',
+      data: { safetyBackupId: safety!.id },
+    });
+    // The fake engine stops every service (the real one all but the database): none serves.
+    await first.agent.close();
+    agents = agents.filter((a) => a !== first.agent);
+    for (const c of engine.projectContainers(inst.project)) c.status = 'exited';
+    vi.mocked(applyBackup).mockClear();
+
+    const { agent, client } = await start();
+    await until('the project to run', () =>
+      agent.registry.get(inst.id)?.status === 'running' ? true : undefined,
+    );
+    expect(agent.registry.get(inst.id)!.lastOperation).toMatchObject({
+      kind: 'restore',
+      step: 'replace',
+      outcome: 'rolled-back',
+    });
+    // What went back in is the safety backup, not the one the cut-off restore was loading.
+    expect(applyBackup).toHaveBeenCalledTimes(1);
+    const put = vi.mocked(applyBackup).mock.calls[0]![1];
+    expect(put.backup.manifest).toMatchObject({ id: safety!.id, kind: 'safety' });
+    expect(put.backup.manifest.id).not.toBe(backup.id);
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+describe('crash-point matrix: restore into another project (clone)', () => {
+  beforeEach(() => {
+    vi.clearAllMocks();
+    recordedBackups();
+  });
+
+  it.each([
+    ['read-back', 'rolled-back'],
+    ['replace', 'failed'],
+    ['start', 'completed'],
+  ] as const)('killed at %s: %s on restart, both projects running', async (step, outcome) => {
+    const first = await start();
+    const source = await createRunning(first.agent, first.client, 'Source');
+    await first.client.call('backups.create', { id: source.id });
+    const [backup] = await listBackups(first.client, source.id);
+    const crashed = arm(`restore:${step}`);
+    const { instance: copy } = await first.client.call<{ instance: Instance }>('backups.clone', {
+      id: source.id,
+      backupId: backup!.id,
+      name: 'Copy',
+    });
+    await crashed;
+    const { agent, client } = await crashAndRestart(first.agent);
+    await until('both projects to run', () =>
+      [source.id, copy.id].every((id) => agent.registry.get(id)?.status === 'running')
+        ? true
+        : undefined,
+    );
+    expect(agent.registry.get(copy.id)!.lastOperation).toMatchObject({
+      kind: 'restore',
+      step,
+      outcome,
+    });
+    expect(agent.registry.get(source.id)!.lastOperation).toBeUndefined();
+    if (outcome === 'failed') {
+      expect(agent.registry.get(copy.id)!.lastOperation!.message).toMatch(
+        /restore the backup again/,
+      );
+    }
+    await expectTruthful(agent);
+    await expectCleanAfterDeleting(agent, client);
+  });
+});
+
+async function listBackups(client: RpcClient, id: string) {
+  for (let i = 0; i < 400; i++) {
+    const { backups } = await client.call<{ backups: Array<{ id: string; kind: string }> }>(
+      'backups.list',
+      { id },
+    );
+    if (backups.length > 0) return backups;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error('no backup was listed');
+}
 
 describe('lastOperation', () => {
   it('is cleared once the next long operation on the project ends normally', async () => {

@@ -24,6 +24,12 @@ export interface StackRecoveryDeps {
     writeSecrets(id: string, secrets: InstanceSecrets): Promise<void>;
   };
   render(instance: Instance, secrets: InstanceSecrets): RenderedStack;
+  /**
+   * Puts a backup's database back into a project whose database runs (backups/service.ts
+   * `restoreDatabaseHeld`, under the project's lock): an upgrade cut off after a new database
+   * image may have migrated the data gets its pre-upgrade backup back. Absent: only a note.
+   */
+  restoreDatabase?(instanceId: string, backupId: string): Promise<void>;
 }
 
 const said = (kind: OperationKind, step: string, rest: string) =>
@@ -160,6 +166,21 @@ export function stackRecoverers(deps: StackRecoveryDeps): Record<string, Recover
     }
     const back = await bringBack({ ...inst, release: from });
     await registry.update(inst.id, { release: from });
+    const backupId = (r.data as { backupId?: string }).backupId;
+    if (databaseChanges && backupId && deps.restoreDatabase) {
+      // The new image may have migrated the data before the kill: the old image must not keep
+      // running on it. The backup taken before the upgrade is put back, then the rest started.
+      await deps.restoreDatabase(inst.id, backupId);
+      const after = await bringBack({ ...inst, release: from });
+      return {
+        outcome: 'rolled-back',
+        message: said(
+          'upgrade',
+          r.step,
+          `the project was put back on ${from} and its database restored from the backup taken before the upgrade (${backupId}) (${after.status}).`,
+        ),
+      };
+    }
     // The new database image may have migrated the data before the kill; the old image then
     // runs on it. The backup taken before the upgrade is the way back if it does not come up.
     const migrated = databaseChanges

@@ -6,7 +6,8 @@ import type { AuditInput } from '../state/audit-log';
 import type { OperationJournal, OperationRecord } from './journal';
 
 export interface RecoveryResult {
-  outcome: 'completed' | 'rolled-back';
+  /** failed: the project was put back in service, but what the operation changed stays changed. */
+  outcome: 'completed' | 'rolled-back' | 'failed';
   message: string;
 }
 

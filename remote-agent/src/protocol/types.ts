@@ -519,6 +519,13 @@ export interface RecoveryProgress {
   total: number;
   done: number;
   failed: number;
+  /** Databases started so far (the `databases` phase counts these, `done` counts whole stacks). */
+  databases?: number;
+  /**
+   * Projects still to come back, by id (filtered to what the subscriber may see): the desktop
+   * marks their cards as waiting. Absent while settling, empty when done.
+   */
+  waiting?: string[];
   at: string;
   /** The project that just moved, and what became of it. */
   instanceId?: string;

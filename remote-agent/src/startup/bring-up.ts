@@ -58,6 +58,10 @@ export async function bringUp(
   }
   const total = down.length;
   let done = 0;
+  let databases = 0;
+  // Projects not yet back (nor failed nor left to another operation): the desktop marks their
+  // cards "waiting", so a person sees which ones are still to come, not only how many.
+  const waiting = new Set(down.map((i) => i.id));
   const report = (
     phase: RecoveryProgress['phase'],
     extra: Partial<RecoveryProgress> = {},
@@ -68,6 +72,8 @@ export async function bringUp(
       total,
       done,
       failed: result.failed.length,
+      databases,
+      waiting: [...waiting],
       at: now().toISOString(),
       ...extra,
     });
@@ -81,10 +87,13 @@ export async function bringUp(
     } catch {
       // The whole-stack step tries the database again and says what failed.
     }
+    databases += 1;
+    report('databases', { instanceId: instance.id });
   });
   report('services');
   await eachBounded(down, options.concurrency, options.signal, async (instance) => {
     if (failedEarly.has(instance.id)) {
+      waiting.delete(instance.id);
       result.skipped.push(instance.id);
       report('services', { instanceId: instance.id, outcome: 'skipped' });
       return;
@@ -94,6 +103,7 @@ export async function bringUp(
         await steps.startAll(instance);
         return true;
       });
+      waiting.delete(instance.id);
       if (ran === undefined) {
         result.skipped.push(instance.id);
         report('services', { instanceId: instance.id, outcome: 'skipped' });
@@ -103,11 +113,13 @@ export async function bringUp(
       done += 1;
       report('services', { instanceId: instance.id, outcome: 'up' });
     } catch (error) {
+      waiting.delete(instance.id);
       const message = error instanceof Error ? error.message : String(error);
       result.failed.push({ instanceId: instance.id, message });
       report('services', { instanceId: instance.id, outcome: 'failed', message });
     }
   });
+  waiting.clear();
   report('done');
   return result;
 }

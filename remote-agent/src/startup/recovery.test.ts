@@ -127,8 +127,29 @@ describe('createRecovery', () => {
     await tick();
     await t.recovery.close();
     expect(t.started).toEqual([]);
+    // The pass cut short still ends, so no desktop keeps its banner up.
+    expect(t.events.at(-1)).toMatchObject({ phase: 'done', waiting: [] });
+    expect(t.recovery.current()).toBeUndefined();
     t.recovery.trigger('engine-restart');
     await t.recovery.idle();
     expect(t.started).toEqual([]);
+  });
+
+  it('current() is the pass under way, for a desktop that connects in the middle', async () => {
+    const t = setup(new Set(), ['a', 'b']);
+    expect(t.recovery.current()).toBeUndefined();
+    t.recovery.trigger('agent-start');
+    await tick();
+    expect(t.recovery.current()).toMatchObject({ phase: 'settling' });
+    t.clock.release();
+    await t.recovery.idle();
+    expect(t.recovery.current()).toBeUndefined();
+    const databases = t.events.filter((e) => e.phase === 'databases');
+    // One at the phase's start, one per database started, with who is still waiting.
+    expect(databases.map((e) => e.databases)).toEqual([0, 1, 2]);
+    expect(databases[0]?.waiting).toEqual(['a', 'b']);
+    const services = t.events.filter((e) => e.phase === 'services' && e.outcome === 'up');
+    expect(services.map((e) => e.waiting)).toEqual([['b'], []]);
+    expect(t.events.at(-1)).toMatchObject({ phase: 'done', done: 2, waiting: [] });
   });
 });

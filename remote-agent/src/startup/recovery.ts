@@ -30,6 +30,11 @@ export interface Recovery {
    * never fight Docker's own restarts (a repair recreating a container Docker is starting).
    */
   holdsRepairs(): boolean;
+  /**
+   * The pass under way as its last progress event; undefined when none runs. A desktop that
+   * connects in the middle of a pass is sent this first, so it shows "12 of 80" at once.
+   */
+  current(): RecoveryProgress | undefined;
   /** Resolves when no pass runs or is due (tests, shutdown). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +53,11 @@ export function createRecovery(options: RecoveryOptions): Recovery {
   let again: RecoveryReason | undefined;
 
   let holding = false;
+  let latest: RecoveryProgress | undefined;
+  const emit = (event: RecoveryProgress): void => {
+    latest = event.phase === 'done' ? undefined : event;
+    options.emit(event);
+  };
 
   async function anyDown(): Promise<boolean> {
     for (const instance of options.steps.meantToBeUp()) {
@@ -63,7 +73,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
     if (!(await anyDown())) return;
     holding = true;
     try {
-      options.emit({
+      emit({
         reason,
         phase: 'settling',
         total: 0,
@@ -76,13 +86,16 @@ export function createRecovery(options: RecoveryOptions): Recovery {
       const result = await bringUp(options.steps, {
         reason,
         concurrency: options.concurrency,
-        progress: options.emit,
+        progress: emit,
         now,
         signal: controller.signal,
       });
       options.onResult?.(reason, result);
     } finally {
       holding = false;
+      // A pass cut short (the engine went away while settling, the agent stopping) still ends
+      // with `done`, so no desktop keeps showing a banner for a pass that no longer runs.
+      if (latest) emit({ ...latest, phase: 'done', waiting: [], at: now().toISOString() });
     }
   }
 
@@ -104,6 +117,7 @@ export function createRecovery(options: RecoveryOptions): Recovery {
       else start(reason);
     },
     holdsRepairs: () => holding || !options.engineConnected(),
+    current: () => latest,
     async idle() {
       while (pass) await pass;
     },

@@ -163,6 +163,10 @@ describe('recovery after a reboot, on the lifecycle over a fake engine', () => {
     expect(progress.map((p) => p.phase)).toEqual([
       'settling',
       'databases',
+      'databases',
+      'databases',
+      'databases',
+      'databases',
       'services',
       'services',
       'services',

@@ -34,9 +34,10 @@ export function backupFirst(backups: HeldBackups): BeforeUpgrade {
       );
     }
     const message = `Backup ${backupId} taken.`;
-    if (!plan.databaseChanges) return { message };
+    if (!plan.databaseChanges) return { message, backupId };
     return {
       message,
+      backupId,
       restoreDatabase: async () => {
         await backups.restoreDatabaseHeld(instance.id, backupId).done;
       },

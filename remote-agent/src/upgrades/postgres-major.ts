@@ -30,6 +30,13 @@ export interface PostgresUpgraderDeps {
   healthTimeoutMs?: number;
   /** The agent's diagnosis, run once the new major is healthy (reported, never rolled back). */
   diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
+  /**
+   * Refuses up front when the disk cannot hold the dump and the new data directory beside the
+   * old one (disk/needs.ts), given the current data directory's size in bytes.
+   */
+  checkDisk?(dataDirectoryBytes: number): Promise<void>;
+  /** The project's database data directory on disk, in bytes (usage/disk.ts). */
+  dataDirectoryBytes?(instanceId: string): Promise<number>;
 }
 
 /**
@@ -75,6 +82,9 @@ export class PostgresMajorUpgrader {
       );
     }
     this.planFor(first, await this.deps.readSecrets(instanceId), options.release);
+    if (this.deps.checkDisk) {
+      await this.deps.checkDisk((await this.deps.dataDirectoryBytes?.(instanceId)) ?? 0);
+    }
     return this.deps.locks.run(instanceId, 'upgrade', async (lease) => {
       const instance = this.deps.driver.mustGet(instanceId);
       checkOperation(instance, 'upgrade');

@@ -27,6 +27,7 @@ import { Slots } from './limit';
 import { backupFirst, type HeldBackups } from './backup-first';
 import { PostgresMajorUpgrader } from './postgres-major';
 import { Upgrader } from './upgrader';
+import { diskGuard, postgresUpgradeNeed } from '../disk';
 
 // The upgrade over an in-memory Docker that runs what the rendered compose file names: a
 // service whose image is "…:bad" never turns healthy. The rig test runs the same on real Docker.
@@ -252,6 +253,36 @@ describe('upgrading a project to another stack release', () => {
     // The database image did not change: no database-first step.
     expect(composeCalls.filter((c) => c.includes('db'))).toEqual([]);
     expect(audits.at(-1)).toMatchObject({ action: 'instances.upgrade.finish', result: 'ok' });
+  });
+
+  it('refuses up front on a low disk, with the numbers: no backup, no pull, nothing changed', async () => {
+    await running('proj001');
+    const guard = diskGuard({
+      dataDir,
+      config: { resources: { minFreeDiskMb: 100 } },
+      readHost: async () => ({ diskFreeMb: 1500, diskTotalMb: 20_000 }),
+    });
+    const low = new Upgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render,
+      audit: (e) => audits.push(e),
+      beforeUpgrade: async (inst) => {
+        hookSaw = imageOnDisk(inst.id, 'auth');
+      },
+      checkDisk: guard.check('upgrade'),
+    });
+    await expect(low.upgrade('proj001', B.id, 'admin')).rejects.toMatchObject({
+      code: ErrorCode.INSUFFICIENT_RESOURCES,
+      data: { resource: 'disk', operation: 'upgrade', diskFreeMb: 1500, requiredMb: 2048 },
+    });
+    expect(hookSaw).toBeUndefined();
+    expect(engine.images.has('example/auth:b')).toBe(false);
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(imageOnDisk('proj001', 'auth')).toBe(A.images.auth);
   });
 
   it('recreates the database first, alone, when its image changes', async () => {
@@ -530,6 +561,7 @@ describe('the Postgres major upgrade (dump, new data directory, restore)', () =>
   let pg: PostgresMajorUpgrader;
   let restored: Array<{ dbImage: string; liveMarker: boolean; asideMarker: boolean }>;
   let backedUp: string[];
+  let backups: HeldBackups;
   const dataDir = (id: string) => path.join(dir(id), 'volumes/db/data');
   const marker = (d: string) =>
     readFile(path.join(d, 'PG_VERSION'), 'utf8').then(
@@ -540,7 +572,7 @@ describe('the Postgres major upgrade (dump, new data directory, restore)', () =>
   beforeEach(() => {
     restored = [];
     backedUp = [];
-    const backups: HeldBackups = {
+    backups = {
       backupHeld: (id) => {
         backedUp.push(`${id}:${locks.holder(id)}`);
         return { done: Promise.resolve({ manifest: { id: 'b9' } }) };
@@ -585,6 +617,40 @@ describe('the Postgres major upgrade (dump, new data directory, restore)', () =>
     await expect(
       pg.upgrade('proj001', { release: B.id, confirm: 'proj001' }, 'admin'),
     ).rejects.toMatchObject({ code: ErrorCode.POSTGRES_MAJOR_CHANGE });
+    expect(backedUp).toEqual([]);
+    expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
+    expect(await marker(dataDir('proj001'))).toBe(true);
+  });
+
+  it('refuses up front when the disk cannot hold the dump and a new data directory', async () => {
+    await withData('proj001');
+    // 3000 MB free: enough for an ordinary upgrade (2048), not with a 600 MB database twice.
+    const guard = diskGuard({
+      dataDir: '/nonexistent-ub-reserve', // refused: the reserve is never made
+      config: { resources: { minFreeDiskMb: 100 } },
+      readHost: async () => ({ diskFreeMb: 3000, diskTotalMb: 20_000 }),
+    });
+    const low = new PostgresMajorUpgrader({
+      driver: lifecycle.driver,
+      locks,
+      catalog: pgCatalog,
+      overrides: {},
+      readSecrets: async () => secrets,
+      render: (i, s) =>
+        renderStack(
+          stackInputFor(i, s, { images: {}, externalHost: undefined, releases: pgCatalog }),
+        ),
+      audit: (e) => audits.push(e),
+      backups,
+      checkDisk: (bytes) => guard.check('postgres-upgrade')(postgresUpgradeNeed(bytes)),
+      dataDirectoryBytes: async () => 600 * 2 ** 20,
+    });
+    await expect(
+      low.upgrade('proj001', { release: PG17.id, confirm: 'proj001' }, 'admin'),
+    ).rejects.toMatchObject({
+      code: ErrorCode.INSUFFICIENT_RESOURCES,
+      data: { operation: 'postgres-upgrade', requiredMb: 2048 + 1200, extraMb: 1200 },
+    });
     expect(backedUp).toEqual([]);
     expect(registry.get('proj001')).toMatchObject({ status: 'running', release: 'test-a' });
     expect(await marker(dataDir('proj001'))).toBe(true);

@@ -24,7 +24,12 @@ export interface BeforeUpgrade {
   (
     instance: Instance,
     plan: UpgradePlan,
-  ): Promise<{ restoreDatabase?: () => Promise<void>; message?: string } | void>;
+  ): Promise<{
+    restoreDatabase?: () => Promise<void>;
+    message?: string;
+    /** The backup taken, recorded in the journal: a restart after a kill restores from it. */
+    backupId?: string;
+  } | void>;
 }
 
 export interface UpgraderDeps {
@@ -49,6 +54,8 @@ export interface UpgraderDeps {
   diagnose?: (instanceId: string) => Promise<DiagnosticReport>;
   /** Durable step record (operations/journal.ts); absent in tests that do not look at crashes. */
   journal?: OperationJournal;
+  /** Refuses an upgrade up front when the data directory's disk is low (disk/). */
+  checkDisk?(): Promise<void>;
 }
 
 export interface UpgradeResult {
@@ -85,6 +92,8 @@ export class Upgrader {
     // Refused at once (unknown release, Postgres major) rather than after waiting for a slot.
     const early = this.planFor(first, await this.deps.readSecrets(instanceId), to);
     if (early.plan.upToDate) return { instance: first, plan: early.plan };
+    // Before waiting for a slot, the safety backup or a single image pull.
+    await this.deps.checkDisk?.();
     return this.slots.run(() =>
       this.deps.locks.run(instanceId, 'upgrade', async (lease) => {
         const instance = this.deps.driver.mustGet(instanceId);
@@ -164,7 +173,7 @@ export class Upgrader {
       });
       // 2. Pull while the project still serves on its old release.
       step = 'pull';
-      await op?.enter('pull');
+      await op?.enter('pull', hooked?.backupId ? { backupId: hooked.backupId } : {});
       progress.record(id, { step: 'pull', status: 'started' });
       const pulled = await pullForUpgrade(
         driver.docker.engine,
@@ -252,6 +261,8 @@ export class Upgrader {
         error: { code: failure.code, message: failure.reason },
         ...(failure.service ? { service: failure.service } : {}),
       });
+      // Recorded: a kill while the database is put back is recovered like one in the upgrade.
+      await op?.enter('rollback');
       const rollbackError = await this.rollBack(instance, before, plan, restoreDatabase).then(
         () => undefined,
         (e: unknown) => e,

@@ -1300,6 +1300,16 @@ export const en = {
       rollback: 'rollback',
     },
   },
+  /** The agent bringing projects back after a reboot or an engine restart (agent.recovery). */
+  recovery: {
+    title: 'Bringing projects back',
+    settling: 'Bringing projects back: Docker is restarting them first…',
+    databases: 'Bringing projects back: {{done}} of {{total}} (databases first)',
+    services: 'Bringing projects back: {{done}} of {{total}}',
+    failed_one: '{{count}} could not be started',
+    failed_other: '{{count}} could not be started',
+    waiting: 'Waiting to be brought back',
+  },
 } as const;
 
 /** Every catalogue has exactly the keys of the English one, each holding a string. */

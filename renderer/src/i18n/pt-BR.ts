@@ -1310,4 +1310,13 @@ export const ptBR: Catalogue = {
       rollback: 'reversão',
     },
   },
+  recovery: {
+    title: 'Trazendo os projetos de volta',
+    settling: 'Trazendo os projetos de volta: o Docker os reinicia primeiro…',
+    databases: 'Trazendo os projetos de volta: {{done}} de {{total}} (bancos de dados primeiro)',
+    services: 'Trazendo os projetos de volta: {{done}} de {{total}}',
+    failed_one: '{{count}} não pôde ser iniciado',
+    failed_other: '{{count}} não puderam ser iniciados',
+    waiting: 'Aguardando para voltar',
+  },
 };

@@ -11,6 +11,7 @@ import { Button } from '../ui/Button';
 import { CopyButton } from '../ui/CopyButton';
 import { InterruptedNote } from './InterruptedNote';
 import { DrillFailedNote } from '../backups/DrillFailedNote';
+import { isWaiting } from '../servers/recovery';
 
 /** Opens Studio or the API on this machine; private projects go through an SSH port forward. */
 export function useOpenProject() {
@@ -53,6 +54,7 @@ export const ProjectCard = memo(function ProjectCard({
   const reachableUrl = useApp((s) => s.reachableUrl);
   const toast = useApp((s) => s.toast);
   const up = STOPPABLE.has(p.status);
+  const waiting = useApp((s) => isWaiting(s.servers, p.serverId, p.id));
   const [tagging, setTagging] = useState(false);
 
   return (
@@ -94,6 +96,15 @@ export const ProjectCard = memo(function ProjectCard({
         </p>
       )}
       <DrillFailedNote project={p} compact />
+      {waiting && (
+        <p
+          role="status"
+          data-testid="recovery-waiting"
+          className="mx-4 mt-2 rounded bg-brand/10 px-2 py-1 text-[11px]"
+        >
+          {t('recovery.waiting')}
+        </p>
+      )}
       <InterruptedNote project={p} className="mx-4 mt-2" />
       {p.status === 'failed' && p.error && !p.lastOperation && (
         <p className="mx-4 mt-2 line-clamp-2 text-[11px] text-danger" title={p.error.reason}>

@@ -5,6 +5,7 @@ import { Button } from '../ui/Button';
 import { EmptyState } from '../ui/EmptyState';
 import { inputBase } from '../ui/Field';
 import { PageHeader } from '../ui/Panel';
+import { RecoveryBanner } from '../servers/RecoveryBanner';
 import { ProjectCard } from './ProjectCard';
 import { visibleProjects } from './projectsSlice';
 import { ProjectTable } from './ProjectTable';
@@ -216,6 +217,13 @@ export function ProjectsPage() {
       {hasProjects && (
         <div className="shrink-0 px-6 pt-4 empty:hidden">
           <SecurityBanner projects={Object.values(projects)} />
+        </div>
+      )}
+      {connected.some((s) => s.recovery) && (
+        <div className="flex shrink-0 flex-col gap-2 px-6 pt-4">
+          {connected.map((s) => (
+            <RecoveryBanner key={s.id} server={s} showName />
+          ))}
         </div>
       )}
       {hasProjects && (

@@ -8,6 +8,7 @@ import { formatMb, formatNumber } from '../i18n/format';
 import { errorText } from '../i18n/error-messages';
 import { Meter, PageHeader, Panel } from '../ui/Panel';
 import { AuditList } from './AuditList';
+import { RecoveryBanner } from './RecoveryBanner';
 import { CapacityPanel } from './CapacityPanel';
 import { ServerCertificates } from '../domains/ServerCertificates';
 import { ServerBackupsPanel } from '../backups/ServerBackupsPanel';
@@ -92,6 +93,7 @@ export function ServerPage({ serverId }: { serverId: string }) {
         }
       />
       <div className="flex flex-col gap-4 p-6">
+        <RecoveryBanner server={server} />
         {server.error && server.state !== 'connected' && (
           <div
             role="alert"

@@ -252,3 +252,70 @@ describe('project actions', () => {
     );
   });
 });
+
+describe('an operation the agent was cut off in', () => {
+  const rolledBack = {
+    kind: 'create' as const,
+    outcome: 'rolled-back' as const,
+    step: 'start',
+    at: '2026-12-02T10:00:00.000Z',
+    message:
+      'The creation was interrupted at step "start" (the agent stopped); it was rolled back.',
+  };
+  const desktop = () =>
+    fakeDesktop({
+      servers: [
+        server({
+          name: 'web',
+          hostKey: { fingerprint: FP_OLD, algorithm: 'ssh-ed25519', trustedAt: '' },
+        }),
+      ],
+      projects: [
+        project({
+          name: 'shop',
+          status: 'failed',
+          lastOperation: rolledBack,
+          error: { code: 'CANCELLED', reason: rolledBack.message, at: rolledBack.at },
+        }),
+        project({ name: 'blog', id: 'inst-blog' }),
+      ],
+    });
+
+  it('projects list says what was undone under the table, in English and Portuguese', async () => {
+    const r = await run(['projects', 'list', '--server', 'web'], desktop());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      '\nshop: The creation was interrupted at step “start” and rolled back.\n',
+    );
+    expect(r.stdout).not.toContain('blog:');
+    const pt = await run(
+      ['projects', 'list', '--server', 'web'],
+      desktop(),
+      fakeIo({ env: { LANG: 'pt_BR.UTF-8' } }),
+    );
+    expect(pt.stdout).toContain(
+      'shop: A criação foi interrompida na etapa “inicialização” e desfeita.',
+    );
+    // --json never changes: the record as the agent sent it.
+    const json = await run(['projects', 'list', '--server', 'web', '--json'], desktop());
+    expect(JSON.parse(json.stdout)[0].lastOperation).toEqual(rolledBack);
+  });
+
+  it('projects show says it too, naming a step it does not know as the agent wrote it', async () => {
+    const d = desktop();
+    d.projects[0]!.lastOperation = {
+      ...rolledBack,
+      kind: 'upgrade',
+      outcome: 'failed',
+      step: 'warp',
+    };
+    const r = await run(['projects', 'show', 'web', 'shop'], d);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('STATUS');
+    expect(r.stdout).toContain(
+      'An upgrade was interrupted at step “warp” and could not be finished or undone: run a diagnosis.',
+    );
+    const blog = await run(['projects', 'show', 'web', 'blog'], d);
+    expect(blog.stdout).not.toContain('interrupted');
+  });
+});

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import type { OpenTarget } from '@contract/api';
+import type { OpenTarget, ProjectView } from '@contract/api';
 import type { UltrabaseError } from '@contract/errors';
 import { defineCommand, type AnyCommand, type CommandContext } from '../command-table';
 import { projectsTable, table } from '../output';
+import type { Translate } from '../i18n/catalogue';
+import { interruptedNotes, interruptedSentence } from '../interrupted-lines';
 import { createProgressDisplay, displayModeFor } from '../progress-display';
 import { projectsCancel } from './project-cancel';
 import { fleetCommands } from './project-fleet';
@@ -23,7 +25,7 @@ const projectsList = defineCommand({
     if (flags.server) {
       const server = await connectedServer(ctx, flags.server);
       const projects = await ctx.desktop.listProjects(server.id);
-      return { data: projects, human: () => projectsTable(projects, t) };
+      return { data: projects, human: () => projectsWithNotes(projects, t) };
     }
     // "This computer" counts only once its agent was set up, so listing never starts one.
     const servers = (await ctx.desktop.listServers()).filter(
@@ -54,7 +56,42 @@ const projectsList = defineCommand({
       );
     return {
       data: ctx.json ? { projects, errors } : projects,
-      human: () => projectsTable(projects, t),
+      human: () => projectsWithNotes(projects, t),
+    };
+  },
+});
+
+/** The table, then what the agent did with operations it was cut off in (crash, reboot). */
+function projectsWithNotes(projects: ProjectView[], t: Translate): string {
+  const notes = interruptedNotes(projects, t);
+  return [projectsTable(projects, t), ...(notes.length ? ['', ...notes] : [])].join('\n');
+}
+
+const projectsShow = defineCommand({
+  path: ['projects', 'show'],
+  args: projectArgs,
+  flags: {},
+  help: 'help.projectsShow',
+  async run(ctx, { args }) {
+    const { t } = ctx.messages;
+    const { project } = await serverAndProject(ctx, args.server, args.project);
+    const rows: Array<[string, string]> = [
+      [t('headers.name'), project.name],
+      [t('headers.id'), project.id],
+      [t('headers.server'), project.serverName],
+      [t('headers.status'), t(`status.${project.status}`)],
+      [t('headers.exposure'), project.exposure],
+      [t('headers.api'), project.publicUrl ?? project.urls.api],
+      ['Studio', project.urls.studio],
+      [t('headers.postgres'), String(project.ports.postgres)],
+    ];
+    if (project.error && !project.lastOperation)
+      rows.push([t('headers.reason'), project.error.reason]);
+    const note = project.lastOperation ? interruptedSentence(project.lastOperation, t) : undefined;
+    return {
+      data: project,
+      human: () =>
+        [table([t('headers.key'), t('headers.value')], rows), ...(note ? [note] : [])].join('\n'),
     };
   },
 });
@@ -199,6 +236,7 @@ const projectsOpen = defineCommand({
 
 export const projectCommands: AnyCommand[] = [
   projectsList,
+  projectsShow,
   projectsCreate,
   projectsCancel,
   lifecycleCommand('start', 'help.projectsStart'),

@@ -24,8 +24,12 @@ export const en = {
     serversTrust:
       'trust the host key (shows it and asks); a changed key needs --replace-pinned-key',
     connect: 'connect: install or upgrade the agent, log in',
+    serversStatus:
+      "connect and show the server's state, and projects being brought back after a reboot (--watch follows it)",
     disconnect: 'disconnect from a server',
     projectsList: 'list the projects of every server (or of one)',
+    projectsShow:
+      'show a project: status, addresses, and what happened to an operation the agent was cut off in',
     projectsCreate: 'create a project (--wait follows the creation to the end)',
     projectsStart: 'start a project',
     projectsStop: 'stop a project',
@@ -589,6 +593,53 @@ export const en = {
       expiring: 'expires soon',
       expired: 'expired',
       failed: 'failed',
+    },
+  },
+  /** The agent bringing projects back after a reboot or an engine restart (agent.recovery). */
+  recovery: {
+    label: 'projects back',
+    settling: 'Bringing projects back: Docker is restarting them first…',
+    databases: 'Bringing projects back: {{done}} of {{total}} (databases first)',
+    services: 'Bringing projects back: {{done}} of {{total}}',
+    failed: '{{count}} could not be started',
+    waiting: 'waiting: {{names}}',
+    none: 'no projects are being brought back',
+    status: '{{name}}: {{state}}, agent {{version}}',
+  },
+  /**
+   * What the agent's start-up recovery did with an operation it was cut off in: the renderer's
+   * sentences (renderer/src/i18n `interrupted`), kept word for word (i18n.test.ts checks it).
+   */
+  interrupted: {
+    'rolled-back': '{{operation}} was interrupted at step “{{step}}” and rolled back.',
+    completed:
+      '{{operation}} was interrupted at step “{{step}}” and finished when the agent restarted.',
+    failed:
+      '{{operation}} was interrupted at step “{{step}}” and could not be finished or undone: run a diagnosis.',
+    kind: {
+      create: 'The creation',
+      delete: 'The deletion',
+      apply: 'A settings change',
+      upgrade: 'An upgrade',
+      backup: 'A backup',
+      restore: 'A restore',
+    },
+    step: {
+      resources: 'server resources',
+      docker: 'Docker',
+      pull: 'image download',
+      start: 'start',
+      health: 'health check',
+      containers: 'containers',
+      files: 'files',
+      registry: 'records',
+      database: 'database',
+      recreate: 'service restart',
+      backup: 'backup',
+      'read-back': 'reading the backup',
+      'safety-backup': 'safety backup',
+      replace: 'data replacement',
+      rollback: 'rollback',
     },
   },
 } as const satisfies Record<string, unknown> & {

@@ -36,12 +36,22 @@ describe('CLI catalogues', () => {
     // Only names and codes may read the same in both languages.
     expect(
       same.every((k) =>
-        /^(headers\.(id|host|api|postgres|status|uid)|steps\.docker|progress\.(state|healthy|stepDetail)|results\.importedLine|trust\.presented)$/.test(
+        /^(headers\.(id|host|api|postgres|status|uid)|steps\.docker|progress\.(state|healthy|stepDetail)|results\.importedLine|trust\.presented|interrupted\.step\.docker)$/.test(
           k,
         ),
       ),
       same.join(', '),
     ).toBe(true);
+  });
+});
+
+describe('the interrupted-operation sentences', () => {
+  it('are the renderer’s, word for word, in both languages', async () => {
+    // The desktop and the terminal must say the same thing about what the agent undid.
+    const renderer = await import('../../../../renderer/src/i18n/en');
+    const rendererPt = await import('../../../../renderer/src/i18n/pt-BR');
+    expect(en.interrupted).toEqual(renderer.en.interrupted);
+    expect(ptBR.interrupted).toEqual(rendererPt.ptBR.interrupted);
   });
 });
 

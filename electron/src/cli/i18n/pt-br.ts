@@ -19,8 +19,12 @@ export const ptBR: Catalogue = {
     serversTrust:
       'confiar na chave do host (mostra a chave e pergunta); uma chave alterada exige --replace-pinned-key',
     connect: 'conectar: instala ou atualiza o agente e faz login',
+    serversStatus:
+      'conectar e mostrar o estado do servidor e os projetos sendo trazidos de volta após um reinício (--watch acompanha)',
     disconnect: 'desconectar de um servidor',
     projectsList: 'listar os projetos de todos os servidores (ou de um só)',
+    projectsShow:
+      'mostrar um projeto: estado, endereços e o que houve com uma operação interrompida do agente',
     projectsCreate: 'criar projeto (--wait acompanha a criação até o fim)',
     projectsStart: 'iniciar um projeto',
     projectsStop: 'parar um projeto',
@@ -592,6 +596,48 @@ export const ptBR: Catalogue = {
       expiring: 'vence em breve',
       expired: 'vencido',
       failed: 'falhou',
+    },
+  },
+  recovery: {
+    label: 'projetos de volta',
+    settling: 'Trazendo os projetos de volta: o Docker os reinicia primeiro…',
+    databases: 'Trazendo os projetos de volta: {{done}} de {{total}} (bancos de dados primeiro)',
+    services: 'Trazendo os projetos de volta: {{done}} de {{total}}',
+    failed: '{{count}} não puderam ser iniciados',
+    waiting: 'aguardando: {{names}}',
+    none: 'nenhum projeto está sendo trazido de volta',
+    status: '{{name}}: {{state}}, agente {{version}}',
+  },
+  interrupted: {
+    'rolled-back': '{{operation}} foi interrompida na etapa “{{step}}” e desfeita.',
+    completed:
+      '{{operation}} foi interrompida na etapa “{{step}}” e concluída quando o agente reiniciou.',
+    failed:
+      '{{operation}} foi interrompida na etapa “{{step}}” e não pôde ser concluída nem desfeita: rode um diagnóstico.',
+    kind: {
+      create: 'A criação',
+      delete: 'A exclusão',
+      apply: 'Uma alteração de configurações',
+      upgrade: 'Uma atualização',
+      backup: 'Uma cópia de segurança',
+      restore: 'Uma restauração',
+    },
+    step: {
+      resources: 'recursos do servidor',
+      docker: 'Docker',
+      pull: 'download das imagens',
+      start: 'inicialização',
+      health: 'verificação de saúde',
+      containers: 'contêineres',
+      files: 'arquivos',
+      registry: 'registros',
+      database: 'banco de dados',
+      recreate: 'reinício dos serviços',
+      backup: 'cópia de segurança',
+      'read-back': 'leitura do backup',
+      'safety-backup': 'backup de segurança',
+      replace: 'substituição dos dados',
+      rollback: 'reversão',
     },
   },
 };

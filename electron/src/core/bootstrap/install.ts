@@ -5,6 +5,7 @@ import { execCommand } from '../ssh/exec';
 import { shellCommand, shellQuote } from '../ssh/shell-quote';
 import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './probe';
 import { sha256File } from './local-agent';
+import { bootCronLine, installBootEntryCommand, removeBootEntryCommand } from './boot-entry';
 import { planInstall, type InstallPlan, type LocalAgent, type RemoteLayout } from './plan';
 
 export type BootstrapStep =
@@ -24,6 +25,12 @@ export interface BootstrapOutcome {
   nodePath: string;
   installed: boolean;
   upgradedFrom?: string;
+  /**
+   * What starts the agent when the server boots, when this bootstrap (re)started it: the
+   * systemd unit, an `@reboot` line in the agent user's crontab (boot-entry.ts), or nothing
+   * (no systemd and no crontab program).
+   */
+  bootStart?: 'systemd' | 'cron' | 'none';
 }
 
 const SYSTEMD_UNIT = '/etc/systemd/system/ultrabase-agent.service';
@@ -245,6 +252,9 @@ export async function ensureAgent(
         'starting the service',
         'systemctl daemon-reload && systemctl enable ultrabase-agent >/dev/null 2>&1; systemctl restart ultrabase-agent',
       );
+      // An earlier install without systemd left a crontab line: one starter at boot, not two.
+      await execCommand(client, removeBootEntryCommand()).catch(() => undefined);
+      outcome.bootStart = 'systemd';
       await run(
         client,
         'waiting for the agent socket',
@@ -255,6 +265,18 @@ export async function ensureAgent(
         await run(client, 'stopping a stuck agent', stopCommand(layout, false));
       await run(client, 'starting the agent', startDetachedCommand(layout, plan.nodePath));
     }
+  }
+  // No systemd unit: cron starts the agent at boot. Set up with each (re)start, and on a connect
+  // that finds the line missing (an install from before it existed, or a crontab edited away).
+  if (!plan.systemd && (plan.start || probe.bootEntry === false)) {
+    // A server without crontab still works until its next reboot, so this never fails the
+    // install; the outcome says what was set up.
+    const cron = await execCommand(
+      client,
+      installBootEntryCommand(bootCronLine(layout, plan.nodePath)),
+    ).catch(() => undefined);
+    outcome.bootStart =
+      cron?.code === 0 && /crontab: (installed|unchanged)/.test(cron.stdout) ? 'cron' : 'none';
   }
   if (plan.uploadAgent) {
     await run(

@@ -57,6 +57,12 @@ describe('parseProbe', () => {
       node: '/usr/bin/node',
     });
   });
+  it("says whether the crontab holds the agent's boot line, only when it was asked", () => {
+    expect(parseProbe(framed('kernel=Linux\nboot_entry=no')).bootEntry).toBe(false);
+    expect(parseProbe(framed('kernel=Linux\nboot_entry=yes')).bootEntry).toBe(true);
+    // A root install under systemd has its unit: the probe does not ask.
+    expect(parseProbe(framed('kernel=Linux')).bootEntry).toBeUndefined();
+  });
   it('the real script runs under sh here and yields a parseable frame', () => {
     const out = execFileSync('sh', ['-c', PROBE_SCRIPT, 'probe', '1.0.0 abc']).toString();
     const p = parseProbe(out);

@@ -22,6 +22,10 @@ echo "kernel=$(uname -s)"
 echo "arch=$(uname -m)"
 if [ "$uid" != 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi
 if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; then echo systemd=yes; else echo systemd=no; fi
+# Without a systemd unit (no systemd, or not root) cron starts the agent at boot: is our line there?
+if { [ "$uid" != 0 ] || [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; } && command -v crontab >/dev/null 2>&1; then
+  if crontab -l 2>/dev/null | grep -qF '# ultrabase-agent'; then echo boot_entry=yes; else echo boot_entry=no; fi
+fi
 installed=""; [ -r "$base/agent/current" ] && installed=$(head -c 300 "$base/agent/current" | tr '\\n' ' ')
 [ -n "$installed" ] && echo "installed=$installed"
 running=no; [ -r "$run/agent.pid" ] && kill -0 "$(cat "$run/agent.pid")" 2>/dev/null && running=yes
@@ -56,6 +60,8 @@ export interface ProbeResult {
   arch: string;
   sudo: boolean;
   systemd: boolean;
+  /** Whether the user's crontab holds the agent's @reboot line (boot-entry.ts); undefined: not asked. */
+  bootEntry?: boolean;
   nodePath?: string;
   nodeVersion?: string;
   runtimeVersion?: string;
@@ -117,6 +123,8 @@ export function parseProbe(output: string): ProbeResult {
     const v = get(key);
     if (v !== undefined) (result as unknown as Record<string, unknown>)[field] = v;
   }
+  const bootEntry = get('boot_entry');
+  if (bootEntry !== undefined) result.bootEntry = bootEntry === 'yes';
   const installed = get('installed')?.split(/\s+/);
   if (installed && installed.length >= 3 && installed[0] && installed[1] && installed[2]) {
     result.installed = { version: installed[0], sha256: installed[1], node: installed[2] };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { UltrabaseError } from '@contract/errors';
 import type { ConnectionState, UserPublic } from '@contract/api';
-import type { AgentEvent, Instance, LogLine, LogSource } from '@protocol/types';
+import type { AgentEvent, Instance, LogLine, LogSource, RecoveryProgress } from '@protocol/types';
 import type { MethodName, ParamsOf, ResultOf } from '@protocol/methods';
 import { PROTOCOL_VERSION } from '@protocol/rpc';
 import { RpcClient, type CallOptions } from '../rpc/client';
@@ -18,6 +18,8 @@ export interface SessionStatus {
   error?: { code: string; message: string; data?: Record<string, unknown> };
   agent?: { version: string; protocol: number };
   user?: UserPublic;
+  /** The agent's start-up recovery pass under way (filled in by the connection pool). */
+  recovery?: RecoveryProgress;
 }
 
 export interface SessionHooks {

@@ -12,7 +12,8 @@ import {
 } from '../forwards/port-forwards';
 import { RememberedPorts } from '../forwards/remembered-ports';
 import type { NodeSpawner } from '../bootstrap/node-spawner';
-import { AgentSession } from './agent-session';
+import { AgentSession, type SessionStatus } from './agent-session';
+import { ServerRecoveries } from './server-recoveries';
 import { agentTokenStore } from './agent-token-store';
 import type { AgentLink } from './link';
 import { LocalLink } from './local-link';
@@ -50,6 +51,7 @@ export class ConnectionPool {
   private readonly connections = new Map<string, Connection>();
   private readonly streamOwner = new Map<string, string>();
   private readonly forwards = new Map<string, Promise<ForwardHandle>>();
+  private readonly recoveries = new ServerRecoveries();
   private rememberedPorts: RememberedPorts | undefined;
 
   constructor(private readonly options: ConnectionPoolOptions) {}
@@ -78,8 +80,11 @@ export class ConnectionPool {
       .map(([id, c]) => [id, c.session]);
   }
 
-  statusOf(serverId: string) {
-    return this.connections.get(serverId)?.session.status ?? { state: 'disconnected' as const };
+  statusOf(serverId: string): SessionStatus {
+    const status = this.connections.get(serverId)?.session.status ?? {
+      state: 'disconnected' as const,
+    };
+    return this.recoveries.withStatus(serverId, status);
   }
 
   async disconnect(serverId: string): Promise<void> {
@@ -203,6 +208,13 @@ export class ConnectionPool {
             this.options.ssh,
             () => directory.get(serverId)?.agentUsername ?? profile.agentUsername,
           );
+    const emitState = (): void => {
+      const p = directory.get(serverId);
+      if (!p) return;
+      void directory
+        .view(p, this.statusOf(serverId))
+        .then((server) => emit({ type: 'server.state', server }));
+    };
     const session: AgentSession = new AgentSession({
       serverId,
       link,
@@ -232,18 +244,21 @@ export class ConnectionPool {
       },
       hooks: {
         onStatus: () => {
-          const p = directory.get(serverId);
-          if (p) {
-            void directory
-              .view(p, session.status)
-              .then((server) => emit({ type: 'server.state', server }));
-          }
+          // A new connection hears the pass under way again first (the agent replays it).
+          if (session.status.state !== 'connected') this.recoveries.forget(serverId);
+          emitState();
           if (session.status.state !== 'connected') void this.releaseForwards(serverId);
         },
         onEvent: (event) => {
+          if (event.type === 'agent.recovery') {
+            this.recoveries.note(serverId, event.event);
+            emitState();
+            return;
+          }
           const desktopEvent = toDesktopEvent(serverId, directory.nameOf(serverId), event);
           if (desktopEvent) emit(desktopEvent);
         },
+
         onLogData: (stream, lines, bytes) => emit({ type: 'stream.data', stream, lines, bytes }),
         onLogEnd: (stream, error) => {
           this.streamOwner.delete(stream);

@@ -71,6 +71,7 @@ export class ServerDirectory {
     if (status.error) v.error = status.error;
     if (status.agent) v.agent = status.agent;
     if (status.user) v.user = status.user;
+    if (status.recovery) v.recovery = status.recovery;
     return v;
   }
 
