@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type { DiagnosticReport, Instance } from '@protocol/types';
 import type { Agent } from '../../remote-agent/src/server';
@@ -18,7 +17,14 @@ import { MEMORY_MB } from '../../remote-agent/src/sizing/profiles';
 import type { StackServiceName } from '../../remote-agent/src/stack/services/definition';
 import { ensureStandinImages } from '../rig/images';
 import type { RpcClient } from './agent-harness';
-import { docker, rigAgentConfig, startRigAgent, waitFor, waitRunning } from './rig-agent';
+import {
+  docker,
+  projectSql,
+  rigAgentConfig,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 const ROW = `sized-${process.pid}`;
 let dataDir: string;
@@ -47,19 +53,7 @@ async function containers(): Promise<Map<string, Inspected['HostConfig']>> {
   return out;
 }
 
-function db(statements: string[]) {
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${secrets.poolerTenantId}`,
-      password: secrets.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
-}
+const db = (statements: string[]) => projectSql(instance, secrets, statements);
 
 function failing(report: DiagnosticReport): string[] {
   return report.checks.filter((c) => c.status === 'fail').map((c) => c.id);

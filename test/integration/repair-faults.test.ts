@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type { AgentEvent, AuditEntry, DiagnosticReport, Instance } from '@protocol/types';
 import type { AgentHealth } from '../../remote-agent/src/scheduler/agent-health';
@@ -19,6 +18,7 @@ import type { RpcClient } from './agent-harness';
 import {
   containerOf as containerOfProject,
   docker,
+  projectSql,
   rigAgentConfig,
   run,
   sleep,
@@ -47,19 +47,7 @@ const instanceDir = () => join(dataDir, 'instances', instance.id);
 
 const containerOf = (service: string) => containerOfProject(project(), service);
 
-function db(statements: string[]) {
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${secrets.poolerTenantId}`,
-      password: secrets.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
-}
+const db = (statements: string[]) => projectSql(instance, secrets, statements);
 
 async function expectRowKept(): Promise<void> {
   // The pooler may need a moment after a recreation; the row itself must never be gone.

@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import type { Instance } from '@protocol/types';
+import { pgQuery } from '@common/pg-client';
+import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
 import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import { createAgent, type Agent, type CreateAgentOptions } from '../../remote-agent/src/server';
 import { RpcClient } from './agent-harness';
@@ -133,4 +135,24 @@ export async function containerOf(project: string, service: string): Promise<str
   const id = out.trim().split('\n')[0];
   if (!id) throw new Error(`no container for ${service}`);
   return id;
+}
+
+/** SQL on the project's Postgres through its pooler's published port, as a client outside would. */
+export function projectSql(
+  instance: Instance,
+  secrets: InstanceSecrets,
+  statements: string[],
+  password = secrets.postgresPassword,
+) {
+  return pgQuery(
+    {
+      host: '127.0.0.1',
+      port: instance.ports.postgres,
+      user: `postgres.${secrets.poolerTenantId}`,
+      password,
+      database: 'postgres',
+    },
+    statements,
+    { timeoutMs: 10_000 },
+  );
 }

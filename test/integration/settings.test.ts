@@ -12,7 +12,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type {
   AgentEvent,
@@ -25,7 +24,14 @@ import type {
 import type { Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';
 import type { RpcClient, RpcError } from './agent-harness';
-import { docker, rigAgentConfig, startRigAgent, waitFor, waitRunning } from './rig-agent';
+import {
+  docker,
+  projectSql,
+  rigAgentConfig,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 let dataDir: string;
 let agent: Agent;
@@ -77,18 +83,7 @@ function changed(before: Record<string, string>, after: Record<string, string>):
 }
 
 async function db(statements: string[], password?: string) {
-  const s = await secrets();
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${s.poolerTenantId}`,
-      password: password ?? s.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
+  return projectSql(instance, await secrets(), statements, password);
 }
 
 async function expectRowKept(): Promise<void> {
