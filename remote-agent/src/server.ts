@@ -179,6 +179,9 @@ async function assemble(
     images: config.images,
     externalHost: config.externalHost ?? (options.detectExternalHost ?? detectExternalHost)(),
     releases,
+    ...(config.healthcheckIntervalMs
+      ? { healthcheckIntervalMs: config.healthcheckIntervalMs }
+      : {}),
   };
   const auth = new AuthService({ store, now, loginPolicy: loginPolicyFrom(config.limits) });
   const admission = new Admission(config.limits);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, Instance } from '@protocol/types';
 import { adminCreate, buildAgent, RpcClient, startDaemon, type Daemon } from './agent-harness';
 import { ensureStandinImages } from '../rig/images';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
 import { CRASH_AT_ENV } from '../../remote-agent/src/operations/crash-points';
 
 const ROUNDS = 6;
@@ -193,6 +194,7 @@ describe('long operations under a real SIGKILL at a named step', () => {
       JSON.stringify({
         images,
         resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
+        healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
         capacity: { memoryOvercommit: 100 },
         portRanges: {
           kongHttp: [36000, 36099],

@@ -10,7 +10,7 @@
 // 2. With the webhook receiver down during a second incident, the agent is killed with -9 after
 //    the email went out and the webhook failed; once the receiver and the agent are back, the
 //    webhook arrives exactly once (the same delivery id), and recovery again sends one each.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -22,34 +22,16 @@ import type { Instance } from '@protocol/types';
 import { verifyWebhook } from '../../remote-agent/src/alerts/channels/webhook-signature';
 import { ensureStandinImages } from '../rig/images';
 import { adminCreate, buildAgent, RpcClient, startDaemon, type Daemon } from './agent-harness';
+import {
+  containerOf as containerOfProject,
+  docker,
+  rigConfigFile,
+  sleep,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 const HOOK_SECRET = 'whsec-rig-test-0123456789';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function docker(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile('docker', args, { timeout: 120_000 }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`))
-        : resolve(stdout),
-    ),
-  );
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms: number,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(300);
-  }
-}
-
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -153,19 +135,7 @@ async function startAgent(): Promise<void> {
   await client.login('root', 'root-password-1');
 }
 
-async function containerOf(service: string): Promise<string> {
-  const out = await docker(
-    'ps',
-    '-aq',
-    '--filter',
-    `label=com.docker.compose.project=${instance.project}`,
-    '--filter',
-    `label=com.docker.compose.service=${service}`,
-  );
-  const id = out.trim().split('\n')[0];
-  if (!id) throw new Error(`no container for ${service}`);
-  return id;
-}
+const containerOf = (service: string) => containerOfProject(instance.project, service);
 
 async function status(): Promise<Instance> {
   return (await client.call<{ instance: Instance }>('instances.get', { id: instance.id })).instance;
@@ -193,9 +163,8 @@ beforeAll(async () => {
   configFile = path.join(dir, 'agent.json');
   writeFileSync(
     configFile,
-    JSON.stringify({
+    rigConfigFile({
       images,
-      resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
       // Ranges of this file's own: other test files create stacks at the same time.
       portRanges: {
         kongHttp: [23000, 23399],
@@ -288,15 +257,7 @@ beforeAll(async () => {
     name: 'alerts-rig',
   });
   instance = created.instance;
-  instance = await waitFor(
-    'the project to run',
-    async () => {
-      const i = await status();
-      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
-      return i.status === 'running' ? i : undefined;
-    },
-    600_000,
-  );
+  instance = await waitRunning(client, instance.id);
 }, 900_000);
 
 afterAll(async () => {

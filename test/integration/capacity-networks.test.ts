@@ -6,9 +6,7 @@
 // container), which proves compose takes that block as it is. All 120 must come up with distinct,
 // non-overlapping subnets and no address-pool error; the agent stays under 100 MB RSS with 120 registered; deleting frees every
 // subnet; a network already on the engine inside the agent's range is never handed out.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { mkdtempSync, promises as fs, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,6 +21,8 @@ import {
   startDaemon,
   type Daemon,
 } from './agent-harness';
+import { busyboxImage } from '../rig/busybox';
+import { run } from './rig-agent';
 
 const COUNT = 120;
 /** Projects brought up by compose itself; the rest get their network straight from the engine. */
@@ -40,45 +40,6 @@ let image: string;
 /** Compose projects brought up (compose down removes them), and networks created directly. */
 const projects: string[] = [];
 const networks: string[] = [];
-
-function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(
-      cmd,
-      args,
-      { timeout: timeoutMs, env: { ...process.env, DOCKER_BUILDKIT: '0' } },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`))
-          : resolve(stdout),
-    ),
-  );
-}
-
-/** The FROM-scratch busybox image lifecycle-busybox.test.ts builds (same tag, built once). */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile('/bin/busybox'))
-    .digest('hex');
-  const tag = `ultrabase-test/lifecycle-busybox:${digest.slice(0, 12)}`;
-  const present = await run('docker', ['image', 'inspect', tag]).then(
-    () => true,
-    () => false,
-  );
-  if (present) return tag;
-  const context = await mkdtemp(path.join(tmpdir(), 'ubt-cap-image-'));
-  try {
-    await copyFile('/bin/busybox', path.join(context, 'busybox'));
-    await writeFile(
-      path.join(context, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/busybox"]\n',
-    );
-    await run('docker', ['build', '--quiet', '--tag', tag, context]);
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
-}
 
 /** The top-level `networks:` block of the compose file the agent rendered for this project. */
 async function renderedNetworks(instance: Instance): Promise<string> {

@@ -5,48 +5,26 @@
 // and repair must not bring them back; a lost network comes back with the same subnet; changing
 // the size to `medium` recreates the services with the new limits and keeps a row written
 // before; turning Functions on later starts it.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type { DiagnosticReport, Instance } from '@protocol/types';
-import { createAgent, type Agent } from '../../remote-agent/src/server';
+import type { Agent } from '../../remote-agent/src/server';
 import { MEMORY_MB } from '../../remote-agent/src/sizing/profiles';
 import type { StackServiceName } from '../../remote-agent/src/stack/services/definition';
 import { ensureStandinImages } from '../rig/images';
-import { RpcClient } from './agent-harness';
-
-function run(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: 300_000 }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
-        : resolve(stdout),
-    ),
-  );
-}
-const docker = (...args: string[]) => run('docker', args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+import type { RpcClient } from './agent-harness';
+import {
+  docker,
+  projectSql,
+  rigAgentConfig,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 const ROW = `sized-${process.pid}`;
 let dataDir: string;
@@ -75,34 +53,10 @@ async function containers(): Promise<Map<string, Inspected['HostConfig']>> {
   return out;
 }
 
-function db(statements: string[]) {
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${secrets.poolerTenantId}`,
-      password: secrets.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
-}
+const db = (statements: string[]) => projectSql(instance, secrets, statements);
 
 function failing(report: DiagnosticReport): string[] {
   return report.checks.filter((c) => c.status === 'fail').map((c) => c.id);
-}
-
-async function waitRunning(id: string): Promise<Instance> {
-  return waitFor(
-    'the instance to run',
-    async () => {
-      const { instance: i } = await client.call<{ instance: Instance }>('instances.get', { id });
-      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
-      return i.status === 'running' ? i : undefined;
-    },
-    600_000,
-  );
 }
 
 function expectLimits(
@@ -123,35 +77,26 @@ function expectLimits(
 beforeAll(async () => {
   const { images } = await ensureStandinImages();
   dataDir = await mkdtemp(join(tmpdir(), 'ubt-capstack-'));
-  const config: AgentConfig = {
-    ...DEFAULT_CONFIG,
-    images,
-    resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
-    portRanges: {
-      kongHttp: [23000, 23099],
-      kongHttps: [23100, 23199],
-      postgres: [23200, 23299],
-      poolerTransaction: [23300, 23399],
-    },
-  };
-  agent = await createAgent({
+  ({ agent, client } = await startRigAgent({
     dataDir,
-    config,
+    config: rigAgentConfig({
+      images,
+      portRanges: {
+        kongHttp: [23000, 23099],
+        kongHttps: [23100, 23199],
+        postgres: [23200, 23299],
+        poolerTransaction: [23300, 23399],
+      },
+    }),
     healthTimeoutMs: 300_000,
     startScheduler: false,
-  });
-  await agent.auth.createUser('admin', 'correct horse battery', 'admin');
-  const toAgent = new PassThrough();
-  const fromAgent = new PassThrough();
-  agent.connect(toAgent, fromAgent);
-  client = new RpcClient(fromAgent, toAgent);
-  await client.login('admin', 'correct horse battery');
+  }));
   const created = await client.call<{ instance: Instance }>('instances.create', {
     name: 'sized',
     size: { profile: 'small' },
     optionalServices: { functions: false, imgproxy: false },
   });
-  instance = await waitRunning(created.instance.id);
+  instance = await waitRunning(client, created.instance.id);
   secrets = await new InstanceFiles(dataDir).readSecrets(instance.id);
 }, 900_000);
 

@@ -11,6 +11,7 @@ import type { DesktopEvent, LogLine, ProjectView } from '@contract/api';
 import { ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { build, BUNDLE, sshdSessions, waitFor } from './core-helpers';
+import { rigConfigFile } from './rig-agent';
 
 let host: VpsHost;
 let desktop: Desktop;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   host = await startDockerViewHost();
   writeFileSync(
     path.join(host.dirs.etc, 'agent.json'),
-    JSON.stringify({
+    rigConfigFile({
       images: standins.images,
       autoRepair: false,
       // A shared, busy machine: the thresholds are the agent's to test, not this file's.

@@ -3,17 +3,7 @@
 // when the disk is low; a creation that fills the disk midway (after its stack is up, before its
 // record says running) is rolled back with DISK_FULL, and the registry file stays whole.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  copyFile,
-  mkdtemp,
-  open,
-  readFile,
-  readdir,
-  rm,
-  statfs,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdtemp, open, readFile, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -25,6 +15,7 @@ import { RESERVE_FILE } from '../../remote-agent/src/disk';
 import { createLogger } from '../../remote-agent/src/log/logger';
 import { createAgent, type Agent } from '../../remote-agent/src/server';
 import { RpcClient, RpcError } from './agent-harness';
+import { busyboxImage } from '../rig/busybox';
 
 const PASSWORD = 'correct horse battery';
 
@@ -42,34 +33,6 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env)
         : resolve(stdout),
     ),
   );
-}
-
-/** A FROM-scratch image with the host's static busybox, built once per busybox binary. */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile('/bin/busybox'))
-    .digest('hex');
-  const tag = `ultrabase-test/lifecycle-busybox:${digest.slice(0, 12)}`;
-  const built = await run('docker', ['image', 'inspect', tag]).then(
-    () => true,
-    () => false,
-  );
-  if (built) return tag;
-  const context = await mkdtemp(path.join(tmpdir(), 'ubt-disk-image-'));
-  try {
-    await copyFile('/bin/busybox', path.join(context, 'busybox'));
-    await writeFile(
-      path.join(context, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/busybox"]\n',
-    );
-    await run('docker', ['build', '--quiet', '--tag', tag, context], {
-      ...process.env,
-      DOCKER_BUILDKIT: '0',
-    });
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
 }
 
 /** db turns healthy only once the test opens the gate (a file in a folder outside the tmpfs). */

@@ -18,33 +18,28 @@ import http from 'node:http';
 import https from 'node:https';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgQuery } from '@common/pg-client';
 import type { DatabaseAccessView, DomainView, Instance } from '@protocol/types';
-import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import { PROXY_PROJECT } from '../../remote-agent/src/proxy/proxy-project';
-import { createAgent, type Agent } from '../../remote-agent/src/server';
+import type { Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';
-import { RpcClient, RpcError } from './agent-harness';
+import { RpcError, type RpcClient } from './agent-harness';
+import {
+  docker,
+  rigAgentConfig,
+  run,
+  sleep,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 const ACME_DIR = 'https://127.0.0.1:14000/dir';
 const DNS = '127.0.0.1:8053';
 const CHALL_MGMT = 'http://127.0.0.1:8055';
-
-function run(file: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
-        : resolve(stdout),
-    ),
-  );
-}
-const docker = (...args: string[]) => run('docker', args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * This host's own address on its main interface: a connection to it from here is DNATed to
@@ -70,20 +65,6 @@ function psql(conninfo: string, password: string, sql: string): Promise<string> 
       (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
     ),
   );
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
 }
 
 interface Reply {
@@ -180,17 +161,7 @@ function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildP
 
 async function createProject(name: string): Promise<Instance> {
   const { instance } = await client.call<{ instance: Instance }>('instances.create', { name });
-  return waitFor(
-    `${name} to run`,
-    async () => {
-      const { instance: i } = await client.call<{ instance: Instance }>('instances.get', {
-        id: instance.id,
-      });
-      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
-      return i.status === 'running' ? i : undefined;
-    },
-    600_000,
-  );
+  return waitRunning(client, instance.id);
 }
 
 const domainsOf = async (id: string) =>
@@ -303,10 +274,8 @@ beforeAll(async () => {
     30_000,
   );
 
-  const config: AgentConfig = {
-    ...DEFAULT_CONFIG,
+  const config = rigAgentConfig({
     images,
-    resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
     creationConcurrency: 2,
     // Ranges of this file's own, apart from the other rig files'.
     portRanges: {
@@ -325,14 +294,13 @@ beforeAll(async () => {
       serverAddresses: ['127.0.0.1', HOST_IP],
       dnsServers: [DNS],
     },
-  };
-  agent = await createAgent({ dataDir, config, healthTimeoutMs: 300_000, startScheduler: false });
-  await agent.auth.createUser('admin', 'correct horse battery', 'admin');
-  const toAgent = new PassThrough();
-  const fromAgent = new PassThrough();
-  agent.connect(toAgent, fromAgent);
-  client = new RpcClient(fromAgent, toAgent);
-  await client.login('admin', 'correct horse battery');
+  });
+  ({ agent, client } = await startRigAgent({
+    dataDir,
+    config,
+    healthTimeoutMs: 300_000,
+    startScheduler: false,
+  }));
   const started = Date.now();
   [first, second] = await Promise.all([createProject('shop'), createProject('blog')]);
   numbers['two projects created (s)'] = ((Date.now() - started) / 1000).toFixed(1);

@@ -5,9 +5,8 @@
 // is stopped and started again; the agent, never restarted, must reconnect, show every project
 // running within 60 s, and not fight Docker's own restarts.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -25,6 +24,7 @@ import { createTransport } from '../../remote-agent/src/docker/transport';
 import { createLogger } from '../../remote-agent/src/log/logger';
 import { createAgent, type Agent } from '../../remote-agent/src/server';
 import { RpcClient } from './agent-harness';
+import { busyboxImage } from '../rig/busybox';
 
 const COUNT = 5;
 const PASSWORD = 'correct horse battery';
@@ -58,34 +58,6 @@ function run(
 
 /** The docker CLI against the dedicated engine. */
 const dedicated = (args: string[]) => run('docker', ['-H', `unix://${socket}`, ...args]);
-
-/** A FROM-scratch image with the host's static busybox, built once on the main engine. */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile('/bin/busybox'))
-    .digest('hex');
-  const tag = `ultrabase-test/lifecycle-busybox:${digest.slice(0, 12)}`;
-  const built = await run('docker', ['image', 'inspect', tag]).then(
-    () => true,
-    () => false,
-  );
-  if (built) return tag;
-  const context = await mkdtemp(path.join(tmpdir(), 'ubt-engine-image-'));
-  try {
-    await copyFile('/bin/busybox', path.join(context, 'busybox'));
-    await writeFile(
-      path.join(context, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/busybox"]\n',
-    );
-    await run('docker', ['build', '--quiet', '--tag', tag, context], {
-      ...process.env,
-      DOCKER_BUILDKIT: '0',
-    });
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
-}
 
 /** `docker save | docker -H dedicated load`, without a shell. */
 function copyImage(tag: string): Promise<void> {

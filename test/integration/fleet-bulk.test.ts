@@ -2,63 +2,19 @@
 // whole agent (wire, rights, registry, lifecycle, per-instance locks): the client that asked
 // closes its connection midway and the agent finishes the job anyway. Stacks are two small
 // busybox services each (as in lifecycle-busybox.test.ts), so 20 projects cost 40 containers.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkJob } from '@protocol/bulk';
 import type { AgentEvent, Instance } from '@protocol/types';
-import { DEFAULT_CONFIG } from '../../remote-agent/src/config/schema';
 import { createLogger } from '../../remote-agent/src/log/logger';
-import { createAgent, type Agent } from '../../remote-agent/src/server';
-import { RpcClient } from './agent-harness';
+import type { Agent } from '../../remote-agent/src/server';
+import type { RpcClient } from './agent-harness';
+import { ADMIN, connectClient, docker, rigAgentConfig, startRigAgent, waitFor } from './rig-agent';
+import { busyboxImage } from '../rig/busybox';
 
 const COUNT = 20;
-const PASSWORD = 'correct horse battery';
-
-function docker(args: string[], timeoutMs = 120_000): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(
-      'docker',
-      args,
-      { timeout: timeoutMs, env: { ...process.env, DOCKER_BUILDKIT: '0' } },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new Error(`docker ${args.join(' ')}: ${err.message}\n${stderr}`))
-          : resolve(stdout),
-    ),
-  );
-}
-
-/** A FROM-scratch image with the host's static busybox, built once per busybox binary. */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile('/bin/busybox'))
-    .digest('hex');
-  const tag = `ultrabase-test/lifecycle-busybox:${digest.slice(0, 12)}`;
-  if (
-    await docker(['image', 'inspect', tag]).then(
-      () => true,
-      () => false,
-    )
-  )
-    return tag;
-  const context = await mkdtemp(path.join(tmpdir(), 'ubt-fleet-image-'));
-  try {
-    await copyFile('/bin/busybox', path.join(context, 'busybox'));
-    await writeFile(
-      path.join(context, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/busybox"]\n',
-    );
-    await docker(['build', '--quiet', '--tag', tag, context]);
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
-}
 
 const stackYaml = (image: string) => `services:
   db:
@@ -81,35 +37,13 @@ let agent: Agent;
 let admin: RpcClient;
 const instances: Instance[] = [];
 
-function connect(): { client: RpcClient; close(): void } {
-  const toAgent = new PassThrough();
-  const fromAgent = new PassThrough();
-  agent.connect(toAgent, fromAgent);
-  return {
-    client: new RpcClient(fromAgent, toAgent),
-    close: () => (toAgent.destroy(), fromAgent.destroy()),
-  };
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** When each container of the project last started. */
 async function startedAt(project: string): Promise<string[]> {
-  const ids = (
-    await docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`])
-  )
+  const ids = (await docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project}`))
     .split('\n')
     .filter(Boolean);
   if (ids.length === 0) return [];
-  return (await docker(['inspect', '-f', '{{.State.StartedAt}}', ...ids]))
+  return (await docker('inspect', '-f', '{{.State.StartedAt}}', ...ids))
     .split('\n')
     .filter(Boolean);
 }
@@ -118,10 +52,9 @@ beforeAll(async () => {
   const image = await busyboxImage();
   dataDir = await mkdtemp(path.join(tmpdir(), 'ubt-fleet-'));
   const base = 20_000 + Math.floor(Math.random() * 20_000);
-  agent = await createAgent({
+  ({ agent, client: admin } = await startRigAgent({
     dataDir,
-    config: {
-      ...DEFAULT_CONFIG,
+    config: rigAgentConfig({
       maxInstances: COUNT + 5,
       creationConcurrency: 4,
       portRanges: {
@@ -130,12 +63,10 @@ beforeAll(async () => {
         postgres: [base + 200, base + 299],
         poolerTransaction: [base + 300, base + 399],
       },
-      // The rig is shared and busy: this test is about bulk jobs, not admission.
-      resources: { minFreeMemoryMb: 1, minFreeDiskMb: 1, maxLoadPerCore: 1_000 },
       // Twenty projects at the default size would commit 60 GB of limits; these are busybox
       // stacks that use a few MB, so the memory account must not refuse them.
       capacity: { memoryOvercommit: 100 },
-    },
+    }),
     detectExternalHost: () => '127.0.0.1',
     stackWriter: {
       write: (dir) => writeFile(path.join(dir, 'docker-compose.yml'), stackYaml(image)),
@@ -143,17 +74,14 @@ beforeAll(async () => {
     logger: createLogger({ sink: () => {} }),
     healthTimeoutMs: 120_000,
     startScheduler: false,
-  });
-  await agent.auth.createUser('admin', PASSWORD, 'admin');
-  admin = connect().client;
-  await admin.login('admin', PASSWORD);
+  }));
   for (let n = 0; n < COUNT; n++) {
     const { instance } = await admin.call<{ instance: Instance }>('instances.create', {
       name: `bulk-${n}`,
     });
     instances.push(instance);
   }
-  await until(
+  await waitFor(
     `${COUNT} projects running`,
     () => {
       const now = instances.map((i) => agent.registry.get(i.id)!);
@@ -162,6 +90,7 @@ beforeAll(async () => {
       return now.every((i) => i.status === 'running') ? true : undefined;
     },
     300_000,
+    100,
   );
 }, 420_000);
 
@@ -169,8 +98,8 @@ afterAll(async () => {
   if (agent) {
     // A creation still under way holds its lock and would refuse the delete: let it end first.
     await Promise.race([agent.lifecycle.idle(), new Promise((r) => setTimeout(r, 180_000))]);
-    const { client } = connect();
-    await client.login('admin', PASSWORD).catch(() => undefined);
+    const { client } = connectClient(agent);
+    await client.login(ADMIN.username, ADMIN.password).catch(() => undefined);
     for (const i of instances) {
       await client.call('instances.delete', { id: i.id }).catch(() => undefined);
     }
@@ -187,8 +116,8 @@ describe('bulk restart on real Docker', () => {
 
     const events: AgentEvent[] = [];
     const off = agent.events.subscribe((e) => events.push(e));
-    const asker = connect();
-    await asker.client.login('admin', PASSWORD);
+    const asker = connectClient(agent);
+    await asker.client.login(ADMIN.username, ADMIN.password);
     const began = Date.now();
     const { job } = await asker.client.call<{ job: BulkJob }>('bulk.start', {
       action: 'restart',
@@ -201,16 +130,17 @@ describe('bulk restart on real Docker', () => {
       events.filter(
         (e) => e.type === 'bulk.progress' && e.job.id === job.id && e.item?.status === 'done',
       ).length;
-    await until(
+    await waitFor(
       'the first restarts to finish',
       () => (itemEnds() >= 2 ? true : undefined),
       120_000,
+      100,
     );
     const doneAtClose = itemEnds();
     asker.close();
     expect(doneAtClose).toBeLessThan(COUNT);
 
-    const end = await until(
+    const end = await waitFor(
       'the job to finish without its client',
       () =>
         events.find(
@@ -218,6 +148,7 @@ describe('bulk restart on real Docker', () => {
             e.type === 'bulk.progress' && e.job.id === job.id && e.job.finishedAt !== undefined,
         ),
       300_000,
+      100,
     );
     off();
     const ms = Date.now() - began;

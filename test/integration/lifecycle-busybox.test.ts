@@ -3,8 +3,7 @@
 // delete without leftovers, failure rollback, logs, stats, and the resource refusal.
 // The full Supabase stack on the rig's stand-in images is covered by lifecycle-stack.test.ts.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +23,7 @@ import {
   leftovers,
   newInstance,
 } from './lifecycle-helpers';
+import { busyboxImage } from '../rig/busybox';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -37,33 +37,6 @@ function docker(args: string[], timeoutMs = 120_000): Promise<string> {
           : resolve(stdout),
     ),
   );
-}
-
-/** A FROM-scratch image with the host's static busybox, tagged by its hash and built once. */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile('/bin/busybox'))
-    .digest('hex');
-  const tag = `ultrabase-test/lifecycle-busybox:${digest.slice(0, 12)}`;
-  if (
-    await docker(['image', 'inspect', tag]).then(
-      () => true,
-      () => false,
-    )
-  )
-    return tag;
-  const context = await mkdtemp(join(tmpdir(), 'ubt-lc-image-'));
-  try {
-    await copyFile('/bin/busybox', join(context, 'busybox'));
-    await writeFile(
-      join(context, 'Dockerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nENTRYPOINT ["/bin/busybox"]\n',
-    );
-    await docker(['build', '--quiet', '--tag', tag, context]);
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
 }
 
 interface StackOptions {

@@ -24,6 +24,7 @@ import {
   leftovers,
   newInstance,
 } from './lifecycle-helpers';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -69,6 +70,7 @@ describe('lifecycle with the rendered Supabase stack on stand-in images', () => 
       exposure: 'private',
       secrets: generateCredentials(),
       imageOverrides: { ...images, ...overrides },
+      healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
     });
     await writeStackFiles(instanceDir(id), rendered);
     const inst = newInstance(id, ports);

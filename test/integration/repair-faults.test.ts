@@ -3,48 +3,29 @@
 // each test breaks it one way, checks that diagnose names the fault, repairs it by hand, breaks
 // it again and lets the scheduler repair it. A row written to the instance's Postgres before the
 // first fault must still be there after every repair. Times are printed as a table at the end.
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile, access } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
 import type { InstanceSecrets } from '../../remote-agent/src/credentials/secrets';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type { AgentEvent, AuditEntry, DiagnosticReport, Instance } from '@protocol/types';
 import type { AgentHealth } from '../../remote-agent/src/scheduler/agent-health';
-import { createAgent, type Agent } from '../../remote-agent/src/server';
+import type { Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';
-import { RpcClient } from './agent-harness';
-
-function run(file: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: 300_000, cwd }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
-        : resolve(stdout),
-    ),
-  );
-}
-const docker = (...args: string[]) => run('docker', args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+import type { RpcClient } from './agent-harness';
+import {
+  containerOf as containerOfProject,
+  docker,
+  projectSql,
+  rigAgentConfig,
+  run,
+  sleep,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 let dataDir: string;
 let agent: Agent;
@@ -64,33 +45,9 @@ const current = () => agent.registry.get(instance.id)!;
 const project = () => instance.project;
 const instanceDir = () => join(dataDir, 'instances', instance.id);
 
-async function containerOf(service: string): Promise<string> {
-  const out = await docker(
-    'ps',
-    '-aq',
-    '--filter',
-    `label=com.docker.compose.project=${project()}`,
-    '--filter',
-    `label=com.docker.compose.service=${service}`,
-  );
-  const id = out.trim().split('\n')[0];
-  if (!id) throw new Error(`no container for ${service}`);
-  return id;
-}
+const containerOf = (service: string) => containerOfProject(project(), service);
 
-function db(statements: string[]) {
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${secrets.poolerTenantId}`,
-      password: secrets.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
-}
+const db = (statements: string[]) => projectSql(instance, secrets, statements);
 
 async function expectRowKept(): Promise<void> {
   // The pooler may need a moment after a recreation; the row itself must never be gone.
@@ -187,25 +144,21 @@ beforeAll(async () => {
   await docker('tag', images['supabase/gotrue']!, gotrueTag);
 
   dataDir = await mkdtemp(join(tmpdir(), 'ubt-repair-'));
-  const config: AgentConfig = {
-    ...DEFAULT_CONFIG,
-    images: { ...images, 'supabase/gotrue': gotrueTag },
-    // Seven engineers share two cores here: the refusal thresholds are not under test.
-    resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
-    // Ranges of this file's own: other test files create stacks on the default ranges at the
-    // same time, and a port taken between allocation and bind fails the whole creation.
-    portRanges: {
-      kongHttp: [21000, 21399],
-      kongHttps: [21400, 21799],
-      postgres: [22000, 22399],
-      poolerTransaction: [22400, 22799],
-    },
-    diagnosticIntervalMs: 1_500,
-    autoRepair: true,
-  };
-  agent = await createAgent({
+  ({ agent, client } = await startRigAgent({
     dataDir,
-    config,
+    config: rigAgentConfig({
+      images: { ...images, 'supabase/gotrue': gotrueTag },
+      // Ranges of this file's own: other test files create stacks on the default ranges at the
+      // same time, and a port taken between allocation and bind fails the whole creation.
+      portRanges: {
+        kongHttp: [21000, 21399],
+        kongHttps: [21400, 21799],
+        postgres: [22000, 22399],
+        poolerTransaction: [22400, 22799],
+      },
+      diagnosticIntervalMs: 1_500,
+      autoRepair: true,
+    }),
     healthTimeoutMs: 300_000,
     // This file drives the agent's scheduler itself, at the points where it is under test.
     startScheduler: false,
@@ -214,33 +167,16 @@ beforeAll(async () => {
       checkTimeoutMs: 8_000,
       repairHealthTimeoutMs: 180_000,
     },
-  });
+  }));
   health = agent.health;
   agent.events.subscribe((e) => {
     if (e.type === 'audit') audits.push(e.entry);
     else events.push(e);
   });
-
-  await agent.auth.createUser('admin', 'correct horse battery', 'admin');
-  const toAgent = new PassThrough();
-  const fromAgent = new PassThrough();
-  agent.connect(toAgent, fromAgent);
-  client = new RpcClient(fromAgent, toAgent);
-  await client.login('admin', 'correct horse battery');
   const created = await client.call<{ instance: Instance }>('instances.create', {
     name: 'repair-faults',
   });
-  instance = await waitFor(
-    'the instance to run',
-    async () => {
-      const { instance: i } = await client.call<{ instance: Instance }>('instances.get', {
-        id: created.instance.id,
-      });
-      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
-      return i.status === 'running' ? i : undefined;
-    },
-    600_000,
-  );
+  instance = await waitRunning(client, created.instance.id);
   secrets = await new InstanceFiles(dataDir).readSecrets(instance.id);
   await expectRowKeptOrCreate();
 }, 900_000);
@@ -431,7 +367,7 @@ describe('diagnose and repair on a real instance', () => {
           'up',
           '-d',
         ],
-        dir,
+        { cwd: dir },
       );
       await rm(dir, { recursive: true, force: true });
       return `ub_${fakeId}`;
@@ -502,7 +438,7 @@ describe('diagnose and repair on a real instance', () => {
           ...['-p', project(), '-f', join(dir, 'docker-compose.yml'), '--project-directory', dir],
           ...['up', '-d', '--no-deps', '--force-recreate', 'auth'],
         ],
-        dir,
+        { cwd: dir },
       );
     // Auth's process accepts connections and never answers its health endpoint.
     await docker('tag', extra.hang!, gotrueTag);
@@ -567,7 +503,7 @@ describe('diagnose and repair on a real instance', () => {
           '--force-recreate',
           'auth',
         ],
-        dir,
+        { cwd: dir },
       );
     // A bad image is deployed under Auth's tag: the container exits a second after each start.
     await docker('tag', extra.crashloop!, gotrueTag);

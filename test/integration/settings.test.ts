@@ -5,16 +5,13 @@
 // repair keeps the settings, that bad input changes nothing on disk, that the test email reaches
 // a real SMTP server (aiosmtpd, started here), and that each secret rotation takes effect:
 // Kong refuses the old anon key, Postgres the old password, Studio's gate the old dashboard one.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type AgentConfig } from '../../remote-agent/src/config/schema';
-import { pgQuery } from '@common/pg-client';
 import { InstanceFiles } from '../../remote-agent/src/instances/files';
 import type {
   AgentEvent,
@@ -24,35 +21,17 @@ import type {
   InstanceSettingsView,
   StackChangePlan,
 } from '@protocol/types';
-import { createAgent, type Agent } from '../../remote-agent/src/server';
+import type { Agent } from '../../remote-agent/src/server';
 import { ensureStandinImages } from '../rig/images';
-import { RpcClient, type RpcError } from './agent-harness';
-
-function run(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: 300_000 }, (err, stdout, stderr) =>
-      err
-        ? reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
-        : resolve(stdout),
-    ),
-  );
-}
-const docker = (...args: string[]) => run('docker', args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
+import type { RpcClient, RpcError } from './agent-harness';
+import {
+  docker,
+  projectSql,
+  rigAgentConfig,
+  startRigAgent,
+  waitFor,
+  waitRunning,
+} from './rig-agent';
 
 let dataDir: string;
 let agent: Agent;
@@ -104,18 +83,7 @@ function changed(before: Record<string, string>, after: Record<string, string>):
 }
 
 async function db(statements: string[], password?: string) {
-  const s = await secrets();
-  return pgQuery(
-    {
-      host: '127.0.0.1',
-      port: instance.ports.postgres,
-      user: `postgres.${s.poolerTenantId}`,
-      password: password ?? s.postgresPassword,
-      database: 'postgres',
-    },
-    statements,
-    { timeoutMs: 10_000 },
-  );
+  return projectSql(instance, await secrets(), statements, password);
 }
 
 async function expectRowKept(): Promise<void> {
@@ -211,44 +179,30 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const { images } = await ensureStandinImages();
   dataDir = await mkdtemp(join(tmpdir(), 'ubt-settings-'));
-  const config: AgentConfig = {
-    ...DEFAULT_CONFIG,
-    images,
-    resources: { minFreeMemoryMb: 0, minFreeDiskMb: 0, maxLoadPerCore: 1000 },
-    // Ranges of this file's own, away from the other rig files'.
-    portRanges: {
-      kongHttp: [27300, 27399],
-      kongHttps: [27400, 27499],
-      postgres: [27500, 27599],
-      poolerTransaction: [27600, 27699],
-    },
-  };
-  agent = await createAgent({ dataDir, config, healthTimeoutMs: 300_000, startScheduler: false });
+  ({ agent, client } = await startRigAgent({
+    dataDir,
+    config: rigAgentConfig({
+      images,
+      // Ranges of this file's own, away from the other rig files'.
+      portRanges: {
+        kongHttp: [27300, 27399],
+        kongHttps: [27400, 27499],
+        postgres: [27500, 27599],
+        poolerTransaction: [27600, 27699],
+      },
+    }),
+    healthTimeoutMs: 300_000,
+    startScheduler: false,
+  }));
   agent.events.subscribe((e) => {
     if (e.type === 'audit') audits.push(e.entry);
     else events.push(e);
   });
-  await agent.auth.createUser('admin', 'correct horse battery', 'admin');
-  const toAgent = new PassThrough();
-  const fromAgent = new PassThrough();
-  agent.connect(toAgent, fromAgent);
-  client = new RpcClient(fromAgent, toAgent);
-  await client.login('admin', 'correct horse battery');
   const started = Date.now();
   const created = await client.call<{ instance: Instance }>('instances.create', {
     name: 'settings',
   });
-  instance = await waitFor(
-    'the instance to run',
-    async () => {
-      const { instance: i } = await client.call<{ instance: Instance }>('instances.get', {
-        id: created.instance.id,
-      });
-      if (i.status === 'failed') throw new Error(`creation failed: ${JSON.stringify(i.error)}`);
-      return i.status === 'running' ? i : undefined;
-    },
-    600_000,
-  );
+  instance = await waitRunning(client, created.instance.id);
   timings.push({ step: 'create', seconds: (Date.now() - started) / 1000 });
   await waitFor(
     'the first write',

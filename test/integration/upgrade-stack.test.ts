@@ -40,6 +40,7 @@ import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, Instance } from '@protocol/types';
 import { ensurePostgres17Standin, ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { MemoryRegistry, freePorts, instanceStatusEvent, newInstance } from './lifecycle-helpers';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -69,7 +70,14 @@ describe('upgrading a project between stand-in releases on the real engine', () 
   const retagged: string[] = [];
   const instanceDir = (id: string) => join(dataDir, 'instances', id);
   const render = (i: Instance, s: InstanceSecrets) =>
-    renderStack(stackInputFor(i, s, { images: {}, externalHost: undefined, releases: catalog }));
+    renderStack(
+      stackInputFor(i, s, {
+        images: {},
+        externalHost: undefined,
+        releases: catalog,
+        healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
+      }),
+    );
 
   async function containerOf(service: string) {
     const all = await engine.listContainers({ project: inst.project });

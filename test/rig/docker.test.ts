@@ -1,13 +1,9 @@
 // Smoke test of the Docker rig: the machine's real engine builds a tiny image (no registry here)
 // and runs a container from it.
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-
-const BUSYBOX = '/bin/busybox';
+import { busyboxImage } from './busybox';
 
 function docker(args: string[], timeoutMs = 120_000): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) =>
@@ -22,38 +18,6 @@ function docker(args: string[], timeoutMs = 120_000): Promise<{ stdout: string; 
           : resolve({ stdout, stderr }),
     ),
   );
-}
-
-/** A FROM-scratch image holding the host's static busybox; tagged by its hash, built once. */
-async function busyboxImage(): Promise<string> {
-  const digest = createHash('sha256')
-    .update(await readFile(BUSYBOX))
-    .digest('hex');
-  const tag = `ultrabase-rig/busybox:${digest.slice(0, 12)}`;
-  const exists = await docker(['image', 'inspect', '--format', '{{.Id}}', tag]).then(
-    () => true,
-    () => false,
-  );
-  if (exists) return tag;
-  const context = await mkdtemp(join(tmpdir(), 'ubt-docker-'));
-  try {
-    await copyFile(BUSYBOX, join(context, 'busybox'));
-    await writeFile(
-      join(context, 'Dockerfile'),
-      [
-        'FROM scratch',
-        'COPY busybox /bin/busybox',
-        // Exec form: there is no shell in the image until busybox installs its applets.
-        'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
-        'ENTRYPOINT ["/bin/busybox"]',
-        '',
-      ].join('\n'),
-    );
-    await docker(['build', '--quiet', '--tag', tag, context]);
-  } finally {
-    await rm(context, { recursive: true, force: true });
-  }
-  return tag;
 }
 
 describe('docker (the rig engine)', () => {

@@ -90,6 +90,18 @@ describe('config', () => {
     expect(keyOf(() => parseConfigText('{"socketGroup": "../x"}', 'f'))).toBe('socketGroup');
   });
 
+  it('takes a healthcheck interval in whole seconds, and none by default', () => {
+    expect(DEFAULT_CONFIG.healthcheckIntervalMs).toBeUndefined();
+    expect(resolveConfig({ healthcheckIntervalMs: 1000 }, {}, 't').healthcheckIntervalMs).toBe(
+      1000,
+    );
+    for (const bad of ['500', '1500', '120000', '"1s"']) {
+      expect(keyOf(() => parseConfigText(`{"healthcheckIntervalMs": ${bad}}`, 'f'))).toBe(
+        'healthcheckIntervalMs',
+      );
+    }
+  });
+
   it('refuses overlapping port ranges (the seed bug)', () => {
     expect(
       keyOf(() =>

@@ -81,6 +81,7 @@ export function resolveConfig(file: ConfigFile, env: NodeJS.ProcessEnv, source: 
       releasesDir: file.releasesDir,
       upgradeConcurrency: file.upgradeConcurrency,
       upgradeHealthTimeoutMs: file.upgradeHealthTimeoutMs,
+      healthcheckIntervalMs: file.healthcheckIntervalMs,
     }),
     portRanges: { ...DEFAULT_CONFIG.portRanges, ...stripUndefined(file.portRanges ?? {}) },
     resources: { ...DEFAULT_CONFIG.resources, ...stripUndefined(file.resources ?? {}) },

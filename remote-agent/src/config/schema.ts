@@ -40,6 +40,11 @@ export interface AgentConfig {
   recovery?: RecoveryConfig;
   /** Free space an operation needs on the data directory's disk (disk/); defaults there. */
   disk?: DiskConfig;
+  /**
+   * How often Docker probes each service's health; absent: the kit's own timings. Retries grow
+   * to match, so a service is given as long as in the kit before it counts as unhealthy.
+   */
+  healthcheckIntervalMs?: number;
 }
 
 export interface RecoveryConfig {
@@ -246,6 +251,14 @@ export const ConfigFileSchema = z
         upgradeMinFreeMb: z.number().int().min(0).optional(),
       })
       .strict()
+      .optional(),
+    // Whole seconds: Docker takes finer intervals, but sub-second probes only add load.
+    healthcheckIntervalMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(60_000)
+      .multipleOf(1000, 'whole seconds (a multiple of 1000)')
       .optional(),
   })
   .strict();

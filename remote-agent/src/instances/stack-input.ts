@@ -10,6 +10,8 @@ export interface StackSettings {
   externalHost: string | undefined;
   /** The releases this agent knows; the built-in ones when absent. */
   releases?: ReleaseCatalog;
+  /** Agent config `healthcheckIntervalMs`; absent: the kit's healthcheck timings. */
+  healthcheckIntervalMs?: number;
 }
 
 /**
@@ -35,6 +37,9 @@ export function stackInputFor(
     ...(instance.optionalServices ? { optionalServices: instance.optionalServices } : {}),
     ...(instance.publicUrl ? { publicUrl: instance.publicUrl } : {}),
     ...(instance.databaseTls ? { databaseTls: { addresses: instance.databaseTls.addresses } } : {}),
+    ...(settings.healthcheckIntervalMs
+      ? { healthcheckIntervalMs: settings.healthcheckIntervalMs }
+      : {}),
     projectSettings: {
       // With a domain, the site URL's default is the domain too (a value set by hand wins).
       values: {

@@ -4,7 +4,7 @@ import { resolveImage, STACK_VERSION } from './images';
 import { stackServices, type ComposeInput, type PublishedPort } from './services';
 import type { ComposeBody } from './services/definition';
 import { selectServices, withoutAbsent } from './services/selection';
-import { literal } from './services/shared';
+import { literal, pacedHealthcheck } from './services/shared';
 import { serviceLimits, type ServiceLimits } from '../sizing/profiles';
 import { publishAddress } from './urls';
 import type { YamlValue } from './yaml';
@@ -46,7 +46,9 @@ export function composeDocument(input: ComposeInput): { [key: string]: YamlValue
       // Dozens of instances × a dozen services: unbounded json logs would fill the disk.
       logging: { driver: 'json-file', options: { 'max-size': '10m', 'max-file': '3' } },
       ...publishedPorts(service.name, service.published, input),
-      ...(service.healthcheck ? { healthcheck: service.healthcheck } : {}),
+      ...(service.healthcheck
+        ? { healthcheck: pacedHealthcheck(service.healthcheck, input.healthcheckIntervalMs) }
+        : {}),
       ...(input.size ? limitsOf(serviceLimits(input.size, service.name, names)) : {}),
       ...withSettings(
         service.name,

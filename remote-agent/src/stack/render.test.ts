@@ -197,6 +197,38 @@ describe('renderStack: multi-instance traps', () => {
   });
 });
 
+describe('renderStack: healthcheck interval (agent config healthcheckIntervalMs)', () => {
+  it("renders the kit's timings byte for byte when the option is absent", () => {
+    const kit = renderStack(input());
+    expect(renderStack(input({ healthcheckIntervalMs: undefined }))).toEqual(kit);
+    const compose = kit.files.find((f) => f.path === 'docker-compose.yml')!.content;
+    expect(compose).toContain('interval: "5s"');
+    expect(compose).toContain('interval: "10s"');
+  });
+
+  it('probes at the interval and keeps the time before unhealthy, nothing else changes', () => {
+    const kit = doc({ enableLogs: true }).services;
+    const paced = doc({ enableLogs: true, healthcheckIntervalMs: 1000 }).services;
+    const budget = (h: Tree) => Number(/^(\d+)s$/.exec(h.interval as string)![1]) * +h.retries!;
+    for (const [name, service] of Object.entries(kit)) {
+      const { healthcheck: kitCheck, ...rest } = service;
+      const { healthcheck: pacedCheck, ...pacedRest } = paced[name]!;
+      expect(pacedRest, name).toEqual(rest);
+      if (kitCheck === undefined) {
+        expect(pacedCheck, name).toBeUndefined();
+        continue;
+      }
+      const k = kitCheck as Tree;
+      const p = pacedCheck as Tree;
+      expect(p.interval, name).toBe('1s');
+      expect({ ...p, interval: k.interval, retries: k.retries }, name).toEqual(k);
+      expect(budget(p), name).toBe(budget(k));
+    }
+    expect((paced.db!.healthcheck as Tree).retries).toBe(50);
+    expect((paced.supavisor!.healthcheck as Tree).retries).toBe(50);
+  });
+});
+
 describe('renderStack: fixes the kit made upstream', () => {
   it("binds Studio to 0.0.0.0: with '::' it does not start on hosts booted with IPv6 off", () => {
     expect((doc().services.studio!.environment as Tree).HOSTNAME).toBe('0.0.0.0');

@@ -47,6 +47,8 @@ export interface StackInput {
    * addresses; absent: off.
    */
   databaseTls?: { addresses: readonly string[] };
+  /** How often Docker probes each service's health (agent config); absent: the kit's timings. */
+  healthcheckIntervalMs?: number;
 }
 
 export interface StackFile {
@@ -101,6 +103,7 @@ export function renderStack(input: StackInput): RenderedStack {
     size: input.size,
     optionalServices: input.optionalServices,
     ...(input.databaseTls ? { databaseTls: input.databaseTls } : {}),
+    ...(input.healthcheckIntervalMs ? { healthcheckIntervalMs: input.healthcheckIntervalMs } : {}),
   });
   const compose = toYaml(
     document,

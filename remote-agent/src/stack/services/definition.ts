@@ -43,6 +43,8 @@ export interface ComposeInput {
    * published on these server addresses; absent: off.
    */
   databaseTls?: { addresses: readonly string[] };
+  /** How often Docker probes each service's health; absent: the kit's timings. */
+  healthcheckIntervalMs?: number;
 }
 
 /** The facts of one instance a service's compose body may depend on. */

@@ -39,6 +39,28 @@ export function healthcheck(test: string[], timing: Omit<Healthcheck, 'test'>): 
   return { test, ...timing };
 }
 
+/**
+ * The kit's healthcheck probed every `intervalMs` (agent config `healthcheckIntervalMs`): the
+ * retries scale with it, so a service still has the kit's time before it counts as unhealthy.
+ * Docker 20.10 has no `start_interval`: the interval alone sets how soon a new container can
+ * turn healthy, and each level of `depends_on: service_healthy` waits for it.
+ */
+export function pacedHealthcheck(check: Healthcheck, intervalMs: number | undefined): Healthcheck {
+  if (intervalMs === undefined) return check;
+  const kitMs = seconds(check.interval) * 1000;
+  return {
+    ...check,
+    interval: `${intervalMs / 1000}s`,
+    retries: Math.max(1, Math.ceil((check.retries * kitMs) / intervalMs)),
+  };
+}
+
+function seconds(duration: string): number {
+  const match = /^(\d+)s$/.exec(duration);
+  if (!match) throw new Error(`A kit healthcheck interval in whole seconds, not ${duration}`);
+  return Number(match[1]);
+}
+
 /** Compose interpolates `$` everywhere in the file; a literal value must escape it. */
 export function literal(text: string): string {
   return text.replaceAll('$', '$$$$');
