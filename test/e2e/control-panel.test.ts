@@ -9,6 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { SCREENSHOT_DIR } from '../rig/browser';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { ensureStandinImages } from '../rig/images';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from '../integration/rig-agent';
 import { checkScreen, startStack, type Stack } from './support';
 
 const ADMIN_PASSWORD = 'e2e-admin-password-1';
@@ -86,6 +87,7 @@ beforeAll(async () => {
         // This machine is shared by parallel test runs (load often far above 2 per core): the
         // thresholds are the agent's to test; here they must not refuse the one creation.
         resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+        healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
       },
       null,
       2,

@@ -13,6 +13,7 @@ import type { ProjectView } from '@contract/api';
 import { SCREENSHOT_DIR } from '../rig/browser';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { ensureStandinImages } from '../rig/images';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from '../integration/rig-agent';
 import { accessibilityProblems, shoot, startStack, type Stack } from './support';
 
 const AGENT_PASSWORD = 'e2e-admin-password-1';
@@ -51,6 +52,7 @@ beforeAll(async () => {
       images: standins.images,
       autoRepair: false,
       resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+      healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
     }),
   );
   stack = await startStack();

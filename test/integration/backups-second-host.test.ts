@@ -26,6 +26,7 @@ import { checksumTree } from '../../remote-agent/src/backups/file-tree';
 import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { build, BUNDLE, CLI, waitFor } from './core-helpers';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
 import {
   canSignIn,
   docker,
@@ -109,6 +110,7 @@ beforeAll(async () => {
     autoRepair: false,
     // A shared, busy machine: the thresholds are the agent's to test, not this file's.
     resources: { minFreeMemoryMb: 256, minFreeDiskMb: 256, maxLoadPerCore: 1000 },
+    healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
   });
   const home = mkdtempSync(path.join(tmpdir(), 'ub-second-host-'));
   const bundle = path.join(home, 'agent.cjs');

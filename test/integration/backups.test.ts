@@ -34,6 +34,7 @@ import type { DumpImportProgress } from '../../electron/src/contract/backups';
 import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { MemoryRegistry, freePorts, newInstance } from './lifecycle-helpers';
+import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
 
 const run = (file: string, args: string[], timeoutMs = 300_000) =>
   new Promise<string>((resolve, reject) =>
@@ -126,6 +127,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
         exposure: 'private',
         secrets: projectSecrets,
         imageOverrides: images,
+        healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
       }),
     );
     registry.add(newInstance(id, ports));
