@@ -12,7 +12,7 @@ import type {
   BackupStatus,
   BackupSummary,
 } from '@protocol/backups';
-import type { AgentEvent, Instance } from '@protocol/types';
+import type { AgentEvent, Instance, SettingValue } from '@protocol/types';
 import type { BackupDownloadPart, ProjectBackupSummary } from '@protocol/backup-transfer';
 import type { Compose } from '../docker/compose';
 import type { InstanceLocks } from '../instances/state';
@@ -46,6 +46,11 @@ import type { OperationJournal, OperationRecord } from '../operations/journal';
 import type { RecoveryResult } from '../operations/recovery';
 import { removeResticContainers } from '../operations/restic-containers';
 import { ScheduleStore, type StoredSchedule } from './schedule-store';
+import {
+  cloneSettingsChanges,
+  restoreSettingsChanges,
+  type SettingChanges,
+} from './settings-restore';
 
 export interface BackupServiceDeps {
   dataDir: string;
@@ -70,6 +75,11 @@ export interface BackupServiceDeps {
    * project "needs attention" until a later one passes, whatever its health says.
    */
   setBackupStatus?(instanceId: string, status: BackupStatus): Promise<void>;
+  /**
+   * Applies settings through the same path a person's change takes (validation, rendering, the
+   * smallest restart), after a restore or clone released the project's lock.
+   */
+  applySettings?(instanceId: string, changes: SettingChanges): Promise<void>;
 }
 
 interface Job extends QueuedJob {
@@ -234,11 +244,22 @@ export class BackupService {
     checkOperation(instance, 'restore');
     return this.enqueue(instanceId, 'restore', async (job) => {
       const lease = this.deps.locks.acquire(instanceId, 'restore');
+      let restored: { safetyBackupId: string; settings?: Record<string, SettingValue> };
       try {
-        return await this.restoreNow(job, instanceId, backupId, options.destination);
+        restored = await this.restoreNow(job, instanceId, backupId, options.destination);
       } finally {
         lease.release();
       }
+      // Settings as they were in the backup; secrets stay the current ones (settings-restore.ts).
+      if (restored.settings) {
+        await this.applySettings(
+          job,
+          instanceId,
+          restoreSettingsChanges(restored.settings, this.mustGet(instanceId).settings ?? {}),
+        );
+      }
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { safetyBackupId: restored.safetyBackupId };
     });
   }
 
@@ -365,9 +386,9 @@ export class BackupService {
     const target = this.mustGet(targetInstanceId);
     checkOperation(target, 'restore');
     const lease = this.deps.locks.acquire(targetInstanceId, 'restore');
+    let verified: VerifiedBackup;
     try {
-      const verified = await readBack();
-      const backupId = verified.manifest.id;
+      verified = await readBack();
       const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
       const compose = await this.deps.compose();
       const db = await this.dbTarget(target);
@@ -381,11 +402,30 @@ export class BackupService {
         this.progress(job, { phase: 'starting', message: 'Starting the project' });
         await startAll(compose, project);
       }
-      this.progress(job, { phase: 'done', backupId, percent: 100 });
-      return { instanceId: target.id, backupId };
     } finally {
       lease.release();
     }
+    // The source's settings but the target's deployment ones and its own secrets.
+    if (verified.settings) {
+      await this.applySettings(
+        job,
+        target.id,
+        cloneSettingsChanges(verified.settings, this.mustGet(target.id).settings ?? {}),
+      );
+    }
+    const backupId = verified.manifest.id;
+    this.progress(job, { phase: 'done', backupId, percent: 100 });
+    return { instanceId: target.id, backupId };
+  }
+
+  private async applySettings(
+    job: Job,
+    instanceId: string,
+    changes: SettingChanges,
+  ): Promise<void> {
+    if (!this.deps.applySettings || Object.keys(changes).length === 0) return;
+    this.progress(job, { phase: 'starting', message: "Applying the backup's settings" });
+    await this.deps.applySettings(instanceId, changes);
   }
 
   /**
@@ -501,7 +541,7 @@ export class BackupService {
     instanceId: string,
     backupId: string,
     destinationId: string | undefined,
-  ): Promise<{ safetyBackupId: string }> {
+  ): Promise<{ safetyBackupId: string; settings?: Record<string, SettingValue> }> {
     const entry = await this.mustGetEntry(instanceId, backupId);
     const staging = this.stagingDir(job.id);
     const safetyStaging = this.stagingDir(`${job.id}-safety`);
@@ -556,8 +596,10 @@ export class BackupService {
       await op?.enter('start');
       this.progress(job, { phase: 'starting', message: 'Starting the project again' });
       await startAll(compose, project);
-      this.progress(job, { phase: 'done', backupId, percent: 100 });
-      return { safetyBackupId: safety.manifest.id };
+      return {
+        safetyBackupId: safety.manifest.id,
+        ...(verified.settings ? { settings: verified.settings } : {}),
+      };
     } finally {
       await op?.end();
       await fs.rm(staging, { recursive: true, force: true });
