@@ -425,7 +425,18 @@ export class BackupService {
   ): Promise<void> {
     if (!this.deps.applySettings || Object.keys(changes).length === 0) return;
     this.progress(job, { phase: 'starting', message: "Applying the backup's settings" });
-    await this.deps.applySettings(instanceId, changes);
+    try {
+      await this.deps.applySettings(instanceId, changes);
+    } catch (error) {
+      // The apply rolled its own change back; the data and files stay restored: say both.
+      const coded = asCodedError(error);
+      throw new CodedError(
+        coded?.code ?? ErrorCode.INTERNAL,
+        "The data and files were restored, but the backup's settings could not be applied " +
+          `(the project keeps its settings from before): ${coded?.message ?? String(error)}`,
+        { ...coded?.data, dataRestored: true },
+      );
+    }
   }
 
   /**

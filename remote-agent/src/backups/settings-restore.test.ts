@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AgentError } from '@common/coded-error';
 import type { BackupManifest } from '@protocol/backups';
+import { ErrorCode } from '@protocol/error-codes';
 import type { Instance, SettingValue } from '@protocol/types';
 import { InstanceLocks } from '../instances/state';
 import { runBackup } from './backup-job';
@@ -158,6 +160,28 @@ describe('restores and clones apply the backup’s settings', () => {
     expect(applied).toEqual([
       { id: 'src', changes: restoreSettingsChanges(SOURCE, {}), busy: false },
     ]);
+  });
+
+  it('says the data is restored when the settings cannot be applied', async () => {
+    const service2 = new BackupService({
+      dataDir,
+      images: {},
+      agentVersion: 'test',
+      getInstance: (id) => instances[id],
+      instanceDir: (id) => path.join(dataDir, 'instances', id),
+      postgresPassword: async () => 'pw',
+      compose: async () => ({ version: '2', run: async () => '' }),
+      locks,
+      emit: () => {},
+      now: () => new Date('2026-12-02T08:00:00Z'),
+      applySettings: async () => {
+        throw new AgentError(ErrorCode.APPLY_FAILED, 'auth did not come up.');
+      },
+    });
+    await service2.index.put({ manifest: manifest('b1', 'src'), added: { local: 1 } });
+    const error = await service2.clone('src', 'b1', 'dst').done.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.APPLY_FAILED, data: { dataRestored: true } });
+    expect((error as Error).message).toMatch(/data and files were restored.*auth did not come up/);
   });
 
   it('applies nothing for a backup older than settings in backups', async () => {
