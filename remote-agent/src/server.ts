@@ -339,6 +339,21 @@ async function assemble(
     ...options.health,
   });
 
+  const settingsService = createSettingsService({
+    registry,
+    files,
+    docker,
+    locks,
+    stack,
+    emit: (event) => bus.emit(event),
+    see: (caller, id) => instances.get(caller, id),
+    redact: (value) => logger.redactor.addSecret(value),
+    healthTimeoutMs: options.healthTimeoutMs,
+    checkDisk: disk.check('apply'),
+    releaseDiskReserve: () => disk.reserve.release(),
+    now,
+    journal,
+  });
   const backups = new BackupService({
     dataDir,
     images: config.images,
@@ -355,6 +370,7 @@ async function assemble(
     redact: (secret) => logger.redactor.addSecret(secret),
     journal,
     setBackupStatus: async (id, backupStatus) => void (await registry.update(id, { backupStatus })),
+    applySettings: (id, changes) => settingsService.applyAsAgent(id, changes),
   });
   // The repository password must never reach the log, even inside a restic error line.
   logger.redactor.addSecret(await backups.password.read());
@@ -468,21 +484,7 @@ async function assemble(
     now,
     domains: domains.service,
     databaseAccess: domains.database,
-    settings: createSettingsService({
-      registry,
-      files,
-      docker,
-      locks,
-      stack,
-      emit: (event) => bus.emit(event),
-      see: (caller, id) => instances.get(caller, id),
-      redact: (value) => logger.redactor.addSecret(value),
-      healthTimeoutMs: options.healthTimeoutMs,
-      checkDisk: disk.check('apply'),
-      releaseDiskReserve: () => disk.reserve.release(),
-      now,
-      journal,
-    }),
+    settings: settingsService,
     capacity,
     alerts,
     backups,

@@ -35,6 +35,8 @@ import { ensureResticStandin, ensureStandinImages } from '../rig/images';
 import { startHost, type VpsHost } from '../rig/hosts';
 import { MemoryRegistry, freePorts, newInstance } from './lifecycle-helpers';
 import { RIG_HEALTHCHECK_INTERVAL_MS } from './rig-agent';
+import { InstanceFiles } from '../../remote-agent/src/instances/files';
+import { createSettingsService } from '../../remote-agent/src/settings/wiring';
 
 const run = (file: string, args: string[], timeoutMs = 300_000) =>
   new Promise<string>((resolve, reject) =>
@@ -118,11 +120,13 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     };
     const projectSecrets = generateCredentials();
     secretsOf.set(id, projectSecrets);
+    const entry = newInstance(id, ports);
     await writeStackFiles(
       instanceDir(id),
       renderStack({
         instanceId: id,
-        name: `backups ${id}`,
+        // the registry entry's name: the settings apply path renders the same files again
+        name: entry.name,
         ports,
         exposure: 'private',
         secrets: projectSecrets,
@@ -130,7 +134,9 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
         healthcheckIntervalMs: RIG_HEALTHCHECK_INTERVAL_MS,
       }),
     );
-    registry.add(newInstance(id, ports));
+    // the 0600 secrets file the agent keeps beside the stack (backed up, never copied to a clone)
+    await new InstanceFiles(dataDir).writeSecrets(id, projectSecrets);
+    registry.add(entry);
     projects.push(`ub_${id}`);
     lifecycle.enqueueCreate(id);
     await registry.waitFor(
@@ -205,6 +211,26 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     });
 
     instance = await createProject('bk');
+    // Settings as the registry stores them, before the backup: the clone takes SMTP from the
+    // source but keeps its own site URL (backups/settings-restore.ts).
+    await registry.update(instance.id, {
+      settings: { 'smtp.host': 'smtp.rig.example', 'auth.siteUrl': 'https://dev.rig.example' },
+    });
+    instance = registry.get(instance.id)!;
+    const settings = createSettingsService({
+      registry,
+      files: new InstanceFiles(dataDir),
+      docker: host,
+      locks,
+      stack: { images, externalHost: undefined },
+      emit: (e) => registry.emit(e),
+      see: () => {
+        throw new Error('the backup jobs apply settings as the agent, never for a caller');
+      },
+      redact: () => {},
+      healthTimeoutMs: 240_000,
+      now: () => new Date(),
+    });
 
     backups = new BackupService({
       dataDir,
@@ -221,6 +247,7 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       now: () => new Date(),
       setBackupStatus: async (id, backupStatus) =>
         void (await registry.update(id, { backupStatus })),
+      applySettings: (id, changes) => settings.applyAsAgent(id, changes),
     });
 
     sftpHost = await startHost();
@@ -534,6 +561,33 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
     };
     expect(await login(secretsOf.get(copy.id)!.postgresPassword)).toBe('1');
     expect(await login(secretsOf.get(instance.id)!.postgresPassword)).toBe('refused');
+    // settings: the backup held them (and the secrets file) with checksums; the clone got the
+    // source's SMTP host through the apply path (auth recreated with it), kept its own site URL
+    // and its own secrets
+    const entry = (await backups.index.list(instance.id)).find((e) => e.manifest.id === backupId);
+    expect(entry?.manifest.settings?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(entry?.manifest.secrets?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(registry.get(copy.id)?.settings).toEqual({ 'smtp.host': 'smtp.rig.example' });
+    const authEnv = await run('docker', [
+      'inspect',
+      '--format',
+      '{{range .Config.Env}}{{println .}}{{end}}',
+      (
+        await run('docker', [
+          'ps',
+          '-q',
+          '--filter',
+          `label=com.docker.compose.project=${copy.project}`,
+          '--filter',
+          'label=com.docker.compose.service=auth',
+        ])
+      ).trim(),
+    ]);
+    expect(authEnv).toContain('GOTRUE_SMTP_HOST=smtp.rig.example');
+    expect(authEnv).not.toContain('dev.rig.example');
+    const copySecrets = await new InstanceFiles(dataDir).readSecrets(copy.id);
+    expect(copySecrets.jwtSecret).toBe(secretsOf.get(copy.id)!.jwtSecret);
+    expect(copySecrets.postgresPassword).toBe(secretsOf.get(copy.id)!.postgresPassword);
     const states = (
       await run('docker', [
         'ps',
@@ -547,8 +601,14 @@ describe('backups and in-place restore on the rig (restic, Postgres, sshd)', () 
       .split('\n')
       .filter(Boolean);
     expect(states.every((st) => st === 'running')).toBe(true);
+    const ofClone = progress.filter((p) => p.job === 'clone' && p.instanceId === copy.id);
+    const applying = ofClone.find((p) => p.message === "Applying the backup's settings");
+    const settingsMs = applying
+      ? Date.parse(ofClone.at(-1)!.at) - Date.parse(applying.at)
+      : Number.NaN;
     console.log(
-      `[backups] clone into a new project on the same host (read-back + apply): ${ms} ms`,
+      `[backups] clone into a new project on the same host (read-back + apply): ${ms} ms, ` +
+        `of which applying the source's settings (auth recreated): ${settingsMs} ms`,
     );
   });
 

@@ -20,12 +20,23 @@ import {
 import type { Destination, ResticTarget } from './destinations';
 import { DumpAnalyzer } from './dump-analyzer';
 import { checksumTree } from './file-tree';
+import { SECRETS_FILE } from '../instances/files';
 import type { Restic, ResticRun } from './restic';
 
 /** Folders of a project's own directory that a backup holds besides the database. */
 export const PROJECT_FOLDERS = ['volumes/storage', 'volumes/functions'] as const;
 export const DB_FILE = '/db.sql';
 export const META_IN_SNAPSHOT = '/data/meta';
+/** In the snapshot's `meta/`: the project's settings record as stored, and its secrets file. */
+export const SETTINGS_FILE = 'settings.json';
+export const SECRETS_COPY = 'secrets.json';
+
+export function sha256Of(data: string | Buffer): { bytes: number; sha256: string } {
+  return {
+    bytes: Buffer.byteLength(data),
+    sha256: createHash('sha256').update(data).digest('hex'),
+  };
+}
 
 export interface BackupJobDeps {
   restic: Restic;
@@ -152,6 +163,15 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
   ).flat();
   const meta = path.join(deps.workDir, `meta-${id}`);
   await fs.mkdir(meta, { recursive: true, mode: 0o700 });
+  // Settings and secrets as stored: the secrets file is copied byte for byte (a project without
+  // one, e.g. in a test, simply has none in its backup).
+  const settingsText = JSON.stringify(instance.settings ?? {});
+  const secretsBytes = await fs
+    .readFile(path.join(input.projectDir, SECRETS_FILE))
+    .catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
   const manifest: BackupManifest = {
     format: 1,
     id,
@@ -175,11 +195,16 @@ export async function runBackup(deps: BackupJobDeps, input: BackupJobInput): Pro
     snapshots: Object.fromEntries(
       Object.entries(dbSnapshots).map(([dest, db]) => [dest, { db, files: '' }]),
     ),
+    ...(instance.release ? { stackRelease: instance.release } : {}),
+    settings: sha256Of(settingsText),
+    ...(secretsBytes ? { secrets: sha256Of(secretsBytes) } : {}),
   };
   try {
     await writeFileAtomic(path.join(meta, 'roles.sql'), roles);
     await writeFileAtomic(path.join(meta, 'manifest.json'), JSON.stringify(manifest));
     await writeFileAtomic(path.join(meta, 'instance.json'), JSON.stringify(instance));
+    await writeFileAtomic(path.join(meta, SETTINGS_FILE), settingsText);
+    if (secretsBytes) await writeFileAtomic(path.join(meta, SECRETS_COPY), secretsBytes, 0o600);
     const mounts = [
       ...PROJECT_FOLDERS.map((f) => ({
         host: path.join(input.projectDir, f),

@@ -9,7 +9,8 @@ import { DATABASE, SERVICE_DATABASE, psql, type DbTarget } from './database';
 import type { ResticTarget } from './destinations';
 import { DumpAnalyzer } from './dump-analyzer';
 import { checksumTree, treeDifference } from './file-tree';
-import { DB_FILE, PROJECT_FOLDERS } from './backup-job';
+import { DB_FILE, PROJECT_FOLDERS, SECRETS_COPY, SETTINGS_FILE, sha256Of } from './backup-job';
+import type { SettingValue } from '@protocol/types';
 import type { Restic } from './restic';
 
 export interface RestoreDeps {
@@ -25,6 +26,8 @@ export interface VerifiedBackup {
   /** Holds `data/storage`, `data/functions`, `data/meta` as restic restored them. */
   staging: string;
   roles: string;
+  /** The project's settings record as it was (absent: a backup older than settings in backups). */
+  settings?: Record<string, SettingValue>;
 }
 
 /**
@@ -84,7 +87,39 @@ export async function readBackBackup(
     );
   }
   const roles = await fs.readFile(path.join(restored, 'meta', 'roles.sql'), 'utf8');
-  return { manifest, target, dbSnapshot: snaps.db, staging, roles };
+  const settingsText = manifest.settings
+    ? await checkedMeta(restored, SETTINGS_FILE, manifest.settings)
+    : undefined;
+  // The secrets copy is checked like every other byte, but nothing puts it back: a restored or
+  // cloned project keeps the secrets it has (see settings-restore.ts).
+  if (manifest.secrets) await checkedMeta(restored, SECRETS_COPY, manifest.secrets);
+  return {
+    manifest,
+    target,
+    dbSnapshot: snaps.db,
+    staging,
+    roles,
+    ...(settingsText !== undefined
+      ? { settings: JSON.parse(settingsText) as Record<string, SettingValue> }
+      : {}),
+  };
+}
+
+async function checkedMeta(
+  restored: string,
+  name: string,
+  expected: { bytes: number; sha256: string },
+): Promise<string> {
+  const data = await fs.readFile(path.join(restored, 'meta', name)).catch(() => undefined);
+  const actual = data ? sha256Of(data) : undefined;
+  if (!data || actual?.sha256 !== expected.sha256 || actual.bytes !== expected.bytes) {
+    throw new CodedError(
+      ErrorCode.BACKUP_REPOSITORY_DAMAGED,
+      `The project's ${name} read back from the repository does not match the backup. ` +
+        'Nothing was changed on the project.',
+    );
+  }
+  return data.toString('utf8');
 }
 
 export interface ApplyInput {

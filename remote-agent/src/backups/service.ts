@@ -13,7 +13,7 @@ import type {
   BackupStatus,
   BackupSummary,
 } from '@protocol/backups';
-import type { AgentEvent, Instance } from '@protocol/types';
+import type { AgentEvent, Instance, SettingValue } from '@protocol/types';
 import type { BackupDownloadPart, ProjectBackupSummary } from '@protocol/backup-transfer';
 import type { Compose } from '../docker/compose';
 import type { InstanceLocks } from '../instances/state';
@@ -47,6 +47,11 @@ import type { OperationJournal, OperationRecord } from '../operations/journal';
 import type { RecoveryResult } from '../operations/recovery';
 import { removeResticContainers } from '../operations/restic-containers';
 import { ScheduleStore, type StoredSchedule } from './schedule-store';
+import {
+  cloneSettingsChanges,
+  restoreSettingsChanges,
+  type SettingChanges,
+} from './settings-restore';
 
 export interface BackupServiceDeps {
   dataDir: string;
@@ -73,6 +78,11 @@ export interface BackupServiceDeps {
    * project "needs attention" until a later one passes, whatever its health says.
    */
   setBackupStatus?(instanceId: string, status: BackupStatus): Promise<void>;
+  /**
+   * Applies settings through the same path a person's change takes (validation, rendering, the
+   * smallest restart), after a restore or clone released the project's lock.
+   */
+  applySettings?(instanceId: string, changes: SettingChanges): Promise<void>;
 }
 
 interface Job extends QueuedJob {
@@ -237,11 +247,22 @@ export class BackupService {
     checkOperation(instance, 'restore');
     return this.enqueue(instanceId, 'restore', async (job) => {
       const lease = this.deps.locks.acquire(instanceId, 'restore');
+      let restored: { safetyBackupId: string; settings?: Record<string, SettingValue> };
       try {
-        return await this.restoreNow(job, instanceId, backupId, options.destination);
+        restored = await this.restoreNow(job, instanceId, backupId, options.destination);
       } finally {
         lease.release();
       }
+      // Settings as they were in the backup; secrets stay the current ones (settings-restore.ts).
+      if (restored.settings) {
+        await this.applySettings(
+          job,
+          instanceId,
+          restoreSettingsChanges(restored.settings, this.mustGet(instanceId).settings ?? {}),
+        );
+      }
+      this.progress(job, { phase: 'done', backupId, percent: 100 });
+      return { safetyBackupId: restored.safetyBackupId };
     });
   }
 
@@ -373,9 +394,10 @@ export class BackupService {
     // Journaled like the in-place restore (no safety backup: the target's own data is what a
     // clone replaces): a restart after a kill starts the project again and says what happened.
     const op = await this.deps.journal?.begin('restore', target, 'read-back', { clone: true });
+    let verified: VerifiedBackup;
     try {
       await op?.enter('read-back');
-      const verified = await readBack();
+      verified = await readBack();
       const backupId = verified.manifest.id;
       const project = { name: target.project, dir: this.deps.instanceDir(target.id) };
       const compose = await this.deps.compose();
@@ -392,11 +414,41 @@ export class BackupService {
         this.progress(job, { phase: 'starting', message: 'Starting the project' });
         await startAll(compose, project);
       }
-      this.progress(job, { phase: 'done', backupId, percent: 100 });
-      return { instanceId: target.id, backupId };
     } finally {
       await op?.end();
       lease.release();
+    }
+    // The source's settings but the target's deployment ones and its own secrets.
+    if (verified.settings) {
+      await this.applySettings(
+        job,
+        target.id,
+        cloneSettingsChanges(verified.settings, this.mustGet(target.id).settings ?? {}),
+      );
+    }
+    const backupId = verified.manifest.id;
+    this.progress(job, { phase: 'done', backupId, percent: 100 });
+    return { instanceId: target.id, backupId };
+  }
+
+  private async applySettings(
+    job: Job,
+    instanceId: string,
+    changes: SettingChanges,
+  ): Promise<void> {
+    if (!this.deps.applySettings || Object.keys(changes).length === 0) return;
+    this.progress(job, { phase: 'starting', message: "Applying the backup's settings" });
+    try {
+      await this.deps.applySettings(instanceId, changes);
+    } catch (error) {
+      // The apply rolled its own change back; the data and files stay restored: say both.
+      const coded = asCodedError(error);
+      throw new CodedError(
+        coded?.code ?? ErrorCode.INTERNAL,
+        "The data and files were restored, but the backup's settings could not be applied " +
+          `(the project keeps its settings from before): ${coded?.message ?? String(error)}`,
+        { ...coded?.data, dataRestored: true },
+      );
     }
   }
 
@@ -513,7 +565,7 @@ export class BackupService {
     instanceId: string,
     backupId: string,
     destinationId: string | undefined,
-  ): Promise<{ safetyBackupId: string }> {
+  ): Promise<{ safetyBackupId: string; settings?: Record<string, SettingValue> }> {
     const entry = await this.mustGetEntry(instanceId, backupId);
     await this.deps.checkRestoreDisk?.(backupBytes(entry.manifest));
     const staging = this.stagingDir(job.id);
@@ -569,8 +621,10 @@ export class BackupService {
       await op?.enter('start');
       this.progress(job, { phase: 'starting', message: 'Starting the project again' });
       await startAll(compose, project);
-      this.progress(job, { phase: 'done', backupId, percent: 100 });
-      return { safetyBackupId: safety.manifest.id };
+      return {
+        safetyBackupId: safety.manifest.id,
+        ...(verified.settings ? { settings: verified.settings } : {}),
+      };
     } finally {
       await op?.end();
       await fs.rm(staging, { recursive: true, force: true });

@@ -49,6 +49,14 @@ export interface BackupManifest {
   files: { count: number; bytes: number; durationMs: number; entries: BackupFile[] };
   /** Destination id → restic snapshot ids of this backup there. */
   snapshots: Record<string, { db: string; files: string }>;
+  /** The stack release the project ran (`Instance.release`). Absent in older backups. */
+  stackRelease?: string;
+  /**
+   * The project's settings record as stored (`meta/settings.json`) and its secrets file
+   * (`meta/secrets.json`) in the files snapshot (restic encrypts both). Absent in older backups.
+   */
+  settings?: { bytes: number; sha256: string };
+  secrets?: { bytes: number; sha256: string };
 }
 
 /** A row of `backups.list`. */

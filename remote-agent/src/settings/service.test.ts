@@ -104,6 +104,25 @@ describe('the settings service', () => {
     expect(t.facts().instance.settings).toBeUndefined();
   });
 
+  it('applies a restore’s settings as the agent: same checks and storage, no caller', async () => {
+    const t = setup();
+    await t.service.applyAsAgent('abc123def', {
+      'smtp.host': 'smtp.example.com',
+      'smtp.port': 587,
+    });
+    expect(t.facts().instance.settings).toEqual({
+      'smtp.host': 'smtp.example.com',
+      'smtp.port': 587,
+    });
+    expect(t.applied.map((c) => [c.dryRun, [...c.keys].sort()])).toEqual([
+      [false, ['smtp.host', 'smtp.port']],
+    ]);
+    await expect(t.service.applyAsAgent('abc123def', { 'smtp.port': 'abc' })).rejects.toMatchObject(
+      { code: ErrorCode.INVALID_SETTINGS },
+    );
+    expect(t.applied).toHaveLength(1);
+  });
+
   it('hides projects the caller may not see', async () => {
     const t = setup();
     await expect(t.service.get(stranger, 'abc123def')).rejects.toMatchObject({

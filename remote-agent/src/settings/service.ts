@@ -55,6 +55,32 @@ export class SettingsService {
     dryRun: boolean,
   ): Promise<SettingsResult> {
     this.deps.see(caller, id);
+    const result = await this.change(id, changes, dryRun);
+    return {
+      plan: result.plan,
+      dryRun,
+      settings: dryRun
+        ? await this.get(caller, id)
+        : view(result.instance, await this.deps.readSecrets(id)),
+    };
+  }
+
+  /**
+   * The agent's own change (a restore or a clone putting a backup's settings on a project): the
+   * same checks, storage and apply as `set`, without a caller (the job's own caller was checked).
+   */
+  async applyAsAgent(
+    id: string,
+    changes: Readonly<Record<string, RawSettingValue>>,
+  ): Promise<void> {
+    await this.change(id, changes, false);
+  }
+
+  private async change(
+    id: string,
+    changes: Readonly<Record<string, RawSettingValue>>,
+    dryRun: boolean,
+  ): Promise<StackChangeResult> {
     const parsed = Object.entries(changes).map(([key, raw]) => ({
       key,
       value: parseSetting(key, raw),
@@ -86,13 +112,7 @@ export class SettingsService {
         return withSettings(facts, values, secretValues);
       },
     });
-    return {
-      plan: result.plan,
-      dryRun,
-      settings: dryRun
-        ? await this.get(caller, id)
-        : view(result.instance, await this.deps.readSecrets(id)),
-    };
+    return result;
   }
 
   async rotate(

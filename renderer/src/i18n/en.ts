@@ -1143,10 +1143,11 @@ export const en = {
     seconds: '{{s}} s',
     restore: 'Restore…',
     restoreWarning:
-      'Restoring replaces the data and files of "{{name}}". A safety backup of what is there now is taken first. Type the project name to confirm.',
+      'Restoring replaces the data, files and settings of "{{name}}". A safety backup of what is there now is taken first. Its secrets (API keys, JWT secret, passwords) stay the current ones, so clients keep working. Type the project name to confirm.',
     typeName: 'Project name, to confirm',
     restoreHere: 'Restore over this project',
-    cloneHint: 'Or restore into a new project (a clone) with this name:',
+    cloneHint:
+      'Or restore into a new project (a clone) with this name. It gets the data, files and settings, but keeps its own secrets, site URL and redirect URLs; set SMTP and login-provider passwords on it again:',
     cloneName: 'Name of the new project',
     clone: 'Restore into a new project',
     phase: {

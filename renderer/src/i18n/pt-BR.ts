@@ -1154,10 +1154,11 @@ export const ptBR: Catalogue = {
     seconds: '{{s}} s',
     restore: 'Restaurar…',
     restoreWarning:
-      'A restauração substitui os dados e arquivos de "{{name}}". Antes, é feito um backup de segurança do estado atual. Digite o nome do projeto para confirmar.',
+      'A restauração substitui os dados, arquivos e configurações de "{{name}}". Antes, é feito um backup de segurança do estado atual. Os segredos (chaves de API, segredo JWT, senhas) continuam os atuais, então os clientes seguem funcionando. Digite o nome do projeto para confirmar.',
     typeName: 'Nome do projeto, para confirmar',
     restoreHere: 'Restaurar sobre este projeto',
-    cloneHint: 'Ou restaure em um projeto novo (um clone) com este nome:',
+    cloneHint:
+      'Ou restaure em um projeto novo (um clone) com este nome. Ele recebe os dados, arquivos e configurações, mas mantém os próprios segredos, URL do site e URLs de redirecionamento; informe de novo nele as senhas de SMTP e dos provedores de login:',
     cloneName: 'Nome do projeto novo',
     clone: 'Restaurar em um projeto novo',
     phase: {

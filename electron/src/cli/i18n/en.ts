@@ -388,7 +388,7 @@ export const en = {
     created: 'Backup {{id}} of {{name}} is done.',
     none: 'No backups yet.',
     confirmNeeded:
-      'Restoring replaces the data of "{{name}}". Type its name to confirm: --confirm "{{name}}" (or restore into a new project with --into <name>).',
+      'Restoring replaces the data, files and settings of "{{name}}"; its secrets (API keys, JWT secret, passwords) stay the current ones. Type its name to confirm: --confirm "{{name}}" (or restore into a new project with --into <name>: it keeps its own secrets, site URL and redirect URLs).',
     restored:
       '{{name}} is restored from {{id}}. What was there before is in safety backup {{safety}}.',
     cloned: 'The new project {{name}} holds backup {{id}}.',

@@ -386,7 +386,7 @@ export const ptBR: Catalogue = {
     created: 'O backup {{id}} de {{name}} está pronto.',
     none: 'Nenhum backup ainda.',
     confirmNeeded:
-      'A restauração substitui os dados de "{{name}}". Digite o nome para confirmar: --confirm "{{name}}" (ou restaure em um projeto novo com --into <nome>).',
+      'A restauração substitui os dados, arquivos e configurações de "{{name}}"; os segredos (chaves de API, segredo JWT, senhas) continuam os atuais. Digite o nome para confirmar: --confirm "{{name}}" (ou restaure em um projeto novo com --into <nome>: ele mantém os próprios segredos, URL do site e URLs de redirecionamento).',
     restored:
       '{{name}} foi restaurado a partir de {{id}}. O que havia antes está no backup de segurança {{safety}}.',
     cloned: 'O projeto novo {{name}} tem os dados do backup {{id}}.',
