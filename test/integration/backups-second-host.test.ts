@@ -155,9 +155,12 @@ afterAll(async () => {
   for (const id of serverIds) {
     for (const kind of kinds) await secrets.delete(id, kind).catch(() => undefined);
   }
+  // The second server's agent goes first: alive, it would start a project whose containers
+  // vanish, and compose would make its network again after the clean-up below (a failed run
+  // left two such networks, and the next file's subnet overlapped them).
+  await second?.stop();
   // The projects straight from the engine: the first server's agent is gone by design.
   for (const project of projects) await removeProjectFromEngine(project);
-  await second?.stop();
   await first?.stop();
   if (first) await rm(first.tempDir, { recursive: true, force: true });
   await sftp?.stop();
@@ -273,10 +276,16 @@ describe('clone onto a second server after the first is gone', () => {
     expect(job.error, JSON.stringify(job.error)).toBeUndefined();
     expect(job.events.at(-1)?.phase).toBe('done');
     const ms = Date.now() - t1;
-    const clone = (await desktop.listProjects(b.serverId)).find(
-      (p) => p.id === started.project.id,
-    )!;
-    expect(clone.status).toBe('running');
+    // The job ends once the stack is started again (compose up), not once every service is
+    // healthy: the card turns running when Docker's health checks pass.
+    const clone = await waitFor(
+      'the clone to be running',
+      async () =>
+        (await desktop.listProjects(b.serverId)).find(
+          (p) => p.id === started.project.id && p.status === 'running',
+        ),
+      90_000,
+    );
     expect(clone.name).toBe('shop staging');
 
     // the same data
