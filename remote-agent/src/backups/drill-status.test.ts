@@ -11,6 +11,7 @@ import { drillDatabase } from './drill';
 import { readBackBackup } from './restore-job';
 import { runBackup } from './backup-job';
 import { BackupService } from './service';
+import { testManifest } from './test-manifest';
 
 // A drill's outcome is kept on the instance (`backupStatus`), apart from its health: a failed
 // drill keeps the project "needs attention" until a later drill passes. The real service,
@@ -28,20 +29,7 @@ vi.mock('./project-stack', () => ({
   startAll: vi.fn(async () => {}),
 }));
 
-const manifest: BackupManifest = {
-  format: 1,
-  id: 'b20261202t080000z-abc123',
-  kind: 'manual',
-  instanceId: 'p1',
-  instanceName: 'shop',
-  agentVersion: 'test',
-  startedAt: '2026-12-02T08:00:00.000Z',
-  finishedAt: '2026-12-02T08:00:05.000Z',
-  database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
-  roles: { bytes: 1, sha256: 'y' },
-  files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
-  snapshots: { local: { db: 's1', files: 's2' } },
-};
+const manifest: BackupManifest = testManifest();
 
 let dataDir: string;
 let instance: Instance;

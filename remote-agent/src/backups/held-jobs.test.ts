@@ -10,6 +10,7 @@ import { runBackup } from './backup-job';
 import { stopAllButDb, startAll } from './project-stack';
 import { applyBackup, readBackBackup } from './restore-job';
 import { BackupService } from './service';
+import { testManifest } from './test-manifest';
 
 // The jobs a lock holder (an upgrade) runs: the real service, queue, index and locks; restic,
 // psql and Docker replaced by recorders (the rig's backup tests run them for real).
@@ -26,20 +27,8 @@ vi.mock('./project-stack', () => ({
 }));
 
 const instance = { id: 'p1', name: 'shop', project: 'ub_p1', status: 'running' } as Instance;
-const manifest = (id: string, kind: BackupManifest['kind']): BackupManifest => ({
-  format: 1,
-  id,
-  kind,
-  instanceId: 'p1',
-  instanceName: 'shop',
-  agentVersion: 'test',
-  startedAt: '2026-12-02T08:00:00.000Z',
-  finishedAt: '2026-12-02T08:00:05.000Z',
-  database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
-  roles: { bytes: 1, sha256: 'y' },
-  files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
-  snapshots: { local: { db: 's1', files: 's2' } },
-});
+const manifest = (id: string, kind: BackupManifest['kind']): BackupManifest =>
+  testManifest({ id, kind });
 
 let dataDir: string;
 let locks: InstanceLocks;

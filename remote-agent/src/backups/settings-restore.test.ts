@@ -10,6 +10,7 @@ import { InstanceLocks } from '../instances/state';
 import { runBackup } from './backup-job';
 import { readBackBackup } from './restore-job';
 import { BackupService } from './service';
+import { testManifest } from './test-manifest';
 import { cloneSettingsChanges, restoreSettingsChanges } from './settings-restore';
 
 // Settings in restores and clones: the real service, queue, index and locks; restic, psql and
@@ -81,20 +82,8 @@ const instances: Record<string, Instance> = {
     settings: { 'auth.siteUrl': 'https://staging.shop.example' },
   } as unknown as Instance,
 };
-const manifest = (id: string, instanceId: string): BackupManifest => ({
-  format: 1,
-  id,
-  kind: 'manual',
-  instanceId,
-  instanceName: instanceId,
-  agentVersion: 'test',
-  startedAt: '2026-12-02T08:00:00.000Z',
-  finishedAt: '2026-12-02T08:00:05.000Z',
-  database: { file: 'db.sql', bytes: 10, sha256: 'x', durationMs: 1, tables: [] },
-  roles: { bytes: 1, sha256: 'y' },
-  files: { count: 0, bytes: 0, durationMs: 1, entries: [] },
-  snapshots: { local: { db: 's1', files: 's2' } },
-});
+const manifest = (id: string, instanceId: string): BackupManifest =>
+  testManifest({ id, instanceId, instanceName: instanceId });
 
 describe('restores and clones apply the backup’s settings', () => {
   let dataDir: string;
