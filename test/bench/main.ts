@@ -4,6 +4,8 @@
 // writes it, with the machine and the method, to docs/benchmarks.md.
 //   npm run bench -- [--quick] [--no-renderer] [--out docs/benchmarks.md]
 // --quick: fewer rounds, for checking the harness; it writes the document only with --out.
+// --only connect,roundtrip,logs,...: just those measures (creation, the containers, status and
+// the RSS rows always run), for profiling one row; it too writes the document only with --out.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,7 +51,10 @@ const option = (name: string) => {
   return i === -1 ? undefined : argv[i + 1];
 };
 const quick = flag('quick');
-const outFile = option('out') ?? (quick ? undefined : join(ROOT, 'docs/benchmarks.md'));
+const only = option('only')?.split(',');
+/** Whether a measure runs: every one, unless --only names some. */
+const wanted = (measure: string) => !only || only.includes(measure);
+const outFile = option('out') ?? (quick || only ? undefined : join(ROOT, 'docs/benchmarks.md'));
 
 const INSTANCES = 50;
 const LOG_LINES = 100_000;
@@ -163,32 +168,41 @@ async function main(): Promise<void> {
     await sleep(2000);
     const idleRss = await agentRssBytes(ctx);
 
-    log(`connect: ${plan.connect} rounds`);
-    const connect = await measureConnect(ctx, plan.connect);
+    const head: Row[] = [];
+    if (wanted('connect')) {
+      log(`connect: ${plan.connect} rounds`);
+      head.push(await measureConnect(ctx, plan.connect));
+    }
     // Performance II (issue 21): first cards of 5 servers connected at once. The 4 extra
     // profiles are of the same VPS; they are removed again so no later row counts them.
-    log(`connect of 5 servers at once: ${plan.connectMany} rounds`);
-    let connectMany: Row;
-    try {
-      const profiles = await addProfilesOfSameHost(ctx, 5);
-      connectMany = await measureConnectMany(ctx, profiles, plan.connectMany);
-      for (const id of profiles.slice(1)) await ctx.desktop.removeServer(id);
-      await ctx.desktop.connectServer(ctx.serverId);
-    } catch (err) {
-      log(`connect of 5 failed: ${(err as Error).message}`);
-      connectMany = {
-        metric: 'connect 5 servers at once → every first card',
-        ours: 'n/a',
-        baseline: '—',
-        ratio: '—',
-        target: '≤ 1.0× ssh',
-        met: false,
-        whenMissed: `the measure failed: ${(err as Error).message}`,
-      };
+    if (wanted('connect-many')) {
+      log(`connect of 5 servers at once: ${plan.connectMany} rounds`);
+      let connectMany: Row;
+      try {
+        const profiles = await addProfilesOfSameHost(ctx, 5);
+        connectMany = await measureConnectMany(ctx, profiles, plan.connectMany);
+        for (const id of profiles.slice(1)) await ctx.desktop.removeServer(id);
+        await ctx.desktop.connectServer(ctx.serverId);
+      } catch (err) {
+        log(`connect of 5 failed: ${(err as Error).message}`);
+        connectMany = {
+          metric: 'connect 5 servers at once → every first card',
+          ours: 'n/a',
+          baseline: '—',
+          ratio: '—',
+          target: '≤ 1.0× ssh',
+          met: false,
+          whenMissed: `the measure failed: ${(err as Error).message}`,
+        };
+      }
+      head.push(connectMany);
     }
 
-    log(`round trip: ${plan.pings} pings and echoes`);
-    const roundTrip = await measureRoundTrip(ctx, plan.pings);
+    const roundTrip: Row[] = [];
+    if (wanted('roundtrip')) {
+      log(`round trip: ${plan.pings} pings and echoes`);
+      roundTrip.push(...(await measureRoundTrip(ctx, plan.pings)));
+    }
 
     log(`creation: ${plan.sequential} sequential + ${plan.parallel} parallel dry runs`);
     const creation = await measureCreation(ctx, {
@@ -234,14 +248,19 @@ async function main(): Promise<void> {
     });
     const loadedRss = await agentRssBytes(ctx);
 
-    log(`logs: ${plan.logRuns} runs of ${LOG_LINES.toLocaleString('en')} lines each way`);
-    const logs = await measureLogs(ctx, {
-      instanceId: ids[0] as string,
-      containerId: logContainer,
-      file: logFile,
-      lines: LOG_LINES,
-      runs: plan.logRuns,
-    });
+    const logs: Row[] = [];
+    if (wanted('logs')) {
+      log(`logs: ${plan.logRuns} runs of ${LOG_LINES.toLocaleString('en')} lines each way`);
+      logs.push(
+        ...(await measureLogs(ctx, {
+          instanceId: ids[0] as string,
+          containerId: logContainer,
+          file: logFile,
+          lines: LOG_LINES,
+          runs: plan.logRuns,
+        })),
+      );
+    }
     const rawCat = Number((logs[0]?.baseline ?? '').replace(/[^0-9]/g, ''));
 
     // Performance II (issue 21): a status change reaching the desktop, then 500 projects
@@ -258,87 +277,92 @@ async function main(): Promise<void> {
     });
     // Capacity (issue 16): creations up to 120 registered and the agent's memory there.
     const capacity: Row[] = [];
-    try {
-      log('capacity: dry-run creations up to 120 projects');
-      capacity.push(
-        ...(await measureCreationTo120(ctx, {
-          total: 120,
-          earlyP50Ms: creation.p50Ms,
-          rssBeforeBytes: loadedRss,
-          registeredBefore: INSTANCES,
-        })),
-      );
-    } catch (err) {
-      log(`creation up to 120 failed: ${(err as Error).message}`);
-      capacity.push(failedRow('creation (dry run) at 120 projects', '≤ 100 ms', err));
-    }
+    if (wanted('capacity'))
+      try {
+        log('capacity: dry-run creations up to 120 projects');
+        capacity.push(
+          ...(await measureCreationTo120(ctx, {
+            total: 120,
+            earlyP50Ms: creation.p50Ms,
+            rssBeforeBytes: loadedRss,
+            registeredBefore: INSTANCES,
+          })),
+        );
+      } catch (err) {
+        log(`creation up to 120 failed: ${(err as Error).message}`);
+        capacity.push(failedRow('creation (dry run) at 120 projects', '≤ 100 ms', err));
+      }
 
-    try {
-      log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
-      const survivor = await markRunning(ctx, ids[1] as string, containerIds[1] as string, image);
-      perf2.push(
-        await measureStatusChange(ctx, {
-          instanceId: ids[1] as string,
-          containerId: survivor,
-          rounds: plan.statusChanges,
-        }),
-      );
-    } catch (err) {
-      log(`status change failed: ${(err as Error).message}`);
-      perf2.push(failedRow('status change → desktop', 'p95 ≤ 100 ms', err));
-    }
+    if (wanted('status-change'))
+      try {
+        log(`status change: marking one instance running, then ${plan.statusChanges} kills/starts`);
+        const survivor = await markRunning(ctx, ids[1] as string, containerIds[1] as string, image);
+        perf2.push(
+          await measureStatusChange(ctx, {
+            instanceId: ids[1] as string,
+            containerId: survivor,
+            rounds: plan.statusChanges,
+          }),
+        );
+      } catch (err) {
+        log(`status change failed: ${(err as Error).message}`);
+        perf2.push(failedRow('status change → desktop', 'p95 ≤ 100 ms', err));
+      }
     let extra: ExtraServer[] = [];
-    try {
-      log('500 projects across 3 servers: two more rig VPSs, dry runs to 300 + 100 + 100');
-      extra = await addServers(ctx, 2);
-      await fillTo(ctx, ctx, 300);
-      for (const e of extra) await fillTo(ctx, e, 100);
-      perf2.push(await measureManyServers(ctx, extra, plan.manyServers));
-      await removeServers(extra);
-      extra = [];
-      log('agent RSS with 500 registered');
-      await fillTo(ctx, ctx, 500);
-      await sleep(3000);
-      perf2.push(rss500Row(await agentRssBytes(ctx), 500));
-    } catch (err) {
-      log(`500 projects failed: ${(err as Error).message}`);
-      perf2.push(failedRow('500 projects across 3 servers, listProjects', '≥ 50× faster', err));
-    } finally {
-      await removeServers(extra);
-    }
+    if (wanted('many-servers'))
+      try {
+        log('500 projects across 3 servers: two more rig VPSs, dry runs to 300 + 100 + 100');
+        extra = await addServers(ctx, 2);
+        await fillTo(ctx, ctx, 300);
+        for (const e of extra) await fillTo(ctx, e, 100);
+        perf2.push(await measureManyServers(ctx, extra, plan.manyServers));
+        await removeServers(extra);
+        extra = [];
+        log('agent RSS with 500 registered');
+        await fillTo(ctx, ctx, 500);
+        await sleep(3000);
+        perf2.push(rss500Row(await agentRssBytes(ctx), 500));
+      } catch (err) {
+        log(`500 projects failed: ${(err as Error).message}`);
+        perf2.push(failedRow('500 projects across 3 servers, listProjects', '≥ 50× faster', err));
+      } finally {
+        await removeServers(extra);
+      }
     // Capacity (issue 16): instances.list of 500 on this one server vs ssh + docker ps.
-    try {
-      log('capacity: instances.list of 500 on one server vs ssh + docker ps');
-      capacity.push(
-        ...(await measureList500(ctx, image, {
-          total: 500,
-          rounds: plan.status,
-          newRounds: plan.statusNew,
-        })),
-      );
-    } catch (err) {
-      log(`list of 500 on one server failed: ${(err as Error).message}`);
-      capacity.push(
-        failedRow('status of 500 instances vs ssh multiplexed, one server', '≥ 20× faster', err),
-      );
-    }
+    if (wanted('capacity'))
+      try {
+        log('capacity: instances.list of 500 on one server vs ssh + docker ps');
+        capacity.push(
+          ...(await measureList500(ctx, image, {
+            total: 500,
+            rounds: plan.status,
+            newRounds: plan.statusNew,
+          })),
+        );
+      } catch (err) {
+        log(`list of 500 on one server failed: ${(err as Error).message}`);
+        capacity.push(
+          failedRow('status of 500 instances vs ssh multiplexed, one server', '≥ 20× faster', err),
+        );
+      }
 
     // Backups (issue 17): the agent's backup and restore path vs ssh pg_dump | gzip, and dedup.
     const backupRows: Row[] = [];
-    try {
-      log('backups: a PostgreSQL container, backup/restore vs ssh, deduplication');
-      const b = await measureBackups({
-        host: ctx.host,
-        workDir: join(workDir, 'backups'),
-        rows: quick ? 200_000 : 1_000_000,
-        log,
-      });
-      backupRows.push(...b.rows);
-      ctx.setup.push(b.setup);
-    } catch (err) {
-      log(`backups failed: ${(err as Error).message}`);
-      backupRows.push(failedRow('backup throughput vs ssh pg_dump | gzip', '—', err));
-    }
+    if (wanted('backups'))
+      try {
+        log('backups: a PostgreSQL container, backup/restore vs ssh, deduplication');
+        const b = await measureBackups({
+          host: ctx.host,
+          workDir: join(workDir, 'backups'),
+          rows: quick ? 200_000 : 1_000_000,
+          log,
+        });
+        backupRows.push(...b.rows);
+        ctx.setup.push(b.setup);
+      } catch (err) {
+        log(`backups failed: ${(err as Error).message}`);
+        backupRows.push(failedRow('backup throughput vs ssh pg_dump | gzip', '—', err));
+      }
 
     const rows: Row[] = [
       ...status,
@@ -347,8 +371,7 @@ async function main(): Promise<void> {
       ...creation.rows,
       ...rssRows(idleRss, loadedRss, INSTANCES),
       await bundleRow(ctx.bundlePath),
-      connect,
-      connectMany,
+      ...head,
       ...perf2,
       ...capacity,
       ...backupRows,
@@ -366,7 +389,7 @@ async function main(): Promise<void> {
     await tearDownOurSide(ctx);
     ctx = undefined;
 
-    if (!flag('no-renderer')) {
+    if (!flag('no-renderer') && wanted('renderer')) {
       log(`renderer: test/harness/bench.ts --runs ${plan.rendererRuns}`);
       const r = await runRendererBench(plan.rendererRuns, 10 * 60_000);
       rows.push(...rendererRows(r, rawCat));
