@@ -102,7 +102,12 @@ function findingsFrom(rows: readonly Row[]): string[] {
     '**Nagle’s algorithm on the core’s SSH socket (fixed).** ssh2 leaves TCP_NODELAY off, so ' +
       'every JSON-RPC exchange used to wait for the peer’s delayed ACK (~40 ms on Linux): the ' +
       'first run of this benchmark measured `system.ping` p50 at 44.8 ms and the status of 50 ' +
-      'at 46.9 ms. The core now sets TCP_NODELAY once the SSH connection is ready.',
+      'at 46.9 ms. The core then set TCP_NODELAY once the SSH connection was ready — which left ' +
+      'the login itself to Nagle: with ssh2’s `debug` timestamps, the service request and each ' +
+      'of three auth messages waited 40–50 ms for its answer, 180 ms of a 215 ms handshake, ' +
+      'and connect stood at 1.22× `ssh host true`. The socket now gets TCP_NODELAY before it ' +
+      'connects (the handshake alone: 53 ms), and the client no longer opens with a `none` ' +
+      'auth request, which sshd answers only after its deliberate 5–9 ms failure delay.',
     '**`listProjects` read settings.json once per instance (fixed).** `conf` re-reads and ' +
       're-parses the file on every `get`; the core now resolves the server’s profile once per ' +
       'list. Compare the status row with the “instances.list RPC alone” row for what remains.',

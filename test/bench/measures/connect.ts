@@ -68,11 +68,10 @@ export async function measureConnect(ctx: BenchContext, rounds: number): Promise
       `takes ${fmtMs(h)}; the rest (${fmtMs(Math.max(0, o - h))}) is the keychain read, the ` +
       'tunnel channel and the one pipelined round of hello, resume, subscribe and list.',
     whenMissed:
-      `the SSH handshake: ssh2 does it in JavaScript in ${fmtMs(h)} where OpenSSH’s whole ` +
-      `\`ssh host true\` (handshake, auth, a session channel, exec) takes ${fmtMs(b)}, so even a ` +
-      'connect with nothing after the handshake would be over the bar. The agent part is now ' +
-      'one round trip. Closing the gap: keep the SSH connection across app restarts is not ' +
-      'possible, but reusing an OpenSSH ControlMaster socket when the user has one, or ' +
-      'connecting every saved server at app start before the first card is asked for, would.',
+      `the SSH handshake: the ssh2 handshake alone takes ${fmtMs(h)} of ours. It used to take ` +
+      '~200 ms, 180 of them waiting on delayed ACKs (Nagle was turned off only once logged in; ' +
+      'see Findings); if it is back near that, check that the socket gets TCP_NODELAY before ' +
+      'it connects (`ssh2 debug` timestamps show 40–50 ms between each auth message and its ' +
+      'answer when it does not).',
   };
 }

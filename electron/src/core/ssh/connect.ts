@@ -94,7 +94,27 @@ function hostKeyError(decision: HostKeyDecision): UltrabaseError {
   }
 }
 
-function connectConfig(target: SshTarget, onKey: (key: Buffer) => boolean): ConnectConfig {
+/**
+ * The auth methods to offer, in order, for these credentials. ssh2 would first send a `none`
+ * request to learn the server's methods; OpenSSH's sshd answers a failed attempt only after a
+ * deliberate 5–9 ms delay (its timing-attack guard), a cost on every connect that tells us
+ * nothing: we know which method we hold.
+ */
+export function authMethods(
+  credentials: SshCredentials,
+): Array<'agent' | 'publickey' | 'password' | 'keyboard-interactive'> {
+  switch (credentials.kind) {
+    case 'agent':
+      return ['agent'];
+    case 'key':
+      return ['publickey'];
+    case 'password':
+      // Password auth may arrive as keyboard-interactive on servers that disable plain password.
+      return ['password', 'keyboard-interactive'];
+  }
+}
+
+export function connectConfig(target: SshTarget, onKey: (key: Buffer) => boolean): ConnectConfig {
   const cfg: ConnectConfig = {
     host: target.host,
     port: target.port,
@@ -103,8 +123,8 @@ function connectConfig(target: SshTarget, onKey: (key: Buffer) => boolean): Conn
     keepaliveInterval: target.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
     keepaliveCountMax: KEEPALIVE_COUNT_MAX,
     hostVerifier: onKey,
-    // Password auth may arrive as keyboard-interactive on servers that disable plain password.
     tryKeyboard: target.credentials.kind === 'password',
+    authHandler: authMethods(target.credentials),
   };
   if (target.sock) cfg.sock = target.sock;
   const c = target.credentials;
@@ -153,21 +173,28 @@ export function connectSsh(target: SshTarget): Promise<Client> {
         answer(prompts.map(() => password));
       });
     }
-    client.once('ready', () => {
-      // ssh2 leaves Nagle's algorithm on: every small JSON-RPC request that follows an unacked
-      // small packet then waits for the server's delayed ACK (~40 ms on Linux). Measured in
-      // docs/benchmarks.md: ping p50 44.8 ms with it, under 1 ms without.
-      client.setNoDelay(true);
-      finish();
-    });
+    client.once('ready', () => finish());
     client.once('error', (err) => finish(err));
     client.once('close', () => finish(new Error('connection closed during handshake')));
     try {
       client.connect(connectConfig(target, onKey));
+      noDelayFromTheStart(client);
     } catch (err) {
       finish(err);
     }
   });
+}
+
+/**
+ * ssh2 leaves Nagle's algorithm on. A small packet written while an earlier one is unacked then
+ * waits for the server's delayed ACK (~40 ms on Linux): every JSON-RPC request used to (ping
+ * p50 44.8 ms, docs/benchmarks.md), and so did each step of the login — the service request
+ * and each auth message waited 40–50 ms, 180 ms of a 215 ms handshake. ssh2 creates its socket
+ * inside `connect()`, and Node keeps a no-delay set before the TCP connection exists, so this
+ * runs right after `connect()`. A jump host's channel has no Nagle to turn off.
+ */
+function noDelayFromTheStart(client: Client): void {
+  client.setNoDelay(true);
 }
 
 /**
@@ -209,5 +236,6 @@ export function presentedHostKey(
     };
     if (target.sock) cfg.sock = target.sock;
     client.connect(cfg);
+    noDelayFromTheStart(client);
   });
 }
