@@ -109,12 +109,20 @@ export async function measureRoundTrip(ctx: BenchContext, n: number, label = '')
       await echoOnce(ch);
       if (nodeEcho) await echoOnce(nodeEcho.ch);
     }
+    // Each round runs the three in turn, starting with a different one each round: whichever
+    // goes first follows the others' idle gap, and none should always be the one that does.
+    const legs: Array<() => Promise<void>> = [
+      async () => {
+        const t0 = now();
+        await session.call('system.ping', {});
+        ours.push(elapsedMs(t0));
+      },
+      async () => void floor.push(await echoOnce(ch)),
+      ...(nodeEcho ? [async () => void bareNode.push(await echoOnce(nodeEcho.ch))] : []),
+    ];
     for (let i = 0; i < n; i++) {
-      const t0 = now();
-      await session.call('system.ping', {});
-      ours.push(elapsedMs(t0));
-      floor.push(await echoOnce(ch));
-      if (nodeEcho) bareNode.push(await echoOnce(nodeEcho.ch));
+      for (let k = 0; k < legs.length; k++)
+        await (legs[(i + k) % legs.length] as () => Promise<void>)();
     }
   } finally {
     ch.end();
@@ -144,11 +152,18 @@ export async function measureRoundTrip(ctx: BenchContext, n: number, label = '')
       : '') +
     PROFILE_FINDINGS +
     ' The JavaScript of both ends together, ~27 µs a call, accounts for only part of our ' +
-    'share: the rest is not CPU in our code (the profiles do not find it) but time off the ' +
-    'CPU between hops, which a per-hop scheduler trace (`perf sched`) would locate; not done. ' +
-    'Closing it: fewer processes to wake per message (an answering loop outside Node for the ' +
-    'tunnel’s hot path, e.g. a native relay in front of the agent), and whatever that trace ' +
-    'finds; measured with `scripts/latency-probe.mjs --decompose`.';
+    'share. A scheduler trace of the ping loop (`perf sched record -a`, 3 s, ~4,800 rounds, ' +
+    'load ~3, 2026-12-02) rules out waiting between hops: the median wake-up delay is 4 µs ' +
+    'for the agent, cat and the bare echo alike and 5 µs for sshd. Per wake-up the agent runs ' +
+    '22 µs (the bare Node echo 16 µs, cat 6 µs) and wakes 1.7 times per ping, the second a ' +
+    '7 µs turn of libuv’s loop with a zero timeout after the write; from sshd waking the agent ' +
+    'to the agent waking sshd with the answer, 55 µs median against 46 µs for the bare echo. ' +
+    'The core spends half its CPU in the kernel (its TCP writes over the rig’s veth deliver ' +
+    'into sshd’s socket in the core’s own context), paid by the floor as well. What remains ' +
+    'is not located by any of these: it is neither scheduling delay nor JavaScript we run. ' +
+    'Closing it would take fewer processes per message (a native relay in front of the ' +
+    'agent for the tunnel’s hot path) or a per-instruction profile of the agent’s wake-up ' +
+    '(`perf record` with `--perf-basic-prof`); measured with `scripts/latency-probe.mjs`.';
   return [
     {
       metric: `agent round trip p50 (system.ping)${label}`,
