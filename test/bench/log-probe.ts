@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import {
   ensureBusyboxImage,
   logFileText,
@@ -67,12 +68,25 @@ interface Timeline {
   coreCpuMs: number;
   agentCpuMs: number;
   sshdCpuMs: number;
+  /** Writes on the core's agent channel during the follow: acks (and the followLogs call). */
+  writes: number;
 }
 
 async function follow(ctx: BenchContext, instanceId: string, lines: number): Promise<Timeline> {
   const { desktop, serverId } = ctx;
   const agent = await agentPid(ctx);
   const sshd = sshdPids(agent);
+  const channel = (
+    desktop.inspect(serverId).session as unknown as { rpc: { channel: Duplex } } | undefined
+  )?.rpc.channel;
+  let writes = 0;
+  const write = channel?.write.bind(channel) as ((...a: unknown[]) => boolean) | undefined;
+  if (channel && write) {
+    (channel as unknown as { write: (...a: unknown[]) => boolean }).write = (...a) => {
+      writes += 1;
+      return write(...a);
+    };
+  }
   const cpu0 = process.cpuUsage();
   const agent0 = cpuMs(agent);
   const sshd0 = sshd.reduce((n, p) => n + cpuMs(p), 0);
@@ -123,7 +137,9 @@ async function follow(ctx: BenchContext, instanceId: string, lines: number): Pro
     coreCpuMs: (c.user + c.system) / 1000,
     agentCpuMs: cpuMs(agent) - agent0,
     sshdCpuMs: sshd.reduce((n, p) => n + cpuMs(p), 0) - sshd0,
+    writes,
   };
+  if (channel) delete (channel as unknown as { write?: unknown }).write;
   if (stream) await desktop.closeStream(stream);
   return t;
 }
@@ -167,7 +183,7 @@ async function main(): Promise<void> {
       log(
         `run ${r + 1}: ours ${t.ms.toFixed(0)} ms (${Math.round((lines / t.ms) * 1000)} lines/s; ` +
           `followLogs answered ${t.answeredMs.toFixed(0)} ms, first batch ${t.firstMs.toFixed(0)} ms, ` +
-          `then ${Math.round(steady)} lines/s; ${t.batches} batches, ${(t.bytes / 1e6).toFixed(1)} MB acked) ` +
+          `then ${Math.round(steady)} lines/s; ${t.batches} batches, ${t.writes} writes, ${(t.bytes / 1e6).toFixed(1)} MB acked) ` +
           `cpu core ${t.coreCpuMs.toFixed(0)} agent ${t.agentCpuMs.toFixed(0)} sshd ${t.sshdCpuMs.toFixed(0)} ms | ` +
           `cat ${c.ms.toFixed(0)} ms (${Math.round((lines / c.ms) * 1000)} lines/s) | ` +
           `ratio ${((c.ms / t.ms) * 100).toFixed(0)}% | load ${loadAverage()}`,
