@@ -11,7 +11,10 @@ import { joinRecords, type RecordRun } from './json-file-records';
  * truncation, and only whole lines are handed on, in chunks of about `chunkBytes`.
  */
 export interface JsonFileConsumer {
-  /** Whole records, oldest first. False: pause until `resume()`. */
+  /**
+   * Whole records, oldest first. `run.joined` is valid only during the call (its buffer is
+   * read into again): copy what must outlive it. False: pause until `resume()`.
+   */
   records(run: RecordRun): boolean;
   /**
    * Called once when reading is over: the log is gone (container removed), a read without
@@ -100,6 +103,7 @@ export class JsonFileFollower {
   private changeWaiter: (() => void) | undefined;
   private watcher: FSWatcher | undefined;
   private rest: Buffer = Buffer.alloc(0);
+  private readBuffer: Buffer | undefined;
   private readonly chunkBytes: number;
 
   private constructor(
@@ -256,24 +260,37 @@ export class JsonFileFollower {
     }
   }
 
-  /** Reads from `pos` to the current end, handing on whole lines; returns the new position. */
+  /**
+   * Reads from `pos` to the current end, handing on whole lines; returns the new position. One
+   * buffer serves every read of a flood (the agent's profile: fresh 96 KiB buffers per read
+   * cost it more in garbage collection than the reads), behind the partial line kept from the
+   * read before; it is let go once the end is reached, so an idle follow holds none.
+   */
   private async readToEnd(handle: FileHandle, pos: number): Promise<number> {
-    for (;;) {
-      if (this.cancelled) return pos;
-      const buf = Buffer.allocUnsafe(this.chunkBytes);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return pos;
-      pos += bytesRead;
-      await this.hand(buf.subarray(0, bytesRead));
+    try {
+      for (;;) {
+        if (this.cancelled) return pos;
+        const kept = this.rest.length;
+        if (!this.readBuffer || this.readBuffer.length < kept + this.chunkBytes) {
+          this.readBuffer = Buffer.allocUnsafe(kept + this.chunkBytes);
+        }
+        const buf = this.readBuffer;
+        this.rest.copy(buf, 0);
+        const { bytesRead } = await handle.read(buf, kept, this.chunkBytes, pos);
+        if (bytesRead === 0) return pos;
+        pos += bytesRead;
+        await this.hand(buf.subarray(0, kept + bytesRead));
+      }
+    } finally {
+      this.readBuffer = undefined;
     }
   }
 
-  private async hand(chunk: Buffer): Promise<void> {
-    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    // In place: `data` is this read's own buffer (or a fresh concatenation).
+  /** `data`: the partial line kept from before, then what was just read; changed in place. */
+  private async hand(data: Buffer): Promise<void> {
     const { length, count, rest } = joinRecords(data);
-    // Keep the partial last line; copy it so the big read buffer can be collected. Docker
-    // splits longer messages at 16 KiB, so a "line" past the cap is not a record: drop it.
+    // Keep the partial last line (a copy: the read buffer is reused). Docker splits longer
+    // messages at 16 KiB, so a "line" past the cap is not a record: drop it.
     this.rest =
       data.length - rest > MAX_PARTIAL_BYTES ? Buffer.alloc(0) : Buffer.from(data.subarray(rest));
     if (count === 0) return;
