@@ -208,21 +208,28 @@ describe('json-file records', () => {
   });
 
   it('finds where the last n lines start across backward blocks of any size', async () => {
-    const text = records(0, 500);
-    await writeFile(path, text);
-    const h = await open(path, 'r');
-    try {
-      const size = Buffer.byteLength(text);
-      const offsets = [0];
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) offsets.push(i + 1);
-      for (const block of [7, 64, 1000, 1024 * 1024]) {
-        for (const n of [0, 1, 2, 250, 499, 500, 501, 10_000]) {
-          const want = n >= 500 ? { start: 0, lines: 500 } : { start: offsets[500 - n], lines: n };
-          expect(await tailStart(h, size, n, block)).toEqual(want);
+    // Small blocks put newlines at both ends of a block; the large ones cross many lines.
+    for (const [lines, blocks] of [
+      [20, [1, 2, 3, 5, 7]],
+      [500, [64, 1000, 1024 * 1024]],
+    ] as const) {
+      const text = records(0, lines);
+      await writeFile(path, text);
+      const h = await open(path, 'r');
+      try {
+        const size = Buffer.byteLength(text);
+        const offsets = [0];
+        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+          offsets.push(i + 1);
+        for (const block of blocks) {
+          for (const n of [0, 1, 2, lines / 2, lines - 1, lines, lines + 1, 10_000]) {
+            const want = n >= lines ? { start: 0, lines } : { start: offsets[lines - n], lines: n };
+            expect(await tailStart(h, size, n, block)).toEqual(want);
+          }
         }
+      } finally {
+        await h.close();
       }
-    } finally {
-      await h.close();
     }
   });
 });
