@@ -28,13 +28,16 @@ for (let i = 0; i < N; i++) {
     ),
   );
 }
-// Messages as the agent writes them: ~64 KiB of records each.
+// Messages as the agent writes them: ~256 KiB of records each (logs/json-file-follower.ts).
 const msgs: Buffer[] = [];
 let batch: Buffer[] = [];
 let size = 0;
 let seq = 0;
 const flush = () => {
-  const data = encodeRecordBatch('db', batch, size);
+  const data = encodeRecordBatch('db', {
+    joined: Buffer.from(batch.join(',')),
+    count: batch.length,
+  });
   const head = `{"jsonrpc":"2.0","method":"stream.data","params":{"stream":"s1","seq":${++seq},"bytes":${data.length},"data":`;
   msgs.push(Buffer.concat([Buffer.from(head), data, Buffer.from('}}\n')]));
   batch = [];
@@ -43,7 +46,7 @@ const flush = () => {
 for (const r of recs) {
   batch.push(r);
   size += r.length;
-  if (size >= 64 * 1024) flush();
+  if (size >= Number(process.env.MSG_KIB ?? 256) * 1024) flush();
 }
 if (batch.length) flush();
 const total = msgs.reduce((n, m) => n + m.length, 0);

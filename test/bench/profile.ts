@@ -1,7 +1,9 @@
 // A CPU profile of this process (the desktop core runs in it) around one measure, summarised by
 // self time: what limits a row, measured rather than guessed. Used when BENCH_PROFILE names the
 // measure (e.g. BENCH_PROFILE=logs npm run bench -- --quick --no-renderer).
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
+import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -33,9 +35,19 @@ export async function withProfile<T>(label: string, work: () => Promise<T>, top 
   } finally {
     const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
     session.disconnect();
+    saveProfile(label, profile);
     console.log(`\nCPU profile of ${label} (this process: the core; self time):`);
     for (const line of summarise(profile, top)) console.log(line);
   }
+}
+
+/** BENCH_PROFILE_DIR=<dir>: each profile is also written there, for DevTools or a flame graph. */
+export function saveProfile(label: string, profile: CpuProfile): void {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return;
+  const file = join(dir, `${label.replace(/[^a-z0-9]+/gi, '-')}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`(profile written to ${file})`);
 }
 
 export function summarise(profile: CpuProfile, top: number): string[] {

@@ -6,7 +6,7 @@ import { countsAgainstLimit } from '../instances/service';
 import { ErrorCode } from '@protocol/error-codes';
 import { LOG_STREAM_WINDOW_BYTES, PROTOCOL_VERSION } from '@protocol/rpc';
 import type { AgentEvent, AuditEntry, LogLine, LogSource, RecoveryProgress } from '@protocol/types';
-import { encodeRecordBatch } from '../logs/json-file-records';
+import { recordBatchParts, type RecordRun } from '../logs/json-file-records';
 import { bindConnection, checkBoundIdentity } from '../staff/connection-identity';
 import { summarizeResources } from '../system/resources';
 import { callerOf, type AgentServices, type Handlers } from './context';
@@ -276,8 +276,8 @@ export function createHandlers(s: AgentServices): Handlers {
         write: (lines: LogLine[], source?: LogSource) =>
           stream.send(records ? { source: source ?? 'engine', lines } : lines),
         ...(records && {
-          writeRecords: (service: string, lines: Buffer[], bytes: number) =>
-            stream.sendEncoded(encodeRecordBatch(service, lines, bytes)),
+          writeRecords: (service: string, run: RecordRun) =>
+            stream.sendEncoded(recordBatchParts(service, run)),
         }),
         onDrain: (resume) => stream.onDrain(resume),
         end: (error) => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeDockerEngine } from '../docker/fake-engine';
 import type { LogLine } from '@protocol/types';
 import { followLogs, MAX_READ_BYTES_PER_SERVICE, MAX_READ_LINES_PER_SERVICE } from './logs';
+import { splitRun } from '../logs/json-file-records';
 
 function read(engine: FakeDockerEngine, tail: number): Promise<LogLine[]> {
   const got: LogLine[] = [];
@@ -65,8 +66,8 @@ describe('a log follow read from the container’s json-file', () => {
       { tail: 10, follow: true, format },
       {
         write: (lines, source) => (got.lines.push(...lines), got.sources.push(source ?? '?'), true),
-        writeRecords: (service, records) => (
-          got.records.push(...records.map((r) => `${service} ${r.toString('utf8')}`)),
+        writeRecords: (service, run) => (
+          got.records.push(...splitRun(run).map((r) => `${service} ${r.toString('utf8')}`)),
           true
         ),
         onDrain: () => undefined,

@@ -193,13 +193,13 @@ export function followLogs(
       follower = await JsonFileFollower.start(
         { path: info.LogPath, tail: options.tail, follow: options.follow === true },
         {
-          lines: (records, bytes) => {
+          records: (run) => {
             if (cancelled || ended) return true;
             if (raw && sink.writeRecords) {
-              if (!sink.writeRecords(service, records, bytes)) paused = true;
+              if (!sink.writeRecords(service, run)) paused = true;
               return !paused;
             }
-            const lines = parseRecords(service, records).map((l) => ({ ...l, text: clip(l.text) }));
+            const lines = parseRecords(service, run).map((l) => ({ ...l, text: clip(l.text) }));
             if (options.follow) queue(lines);
             else kept.push(lines);
             return !paused;

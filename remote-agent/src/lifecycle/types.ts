@@ -8,6 +8,7 @@ import type {
   ProgressEvent,
   ServiceStats,
 } from '@protocol/types';
+import type { RecordRun } from '../logs/json-file-records';
 import type { AuditInput } from '../state/audit-log';
 import type { OperationJournal } from '../operations/journal';
 
@@ -57,7 +58,7 @@ export interface LogSink {
    * Whole json-file records of one service, sent as read (see logs/json-file-records.ts); only
    * a sink of a `format: "records"` follow has it.
    */
-  writeRecords?(service: string, records: Buffer[], bytes: number): boolean;
+  writeRecords?(service: string, records: RecordRun): boolean;
   onDrain(resume: () => void): void;
   end(error?: { code: string; message: string }): void;
 }

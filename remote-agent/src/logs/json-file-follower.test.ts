@@ -2,8 +2,15 @@ import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { JsonFileFollower } from './json-file-follower';
-import { encodeRecordBatch, isWholeRecord, parseRecords } from './json-file-records';
+import { open } from 'node:fs/promises';
+import { JsonFileFollower, tailStart } from './json-file-follower';
+import {
+  encodeRecordBatch,
+  isWholeRecord,
+  joinRecords,
+  parseRecords,
+  splitRun,
+} from './json-file-records';
 
 const record = (text: string) =>
   JSON.stringify({ log: `${text}\n`, stream: 'stdout', time: '2026-12-02T07:00:00.000000001Z' }) +
@@ -31,9 +38,9 @@ function collect(opts: { tail?: number; follow: boolean; chunkBytes?: number }) 
     JsonFileFollower.start(
       { path, ...opts, pollMs: 20 },
       {
-        lines: (lines) => {
+        records: (run) => {
           batches += 1;
-          texts.push(...parseRecords('db', lines).map((l) => l.text));
+          texts.push(...parseRecords('db', run).map((l) => l.text));
           return pauseEvery === 0 || batches % pauseEvery !== 0;
         },
         end: () => endedResolve(),
@@ -142,8 +149,8 @@ describe('json-file records', () => {
   it('embeds whole records in a batch that is valid JSON', () => {
     const lines = [record('x "quoted"'), record('ü\\back')].map((r) => Buffer.from(r.slice(0, -1)));
     expect(lines.every(isWholeRecord)).toBe(true);
-    const bytes = lines.reduce((n, l) => n + l.length, 0);
-    const batch = JSON.parse(encodeRecordBatch('db', lines, bytes).toString('utf8'));
+    const run = { joined: Buffer.from(lines.join(',')), count: lines.length };
+    const batch = JSON.parse(encodeRecordBatch('db', run).toString('utf8'));
     expect(batch.source).toBe('file');
     expect(batch.service).toBe('db');
     expect(batch.records.map((r: { log: string }) => r.log)).toEqual(['x "quoted"\n', 'ü\\back\n']);
@@ -156,5 +163,73 @@ describe('json-file records', () => {
       false,
     );
     expect(isWholeRecord(Buffer.from('not json'))).toBe(false);
+  });
+
+  it('joins the whole records of a chunk in place and cuts out every other line', () => {
+    const a = record('a "q"');
+    const b = record('b');
+    const torn = record('torn').slice(0, 15);
+    const text =
+      a +
+      torn +
+      b +
+      'garbage}\n' +
+      record('c').slice(0, -2) +
+      '\n' +
+      record('d') +
+      b +
+      record('e').slice(0, 9);
+    const data = Buffer.from(text);
+    const { length, count, rest } = joinRecords(data);
+    // The torn write takes the record appended after it (b) along: one line, two openings.
+    expect(count).toBe(3);
+    const joined = data.subarray(0, length).toString('utf8');
+    expect(joined).toBe([a, record('d'), b].map((r) => r.slice(0, -1)).join(','));
+    expect(JSON.parse(`[${joined}]`).map((r: { log: string }) => r.log)).toEqual([
+      'a "q"\n',
+      'd\n',
+      'b\n',
+    ]);
+    expect(data.subarray(rest).toString('utf8')).toBe(record('e').slice(0, 9));
+    const run = { joined: data.subarray(0, length), count };
+    expect(parseRecords('db', run).map((l) => l.text)).toEqual(['a "q"', 'd', 'b']);
+    expect(splitRun(run)).toHaveLength(3);
+  });
+
+  it('joins a chunk of whole records without moving them, and an empty one to nothing', () => {
+    const data = Buffer.from(records(0, 100));
+    const { length, count, rest } = joinRecords(data);
+    expect([count, rest, length]).toEqual([100, data.length, data.length - 1]);
+    expect(joinRecords(Buffer.from(record('x').slice(0, 20)))).toEqual({
+      length: 0,
+      count: 0,
+      rest: 0,
+    });
+  });
+
+  it('finds where the last n lines start across backward blocks of any size', async () => {
+    // Small blocks put newlines at both ends of a block; the large ones cross many lines.
+    for (const [lines, blocks] of [
+      [20, [1, 2, 3, 5, 7]],
+      [500, [64, 1000, 1024 * 1024]],
+    ] as const) {
+      const text = records(0, lines);
+      await writeFile(path, text);
+      const h = await open(path, 'r');
+      try {
+        const size = Buffer.byteLength(text);
+        const offsets = [0];
+        for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+          offsets.push(i + 1);
+        for (const block of blocks) {
+          for (const n of [0, 1, 2, lines / 2, lines - 1, lines, lines + 1, 10_000]) {
+            const want = n >= lines ? { start: 0, lines } : { start: offsets[lines - n], lines: n };
+            expect(await tailStart(h, size, n, block)).toEqual(want);
+          }
+        }
+      } finally {
+        await h.close();
+      }
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isWholeRecord } from './json-file-records';
+import { joinRecords, type RecordRun } from './json-file-records';
 
 /**
  * Reads a container's json-file log (`LogPath` from inspect) straight from disk, as `cat` would,
@@ -11,8 +11,11 @@ import { isWholeRecord } from './json-file-records';
  * truncation, and only whole lines are handed on, in chunks of about `chunkBytes`.
  */
 export interface JsonFileConsumer {
-  /** Whole records, oldest first, each without its newline. False: pause until `resume()`. */
-  lines(lines: Buffer[], bytes: number): boolean;
+  /**
+   * Whole records, oldest first. `run.joined` is valid only during the call (its buffer is
+   * read into again): copy what must outlive it. False: pause until `resume()`.
+   */
+  records(run: RecordRun): boolean;
   /**
    * Called once when reading is over: the log is gone (container removed), a read without
    * follow reached the end, reading failed, or the follow was cancelled.
@@ -32,8 +35,16 @@ export interface JsonFileFollowOptions {
 
 const NEWLINE = 0x0a;
 const MAX_ROTATED_FILES = 20;
-const BACKWARD_BLOCK = 64 * 1024;
-const DEFAULT_CHUNK = 64 * 1024;
+// Large reads: a tail of 100,000 lines is ~17 MB of json-file, and each read through the
+// thread pool costs tens of microseconds on top of the copy.
+const BACKWARD_BLOCK = 1024 * 1024;
+/**
+ * About one `records` message per read. 96 KiB: the core decodes each message as one string,
+ * and V8 puts strings over 128 KiB in its large-object space, which only a full collection
+ * frees (measured with test/bench/core-log-path.ts: 256 KiB messages cost the core 20-40% more
+ * than 64-120 KiB ones). A third of the messages, acks and reads that 64 KiB took.
+ */
+const DEFAULT_CHUNK = 96 * 1024;
 const MAX_PARTIAL_BYTES = 1024 * 1024;
 
 interface Segment {
@@ -41,21 +52,30 @@ interface Segment {
   start: number;
 }
 
-/** Offset where the last `n` whole lines of `handle` (`size` bytes) begin, and how many it has. */
-async function tailStart(
+/**
+ * Offset where the last `n` whole lines of `handle` (`size` bytes) begin, and how many it has.
+ * Scans backwards in large blocks with the native `lastIndexOf` (a tail that spans the whole
+ * file walks all of it).
+ */
+export async function tailStart(
   handle: FileHandle,
   size: number,
   n: number,
+  blockBytes = BACKWARD_BLOCK,
 ): Promise<{ start: number; lines: number }> {
   if (n === 0) return { start: size, lines: 0 };
-  const block = Buffer.allocUnsafe(BACKWARD_BLOCK);
+  const block = Buffer.allocUnsafe(Math.min(blockBytes, size));
   let seen = 0;
   let end = size;
   while (end > 0) {
-    const from = Math.max(0, end - BACKWARD_BLOCK);
+    const from = Math.max(0, end - block.length);
     const { bytesRead } = await handle.read(block, 0, end - from, from);
-    for (let i = bytesRead - 1; i >= 0; i--) {
-      if (block[i] !== NEWLINE) continue;
+    const view = block.subarray(0, bytesRead);
+    for (
+      let i = view.lastIndexOf(NEWLINE);
+      i !== -1;
+      i = i > 0 ? view.lastIndexOf(NEWLINE, i - 1) : -1
+    ) {
       seen += 1;
       // The (n+1)-th newline from the end closes the line before the ones we want.
       if (seen === n + 1) return { start: from + i + 1, lines: n };
@@ -83,6 +103,7 @@ export class JsonFileFollower {
   private changeWaiter: (() => void) | undefined;
   private watcher: FSWatcher | undefined;
   private rest: Buffer = Buffer.alloc(0);
+  private readBuffer: Buffer | undefined;
   private readonly chunkBytes: number;
 
   private constructor(
@@ -239,39 +260,41 @@ export class JsonFileFollower {
     }
   }
 
-  /** Reads from `pos` to the current end, handing on whole lines; returns the new position. */
+  /**
+   * Reads from `pos` to the current end, handing on whole lines; returns the new position. One
+   * buffer serves every read of a flood (the agent's profile: fresh 96 KiB buffers per read
+   * cost it more in garbage collection than the reads), behind the partial line kept from the
+   * read before; it is let go once the end is reached, so an idle follow holds none.
+   */
   private async readToEnd(handle: FileHandle, pos: number): Promise<number> {
-    for (;;) {
-      if (this.cancelled) return pos;
-      const buf = Buffer.allocUnsafe(this.chunkBytes);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, pos);
-      if (bytesRead === 0) return pos;
-      pos += bytesRead;
-      await this.hand(buf.subarray(0, bytesRead));
+    try {
+      for (;;) {
+        if (this.cancelled) return pos;
+        const kept = this.rest.length;
+        if (!this.readBuffer || this.readBuffer.length < kept + this.chunkBytes) {
+          this.readBuffer = Buffer.allocUnsafe(kept + this.chunkBytes);
+        }
+        const buf = this.readBuffer;
+        this.rest.copy(buf, 0);
+        const { bytesRead } = await handle.read(buf, kept, this.chunkBytes, pos);
+        if (bytesRead === 0) return pos;
+        pos += bytesRead;
+        await this.hand(buf.subarray(0, kept + bytesRead));
+      }
+    } finally {
+      this.readBuffer = undefined;
     }
   }
 
-  private async hand(chunk: Buffer): Promise<void> {
-    const data = this.rest.length > 0 ? Buffer.concat([this.rest, chunk]) : chunk;
-    const lines: Buffer[] = [];
-    let bytes = 0;
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf(NEWLINE, start);
-      if (nl === -1) break;
-      const line = data.subarray(start, nl);
-      if (isWholeRecord(line)) {
-        lines.push(line);
-        bytes += line.length;
-      }
-      start = nl + 1;
-    }
-    // Keep the partial last line; copy it so the big read buffer can be collected. Docker
-    // splits longer messages at 16 KiB, so a "line" past the cap is not a record: drop it.
+  /** `data`: the partial line kept from before, then what was just read; changed in place. */
+  private async hand(data: Buffer): Promise<void> {
+    const { length, count, rest } = joinRecords(data);
+    // Keep the partial last line (a copy: the read buffer is reused). Docker splits longer
+    // messages at 16 KiB, so a "line" past the cap is not a record: drop it.
     this.rest =
-      data.length - start > MAX_PARTIAL_BYTES ? Buffer.alloc(0) : Buffer.from(data.subarray(start));
-    if (lines.length === 0) return;
-    if (!this.consumer.lines(lines, bytes) && !this.cancelled) {
+      data.length - rest > MAX_PARTIAL_BYTES ? Buffer.alloc(0) : Buffer.from(data.subarray(rest));
+    if (count === 0) return;
+    if (!this.consumer.records({ joined: data.subarray(0, length), count }) && !this.cancelled) {
       await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
     }
   }

@@ -71,6 +71,8 @@ export function isRefusal(call: { method: string; code?: string }): boolean {
   return call.method === 'auth.login' || REFUSALS.has(call.code);
 }
 
+const MESSAGE_END = Buffer.from('}\n');
+
 /** Longer ids are refused, not echoed: an id is a counter or a uuid, not a payload. */
 export const MAX_ID_LENGTH = 128;
 
@@ -133,12 +135,12 @@ export function serveRpc(options: RpcConnectionOptions): RpcConnection {
     write({ jsonrpc: '2.0', method, params });
   // Stream data already encoded as JSON (log records read from disk) goes out without being
   // parsed and encoded again.
-  const notifyEncoded = (method: string, paramsJson: Buffer): void =>
+  const notifyEncoded = (method: string, paramsParts: readonly Buffer[]): void =>
     writeEncoded(
       Buffer.concat([
         Buffer.from(`{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":`),
-        paramsJson,
-        Buffer.from('}\n'),
+        ...paramsParts,
+        MESSAGE_END,
       ]),
     );
   const streams = new StreamSet(notify, options.windowBytes, limits.maxStreams, notifyEncoded);

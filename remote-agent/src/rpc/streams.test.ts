@@ -86,13 +86,17 @@ describe('StreamSet with an encoded-notification writer', () => {
       },
       20,
       Infinity,
-      (method, paramsJson) => raw.push(`${method} ${paramsJson.toString('utf8')}`),
+      (method, parts) => raw.push(`${method} ${Buffer.concat(parts).toString('utf8')}`),
     );
     const s = set.open();
     expect(s.sendEncoded(Buffer.from('{"records":[{"log":"x"}]}'))).toBe(false); // 25 bytes
     expect(s.send({ x: 1 })).toBe(false);
-    const [first, second] = raw.map((r) => JSON.parse(r.slice('stream.data '.length)));
+    // In parts: counted as the value they make up together.
+    const parts = ['{"records":[', '{"log":"y"}', ']}'].map((p) => Buffer.from(p));
+    expect(s.sendEncoded(parts)).toBe(false);
+    const [first, second, third] = raw.map((r) => JSON.parse(r.slice('stream.data '.length)));
     expect(first).toEqual({ stream: s.id, seq: 1, bytes: 25, data: { records: [{ log: 'x' }] } });
     expect(second).toEqual({ stream: s.id, seq: 2, bytes: 7, data: { x: 1 } });
+    expect(third).toEqual({ stream: s.id, seq: 3, bytes: 25, data: { records: [{ log: 'y' }] } });
   });
 });

@@ -12,8 +12,11 @@ import type { StreamDataParams, StreamEndParams } from '@protocol/rpc';
 export interface OutboundStream {
   readonly id: string;
   send(data: unknown): boolean;
-  /** As `send`, for data that is already one JSON value (UTF-8): it is not encoded again. */
-  sendEncoded(dataJson: Buffer): boolean;
+  /**
+   * As `send`, for data that is already one JSON value (UTF-8), whole or in consecutive parts:
+   * it is not encoded again, and the parts are copied once, into the message.
+   */
+  sendEncoded(dataJson: Buffer | readonly Buffer[]): boolean;
   /** Called once each time the window reopens after `send` returned false. */
   onDrain(listener: () => void): void;
   /** The client cancelled or disconnected: stop the source. */
@@ -23,8 +26,10 @@ export interface OutboundStream {
 }
 
 export type NotificationWriter = (method: string, params: unknown) => void;
-/** Writes a notification whose params are already JSON text. */
-export type EncodedNotificationWriter = (method: string, paramsJson: Buffer) => void;
+/** Writes a notification whose params are already JSON text, in consecutive parts. */
+export type EncodedNotificationWriter = (method: string, paramsParts: readonly Buffer[]) => void;
+
+const PARAMS_END = Buffer.from('}');
 
 export class StreamSet {
   private readonly streams = new Map<string, ManagedStream>();
@@ -113,16 +118,15 @@ class ManagedStream implements OutboundStream {
     return this.window();
   }
 
-  sendEncoded(dataJson: Buffer): boolean {
+  sendEncoded(dataJson: Buffer | readonly Buffer[]): boolean {
     if (this.ended) return false;
-    if (!this.notifyEncoded) return this.send(JSON.parse(dataJson.toString('utf8')));
-    const bytes = dataJson.length;
+    const parts = Buffer.isBuffer(dataJson) ? [dataJson] : dataJson;
+    if (!this.notifyEncoded) return this.send(JSON.parse(Buffer.concat(parts).toString('utf8')));
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
     this.sent += bytes;
     const head = `{"stream":${JSON.stringify(this.id)},"seq":${++this.seq},"bytes":${bytes},"data":`;
-    this.notifyEncoded(
-      'stream.data',
-      Buffer.concat([Buffer.from(head), dataJson, Buffer.from('}')]),
-    );
+    this.notifyEncoded('stream.data', [Buffer.from(head), ...parts, PARAMS_END]);
     return this.window();
   }
 

@@ -164,6 +164,24 @@ describe('AgentSession over a fake agent', () => {
     await session.disconnect();
   });
 
+  it('acknowledges the batches a consumer rendered in one turn with one message', async () => {
+    const { agent, session, delivered } = setup();
+    agent.logs.set('i1', [line(1)]);
+    await session.connect();
+    const stream = await session.followLogs('i1', { tail: 10 });
+    await until(() => delivered.length === 1);
+    agent.appendLog('i1', [line(2)]);
+    agent.appendLog('i1', [line(3)]);
+    await until(() => delivered.length === 3);
+    const before = agent.acks.length;
+    for (const d of delivered) session.ackLog(stream, d.bytes);
+    const bytes = delivered.reduce((n, d) => n + d.bytes, 0);
+    await until(() => agent.acks.length > before);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(agent.acks.slice(before)).toEqual([{ stream: expect.any(String), bytes }]);
+    await session.disconnect();
+  });
+
   it('answers NOT_CONNECTED when a reconnect does not finish in time', async () => {
     const { agent, link, session } = setup({ reconnectWaitMs: 50 });
     await session.connect();

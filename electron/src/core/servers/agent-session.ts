@@ -76,7 +76,14 @@ interface LogSubscription {
   staleUnacked: number;
   /** How the agent reads this log (its file or the Engine API), once it said so. */
   source?: LogSource;
+  /** Acknowledged bytes not yet sent to `ackTarget` (sent once per turn of the event loop). */
+  ackDue: number;
+  ackTarget?: { rpc: RpcClient; stream: string };
+  ackScheduled: boolean;
 }
+
+/** Acknowledged log bytes sent without waiting for the end of the event-loop turn. */
+const EAGER_ACK_BYTES = 512 * 1024;
 
 /** History replayed when a log stream is reopened after a reconnect, to bridge the gap. */
 const RESUME_TAIL = 1000;
@@ -185,6 +192,8 @@ export class AgentSession {
       cursor: new LogCursor(),
       unacked: 0,
       staleUnacked: 0,
+      ackDue: 0,
+      ackScheduled: false,
     };
     if (options.service !== undefined) sub.service = options.service;
     if (options.tail !== undefined) sub.tail = options.tail;
@@ -288,7 +297,47 @@ export class AgentSession {
     rest -= stale;
     rest = Math.min(rest, sub.unacked);
     sub.unacked -= rest;
-    if (rest > 0 && sub.agentStream) this.rpc?.ack(sub.agentStream, rest);
+    if (rest > 0 && sub.agentStream) this.queueAck(sub, sub.agentStream, rest);
+  }
+
+  /**
+   * The consumer's acknowledgements of one turn of the event loop go to the agent as one
+   * message: a flood delivers several batches per socket read, and each ack costs an SSH packet
+   * and a socket write (~0.15 ms each on the bench rig, 20-30 ms per 100,000 lines).
+   */
+  private queueAck(sub: LogSubscription, agentStream: string, bytes: number): void {
+    const rpc = this.rpc;
+    if (!rpc) return;
+    if (sub.ackTarget?.rpc !== rpc || sub.ackTarget.stream !== agentStream) {
+      // What was due to an older stream is owed to no one now (ids restart per connection).
+      sub.ackTarget = { rpc, stream: agentStream };
+      sub.ackDue = 0;
+    }
+    sub.ackDue += bytes;
+    // A quarter of the agent's 2 MiB log window goes out at once: a long burst must not hold
+    // back the credit the agent needs to keep reading.
+    if (sub.ackDue >= EAGER_ACK_BYTES) {
+      rpc.ack(agentStream, sub.ackDue);
+      sub.ackDue = 0;
+      return;
+    }
+    if (sub.ackScheduled) return;
+    sub.ackScheduled = true;
+    setImmediate(() => {
+      sub.ackScheduled = false;
+      const due = sub.ackDue;
+      const target = sub.ackTarget;
+      sub.ackDue = 0;
+      if (
+        due > 0 &&
+        target &&
+        target.rpc === this.rpc &&
+        target.stream === sub.agentStream &&
+        this.logs.get(sub.id) === sub
+      ) {
+        target.rpc.ack(target.stream, due);
+      }
+    });
   }
 
   async closeLog(stream: string): Promise<void> {
