@@ -4,23 +4,23 @@ import type { RemoteLayout } from './plan';
 
 /**
  * How the agent's Node process is started, in one place for the three ways it is started (the
- * systemd unit, the detached start without systemd, the `@reboot` crontab line). Measured on
- * the agent idle after one login (test/bench, `BENCH_MEMORY=1`, docs in the RSS rows):
- * - `--max-semi-space-size=1`: V8's young generation keeps 1 MiB semi-spaces instead of
- *   growing them to 8 MiB under the bursts of a connect or a run of creations; the agent's
- *   garbage is short-lived and small, so scavenges stay cheap (−2 MiB idle).
+ * systemd unit, the detached start without systemd, the `@reboot` crontab line). Measured with
+ * `npm run bench -- --only capacity` (BENCH_MEMORY=idle|loaded prints the composition):
  * - `MALLOC_TRIM_THRESHOLD_`: glibc raises its trim threshold (and mmap threshold) to the size
  *   of the largest block it has freed, so after one scrypt password check (32 MiB) or a burst
- *   of creations it keeps freed memory at the top of the heap for good. A fixed threshold
- *   turns that dynamic adjustment off: freed memory above 128 KiB goes back to the kernel
- *   (−4 MiB idle, more after creations).
- * Not used: an explicit `gc()` once the agent goes quiet (`--expose-gc`) frees heap objects
- * but returns no page to the kernel (measured: RSS unchanged); V8's own memory reducer does
- * that, with a compacting collection about 8 s after the heap last grew.
- * Changing any of them changes `AGENT_LAUNCH_REVISION`, which is recorded with the installed agent:
- * a server installed with other settings is restarted with these at the next connect (plan.ts).
+ *   of creations it keeps the freed top of its heap for good. A fixed threshold turns that
+ *   dynamic adjustment off and freed memory goes back to the kernel: idle 58 → 53 MiB,
+ *   120 projects 83 → 74 MiB, creation latency unchanged within the noise.
+ * - No node flags. `--max-semi-space-size=1` (a 1 MiB young generation) saved another 5 MiB
+ *   after the creations but made the creation at 120 projects slower (p50 43–51 ms against
+ *   31 ms, interleaved runs); `--lite-mode` saved 9 MiB idle by dropping the optimizing
+ *   compiler, which the log and list paths need; an explicit `gc()` after a burst frees
+ *   objects but returns no page (V8's memory reducer does, ~8 s after the heap last grew).
+ * Changing either list changes `AGENT_LAUNCH_REVISION`, which is recorded with the installed
+ * agent: a server installed with other settings is restarted with these at the next connect
+ * (plan.ts), even when the bundle is the same.
  */
-export const AGENT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const AGENT_NODE_FLAGS: readonly string[] = [];
 export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: '131072' };
 
 /** Names the flags and environment above; stored in `<base>/agent/current` after the node path. */
