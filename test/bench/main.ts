@@ -32,7 +32,13 @@ import { markRunning, measureStatusChange } from './measures/status-change';
 import { measureCreation } from './measures/creation';
 import { measureCreationTo120, measureList500 } from './measures/capacity';
 import { measureLogs } from './measures/logs';
-import { agentRssBytes, bundleRow, rssRows } from './measures/memory';
+import {
+  agentRssBytes,
+  bundleRow,
+  idleRssBytes,
+  memoryBreakdown,
+  rssRows,
+} from './measures/memory';
 import { rendererRows, runRendererBench } from './measures/renderer';
 import { fleetRows, runFleetBench } from './measures/fleet';
 import { measureRoundTrip } from './measures/roundtrip';
@@ -171,7 +177,8 @@ async function main(): Promise<void> {
     ctx = await setUpOurSide({ workDir, bundle: join(ROOT, 'dist/agent/agent.cjs'), log });
     log(`agent bootstrapped in ${(ctx.bootstrapMs / 1000).toFixed(1)} s`);
     await sleep(2000);
-    const idleRss = await agentRssBytes(ctx);
+    const idleRss = await idleRssBytes(ctx);
+    await memoryBreakdown(ctx, 'idle');
 
     const head: Row[] = [];
     if (wanted('connect')) {

@@ -9,6 +9,11 @@ import { createDesktop, type Desktop } from '../../electron/src/core/desktop';
 import type { DesktopEvent, ServerView } from '@contract/api';
 import { UltrabaseError } from '@contract/errors';
 import type { SshLink } from '../../electron/src/core/servers/ssh-link';
+import {
+  AGENT_ENV,
+  AGENT_LAUNCH_REVISION,
+  AGENT_NODE_FLAGS,
+} from '../../electron/src/core/bootstrap/launch';
 import { startHost, stopAllHosts, type VpsHost } from '../rig/hosts';
 import {
   agentPid,
@@ -65,6 +70,18 @@ function newDesktop(agentBundlePath = bundle): Desktop {
   });
   d.onEvent((e) => events.push(e));
   return d;
+}
+
+/**
+ * The running agent got launch.ts's node flags (before the bundle) and environment: the memory
+ * settings behind the RSS rows of `npm run bench`, whichever launcher started it.
+ */
+function expectLaunchSettings(pid: number): void {
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  expect(argv.slice(1, 1 + AGENT_NODE_FLAGS.length)).toEqual([...AGENT_NODE_FLAGS]);
+  expect(argv[1 + AGENT_NODE_FLAGS.length]).toMatch(/agent\.cjs$/);
+  const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  for (const [k, v] of Object.entries(AGENT_ENV)) expect(env).toContain(`${k}=${v}`);
 }
 
 beforeAll(async () => {
@@ -127,6 +144,10 @@ describe('one server from nothing', () => {
     const installed = path.join(a.dirs.opt, 'agent', bundleVersion(bundle), 'agent.cjs');
     expect(readFileSync(installed)).toEqual(readFileSync(bundle));
     expect(agentPid(a)).toBeGreaterThan(0);
+    expectLaunchSettings(agentPid(a));
+    expect(readFileSync(path.join(a.dirs.opt, 'agent/current'), 'utf8').trim().split(' ')[3]).toBe(
+      AGENT_LAUNCH_REVISION,
+    );
     expect((await a.exec(['test', '-S', '/run/ultrabase/agent.sock'])).code).toBe(0);
     const link = desktop.inspect(serverA.id).link as SshLink;
     expect(link.tunnel).toBe('streamlocal');
@@ -256,6 +277,7 @@ describe('several servers', () => {
     );
     const after = agentPid(b, userHome);
     expect(after).not.toBe(before);
+    expectLaunchSettings(after);
     // The desktop finds that agent running and current: nothing reinstalled, crontab untouched.
     const v = await desktop.connectServer(serverB.id);
     expect(v.state).toBe('connected');
@@ -409,6 +431,44 @@ describe('upgrade and key change', () => {
     expect(agentPid(a)).not.toBe(oldPid);
     expect(existsSync(path.join(a.dirs.opt, 'agent/9.9.9-test/agent.cjs'))).toBe(true);
     expect((await desktop.listProjects(serverA.id)).map((p) => p.id).sort()).toEqual(before);
+  });
+
+  it('an agent started with older launch settings is restarted with these at the next connect, not reinstalled', async () => {
+    // As an install from before launch.ts recorded its revision: the same bundle, three fields.
+    const userHome = path.join(b.dirs.home, b.user!.name);
+    const currentOf = {
+      a: path.join(a.dirs.opt, 'agent/current'),
+      b: path.join(userHome, '.ultrabase/agent/current'),
+    };
+    const pids = { a: agentPid(a), b: agentPid(b, userHome) };
+    const crontab = (await b.exec(['crontab', '-l'], { user: true })).stdout;
+    for (const file of Object.values(currentOf)) {
+      const fields = readFileSync(file, 'utf8').trim().split(' ');
+      expect(fields[3]).toBe(AGENT_LAUNCH_REVISION);
+      writeFileSync(file, fields.slice(0, 3).join(' ') + '\n');
+    }
+    await desktop.disconnectServer(serverA.id);
+    // A fresh desktop (an app started again) probes; root's detached start on A, the user's
+    // detached start and boot line on B.
+    const d2 = newDesktop(path.join(home, 'agent-next.cjs'));
+    const d3 = newDesktop();
+    try {
+      expect((await d2.connectServer(serverA.id)).state).toBe('connected');
+      expect((await d3.connectServer(serverB.id)).state).toBe('connected');
+      expect((d2.inspect(serverA.id).link as SshLink).bootstrap?.installed).toBe(false);
+      expect((d3.inspect(serverB.id).link as SshLink).bootstrap?.installed).toBe(false);
+    } finally {
+      await d2.close();
+      await d3.close();
+    }
+    expect(agentPid(a)).not.toBe(pids.a);
+    expect(agentPid(b, userHome)).not.toBe(pids.b);
+    expectLaunchSettings(agentPid(a));
+    expectLaunchSettings(agentPid(b, userHome));
+    for (const file of Object.values(currentOf)) {
+      expect(readFileSync(file, 'utf8').trim().split(' ')[3]).toBe(AGENT_LAUNCH_REVISION);
+    }
+    expect((await b.exec(['crontab', '-l'], { user: true })).stdout).toBe(crontab);
   });
 
   it('refuses a server whose host key changed, naming both fingerprints', async () => {

@@ -3,6 +3,7 @@ import type { InstanceRegistry } from '../lifecycle/types';
 import { ErrorCode } from '@protocol/error-codes';
 import type { AgentEvent, Instance } from '@protocol/types';
 import type { StateStore } from '../state/store';
+import { byCodeUnit } from '../common/compare';
 
 /** The registry the lifecycle sees: instances in the durable state, each change announced. */
 export class StoreInstanceRegistry implements InstanceRegistry {
@@ -20,7 +21,7 @@ export class StoreInstanceRegistry implements InstanceRegistry {
   list(): Instance[] {
     return Object.values(this.store.read().instances)
       .map((i) => structuredClone(i))
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+      .sort((a, b) => byCodeUnit(a.createdAt, b.createdAt) || byCodeUnit(a.id, b.id));
   }
 
   /** Orders announcements: the last change applied, and the last announced, per instance. */

@@ -14,6 +14,7 @@ import { reconciler } from './reconciler';
 import { StackDriver } from './stack-driver';
 import { readStack } from './stack-file';
 import type { Lifecycle, LifecycleDeps } from './types';
+import { byCodeUnit } from '../common/compare';
 
 export interface LifecycleOptions {
   /** Tries per image pull and per Docker ping, the first included. */
@@ -199,7 +200,7 @@ export function createLifecycle(
       );
       return out
         .filter((s): s is ServiceStats => s !== undefined)
-        .sort((a, b) => a.service.localeCompare(b.service));
+        .sort((a, b) => byCodeUnit(a.service, b.service));
     },
 
     async stackChanged(id) {

@@ -1,6 +1,7 @@
 import { isReady } from '../instances/state';
 import type { ServiceState } from '@protocol/types';
 import { COMPOSE_SERVICE_LABEL, type DockerEngine } from '../docker/engine';
+import { byCodeUnit } from '../common/compare';
 
 /**
  * Each service's container as Docker sees it now. Services of the stack without a container
@@ -44,7 +45,7 @@ export async function readServiceStates(
     if (!states.has(service))
       states.set(service, { service, state: 'missing', health: 'none', restarts: 0 });
   }
-  return [...states.values()].sort((a, b) => a.service.localeCompare(b.service));
+  return [...states.values()].sort((a, b) => byCodeUnit(a.service, b.service));
 }
 
 const SEVERITY: Record<string, number> = {

@@ -4,14 +4,15 @@
 // against `ssh` + `docker ps` listing 500 labelled containers.
 import type { Instance } from '@protocol/types';
 import { BENCH_LABEL, docker } from '../docker';
-import { agentRssBytes } from './memory';
+import { agentCpuMs, agentRssBytes, memoryBreakdown } from './memory';
 import { fillTo } from './many-servers';
 import { measureStatus } from './status';
 import type { BenchContext } from '../setup';
 import { fmtBytes, fmtMs, fmtRatio, type Row } from '../report';
 import { summarize, timed } from '../stats';
 
-const MB = 1024 * 1024;
+/** The targets are in MB, 10^6 bytes, as DESIGN.md §7 states them (100 MB = 95.4 MiB). */
+const MB = 1_000_000;
 /** One person may keep 100 dry runs: the rest of the 120 are a second user's. */
 const DRY_RUNS_PER_USER = 100;
 
@@ -29,6 +30,7 @@ export async function measureCreationTo120(
   const firstUserMore = Math.max(0, Math.min(opts.total, DRY_RUNS_PER_USER) - mine);
   const times: number[] = [];
   const made: Instance[] = [];
+  const cpuBefore = await agentCpuMs(ctx);
   for (let i = 1; i <= firstUserMore; i++) {
     const r = await timed(() =>
       desktop.createProject(serverId, { name: `cap-${i}`, dryRun: true }),
@@ -70,8 +72,10 @@ export async function measureCreationTo120(
   if (subnets.size !== made.length || subnets.has(undefined)) {
     throw new Error(`${made.length} creations got ${subnets.size} distinct subnets`);
   }
+  const cpuMs = (await agentCpuMs(ctx)) - cpuBefore;
   await new Promise((r) => setTimeout(r, 3000)); // the agent's own bookkeeping settles
   const rss = await agentRssBytes(ctx);
+  await memoryBreakdown(ctx, 'loaded');
 
   // The last 20 creations: each one with 100+ projects already registered.
   const late = summarize(times.slice(-20));
@@ -90,7 +94,8 @@ export async function measureCreationTo120(
         `runs), timed at the client; the row is the median of the last 20 (p90 ` +
         `${fmtMs(late.p90)}), all ${times.length} took ${fmtMs(all)}. Each creation allocates ` +
         'its project subnet (all distinct: checked) against the registry, the engine’s networks ' +
-        'and the host’s routes; the baseline is this run’s first 20 creations.',
+        'and the host’s routes; the baseline is this run’s first 20 creations. The agent ' +
+        `spent ${fmtMs(cpuMs / times.length)} of CPU per creation (utime + stime).`,
       whenMissed:
         'the control plane (fsync of the stack files and the state) dominates, as in the ' +
         'creation row; the subnet allocation asks the engine for its networks once per creation.',
@@ -100,12 +105,21 @@ export async function measureCreationTo120(
       ours: fmtBytes(rss),
       baseline: `${fmtBytes(opts.rssBeforeBytes)} (${opts.registeredBefore} registered)`,
       ratio: `+${fmtBytes(rss - opts.rssBeforeBytes)}`,
-      target: '≤ 100 MB',
+      target: '≤ 100 MB (95.4 MiB)',
       met: rss <= 100 * MB,
       method:
         `VmRSS of the daemon 3 s after the ${opts.total}th creation (every one a real dry run ` +
-        'with rendered files and a subnet, none copied into state.json).',
-      whenMissed: 'the registry and each instance’s rendered stack kept in memory.',
+        'with rendered files and a subnet, none copied into state.json). Measured ' +
+        '(BENCH_MEMORY=loaded): the growth is not retained data: after a full GC the V8 heap ' +
+        'holds 10.5 MiB (8.2 MiB idle). Before the ' +
+        'launchers fixed glibc’s trim threshold (launch.ts) the agent kept 83–86 MiB here: ' +
+        'glibc held the freed top of its heap, and V8 had grown its young generation to 15 MiB ' +
+        'under the burst of creations and kept it.',
+      whenMissed:
+        'what remains above the idle RSS is V8’s heap high-water after the burst (old space ' +
+        'committed twice what is used, young generation grown): `--max-semi-space-size=1` ' +
+        'takes 5 MiB off but slowed the creations at 120 (p50 43–51 ms against 31 ms); V8’s ' +
+        'memory reducer gives the rest back about 8 s after the heap last grew.',
     },
   ];
 }

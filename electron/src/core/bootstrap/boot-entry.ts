@@ -1,5 +1,6 @@
 import { shellCommand, shellQuote } from '../ssh/shell-quote';
 import type { RemoteLayout } from './plan';
+import { detachedServeScript } from './launch';
 
 /**
  * Start at boot where there is no systemd to supervise the agent (a container-like VPS, a login
@@ -16,7 +17,7 @@ export const BOOT_MARKER = '# ultrabase-agent';
  */
 export function bootCronLine(layout: RemoteLayout, nodePath: string): string {
   const q = shellQuote;
-  const inner = 'echo $$ > "$0"; exec "$1" "$2" serve --data-dir "$3" --socket "$4"';
+  const inner = detachedServeScript();
   const command = [
     `mkdir -p -m 700 ${q(layout.runDir)} ${q(layout.dataDir)}`,
     `rm -f ${q(layout.socketPath)}`,

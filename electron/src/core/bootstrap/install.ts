@@ -7,6 +7,12 @@ import { parseProbe, PROBE_SCRIPT, type ProbeResult } from './probe';
 import { sha256File } from './local-agent';
 import { bootCronLine, installBootEntryCommand, removeBootEntryCommand } from './boot-entry';
 import { planInstall, type InstallPlan, type LocalAgent, type RemoteLayout } from './plan';
+import {
+  AGENT_LAUNCH_REVISION,
+  agentServeArgs,
+  detachedServeScript,
+  systemdEnvironment,
+} from './launch';
 
 export type BootstrapStep =
   'probe' | 'upload-runtime' | 'upload-agent' | 'stop-old' | 'create-admin' | 'start';
@@ -112,12 +118,13 @@ function stopCommand(layout: RemoteLayout, systemd: boolean): string {
   return `if [ -r ${pid} ]; then p=$(cat ${pid}); kill "$p" 2>/dev/null; i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; if kill -0 "$p" 2>/dev/null; then kill -9 "$p"; fi; rm -f ${pid}; fi; true`;
 }
 
-function startDetachedCommand(layout: RemoteLayout, nodePath: string): string {
+export function startDetachedCommand(layout: RemoteLayout, nodePath: string): string {
   const q = shellQuote;
   const out = `${layout.runDir}/agent.out`;
-  // `sh -c` writes its own pid then execs node, so the pid file names the agent itself;
-  // setsid detaches it from the SSH session so a dropped connection does not kill it.
-  const inner = 'echo $$ > "$0"; exec "$1" "$2" serve --data-dir "$3" --socket "$4"';
+  // `sh -c` writes its own pid then execs node (with launch.ts's flags and environment), so the
+  // pid file names the agent itself; setsid detaches it from the SSH session so a dropped
+  // connection does not kill it.
+  const inner = detachedServeScript();
   const launcher = `command -v setsid >/dev/null 2>&1 && s=setsid || s=nohup`;
   return [
     `mkdir -p -m 700 ${q(layout.runDir)} ${q(layout.dataDir)}`,
@@ -144,7 +151,7 @@ After=docker.service network-online.target
 Wants=docker.service
 
 [Service]
-ExecStart=${shellCommand([nodePath, layout.bundlePath, 'serve', '--data-dir', layout.dataDir, '--socket', layout.socketPath])}
+${systemdEnvironment()}ExecStart=${shellCommand([nodePath, ...agentServeArgs(layout)])}
 Restart=on-failure
 RestartSec=2
 UMask=0077
@@ -278,18 +285,20 @@ export async function ensureAgent(
     outcome.bootStart =
       cron?.code === 0 && /crontab: (installed|unchanged)/.test(cron.stdout) ? 'cron' : 'none';
   }
-  if (plan.uploadAgent) {
+  // Also after a restart that only changed how the agent is launched (launch.ts).
+  if (plan.uploadAgent || plan.relaunch) {
     await run(
       client,
       'recording the installed version',
       shellCommand([
         'sh',
         '-c',
-        'printf "%s %s %s\\n" "$1" "$2" "$3" > "$4"',
+        'printf "%s %s %s %s\\n" "$1" "$2" "$3" "$4" > "$5"',
         'sh',
         options.local.version,
         options.local.sha256,
         plan.nodePath,
+        AGENT_LAUNCH_REVISION,
         `${layout.base}/agent/current`,
       ]),
     );

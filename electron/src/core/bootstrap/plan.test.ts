@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { parseProbe, PROBE_BEGIN, PROBE_END, PROBE_SCRIPT, type ProbeResult } from './probe';
 import { planInstall, type LocalAgent } from './plan';
+import { AGENT_LAUNCH_REVISION } from './launch';
 
 const framed = (body: string) =>
   `Welcome to the server!\n${PROBE_BEGIN}\n${body}\n${PROBE_END}\nbye\n`;
@@ -56,6 +57,10 @@ describe('parseProbe', () => {
       sha256: 'a'.repeat(64),
       node: '/usr/bin/node',
     });
+    const withLaunch = parseProbe(
+      framed(`installed=0.1.0 ${'a'.repeat(64)} /usr/bin/node launch-0123456789ab `),
+    );
+    expect(withLaunch.installed?.launch).toBe('launch-0123456789ab');
   });
   it("says whether the crontab holds the agent's boot line, only when it was asked", () => {
     expect(parseProbe(framed('kernel=Linux\nboot_entry=no')).bootEntry).toBe(false);
@@ -87,9 +92,10 @@ describe('planInstall', () => {
     });
     if (plan.ok) expect(plan.layout.bundlePath).toBe('/opt/ultrabase/agent/0.2.0/agent.cjs');
   });
+  const launch = AGENT_LAUNCH_REVISION;
   it('same agent running: nothing to do', () => {
     const p = probe({
-      installed: { version: '0.2.0', sha256: local.sha256, node: '/usr/bin/node' },
+      installed: { version: '0.2.0', sha256: local.sha256, node: '/usr/bin/node', launch },
       agentRunning: true,
       agentSocket: true,
     });
@@ -99,12 +105,18 @@ describe('planInstall', () => {
       stopOld: false,
       start: false,
       fresh: false,
+      relaunch: false,
     });
   });
   it('probe found this very agent running: nothing to do, even without Docker facts', () => {
     const p = probe({
       current: true,
-      installed: { version: '0.2.0', sha256: local.sha256, node: '/opt/ultrabase/runtime/node' },
+      installed: {
+        version: '0.2.0',
+        sha256: local.sha256,
+        node: '/opt/ultrabase/runtime/node',
+        launch,
+      },
       dockerCli: false,
       nodeVersion: undefined,
     });
@@ -113,11 +125,42 @@ describe('planInstall', () => {
       node: 'runtime',
       uploadAgent: false,
       start: false,
+      relaunch: false,
     });
+  });
+  it('same agent started with other launch settings (or before they were recorded): restart it with these, no upload', () => {
+    for (const other of [undefined, 'launch-000000000000']) {
+      const installed = { version: '0.2.0', sha256: local.sha256, node: '/usr/bin/node' };
+      const p = probe({
+        current: true,
+        installed: other ? { ...installed, launch: other } : installed,
+        agentRunning: true,
+        agentSocket: true,
+      });
+      for (const systemd of [false, true]) {
+        expect(planInstall({ ...p, systemd }, local)).toMatchObject({
+          ok: true,
+          nodePath: '/usr/bin/node',
+          uploadAgent: false,
+          stopOld: true,
+          start: true,
+          fresh: false,
+          relaunch: true,
+          systemd,
+        });
+      }
+      // The probe ran in full (say the agent was stopped): the same.
+      expect(planInstall({ ...p, current: false }, local)).toMatchObject({
+        uploadAgent: false,
+        stopOld: true,
+        start: true,
+        relaunch: true,
+      });
+    }
   });
   it('same agent stopped: start it without uploading', () => {
     const p = probe({
-      installed: { version: '0.2.0', sha256: local.sha256, node: '/usr/bin/node' },
+      installed: { version: '0.2.0', sha256: local.sha256, node: '/usr/bin/node', launch },
     });
     expect(planInstall(p, local)).toMatchObject({
       ok: true,

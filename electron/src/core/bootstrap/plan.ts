@@ -1,3 +1,4 @@
+import { AGENT_LAUNCH_REVISION } from './launch';
 import { nodeMajor, type ProbeResult } from './probe';
 
 export const MIN_NODE_MAJOR = 18;
@@ -34,6 +35,12 @@ export type InstallPlan =
       start: boolean;
       /** No agent was ever installed here: create the first admin before starting. */
       fresh: boolean;
+      /**
+       * The agent was installed with other launch settings (launch.ts: node flags, environment)
+       * or before they were recorded: (re)start it with the current unit, start command and
+       * boot entry, and record the revision, even when the bundle itself is unchanged.
+       */
+      relaunch: boolean;
       systemd: boolean;
     };
 
@@ -75,17 +82,20 @@ export function planInstall(probe: ProbeResult, local: LocalAgent): InstallPlan 
   }
   const layout = remoteLayout(probe, local.version);
   if (probe.current && probe.installed) {
-    // The probe skipped Docker checks because this very agent runs: nothing to do.
+    // The probe skipped Docker checks because this very agent runs: nothing to do, unless it
+    // was started with other launch settings (then restart it with these, bundle unchanged).
     const nodePath = probe.installed.node;
+    const relaunch = probe.installed.launch !== AGENT_LAUNCH_REVISION;
     return {
       ok: true,
       layout,
       node: nodePath === layout.runtimePath ? 'runtime' : 'system',
       nodePath,
       uploadAgent: false,
-      stopOld: false,
-      start: false,
+      stopOld: relaunch,
+      start: relaunch,
       fresh: false,
+      relaunch,
       systemd: probe.systemd && probe.uid === 0,
     };
   }
@@ -129,6 +139,7 @@ export function planInstall(probe: ProbeResult, local: LocalAgent): InstallPlan 
     probe.installed?.version === local.version &&
     probe.installed.sha256 === local.sha256 &&
     probe.installed.node === nodePath;
+  const relaunch = probe.installed?.launch !== AGENT_LAUNCH_REVISION;
   const running = probe.agentRunning && probe.agentSocket;
   return {
     ok: true,
@@ -136,9 +147,10 @@ export function planInstall(probe: ProbeResult, local: LocalAgent): InstallPlan 
     node,
     nodePath,
     uploadAgent: !sameAgent,
-    stopOld: !sameAgent && probe.agentRunning,
-    start: !sameAgent || !running,
+    stopOld: (!sameAgent || relaunch) && probe.agentRunning,
+    start: !sameAgent || relaunch || !running,
     fresh: probe.installed === undefined,
+    relaunch,
     systemd: probe.systemd && probe.uid === 0,
   };
 }

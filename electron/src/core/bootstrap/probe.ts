@@ -69,8 +69,11 @@ export interface ProbeResult {
   dockerVersion?: string;
   dockerError?: string;
   composeVersion?: string;
-  /** `<version> <sha256> <node path>` of the installed agent, if any. */
-  installed?: { version: string; sha256: string; node: string };
+  /**
+   * `<version> <sha256> <node path> [<launch revision>]` of the installed agent, if any; the
+   * launch revision (launch.ts) is missing on agents installed before it was recorded.
+   */
+  installed?: { version: string; sha256: string; node: string; launch?: string };
   agentRunning: boolean;
   agentSocket: boolean;
   /** The expected agent (version and checksum given to the probe) is installed and running. */
@@ -128,6 +131,7 @@ export function parseProbe(output: string): ProbeResult {
   const installed = get('installed')?.split(/\s+/);
   if (installed && installed.length >= 3 && installed[0] && installed[1] && installed[2]) {
     result.installed = { version: installed[0], sha256: installed[1], node: installed[2] };
+    if (installed[3]) result.installed.launch = installed[3];
   }
   return result;
 }

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@protocol/error-codes';
 import { StackError } from '../stack-error';
+import { byCodeUnit } from '../../common/compare';
 import { RELEASE_2026_02_16 } from './r2026-02-16';
 import { RELEASE_2026_06_03 } from './r2026-06-03';
 import {
@@ -18,9 +19,13 @@ export const BUILTIN_RELEASES: readonly StackRelease[] = [RELEASE_2026_02_16, RE
  */
 export const LEGACY_RELEASE_ID = RELEASE_2026_02_16.id;
 
-/** Newest first: by date, then by id, so two releases of one day still order the same way. */
+/**
+ * Newest first: by date, then by id, so two releases of one day still order the same way. By
+ * code unit, not `localeCompare`: this runs at every start, and ICU's collation would stay
+ * mapped in the agent for good (common/compare.ts).
+ */
 function newestFirst(a: StackRelease, b: StackRelease): number {
-  return b.date.localeCompare(a.date) || b.id.localeCompare(a.id);
+  return byCodeUnit(b.date, a.date) || byCodeUnit(b.id, a.id);
 }
 
 /**
