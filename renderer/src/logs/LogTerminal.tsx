@@ -4,6 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { attachWebglRenderer } from './webglRenderer';
+import { skipEmptySelectionRedraws } from './selectionRedraw';
 import type { LogLine } from '@contract/api';
 import { toApiError } from '../api';
 import { errorText } from '../i18n/error-messages';
@@ -80,6 +81,8 @@ export function LogTerminal({
     term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')));
     term.open(host.current!);
     const webgl = attachWebglRenderer(term);
+    // Nothing selected, nothing to redraw: skip xterm's redraw of the selection on each scroll.
+    skipEmptySelectionRedraws(term);
     const lines: LogLine[] = [];
     const state = { term, fit, search, lines, follow: true } as {
       term: Terminal;
