@@ -80,7 +80,9 @@ export function LogTerminal({
     term.loadAddon(search);
     term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')));
     term.open(host.current!);
-    const webgl = attachWebglRenderer(term);
+    let gpuDraw = false;
+    const webgl = attachWebglRenderer(term, () => (gpuDraw = false));
+    gpuDraw = webgl !== undefined;
     // Nothing selected, nothing to redraw: skip xterm's redraw of the selection on each scroll.
     skipEmptySelectionRedraws(term);
     const lines: LogLine[] = [];
@@ -132,6 +134,8 @@ export function LogTerminal({
           if (closed || state.pump.queuedChunks > 0 || state.pump.writing) return;
           report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
         }),
+      // The DOM renderer's draw gets a frame of its own during a flood; WebGL's does not need it.
+      () => !gpuDraw,
     );
     parts.current = state;
     setReady(true);

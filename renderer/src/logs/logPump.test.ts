@@ -137,6 +137,25 @@ describe('LogPump', () => {
     expect(term.writes[3]!.data).toBe('late');
   });
 
+  it('writes every frame of a flood when the draw is cheap (WebGL)', () => {
+    const term = fakeTerminal();
+    const frames = manualScheduler();
+    const pump = new LogPump(
+      term.sink,
+      () => {},
+      (l) => l.text,
+      frames.schedule,
+      () => 0,
+      () => {},
+      () => false,
+    );
+    for (let i = 0; i < 3; i++) pump.push([line('x'.repeat(INITIAL_FRAME_CHARS))], 1);
+    frames.tick();
+    term.writes[0]!.done();
+    frames.tick();
+    expect(term.writes).toHaveLength(2);
+  });
+
   it('reports when everything received has been parsed', () => {
     const term = fakeTerminal();
     const frames = manualScheduler();

@@ -57,6 +57,13 @@ export class LogPump {
     private readonly now: () => number = () => performance.now(),
     /** After each write is parsed: the queue drained (a status line can say "all shown"). */
     private readonly onIdle: () => void = () => {},
+    /**
+     * Whether xterm's draw needs a frame of its own during a flood: yes for the DOM renderer,
+     * whose redraw of the viewport costs about as much as a frame's parse (measured). WebGL
+     * keeps a write every frame, as before: its draw is meant to be cheap, and without a GPU
+     * here the alternation could not be measured for it.
+     */
+    private readonly drawNeedsOwnFrame: () => boolean = () => true,
   ) {}
 
   push(lines: LogLine[], bytes: number): void {
@@ -139,7 +146,7 @@ export class LogPump {
       if (this.queue.length === 0) this.onIdle();
       // More queued means a flood: the next frame is left to xterm's draw of what this write
       // added (it draws in the frame after a parse), and the next write waits for the one after.
-      this.kick(this.queue.length > 0);
+      this.kick(this.queue.length > 0 && this.drawNeedsOwnFrame());
     });
   }
 
