@@ -125,7 +125,7 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
         '3–9 it was 17–67 ms where the code before had 33–133 ms. What remains is CPU ' +
         'contention: on 2 ' +
         'shared cores under load 3–10 a frame of 8 ms of work often takes two vsyncs. The ' +
-        'WebGL renderer (hardware only) would make the draw frames nearly free.',
+        'WebGL renderer (hardware only) should make the draw frames cheap; not measurable here.',
     },
   ];
 }
