@@ -4,6 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { attachWebglRenderer } from './webglRenderer';
+import { skipEmptySelectionRedraws } from './selectionRedraw';
 import type { LogLine } from '@contract/api';
 import { toApiError } from '../api';
 import { errorText } from '../i18n/error-messages';
@@ -79,7 +80,11 @@ export function LogTerminal({
     term.loadAddon(search);
     term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener')));
     term.open(host.current!);
-    const webgl = attachWebglRenderer(term);
+    let gpuDraw = false;
+    const webgl = attachWebglRenderer(term, () => (gpuDraw = false));
+    gpuDraw = webgl !== undefined;
+    // Nothing selected, nothing to redraw: skip xterm's redraw of the selection on each scroll.
+    skipEmptySelectionRedraws(term);
     const lines: LogLine[] = [];
     const state = { term, fit, search, lines, follow: true } as {
       term: Terminal;
@@ -129,6 +134,8 @@ export function LogTerminal({
           if (closed || state.pump.queuedChunks > 0 || state.pump.writing) return;
           report({ shown: state.pump.shownLines, received: state.pump.receivedLines });
         }),
+      // The DOM renderer's draw gets a frame of its own during a flood; WebGL's does not need it.
+      () => !gpuDraw,
     );
     parts.current = state;
     setReady(true);

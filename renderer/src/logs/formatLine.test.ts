@@ -26,6 +26,18 @@ describe('formatLogLine', () => {
     expect(formatLogLine({ ...line, stream: 'stderr' }, false)).toContain('\x1b[31m!');
   });
 
+  it("styles the prefix with few colour changes: each is a span per row in a flood's redraw", () => {
+    // eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
+    const sgr = (s: string) => s.match(/\x1b\[[0-9;]*m/g) ?? [];
+    const plain = { ...line, text: 'ok' };
+    // time + marker in one colour, the service in its own, the text in the default.
+    expect(sgr(formatLogLine(plain, true))).toHaveLength(3);
+    expect(sgr(formatLogLine(plain, false))).toHaveLength(2);
+    expect(sgr(formatLogLine({ ...plain, stream: 'stderr' }, true))).toHaveLength(4);
+    // It opens with a full reset: a colour or bold the previous message left on stops there.
+    expect(formatLogLine(plain, true).startsWith('\x1b[0;90m12:34:56 ')).toBe(true);
+  });
+
   it('downloads as plain text without colours', () => {
     expect(plainLogLine(line)).toBe('2026-03-01T12:34:56.789Z auth stdout a\nb\n');
   });

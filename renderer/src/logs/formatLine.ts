@@ -32,12 +32,17 @@ export function formatLogLine(line: LogLine, withService: boolean, columns?: num
   const indent = time.length + 1 + (withService ? Math.max(10, name.length) + 2 : 0);
   const width = columns !== undefined && columns - indent >= 20 ? columns - indent : 0;
   const text = hangingIndent(message, width, indent);
+  // Few style changes per line: each SGR costs xterm's parser, and each colour change costs the
+  // DOM renderer a <span> per row (a flood redraws every row each frame). The line opens with a
+  // full reset, so a colour or bold a message left on stays out of the next line's prefix; the
+  // marker's space stays in the time's colour (one span), and the text goes back to the default
+  // colour with SGR 39, which leaves nothing else to reset after the reset at the start.
+  const err = line.stream === 'stderr' ? '\x1b[31m!' : ' ';
   const service = withService
-    ? `\x1b[${serviceColour(line.service)}m${name.padEnd(10)}\x1b[0m│ `
-    : '';
-  const err = line.stream === 'stderr' ? '\x1b[31m!\x1b[0m' : ' ';
+    ? `\x1b[${serviceColour(line.service)}m${name.padEnd(10)}\x1b[39m│ `
+    : '\x1b[39m';
   // Bright black, not dim: dim text fell to 3.25:1 in the light theme.
-  return `\x1b[90m${time}\x1b[0m${err}${service}${text}\r\n`;
+  return `\x1b[0;90m${time}${err}${service}${text}\r\n`;
 }
 
 /** Plain text for the download: no colours, one line per entry. */

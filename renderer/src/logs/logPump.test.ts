@@ -92,6 +92,7 @@ describe('LogPump', () => {
     clock += PARSE_BUDGET_MS * 2;
     term.writes[0]!.done();
     expect(pump.frameChars).toBe((INITIAL_FRAME_CHARS + INITIAL_FRAME_CHARS / 2) / 2);
+    frames.tick(); // left to xterm's draw (see the next test)
     frames.tick();
     expect(term.writes[1]!.data.length).toBeLessThanOrEqual(pump.frameChars);
     // A fast parse lets the frames grow, never past the cap.
@@ -99,9 +100,60 @@ describe('LogPump', () => {
       clock += 0.1;
       term.writes[i]!.done();
       frames.tick();
+      frames.tick();
     }
     expect(pump.frameChars).toBe(MAX_FRAME_CHARS);
     expect(pump.frameChars).toBeGreaterThan(MIN_FRAME_CHARS);
+  });
+
+  it("in a flood, leaves the frame after each parse to xterm's draw; a trickle writes at once", () => {
+    const term = fakeTerminal();
+    const frames = manualScheduler();
+    const pump = new LogPump(
+      term.sink,
+      () => {},
+      (l) => l.text,
+      frames.schedule,
+      () => 0,
+    );
+    const chunk = 'x'.repeat(INITIAL_FRAME_CHARS);
+    for (let i = 0; i < 3; i++) pump.push([line(chunk)], 1);
+    frames.tick();
+    term.writes[0]!.done();
+    // More is queued: the next frame writes nothing (xterm draws the parsed lines in it)...
+    frames.tick();
+    expect(term.writes).toHaveLength(1);
+    // ...and the one after writes.
+    frames.tick();
+    expect(term.writes).toHaveLength(2);
+    term.writes[1]!.done();
+    frames.tick();
+    frames.tick();
+    term.writes[2]!.done();
+    // Caught up: a line arriving now is written in the very next frame.
+    pump.push([line('late')], 1);
+    frames.tick();
+    expect(term.writes.map((w) => w.data)).toHaveLength(4);
+    expect(term.writes[3]!.data).toBe('late');
+  });
+
+  it('writes every frame of a flood when the draw is cheap (WebGL)', () => {
+    const term = fakeTerminal();
+    const frames = manualScheduler();
+    const pump = new LogPump(
+      term.sink,
+      () => {},
+      (l) => l.text,
+      frames.schedule,
+      () => 0,
+      () => {},
+      () => false,
+    );
+    for (let i = 0; i < 3; i++) pump.push([line('x'.repeat(INITIAL_FRAME_CHARS))], 1);
+    frames.tick();
+    term.writes[0]!.done();
+    frames.tick();
+    expect(term.writes).toHaveLength(2);
   });
 
   it('reports when everything received has been parsed', () => {
@@ -121,6 +173,7 @@ describe('LogPump', () => {
     pump.push([line('b')], 1);
     term.writes[0]!.done();
     expect(idle).toBe(0);
+    frames.tick();
     frames.tick();
     term.writes[1]!.done();
     expect(idle).toBe(1);

@@ -26,11 +26,14 @@ interface Chunk {
 }
 
 /**
- * Moves log data from the stream to the terminal, one write per animation frame, and
+ * Moves log data from the stream to the terminal, at most one write per animation frame, and
  * acknowledges each batch's bytes only after xterm has parsed it (its write callback). Each
  * frame's write is sized from how long the previous one took to parse, so a flood fills every
  * frame without making it long: xterm's own time slicing (12 ms, then a macrotask) would
- * otherwise stack its parse and its render into 30 ms frames. The agent stops reading its source
+ * otherwise stack its parse and its render into 30 ms frames. During a flood the frames alternate:
+ * one parses a write, the next is left to xterm's draw of it (measured in the renderer benchmark:
+ * a frame holding both the DOM renderer's redraw and a parse outlasted 16.7 ms, and drawing every
+ * other frame halves the redraws a line costs). The agent stops reading its source
  * when too many bytes are unacknowledged, so a flood is throttled where it starts. Pausing stops
  * writing, and so stops acknowledging: the agent pauses too.
  */
@@ -54,6 +57,13 @@ export class LogPump {
     private readonly now: () => number = () => performance.now(),
     /** After each write is parsed: the queue drained (a status line can say "all shown"). */
     private readonly onIdle: () => void = () => {},
+    /**
+     * Whether xterm's draw needs a frame of its own during a flood: yes for the DOM renderer,
+     * whose redraw of the viewport costs about as much as a frame's parse (measured). WebGL
+     * keeps a write every frame, as before: its draw is meant to be cheap, and without a GPU
+     * here the alternation could not be measured for it.
+     */
+    private readonly drawNeedsOwnFrame: () => boolean = () => true,
   ) {}
 
   push(lines: LogLine[], bytes: number): void {
@@ -93,15 +103,19 @@ export class LogPump {
     this.queuedChars = 0;
   }
 
-  /** At most one write waits in xterm: the next frame writes once it is parsed. */
-  private kick(): void {
+  /**
+   * At most one write waits in xterm: the next frame writes once it is parsed. `skipFrame`: the
+   * one after that, so a frame never holds both xterm's draw and the next parse.
+   */
+  private kick(skipFrame = false): void {
     if (this.scheduled || this.inFlight || this.paused || this.closed) return;
     if (this.queue.length === 0) return;
     this.scheduled = true;
-    this.schedule(() => {
+    const run = () => {
       this.scheduled = false;
       this.flush();
-    });
+    };
+    this.schedule(skipFrame ? () => this.schedule(run) : run);
   }
 
   private flush(): void {
@@ -130,7 +144,9 @@ export class LogPump {
       this.shownLines += lines;
       if (bytes > 0) this.ack(bytes);
       if (this.queue.length === 0) this.onIdle();
-      this.kick();
+      // More queued means a flood: the next frame is left to xterm's draw of what this write
+      // added (it draws in the frame after a parse), and the next write waits for the one after.
+      this.kick(this.queue.length > 0 && this.drawNeedsOwnFrame());
     });
   }
 

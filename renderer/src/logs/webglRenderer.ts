@@ -25,11 +25,18 @@ export function hasHardwareWebgl(doc: Document = document): boolean {
  * parse alone, not a DOM row per line. Falls back to xterm's DOM renderer when WebGL is missing,
  * software-only, or its context is lost later (a GPU reset, too many contexts).
  */
-export function attachWebglRenderer(term: Terminal): WebglAddon | undefined {
+export function attachWebglRenderer(
+  term: Terminal,
+  /** Called when a lost context hands the drawing back to the DOM renderer. */
+  onFallback: () => void = () => {},
+): WebglAddon | undefined {
   if (!hasHardwareWebgl()) return undefined;
   try {
     const addon = new WebglAddon();
-    addon.onContextLoss(() => addon.dispose());
+    addon.onContextLoss(() => {
+      onFallback();
+      addon.dispose();
+    });
     term.loadAddon(addon);
     return addon;
   } catch {

@@ -45,3 +45,13 @@ describe('formatLogLine with the terminal width', () => {
     expect(formatLogLine(line, true).split('\r\n')).toHaveLength(2);
   });
 });
+
+describe('hangingIndent on coloured lines', () => {
+  it('keeps a coloured line that fits as it is, and wraps one that does not by visible width', () => {
+    const red = '\x1b[31mERROR\x1b[0m ';
+    expect(hangingIndent(`${red}${'x'.repeat(14)}`, 20, 2)).toBe(`${red}${'x'.repeat(14)}`);
+    expect(hangingIndent(`${red}${'x'.repeat(20)}`, 20, 2)).toBe(
+      `${red}${'x'.repeat(14)}\r\n  ${'x'.repeat(6)}`,
+    );
+  });
+});

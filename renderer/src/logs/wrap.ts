@@ -21,6 +21,14 @@ export function hangingIndent(text: string, width: number, indent: number): stri
           rows.push((i === 0 ? lead : pad) + line.slice(i, i + width));
       continue;
     }
+    // Coloured ASCII that fits (most coloured log lines) stays as it is, without the walk
+    // character by character below: in a 100,000-line flood that walk (and the garbage it left)
+    // cost about a third of xterm's parse of the same lines.
+    const visible = line.replace(SGR_ALL, '');
+    if ((width < 1 || visible.length <= width) && PLAIN.test(visible)) {
+      rows.push(lead + line);
+      continue;
+    }
     rows.push(...wrapRich(line, width, pad, lead));
   }
   return rows.join('\r\n');
@@ -31,6 +39,8 @@ const PLAIN = /^[\x20-\x7e]*$/;
 // eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
 const SGR = /\x1b\[[0-9;:]*m/y;
 const MARK = /\p{M}/u;
+// eslint-disable-next-line no-control-regex -- an SGR sequence starts with ESC
+const SGR_ALL = /\x1b\[[0-9;:]*m/g;
 
 function wrapRich(line: string, width: number, pad: string, lead: string): string[] {
   const rows: string[] = [];

@@ -79,22 +79,33 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
         'open a log terminal on a fixture stream → every line parsed by xterm (the ' +
         '`data-shown` counter, updated as soon as the pump is idle); the fixture holds back ' +
         'when a window is unacknowledged, like the agent, and sends 500 lines a message. The ' +
-        'pump writes once per animation frame, sized to what xterm parsed within ~8 ms the ' +
-        'frame before; xterm draws with WebGL where a GPU renders it (not in this headless ' +
-        'Chromium, started with --disable-gpu: the DOM renderer draws). Compared with the raw ' +
-        '`ssh cat` rate measured above, because the terminal is the last stage.',
+        'pump writes at most once per animation frame, sized to what xterm parsed within ~8 ms ' +
+        'the frame before, and during a flood with the DOM renderer leaves the frame after each ' +
+        'parse to xterm’s draw; a line carries 3 colour changes (2 without the service column); xterm’s redraw ' +
+        'of the selection on every scroll is skipped while nothing is selected; the line count ' +
+        're-renders only the status text. xterm draws with WebGL where a GPU renders it (not in ' +
+        'this headless Chromium, started with --disable-gpu: the DOM renderer draws). Compared ' +
+        'with the raw `ssh cat` rate measured above, because the terminal is the last stage.',
       whenMissed:
-        'a CPU profile of the flood (`npx tsx test/harness/bench.ts --profile`) puts about ' +
-        'half the main thread in native rendering — style, layout and paint of the DOM ' +
-        'renderer’s rows (`(program)`, `replaceChildren`, `createRow`) — and only about a ' +
-        'tenth in xterm’s parser; on a loaded 2-core machine without a GPU each frame’s redraw ' +
-        'of the viewport costs more than the parse of the lines behind it. Closing the gap: ' +
-        'the WebGL renderer (loaded where a hardware context exists) takes the DOM work away; ' +
-        'this harness cannot show it without a GPU. Software WebGL is no way round: with ' +
-        'SwiftShader (`test/harness/bench.ts --software-gpu`, the WebGL renderer forced on) ' +
-        'the flood reached 3,791 lines/s with frames p95 383 ms, the main thread 76% idle ' +
-        'waiting on the software rasteriser — 4× slower than the DOM renderer, which is why ' +
-        'the app refuses a software context.',
+        'a trace of the flood (Chromium’s timeline, main thread, 100,000 lines, load ≈ 9 on ' +
+        'the 2 cores) splits the main thread’s ~2.4 s of busy time into xterm’s parse ~27% ' +
+        '(its write tasks), the DOM renderer’s draws ~40% (style, layout, paint and commit ~0.67 s, ' +
+        'building the rows’ spans ~0.29 s), the fixture’s delivery and our formatting ~12%, ' +
+        'garbage collection ~7%. Before this round (profile: each scroll also made xterm redraw ' +
+        'the empty selection, i.e. rebuild every row twice a frame; a draw every frame; 4 ' +
+        'colour changes a line) it took 3.5–3.8 s of main-thread CPU per 100,000 lines, now ' +
+        '1.0–1.9 s (interleaved runs, same load): 19,000 → 36,000 lines/s median. What is left ' +
+        'is one core’s worth of parse + draw on a shared machine (load 3–10 from other work ' +
+        'during these runs moves a run between 10,000 and 40,000 lines/s). Closing the gap: ' +
+        'the WebGL renderer (loaded where a hardware context exists) takes the DOM draw away, ' +
+        'which leaves the parse (~6 µs a line here) as the limit; this harness cannot show it ' +
+        'without a GPU. Software WebGL is no way round: with SwiftShader ' +
+        '(`test/harness/bench.ts --software-gpu`, the WebGL renderer forced on) the flood ' +
+        'reached 3,791 lines/s with frames p95 383 ms, the main thread 76% idle waiting on the ' +
+        'software rasteriser — 4× slower than the DOM renderer, which is why the app refuses a ' +
+        'software context. A larger parse budget (12 ms) drew fewer frames per line (up to ' +
+        '60,000 lines/s) but frames p95 were 33–50 ms in 4 of 6 runs (8 ms: 2 of 6), so it stays ' +
+        'at 8 ms.',
     },
     {
       metric: 'renderer: frames during the log flood',
@@ -107,9 +118,14 @@ export function rendererRows(r: RendererFacts, rawCatLinesPerSecond: number): Ro
         '“the UI staying responsive” as a number: requestAnimationFrame intervals while the ' +
         'lines pour in. 17 ms is one frame at 60 Hz (issue 21).',
       whenMissed:
-        'the pump already caps each frame’s write to ~8 ms of parsing; what remains is the DOM ' +
-        'renderer redrawing the whole viewport each frame while the view follows the bottom ' +
-        '(see the profile in the row above), which alone outlasts 17 ms on this machine.',
+        'a frame that held both the DOM renderer’s redraw of the 45-row viewport and the next ' +
+        'parse outlasted 16.7 ms; the pump now alternates them during a flood (a parse frame ' +
+        'capped at ~8 ms, then a draw frame), which brought p95 from 50 ms to 16.8 ms in two ' +
+        'of three runs at load ≈ 5 (50 ms in the third); in later interleaved runs at load ' +
+        '3–9 it was 17–67 ms where the code before had 33–133 ms. What remains is CPU ' +
+        'contention: on 2 ' +
+        'shared cores under load 3–10 a frame of 8 ms of work often takes two vsyncs. The ' +
+        'WebGL renderer (hardware only) should make the draw frames cheap; not measurable here.',
     },
   ];
 }
