@@ -90,6 +90,10 @@ function httpsGet(
         ca,
         headers: { Host: hostname, ...headers },
         timeout: 15_000,
+        // A new connection each time: Node 20's global agent keeps connections alive, and a
+        // request on a connection opened before a `domains.update` can still be answered by
+        // the server Caddy is gracefully retiring (the old HSTS header, once in CI).
+        agent: false,
       },
       (res) => {
         let body = '';
@@ -107,7 +111,14 @@ function httpsGet(
 function httpGet(hostname: string, path: string) {
   return new Promise<Reply>((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: 80, path, headers: { Host: hostname }, timeout: 15_000 },
+      {
+        host: '127.0.0.1',
+        port: 80,
+        path,
+        headers: { Host: hostname },
+        timeout: 15_000,
+        agent: false, // see httpsGet
+      },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
