@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Compose, ComposeProject } from '../docker/compose';
 import type { DockerEngine } from '../docker/engine';
+import { DockerError } from '../docker/docker-error';
+import { sleep as realSleep } from '../docker/retry';
 
 /**
  * Removes every container, network and volume of a compose project. `compose down -v` does
@@ -13,6 +15,7 @@ export async function removeProject(
   engine: DockerEngine,
   compose: Compose | undefined,
   project: ComposeProject,
+  sleep: (ms: number) => Promise<void> = realSleep,
 ): Promise<{ composeError?: string }> {
   let composeError: string | undefined;
   const hasFile = await access(join(project.dir, 'docker-compose.yml')).then(
@@ -29,8 +32,30 @@ export async function removeProject(
   const containers = await engine.listContainers({ project: project.name, all: true });
   await Promise.all(containers.map((c) => engine.removeContainer(c.Id)));
   const networks = await engine.listNetworks(project.name);
-  await Promise.all(networks.map((n) => engine.removeNetwork(n.Id ?? n.Name)));
+  await Promise.all(networks.map((n) => removeNetwork(engine, n.Id ?? n.Name, sleep)));
   const volumes = await engine.listVolumes(project.name);
   await Promise.all(volumes.map((v) => engine.removeVolume(v.Name)));
   return composeError ? { composeError } : {};
+}
+
+/**
+ * Removes a network, waiting while dockerd still holds endpoints of containers it has just
+ * removed (it answers "has active endpoints" for a moment after the last container is gone;
+ * seen in CI after `compose down`). Five tries over about three seconds, then the error.
+ */
+export async function removeNetwork(
+  engine: Pick<DockerEngine, 'removeNetwork'>,
+  idOrName: string,
+  sleep: (ms: number) => Promise<void> = realSleep,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await engine.removeNetwork(idOrName);
+      return;
+    } catch (err) {
+      const busy = err instanceof DockerError && /has active endpoints/.test(err.message);
+      if (!busy || attempt >= 5) throw err;
+      await sleep(300 * attempt);
+    }
+  }
 }
