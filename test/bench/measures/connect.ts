@@ -10,7 +10,11 @@ import type { BenchContext } from '../setup';
 import { fmtMs, fmtRatio, type Row } from '../report';
 import { median, timed } from '../stats';
 
-/** A bare ssh2 connection to the rig host (key auth, no exec): the JavaScript handshake alone. */
+/**
+ * A bare ssh2 connection to the rig host (key auth, no exec): the JavaScript handshake alone,
+ * made the way electron/src/core/ssh/connect.ts makes it (TCP_NODELAY before the socket
+ * connects, straight to publickey), so it is the handshake part of ours.
+ */
 async function ssh2Handshake(ctx: BenchContext, privateKey: Buffer): Promise<number> {
   const { ms } = await timed(
     () =>
@@ -28,7 +32,9 @@ async function ssh2Handshake(ctx: BenchContext, privateKey: Buffer): Promise<num
           privateKey,
           hostVerifier: () => true,
           readyTimeout: 20_000,
+          authHandler: ['publickey'],
         });
+        c.setNoDelay(true);
       }),
   );
   return ms;
