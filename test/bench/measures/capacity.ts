@@ -111,14 +111,18 @@ export async function measureCreationTo120(
         `VmRSS of the daemon 3 s after the ${opts.total}th creation (every one a real dry run ` +
         'with rendered files and a subnet, none copied into state.json). Measured ' +
         '(BENCH_MEMORY=loaded): the growth is not retained data: after a full GC the V8 heap ' +
-        'holds 10.5 MiB (8.2 MiB idle). Before the ' +
+        'holds 10.5 MiB (8.2 MiB idle). A log flood before this row (the logs rows run ' +
+        'first on the same agent) used to leave 10–20 MiB more: its ~96 KiB messages came from ' +
+        'glibc’s heap arena and, freed between live blocks, stayed; the launchers now set ' +
+        '`MALLOC_MMAP_THRESHOLD_=65536` so they are mapped and unmapped on their own. Before the ' +
         'launchers fixed glibc’s trim threshold (launch.ts) the agent kept 83–86 MiB here: ' +
         'glibc held the freed top of its heap, and V8 had grown its young generation to 15 MiB ' +
         'under the burst of creations and kept it.',
       whenMissed:
         'what remains above the idle RSS is V8’s heap high-water after the burst (old space ' +
         'committed twice what is used, young generation grown): `--max-semi-space-size=1` ' +
-        'takes 5 MiB off but slowed the creations at 120 (p50 43–51 ms against 31 ms); V8’s ' +
+        'takes 5 MiB off but slowed the creations at 120 (p50 43–51 ms against 31 ms), and ' +
+        '`=4` took nothing off after a log flood (95.8 MiB, one run); V8’s ' +
         'memory reducer gives the rest back about 8 s after the heap last grew.',
     },
   ];

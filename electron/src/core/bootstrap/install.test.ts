@@ -44,7 +44,13 @@ describe('the agent systemd unit (review 24a: root without any sandbox)', () => 
       '/usr/bin/node /opt/ultrabase/agent/1.0.0/agent.cjs serve --data-dir /var/lib/ultrabase --socket /run/ultrabase/agent.sock',
     );
     expect(unit.get('UMask')).toBe('0077');
-    expect(unit.get('Environment')).toBe('MALLOC_TRIM_THRESHOLD_=131072');
+    const environment = systemdUnit(layout, '/usr/bin/node')
+      .split('\n')
+      .filter((l) => l.startsWith('Environment='));
+    expect(environment).toEqual([
+      'Environment=MALLOC_TRIM_THRESHOLD_=131072',
+      'Environment=MALLOC_MMAP_THRESHOLD_=65536',
+    ]);
   });
 });
 

@@ -69,7 +69,10 @@ function expectLaunchedRight(launch: Launch, layout: RemoteLayout): void {
 
 describe('every launcher starts the agent with the same node flags and environment', () => {
   it('has settings to apply (the RSS rows of `npm run bench` depend on them)', () => {
-    expect(AGENT_ENV).toMatchObject({ MALLOC_TRIM_THRESHOLD_: '131072' });
+    expect(AGENT_ENV).toMatchObject({
+      MALLOC_TRIM_THRESHOLD_: '131072',
+      MALLOC_MMAP_THRESHOLD_: '65536',
+    });
     expect(AGENT_LAUNCH_REVISION).toMatch(/^launch-[0-9a-f]{12}$/);
   });
 
