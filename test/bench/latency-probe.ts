@@ -10,11 +10,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { profileAgent } from './agent-inspector';
 import { ensureBusyboxImage, removeBenchContainers, startContainers } from './docker';
 import { loadAverage } from './machine';
 import { measureRoundTrip } from './measures/roundtrip';
 import { markRunning, measureStatusChange } from './measures/status-change';
-import { summarise, withProfile, type CpuProfile } from './profile';
+import { summarise, withProfile } from './profile';
 import { agentPid, setUpOurSide, tearDownOurSide, type BenchContext } from './setup';
 import { elapsedMs, now, summarize } from './stats';
 
@@ -76,34 +77,6 @@ async function split(ctx: BenchContext, n: number): Promise<void> {
 }
 
 /** Attaches to the agent's inspector from inside its network namespace; returns `stop`. */
-async function profileAgent(ctx: BenchContext, file: string): Promise<() => Promise<CpuProfile>> {
-  const pid = await agentPid(ctx);
-  process.kill(pid, 'SIGUSR1');
-  const child = spawn(
-    'nsenter',
-    [
-      `--net=/proc/${pid}/ns/net`,
-      process.execPath,
-      join(ROOT, 'test/bench/agent-profile.mjs'),
-      file,
-    ],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, WS_MODULE: join(ROOT, 'node_modules/ws') },
-    },
-  );
-  await new Promise<void>((res, rej) => {
-    child.stdout.on('data', (b: Buffer) => String(b).includes('started') && res());
-    child.once('exit', (code) => rej(new Error(`agent profiler exited ${code}`)));
-  });
-  return async () => {
-    const done = new Promise<void>((res) => child.once('exit', () => res()));
-    child.stdin.end();
-    await done;
-    return JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
-  };
-}
-
 async function pingLoop(ctx: BenchContext, n: number): Promise<number> {
   const session = ctx.desktop.inspect(ctx.serverId).session;
   if (!session) throw new Error('not connected');
@@ -258,7 +231,7 @@ async function main(): Promise<void> {
     }
     if (flag('profile')) {
       const n = option('profile-pings', 3000);
-      const stop = await profileAgent(ctx, join(workDir, 'agent.cpuprofile'));
+      const stop = await profileAgent(ctx, join(workDir, 'agent.cpuprofile'), ROOT);
       let ms = 0;
       await withProfile(
         `${n} pings`,
@@ -287,7 +260,7 @@ async function main(): Promise<void> {
       const [container] = await startContainers(image, [{ instanceId: id, service: 'db' }]);
       const survivor = await markRunning(ctx, id, container as string, image);
       const stop = flag('profile-status')
-        ? await profileAgent(ctx, join(workDir, 'agent-status.cpuprofile'))
+        ? await profileAgent(ctx, join(workDir, 'agent-status.cpuprofile'), ROOT)
         : undefined;
       const row = await measureStatusChange(ctx, {
         instanceId: id,
