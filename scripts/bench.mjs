@@ -7,8 +7,7 @@
 //   npm run bench [-- --quick] [--no-renderer] [--no-build] [--out FILE]
 // Writes docs/benchmarks.md (not with --quick unless --out is given). Needs root.
 import { existsSync } from 'node:fs';
-import { build } from 'esbuild';
-import { NATIVE_EXTERNALS } from './lib/bundles.mjs';
+import { buildHarness } from './lib/harness-bundle.mjs';
 import { step } from './lib/step.mjs';
 
 const args = process.argv.slice(2).filter((a) => a !== '--no-build');
@@ -23,18 +22,7 @@ step('provision the test rig', 'bash', ['test/rig/provision']);
 if (rebuild) step('build', 'npm', ['run', '--silent', 'build']);
 // The backups rows run a PostgreSQL stand-in and the restic stand-in (built once, then reused).
 step('stand-in images', 'npx', ['tsx', 'test/rig/images.ts']);
-const bundle = '.cache/bench/main.cjs';
-await build({
-  entryPoints: ['test/bench/main.ts'],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  // As the CLI build: native modules stay outside and load from node_modules.
-  external: [...NATIVE_EXTERNALS, 'prettier'],
-  logLevel: 'warning',
-});
+const bundle = await buildHarness('main');
 const bench = [process.execPath, bundle, ...args];
 if (existsSync('/usr/bin/dbus-run-session')) {
   step('benchmarks', 'dbus-run-session', ['--', 'bash', 'test/rig/with-keyring', ...bench]);
